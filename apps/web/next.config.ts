@@ -1,0 +1,25 @@
+import type { NextConfig } from "next";
+import createNextIntlPlugin from "next-intl/plugin";
+
+const withNextIntl = createNextIntlPlugin("./src/i18n/request.ts");
+
+const config: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Workspace packages ship TypeScript source, so Next compiles them with the app.
+  transpilePackages: ["@studio/api", "@studio/core", "@studio/db", "@studio/client"],
+  // Native addons and Prisma's runtime must be loaded by Node at run time, not bundled.
+  serverExternalPackages: [
+    "better-sqlite3",
+    "sharp",
+    "onnxruntime-node",
+    "@prisma/client",
+    "@prisma/adapter-better-sqlite3",
+    "@prisma/schema-engine-wasm",
+    "pino",
+    "pino-roll",
+  ],
+  typescript: { ignoreBuildErrors: false },
+};
+
+export default withNextIntl(config);

@@ -1,0 +1,42 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+// packages/api/src -> repository root
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATA_DIR: z.string().min(1).optional(),
+  NEXTAUTH_SECRET: z.string().min(1).optional(),
+  NEXTAUTH_URL: z.string().url().default("http://localhost:3000"),
+  INFERENCE_URL: z.string().url().default("http://127.0.0.1:4010"),
+  INFERENCE_TOKEN: z.string().optional(),
+  /** Upload caps in bytes (defaults: images 50 MB, archives 2 GB, weights 200 MB). */
+  MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  MAX_ARCHIVE_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),
+  MAX_WEIGHT_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  /** Largest decoded image accepted, in pixels (width x height). */
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+});
+
+export type ApiEnv = z.infer<typeof schema> & { DATA_DIR: string };
+
+function load(): ApiEnv {
+  const parsed = schema.parse(process.env);
+  return { ...parsed, DATA_DIR: path.resolve(parsed.DATA_DIR ?? path.join(repoRoot, "data")) };
+}
+
+let cached: ApiEnv | undefined;
+
+/** Validated environment, read once. Tests may reset it with `resetEnvForTests`. */
+export function env(): ApiEnv {
+  cached ??= load();
+  return cached;
+}
+
+export function resetEnvForTests(): void {
+  cached = undefined;
+}
+
+export const isProduction = () => env().NODE_ENV === "production";
