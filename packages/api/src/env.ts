@@ -18,13 +18,20 @@ const schema = z.object({
   MAX_WEIGHT_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
   /** Largest decoded image accepted, in pixels (width x height). */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+  /** Bytes of uploaded images one user may keep (default 20 GB). */
+  USER_QUOTA_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** Upload requests one user may make per minute. */
+  UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** Entries and total uncompressed bytes an archive may hold. */
+  MAX_ARCHIVE_ENTRIES: z.coerce.number().int().positive().default(10_000),
+  MAX_ARCHIVE_UNPACKED_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
 });
 
 export type ApiEnv = z.infer<typeof schema> & { DATA_DIR: string };
 
 function load(): ApiEnv {
   const parsed = schema.parse(process.env);
-  return { ...parsed, DATA_DIR: path.resolve(parsed.DATA_DIR ?? path.join(repoRoot, "data")) };
+  return { ...parsed, DATA_DIR: path.resolve(repoRoot, parsed.DATA_DIR ?? "data") };
 }
 
 let cached: ApiEnv | undefined;

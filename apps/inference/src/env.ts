@@ -1,0 +1,116 @@
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+// apps/inference/src -> repository root
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  INFERENCE_HOST: z.string().min(1).default("127.0.0.1"),
+  INFERENCE_PORT: int(0).max(65535).default(4010),
+  /** Shared secret with the web app; required in production, optional in development. */
+  INFERENCE_TOKEN: z.string().min(1).optional(),
+
+  /** Tasks one process runs at once. One per two cores keeps ORT's own threads busy. */
+  WORKER_ENABLED: bool.default(true),
+  WORKER_CONCURRENCY: int(1).default(Math.max(1, Math.floor(cores / 2))),
+  /** onnxruntime intra-op threads per session; by default the cores are split among workers. */
+  ORT_INTRA_OP_THREADS: int(0).optional(),
+  ORT_INTER_OP_THREADS: int(0).default(1),
+  WORKER_LEASE_MS: int(1000).default(30_000),
+  WORKER_POLL_MS: int(10).default(500),
+  /** Progress rows are written at most this often per task. */
+  WORKER_PROGRESS_MS: int(0).default(300),
+  /** SIGTERM: how long a running task may take to finish before it is released. */
+  WORKER_DRAIN_MS: int(0).default(20_000),
+  /** How often a running task looks for a cancel request (it stops at the next tile). */
+  WORKER_CANCEL_POLL_MS: int(10).default(500),
+  /** First back-off after a failed or reclaimed attempt; doubles per attempt. */
+  WORKER_RETRY_BASE_MS: int(0).default(10_000),
+  /** Stable worker id (defaults to hostname:pid:random). */
+  WORKER_ID: z.string().min(1).optional(),
+  /** Execution provider choice; "auto" uses CUDA when installed and falls back to CPU. */
+  INFERENCE_DEVICE: z.enum(["auto", "cpu", "cuda"]).default("auto"),
+  SESSION_CACHE_MAX_MODELS: int(1).default(4),
+  /** Largest decoded image a task or preview accepts, in pixels. */
+  MAX_IMAGE_PIXELS: int(1).default(100_000_000),
+
+  PREVIEW_MAX_CONCURRENT: int(1).default(2),
+  /** Largest crop side and crop area a preview accepts. */
+  PREVIEW_MAX_SIDE: int(16).default(1024),
+  PREVIEW_MAX_PIXELS: int(256).default(512 * 512),
+  PREVIEW_TIMEOUT_MS: int(100).default(20_000),
+
+  VALIDATE_TIMEOUT_MS: int(100).default(60_000),
+  VALIDATE_MAX_MEMORY_MB: int(64).default(2048),
+  /** A reference run slower than this rejects the weight as "too slow". */
+  VALIDATE_MAX_RUN_MS: int(10).default(30_000),
+  VALIDATE_MAX_CONCURRENT: int(1).default(1),
+
+  CLEANUP_ENABLED: bool.default(true),
+  CLEANUP_INTERVAL_MS: int(1000).default(60 * 60 * 1000),
+  CLEANUP_MAX_AGE_MS: int(0).default(24 * 60 * 60 * 1000),
+
+  LOG_TO_FILE: bool.default(true),
+  /** Size at which a log file is rotated (pino-roll syntax: 10m, 500k, 1g). */
+  LOG_FILE_SIZE: z
+    .string()
+    .regex(/^\d+[kmg]?$/i)
+    .default("10m"),
+  LOG_FILE_COUNT: int(1).default(10),
+
+  /** Largest JSON body the HTTP API accepts (previews carry no image bytes). */
+  BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+});
+
+export type InferenceEnv = Omit<z.infer<typeof schema>, "DATA_DIR" | "DATABASE_URL"> & {
+  DATA_DIR: string;
+  DATABASE_URL: string;
+  ORT_INTRA_OP_THREADS: number;
+};
+
+/** Validates a process environment (or a test's object) into the service configuration. */
+export function parseEnv(source: Record<string, string | undefined>): InferenceEnv {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const parsed = schema.parse(cleaned);
+  if (parsed.NODE_ENV === "production" && !parsed.INFERENCE_TOKEN) {
+    throw new Error("INFERENCE_TOKEN is required in production");
+  }
+  const dataDir = path.resolve(parsed.DATA_DIR ?? path.join(repoRoot, "data"));
+  return {
+    ...parsed,
+    DATA_DIR: dataDir,
+    DATABASE_URL: anchorSqliteUrl(parsed.DATABASE_URL ?? `file:${path.join(dataDir, "studio.db")}`),
+    ORT_INTRA_OP_THREADS:
+      parsed.ORT_INTRA_OP_THREADS ?? Math.max(1, Math.floor(cores / parsed.WORKER_CONCURRENCY)),
+  };
+}
+
+// A relative SQLite path would depend on the cwd; the db package anchors it at the repo root
+// too, so web and inference open the same file.
+function anchorSqliteUrl(url: string): string {
+  if (!url.startsWith("file:")) return url;
+  const file = url.slice("file:".length);
+  if (file === ":memory:" || path.isAbsolute(file)) return url;
+  return `file:${path.resolve(repoRoot, file)}`;
+}
+
+let cached: InferenceEnv | undefined;
+
+/** The service's validated environment, read once. */
+export function env(): InferenceEnv {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,117 @@
+import client from "prom-client";
+
+/** Counts the store is asked for at scrape time (tasks by state, queue depth). */
+export interface QueueCounts {
+  byStatus: Record<string, number>;
+  /** Queued tasks that may be claimed now. */
+  depth: number;
+}
+
+const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
+
+/**
+ * The service's Prometheus metrics on one registry. Store-derived gauges are filled at scrape
+ * time, so they are right whichever process (this one or another worker) changed the rows.
+ */
+export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts> } = {}) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: "inference_" });
+
+  const taskStatuses = ["queued", "running", "succeeded", "partially_failed", "failed", "canceled"];
+  const tasksByState = new client.Gauge({
+    name: "inference_tasks",
+    help: "Tasks in the store by state",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      if (!options.queueCounts) return;
+      const counts = await options.queueCounts();
+      for (const state of taskStatuses) this.set({ state }, counts.byStatus[state] ?? 0);
+      queueDepth.set(counts.depth);
+    },
+  });
+  const queueDepth = new client.Gauge({
+    name: "inference_queue_depth",
+    help: "Queued tasks that may be claimed now",
+    registers: [registry],
+  });
+  const taskDuration = new client.Histogram({
+    name: "inference_task_run_seconds",
+    help: "Wall time of one attempt of a task, by task kind and outcome",
+    labelNames: ["kind", "outcome"] as const,
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+  const itemDuration = new client.Histogram({
+    name: "inference_item_run_seconds",
+    help: "Wall time of one task item, by task kind and outcome",
+    labelNames: ["kind", "outcome"] as const,
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+  const tasksClaimed = new client.Counter({
+    name: "inference_tasks_claimed_total",
+    help: "Tasks claimed by this process",
+    registers: [registry],
+  });
+  const leaseReclaims = new client.Counter({
+    name: "inference_lease_reclaims_total",
+    help: "Tasks claimed again after a worker's lease expired",
+    registers: [registry],
+  });
+  const sessionCache = new client.Counter({
+    name: "inference_session_cache_total",
+    help: "onnxruntime session cache look-ups by result",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const previews = new client.Counter({
+    name: "inference_previews_total",
+    help: "Preview requests by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const previewDuration = new client.Histogram({
+    name: "inference_preview_seconds",
+    help: "Preview run time by task kind",
+    labelNames: ["kind"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const validations = new client.Counter({
+    name: "inference_weight_validations_total",
+    help: "Weight validations by outcome (ok or the rejection code)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: "inference_http_request_seconds",
+    help: "HTTP request duration by route, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [registry],
+  });
+  const cleanupFreed = new client.Counter({
+    name: "inference_cleanup_freed_bytes_total",
+    help: "Bytes deleted by the cleanup job",
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    tasksByState,
+    queueDepth,
+    taskDuration,
+    itemDuration,
+    tasksClaimed,
+    leaseReclaims,
+    sessionCache,
+    previews,
+    previewDuration,
+    validations,
+    httpDuration,
+    cleanupFreed,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

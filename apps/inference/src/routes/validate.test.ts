@@ -1,0 +1,237 @@
+import { copyFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildClassifierModel, buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx";
+import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ValidateResponse, validateResponseSchema } from "../protocol";
+import {
+  constantModel,
+  customDomainModel,
+  externalDataModel,
+  memoryBombModel,
+  nanModel,
+  slowModel,
+} from "../test-models";
+import { startTestService, type TestService } from "../testing";
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
+let service: TestService;
+
+beforeAll(async () => {
+  service = await startTestService({
+    VALIDATE_MAX_RUN_MS: "400",
+    VALIDATE_TIMEOUT_MS: "20000",
+    VALIDATE_MAX_MEMORY_MB: "512",
+    VALIDATE_MAX_CONCURRENT: "2",
+  });
+});
+afterAll(async () => {
+  await service?.cleanup();
+});
+
+function put(name: string, bytes: Uint8Array): string {
+  writeFileSync(path.join(service.dataDir, "tmp", name), bytes);
+  return `tmp/${name}`;
+}
+
+async function validate(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${service.url}/v1/weights/validate`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function report(body: Record<string, unknown>): Promise<ValidateResponse> {
+  const { status, json } = await validate(body);
+  expect(status).toBe(200);
+  return validateResponseSchema.parse(json);
+}
+
+async function healthy(): Promise<void> {
+  const res = await fetch(`${service.url}/health`);
+  expect(res.status).toBe(200);
+}
+
+describe("POST /v1/weights/validate accepts sound models", () => {
+  it("a x2 super-resolution model, deriving its scale from a reference run", async () => {
+    const r = await report({ path: put("sr.onnx", buildTinySrModel({ scale: 2 }).bytes), taskKind: "super_resolution" });
+    expect(r.ok).toBe(true);
+    expect(r.derivedScale).toBe(2);
+    expect(r.referenceOutputShape).toEqual([1, 3, 128, 128]);
+    expect(r.opset).toBe(17);
+    expect(r.parameterCount).toBeGreaterThan(0);
+    expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.spec).toMatchObject({ kind: "super_resolution", scale: 2 });
+    expect(r.timings.runMs).toBeGreaterThan(0);
+  });
+
+  it("the OCTA segmentation contract with its spec, and records the outcome on the Weight row", async () => {
+    const file = put("seg.onnx", buildSegmentationModel({ sigmoid: true }).bytes);
+    const weight = await service.db.weight.create({
+      data: {
+        isOfficial: true,
+        taskKind: "segmentation",
+        name: "octa",
+        family: "unet",
+        version: "1",
+        sha256: "0".repeat(64),
+        sizeBytes: 1,
+        spec: JSON.stringify(OCTA_SEGMENTATION_SPEC),
+      },
+      select: { id: true },
+    });
+    const r = await report({ path: file, taskKind: "segmentation", spec: OCTA_SEGMENTATION_SPEC, weightId: weight.id });
+    expect(r.ok).toBe(true);
+    expect(r.referenceInputShape).toEqual([1, 1, 256, 256]);
+    const row = await service.db.weight.findUniqueOrThrow({
+      where: { id: weight.id },
+      select: { status: true, validationError: true, ioMetadata: true, validationReport: true },
+    });
+    expect(row.status).toBe("ready");
+    expect(row.validationError).toBeNull();
+    expect(JSON.parse(row.ioMetadata)).toMatchObject({ opset: 17, inputs: [{ name: "input" }] });
+    expect(JSON.parse(row.validationReport)).toMatchObject({ ok: true });
+  });
+
+  it("a classifier", async () => {
+    const r = await report({ path: put("cls.onnx", buildClassifierModel({ classes: 4 }).bytes), taskKind: "classification" });
+    expect(r.ok).toBe(true);
+    expect(r.referenceOutputShape).toEqual([1, 4]);
+  });
+});
+
+describe("POST /v1/weights/validate rejects each bad model class with its reason", () => {
+  const cases: Array<{ name: string; code: string; reason: RegExp; make: () => { path: string; taskKind: string; spec?: unknown } }> = [
+    {
+      name: "not ONNX (a PNG image)",
+      code: "not_onnx",
+      reason: /not an ONNX model.*PNG/i,
+      make: () => {
+        copyFileSync(path.join(fixtures, "microaneurysms.png"), path.join(service.dataDir, "tmp", "image.onnx"));
+        return { path: "tmp/image.onnx", taskKind: "segmentation" };
+      },
+    },
+    {
+      name: "truncated",
+      code: "truncated",
+      reason: /ends early|truncated/i,
+      make: () => {
+        const bytes = buildTinySrModel({ scale: 2 }).bytes;
+        return { path: put("truncated.onnx", bytes.subarray(0, Math.floor(bytes.length * 0.6))), taskKind: "super_resolution" };
+      },
+    },
+    {
+      name: "external data",
+      code: "external_data",
+      reason: /external data files \(weights\.bin\)/,
+      make: () => ({ path: put("external.onnx", externalDataModel()), taskKind: "segmentation" }),
+    },
+    {
+      name: "custom op domain",
+      code: "custom_op_domain",
+      reason: /custom operator domain.*com\.example/,
+      make: () => ({ path: put("custom.onnx", customDomainModel()), taskKind: "segmentation" }),
+    },
+    {
+      name: "I/O not matching the task kind (a classifier registered for super-resolution)",
+      code: "io_mismatch",
+      reason: /super-resolution needs an image \[N, C, H, W\]/,
+      make: () => ({ path: put("cls-as-sr.onnx", buildClassifierModel().bytes), taskKind: "super_resolution" }),
+    },
+    {
+      name: "I/O not matching the spec (x2 model declared x4)",
+      code: "io_mismatch",
+      reason: /spec says x4 but the model upscales x2/,
+      make: () => ({
+        path: put("sr-wrong-scale.onnx", buildTinySrModel({ scale: 2 }).bytes),
+        taskKind: "super_resolution",
+        spec: { kind: "super_resolution", scale: 4 },
+      }),
+    },
+    {
+      name: "NaN output",
+      code: "nan_output",
+      reason: /NaN or infinite/,
+      make: () => ({ path: put("nan.onnx", nanModel()), taskKind: "segmentation" }),
+    },
+    {
+      name: "constant output",
+      code: "constant_output",
+      reason: /output is constant/,
+      make: () => ({ path: put("constant.onnx", constantModel()), taskKind: "segmentation" }),
+    },
+    {
+      name: "too slow",
+      code: "too_slow",
+      reason: /took \d+ ms \(limit 400 ms\)/,
+      make: () => ({ path: put("slow.onnx", slowModel()), taskKind: "segmentation" }),
+    },
+    {
+      name: "too much memory: ConstantOfShape asking for a terabyte",
+      code: "too_much_memory",
+      reason: /more memory than allowed/,
+      make: () => ({ path: put("bomb-tb.onnx", memoryBombModel(1024)), taskKind: "segmentation" }),
+    },
+    {
+      name: "too much memory: ConstantOfShape asking for 4 GB (fits the machine, not the cap)",
+      code: "too_much_memory",
+      reason: /memory/,
+      make: () => ({ path: put("bomb-4g.onnx", memoryBombModel(4)), taskKind: "segmentation" }),
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const pending = report(c.make());
+      await healthy();
+      const r = await pending;
+      expect(r.ok).toBe(false);
+      expect(r.code).toBe(c.code);
+      expect(r.reason).toMatch(c.reason);
+      await healthy();
+    });
+  }
+
+  it("records a rejection on the Weight row", async () => {
+    const weight = await service.db.weight.create({
+      data: {
+        isOfficial: true,
+        taskKind: "segmentation",
+        name: "nan",
+        family: "bad",
+        version: "1",
+        sha256: "1".repeat(64),
+        sizeBytes: 1,
+        spec: "{}",
+      },
+      select: { id: true },
+    });
+    await report({ path: put("nan2.onnx", nanModel()), taskKind: "segmentation", weightId: weight.id });
+    const row = await service.db.weight.findUniqueOrThrow({
+      where: { id: weight.id },
+      select: { status: true, validationError: true },
+    });
+    expect(row.status).toBe("invalid");
+    expect(row.validationError).toMatch(/^nan_output: /);
+  });
+});
+
+describe("POST /v1/weights/validate refuses bad requests", () => {
+  it("a path outside DATA_DIR", async () => {
+    const { status } = await validate({ path: "../etc/passwd", taskKind: "segmentation" });
+    expect(status).toBe(400);
+  });
+  it("a missing file", async () => {
+    const { status, json } = await validate({ path: "tmp/none.onnx", taskKind: "segmentation" });
+    expect(status).toBe(404);
+    expect(json).toMatchObject({ error: { code: "not_found" } });
+  });
+  it("an unknown task kind", async () => {
+    const { status, json } = await validate({ path: "tmp/sr.onnx", taskKind: "detection" });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ error: { code: "bad_request" } });
+  });
+});

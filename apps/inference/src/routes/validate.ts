@@ -1,0 +1,93 @@
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import type { Db } from "@studio/db/client";
+import type { InferenceEnv } from "../env";
+import { HttpError } from "../http/errors";
+import { Limiter } from "../limiter";
+import type { Metrics } from "../metrics";
+import { type ValidateResponse, validateRequestSchema } from "../protocol";
+import type { RouteModule } from "../server";
+import { validateWeightFile } from "../validate/run";
+
+type Config = Pick<
+  InferenceEnv,
+  "DATA_DIR" | "VALIDATE_TIMEOUT_MS" | "VALIDATE_MAX_MEMORY_MB" | "VALIDATE_MAX_RUN_MS" | "VALIDATE_MAX_CONCURRENT"
+>;
+
+/** A path under DATA_DIR, with symlinks resolved, that really stays inside it. */
+export async function resolveDataPath(dataDir: string, relative: string): Promise<string> {
+  const root = await realpath(dataDir);
+  let resolved: string;
+  try {
+    resolved = await realpath(path.resolve(root, relative));
+  } catch {
+    throw new HttpError(404, "not_found", `no file ${relative} in the data directory`);
+  }
+  if (resolved !== root && !resolved.startsWith(`${root}${path.sep}`)) {
+    throw new HttpError(400, "bad_request", "path leaves the data directory");
+  }
+  return resolved;
+}
+
+/** What is stored on the Weight row: the I/O summary and the full report. */
+async function recordOutcome(db: Db, weightId: string, report: ValidateResponse): Promise<void> {
+  await db.weight.update({
+    where: { id: weightId },
+    data: {
+      status: report.ok ? "ready" : "invalid",
+      validationError: report.ok ? null : `${report.code}: ${report.reason}`,
+      ioMetadata: JSON.stringify({
+        inputs: report.inputs,
+        outputs: report.outputs,
+        opsets: report.opsets,
+        opset: report.opset ?? null,
+        parameterCount: report.parameterCount ?? null,
+        derivedScale: report.derivedScale ?? null,
+      }),
+      validationReport: JSON.stringify(report),
+    },
+    select: { id: true },
+  });
+}
+
+/** POST /v1/weights/validate: isolated inspection and trial run of an uploaded ONNX file. */
+export function validateRoutes(deps: { config: Config; db: Db; metrics?: Metrics }): RouteModule {
+  // Each validation is a child process with its own memory allowance; a few may wait.
+  const limiter = new Limiter(deps.config.VALIDATE_MAX_CONCURRENT, 8);
+  return (app) => {
+    app.post("/v1/weights/validate", async (request) => {
+      const body = validateRequestSchema.parse(request.body);
+      const file = await resolveDataPath(deps.config.DATA_DIR, body.path);
+      if (body.weightId) {
+        const weight = await deps.db.weight.findUnique({ where: { id: body.weightId }, select: { id: true } });
+        if (!weight) throw new HttpError(404, "not_found", `no weight ${body.weightId}`);
+      }
+      const release = await limiter.tryAcquire();
+      if (!release) {
+        throw new HttpError(429, "too_many_requests", "too many weight validations waiting", undefined, {
+          "retry-after": "10",
+        });
+      }
+      let report: ValidateResponse;
+      try {
+        report = await validateWeightFile(
+          { file, taskKind: body.taskKind, spec: body.spec },
+          {
+            timeoutMs: deps.config.VALIDATE_TIMEOUT_MS,
+            maxMemoryMb: deps.config.VALIDATE_MAX_MEMORY_MB,
+            maxRunMs: deps.config.VALIDATE_MAX_RUN_MS,
+          },
+        );
+      } finally {
+        release();
+      }
+      deps.metrics?.validations.inc({ outcome: report.ok ? "ok" : (report.code ?? "rejected") });
+      request.log.info(
+        { path: body.path, taskKind: body.taskKind, weightId: body.weightId, ok: report.ok, code: report.code, ms: report.timings.totalMs },
+        "weight validated",
+      );
+      if (body.weightId) await recordOutcome(deps.db, body.weightId, report);
+      return report;
+    });
+  };
+}

@@ -1,0 +1,89 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { ZodError } from "zod";
+import type { InferenceEnv } from "./env";
+import { registerAuth } from "./http/auth";
+import { HttpError } from "./http/errors";
+import { checkReadiness } from "./http/ready";
+import type { Logger } from "./logger";
+import type { HealthResponse } from "./protocol";
+
+import { SERVICE_VERSION } from "./version";
+
+/** A route module: gets the app after auth and error handling are in place. */
+export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
+
+export interface ServerDeps {
+  config: Pick<InferenceEnv, "DATA_DIR" | "INFERENCE_TOKEN" | "BODY_LIMIT_BYTES">;
+  logger: Logger;
+  pingStore: () => Promise<void>;
+  /** Further endpoints (preview, validation, metrics, system), each added when wired. */
+  routes?: RouteModule[];
+  /** Observes every finished request (metrics). */
+  onResponse?: (route: string, method: string, status: number, seconds: number) => void;
+}
+
+/** The HTTP API as a Fastify instance, not yet listening: tests bind it to port 0. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const startedAt = Date.now();
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // One line per request is written by the onResponse hook below, with the route pattern.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Keeps one slow client from holding a socket forever; previews and validation have their
+    // own, longer limits inside the handlers.
+    requestTimeout: 120_000,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.status).headers(error.headers).send(error.body());
+    }
+    if (error instanceof ZodError) {
+      return reply.status(400).send({
+        error: { code: "bad_request", message: "invalid request", details: error.issues },
+      });
+    }
+    const { statusCode: status, message } = error as Error & { statusCode?: number };
+    if (status === 413) {
+      return reply.status(413).send({ error: { code: "payload_too_large", message } });
+    }
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: "bad_request", message } });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.status(500).send({ error: { code: "internal", message: "internal error" } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
+  );
+
+  registerAuth(app, deps.config.INFERENCE_TOKEN);
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const seconds = reply.elapsedTime / 1000;
+    deps.onResponse?.(route, request.method, reply.statusCode, seconds);
+    if (route !== "/health") {
+      request.log.info(
+        { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request",
+      );
+    }
+  });
+
+  app.get("/health", async (): Promise<HealthResponse> => ({
+    status: "ok",
+    pid: process.pid,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    version: SERVICE_VERSION,
+  }));
+
+  app.get("/ready", async (_request, reply) => {
+    const report = await checkReadiness({ dataDir: deps.config.DATA_DIR, pingStore: deps.pingStore });
+    return reply.status(report.ready ? 200 : 503).send(report);
+  });
+
+  for (const route of deps.routes ?? []) await route(app);
+  return app;
+}

@@ -1,0 +1,77 @@
+// Composes the service from its parts; main.ts and the tests both build it here.
+import type { Db } from "@studio/db/client";
+import type { FastifyInstance } from "fastify";
+import type { InferenceEnv } from "./env";
+import { Limiter } from "./limiter";
+import type { Logger } from "./logger";
+import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
+import { ModelStore } from "./models";
+import { opsRoutes } from "./routes/ops";
+import { previewRoutes } from "./routes/preview";
+import { validateRoutes } from "./routes/validate";
+import { buildServer } from "./server";
+import { TaskWorker } from "./worker/worker";
+
+export interface Service {
+  app: FastifyInstance;
+  metrics: Metrics;
+  models: ModelStore;
+  worker: TaskWorker;
+}
+
+async function queueCounts(db: Db): Promise<QueueCounts> {
+  const [groups, depth] = await Promise.all([
+    db.task.groupBy({ by: ["status"], _count: { _all: true } }),
+    db.task.count({ where: { status: "queued", availableAt: { lte: new Date() } } }),
+  ]);
+  return {
+    byStatus: Object.fromEntries(groups.map((g) => [g.status, g._count._all])),
+    depth,
+  };
+}
+
+/** Builds the HTTP API and the (not yet started) worker around one store client. */
+export async function createService(options: { config: InferenceEnv; logger: Logger; db: Db }): Promise<Service> {
+  const { config, logger, db } = options;
+  const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
+  const models = new ModelStore({
+    dataDir: config.DATA_DIR,
+    device: config.INFERENCE_DEVICE,
+    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    interOpThreads: config.ORT_INTER_OP_THREADS,
+    maxModels: config.SESSION_CACHE_MAX_MODELS,
+    metrics,
+  });
+  const worker = new TaskWorker({ db, logger, config, models, metrics });
+  const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
+  const app = await buildServer({
+    config,
+    logger,
+    pingStore: async () => {
+      await db.$queryRaw`SELECT 1 FROM "Task" LIMIT 1`;
+    },
+    onResponse: (route, method, status, seconds) =>
+      metrics.httpDuration.observe({ route, method, status: String(status) }, seconds),
+    routes: [
+      previewRoutes({ config, db, models, limiter: previews, metrics }),
+      validateRoutes({ config, db, metrics }),
+      opsRoutes({
+        metrics,
+        system: () => ({
+          worker: {
+            enabled: config.WORKER_ENABLED,
+            concurrency: config.WORKER_CONCURRENCY,
+            ortIntraOpThreads: config.ORT_INTRA_OP_THREADS,
+            running: worker.runningCount,
+          },
+          preview: { running: previews.running, limit: previews.limit },
+          queue: async () => {
+            const counts = await queueCounts(db);
+            return { queued: counts.byStatus.queued ?? 0, running: counts.byStatus.running ?? 0 };
+          },
+        }),
+      }),
+    ],
+  });
+  return { app, metrics, models, worker };
+}

@@ -1,0 +1,134 @@
+// One task item: decode the stored image, run the task kind's pipeline, write the outputs.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  type PreparedModel,
+  runClassification,
+  runSegmentation,
+  runSuperResolution,
+} from "@studio/core/pipeline";
+import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec, TaskKind } from "@studio/core/spec";
+import { resultName, type WrittenFile, writeResultFile } from "./results";
+
+export interface ItemJob {
+  dataDir: string;
+  taskId: string;
+  taskKind: TaskKind;
+  attempt: number;
+  position: number;
+  storagePath: string;
+  params: unknown;
+  model: PreparedModel;
+  maxPixels: number;
+  signal: AbortSignal;
+  /** Fraction 0..1 of this item done (tiles). */
+  onProgress: (fraction: number) => void;
+}
+
+export interface ItemOutput {
+  main: WrittenFile;
+  /** Every file written (main first), so a refused result can be removed. */
+  files: WrittenFile[];
+  meta: Record<string, unknown>;
+  device: string;
+  signature: string;
+  timings: Record<string, number>;
+}
+
+function roundTimings(t: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
+}
+
+export async function runItem(job: ItemJob): Promise<ItemOutput> {
+  const bytes = await readFile(path.join(job.dataDir, job.storagePath));
+  const decode = { maxPixels: job.maxPixels };
+  const progress = (p: { done: number; total: number }) => job.onProgress(p.total > 0 ? p.done / p.total : 0);
+  const name = (ext: string, part?: string) => resultName(job.taskId, job.position, job.attempt, ext, part);
+  const files: WrittenFile[] = [];
+  const write = async (relative: string, data: Uint8Array) => {
+    const file = await writeResultFile(job.dataDir, relative, data);
+    files.push(file);
+    return file;
+  };
+
+  if (job.taskKind === "super_resolution") {
+    const r = await runSuperResolution({
+      model: job.model as PreparedModel<SuperResolutionSpec>,
+      input: bytes,
+      params: job.params,
+      decode,
+      onProgress: progress,
+      signal: job.signal,
+    });
+    const main = await write(name("png"), r.png);
+    return {
+      main,
+      files,
+      meta: { width: r.image.width, height: r.image.height, scale: r.scale, tiling: r.tiling },
+      device: r.device,
+      signature: r.signature,
+      timings: roundTimings(r.timings),
+    };
+  }
+
+  if (job.taskKind === "segmentation") {
+    const r = await runSegmentation({
+      model: job.model as PreparedModel<SegmentationSpec>,
+      input: bytes,
+      params: job.params,
+      decode,
+      onProgress: progress,
+      signal: job.signal,
+    });
+    job.signal.throwIfAborted();
+    const parts: Record<string, string> = {};
+    let main: WrittenFile | undefined;
+    if (r.png.mask) main = await write(name("png"), r.png.mask);
+    if (r.png.probability) {
+      const f = await write(name("png", "probability"), r.png.probability);
+      parts.probabilityPath = f.path;
+      main ??= f;
+    }
+    if (r.png.overlay) {
+      const f = await write(name("png", "overlay"), r.png.overlay);
+      parts.overlayPath = f.path;
+      main ??= f;
+    }
+    if (!main) throw new Error("segmentation produced no output image (all outputs switched off)");
+    return {
+      main,
+      files,
+      meta: {
+        ...parts,
+        width: r.width,
+        height: r.height,
+        threshold: r.threshold,
+        foregroundFraction: r.foregroundFraction,
+        probabilityBitDepth: r.probability.depth,
+        ...(r.tiling ? { tiling: r.tiling } : {}),
+      },
+      device: r.device,
+      signature: r.signature,
+      timings: roundTimings(r.timings),
+    };
+  }
+
+  const r = await runClassification({
+    model: job.model as PreparedModel<ClassificationSpec>,
+    input: bytes,
+    params: job.params,
+    decode,
+    signal: job.signal,
+  });
+  job.onProgress(1);
+  const report = { top: r.top, scores: r.scores, scoreKind: r.scoreKind };
+  const main = await write(name("json"), new TextEncoder().encode(`${JSON.stringify(report)}\n`));
+  return {
+    main,
+    files,
+    meta: { top: r.top, scoreKind: r.scoreKind },
+    device: r.device,
+    signature: r.signature,
+    timings: roundTimings(r.timings),
+  };
+}

@@ -1,0 +1,367 @@
+// The task worker: claims queued tasks from the store with a lease, runs their items with
+// core's pipelines and records each result atomically. Every decision about who owns a task
+// is made by the store (db's queue primitives); this file only follows their answers.
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import type { Db } from "@studio/db/client";
+import {
+  type ClaimedTask,
+  claimNextTask,
+  completeItem,
+  completeTask,
+  failItem,
+  failTask,
+  heartbeat,
+  listPendingItems,
+  markWorkerStopped,
+  reclaimExpiredLeases,
+  registerWorker,
+  releaseTask,
+  startItem,
+  updateProgress,
+  workerHeartbeat,
+} from "@studio/db/queue";
+import type { InferenceEnv } from "../env";
+import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
+import { type ModelStore, WeightUnusableError } from "../models";
+import { SERVICE_VERSION } from "../version";
+import { removeResultFiles } from "./results";
+import { runItem } from "./run-item";
+
+type WorkerConfig = Pick<
+  InferenceEnv,
+  | "DATA_DIR"
+  | "WORKER_CONCURRENCY"
+  | "WORKER_LEASE_MS"
+  | "WORKER_POLL_MS"
+  | "WORKER_PROGRESS_MS"
+  | "WORKER_CANCEL_POLL_MS"
+  | "WORKER_RETRY_BASE_MS"
+  | "ORT_INTRA_OP_THREADS"
+  | "MAX_IMAGE_PIXELS"
+> & { WORKER_ID?: string | undefined };
+
+/** Why a running task was interrupted (the AbortSignal's reason). */
+export const STOP = {
+  canceled: "canceled",
+  leaseLost: "lease_lost",
+  shutdown: "shutdown",
+} as const;
+type StopReason = (typeof STOP)[keyof typeof STOP];
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Writes progress at most once per `intervalMs`, never two writes at once, the latest wins. */
+class ProgressWriter {
+  private last = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly write: (overall: number, itemId: string, item: number) => Promise<unknown>,
+  ) {}
+
+  report(overall: number, itemId: string, item: number): void {
+    const now = Date.now();
+    if (this.inFlight || now - this.last < this.intervalMs) return;
+    this.last = now;
+    this.inFlight = this.write(overall, itemId, item)
+      .then(() => undefined)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  async flush(): Promise<void> {
+    await this.inFlight;
+  }
+}
+
+export interface TaskWorkerDeps {
+  db: Db;
+  logger: Logger;
+  config: WorkerConfig;
+  models: ModelStore;
+  metrics?: Metrics;
+  /** The execution device the worker announces (for the status panel). */
+  device?: string;
+}
+
+export class TaskWorker {
+  readonly id: string;
+  private readonly stopping = new AbortController();
+  private readonly running = new Map<string, AbortController>();
+  private loops: Promise<void>[] = [];
+  private maintenance: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: TaskWorkerDeps) {
+    this.id = deps.config.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.log = deps.logger.child({ component: "worker", workerId: this.id });
+  }
+
+  /** Tasks this process is running now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    const { db, config } = this.deps;
+    await registerWorker(db, {
+      id: this.id,
+      hostname: os.hostname(),
+      pid: process.pid,
+      device: this.deps.device ?? "cpu",
+      info: {
+        version: SERVICE_VERSION,
+        concurrency: config.WORKER_CONCURRENCY,
+        ortIntraOpThreads: config.ORT_INTRA_OP_THREADS,
+      },
+    });
+    const every = Math.max(250, Math.floor(config.WORKER_LEASE_MS / 2));
+    this.maintenance = setInterval(() => void this.maintain(), every);
+    await this.maintain();
+    for (let slot = 0; slot < config.WORKER_CONCURRENCY; slot++) this.loops.push(this.loop(slot));
+    this.log.info(
+      { concurrency: config.WORKER_CONCURRENCY, leaseMs: config.WORKER_LEASE_MS, ortThreads: config.ORT_INTRA_OP_THREADS },
+      "worker started",
+    );
+  }
+
+  /**
+   * Stops claiming, lets running tasks finish for up to `graceMs`, then interrupts them at the
+   * next tile and hands them back to the queue (attempt refunded) for another worker.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    clearInterval(this.maintenance);
+    const all = Promise.all(this.loops);
+    const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    if (!inTime) {
+      this.log.warn({ tasks: [...this.running.keys()] }, "grace period over; releasing running tasks");
+      for (const controller of this.running.values()) controller.abort(STOP.shutdown);
+      await all;
+    }
+    await markWorkerStopped(this.deps.db, { id: this.id }).catch(() => {});
+    this.log.info("worker stopped");
+  }
+
+  /** Takes back tasks of dead workers and tells the store this worker is alive. */
+  private async maintain(): Promise<void> {
+    const { db, config, metrics } = this.deps;
+    try {
+      const reclaimed = await reclaimExpiredLeases(db, { backoff: { baseMs: config.WORKER_RETRY_BASE_MS } });
+      if (reclaimed.reclaimed > 0) {
+        metrics?.leaseReclaims.inc(reclaimed.reclaimed);
+        this.log.warn(reclaimed, "reclaimed tasks whose lease expired");
+      }
+      await workerHeartbeat(db, { id: this.id });
+    } catch (error) {
+      this.log.error({ err: error }, "queue maintenance failed");
+    }
+  }
+
+  private async loop(slot: number): Promise<void> {
+    const { db, config } = this.deps;
+    const stop = this.stopping.signal;
+    while (!stop.aborted) {
+      let task: ClaimedTask | null = null;
+      try {
+        task = await claimNextTask(db, { workerId: this.id, leaseMs: config.WORKER_LEASE_MS });
+      } catch (error) {
+        this.log.error({ err: error, slot }, "claiming a task failed");
+      }
+      if (!task) {
+        await pause(config.WORKER_POLL_MS, stop);
+        continue;
+      }
+      try {
+        await this.runTask(task);
+      } catch (error) {
+        this.log.error({ err: error, taskId: task.id }, "unexpected error while running a task");
+      }
+    }
+  }
+
+  private async runTask(task: ClaimedTask): Promise<void> {
+    const { db, config, metrics, models } = this.deps;
+    const started = performance.now();
+    const controller = new AbortController();
+    const signal = controller.signal;
+    this.running.set(task.id, controller);
+    const log = this.log.child({
+      taskId: task.id,
+      taskKind: task.taskKind,
+      weightId: task.weightId,
+      weightSha256: task.weightSha256,
+      attempt: task.attempts,
+    });
+    metrics?.tasksClaimed.inc();
+    log.info({ items: task.itemCount, maxAttempts: task.maxAttempts }, "task started");
+
+    const lease = { taskId: task.id, workerId: this.id };
+    const beat = setInterval(async () => {
+      try {
+        const hb = await heartbeat(db, { ...lease, leaseMs: config.WORKER_LEASE_MS });
+        if (!hb.held) controller.abort(STOP.leaseLost);
+        else if (hb.cancelRequested) controller.abort(STOP.canceled);
+      } catch (error) {
+        log.warn({ err: error }, "heartbeat failed");
+      }
+    }, Math.max(100, Math.floor(config.WORKER_LEASE_MS / 3)));
+    const cancelPoll = setInterval(async () => {
+      try {
+        const row = await db.task.findUnique({
+          where: { id: task.id },
+          select: { cancelRequested: true, leaseOwner: true, status: true },
+        });
+        if (!row || row.leaseOwner !== this.id || row.status !== "running") controller.abort(STOP.leaseLost);
+        else if (row.cancelRequested) controller.abort(STOP.canceled);
+      } catch {
+        // the next poll or heartbeat will tell
+      }
+    }, config.WORKER_CANCEL_POLL_MS);
+
+    const progress = new ProgressWriter(config.WORKER_PROGRESS_MS, (overall, itemId, item) =>
+      updateProgress(db, { ...lease, progress: overall, itemId, itemProgress: item }),
+    );
+    let outcome = "unknown";
+    try {
+      if (task.cancelRequested) controller.abort(STOP.canceled);
+      const weight = task.weightId
+        ? await db.weight.findUnique({ where: { id: task.weightId }, select: { spec: true } })
+        : null;
+      if (!weight) throw new WeightUnusableError("the task's weight has been deleted");
+      const model = await models.get(task.weightSha256, weight.spec);
+      log.info({ device: model.runner.device, cacheHit: model.cacheHit, loadMs: Math.round(model.loadMs) }, "model ready");
+      const params: unknown = JSON.parse(task.params);
+      const items = await listPendingItems(db, task.id);
+      const finishedBefore = task.itemCount - items.length;
+
+      for (const [index, item] of items.entries()) {
+        if (signal.aborted) break;
+        if (!(await startItem(db, { ...lease, itemId: item.id }))) {
+          controller.abort(STOP.leaseLost);
+          break;
+        }
+        const itemStarted = performance.now();
+        const itemLog = log.child({ itemId: item.id, position: item.position, imageId: item.imageId });
+        try {
+          const out = await runItem({
+            dataDir: config.DATA_DIR,
+            taskId: task.id,
+            taskKind: task.taskKind as "segmentation" | "super_resolution" | "classification",
+            attempt: task.attempts,
+            position: item.position,
+            storagePath: item.image.storagePath,
+            params,
+            model,
+            maxPixels: config.MAX_IMAGE_PIXELS,
+            signal,
+            onProgress: (f) =>
+              progress.report(task.itemCount > 0 ? (finishedBefore + index + f) / task.itemCount : 0, item.id, f),
+          });
+          if (out.signature !== task.paramSignature) {
+            itemLog.warn({ expected: task.paramSignature, actual: out.signature }, "parameter signature differs from the task's");
+          }
+          const recorded = await completeItem(db, {
+            ...lease,
+            itemId: item.id,
+            result: {
+              path: out.main.path,
+              sha256: out.main.sha256,
+              bytes: out.main.bytes,
+              meta: out.meta,
+              device: out.device,
+              timings: out.timings,
+              paramSignature: out.signature,
+            },
+          });
+          if (recorded !== "recorded") {
+            await removeResultFiles(config.DATA_DIR, out.files);
+            itemLog.warn({ recorded }, "result not recorded; files removed");
+            if (recorded === "lease_lost") {
+              controller.abort(STOP.leaseLost);
+              break;
+            }
+            continue;
+          }
+          const seconds = (performance.now() - itemStarted) / 1000;
+          metrics?.itemDuration.observe({ kind: task.taskKind, outcome: "succeeded" }, seconds);
+          itemLog.info(
+            { device: out.device, timings: out.timings, resultPath: out.main.path, ms: Math.round(seconds * 1000) },
+            "item succeeded",
+          );
+        } catch (error) {
+          if (signal.aborted) break;
+          if (error instanceof WeightUnusableError) throw error;
+          const message = errorMessage(error);
+          const recorded = await failItem(db, { ...lease, itemId: item.id, error: message });
+          metrics?.itemDuration.observe({ kind: task.taskKind, outcome: "failed" }, (performance.now() - itemStarted) / 1000);
+          itemLog.warn({ error: message, recorded }, "item failed");
+          if (recorded === "lease_lost") {
+            controller.abort(STOP.leaseLost);
+            break;
+          }
+        }
+      }
+      await progress.flush();
+
+      const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
+      if (reason === STOP.leaseLost) {
+        outcome = "lease_lost";
+        log.warn("lease lost; another worker owns the task now");
+      } else if (reason === STOP.shutdown) {
+        const released = await releaseTask(db, lease);
+        outcome = "released";
+        log.info({ released }, "task handed back to the queue (shutdown)");
+      } else {
+        const done = await completeTask(db, lease);
+        outcome = done?.status ?? "lease_lost";
+        log.info({ status: outcome, ms: Math.round(performance.now() - started) }, "task finished");
+      }
+    } catch (error) {
+      await progress.flush();
+      const message = errorMessage(error);
+      if (signal.reason === STOP.leaseLost) {
+        outcome = "lease_lost";
+      } else {
+        const failed = await failTask(db, {
+          ...lease,
+          error: message,
+          permanent: error instanceof WeightUnusableError,
+          backoff: { baseMs: config.WORKER_RETRY_BASE_MS },
+        }).catch((dbError: unknown) => {
+          log.error({ err: dbError }, "recording the task failure failed");
+          return null;
+        });
+        outcome = failed ? `failed_${failed.status}` : "lease_lost";
+        log.error({ error: message, next: failed }, "task attempt failed");
+      }
+    } finally {
+      clearInterval(beat);
+      clearInterval(cancelPoll);
+      this.running.delete(task.id);
+      metrics?.taskDuration.observe({ kind: task.taskKind, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+import { TaskDetail } from "./task-detail";
+
+export default async function TaskPage({ params }: { params: Promise<{ taskId: string }> }) {
+  const { taskId } = await params;
+  return <TaskDetail taskId={taskId} />;
+}

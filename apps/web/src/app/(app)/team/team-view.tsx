@@ -1,0 +1,194 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
+import { PageHeader } from "~/components/page-header";
+import { ErrorState, Loading } from "~/components/query-state";
+import { useTeam, useTeamId } from "~/components/team-context";
+import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import {
+  Select,
+  SelectContent,
+  SelectItem,
+  SelectTrigger,
+  SelectValue,
+} from "~/components/ui/select";
+import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { errorMessage } from "~/lib/errors";
+import { useTRPC } from "~/trpc/react";
+
+export function TeamView() {
+  const t = useTranslations();
+  const format = useFormatter();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const teamId = useTeamId();
+  const { team } = useTeam();
+  const me = useQuery(trpc.auth.me.queryOptions());
+  const members = useQuery(trpc.teams.members.queryOptions({ teamId }));
+  const invalidate = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.teams.members.queryKey({ teamId }) });
+  const add = useMutation(
+    trpc.teams.addMember.mutationOptions({ onSuccess: () => void invalidate() }),
+  );
+  const changeRole = useMutation(
+    trpc.teams.changeRole.mutationOptions({ onSuccess: () => void invalidate() }),
+  );
+  const remove = useMutation(
+    trpc.teams.removeMember.mutationOptions({
+      onSuccess: () => {
+        void invalidate();
+        void queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() });
+      },
+    }),
+  );
+  const isAdmin = team?.role === "ADMIN";
+  const msg = (e: unknown) => errorMessage(e, (k) => t(`common.${k}`));
+  const mutationError = add.error ?? changeRole.error ?? remove.error;
+
+  return (
+    <>
+      <PageHeader title={t("team.title")} description={team?.name} />
+      <div className="grid gap-4">
+        {isAdmin ? (
+          <Card data-testid="team-admin-controls">
+            <CardHeader>
+              <CardTitle>{t("team.addMember")}</CardTitle>
+              <CardDescription>{t("team.addMemberHint")}</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <form
+                className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const form = new FormData(e.currentTarget);
+                  add.mutate({
+                    teamId,
+                    email: String(form.get("email") ?? ""),
+                    role: form.get("role") === "ADMIN" ? "ADMIN" : "MEMBER",
+                  });
+                }}
+              >
+                <div className="grid gap-2">
+                  <Label htmlFor="member-email">{t("team.email")}</Label>
+                  <Input id="member-email" name="email" type="email" required />
+                </div>
+                <div className="grid gap-2">
+                  <Label htmlFor="member-role">{t("team.role")}</Label>
+                  <select
+                    id="member-role"
+                    name="role"
+                    className="h-10 rounded-md border border-border bg-background px-3 text-sm"
+                    defaultValue="MEMBER"
+                  >
+                    <option value="MEMBER">{t("roles.MEMBER")}</option>
+                    <option value="ADMIN">{t("roles.ADMIN")}</option>
+                  </select>
+                </div>
+                <Button type="submit" disabled={add.isPending}>
+                  {t("team.addMember")}
+                </Button>
+              </form>
+              {add.isSuccess ? (
+                <Alert variant="success" className="mt-3">
+                  {t("team.added")}
+                </Alert>
+              ) : null}
+            </CardContent>
+          </Card>
+        ) : (
+          <Alert variant="info">{t("team.membersOnlyAdmins")}</Alert>
+        )}
+        {mutationError ? <Alert>{msg(mutationError)}</Alert> : null}
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("team.members")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            {members.isPending ? (
+              <Loading />
+            ) : members.error ? (
+              <ErrorState error={members.error} onRetry={() => void members.refetch()} />
+            ) : (
+              <Table>
+                <THead>
+                  <tr>
+                    <TH>{t("common.name")}</TH>
+                    <TH>{t("team.email")}</TH>
+                    <TH>{t("team.role")}</TH>
+                    <TH>{t("team.joined")}</TH>
+                    <TH className="sr-only">{t("common.actions")}</TH>
+                  </tr>
+                </THead>
+                <tbody>
+                  {members.data.map((member) => {
+                    const self = member.userId === me.data?.id;
+                    return (
+                      <TR key={member.userId}>
+                        <TD className="font-medium">
+                          {member.name} {self ? <Badge>{t("team.you")}</Badge> : null}
+                        </TD>
+                        <TD className="break-all">{member.email}</TD>
+                        <TD>
+                          {isAdmin ? (
+                            <Select
+                              value={member.role}
+                              onValueChange={(role) =>
+                                changeRole.mutate({
+                                  teamId,
+                                  userId: member.userId,
+                                  role: role as "ADMIN" | "MEMBER",
+                                })
+                              }
+                            >
+                              <SelectTrigger
+                                className="w-32"
+                                aria-label={t("team.changeRole", { name: member.name })}
+                              >
+                                <SelectValue />
+                              </SelectTrigger>
+                              <SelectContent>
+                                <SelectItem value="MEMBER">{t("roles.MEMBER")}</SelectItem>
+                                <SelectItem value="ADMIN">{t("roles.ADMIN")}</SelectItem>
+                              </SelectContent>
+                            </Select>
+                          ) : (
+                            t(`roles.${member.role}`)
+                          )}
+                        </TD>
+                        <TD>{format.dateTime(member.joinedAt, { dateStyle: "medium" })}</TD>
+                        <TD className="text-right">
+                          {(isAdmin || self) && !team?.isPersonal ? (
+                            <Button
+                              size="sm"
+                              variant="outline"
+                              disabled={remove.isPending}
+                              onClick={() => {
+                                if (
+                                  window.confirm(t("team.confirmRemove", { name: member.name }))
+                                ) {
+                                  remove.mutate({ teamId, userId: member.userId });
+                                }
+                              }}
+                            >
+                              {self ? t("team.leave") : t("team.remove")}
+                            </Button>
+                          ) : null}
+                        </TD>
+                      </TR>
+                    );
+                  })}
+                </tbody>
+              </Table>
+            )}
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}

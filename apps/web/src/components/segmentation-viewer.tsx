@@ -1,0 +1,177 @@
+"use client";
+
+import { Download } from "lucide-react";
+import { useFormatter, useTranslations } from "next-intl";
+import { useEffect, useRef, useState } from "react";
+import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import { Label } from "~/components/ui/label";
+import { Slider } from "~/components/ui/slider";
+import { Tabs, TabsList, TabsTrigger } from "~/components/ui/tabs";
+import { binarize, foregroundShare, overlayPixels } from "~/lib/threshold";
+
+function loadPixels(url: string): Promise<ImageData> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.decoding = "async";
+    img.onload = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext("2d", { willReadFrequently: true });
+      if (!ctx) return reject(new Error("Canvas is not available."));
+      ctx.drawImage(img, 0, 0);
+      resolve(ctx.getImageData(0, 0, canvas.width, canvas.height));
+    };
+    img.onerror = () => reject(new Error(`Could not load ${url}`));
+    img.src = url;
+  });
+}
+
+/**
+ * Shows a segmentation result over its original and re-binarises the stored probability map
+ * in the browser as the threshold moves, so trying thresholds needs no new model run.
+ */
+export function SegmentationViewer({
+  originalUrl,
+  probabilityUrl,
+  maskUrl,
+  initialThreshold = 0.5,
+  fileName,
+  color = [255, 0, 0],
+}: {
+  originalUrl: string;
+  probabilityUrl: string | null;
+  maskUrl: string | null;
+  initialThreshold?: number;
+  fileName: string;
+  color?: [number, number, number];
+}) {
+  const t = useTranslations("result");
+  const format = useFormatter();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [probability, setProbability] = useState<ImageData | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [threshold, setThreshold] = useState(initialThreshold);
+  const [opacity, setOpacity] = useState(0.5);
+  const [mode, setMode] = useState<"overlay" | "mask">("overlay");
+
+  useEffect(() => {
+    if (!probabilityUrl) return;
+    let alive = true;
+    loadPixels(probabilityUrl).then(
+      (data) => alive && setProbability(data),
+      (error: Error) => alive && setLoadError(error.message),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [probabilityUrl]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || !probability) return;
+    canvas.width = probability.width;
+    canvas.height = probability.height;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return;
+    const pixels =
+      mode === "mask" ? binarize(probability.data, threshold) : overlayPixels(probability.data, threshold, color);
+    ctx.putImageData(new ImageData(pixels, probability.width, probability.height), 0, 0);
+  }, [probability, threshold, mode, color]);
+
+  function downloadMask() {
+    if (!probability) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = probability.width;
+    canvas.height = probability.height;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return;
+    ctx.putImageData(new ImageData(binarize(probability.data, threshold), probability.width, probability.height), 0, 0);
+    canvas.toBlob((blob) => {
+      if (!blob) return;
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = `${fileName.replace(/\.[^.]+$/, "")}-mask-t${threshold.toFixed(2)}.png`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    }, "image/png");
+  }
+
+  const share = probability ? foregroundShare(probability.data, threshold) : null;
+
+  return (
+    <div className="grid gap-4 lg:grid-cols-[1fr_18rem]">
+      <div className="relative overflow-hidden rounded-md border border-border checkerboard">
+        {/* biome-ignore lint/performance/noImgElement: authorised route handler, no optimisation wanted */}
+        <img
+          src={mode === "overlay" ? originalUrl : (maskUrl ?? originalUrl)}
+          alt={t("before")}
+          className="block h-auto w-full"
+          style={{ imageRendering: "pixelated", visibility: mode === "mask" && probability ? "hidden" : "visible" }}
+        />
+        {probability ? (
+          <canvas
+            ref={canvasRef}
+            data-testid="mask-canvas"
+            aria-label={t(mode)}
+            className="absolute inset-0 h-full w-full"
+            style={{ opacity: mode === "overlay" ? opacity : 1, imageRendering: "pixelated" }}
+          />
+        ) : null}
+      </div>
+      <div className="grid content-start gap-4">
+        <Tabs value={mode} onValueChange={(v) => setMode(v as "overlay" | "mask")}>
+          <TabsList>
+            <TabsTrigger value="overlay">{t("overlay")}</TabsTrigger>
+            <TabsTrigger value="mask">{t("mask")}</TabsTrigger>
+          </TabsList>
+        </Tabs>
+        {probabilityUrl ? null : <Alert variant="info">{t("noProbability")}</Alert>}
+        {loadError ? <Alert>{loadError}</Alert> : null}
+        <div className="grid gap-2">
+          <div className="flex items-center justify-between">
+            <Label id="threshold-label">{t("threshold")}</Label>
+            <output data-testid="threshold-value" className="font-mono text-sm">
+              {threshold.toFixed(2)}
+            </output>
+          </div>
+          <Slider
+            aria-labelledby="threshold-label"
+            aria-label={t("threshold")}
+            min={0.01}
+            max={0.99}
+            step={0.01}
+            value={[threshold]}
+            disabled={!probability}
+            onValueChange={([v]) => setThreshold(v ?? threshold)}
+          />
+          <p className="text-xs text-muted-foreground">{t("thresholdHint")}</p>
+          {share !== null ? (
+            <p className="text-sm" data-testid="foreground-share">
+              {t("foreground", { percent: format.number(share, { style: "percent", maximumFractionDigits: 1 }) })}
+            </p>
+          ) : null}
+        </div>
+        {mode === "overlay" ? (
+          <div className="grid gap-2">
+            <Label id="opacity-label">{t("opacity")}</Label>
+            <Slider
+              aria-labelledby="opacity-label"
+              aria-label={t("opacity")}
+              min={0}
+              max={1}
+              step={0.05}
+              value={[opacity]}
+              onValueChange={([v]) => setOpacity(v ?? opacity)}
+            />
+          </div>
+        ) : null}
+        <Button onClick={downloadMask} disabled={!probability} variant="outline">
+          <Download aria-hidden />
+          {t("downloadMask", { threshold: threshold.toFixed(2) })}
+        </Button>
+      </div>
+    </div>
+  );
+}

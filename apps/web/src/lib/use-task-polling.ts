@@ -1,0 +1,32 @@
+"use client";
+
+import { useRef } from "react";
+import { nextPollInterval } from "./polling";
+
+interface PolledTask {
+  status: string;
+  progress: number;
+  itemsDone?: number;
+  itemsFailed?: number;
+}
+
+/**
+ * A react-query `refetchInterval` for one task: fast while running, backing off while it
+ * waits unchanged in the queue, stopped at a final state. Hidden tabs are paused by
+ * react-query itself (`refetchIntervalInBackground` stays false).
+ */
+export function useTaskRefetchInterval() {
+  const state = useRef({ fingerprint: "", updatedAt: 0, unchanged: 0 });
+  return (query: { state: { data?: PolledTask; dataUpdatedAt: number } }): number | false => {
+    const data = query.state.data;
+    if (!data) return 2000;
+    const s = state.current;
+    if (query.state.dataUpdatedAt !== s.updatedAt) {
+      const fingerprint = `${data.status}|${data.progress}|${data.itemsDone ?? ""}|${data.itemsFailed ?? ""}`;
+      s.unchanged = fingerprint === s.fingerprint ? s.unchanged + 1 : 0;
+      s.fingerprint = fingerprint;
+      s.updatedAt = query.state.dataUpdatedAt;
+    }
+    return nextPollInterval(data.status, s.unchanged);
+  };
+}

@@ -1,0 +1,105 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import type { Db } from "../db";
+import { env } from "../env";
+import { authorize, SignInError } from "./authorize";
+
+declare module "next-auth" {
+  interface Session {
+    user?: {
+      id: string;
+      name?: string | null;
+      email?: string | null;
+      image?: string | null;
+      sessionVersion: number;
+    };
+  }
+}
+
+declare module "next-auth/jwt" {
+  interface JWT {
+    uid?: string;
+    sv?: number;
+  }
+}
+
+/** The shape of `getServerSession(authOptions)` that createTRPCContext reads. */
+export interface StudioSession {
+  user?: { id?: string; sessionVersion?: number } | null;
+}
+
+const SESSION_MAX_AGE_S = 7 * 24 * 3600;
+
+function clientIp(headers: Record<string, unknown> | undefined): string | null {
+  const forwarded = headers?.["x-forwarded-for"];
+  const value = Array.isArray(forwarded) ? forwarded[0] : forwarded;
+  if (typeof value === "string" && value.length > 0) return value.split(",")[0]?.trim() || null;
+  const real = headers?.["x-real-ip"];
+  return typeof real === "string" && real ? real : null;
+}
+
+export function resolveAuthSecret(): string | undefined {
+  const { NEXTAUTH_SECRET, NODE_ENV } = env();
+  if (!NEXTAUTH_SECRET && NODE_ENV === "production") {
+    throw new Error("NEXTAUTH_SECRET must be set in production (the quick start generates one).");
+  }
+  return NEXTAUTH_SECRET;
+}
+
+/**
+ * next-auth options: credentials sign-in, JWT sessions. The token carries the user id and the
+ * session version; createTRPCContext compares the version with the store on every request,
+ * so changing the password ends every older session.
+ */
+export function createAuthOptions(getDb: () => Db): NextAuthOptions {
+  return {
+    // A getter, read per request, so `next build` (NODE_ENV=production) can import this
+    // module without the secret while a production server without one refuses to sign in.
+    get secret() {
+      return resolveAuthSecret();
+    },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
+    pages: { signIn: "/sign-in" },
+    providers: [
+      CredentialsProvider({
+        name: "Email and password",
+        credentials: {
+          email: { label: "Email", type: "email" },
+          password: { label: "Password", type: "password" },
+        },
+        async authorize(credentials, req) {
+          try {
+            const user = await authorize(getDb(), credentials, { ip: clientIp(req?.headers) });
+            return { id: user.id, email: user.email, name: user.name, sv: user.sessionVersion };
+          } catch (error) {
+            // null makes next-auth answer its generic CredentialsSignin; a thrown Error's
+            // message becomes the `error` query parameter, which only a lock may reveal.
+            if (error instanceof SignInError && error.code === "INVALID_CREDENTIALS") return null;
+            if (error instanceof SignInError) throw new Error(error.code);
+            throw error;
+          }
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) {
+          token.uid = user.id;
+          token.sv = (user as { sv?: number }).sv ?? 0;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        if (token.uid) {
+          session.user = {
+            id: token.uid,
+            name: session.user?.name ?? null,
+            email: session.user?.email ?? null,
+            sessionVersion: token.sv ?? 0,
+          };
+        }
+        return session;
+      },
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { TestDatabase } from "@studio/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeUser, testDb } from "../test-helpers";
+import { createApiToken, hashToken, listApiTokens, revokeApiToken, verifyApiToken } from "./tokens";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await testDb();
+});
+afterAll(() => t.cleanup());
+
+describe("API tokens", () => {
+  it("stores only the sha256, verifies, records last use, and refuses once revoked", async () => {
+    const user = await makeUser(t.db);
+    const created = await createApiToken(t.db, user.id, { name: "ci" });
+    expect(created.token).toMatch(/^vs_[A-Za-z0-9_-]{43}$/);
+    expect(created.prefix).toBe(created.token.slice(0, 9));
+    const row = await t.db.apiToken.findUniqueOrThrow({ where: { id: created.id }, select: { tokenHash: true } });
+    expect(row.tokenHash).toBe(hashToken(created.token));
+    expect(row.tokenHash).not.toContain(created.token.slice(3));
+
+    expect(await verifyApiToken(t.db, created.token)).toEqual({ userId: user.id, tokenId: created.id });
+    const [listed] = await listApiTokens(t.db, user.id);
+    expect(listed?.lastUsedAt).toBeInstanceOf(Date);
+    expect(listed).not.toHaveProperty("tokenHash");
+
+    expect(await revokeApiToken(t.db, user.id, created.id)).toBe(true);
+    expect(await verifyApiToken(t.db, created.token)).toBeNull();
+  });
+
+  it("refuses expired, unknown and foreign tokens", async () => {
+    const user = await makeUser(t.db);
+    const other = await makeUser(t.db);
+    const expired = await createApiToken(t.db, user.id, { name: "old", expiresAt: new Date(Date.now() - 1000) });
+    expect(await verifyApiToken(t.db, expired.token)).toBeNull();
+    expect(await verifyApiToken(t.db, "vs_doesnotexist")).toBeNull();
+    expect(await verifyApiToken(t.db, "Bearer nonsense")).toBeNull();
+    const mine = await createApiToken(t.db, user.id, { name: "mine" });
+    expect(await revokeApiToken(t.db, other.id, mine.id)).toBe(false);
+    expect(await verifyApiToken(t.db, mine.token)).not.toBeNull();
+  });
+});

@@ -1,0 +1,97 @@
+// Walks every procedure of appRouter, so a procedure added later is covered without editing
+// this file: each must declare its access level, have input and output schemas, refuse the
+// anonymous caller (unless listed public), refuse members on admin procedures, and hide other
+// teams behind NOT_FOUND.
+import type { TestDatabase } from "@studio/db/testing";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInnerContext } from "./context";
+import { appRouter, createCaller } from "./index";
+import { makeTeam, makeUser, testDb } from "./test-helpers";
+import type { Access } from "./trpc";
+
+/** Procedures anyone may call. Adding one here is a deliberate, reviewed decision. */
+const PUBLIC = new Set(["auth.register", "system.health"]);
+
+interface ProcedureLike {
+  _def: { type: string; meta?: { access?: Access }; inputs: unknown[]; output?: unknown };
+}
+const procedures = Object.entries(
+  (appRouter._def as unknown as { procedures: Record<string, ProcedureLike> }).procedures,
+);
+
+let t: TestDatabase;
+let teamId: string;
+const callers: Record<"anon" | "member" | "outsider" | "admin", ReturnType<typeof createCaller>> =
+  {} as never;
+
+beforeAll(async () => {
+  t = await testDb();
+  const admin = await makeUser(t.db);
+  const member = await makeUser(t.db);
+  const outsider = await makeUser(t.db);
+  teamId = (await makeTeam(t.db, [
+    { userId: admin.id, role: "ADMIN" },
+    { userId: member.id, role: "MEMBER" },
+  ])).id;
+  const ctx = (userId: string | null) =>
+    createInnerContext({ db: t.db, userId, via: userId ? "session" : null });
+  callers.anon = createCaller(await ctx(null));
+  callers.member = createCaller(await ctx(member.id));
+  callers.outsider = createCaller(await ctx(outsider.id));
+  callers.admin = createCaller(await ctx(admin.id));
+});
+afterAll(() => t.cleanup());
+
+async function codeOf(caller: ReturnType<typeof createCaller>, path: string, input: unknown) {
+  // biome-ignore lint/suspicious/noExplicitAny: walking the caller proxy by path
+  const fn = path.split(".").reduce<any>((node, key) => node[key], caller);
+  try {
+    await fn(input);
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+describe("authorisation matrix", () => {
+  it("finds the procedures", () => {
+    expect(procedures.length).toBeGreaterThan(10);
+  });
+
+  it.each(procedures)("%s declares access, input and output", (path, procedure) => {
+    const access = procedure._def.meta?.access;
+    expect(access, path).toBeDefined();
+    expect(access === "public", `${path} is public but not in the PUBLIC list`).toBe(PUBLIC.has(path));
+    expect(procedure._def.inputs.length, `${path} has no .input()`).toBeGreaterThan(0);
+    expect(procedure._def.output, `${path} has no .output()`).toBeDefined();
+  });
+
+  it.each(procedures.filter(([path]) => !PUBLIC.has(path)))(
+    "%s refuses the anonymous caller",
+    async (path) => {
+      expect(await codeOf(callers.anon, path, { teamId })).toBe("UNAUTHORIZED");
+    },
+  );
+
+  it.each(procedures.filter(([, p]) => p._def.meta?.access === "teamAdmin"))(
+    "%s refuses a team member who is not admin",
+    async (path) => {
+      expect(await codeOf(callers.member, path, { teamId })).toBe("FORBIDDEN");
+    },
+  );
+
+  it.each(
+    procedures.filter(([, p]) => ["team", "teamAdmin"].includes(p._def.meta?.access ?? "")),
+  )("%s hides a team from a non-member", async (path) => {
+    expect(await codeOf(callers.outsider, path, { teamId })).toBe("NOT_FOUND");
+  });
+
+  it.each(procedures.filter(([, p]) => p._def.meta?.access === "siteAdmin"))(
+    "%s refuses a user who is not site admin",
+    async (path) => {
+      expect(await codeOf(callers.admin, path, { teamId })).toBe("FORBIDDEN");
+    },
+  );
+});

@@ -1,0 +1,64 @@
+import type { TestDatabase } from "@studio/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiToken, revokeApiToken } from "./auth/tokens";
+import { createTRPCContext } from "./context";
+import { createCaller } from "./index";
+import { makeTeam, makeUser, testDb } from "./test-helpers";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await testDb();
+});
+afterAll(() => t.cleanup());
+
+const noSession = async () => null;
+
+async function callerWith(headers: Record<string, string>, session: Parameters<typeof createTRPCContext>[0]["getSession"] = noSession) {
+  return createCaller(await createTRPCContext({ db: t.db, headers: new Headers(headers), getSession: session }));
+}
+
+describe("createTRPCContext", () => {
+  it("accepts a bearer API token and refuses it once revoked", async () => {
+    const user = await makeUser(t.db);
+    const { token, id } = await createApiToken(t.db, user.id, { name: "cli" });
+    const withToken = await callerWith({ authorization: `Bearer ${token}` });
+    expect(await withToken.auth.me()).toMatchObject({ id: user.id, via: "token" });
+    await revokeApiToken(t.db, user.id, id);
+    const revoked = await callerWith({ authorization: `Bearer ${token}` });
+    await expect(revoked.auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("does not fall back to the session when a token is bad", async () => {
+    const user = await makeUser(t.db);
+    const session = async () => ({ user: { id: user.id, sessionVersion: 0 } });
+    expect((await (await callerWith({}, session)).auth.me()).via).toBe("session");
+    await expect((await callerWith({ authorization: "Bearer vs_bogus" }, session)).auth.me()).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
+  });
+
+  it("refuses a session issued before a password change", async () => {
+    const user = await makeUser(t.db);
+    await t.db.user.update({ where: { id: user.id }, data: { sessionVersion: 2 } });
+    const stale = await callerWith({}, async () => ({ user: { id: user.id, sessionVersion: 1 } }));
+    await expect(stale.auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("applies a demotion on the next request", async () => {
+    const admin = await makeUser(t.db);
+    const other = await makeUser(t.db);
+    const team = await makeTeam(t.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: other.id, role: "ADMIN" },
+    ]);
+    const session = async () => ({ user: { id: admin.id, sessionVersion: 0 } });
+    const before = await callerWith({}, session);
+    await before.teams.rename({ teamId: team.id, name: "ok" });
+    await t.db.membership.update({
+      where: { userId_teamId: { userId: admin.id, teamId: team.id } },
+      data: { role: "MEMBER" },
+    });
+    // Same context object even: membership is read per call, not cached in the session.
+    await expect(before.teams.rename({ teamId: team.id, name: "no" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});

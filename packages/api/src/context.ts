@@ -1,0 +1,108 @@
+import type { Db } from "./db";
+import { verifyApiToken } from "./auth/tokens";
+import type { StudioSession } from "./auth/next-auth";
+import { getInferenceClient, type InferenceClient } from "./inference";
+
+export type AuthVia = "session" | "token";
+
+/** The signed-in user as re-read from the store for this request. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  name: string;
+  isSiteAdmin: boolean;
+  sessionVersion: number;
+}
+
+export interface Context {
+  db: Db;
+  user: AuthUser | null;
+  via: AuthVia | null;
+  /** The API token behind this request, when via is "token". */
+  tokenId: string | null;
+  /** Client address from the proxy headers, for rate limits; null when unknown. */
+  clientIp: string | null;
+  /** The inference service (previews, weight validation, system status). */
+  inference: InferenceClient;
+}
+
+export interface InnerContextOptions {
+  db: Db;
+  userId: string | null;
+  via: AuthVia | null;
+  tokenId?: string | null;
+  /** When given (sessions), a user whose sessionVersion moved on is treated as signed out. */
+  sessionVersion?: number;
+  clientIp?: string | null;
+  /** Defaults to the client configured by INFERENCE_URL / INFERENCE_TOKEN. */
+  inference?: InferenceClient;
+}
+
+/**
+ * The part of the context that does not depend on HTTP; tests build it directly for
+ * createCaller. The user row is read on every request so a removed user, a demoted site
+ * admin or a changed password takes effect at once.
+ */
+export async function createInnerContext(options: InnerContextOptions): Promise<Context> {
+  const { db, userId, via } = options;
+  const clientIp = options.clientIp ?? null;
+  // Creating the client does no I/O; it only remembers the URL and token.
+  const base = { db, clientIp, inference: options.inference ?? getInferenceClient() };
+  const anonymous = (): Context => ({ ...base, user: null, via: null, tokenId: null });
+  if (!userId || !via) return anonymous();
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, isSiteAdmin: true, sessionVersion: true },
+  });
+  if (!user) return anonymous();
+  if (options.sessionVersion !== undefined && options.sessionVersion !== user.sessionVersion) {
+    return anonymous();
+  }
+  return { ...base, user, via, tokenId: options.tokenId ?? null };
+}
+
+export interface CreateTRPCContextOptions {
+  headers: Headers;
+  db: Db;
+  inference?: InferenceClient;
+  /** Reads the next-auth session of this request (for example `getServerSession(authOptions)`). */
+  getSession: () => Promise<StudioSession | null>;
+}
+
+/** Resolves `Authorization: Bearer <api token>` or the request's next-auth session. */
+export async function resolveAuth(
+  options: CreateTRPCContextOptions,
+): Promise<InnerContextOptions> {
+  const { db, headers } = options;
+  const clientIp = clientIpFromHeaders(headers);
+  const inference = options.inference;
+  const authorization = headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    const verified = match?.[1] ? await verifyApiToken(db, match[1]) : null;
+    // A bad token must not fall back to a cookie: the caller asked to be someone specific.
+    if (!verified) return { db, userId: null, via: null, clientIp, inference };
+    return { db, userId: verified.userId, via: "token", tokenId: verified.tokenId, clientIp, inference };
+  }
+  const session = await options.getSession();
+  const userId = session?.user?.id;
+  if (!userId) return { db, userId: null, via: null, clientIp, inference };
+  return {
+    db,
+    userId,
+    via: "session",
+    sessionVersion: session.user?.sessionVersion ?? 0,
+    clientIp,
+    inference,
+  };
+}
+
+/** First address of X-Forwarded-For (set by the proxy in front of the app), else X-Real-IP. */
+export function clientIpFromHeaders(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip") || null;
+}
+
+export async function createTRPCContext(options: CreateTRPCContextOptions): Promise<Context> {
+  return createInnerContext(await resolveAuth(options));
+}

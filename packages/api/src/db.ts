@@ -1,0 +1,4 @@
+// Services take the store as their first argument so tests can pass the client of a
+// throw-away SQLite file and the web app the shared one.
+export type { Db, DbOrTx } from "@studio/db/client";
+export { Prisma } from "@studio/db/client";

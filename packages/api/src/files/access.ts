@@ -1,0 +1,67 @@
+import { TRPCError } from "@trpc/server";
+import { hitRateLimit } from "../auth/rate-limit";
+import type { AuthUser, Context, CreateTRPCContextOptions } from "../context";
+import { createTRPCContext } from "../context";
+import { env } from "../env";
+import type { TeamAccess } from "../trpc";
+import { formatBytes, UploadError } from "./storage";
+
+/**
+ * The same authentication as tRPC (session cookie or bearer token) for a route handler:
+ * `authenticateRequest(request, { db, getSession })`.
+ */
+export function authenticateRequest(
+  request: Request,
+  options: Omit<CreateTRPCContextOptions, "headers">,
+): Promise<Context> {
+  return createTRPCContext({ ...options, headers: request.headers });
+}
+
+export function requireUser(ctx: Context): AuthUser {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  return ctx.user;
+}
+
+/** Membership re-read from the store, like teamProcedure; other teams are NOT_FOUND. */
+export async function requireTeam(ctx: Context, teamId: string | null, admin = false): Promise<TeamAccess> {
+  const user = requireUser(ctx);
+  if (!teamId) throw new TRPCError({ code: "BAD_REQUEST", message: "teamId is required." });
+  const membership = await ctx.db.membership.findUnique({
+    where: { userId_teamId: { userId: user.id, teamId } },
+    select: { role: true, team: { select: { id: true, name: true, isPersonal: true } } },
+  });
+  if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
+  const role = membership.role === "ADMIN" ? "ADMIN" : "MEMBER";
+  if (admin && role !== "ADMIN") throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
+  return { ...membership.team, role };
+}
+
+/** Per-user request rate and stored-bytes quota, checked before a byte is received. */
+export async function checkUploadLimits(ctx: Context, user: AuthUser, incomingBytes: number | null) {
+  const { UPLOADS_PER_MINUTE, USER_QUOTA_BYTES } = env();
+  const rate = await hitRateLimit(ctx.db, `upload:${user.id}`, { limit: UPLOADS_PER_MINUTE, windowMs: 60_000 });
+  if (!rate.allowed) {
+    throw new UploadError(
+      429,
+      "too_many_requests",
+      `Too many uploads; try again in ${Math.ceil(rate.retryAfterMs / 1000)} s.`,
+    );
+  }
+  const used = await ctx.db.image.aggregate({ where: { uploadedById: user.id }, _sum: { sizeBytes: true } });
+  const total = (used._sum.sizeBytes ?? 0) + (incomingBytes ?? 0);
+  if (total > USER_QUOTA_BYTES) {
+    throw new UploadError(
+      413,
+      "quota_exceeded",
+      `Your uploads would use ${formatBytes(total)}; the quota is ${formatBytes(USER_QUOTA_BYTES)}. Delete some images first.`,
+    );
+  }
+}
+
+/** Content-Length when the client sent one, so an oversized body is refused before reading it. */
+export function declaredLength(request: Request): number | null {
+  const value = request.headers.get("content-length");
+  if (!value) return null;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}

@@ -1,0 +1,132 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image";
+import { z } from "zod";
+import type { Context } from "../context";
+import { parseJson } from "../services/json";
+import { usableWeightWhere, weightFilePath } from "../services/weights";
+import { requireTeam } from "./access";
+import { contentDisposition, errorResponse, toErrorResponse } from "./http";
+import { resolveDataPath, UploadError } from "./storage";
+import { zipStream } from "./zip-writer";
+
+const querySchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("image"), teamId: z.string(), id: z.string() }),
+  z.object({
+    type: z.literal("result"),
+    teamId: z.string(),
+    id: z.string(),
+    itemId: z.string(),
+    /** A key of the item's result metadata that names another output (probability map, overlay). */
+    variant: z.string().max(64).optional(),
+  }),
+  z.object({ type: z.literal("task-zip"), teamId: z.string(), id: z.string() }),
+  z.object({ type: z.literal("weight"), teamId: z.string(), id: z.string() }),
+]);
+export type DownloadQuery = z.infer<typeof querySchema>;
+
+const baseName = (name: string) => name.replace(/\.[^.]+$/, "") || "file";
+
+async function fileResponse(absolute: string, fileName: string, contentType: string, inline: boolean) {
+  let size: number;
+  try {
+    size = (await stat(absolute)).size;
+  } catch {
+    return errorResponse(404, "not_found", "The file is missing.");
+  }
+  const body = Readable.toWeb(createReadStream(absolute)) as ReadableStream<Uint8Array>;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": contentType,
+      "content-length": String(size),
+      "content-disposition": contentDisposition(fileName, inline),
+      "cache-control": "private, max-age=0, must-revalidate",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+/**
+ * GET with query `type` = image | result | task-zip | weight, `teamId`, `id` (image, task or
+ * weight id), and for results `itemId` (+ optional `variant`). Every file is looked up from a
+ * row of the caller's team; no path from the client reaches the file system. `inline=1` asks
+ * for inline display (images and results only).
+ */
+export async function downloadFile(request: Request, ctx: Context): Promise<Response> {
+  try {
+    const params = Object.fromEntries(new URL(request.url).searchParams);
+    const parsed = querySchema.safeParse(params);
+    if (!parsed.success) throw new UploadError(400, "bad_request", "Unknown download: give type, teamId and id.");
+    const query = parsed.data;
+    const team = await requireTeam(ctx, query.teamId);
+    const inline = params.inline === "1";
+
+    if (query.type === "image") {
+      const image = await ctx.db.image.findFirst({
+        where: { id: query.id, teamId: team.id },
+        select: { storagePath: true, originalName: true, format: true },
+      });
+      if (!image) return errorResponse(404, "not_found", "Image not found.");
+      const type = IMAGE_MIME_TYPES[image.format as ImageFormat] ?? "application/octet-stream";
+      return fileResponse(resolveDataPath(image.storagePath), image.originalName, type, inline);
+    }
+
+    if (query.type === "result") {
+      const item = await ctx.db.taskItem.findFirst({
+        where: { id: query.itemId, taskId: query.id, task: { teamId: team.id } },
+        select: { position: true, resultPath: true, resultMeta: true, image: { select: { originalName: true } } },
+      });
+      if (!item?.resultPath) return errorResponse(404, "not_found", "Result not found.");
+      let relative = item.resultPath;
+      if (query.variant) {
+        const value = parseJson<Record<string, unknown>>(item.resultMeta, {})[query.variant];
+        // Only paths inside this task's result folder, whatever the metadata says.
+        if (typeof value !== "string" || !value.startsWith(`results/${query.id}/`)) {
+          return errorResponse(404, "not_found", "Result not found.");
+        }
+        relative = value;
+      }
+      const ext = path.extname(relative) || ".png";
+      const suffix = query.variant ? `-${query.variant}` : "";
+      const name = `${baseName(item.image.originalName)}${suffix}${ext}`;
+      const type = ext === ".png" ? "image/png" : ext === ".json" ? "application/json" : "application/octet-stream";
+      return fileResponse(resolveDataPath(relative), name, type, inline);
+    }
+
+    if (query.type === "task-zip") {
+      const task = await ctx.db.task.findFirst({ where: { id: query.id, teamId: team.id }, select: { id: true } });
+      if (!task) return errorResponse(404, "not_found", "Task not found.");
+      const items = await ctx.db.taskItem.findMany({
+        where: { taskId: task.id, status: "succeeded", resultPath: { not: null } },
+        orderBy: { position: "asc" },
+        select: { position: true, resultPath: true, image: { select: { originalName: true } } },
+      });
+      if (items.length === 0) return errorResponse(404, "not_found", "The task has no results yet.");
+      const sources = items.map((item) => ({
+        name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
+        path: resolveDataPath(item.resultPath as string),
+      }));
+      return new Response(zipStream(sources), {
+        status: 200,
+        headers: {
+          "content-type": "application/zip",
+          "content-disposition": contentDisposition(`task-${task.id}-results.zip`),
+          "cache-control": "private, max-age=0, must-revalidate",
+        },
+      });
+    }
+
+    const weight = await ctx.db.weight.findFirst({
+      where: { id: query.id, ...usableWeightWhere(team.id) },
+      select: { sha256: true, family: true, version: true },
+    });
+    if (!weight) return errorResponse(404, "not_found", "Weight not found.");
+    const name = `${weight.family}-${weight.version}.onnx`.replace(/[^A-Za-z0-9._-]/g, "_");
+    return fileResponse(resolveDataPath(weightFilePath(weight.sha256)), name, "application/octet-stream", false);
+  } catch (error) {
+    return toErrorResponse(error);
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import {
+  addImagesToDataset,
+  createDataset,
+  datasetStats,
+  deleteDataset,
+  getDataset,
+  listDatasets,
+  updateDataset,
+} from "../services/datasets";
+import { router, teamProcedure } from "../trpc";
+import { actorOutput, id, jsonRecord, pageInput, pageOutput } from "./schemas";
+
+const datasetOutput = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  layout: z.string(),
+  layoutReport: jsonRecord,
+  imageCount: z.number().int(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  createdBy: actorOutput,
+});
+const name = z.string().trim().min(1).max(200);
+const description = z.string().max(2000);
+const stat = z.object({ min: z.number(), max: z.number(), mean: z.number() }).nullable();
+const counts = z.record(z.string(), z.number().int());
+
+export const datasetsRouter = router({
+  create: teamProcedure
+    .input(z.object({ name, description: description.optional() }))
+    .output(datasetOutput)
+    .mutation(({ ctx, input }) => createDataset(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id })),
+
+  list: teamProcedure
+    .input(pageInput.extend({ search: z.string().trim().max(200).nullish() }))
+    .output(pageOutput(datasetOutput))
+    .query(({ ctx, input }) => listDatasets(ctx.db, ctx.team.id, input)),
+
+  get: teamProcedure
+    .input(z.object({ datasetId: id }))
+    .output(datasetOutput)
+    .query(({ ctx, input }) => getDataset(ctx.db, ctx.team.id, input.datasetId)),
+
+  update: teamProcedure
+    .input(z.object({ datasetId: id, name: name.optional(), description: description.optional() }))
+    .output(datasetOutput)
+    .mutation(({ ctx, input }) =>
+      updateDataset(ctx.db, ctx.team.id, input.datasetId, { name: input.name, description: input.description }),
+    ),
+
+  addImages: teamProcedure
+    .input(z.object({ datasetId: id, imageIds: z.array(id).min(1).max(1000) }))
+    .output(z.object({ added: z.number().int() }))
+    .mutation(({ ctx, input }) => addImagesToDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds)),
+
+  stats: teamProcedure
+    .input(z.object({ datasetId: id }))
+    .output(
+      z.object({
+        imageCount: z.number().int(),
+        totalBytes: z.number(),
+        formats: counts,
+        channels: counts,
+        width: stat,
+        height: stat,
+        widthBuckets: counts,
+        heightBuckets: counts,
+        labels: counts,
+        unlabeled: z.number().int(),
+        classImbalance: z.number().nullable(),
+      }),
+    )
+    .query(({ ctx, input }) => datasetStats(ctx.db, ctx.team.id, input.datasetId)),
+
+  /** With `withImages`, images held by no other dataset go too (files, task items, results). */
+  delete: teamProcedure
+    .input(z.object({ datasetId: id, withImages: z.boolean().default(true) }))
+    .output(z.object({ deleted: z.literal(true), imagesDeleted: z.number().int() }))
+    .mutation(({ ctx, input }) => deleteDataset(ctx.db, ctx.team.id, input.datasetId, input.withImages)),
+});

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import {
+  cancelTask,
+  createTaskForTeam,
+  deleteTask,
+  getTask,
+  listTasks,
+  retryFailedItems,
+  taskReport,
+  taskTargetSchema,
+} from "../services/tasks";
+import { router, teamProcedure } from "../trpc";
+import { actorOutput, id, jsonRecord, pageInput, taskKindSchema } from "./schemas";
+
+const taskStatus = z.enum(["queued", "running", "succeeded", "partially_failed", "failed", "canceled"]);
+
+const taskSummary = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  taskKind: z.string(),
+  status: z.string(),
+  progress: z.number(),
+  itemCount: z.number().int(),
+  itemsDone: z.number().int(),
+  itemsFailed: z.number().int(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  cancelRequested: z.boolean(),
+  device: z.string().nullable(),
+  error: z.string().nullable(),
+  paramSignature: z.string(),
+  idempotencyKey: z.string().nullable(),
+  weightId: z.string().nullable(),
+  weightSha256: z.string(),
+  datasetId: z.string().nullable(),
+  createdAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  updatedAt: z.date(),
+  createdBy: actorOutput,
+  weight: z.object({ id: z.string(), name: z.string(), family: z.string(), version: z.string() }).nullable(),
+});
+
+const itemOutput = z.object({
+  id: z.string(),
+  position: z.number().int(),
+  status: z.string(),
+  progress: z.number(),
+  hasResult: z.boolean(),
+  resultSha256: z.string().nullable(),
+  resultBytes: z.number().int().nullable(),
+  resultMeta: jsonRecord.nullable(),
+  paramSignature: z.string().nullable(),
+  device: z.string().nullable(),
+  timings: z.record(z.string(), z.number()).nullable(),
+  error: z.string().nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  image: z.object({
+    id: z.string(),
+    originalName: z.string(),
+    width: z.number().int(),
+    height: z.number().int(),
+    sha256: z.string(),
+    format: z.string(),
+    sizeBytes: z.number().int().optional(),
+  }),
+});
+const taskIdInput = z.object({ taskId: id });
+
+export const tasksRouter = router({
+  /**
+   * Queues a task for one image, a selection or a dataset. The same `idempotencyKey` returns
+   * the first task (`created: false`). `expectSignature` (from a preview) must match.
+   */
+  create: teamProcedure
+    .input(
+      z.object({
+        weightId: id,
+        target: taskTargetSchema,
+        params: z.unknown(),
+        idempotencyKey: z.string().min(1).max(128).nullish(),
+        expectSignature: z.string().max(128).nullish(),
+      }),
+    )
+    .output(z.object({ id: z.string(), created: z.boolean() }))
+    .mutation(({ ctx, input }) => createTaskForTeam(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id })),
+
+  list: teamProcedure
+    .input(
+      pageInput.extend({
+        status: z.array(taskStatus).max(6).nullish(),
+        taskKind: taskKindSchema.nullish(),
+        weightId: id.nullish(),
+        from: z.date().nullish(),
+        to: z.date().nullish(),
+      }),
+    )
+    .output(z.object({ items: z.array(taskSummary), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listTasks(ctx.db, ctx.team.id, input)),
+
+  /** Task with its items (paged by position), progress, timings, device and errors. */
+  get: teamProcedure
+    .input(
+      taskIdInput.extend({
+        itemsCursor: z.number().int().min(0).nullish(),
+        itemsLimit: z.number().int().min(1).max(1000).default(200),
+      }),
+    )
+    .output(
+      taskSummary.extend({
+        params: jsonRecord,
+        items: z.array(itemOutput),
+        nextItemsCursor: z.number().int().nullable(),
+      }),
+    )
+    .query(({ ctx, input }) => getTask(ctx.db, ctx.team.id, input.taskId, input)),
+
+  /** A queued task stops at once; a running one stops between tiles. */
+  cancel: teamProcedure
+    .input(taskIdInput)
+    .output(z.object({ result: z.enum(["canceled", "cancel_requested", "already_final"]) }))
+    .mutation(async ({ ctx, input }) => {
+      const { result } = await cancelTask(ctx.db, ctx.team.id, input.taskId);
+      return { result: result as "canceled" | "cancel_requested" | "already_final" };
+    }),
+
+  retryFailed: teamProcedure
+    .input(taskIdInput)
+    .output(z.object({ requeued: z.number().int() }))
+    .mutation(({ ctx, input }) => retryFailedItems(ctx.db, ctx.team.id, input.taskId)),
+
+  delete: teamProcedure
+    .input(taskIdInput)
+    .output(z.object({ deleted: z.literal(true) }))
+    .mutation(({ ctx, input }) => deleteTask(ctx.db, ctx.team.id, input.taskId)),
+
+  /** Inputs, weight and checksum, parameters and signature, per-item metrics and timings. */
+  report: teamProcedure
+    .input(taskIdInput)
+    .output(
+      z.object({
+        task: taskSummary.extend({
+          params: jsonRecord,
+          weight: z
+            .object({
+              id: z.string(),
+              name: z.string(),
+              family: z.string(),
+              version: z.string(),
+              sha256: z.string(),
+              isOfficial: z.boolean(),
+              sourceFormat: z.string(),
+            })
+            .nullable(),
+          dataset: z.object({ id: z.string(), name: z.string() }).nullable(),
+        }),
+        items: z.array(itemOutput),
+        summary: z.object({
+          items: z.number().int(),
+          succeeded: z.number().int(),
+          failed: z.number().int(),
+          totalRunMs: z.number(),
+          meanRunMs: z.number().nullable(),
+          wallMs: z.number().nullable(),
+        }),
+      }),
+    )
+    .query(({ ctx, input }) => taskReport(ctx.db, ctx.team.id, input.taskId)),
+});

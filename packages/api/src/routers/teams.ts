@@ -1,0 +1,65 @@
+import { z } from "zod";
+import {
+  addMemberByEmail,
+  changeRole,
+  createTeam,
+  listMembers,
+  listMyTeams,
+  removeMember,
+  renameTeam,
+} from "../services/teams";
+import { emailSchema } from "../services/account";
+import { protectedProcedure, router, teamAdminProcedure, teamProcedure } from "../trpc";
+import { id, roleSchema } from "./schemas";
+
+const teamOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  isPersonal: z.boolean(),
+  createdAt: z.date(),
+});
+const memberOutput = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  joinedAt: z.date(),
+});
+const teamName = z.string().trim().min(1).max(100);
+
+export const teamsRouter = router({
+  mine: protectedProcedure
+    .input(z.void())
+    .output(z.array(teamOutput.extend({ role: roleSchema, memberCount: z.number().int() })))
+    .query(({ ctx }) => listMyTeams(ctx.db, ctx.user.id)),
+
+  create: protectedProcedure
+    .input(z.object({ name: teamName }))
+    .output(teamOutput)
+    .mutation(({ ctx, input }) => createTeam(ctx.db, ctx.user.id, input.name)),
+
+  rename: teamAdminProcedure
+    .input(z.object({ name: teamName }))
+    .output(teamOutput)
+    .mutation(({ ctx, input }) => renameTeam(ctx.db, ctx.team, input.name)),
+
+  members: teamProcedure
+    .output(z.array(memberOutput))
+    .query(({ ctx }) => listMembers(ctx.db, ctx.team.id)),
+
+  addMember: teamAdminProcedure
+    .input(z.object({ email: emailSchema, role: roleSchema.default("MEMBER") }))
+    .output(memberOutput)
+    .mutation(({ ctx, input }) => addMemberByEmail(ctx.db, ctx.team, input.email, input.role)),
+
+  changeRole: teamAdminProcedure
+    .input(z.object({ userId: id, role: roleSchema }))
+    .output(z.object({ userId: z.string(), role: roleSchema }))
+    .mutation(({ ctx, input }) => changeRole(ctx.db, ctx.team, input.userId, input.role)),
+
+  /** Admins remove anyone; anyone may remove themself (leave). The last admin cannot go. */
+  removeMember: teamProcedure
+    .input(z.object({ userId: id }))
+    .output(z.object({ userId: z.string() }))
+    .mutation(({ ctx, input }) => removeMember(ctx.db, ctx.team, ctx.user.id, input.userId)),
+});

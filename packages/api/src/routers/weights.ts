@@ -1,0 +1,119 @@
+import { z } from "zod";
+import {
+  defaultWeightFor,
+  deleteWeight,
+  getWeight,
+  listWeights,
+  setDefaultWeight,
+  setDeprecated,
+  weightTree,
+} from "../services/weights";
+import { router, siteAdminProcedure, teamAdminProcedure, teamProcedure } from "../trpc";
+import { actorOutput, id, jsonRecord, taskKindSchema } from "./schemas";
+
+const weightSummary = z.object({
+  id: z.string(),
+  teamId: z.string().nullable(),
+  isOfficial: z.boolean(),
+  taskKind: z.string(),
+  name: z.string(),
+  family: z.string(),
+  version: z.string(),
+  description: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int(),
+  sourceFormat: z.string(),
+  status: z.string(),
+  validationError: z.string().nullable(),
+  isDefault: z.boolean(),
+  deprecatedAt: z.date().nullable(),
+  license: z.string().nullable(),
+  createdAt: z.date(),
+  uploadedBy: actorOutput.nullable(),
+});
+const weightIdInput = z.object({ weightId: id });
+const deprecateInput = z.object({ weightId: id, deprecated: z.boolean().default(true) });
+const changeOutput = z.object({ id: z.string(), deprecatedAt: z.date().nullable(), isDefault: z.boolean() });
+const defaultOutput = z.object({ id: z.string(), isDefault: z.literal(true) });
+const deletedOutput = z.object({ deleted: z.literal(true) });
+
+/** Uploads and downloads go through the file routes (see src/files). */
+export const weightsRouter = router({
+  list: teamProcedure
+    .input(
+      z.object({
+        taskKind: taskKindSchema.nullish(),
+        status: z.enum(["validating", "ready", "invalid"]).nullish(),
+        includeDeprecated: z.boolean().default(false),
+      }),
+    )
+    .output(z.array(weightSummary))
+    .query(({ ctx, input }) => listWeights(ctx.db, ctx.team.id, input)),
+
+  tree: teamProcedure
+    .input(z.object({}))
+    .output(
+      z.array(
+        z.object({
+          taskKind: z.string(),
+          families: z.array(z.object({ family: z.string(), versions: z.array(weightSummary) })),
+        }),
+      ),
+    )
+    .query(({ ctx }) => weightTree(ctx.db, ctx.team.id)),
+
+  get: teamProcedure
+    .input(weightIdInput)
+    .output(
+      weightSummary.extend({
+        spec: z.unknown(),
+        ioMetadata: jsonRecord,
+        validationReport: jsonRecord,
+        updatedAt: z.date(),
+        activeTasks: z.number().int(),
+      }),
+    )
+    .query(({ ctx, input }) => getWeight(ctx.db, ctx.team.id, input.weightId)),
+
+  /** The team's default for the kind, else the official default, else null. */
+  defaultFor: teamProcedure
+    .input(z.object({ taskKind: taskKindSchema }))
+    .output(weightSummary.nullable())
+    .query(({ ctx, input }) => defaultWeightFor(ctx.db, ctx.team.id, input.taskKind)),
+
+  setDefault: teamAdminProcedure
+    .input(weightIdInput)
+    .output(defaultOutput)
+    .mutation(({ ctx, input }) =>
+      setDefaultWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId),
+    ),
+
+  deprecate: teamAdminProcedure
+    .input(deprecateInput)
+    .output(changeOutput)
+    .mutation(({ ctx, input }) =>
+      setDeprecated(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId, input.deprecated),
+    ),
+
+  /** Refused while a queued or running task uses the weight. */
+  delete: teamAdminProcedure
+    .input(weightIdInput)
+    .output(deletedOutput)
+    .mutation(({ ctx, input }) => deleteWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId)),
+
+  /** Official weights belong to every team and are managed by site admins. */
+  official: router({
+    setDefault: siteAdminProcedure
+      .input(weightIdInput)
+      .output(defaultOutput)
+      .mutation(({ ctx, input }) => setDefaultWeight(ctx.db, { official: true }, input.weightId)),
+    deprecate: siteAdminProcedure
+      .input(deprecateInput)
+      .output(changeOutput)
+      .mutation(({ ctx, input }) => setDeprecated(ctx.db, { official: true }, input.weightId, input.deprecated)),
+    delete: siteAdminProcedure
+      .input(weightIdInput)
+      .output(deletedOutput)
+      .mutation(({ ctx, input }) => deleteWeight(ctx.db, { official: true }, input.weightId)),
+  }),
+});

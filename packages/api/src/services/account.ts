@@ -1,0 +1,147 @@
+import { TRPCError } from "@trpc/server";
+import { createUserWithPersonalTeam, EmailTakenError } from "@studio/db/users";
+import { z } from "zod";
+import { normalizeEmail } from "../auth/authorize";
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../auth/password";
+import { hitRateLimit } from "../auth/rate-limit";
+import type { Db } from "../db";
+import { badRequest, conflict, tooManyRequests } from "../errors";
+
+export const emailSchema = z.email().max(320).transform(normalizeEmail);
+export const passwordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+  .max(MAX_PASSWORD_LENGTH);
+export const nameSchema = z.string().trim().min(1).max(100);
+
+export const registerInput = z.object({
+  email: emailSchema,
+  name: nameSchema,
+  password: passwordSchema,
+});
+
+/** Registrations per client address per hour. */
+const REGISTER_RULE = { limit: 10, windowMs: 3600_000 };
+
+export const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  isSiteAdmin: true,
+  createdAt: true,
+} as const;
+
+export async function register(
+  db: Db,
+  input: z.output<typeof registerInput>,
+  clientIp: string | null,
+) {
+  if (clientIp) {
+    const limit = await hitRateLimit(db, `register-ip:${clientIp}`, REGISTER_RULE);
+    if (!limit.allowed) throw tooManyRequests("Too many registrations from this address.");
+  }
+  const existing = await db.user.findUnique({ where: { email: input.email }, select: { id: true } });
+  if (existing) throw conflict("An account with this email already exists.");
+  const passwordHash = await hashPassword(input.password);
+  const created = await createUserWithPersonalTeam(db, {
+    email: input.email,
+    name: input.name,
+    passwordHash,
+  }).catch((error: unknown) => {
+    // Two registrations racing for one email: the loser hears the same as above.
+    if (error instanceof EmailTakenError) throw conflict("An account with this email already exists.");
+    throw error;
+  });
+  const user = await db.user.findUniqueOrThrow({ where: { id: created.user.id }, select: userSelect });
+  return { user, personalTeamId: created.team.id };
+}
+
+export async function getMe(db: Db, userId: string) {
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: userSelect });
+  const memberships = await db.membership.findMany({
+    where: { userId },
+    orderBy: [{ team: { isPersonal: "desc" } }, { createdAt: "asc" }],
+    select: { role: true, team: { select: { id: true, name: true, isPersonal: true } } },
+  });
+  return {
+    ...user,
+    teams: memberships.map((m) => ({ ...m.team, role: m.role as "ADMIN" | "MEMBER" })),
+  };
+}
+
+export async function updateProfile(db: Db, userId: string, input: { name: string }) {
+  return db.user.update({ where: { id: userId }, data: { name: input.name }, select: userSelect });
+}
+
+/**
+ * Requires the current password. Bumps sessionVersion so every session issued before (this
+ * one included) stops working; the browser signs in again with the new password.
+ */
+export async function changePassword(
+  db: Db,
+  userId: string,
+  input: { currentPassword: string; newPassword: string },
+) {
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { passwordHash: true },
+  });
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "The current password is wrong." });
+  }
+  if (input.currentPassword === input.newPassword) {
+    throw badRequest("The new password must differ from the current one.");
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const updated = await db.user.update({
+    where: { id: userId },
+    data: { passwordHash, sessionVersion: { increment: 1 }, failedSignIns: 0, lockedUntil: null },
+    select: { sessionVersion: true },
+  });
+  return { sessionVersion: updated.sessionVersion };
+}
+
+export const settingsSchema = z.object({
+  locale: z.enum(["en", "zh"]).default("en"),
+  theme: z.enum(["system", "light", "dark"]).default("system"),
+  /** Team the UI opens on. */
+  defaultTeamId: z.string().max(64).nullable().default(null),
+  /** Preset name per task kind, preselected in the task form. */
+  defaultPresets: z.record(z.string().max(64), z.string().max(100)).default({}),
+  /** Show the raw model output next to the tuned result. */
+  showRawOutput: z.boolean().default(false),
+});
+export type Settings = z.output<typeof settingsSchema>;
+export const settingsPatchSchema = settingsSchema.partial();
+
+function parseSettings(json: string): Settings {
+  let raw: unknown = {};
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    raw = {};
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  // A stored value from an older schema should not lock anyone out of their settings.
+  return parsed.success ? parsed.data : settingsSchema.parse({});
+}
+
+export async function getSettings(db: Db, userId: string): Promise<Settings> {
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { settings: true } });
+  return parseSettings(user.settings);
+}
+
+export async function updateSettings(
+  db: Db,
+  userId: string,
+  patch: z.output<typeof settingsPatchSchema>,
+): Promise<Settings> {
+  const current = await getSettings(db, userId);
+  const next = settingsSchema.parse({ ...current, ...patch });
+  await db.user.update({
+    where: { id: userId },
+    data: { settings: JSON.stringify(next) },
+    select: { id: true },
+  });
+  return next;
+}

@@ -1,0 +1,178 @@
+import { readFile } from "node:fs/promises";
+import { decodeImage, detectFormat, ImageError, probeImage } from "@studio/core/image";
+import type { Db } from "../db";
+import { env } from "../env";
+import { conflict, notFound } from "../errors";
+import {
+  moveIntoPlace,
+  randomName,
+  type ReceivedFile,
+  removeQuietly,
+  resolveDataPath,
+  UploadError,
+} from "../files/storage";
+
+export const imageSelect = {
+  id: true,
+  teamId: true,
+  originalName: true,
+  sha256: true,
+  sizeBytes: true,
+  format: true,
+  width: true,
+  height: true,
+  channels: true,
+  bitDepth: true,
+  createdAt: true,
+  uploadedBy: { select: { id: true, name: true } },
+} as const;
+
+const IMAGE_ERROR_STATUS: Record<ImageError["code"], number> = {
+  empty: 400,
+  unsupported_format: 415,
+  extension_mismatch: 415,
+  too_many_pixels: 422,
+  corrupt: 422,
+};
+
+export interface CheckedImage {
+  format: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+}
+
+/**
+ * Checks a received file from its bytes: magic bytes first (a web page named .png stops
+ * here), pixel count from the header before any decode, then a full decode so a truncated
+ * file is refused now rather than failing a task later.
+ */
+export async function checkImageFile(file: ReceivedFile, name: string): Promise<CheckedImage> {
+  if (!detectFormat(file.head)) {
+    throw new UploadError(
+      415,
+      "unsupported_format",
+      `"${name}" is not a supported image (its content is not PNG, JPEG, WebP, TIFF, BMP or GIF).`,
+    );
+  }
+  const bytes = await readFile(file.tmpPath);
+  try {
+    const maxPixels = env().MAX_IMAGE_PIXELS;
+    const info = await probeImage(bytes, { maxPixels });
+    await decodeImage(bytes, { maxPixels });
+    return {
+      format: info.format,
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+      bitDepth: info.depth,
+    };
+  } catch (error) {
+    if (error instanceof ImageError) {
+      throw new UploadError(IMAGE_ERROR_STATUS[error.code], error.code, `"${name}": ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Safe display name: the client's name is kept for display only, never used as a path. */
+export function cleanName(name: string | null | undefined, fallback: string): string {
+  const base = (name ?? "").split(/[\\/]/).pop()?.replace(/[\x00-\x1f]/g, "").trim() ?? "";
+  return (base || fallback).slice(0, 255);
+}
+
+/** Moves a checked temp file into uploads/ and records it; leaves nothing behind on failure. */
+export async function storeImage(
+  db: Db,
+  input: { teamId: string; userId: string; file: ReceivedFile; name: string; checked: CheckedImage },
+) {
+  const relative = `uploads/${input.teamId}/${randomName()}.${input.checked.format}`;
+  const absolute = await moveIntoPlace(input.file.tmpPath, relative);
+  try {
+    return await db.image.create({
+      data: {
+        teamId: input.teamId,
+        uploadedById: input.userId,
+        originalName: input.name,
+        storagePath: relative,
+        sha256: input.file.sha256,
+        sizeBytes: input.file.size,
+        ...input.checked,
+      },
+      select: imageSelect,
+    });
+  } catch (error) {
+    await removeQuietly(absolute);
+    throw error;
+  }
+}
+
+export async function listImages(
+  db: Db,
+  teamId: string,
+  input: { cursor?: string | null; limit: number; search?: string | null; datasetId?: string | null },
+) {
+  const rows = await db.image.findMany({
+    where: {
+      teamId,
+      ...(input.search ? { originalName: { contains: input.search } } : {}),
+      ...(input.datasetId ? { datasetImages: { some: { datasetId: input.datasetId } } } : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    select: imageSelect,
+  });
+  const nextCursor = rows.length > input.limit ? (rows[input.limit - 1]?.id ?? null) : null;
+  return { items: rows.slice(0, input.limit), nextCursor };
+}
+
+export async function getImage(db: Db, teamId: string, imageId: string) {
+  const image = await db.image.findFirst({ where: { id: imageId, teamId }, select: imageSelect });
+  if (!image) throw notFound("Image not found.");
+  return image;
+}
+
+/**
+ * Deletes images with their dataset links, task items and result files. Refused while a
+ * queued or running task still needs one of them. Rows go in one transaction; files after it,
+ * so a failure never leaves a row pointing at a missing file.
+ */
+export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
+  const images = await db.image.findMany({
+    where: { id: { in: imageIds }, teamId },
+    select: { id: true, storagePath: true },
+  });
+  if (images.length !== new Set(imageIds).size) throw notFound("Image not found.");
+  const busy = await db.taskItem.count({
+    where: { imageId: { in: imageIds }, task: { status: { in: ["queued", "running"] } } },
+  });
+  if (busy > 0) throw conflict("An unfinished task uses this image; cancel it first.");
+  const results = await db.taskItem.findMany({
+    where: { imageId: { in: imageIds } },
+    select: { resultPath: true, resultMeta: true },
+  });
+  await db.image.deleteMany({ where: { id: { in: imageIds }, teamId } });
+  await removeQuietly(
+    ...images.map((i) => resolveDataPath(i.storagePath)),
+    ...results.flatMap((r) => resultFiles(r).map(resolveDataPath)),
+  );
+  return { deleted: images.length };
+}
+
+/** Every file a task item wrote: the main result and the extra outputs in its metadata. */
+export function resultFiles(item: { resultPath: string | null; resultMeta: string | null }): string[] {
+  const files = item.resultPath ? [item.resultPath] : [];
+  if (item.resultMeta) {
+    try {
+      const meta = JSON.parse(item.resultMeta) as Record<string, unknown>;
+      for (const value of Object.values(meta)) {
+        if (typeof value === "string" && value.startsWith("results/")) files.push(value);
+      }
+    } catch {
+      // metadata is written by the worker; a malformed one only means fewer files to remove
+    }
+  }
+  return files;
+}

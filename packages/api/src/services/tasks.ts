@@ -1,0 +1,314 @@
+import { rm } from "node:fs/promises";
+import { PARAM_SCHEMAS, type TaskKind } from "@studio/core/spec";
+import { parameterSignature } from "@studio/core/signature";
+import { createTask, requestCancel } from "@studio/db/queue";
+import { z } from "zod";
+import type { Db } from "../db";
+import { badRequest, conflict, notFound } from "../errors";
+import { resolveDataPath } from "../files/storage";
+import { parseJson } from "./json";
+import { usableWeightWhere } from "./weights";
+
+/** Largest selection one task may hold; a whole dataset is limited the same way. */
+export const MAX_TASK_ITEMS = 10_000;
+
+export const taskTargetSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("image"), imageId: z.string().min(1).max(64) }),
+  z.object({ type: z.literal("images"), imageIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TASK_ITEMS) }),
+  z.object({ type: z.literal("dataset"), datasetId: z.string().min(1).max(64) }),
+]);
+export type TaskTarget = z.infer<typeof taskTargetSchema>;
+
+export interface CreateTaskArgs {
+  teamId: string;
+  userId: string;
+  weightId: string;
+  params: unknown;
+  target: TaskTarget;
+  idempotencyKey?: string | null;
+  /** The signature a preview returned; when given, the task must run with the same settings. */
+  expectSignature?: string | null;
+}
+
+/** Parses params with the zod schema of the weight's task kind (defaults filled in). */
+export function validateParams(kind: TaskKind, params: unknown) {
+  const parsed = PARAM_SCHEMAS[kind].safeParse(params ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`);
+    throw badRequest(`Invalid ${kind} parameters: ${issues.join("; ")}`);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+async function resolveImages(db: Db, teamId: string, target: TaskTarget) {
+  if (target.type === "dataset") {
+    const dataset = await db.dataset.findFirst({ where: { id: target.datasetId, teamId }, select: { id: true } });
+    if (!dataset) throw notFound("Dataset not found.");
+    const links = await db.datasetImage.findMany({
+      where: { datasetId: dataset.id },
+      orderBy: { relativePath: "asc" },
+      select: { imageId: true },
+      take: MAX_TASK_ITEMS + 1,
+    });
+    if (links.length === 0) throw badRequest("The dataset has no images.");
+    if (links.length > MAX_TASK_ITEMS) throw badRequest(`A task holds at most ${MAX_TASK_ITEMS} images.`);
+    return { imageIds: links.map((l) => l.imageId), datasetId: dataset.id };
+  }
+  const ids = target.type === "image" ? [target.imageId] : [...new Set(target.imageIds)];
+  const found = await db.image.count({ where: { id: { in: ids }, teamId } });
+  if (found !== ids.length) throw notFound("Image not found.");
+  return { imageIds: ids, datasetId: null };
+}
+
+/**
+ * Validates and queues a task. With an idempotency key, repeating the call (a retried
+ * request, a double click) returns the first task instead of running twice.
+ */
+export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
+  if (args.idempotencyKey) {
+    const existing = await db.task.findUnique({
+      where: { teamId_idempotencyKey: { teamId: args.teamId, idempotencyKey: args.idempotencyKey } },
+      select: { id: true },
+    });
+    if (existing) return { id: existing.id, created: false };
+  }
+  const weight = await db.weight.findFirst({
+    where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
+    select: { id: true, taskKind: true, sha256: true, status: true },
+  });
+  if (!weight) throw notFound("Weight not found.");
+  if (weight.status !== "ready") {
+    throw conflict(`The weight is ${weight.status}; only validated weights can run.`);
+  }
+  const kind = weight.taskKind as TaskKind;
+  const params = validateParams(kind, args.params);
+  const paramSignature = parameterSignature({ kind, params, weightSha256: weight.sha256 });
+  if (args.expectSignature && args.expectSignature !== paramSignature) {
+    throw conflict("The parameters differ from the previewed ones (signature mismatch).");
+  }
+  const { imageIds, datasetId } = await resolveImages(db, args.teamId, args.target);
+  return createTask(db, {
+    teamId: args.teamId,
+    createdById: args.userId,
+    weightId: weight.id,
+    weightSha256: weight.sha256,
+    taskKind: kind,
+    params,
+    paramSignature,
+    imageIds,
+    datasetId,
+    idempotencyKey: args.idempotencyKey ?? null,
+  });
+}
+
+const taskSummarySelect = {
+  id: true,
+  teamId: true,
+  taskKind: true,
+  status: true,
+  progress: true,
+  itemCount: true,
+  itemsDone: true,
+  itemsFailed: true,
+  attempts: true,
+  maxAttempts: true,
+  cancelRequested: true,
+  device: true,
+  error: true,
+  paramSignature: true,
+  idempotencyKey: true,
+  weightId: true,
+  weightSha256: true,
+  datasetId: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  updatedAt: true,
+  createdBy: { select: { id: true, name: true } },
+  weight: { select: { id: true, name: true, family: true, version: true } },
+} as const;
+
+export interface ListTasksInput {
+  cursor?: string | null;
+  limit: number;
+  status?: string[] | null;
+  taskKind?: string | null;
+  weightId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export async function listTasks(db: Db, teamId: string, input: ListTasksInput) {
+  const rows = await db.task.findMany({
+    where: {
+      teamId,
+      ...(input.status?.length ? { status: { in: input.status } } : {}),
+      ...(input.taskKind ? { taskKind: input.taskKind } : {}),
+      ...(input.weightId ? { weightId: input.weightId } : {}),
+      ...(input.from || input.to
+        ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } }
+        : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    select: taskSummarySelect,
+  });
+  const nextCursor = rows.length > input.limit ? (rows[input.limit - 1]?.id ?? null) : null;
+  return { items: rows.slice(0, input.limit), nextCursor };
+}
+
+const itemSelect = {
+  id: true,
+  position: true,
+  status: true,
+  progress: true,
+  resultPath: true,
+  resultSha256: true,
+  resultBytes: true,
+  resultMeta: true,
+  paramSignature: true,
+  device: true,
+  timings: true,
+  error: true,
+  startedAt: true,
+  finishedAt: true,
+  image: { select: { id: true, originalName: true, width: true, height: true, sha256: true, format: true } },
+} as const;
+
+function presentItem<T extends { resultPath: string | null; resultMeta: string | null; timings: string | null }>(
+  item: T,
+) {
+  const { resultPath, resultMeta, timings, ...rest } = item;
+  return {
+    ...rest,
+    hasResult: resultPath !== null,
+    resultMeta: parseJson<Record<string, unknown> | null>(resultMeta, null),
+    timings: parseJson<Record<string, number> | null>(timings, null),
+  };
+}
+
+export async function getTask(
+  db: Db,
+  teamId: string,
+  taskId: string,
+  page: { itemsCursor?: number | null; itemsLimit: number } = { itemsLimit: 200 },
+) {
+  const task = await db.task.findFirst({
+    where: { id: taskId, teamId },
+    select: { ...taskSummarySelect, params: true },
+  });
+  if (!task) throw notFound("Task not found.");
+  const items = await db.taskItem.findMany({
+    where: { taskId, position: { gte: page.itemsCursor ?? 0 } },
+    orderBy: { position: "asc" },
+    take: page.itemsLimit + 1,
+    select: itemSelect,
+  });
+  const more = items.length > page.itemsLimit;
+  const shown = items.slice(0, page.itemsLimit);
+  return {
+    ...task,
+    params: parseJson<Record<string, unknown>>(task.params, {}),
+    items: shown.map(presentItem),
+    nextItemsCursor: more ? (items[page.itemsLimit]?.position ?? null) : null,
+  };
+}
+
+export async function cancelTask(db: Db, teamId: string, taskId: string) {
+  const result = await requestCancel(db, { taskId, teamId });
+  if (result === "not_found") throw notFound("Task not found.");
+  return { result };
+}
+
+/**
+ * Puts the failed items of a finished task back in the queue; succeeded items keep their
+ * results, so a retry never produces two results for one image.
+ */
+export async function retryFailedItems(db: Db, teamId: string, taskId: string) {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    // A write first, so SQLite takes the write lock before anything is read.
+    const reopened = await tx.task.updateMany({
+      where: { id: taskId, teamId, status: { in: ["failed", "partially_failed", "canceled"] } },
+      data: {
+        status: "queued",
+        error: null,
+        attempts: 0,
+        availableAt: now,
+        cancelRequested: false,
+        finishedAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: now,
+      },
+    });
+    if (reopened.count === 0) {
+      const task = await tx.task.findFirst({ where: { id: taskId, teamId }, select: { status: true } });
+      if (!task) throw notFound("Task not found.");
+      throw conflict(`The task is ${task.status}; only a finished task with failed items can be retried.`);
+    }
+    const requeued = await tx.taskItem.updateMany({
+      where: { taskId, status: { in: ["failed", "canceled"] } },
+      data: { status: "queued", error: null, progress: 0, startedAt: null, finishedAt: null },
+    });
+    if (requeued.count === 0) throw conflict("The task has no failed items.");
+    const done = await tx.taskItem.count({ where: { taskId, status: "succeeded" } });
+    const total = await tx.taskItem.count({ where: { taskId } });
+    await tx.task.update({
+      where: { id: taskId },
+      data: { itemsFailed: 0, itemsDone: done, progress: total ? done / total : 0 },
+      select: { id: true },
+    });
+    return { requeued: requeued.count };
+  });
+}
+
+/** Deletes a finished or queued task and its result files; a running one must be canceled first. */
+export async function deleteTask(db: Db, teamId: string, taskId: string) {
+  const task = await db.task.findFirst({ where: { id: taskId, teamId }, select: { status: true } });
+  if (!task) throw notFound("Task not found.");
+  if (task.status === "running") throw conflict("The task is running; cancel it first.");
+  const { count } = await db.task.deleteMany({ where: { id: taskId, teamId, status: { not: "running" } } });
+  if (count === 0) throw conflict("The task started meanwhile; cancel it first.");
+  await rm(resolveDataPath(`results/${taskId}`), { recursive: true, force: true });
+  return { deleted: true as const };
+}
+
+/** Everything a report page (and its PDF) shows: inputs, weight, parameters, per-item results. */
+export async function taskReport(db: Db, teamId: string, taskId: string) {
+  const task = await db.task.findFirst({
+    where: { id: taskId, teamId },
+    select: {
+      ...taskSummarySelect,
+      params: true,
+      weight: {
+        select: { id: true, name: true, family: true, version: true, sha256: true, isOfficial: true, sourceFormat: true },
+      },
+      dataset: { select: { id: true, name: true } },
+    },
+  });
+  if (!task) throw notFound("Task not found.");
+  const items = await db.taskItem.findMany({
+    where: { taskId },
+    orderBy: { position: "asc" },
+    select: { ...itemSelect, image: { select: { ...itemSelect.image.select, sizeBytes: true } } },
+  });
+  const presented = items.map(presentItem);
+  const runMs = presented
+    .map((i) => i.timings?.run)
+    .filter((v): v is number => typeof v === "number");
+  return {
+    task: { ...task, params: parseJson<Record<string, unknown>>(task.params, {}) },
+    items: presented,
+    summary: {
+      items: items.length,
+      succeeded: items.filter((i) => i.status === "succeeded").length,
+      failed: items.filter((i) => i.status === "failed").length,
+      totalRunMs: runMs.reduce((a, b) => a + b, 0),
+      meanRunMs: runMs.length ? runMs.reduce((a, b) => a + b, 0) / runMs.length : null,
+      wallMs:
+        task.startedAt && task.finishedAt ? task.finishedAt.getTime() - task.startedAt.getTime() : null,
+    },
+  };
+}

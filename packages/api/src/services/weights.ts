@@ -1,0 +1,273 @@
+import { ModelSpec, type TaskKind } from "@studio/core/spec";
+import type { Db } from "../db";
+import { badRequest, conflict, forbidden, notFound } from "../errors";
+import { InferenceRequestError, InferenceUnavailableError, type InferenceClient } from "../inference-client";
+import { moveIntoPlace, type ReceivedFile, removeQuietly, resolveDataPath, UploadError } from "../files/storage";
+import { parseJson } from "./json";
+
+/** Weights a team may see and run: its own and the official ones. */
+export const usableWeightWhere = (teamId: string) => ({
+  OR: [{ teamId }, { isOfficial: true }],
+});
+
+export const weightSummarySelect = {
+  id: true,
+  teamId: true,
+  isOfficial: true,
+  taskKind: true,
+  name: true,
+  family: true,
+  version: true,
+  description: true,
+  sha256: true,
+  sizeBytes: true,
+  sourceFormat: true,
+  status: true,
+  validationError: true,
+  isDefault: true,
+  deprecatedAt: true,
+  license: true,
+  createdAt: true,
+  uploadedBy: { select: { id: true, name: true } },
+} as const;
+
+export async function listWeights(
+  db: Db,
+  teamId: string,
+  input: { taskKind?: string | null; includeDeprecated?: boolean; status?: string | null } = {},
+) {
+  return db.weight.findMany({
+    where: {
+      ...usableWeightWhere(teamId),
+      ...(input.taskKind ? { taskKind: input.taskKind } : {}),
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.includeDeprecated ? {} : { deprecatedAt: null }),
+    },
+    orderBy: [{ taskKind: "asc" }, { family: "asc" }, { createdAt: "desc" }],
+    select: weightSummarySelect,
+  });
+}
+
+type WeightSummary = Awaited<ReturnType<typeof listWeights>>[number];
+
+/** Task kind -> family -> versions, newest version first. */
+export async function weightTree(db: Db, teamId: string) {
+  const weights = await listWeights(db, teamId, { includeDeprecated: true });
+  const kinds = new Map<string, Map<string, WeightSummary[]>>();
+  for (const w of weights) {
+    const families = kinds.get(w.taskKind) ?? new Map<string, WeightSummary[]>();
+    kinds.set(w.taskKind, families);
+    families.set(w.family, [...(families.get(w.family) ?? []), w]);
+  }
+  return [...kinds].map(([taskKind, families]) => ({
+    taskKind,
+    families: [...families].map(([family, versions]) => ({ family, versions })),
+  }));
+}
+
+export async function getWeight(db: Db, teamId: string, weightId: string) {
+  const weight = await db.weight.findFirst({
+    where: { id: weightId, ...usableWeightWhere(teamId) },
+    select: { ...weightSummarySelect, spec: true, ioMetadata: true, validationReport: true, updatedAt: true },
+  });
+  if (!weight) throw notFound("Weight not found.");
+  const usedBy = await db.task.count({ where: { weightId, status: { in: ["queued", "running"] } } });
+  return {
+    ...weight,
+    spec: parseJson<unknown>(weight.spec, null),
+    ioMetadata: parseJson<Record<string, unknown>>(weight.ioMetadata, {}),
+    validationReport: parseJson<Record<string, unknown>>(weight.validationReport, {}),
+    activeTasks: usedBy,
+  };
+}
+
+/**
+ * Loads a weight for a change. Team weights are managed by the team's admins, official ones
+ * by site admins; anything else looks like a missing weight or a refusal.
+ */
+async function weightForChange(
+  db: Db,
+  scope: { teamId: string; isTeamAdmin: boolean } | { official: true },
+  weightId: string,
+) {
+  const weight = await db.weight.findUnique({
+    where: { id: weightId },
+    select: { id: true, teamId: true, isOfficial: true, taskKind: true, status: true, sha256: true, deprecatedAt: true },
+  });
+  if ("official" in scope) {
+    if (!weight?.isOfficial) throw notFound("Official weight not found.");
+    return weight;
+  }
+  if (!weight || (weight.teamId !== scope.teamId && !weight.isOfficial)) throw notFound("Weight not found.");
+  if (weight.isOfficial) throw forbidden("Official weights are managed by site admins.");
+  if (!scope.isTeamAdmin) throw forbidden("Only team admins manage weights.");
+  return weight;
+}
+
+export type WeightScope = Parameters<typeof weightForChange>[1];
+
+/** One default per task kind within a scope (a team, or the official set). */
+export async function setDefaultWeight(db: Db, scope: WeightScope, weightId: string) {
+  const weight = await weightForChange(db, scope, weightId);
+  if (weight.status !== "ready") throw conflict("Only a validated weight can be the default.");
+  if (weight.deprecatedAt) throw conflict("A deprecated weight cannot be the default.");
+  await db.$transaction([
+    db.weight.updateMany({
+      where: { teamId: weight.teamId, isOfficial: weight.isOfficial, taskKind: weight.taskKind, isDefault: true },
+      data: { isDefault: false },
+    }),
+    db.weight.update({ where: { id: weight.id }, data: { isDefault: true }, select: { id: true } }),
+  ]);
+  return { id: weight.id, isDefault: true as const };
+}
+
+export async function setDeprecated(db: Db, scope: WeightScope, weightId: string, deprecated: boolean) {
+  const weight = await weightForChange(db, scope, weightId);
+  const updated = await db.weight.update({
+    where: { id: weight.id },
+    data: deprecated ? { deprecatedAt: new Date(), isDefault: false } : { deprecatedAt: null },
+    select: { id: true, deprecatedAt: true, isDefault: true },
+  });
+  return updated;
+}
+
+/** Refused while a queued or running task uses it; the file goes when no other row shares it. */
+export async function deleteWeight(db: Db, scope: WeightScope, weightId: string) {
+  const weight = await weightForChange(db, scope, weightId);
+  const active = await db.task.count({ where: { weightId, status: { in: ["queued", "running"] } } });
+  if (active > 0) throw conflict(`${active} queued or running task(s) use this weight; cancel them first.`);
+  await db.weight.delete({ where: { id: weight.id }, select: { id: true } });
+  const shared = await db.weight.count({ where: { sha256: weight.sha256 } });
+  if (shared === 0) await removeQuietly(resolveDataPath(weightFilePath(weight.sha256)));
+  return { deleted: true as const };
+}
+
+export const weightFilePath = (sha256: string) => `weights/${sha256}.onnx`;
+
+/** The team's default for a kind, else the official default. */
+export async function defaultWeightFor(db: Db, teamId: string, taskKind: TaskKind) {
+  const own = await db.weight.findFirst({
+    where: { teamId, taskKind, isDefault: true, status: "ready", deprecatedAt: null },
+    select: weightSummarySelect,
+  });
+  if (own) return own;
+  return db.weight.findFirst({
+    where: { isOfficial: true, taskKind, isDefault: true, status: "ready", deprecatedAt: null },
+    select: weightSummarySelect,
+  });
+}
+
+export interface WeightUploadMeta {
+  taskKind: TaskKind;
+  name: string;
+  family: string;
+  version: string;
+  description?: string;
+  license?: string | null;
+  /** The model spec (or null to let the service derive it from the graph). */
+  spec?: unknown;
+}
+
+/**
+ * Registers an uploaded ONNX file: stored by checksum, validated by the inference service
+ * (it loads and trial-runs the model in an isolated process), recorded as ready. A rejected
+ * or unvalidated upload leaves neither a row nor a file and answers with the precise reason.
+ */
+export async function registerWeightUpload(
+  db: Db,
+  inference: InferenceClient,
+  input: { owner: { teamId: string } | { official: true }; userId: string; file: ReceivedFile; meta: WeightUploadMeta },
+) {
+  const { meta, file } = input;
+  let spec: unknown;
+  if (meta.spec !== undefined && meta.spec !== null) {
+    const parsed = ModelSpec.safeParse(meta.spec);
+    if (!parsed.success) {
+      await removeQuietly(file.tmpPath);
+      throw new UploadError(400, "invalid_spec", `The model spec is invalid: ${parsed.error.issues[0]?.message}`);
+    }
+    if (parsed.data.kind !== meta.taskKind) {
+      await removeQuietly(file.tmpPath);
+      throw new UploadError(400, "invalid_spec", `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`);
+    }
+    spec = parsed.data;
+  }
+  const teamId = "official" in input.owner ? null : input.owner.teamId;
+  const clash = await db.weight.findFirst({
+    where: { teamId, taskKind: meta.taskKind, family: meta.family, version: meta.version },
+    select: { id: true },
+  });
+  if (clash) {
+    await removeQuietly(file.tmpPath);
+    throw new UploadError(409, "conflict", `Version ${meta.version} of ${meta.family} already exists.`);
+  }
+
+  const relative = weightFilePath(file.sha256);
+  const existingFile = await db.weight.count({ where: { sha256: file.sha256 } });
+  const absolute = await moveIntoPlace(file.tmpPath, relative);
+  const cleanup = async (weightId?: string) => {
+    if (weightId) await db.weight.deleteMany({ where: { id: weightId } });
+    if (existingFile === 0 && (await db.weight.count({ where: { sha256: file.sha256 } })) === 0) {
+      await removeQuietly(absolute);
+    }
+  };
+
+  const created = await db.weight
+    .create({
+      data: {
+        teamId,
+        isOfficial: teamId === null,
+        uploadedById: input.userId,
+        taskKind: meta.taskKind,
+        name: meta.name,
+        family: meta.family,
+        version: meta.version,
+        description: meta.description ?? "",
+        license: meta.license ?? null,
+        sha256: file.sha256,
+        sizeBytes: file.size,
+        sourceFormat: "onnx",
+        spec: JSON.stringify(spec ?? null),
+        status: "validating",
+      },
+      select: { id: true },
+    })
+    .catch(async (error: unknown) => {
+      await cleanup();
+      throw error;
+    });
+
+  let report: Awaited<ReturnType<InferenceClient["validateWeight"]>>;
+  try {
+    report = await inference.validateWeight({ path: relative, taskKind: meta.taskKind, spec });
+  } catch (error) {
+    await cleanup(created.id);
+    if (error instanceof InferenceUnavailableError) {
+      throw new UploadError(503, "inference_unavailable", "The inference service is unavailable; try again shortly.");
+    }
+    if (error instanceof InferenceRequestError) throw new UploadError(422, error.code, error.message);
+    throw error;
+  }
+  if (!report.ok) {
+    await cleanup(created.id);
+    throw new UploadError(422, report.code ?? "invalid", report.reason ?? "The weight failed validation.");
+  }
+  const { inputs, outputs, opset, opsets, parameterCount } = report;
+  return db.weight.update({
+    where: { id: created.id },
+    data: {
+      status: "ready",
+      validationError: null,
+      spec: JSON.stringify(report.spec ?? spec ?? null),
+      ioMetadata: JSON.stringify({ inputs, outputs, opset: opset ?? null, opsets, parameterCount: parameterCount ?? null }),
+      validationReport: JSON.stringify(report),
+    },
+    select: weightSummarySelect,
+  });
+}
+
+export function assertKind(kind: string): asserts kind is TaskKind {
+  if (!["segmentation", "super_resolution", "classification"].includes(kind)) {
+    throw badRequest(`Unknown task kind ${kind}.`);
+  }
+}

@@ -1,0 +1,98 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z } from "zod";
+import type { AuthUser, Context } from "./context";
+import { isProduction } from "./env";
+import { toClientError } from "./errors";
+
+export type TeamRole = "ADMIN" | "MEMBER";
+
+export interface TeamAccess {
+  id: string;
+  name: string;
+  isPersonal: boolean;
+  role: TeamRole;
+}
+
+/** Every builder declares who may call it; the authorisation matrix test reads this. */
+export type Access = "public" | "protected" | "team" | "teamAdmin" | "siteAdmin";
+export interface Meta {
+  access: Access;
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
+  transformer: superjson,
+  isDev: !isProduction(),
+  errorFormatter({ shape, error }) {
+    const production = isProduction();
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const zodError = error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null;
+    const { stack: _stack, ...data } = shape.data;
+    return {
+      ...shape,
+      message: internal && production ? "Internal server error." : shape.message,
+      data: production ? { ...data, zodError } : { ...shape.data, zodError },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+// Store errors become clean codes for every procedure, HTTP or createCaller alike.
+const cleanErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toClientError(result.error);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(cleanErrors);
+
+export const protectedProcedure = t.procedure
+  .meta({ access: "protected" })
+  .use(cleanErrors)
+  .use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  return next({ ctx: { ...ctx, user: ctx.user as AuthUser } });
+});
+
+export const teamIdInput = z.object({ teamId: z.string().min(1).max(64) });
+
+/**
+ * Procedures on one team's data. Membership is read from the store on every call, so
+ * removing a member or changing a role takes effect at once. A team the user is not in
+ * answers NOT_FOUND: its existence is nobody else's business.
+ */
+export const teamProcedure = protectedProcedure
+  .meta({ access: "team" })
+  .input(teamIdInput)
+  .use(async ({ ctx, input, next }) => {
+    const membership = await ctx.db.membership.findUnique({
+      where: { userId_teamId: { userId: ctx.user.id, teamId: input.teamId } },
+      select: { role: true, team: { select: { id: true, name: true, isPersonal: true } } },
+    });
+    if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
+    const team: TeamAccess = {
+      ...membership.team,
+      role: membership.role === "ADMIN" ? "ADMIN" : "MEMBER",
+    };
+    return next({ ctx: { ...ctx, team } });
+  });
+
+export const teamAdminProcedure = teamProcedure.meta({ access: "teamAdmin" }).use(({ ctx, next }) => {
+  if (ctx.team.role !== "ADMIN") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
+  }
+  return next({ ctx: { ...ctx, team: { ...ctx.team, role: "ADMIN" as const } } });
+});
+
+export const siteAdminProcedure = protectedProcedure.meta({ access: "siteAdmin" }).use(({ ctx, next }) => {
+  if (!ctx.user.isSiteAdmin) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only site admins may do this." });
+  }
+  return next({ ctx });
+});

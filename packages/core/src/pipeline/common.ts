@@ -1,0 +1,38 @@
+import { type DecodeOptions, decodeImage } from "../image/decode";
+import type { RawImage } from "../image/types";
+import { type Timings, timed } from "../runtime/timings";
+import type { Region } from "../spec/index";
+import type { Rect } from "../tensor/index";
+
+/** Encoded bytes (decoded here, timed) or already decoded pixels. */
+export type ImageInput = Uint8Array | RawImage;
+
+export function isRawImage(input: ImageInput): input is RawImage {
+  return !(input instanceof Uint8Array);
+}
+
+export async function loadInput(input: ImageInput, decode: DecodeOptions | undefined, t: Timings): Promise<RawImage> {
+  if (isRawImage(input)) return input;
+  return timed(t, "decodeMs", () => decodeImage(input, decode));
+}
+
+export function checkRegion(region: Region | undefined, img: RawImage): Rect {
+  if (!region) return { x: 0, y: 0, width: img.width, height: img.height };
+  if (region.x + region.width > img.width || region.y + region.height > img.height) {
+    throw new RangeError(
+      `region ${region.width}x${region.height}+${region.x}+${region.y} is outside the ${img.width}x${img.height} image`,
+    );
+  }
+  return { x: region.x, y: region.y, width: region.width, height: region.height };
+}
+
+export function expandRect(r: Rect, by: number, width: number, height: number): Rect {
+  const x = Math.max(0, r.x - by);
+  const y = Math.max(0, r.y - by);
+  return {
+    x,
+    y,
+    width: Math.min(width, r.x + r.width + by) - x,
+    height: Math.min(height, r.y + r.height + by) - y,
+  };
+}

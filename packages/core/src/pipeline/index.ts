@@ -1,0 +1,5 @@
+export * from "./classification";
+export * from "./common";
+export * from "./model";
+export * from "./segmentation";
+export * from "./super-resolution";

@@ -1,0 +1,204 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeImage } from "../image/decode";
+import type { RawImage } from "../image/types";
+import { buildTinySrModel } from "../onnx/testing-models";
+import { GraphBuilder } from "../onnx/write";
+import type { ModelRunner, TensorOut } from "../runtime/runner";
+import type { SuperResolutionSpec } from "../spec/index";
+import { type PreparedModel } from "./model";
+import { runSuperResolution } from "./super-resolution";
+import { CountingRunner, prepareFromBytes } from "./testing";
+
+const fixtures = join(import.meta.dirname, "../../test-fixtures");
+const read = (name: string) => readFileSync(join(fixtures, name));
+
+const tiny = buildTinySrModel({ scale: 2, layers: 4, seed: 7 });
+let model: PreparedModel<SuperResolutionSpec>;
+let grayModel: PreparedModel<SuperResolutionSpec>;
+let chelsea: RawImage;
+
+beforeAll(async () => {
+  model = await prepareFromBytes(tiny.bytes, {
+    kind: "super_resolution",
+    scale: tiny.scale,
+    receptiveField: tiny.receptiveField,
+  });
+  const g = buildTinySrModel({ scale: 3, channels: 1, layers: 2, seed: 3 });
+  grayModel = await prepareFromBytes(g.bytes, {
+    kind: "super_resolution",
+    colorOrder: "gray",
+    scale: 3,
+    receptiveField: g.receptiveField,
+  });
+  chelsea = await decodeImage(read("chelsea.png"));
+});
+
+function compare(a: RawImage, b: RawImage) {
+  expect([a.width, a.height, a.channels, a.depth]).toEqual([b.width, b.height, b.channels, b.depth]);
+  let off1 = 0;
+  let max = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs((a.data[i] as number) - (b.data[i] as number));
+    if (d > 1) off1++;
+    if (d > max) max = d;
+  }
+  return { fractionOver1: off1 / a.data.length, max };
+}
+
+describe("runSuperResolution", () => {
+  it("tiled output equals untiled within 1/255 (99.9%) and 3/255 max", async () => {
+    const untiled = await runSuperResolution({ model, input: chelsea, params: { tile: "off", tuning: { preset: "raw" } } });
+    for (const tile of [192, 64]) {
+      const tiled = await runSuperResolution({ model, input: chelsea, params: { tile, tuning: { preset: "raw" } } });
+      expect(tiled.tiling.tileCount).toBeGreaterThan(1);
+      const { fractionOver1, max } = compare(tiled.image, untiled.image);
+      expect(fractionOver1).toBeLessThanOrEqual(0.001);
+      expect(max).toBeLessThanOrEqual(3);
+    }
+    expect([untiled.image.width, untiled.image.height]).toEqual([902, 600]);
+  });
+
+  it("untiled interior pixels equal a bare session.run of the model", async () => {
+    const res = await runSuperResolution({ model, input: chelsea, params: { tile: "off", tuning: { preset: "raw" } }, encode: false });
+    const session = await ort.InferenceSession.create(tiny.bytes);
+    const { width: w, height: h } = chelsea;
+    const x = new Float32Array(3 * w * h);
+    for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) x[c * w * h + i] = (chelsea.data[i * 3 + c] as number) / 255;
+    const out = await session.run({ input: new ort.Tensor("float32", x, [1, 3, h, w]) });
+    const y = out.output?.data as Float32Array;
+    const W = 2 * w;
+    const H = 2 * h;
+    let worst = 0;
+    const rf = tiny.receptiveField * 2 + 2;
+    for (let yy = rf; yy < H - rf; yy += 7) {
+      for (let xx = rf; xx < W - rf; xx += 5) {
+        for (let c = 0; c < 3; c++) {
+          const expected = Math.min(255, Math.max(0, Math.round((y[c * W * H + yy * W + xx] as number) * 255)));
+          worst = Math.max(worst, Math.abs(expected - (res.image.data[(yy * W + xx) * 3 + c] as number)));
+        }
+      }
+    }
+    expect(worst).toBe(0);
+    await session.release();
+  });
+
+  it("a preview crop equals the same crop of the full result, pixel for pixel", async () => {
+    for (const preset of ["raw", "gentle", "text"] as const) {
+      const params = { tile: 96, tuning: { preset } };
+      const full = await runSuperResolution({ model, input: chelsea, params, encode: false });
+      const region = { x: 131, y: 77, width: 61, height: 90 };
+      const crop = await runSuperResolution({ model, input: chelsea, params, region, encode: false });
+      expect(crop.signature).toBe(full.signature);
+      expect([crop.image.width, crop.image.height]).toEqual([122, 180]);
+      const expected = await sharp(full.image.data, { raw: { width: full.image.width, height: full.image.height, channels: 3 } })
+        .extract({ left: 262, top: 154, width: 122, height: 180 })
+        .raw()
+        .toBuffer();
+      expect(Buffer.from(crop.image.data)).toEqual(expected);
+      expect(crop.tiling.tileCount).toBeLessThan(full.tiling.tileCount);
+    }
+  });
+
+  it("keeps size and type for odd, 1-px wide, gray, RGBA and 16-bit inputs", async () => {
+    const onePx = await sharp(read("chelsea.png")).extract({ left: 10, top: 0, width: 1, height: 300 }).png().toBuffer();
+    const r1 = await runSuperResolution({ model, input: onePx, params: { tile: 64 } });
+    expect([r1.image.width, r1.image.height, r1.image.channels]).toEqual([2, 600, 3]);
+    const r1b = await decodeImage(r1.png);
+    expect([r1b.width, r1b.height]).toEqual([2, 600]);
+
+    const gray = await runSuperResolution({ model, input: read("microaneurysms.png"), params: { tile: 48 } });
+    expect([gray.image.width, gray.image.height, gray.image.channels, gray.image.depth]).toEqual([204, 204, 1, 8]);
+    const grayOnGray = await runSuperResolution({ model: grayModel, input: read("microaneurysms.png") });
+    expect([grayOnGray.image.width, grayOnGray.image.channels]).toEqual([306, 1]);
+    const rgbOnGray = await runSuperResolution({ model: grayModel, input: chelsea, params: { tile: 128 } });
+    expect([rgbOnGray.image.width, rgbOnGray.image.height, rgbOnGray.image.channels]).toEqual([1353, 900, 3]);
+
+    const rgba = await sharp(read("chelsea.png"))
+      .ensureAlpha()
+      .composite([{ input: Buffer.from('<svg width="451" height="300"><circle cx="200" cy="150" r="90" fill="black"/></svg>'), blend: "dest-out" }])
+      .png()
+      .toBuffer();
+    const ra = await runSuperResolution({ model, input: rgba, params: { tile: 128 } });
+    expect([ra.image.width, ra.image.height, ra.image.channels]).toEqual([902, 600, 4]);
+    const decoded = await decodeImage(ra.png);
+    expect(decoded.channels).toBe(4);
+    // alpha: transparent in the circle's centre, opaque in the corner.
+    expect(decoded.data[(300 * 902 + 400) * 4 + 3]).toBe(0);
+    expect(decoded.data[(5 * 902 + 5) * 4 + 3]).toBe(255);
+    const raCrop = await runSuperResolution({ model, input: rgba, params: { tile: 128 }, region: { x: 100, y: 40, width: 50, height: 60 } });
+    const fullCrop = await sharp(Buffer.from(ra.image.data), { raw: { width: 902, height: 600, channels: 4 } })
+      .extract({ left: 200, top: 80, width: 100, height: 120 })
+      .raw()
+      .toBuffer();
+    expect(Buffer.from(raCrop.image.data)).toEqual(fullCrop);
+
+    const tif = await decodeImage(read("chessboard_GRAY_U16.tif"));
+    const r16 = await runSuperResolution({ model, input: read("chessboard_GRAY_U16.tif"), params: { tile: 64 } });
+    expect([r16.image.width, r16.image.height, r16.image.channels, r16.image.depth]).toEqual([400, 400, 1, 16]);
+    expect(r16.image.data).toBeInstanceOf(Uint16Array);
+    const png16 = await decodeImage(r16.png);
+    expect([png16.depth, png16.channels]).toEqual([16, 1]);
+    expect(tif.depth).toBe(16);
+  });
+
+  it("stops within one tile when aborted", async () => {
+    const counting = new CountingRunner(model.runner);
+    const controller = new AbortController();
+    let seen = 0;
+    const run = runSuperResolution({
+      model: { ...model, runner: counting },
+      input: chelsea,
+      params: { tile: 64 },
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen = p.done;
+        if (p.done === 3) controller.abort(new Error("user canceled"));
+      },
+    });
+    await expect(run).rejects.toThrow("user canceled");
+    expect(seen).toBe(3);
+    expect(counting.calls.length).toBe(3);
+  });
+
+  it("halves the tile when onnxruntime fails to allocate, and reports it", async () => {
+    // A real onnxruntime allocation failure: Expand to 1e11 floats fails in the CPU arena.
+    const g = new GraphBuilder("alloc_fail");
+    const x = g.input("x", "float32", [1]);
+    const s = g.input("s", "int64", [1]);
+    g.output(g.node("ReduceSum", [g.node("Expand", [x, s])], undefined, { outputs: ["y"] }), "float32", [1]);
+    const failing = await ort.InferenceSession.create(g.toModel(), { logSeverityLevel: 4 });
+    const realAllocationError = async (): Promise<never> => {
+      await failing.run({
+        x: new ort.Tensor("float32", new Float32Array([1]), [1]),
+        s: new ort.Tensor("int64", new BigInt64Array([20_000_000_000n]), [1]),
+      });
+      throw new Error("expected an allocation failure");
+    };
+    const inner = model.runner;
+    const sizes: number[] = [];
+    const limited: ModelRunner = {
+      device: inner.device,
+      inputNames: inner.inputNames,
+      outputNames: inner.outputNames,
+      async run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
+        sizes.push(Math.max(dims[2] ?? 0, dims[3] ?? 0));
+        if ((dims[2] ?? 0) * (dims[3] ?? 0) > 100 * 100) return realAllocationError();
+        return inner.run(input, dims);
+      },
+    };
+    const res = await runSuperResolution({ model: { ...model, runner: limited }, input: chelsea, params: { tile: 384, tuning: { preset: "raw" } } });
+    expect(res.tiling.retries.map((r) => [r.from, r.to])).toEqual([
+      [384, 192],
+      [192, 96],
+    ]);
+    expect(res.tiling.retries[0]?.reason).toMatch(/Failed to allocate memory/);
+    expect(res.tiling.used).toBe(96);
+    const reference = await runSuperResolution({ model, input: chelsea, params: { tile: 96, tuning: { preset: "raw" } } });
+    expect(Buffer.from(res.image.data)).toEqual(Buffer.from(reference.image.data));
+    await failing.release();
+  });
+});

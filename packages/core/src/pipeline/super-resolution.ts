@@ -1,0 +1,197 @@
+import type { DecodeOptions } from "../image/decode";
+import { encodePng } from "../image/encode";
+import { allocPixels, maxValue, type RawImage } from "../image/types";
+import { emptyTimings, type Timings, timed } from "../runtime/timings";
+import type { Device } from "../runtime/providers";
+import { parameterSignature } from "../signature/index";
+import {
+  type Region,
+  resolveTuning,
+  type SuperResolutionParams as SrParams,
+  SuperResolutionParams,
+  type SuperResolutionSpec,
+} from "../spec/index";
+import { inputAffine, modelChannels, quantise, type Rect } from "../tensor/index";
+import { autoTileSize } from "../tiling/auto";
+import { autoOverlap, splitOverlap } from "../tiling/grid";
+import { runTiled, type TileProgress, type TileRetry } from "../tiling/run";
+import { applyTuning, tuningMargin } from "../tuning/index";
+import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
+import { checkRegion, expandRect, type ImageInput, loadInput } from "./common";
+import type { PreparedModel } from "./model";
+
+export interface SuperResolutionRequest {
+  model: PreparedModel<SuperResolutionSpec>;
+  input: ImageInput;
+  /** Validated and defaulted here (SuperResolutionParams). */
+  params?: unknown;
+  /** Crop of the input (preview); output is exactly that crop of the full result. */
+  region?: Region;
+  decode?: DecodeOptions;
+  /** false skips PNG encoding (result.png is then empty). */
+  encode?: boolean;
+  onProgress?: (p: TileProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TilingReport {
+  requested: number | "auto" | "off";
+  /** Tile side used in input px after auto sizing and any retries ("off" = one tile). */
+  used: number | "off";
+  overlap: number;
+  tilesX: number;
+  tilesY: number;
+  tileCount: number;
+  retries: TileRetry[];
+}
+
+export interface SuperResolutionResult {
+  image: RawImage;
+  png: Buffer;
+  scale: number;
+  params: SrParams;
+  signature: string;
+  device: Device;
+  timings: Timings;
+  tiling: TilingReport;
+  region?: Rect;
+}
+
+export async function runSuperResolution(req: SuperResolutionRequest): Promise<SuperResolutionResult> {
+  const started = performance.now();
+  const timings = emptyTimings();
+  const { spec, runner } = req.model;
+  const params = SuperResolutionParams.parse(req.params ?? {});
+  const signature = parameterSignature({ kind: "super_resolution", params, weightSha256: req.model.weightSha256 });
+  const img = await loadInput(req.input, req.decode, timings);
+  const region = checkRegion(req.region, img);
+  const scale = spec.scale;
+  const tuning = resolveTuning(params.tuning);
+  // Tuning and alpha resampling look at neighbours: compute a margin around a crop, then cut.
+  const marginIn = req.region ? Math.ceil(tuningMargin(tuning) / scale) + (img.channels % 2 === 0 ? 4 : 0) : 0;
+  const work = expandRect(region, marginIn, img.width, img.height);
+
+  const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
+  const mc = modelChannels(spec.colorOrder);
+  const multipleOf = spec.size.mode === "dynamic" ? spec.size.multipleOf : 1;
+  const minSize = spec.size.mode === "dynamic" ? spec.size.minSize : 1;
+  const tile =
+    params.tile === "auto"
+      ? autoTileSize({
+          budgetBytes: params.tileBudgetMB * 1024 * 1024,
+          inChannels: mc,
+          outChannels: mc,
+          scale,
+          overlap,
+          multipleOf,
+        })
+      : params.tile;
+  const colorChannels = img.channels <= 2 ? 1 : 3;
+  const color: RawImage = {
+    width: work.width * scale,
+    height: work.height * scale,
+    channels: colorChannels,
+    depth: img.depth,
+    data: allocPixels(img.depth, work.width * scale * work.height * scale * colorChannels),
+  };
+  const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
+  const tiled = await runTiled({
+    image: img,
+    order: spec.colorOrder,
+    affine: inputAffine(spec.normalization, spec.colorOrder, img.depth),
+    runner,
+    scale,
+    tile,
+    overlap,
+    borderPad: Math.max(spec.receptiveField, splitOverlap(overlap).margin),
+    multipleOf,
+    minSize,
+    region: work,
+    channels: mc,
+    sink: (rows, y, count) => writeRows(rows, y, count, color, mc, spec.colorOrder === "bgr", k),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  timings.preMs += tiled.preMs;
+  timings.runMs += tiled.runMs;
+  timings.postMs += tiled.postMs;
+
+  let out = await timed(timings, "postMs", async () => {
+    let result = await applyTuning(color, tuning);
+    if (colorChannels !== img.channels) {
+      const alpha = await upscaleAlpha(extractChannel(img, img.channels - 1, work), scale);
+      result = withAlpha(result, alpha);
+    }
+    return result;
+  });
+  if (req.region) {
+    out = cropImage(out, {
+      x: (region.x - work.x) * scale,
+      y: (region.y - work.y) * scale,
+      width: region.width * scale,
+      height: region.height * scale,
+    });
+  }
+  const png = req.encode === false ? Buffer.alloc(0) : await timed(timings, "encodeMs", () => encodePng(out));
+  timings.totalMs = performance.now() - started;
+  return {
+    image: out,
+    png,
+    scale,
+    params,
+    signature,
+    device: runner.device,
+    timings,
+    tiling: {
+      requested: params.tile,
+      used: tiled.tile,
+      overlap,
+      tilesX: tiled.tilesX,
+      tilesY: tiled.tilesY,
+      tileCount: tiled.tileCount,
+      retries: tiled.retries,
+    },
+    ...(req.region ? { region } : {}),
+  };
+}
+
+/** Blended float rows (model channel order) -> quantised output pixels. */
+function writeRows(
+  rows: Float32Array,
+  y: number,
+  count: number,
+  dest: RawImage,
+  mc: number,
+  bgr: boolean,
+  k: number,
+) {
+  const max = maxValue(dest.depth);
+  const n = count * dest.width;
+  const d = dest.data;
+  let o = y * dest.width * dest.channels;
+  if (mc === 1) {
+    for (let i = 0; i < n; i++) {
+      const v = quantise((rows[i] as number) * k, max);
+      d[o++] = v;
+      if (dest.channels === 3) {
+        d[o++] = v;
+        d[o++] = v;
+      }
+    }
+    return;
+  }
+  const ri = bgr ? 2 : 0;
+  const bi = bgr ? 0 : 2;
+  for (let i = 0, s = 0; i < n; i++, s += 3) {
+    const r = rows[s + ri] as number;
+    const g = rows[s + 1] as number;
+    const b = rows[s + bi] as number;
+    if (dest.channels === 3) {
+      d[o++] = quantise(r * k, max);
+      d[o++] = quantise(g * k, max);
+      d[o++] = quantise(b * k, max);
+    } else {
+      d[o++] = quantise((0.299 * r + 0.587 * g + 0.114 * b) * k, max);
+    }
+  }
+}

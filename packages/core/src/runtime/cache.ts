@@ -1,0 +1,114 @@
+import type * as ort from "onnxruntime-node";
+import { createSession, type SessionOptions } from "./session";
+import type { Device } from "./providers";
+
+export interface LoadedModel {
+  sha256: string;
+  session: ort.InferenceSession;
+  device: Device;
+  fallbackReason?: string;
+  /** Size of the model file: the cache's byte bound counts this. */
+  bytes: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface SessionCacheOptions extends SessionOptions {
+  maxModels?: number;
+  /** Sum of model file sizes kept loaded (sessions use roughly this plus arenas). */
+  maxBytes?: number;
+}
+
+export interface ModelSource {
+  sha256: string;
+  /** The .onnx bytes, or a function that reads them only on a cache miss. */
+  load: () => Promise<Uint8Array> | Uint8Array;
+  /** Runs once after creation so the first real request does not pay for lazy init. */
+  warmup?: (session: ort.InferenceSession) => Promise<void>;
+}
+
+/** Sessions keyed by weight sha256, least recently used evicted beyond count or bytes. */
+export class SessionCache {
+  private readonly entries = new Map<string, Promise<LoadedModel>>();
+  private readonly sizes = new Map<string, number>();
+  readonly maxModels: number;
+  readonly maxBytes: number;
+
+  constructor(private readonly options: SessionCacheOptions = {}) {
+    this.maxModels = options.maxModels ?? 4;
+    this.maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
+  }
+
+  async get(source: ModelSource): Promise<LoadedModel> {
+    const key = source.sha256.toLowerCase();
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const loading = this.load(key, source);
+    this.entries.set(key, loading);
+    try {
+      const model = await loading;
+      this.sizes.set(key, model.bytes);
+      await this.evictBeyondBounds(key);
+      return model;
+    } catch (err) {
+      if (this.entries.get(key) === loading) this.entries.delete(key);
+      throw err;
+    }
+  }
+
+  has(sha256: string): boolean {
+    return this.entries.has(sha256.toLowerCase());
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get totalBytes(): number {
+    let sum = 0;
+    for (const v of this.sizes.values()) sum += v;
+    return sum;
+  }
+
+  async evict(sha256: string): Promise<void> {
+    const key = sha256.toLowerCase();
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    this.sizes.delete(key);
+    if (entry) await entry.then((m) => m.session.release()).catch(() => undefined);
+  }
+
+  async clear(): Promise<void> {
+    await Promise.all(this.keys().map((k) => this.evict(k)));
+  }
+
+  private async load(key: string, source: ModelSource): Promise<LoadedModel> {
+    const t0 = performance.now();
+    const bytes = await source.load();
+    const created = await createSession(bytes, this.options);
+    const t1 = performance.now();
+    if (source.warmup) await source.warmup(created.session);
+    const t2 = performance.now();
+    return {
+      sha256: key,
+      session: created.session,
+      device: created.device,
+      ...(created.fallbackReason ? { fallbackReason: created.fallbackReason } : {}),
+      bytes: bytes.byteLength,
+      loadMs: t1 - t0,
+      warmupMs: t2 - t1,
+    };
+  }
+
+  private async evictBeyondBounds(keep: string): Promise<void> {
+    for (const key of [...this.entries.keys()]) {
+      if (this.entries.size <= this.maxModels && this.totalBytes <= this.maxBytes) return;
+      // Entries still loading have no size yet and are not evicted.
+      if (key !== keep && this.sizes.has(key)) await this.evict(key);
+    }
+  }
+}

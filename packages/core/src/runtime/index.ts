@@ -1,0 +1,6 @@
+export * from "./cache";
+export * from "./errors";
+export * from "./providers";
+export * from "./runner";
+export * from "./session";
+export * from "./timings";

@@ -1,0 +1,54 @@
+import * as ort from "onnxruntime-node";
+import { type Device, type DevicePreference, probeCuda } from "./providers";
+
+export interface SessionOptions {
+  device?: DevicePreference;
+  /** Threads inside one operator; 0 or undefined = onnxruntime's default (all cores). */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  device: Device;
+  /** Why CUDA was not used, when it was asked for or "auto" chose it and it failed. */
+  fallbackReason?: string;
+}
+
+function baseOptions(opts: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: "all",
+    ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
+  };
+}
+
+/** Creates a session on CUDA when possible, else CPU; a failed CUDA start falls back to CPU. */
+export async function createSession(
+  model: Uint8Array | string,
+  opts: SessionOptions = {},
+): Promise<CreatedSession> {
+  const pref = opts.device ?? "auto";
+  let fallbackReason: string | undefined;
+  if (pref !== "cpu") {
+    const probe = probeCuda();
+    if (probe.available) {
+      try {
+        const session = await createWith(model, { ...baseOptions(opts), executionProviders: ["cuda"] });
+        return { session, device: "cuda" };
+      } catch (err) {
+        fallbackReason = `CUDA start failed: ${(err as Error).message}`;
+      }
+    } else if (pref === "cuda") {
+      fallbackReason = probe.reason;
+    }
+  }
+  const session = await createWith(model, { ...baseOptions(opts), executionProviders: ["cpu"] });
+  return fallbackReason ? { session, device: "cpu", fallbackReason } : { session, device: "cpu" };
+}
+
+function createWith(model: Uint8Array | string, options: ort.InferenceSession.SessionOptions) {
+  return typeof model === "string"
+    ? ort.InferenceSession.create(model, options)
+    : ort.InferenceSession.create(model, options);
+}

@@ -1,0 +1,4 @@
+// Browser-safe: zod only. The web app, the API and the inference service share these schemas.
+export * from "./model-spec";
+export * from "./params";
+export * from "./tuning";

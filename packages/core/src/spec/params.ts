@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { TaskKind } from "./model-spec";
+import { TuningParams } from "./tuning";
+
+export const DEFAULT_SR_TILE = 192;
+export const MIN_TILE = 32;
+export const MAX_TILE = 4096;
+
+/** A tile side in input pixels, "auto" (from a memory budget) or "off" (one tile). */
+export const TileSetting = z.union([
+  z.number().int().min(MIN_TILE).max(MAX_TILE),
+  z.literal("auto"),
+  z.literal("off"),
+]);
+export type TileSetting = z.infer<typeof TileSetting>;
+
+/** Overlap between neighbouring tiles in input pixels; "auto" = 4 x receptive field. */
+export const OverlapSetting = z.union([z.number().int().min(0).max(1024), z.literal("auto")]);
+export type OverlapSetting = z.infer<typeof OverlapSetting>;
+
+export const SegmentationOutputs = z
+  .object({
+    mask: z.boolean().default(true),
+    probability: z.boolean().default(true),
+    overlay: z.boolean().default(true),
+    probabilityBitDepth: z.union([z.literal(8), z.literal(16)]).default(16),
+    overlayColor: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]).default([255, 0, 0]),
+    overlayOpacity: z.number().min(0).max(1).default(0.5),
+  })
+  .prefault({});
+export type SegmentationOutputs = z.infer<typeof SegmentationOutputs>;
+
+export const SegmentationParams = z
+  .object({
+    threshold: z.number().min(0).max(1).default(0.5),
+    tile: TileSetting.default(512),
+    overlap: OverlapSetting.default("auto"),
+    outputs: SegmentationOutputs,
+  })
+  .prefault({});
+export type SegmentationParams = z.infer<typeof SegmentationParams>;
+
+export const SuperResolutionParams = z
+  .object({
+    tile: TileSetting.default(DEFAULT_SR_TILE),
+    overlap: OverlapSetting.default("auto"),
+    /** Memory budget in MB used by tile "auto". */
+    tileBudgetMB: z.number().int().min(16).max(65536).default(512),
+    tuning: TuningParams,
+  })
+  .prefault({});
+export type SuperResolutionParams = z.infer<typeof SuperResolutionParams>;
+
+export const ClassificationParams = z
+  .object({
+    topK: z.number().int().min(1).max(1000).default(5),
+    /** false = report raw logits instead of applying the spec's activation. */
+    applyActivation: z.boolean().default(true),
+  })
+  .prefault({});
+export type ClassificationParams = z.infer<typeof ClassificationParams>;
+
+export const PARAM_SCHEMAS = {
+  segmentation: SegmentationParams,
+  super_resolution: SuperResolutionParams,
+  classification: ClassificationParams,
+} as const;
+
+export type ParamsFor<K extends TaskKind> = z.infer<(typeof PARAM_SCHEMAS)[K]>;
+export type TaskParams =
+  | { kind: "segmentation"; params: SegmentationParams }
+  | { kind: "super_resolution"; params: SuperResolutionParams }
+  | { kind: "classification"; params: ClassificationParams };
+
+/** Validates and fills defaults; throws a ZodError on invalid input. */
+export function parseParams<K extends TaskKind>(kind: K, input: unknown): ParamsFor<K> {
+  return PARAM_SCHEMAS[kind].parse(input ?? {}) as ParamsFor<K>;
+}
+
+/** A crop of the input image in input pixels (previews). */
+export const Region = z.object({
+  x: z.number().int().min(0),
+  y: z.number().int().min(0),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type Region = z.infer<typeof Region>;

@@ -1,0 +1,3 @@
+export * from "./auto";
+export * from "./grid";
+export * from "./run";

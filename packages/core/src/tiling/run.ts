@@ -1,0 +1,271 @@
+import type { RawImage } from "../image/types";
+import { isAllocationFailure } from "../runtime/errors";
+import type { ModelRunner, TensorOut } from "../runtime/runner";
+import type { ColorOrder } from "../spec/index";
+import { type Affine, fillTensorRegion, modelChannels, type Rect } from "../tensor/index";
+import { type AxisTiles, axisWeights, splitAxis, splitOverlap } from "./grid";
+
+export interface TileProgress {
+  done: number;
+  total: number;
+  /** Tile side actually used (after any allocation-failure retries). */
+  tile: number;
+}
+
+export interface TileRetry {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export interface TiledRunOptions {
+  image: RawImage;
+  order: ColorOrder;
+  affine: Affine;
+  runner: ModelRunner;
+  /** Integer output/input size ratio the model must produce. */
+  scale: number;
+  /** Tile side in input px, or "off" for one tile covering the image. */
+  tile: number | "off";
+  overlap: number;
+  /** Context mirrored in at image borders (>= receptive field). */
+  borderPad: number;
+  multipleOf?: number;
+  minSize?: number;
+  /** Smallest tile the allocation-failure retry may halve down to. */
+  minTile?: number;
+  /** Crop of the input to compute (previews); the grid is still the full image's. */
+  region?: Rect;
+  /** Channels accumulated per pixel (after `convert`). */
+  channels: number;
+  /**
+   * Turns one tile's model output [1, C, h, w] into `channels` planes of h x w in `dest`
+   * (e.g. activation for segmentation). Default: copy the planes.
+   */
+  convert?: (out: TensorOut, dest: Float32Array, plane: number) => void;
+  /** Receives finished output rows [y, y + rows) of the region, interleaved floats. */
+  sink: (rows: Float32Array, y: number, rowCount: number) => void;
+  onProgress?: (p: TileProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TiledRunResult {
+  tile: number | "off";
+  tilesX: number;
+  tilesY: number;
+  tileCount: number;
+  retries: TileRetry[];
+  runMs: number;
+  preMs: number;
+  postMs: number;
+}
+
+interface TileGeom {
+  x: AxisTiles;
+  y: AxisTiles;
+}
+
+function gridFor(image: RawImage, tile: number | "off", overlap: number, multipleOf: number): TileGeom {
+  const t = tile === "off" ? Number.POSITIVE_INFINITY : tile;
+  return {
+    x: splitAxis(image.width, t, overlap, multipleOf),
+    y: splitAxis(image.height, t, overlap, multipleOf),
+  };
+}
+
+/** Model input rect for a tile core: border context mirrored in, padded to the size rules. */
+function inputRect(
+  start: number,
+  size: number,
+  length: number,
+  pad: number,
+  multipleOf: number,
+  minSize: number,
+): { from: number; size: number; lead: number } {
+  const lead = start === 0 ? pad : 0;
+  const trail = start + size >= length ? pad : 0;
+  let total = lead + size + trail;
+  total = Math.max(total, minSize);
+  total = Math.ceil(total / multipleOf) * multipleOf;
+  return { from: start - lead, size: total, lead };
+}
+
+/**
+ * Runs the model over overlapping tiles and blends them into finished rows. The result of a
+ * pixel depends only on the full-image grid, never on `region`, so a preview of a crop equals
+ * the same crop of the full run bit for bit.
+ */
+export async function runTiled(opts: TiledRunOptions): Promise<TiledRunResult> {
+  let tile = opts.tile;
+  const retries: TileRetry[] = [];
+  const floor = Math.max(opts.minTile ?? 32, opts.overlap + 8);
+  for (;;) {
+    try {
+      const res = await runGrid(opts, tile);
+      return { ...res, retries };
+    } catch (err) {
+      if (!isAllocationFailure(err)) throw err;
+      const current =
+        tile === "off" ? Math.max(opts.image.width, opts.image.height) : tile;
+      const next = Math.floor(current / 2);
+      if (next < floor) {
+        throw new Error(
+          `out of memory even with tile ${current} px (floor ${floor} px): ${(err as Error).message}`,
+        );
+      }
+      retries.push({ from: current, to: next, reason: (err as Error).message.split("\n")[0] ?? "" });
+      tile = next;
+    }
+  }
+}
+
+async function runGrid(
+  opts: TiledRunOptions,
+  tile: number | "off",
+): Promise<Omit<TiledRunResult, "retries">> {
+  const { image, scale, channels: C } = opts;
+  const multipleOf = opts.multipleOf ?? 1;
+  const minSize = opts.minSize ?? 1;
+  const grid = gridFor(image, tile, opts.overlap, multipleOf);
+  // Lead padding keeps tile input starts on the same multipleOf grid as an untiled run.
+  const borderPad = Math.ceil(opts.borderPad / multipleOf) * multipleOf;
+  const split = splitOverlap(opts.overlap);
+  const wx = axisWeights(grid.x, scale, split);
+  const wy = axisWeights(grid.y, scale, split);
+  const region = opts.region ?? { x: 0, y: 0, width: image.width, height: image.height };
+  // Output-space bounds of what we must produce.
+  const ox0 = region.x * scale;
+  const oy0 = region.y * scale;
+  const ow = region.width * scale;
+  const oh = region.height * scale;
+  const cols = tilesCovering(grid.x, region.x, region.width);
+  const rows = tilesCovering(grid.y, region.y, region.height);
+  const total = cols.length * rows.length;
+  const tileOutH = grid.y.size * scale;
+  // A band of output rows as tall as one tile row: rows above the next tile row are final.
+  const bandH = Math.min(oh, tileOutH);
+  const band = new Float32Array(bandH * ow * C);
+  let bandTop = oy0;
+  const mc = modelChannels(opts.order);
+  const tileIn = new Float32Array(
+    mc * (grid.x.size + 2 * borderPad + multipleOf + minSize) * (grid.y.size + 2 * borderPad + multipleOf + minSize),
+  );
+  let converted = new Float32Array(0);
+  let done = 0;
+  let runMs = 0;
+  let preMs = 0;
+  let postMs = 0;
+
+  const flushUntil = (yEnd: number) => {
+    const n = Math.min(yEnd, oy0 + oh) - bandTop;
+    if (n <= 0) return;
+    opts.sink(band.subarray(0, n * ow * C), bandTop - oy0, n);
+    band.copyWithin(0, n * ow * C);
+    band.fill(0, (bandH - n) * ow * C);
+    bandTop += n;
+  };
+
+  for (const j of rows) {
+    const ty = grid.y.starts[j] as number;
+    const th = grid.y.sizes[j] as number;
+    flushUntil(ty * scale);
+    const ry = inputRect(ty, th, image.height, borderPad, multipleOf, minSize);
+    const wRow = wy[j] as Float32Array;
+    for (const i of cols) {
+      opts.signal?.throwIfAborted();
+      const tx = grid.x.starts[i] as number;
+      const tw = grid.x.sizes[i] as number;
+      const rx = inputRect(tx, tw, image.width, borderPad, multipleOf, minSize);
+      let t0 = performance.now();
+      const input = tileIn.subarray(0, mc * rx.size * ry.size);
+      fillTensorRegion(image, { x: rx.from, y: ry.from, width: rx.size, height: ry.size }, opts.order, opts.affine, input);
+      let t1 = performance.now();
+      preMs += t1 - t0;
+      const out = await opts.runner.run(input, [1, mc, ry.size, rx.size]);
+      t0 = performance.now();
+      runMs += t0 - t1;
+      const outH = out.dims[2] ?? 0;
+      const outW = out.dims[3] ?? 0;
+      if (out.dims.length !== 4 || outH !== ry.size * scale || outW !== rx.size * scale) {
+        throw new Error(
+          `model output [${out.dims.join(",")}] for input [1,${mc},${ry.size},${rx.size}] is not ${scale}x the input size`,
+        );
+      }
+      const plane = outH * outW;
+      let planes: Float32Array = out.data;
+      if (opts.convert) {
+        if (converted.length < C * plane) converted = new Float32Array(C * plane);
+        opts.convert(out, converted, plane);
+        planes = converted;
+      } else if ((out.dims[1] ?? 0) < C) {
+        throw new Error(`model output has ${out.dims[1]} channels, expected ${C}`);
+      }
+      accumulate(planes, plane, outW, rx.lead * scale, ry.lead * scale, C, {
+        x0: tx * scale,
+        y0: ty * scale,
+        w: tw * scale,
+        h: th * scale,
+      }, wx[i] as Float32Array, wRow, band, ox0, bandTop, ow, bandH);
+      t1 = performance.now();
+      postMs += t1 - t0;
+      done++;
+      opts.onProgress?.({ done, total, tile: tile === "off" ? Math.max(image.width, image.height) : tile });
+    }
+  }
+  flushUntil(oy0 + oh);
+  return {
+    tile,
+    tilesX: grid.x.starts.length,
+    tilesY: grid.y.starts.length,
+    tileCount: done,
+    runMs,
+    preMs,
+    postMs,
+  };
+}
+
+function tilesCovering(axis: AxisTiles, from: number, length: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < axis.starts.length; i++) {
+    const s = axis.starts[i] as number;
+    if (s < from + length && s + (axis.sizes[i] as number) > from) out.push(i);
+  }
+  return out;
+}
+
+/** Adds weight * value for the tile core's intersection with the band (interleaved). */
+function accumulate(
+  planes: Float32Array,
+  plane: number,
+  planeW: number,
+  offX: number,
+  offY: number,
+  C: number,
+  core: { x0: number; y0: number; w: number; h: number },
+  wx: Float32Array,
+  wy: Float32Array,
+  band: Float32Array,
+  bandX0: number,
+  bandY0: number,
+  bandW: number,
+  bandH: number,
+) {
+  const xa = Math.max(core.x0, bandX0);
+  const xb = Math.min(core.x0 + core.w, bandX0 + bandW);
+  const ya = Math.max(core.y0, bandY0);
+  const yb = Math.min(core.y0 + core.h, bandY0 + bandH);
+  if (xa >= xb || ya >= yb) return;
+  for (let y = ya; y < yb; y++) {
+    const cy = y - core.y0;
+    const wyv = wy[cy] as number;
+    if (wyv === 0) continue;
+    const srcRow = (cy + offY) * planeW + offX;
+    let d = ((y - bandY0) * bandW + (xa - bandX0)) * C;
+    for (let x = xa; x < xb; x++) {
+      const cx = x - core.x0;
+      const w = wyv * (wx[cx] as number);
+      const s = srcRow + cx;
+      for (let c = 0; c < C; c++, d++) band[d] = (band[d] as number) + w * (planes[c * plane + s] as number);
+    }
+  }
+}

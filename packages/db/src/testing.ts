@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDb, type Db } from "./client";
+import { migrateDatabase } from "./migrate";
+
+export interface TestDatabase {
+  /** `file:<absolute path>`, for DATABASE_URL of a child process. */
+  url: string;
+  /** Absolute path of the SQLite file. */
+  file: string;
+  /** Temp directory that holds the file (and its -wal/-shm); free for other test files. */
+  dir: string;
+  /** A client on the file; more can be made with `createDb(url)`. */
+  db: Db;
+  /** Disconnects `db` and deletes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, fully migrated SQLite store in a temp directory, for tests. */
+export async function createTestDatabase(options: { prefix?: string } = {}): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), options.prefix ?? "studio-test-db-"));
+  const file = join(dir, "studio.db");
+  const url = `file:${file}`;
+  await migrateDatabase(url);
+  const db = createDb(url);
+  return {
+    url,
+    file,
+    dir,
+    db,
+    async cleanup() {
+      await db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestFixtures {
+  userId: string;
+  teamId: string;
+  weightId: string;
+  weightSha256: string;
+  imageIds: string[];
+}
+
+/**
+ * A user with a team, a ready weight and `images` image rows (no files behind them), enough
+ * to create tasks in tests. `suffix` keeps several fixture sets in one store apart.
+ */
+export async function createTestFixtures(
+  db: Db,
+  options: { images?: number; taskKind?: string; suffix?: string } = {},
+): Promise<TestFixtures> {
+  const suffix = options.suffix ?? Math.random().toString(36).slice(2, 10);
+  const taskKind = options.taskKind ?? "super_resolution";
+  const user = await db.user.create({
+    data: { email: `fixture-${suffix}@example.test`, name: `Fixture ${suffix}`, passwordHash: "x" },
+    select: { id: true },
+  });
+  const team = await db.team.create({
+    data: { name: `Team ${suffix}`, memberships: { create: { userId: user.id, role: "ADMIN" } } },
+    select: { id: true },
+  });
+  const weightSha256 = createHash("sha256").update(`fixture-weight-${suffix}`).digest("hex");
+  const weight = await db.weight.create({
+    data: {
+      teamId: team.id,
+      uploadedById: user.id,
+      taskKind,
+      name: "fixture",
+      family: "fixture",
+      version: "1",
+      sha256: weightSha256,
+      sizeBytes: 1,
+      spec: "{}",
+      status: "ready",
+    },
+    select: { id: true },
+  });
+  const imageIds: string[] = [];
+  for (let i = 0; i < (options.images ?? 1); i++) {
+    const image = await db.image.create({
+      data: {
+        teamId: team.id,
+        uploadedById: user.id,
+        originalName: `image-${i}.png`,
+        storagePath: `uploads/fixture-${suffix}-${i}.png`,
+        sha256: "f".repeat(64),
+        sizeBytes: 100,
+        format: "png",
+        width: 8,
+        height: 8,
+        channels: 3,
+      },
+      select: { id: true },
+    });
+    imageIds.push(image.id);
+  }
+  return { userId: user.id, teamId: team.id, weightId: weight.id, weightSha256, imageIds };
+}

@@ -1,0 +1,21 @@
+// Browser tests against the real built web app and inference service (see harness.ts).
+// One harness for the whole file: starting Next and the inference service costs most of the time.
+import { afterAll, beforeAll, describe } from "vitest";
+import { type Studio, startStudio } from "./harness";
+import { authSuite } from "./suites/auth";
+
+let studio: Studio | undefined;
+const getStudio = (): Studio => {
+  if (!studio) throw new Error("studio not started");
+  return studio;
+};
+
+beforeAll(async () => {
+  studio = await startStudio();
+}, 600_000);
+
+afterAll(async () => {
+  await studio?.stop();
+}, 60_000);
+
+describe("accounts", () => authSuite(getStudio));

@@ -1,0 +1,54 @@
+import type { Locator, Page } from "playwright-core";
+
+export interface TestUser {
+  name: string;
+  email: string;
+  password: string;
+}
+
+let counter = 0;
+export function newUser(label: string): TestUser {
+  counter += 1;
+  const stamp = `${Date.now().toString(36)}${counter}`;
+  return {
+    name: `${label} ${stamp}`,
+    email: `${label.toLowerCase().replace(/\W+/g, "")}-${stamp}@example.test`,
+    password: `pw-${stamp}-correct-horse`,
+  };
+}
+
+export async function signUp(page: Page, user: TestUser): Promise<void> {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill(user.name);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByLabel("Repeat password").fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/dashboard");
+}
+
+export async function signIn(
+  page: Page,
+  user: Pick<TestUser, "email" | "password">,
+): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/dashboard");
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.locator('[data-testid="user-menu"]:visible').click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.waitForURL("**/sign-in**");
+}
+
+/** Waits until the locator is visible and its text contains `text` (playwright-core has no expect). */
+export async function waitForText(
+  locator: Locator,
+  text: string | RegExp,
+  timeout = 20_000,
+): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ state: "visible", timeout });
+}
