@@ -18,6 +18,7 @@ export function setup({ browser = false, officialWeights = true } = {}) {
   if (officialWeights) {
     log("fetching and verifying official weights");
     runPnpm(["--filter", "@studio/core", "fetch-official"], { env });
+    runPnpm(["--filter", "@studio/api", "register-official"], { env });
   }
   if (browser) ensureChromium();
   return env;

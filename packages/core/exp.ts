@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
-import { decodeImage } from "./src/image/decode";
-import { buildTinySrModel } from "./src/onnx/testing-models";
-import { runSuperResolution } from "./src/pipeline/super-resolution";
-import { prepareFromBytes } from "./src/pipeline/testing";
-const tiny = buildTinySrModel({ scale: 2, layers: 4, seed: 7 });
-const model = await prepareFromBytes<any>(tiny.bytes, { kind: "super_resolution", scale: 2, receptiveField: tiny.receptiveField });
-const img = await decodeImage(readFileSync("test-fixtures/chelsea.png"));
-for (const tile of [96, 96, "off", 192, 64] as const) {
+import * as ort from "onnxruntime-node";
+import { GraphBuilder } from "./src/onnx/write";
+const g = new GraphBuilder("alloc_fail");
+const x = g.input("x", "float32", [1]);
+const s = g.input("s", "int64", [1]);
+g.output(g.node("ReduceSum", [g.node("Expand", [x, s])], undefined, { outputs: ["y"] }), "float32", [1]);
+const failing = await ort.InferenceSession.create(g.toModel(), { logSeverityLevel: 4 });
+for (let i = 0; i < 3; i++) {
   const t = performance.now();
-  const r = await runSuperResolution({ model, input: img, params: { tile, tuning: { preset: "raw" } } });
-  console.log(tile, (performance.now() - t).toFixed(0), r.tiling.tileCount, JSON.stringify(r.timings, (k, v) => typeof v === "number" ? Math.round(v) : v));
+  try { await failing.run({ x: new ort.Tensor("float32", new Float32Array([1]), [1]), s: new ort.Tensor("int64", new BigInt64Array([20_000_000_000n]), [1]) }); } catch (e) { console.log(i, performance.now() - t); }
 }

@@ -52,3 +52,53 @@ export async function makeTeam(db: Db, members: Array<{ userId: string; role: "A
 export async function testDb(): Promise<TestDatabase> {
   return createTestDatabase({ prefix: "studio-api-test-" });
 }
+
+let weightCounter = 0;
+
+/** A weight row as the upload flow leaves it after validation (no file needed by the API). */
+export async function makeWeight(
+  db: Db,
+  options: {
+    teamId?: string | null;
+    taskKind?: "segmentation" | "super_resolution" | "classification";
+    status?: string;
+    family?: string;
+  } = {},
+) {
+  weightCounter += 1;
+  const teamId = options.teamId ?? null;
+  return db.weight.create({
+    data: {
+      teamId,
+      isOfficial: teamId === null,
+      taskKind: options.taskKind ?? "super_resolution",
+      name: `Weight ${weightCounter}`,
+      family: options.family ?? "test-family",
+      version: `v${weightCounter}`,
+      sha256: weightCounter.toString(16).padStart(64, "a"),
+      sizeBytes: 1234,
+      spec: "{}",
+      status: options.status ?? "ready",
+    },
+    select: { id: true, sha256: true },
+  });
+}
+
+/** An image row of a team (the file itself is not needed by queries). */
+export async function makeImage(db: Db, teamId: string, uploadedById: string, name = "img.png") {
+  return db.image.create({
+    data: {
+      teamId,
+      uploadedById,
+      originalName: name,
+      storagePath: `uploads/${teamId}/${Math.random().toString(16).slice(2)}.png`,
+      sha256: "0".repeat(64),
+      sizeBytes: 100,
+      format: "png",
+      width: 64,
+      height: 48,
+      channels: 3,
+    },
+    select: { id: true },
+  });
+}

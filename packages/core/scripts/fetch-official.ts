@@ -11,9 +11,13 @@ function repoRoot(): string {
   return dir;
 }
 
-// This script is an entry point of its own, so it validates the one variable it reads here.
-const env = z.object({ DATA_DIR: z.string().min(1).optional() }).parse(process.env);
-const dataDir = resolve(env.DATA_DIR ?? join(repoRoot(), "data"));
+// This script is an entry point of its own, so it validates the variables it reads here.
+// pnpm runs it inside packages/core: a relative DATA_DIR is taken relative to where the user
+// ran the command (INIT_CWD), not to this package.
+const env = z
+  .object({ DATA_DIR: z.string().min(1).optional(), INIT_CWD: z.string().min(1).optional() })
+  .parse(process.env);
+const dataDir = resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR ?? join(repoRoot(), "data"));
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = only.filter((n) => !OFFICIAL_MODELS.some((m) => m.name === n));

@@ -1,14 +1,38 @@
-// Every link to a file goes through the authorised route handlers mounted under /api/files
-// (see app/api/files). One place so pages never build paths themselves.
+// Every link to a file goes through the authorised route handlers (app/api/files/*,
+// mounted from @studio/api/files). One place so pages never build paths themselves.
+function query(params: Record<string, string | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
+  return search.toString();
+}
+
+const download = (params: Record<string, string | undefined | null>) => `/api/files/download?${query(params)}`;
+
+export type ResultVariant = "probabilityPath" | "overlayPath";
+
 export const fileUrls = {
-  imageOriginal: (imageId: string) => `/api/files/images/${imageId}`,
-  imageThumbnail: (imageId: string) => `/api/files/images/${imageId}?thumbnail=1`,
-  result: (taskId: string, itemId: string, variant?: "mask" | "probability" | "overlay" | "output") =>
-    `/api/files/tasks/${taskId}/items/${itemId}${variant ? `?variant=${variant}` : ""}`,
-  resultDownload: (taskId: string, itemId: string) => `/api/files/tasks/${taskId}/items/${itemId}?download=1`,
-  taskZip: (taskId: string) => `/api/files/tasks/${taskId}/zip`,
-  weightDownload: (weightId: string) => `/api/files/weights/${weightId}`,
-  uploadImage: (teamId: string, datasetId?: string) =>
-    `/api/files/images?teamId=${encodeURIComponent(teamId)}${datasetId ? `&datasetId=${encodeURIComponent(datasetId)}` : ""}`,
-  uploadWeight: (teamId: string) => `/api/files/weights?teamId=${encodeURIComponent(teamId)}`,
+  image: (teamId: string, imageId: string, inline = true) =>
+    download({ type: "image", teamId, id: imageId, inline: inline ? "1" : null }),
+  result: (teamId: string, taskId: string, itemId: string, options: { variant?: ResultVariant; inline?: boolean } = {}) =>
+    download({
+      type: "result",
+      teamId,
+      id: taskId,
+      itemId,
+      variant: options.variant,
+      inline: options.inline === false ? null : "1",
+    }),
+  taskZip: (teamId: string, taskId: string) => download({ type: "task-zip", teamId, id: taskId }),
+  weight: (teamId: string, weightId: string) => download({ type: "weight", teamId, id: weightId }),
+  uploadImage: (teamId: string, name: string, datasetId?: string) =>
+    `/api/files/images?${query({ teamId, name, datasetId })}`,
+  uploadWeight: (params: {
+    teamId: string;
+    taskKind: string;
+    name: string;
+    family: string;
+    version: string;
+    specPreset?: string;
+    description?: string;
+  }) => `/api/files/weights?${query(params)}`,
 };

@@ -6,7 +6,7 @@ import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image";
 import { z } from "zod";
 import type { Context } from "../context";
 import { parseJson } from "../services/json";
-import { usableWeightWhere, weightFilePath } from "../services/weights";
+import { locateWeightFile, usableWeightWhere } from "../services/weights";
 import { requireTeam } from "./access";
 import { contentDisposition, errorResponse, toErrorResponse } from "./http";
 import { resolveDataPath, UploadError } from "./storage";
@@ -82,7 +82,9 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
       if (!item?.resultPath) return errorResponse(404, "not_found", "Result not found.");
       let relative = item.resultPath;
       if (query.variant) {
-        const value = parseJson<Record<string, unknown>>(item.resultMeta, {})[query.variant];
+        const meta = parseJson<Record<string, unknown>>(item.resultMeta, {});
+        // "probability" finds the worker's `probabilityPath`; the full key works too.
+        const value = meta[`${query.variant}Path`] ?? meta[query.variant];
         // Only paths inside this task's result folder, whatever the metadata says.
         if (typeof value !== "string" || !value.startsWith(`results/${query.id}/`)) {
           return errorResponse(404, "not_found", "Result not found.");
@@ -125,7 +127,9 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
     });
     if (!weight) return errorResponse(404, "not_found", "Weight not found.");
     const name = `${weight.family}-${weight.version}.onnx`.replace(/[^A-Za-z0-9._-]/g, "_");
-    return fileResponse(resolveDataPath(weightFilePath(weight.sha256)), name, "application/octet-stream", false);
+    const file = await locateWeightFile(weight.sha256);
+    if (!file) return errorResponse(404, "not_found", "The weight file is missing.");
+    return fileResponse(file, name, "application/octet-stream", false);
   } catch (error) {
     return toErrorResponse(error);
   }

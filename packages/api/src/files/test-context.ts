@@ -29,7 +29,7 @@ export function useTempDataDir(extra: Record<string, string> = {}) {
 export const contextFor = (db: Db, userId: string | null) =>
   createInnerContext({ db, userId, via: userId ? "session" : null });
 
-export function post(url: string, body: BodyInit | null, headers: Record<string, string> = {}) {
+export function post(url: string, body: RequestInit["body"] | null, headers: Record<string, string> = {}) {
   return new Request(`http://studio.test${url}`, {
     method: "POST",
     body,

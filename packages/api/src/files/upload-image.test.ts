@@ -27,7 +27,7 @@ afterAll(async () => {
   data.cleanup();
 });
 
-async function upload(user: TestUser | null, body: BodyInit, name: string, teamId = alice.personalTeamId, headers = {}) {
+async function upload(user: TestUser | null, body: RequestInit["body"], name: string, teamId = alice.personalTeamId, headers = {}) {
   const ctx = await contextFor(t.db, user?.id ?? null);
   const response = await uploadImage(post(`/api/files/images?teamId=${teamId}&name=${encodeURIComponent(name)}`, body, headers), ctx);
   return { status: response.status, body: (await response.json()) as { image?: { id: string }; error?: { code: string; message: string } } };

@@ -51,7 +51,6 @@ export const weightsRouter = router({
     .query(({ ctx, input }) => listWeights(ctx.db, ctx.team.id, input)),
 
   tree: teamProcedure
-    .input(z.object({}))
     .output(
       z.array(
         z.object({

@@ -2,7 +2,8 @@ import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { InferenceRequestError, InferenceUnavailableError, type InferenceClient } from "../inference-client";
-import { moveIntoPlace, type ReceivedFile, removeQuietly, resolveDataPath, UploadError } from "../files/storage";
+import { readdir, readFile } from "node:fs/promises";
+import { fileSize, moveIntoPlace, type ReceivedFile, removeQuietly, resolveDataPath, UploadError } from "../files/storage";
 import { parseJson } from "./json";
 
 /** Weights a team may see and run: its own and the official ones. */
@@ -143,6 +144,34 @@ export async function deleteWeight(db: Db, scope: WeightScope, weightId: string)
 }
 
 export const weightFilePath = (sha256: string) => `weights/${sha256}.onnx`;
+
+/**
+ * Where the ONNX file of a checksum lives: weights/<sha>.onnx (uploads), else an official
+ * weight fetched into official/ (found by its record's sha256), the same order the worker uses.
+ */
+export async function locateWeightFile(sha256: string): Promise<string | null> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
+  for (const candidate of [weightFilePath(sha256), `official/${sha256}.onnx`]) {
+    const absolute = resolveDataPath(candidate);
+    if (await fileSize(absolute)) return absolute;
+  }
+  let names: string[] = [];
+  try {
+    names = await readdir(resolveDataPath("official"));
+  } catch {
+    return null;
+  }
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    try {
+      const record = JSON.parse(await readFile(resolveDataPath(`official/${name}`), "utf8")) as { sha256?: string };
+      const onnx = resolveDataPath(`official/${name.replace(/\.json$/, ".onnx")}`);
+      if (record.sha256 === sha256 && (await fileSize(onnx))) return onnx;
+    } catch {
+      // an unreadable record is not this weight
+    }
+  }
+  return null;
+}
 
 /** The team's default for a kind, else the official default. */
 export async function defaultWeightFor(db: Db, teamId: string, taskKind: TaskKind) {

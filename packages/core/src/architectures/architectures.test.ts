@@ -1,10 +1,17 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { importWeights } from "../importers/import-weights";
+import { readPytorch } from "../importers/pytorch";
+import { toFloat32 } from "../importers/tensor";
 import { writePytorch } from "../importers/testing/write-pytorch";
 import { writeSafetensors } from "../importers/testing/write-safetensors";
 import { inspectOnnx } from "../onnx/inspect";
-import { ARCHITECTURE_IDS, getArchitecture, parameterCount } from "./registry";
+import {
+  ARCHITECTURE_IDS,
+  describeArchitecture,
+  getArchitecture,
+  parameterCount,
+} from "./registry";
 import { createRrdb } from "./rrdb";
 import { createSrvgg } from "./srvgg";
 import { randomStateDict, rrdbReference, srvggReference, unetReference } from "./testing/models";
@@ -135,8 +142,6 @@ describe("imported architectures match an independent reference", () => {
     expect(report.verdict).toBe("accepted");
     expect(report.warnings.join(" ")).toMatch(/half-precision tensor\(s\) converted to float32/);
     // The reference sees the same rounded values the file stores.
-    const { readPytorch } = await import("../importers/pytorch");
-    const { toFloat32 } = await import("../importers/tensor");
     const stored = readPytorch(writePytorch(tensors)).tensors;
     const rounded = Object.fromEntries(
       [...stored].map(([key, t]) => [key, { shape: t.shape, values: [...toFloat32(t)] }]),
@@ -186,6 +191,14 @@ describe("architecture registry", () => {
     // The published size of RealESRGAN_x4plus / ESRGAN (RRDBNet 23 blocks).
     expect(parameterCount(getArchitecture("realesrgan-x4plus"))).toBe(16_697_987);
     expect(() => getArchitecture("resnet50")).toThrow(/unknown architecture 'resnet50'/);
+    const summary = describeArchitecture(unet);
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+    expect(summary).toMatchObject({
+      id: "octa-unet",
+      taskKind: "segmentation",
+      parameterCount: 31_054_145,
+      requiredKeys: 118,
+    });
   });
 
   it("builds the full-size OCTA U-Net: [N,1,256,256] in, logits [N,1,256,256] out", async () => {

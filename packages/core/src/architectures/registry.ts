@@ -1,3 +1,4 @@
+import type { ModelSpec, TaskKind } from "../spec";
 import { createRrdb } from "./rrdb";
 import { createSrvgg } from "./srvgg";
 import type { Architecture } from "./types";
@@ -59,4 +60,33 @@ export function parameterCount(architecture: Architecture): number {
   return architecture.parameters
     .filter((p) => p.required)
     .reduce((sum, p) => sum + p.shape.reduce((n, d) => n * d, 1), 0);
+}
+
+/** JSON-safe description of an architecture, for listing it in the API and the UI. */
+export interface ArchitectureSummary {
+  id: string;
+  name: string;
+  family: Architecture["family"];
+  taskKind: TaskKind;
+  doc: string;
+  input: Architecture["input"];
+  output: Architecture["output"];
+  defaultSpec: ModelSpec;
+  parameterCount: number;
+  requiredKeys: number;
+}
+
+export function describeArchitecture(architecture: Architecture): ArchitectureSummary {
+  return {
+    id: architecture.id,
+    name: architecture.name,
+    family: architecture.family,
+    taskKind: architecture.taskKind,
+    doc: architecture.doc,
+    input: architecture.input,
+    output: architecture.output,
+    defaultSpec: architecture.defaultSpec,
+    parameterCount: parameterCount(architecture),
+    requiredKeys: architecture.parameters.filter((p) => p.required).length,
+  };
 }

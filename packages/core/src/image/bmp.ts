@@ -18,7 +18,8 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataOffset = view.getUint32(10, true);
   const headerSize = view.getUint32(14, true);
-  if (headerSize < 40) throw new ImageError("unsupported_format", "OS/2 BMP headers are not supported");
+  if (headerSize < 40)
+    throw new ImageError("unsupported_format", "OS/2 BMP headers are not supported");
   const width = view.getInt32(18, true);
   const rawHeight = view.getInt32(22, true);
   const bitsPerPixel = view.getUint16(28, true);
@@ -51,9 +52,10 @@ export function decodeBmp(bytes: Uint8Array, h: BmpHeader): RawImage {
   }
   // 32-bit BI_RGB has no alpha by spec; BI_BITFIELDS with an alpha mask in a V4+ header does.
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hasAlpha = h.bitsPerPixel === 32 && h.compression === 3 && h.paletteOffset >= 14 + 56
-    ? view.getUint32(54 + 12, true) !== 0
-    : false;
+  const hasAlpha =
+    h.bitsPerPixel === 32 && h.compression === 3 && h.paletteOffset >= 14 + 56
+      ? view.getUint32(54 + 12, true) !== 0
+      : false;
   const channels = hasAlpha ? 4 : 3;
   const out = new Uint8Array(h.width * h.height * channels);
   for (let row = 0; row < h.height; row++) {

@@ -60,7 +60,10 @@ function sniff(bytes: Uint8Array, options: DecodeOptions): ImageFormat {
 }
 
 /** Size from the fixed-position header fields, before any library parses the file. */
-function declaredSize(bytes: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
+function declaredSize(
+  bytes: Uint8Array,
+  format: ImageFormat,
+): { width: number; height: number } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (format === "png" && bytes.length >= 24) {
     return { width: view.getUint32(16), height: view.getUint32(20) };
@@ -72,7 +75,10 @@ function declaredSize(bytes: Uint8Array, format: ImageFormat): { width: number; 
 }
 
 /** Reads only the header: format, size, channels, depth; enforces the pixel limit. */
-export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<ImageInfo> {
+export async function probeImage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<ImageInfo> {
   const format = sniff(bytes, options);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (format === "bmp") {

@@ -21,7 +21,11 @@ export interface PngOptions {
 /** Lossless PNG at the image's own bit depth (8 or 16) and channel count. */
 export async function encodePng(img: RawImage, options: PngOptions = {}): Promise<Buffer> {
   return sharpFromRaw(img)
-    .png({ compressionLevel: options.compressionLevel ?? 6, adaptiveFiltering: false, palette: false })
+    .png({
+      compressionLevel: options.compressionLevel ?? 6,
+      adaptiveFiltering: false,
+      palette: false,
+    })
     .toBuffer();
 }
 

@@ -19,7 +19,11 @@ async function rejects(p: Promise<unknown>, code: string, text: RegExp) {
 }
 
 /** 24-bit bottom-up BMP written by hand, so the decoder is checked against known bytes. */
-function bmp24(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]) {
+function bmp24(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number],
+) {
   const stride = Math.ceil((width * 3) / 4) * 4;
   const buf = Buffer.alloc(54 + stride * height);
   buf.write("BM", 0, "latin1");
@@ -60,7 +64,13 @@ function pngHeaderOnly(width: number, height: number) {
 describe("decodeImage", () => {
   it("decodes 8-bit RGB and gray PNG", async () => {
     const rgb = await decodeImage(read("astronaut.png"), { fileName: "astronaut.png" });
-    expect([rgb.width, rgb.height, rgb.channels, rgb.depth, rgb.format]).toEqual([512, 512, 3, 8, "png"]);
+    expect([rgb.width, rgb.height, rgb.channels, rgb.depth, rgb.format]).toEqual([
+      512,
+      512,
+      3,
+      8,
+      "png",
+    ]);
     expect(rgb.data).toBeInstanceOf(Uint8Array);
     expect(rgb.data.length).toBe(512 * 512 * 3);
     const gray = await decodeImage(read("camera.png"));
@@ -78,7 +88,9 @@ describe("decodeImage", () => {
       Buffer.from(tif.data.buffer, tif.data.byteOffset, tif.data.byteLength),
     );
     const wide = new Uint16Array(9 * 4 * 3).map((_, i) => (i * 2731) % 65536);
-    const wideBack = await decodeImage(await encodePng({ width: 9, height: 4, channels: 3, depth: 16, data: wide }));
+    const wideBack = await decodeImage(
+      await encodePng({ width: 9, height: 4, channels: 3, depth: 16, data: wide }),
+    );
     expect([wideBack.depth, wideBack.channels]).toEqual([16, 3]);
     expect(Array.from(wideBack.data)).toEqual(Array.from(wide));
   });
@@ -103,14 +115,21 @@ describe("decodeImage", () => {
     const a = await decodeImage(rgba);
     expect([a.channels, a.hasAlpha]).toEqual([4, true]);
     expect(a.data[3]).toBe(127);
-    const b = await decodeImage(bmp24(5, 3, (x, y) => [x * 10, y * 20, 7]), { fileName: "t.bmp" });
+    const b = await decodeImage(
+      bmp24(5, 3, (x, y) => [x * 10, y * 20, 7]),
+      { fileName: "t.bmp" },
+    );
     expect([b.format, b.width, b.height, b.channels]).toEqual(["bmp", 5, 3, 3]);
     expect(Array.from(b.data.subarray((2 * 5 + 4) * 3, (2 * 5 + 4) * 3 + 3))).toEqual([40, 40, 7]);
   });
 
   it("rejects empty, unknown, corrupt and truncated files with clear errors", async () => {
     await rejects(decodeImage(new Uint8Array()), "empty", /empty/);
-    await rejects(decodeImage(Buffer.from("%PDF-1.4 hello")), "unsupported_format", /accepted: PNG/);
+    await rejects(
+      decodeImage(Buffer.from("%PDF-1.4 hello")),
+      "unsupported_format",
+      /accepted: PNG/,
+    );
     const png = read("astronaut.png");
     await rejects(decodeImage(png.subarray(0, 40)), "corrupt", /PNG/);
     await rejects(decodeImage(png.subarray(0, png.length / 2)), "corrupt", /truncated or corrupt/);
@@ -122,14 +141,30 @@ describe("decodeImage", () => {
   });
 
   it("rejects a wrong extension and a non-image extension", async () => {
-    await rejects(decodeImage(read("rocket.jpg"), { fileName: "rocket.png" }), "extension_mismatch", /JPEG.*\.jpg/);
-    await rejects(decodeImage(read("rocket.jpg"), { fileName: "rocket.exe" }), "unsupported_format", /\.exe/);
+    await rejects(
+      decodeImage(read("rocket.jpg"), { fileName: "rocket.png" }),
+      "extension_mismatch",
+      /JPEG.*\.jpg/,
+    );
+    await rejects(
+      decodeImage(read("rocket.jpg"), { fileName: "rocket.exe" }),
+      "unsupported_format",
+      /\.exe/,
+    );
   });
 
   it("rejects oversized images from the header alone", async () => {
-    await rejects(decodeImage(read("retina.jpg"), { maxPixels: 1_000_000 }), "too_many_pixels", /1411x1411.*limit is 1000000/);
+    await rejects(
+      decodeImage(read("retina.jpg"), { maxPixels: 1_000_000 }),
+      "too_many_pixels",
+      /1411x1411.*limit is 1000000/,
+    );
     // A header claiming 30000x30000 with almost no data: refused before any decode is tried.
-    await rejects(probeImage(pngHeaderOnly(30000, 30000), { maxPixels: 50_000_000 }), "too_many_pixels", /30000x30000/);
+    await rejects(
+      probeImage(pngHeaderOnly(30000, 30000), { maxPixels: 50_000_000 }),
+      "too_many_pixels",
+      /30000x30000/,
+    );
     await rejects(decodeImage(pngHeaderOnly(30000, 30000)), "too_many_pixels", /900000000 pixels/);
   });
 });

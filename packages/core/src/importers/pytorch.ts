@@ -3,6 +3,8 @@ import { PyDict, type PyValue, TensorRef, unpickle } from "./pickle";
 import { DTYPE_SIZE, formatShape, numel, type StateDict, type WeightTensor } from "./tensor";
 import { readZip, type ZipArchive } from "./zip";
 
+const MAX_PICKLE_BYTES = 32 * 1024 * 1024;
+
 /** Keys under which training code commonly nests the model's state_dict, in order of preference. */
 export const WRAPPER_KEYS = ["state_dict", "model_state_dict", "params_ema", "params"] as const;
 
@@ -40,6 +42,13 @@ export function readPytorch(bytes: Uint8Array, options: ReadOptions = {}): Pytor
   }
   const pickleEntry = archive.entries.get(`${prefix}/data.pkl`);
   if (!pickleEntry) throw new ImportError("bad_archive", `archive has no ${prefix}/data.pkl`);
+  // A state_dict's pickle is kilobytes (tensor bytes live in data/); a huge one is an attack.
+  if (pickleEntry.size > MAX_PICKLE_BYTES) {
+    throw new ImportError(
+      "too_large",
+      `${prefix}/data.pkl is ${pickleEntry.size} bytes (limit ${MAX_PICKLE_BYTES}); a state_dict's pickle holds only names and shapes`,
+    );
+  }
   const root = unpickle(archive.read(pickleEntry), `${prefix}/data.pkl`);
 
   const { dict, wrapperKey } = locateStateDict(root);

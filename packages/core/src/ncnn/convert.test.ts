@@ -156,4 +156,43 @@ PixelShuffle     ps      1 1 c out 0=2
     expect(info.inputs[0]?.shape).toEqual([1, 4, "height", "width"]);
     expect(info.outputs[0]?.shape).toEqual([1, 2, "out_height", "out_width"]);
   });
+
+  it("converts fused activations, depthwise convolution and ReLU slopes exactly", async () => {
+    // Each branch: depthwise 1x1 conv with weight 2 (bias 0) on 1 channel, then an activation.
+    const acts: [string, (v: number) => number][] = [
+      ["9=3 -23310=2,-5.000000e-01,1.500000e+00", (v) => Math.min(1.5, Math.max(-0.5, v))],
+      ["9=4", (v) => 1 / (1 + Math.exp(-v))],
+      ["9=5", (v) => v * Math.tanh(Math.log1p(Math.exp(v)))],
+      [
+        "9=6 -23310=2,2.000000e-01,5.000000e-01",
+        (v) => v * Math.min(1, Math.max(0, 0.2 * v + 0.5)),
+      ],
+    ];
+    const lines = acts.map(
+      ([p], i) => `ConvolutionDepthWise dw${i} 1 1 s${i} y${i} 0=1 1=1 5=1 6=1 7=1 ${p}`,
+    );
+    const param = `7767517
+${3 + acts.length} ${2 + 2 * acts.length + 1}
+Input in 0 1 data 2=1
+ReLU leaky 1 1 data l 0=1.000000e-01
+Split split 1 ${acts.length} l ${acts.map((_, i) => `s${i}`).join(" ")}
+${lines.join("\n")}
+`;
+    const bin = concat(acts.map(() => concat([f32blob([2]), f32bytes([0])])));
+    const result = convertNcnnToOnnx(param, bin);
+    expect(result.outputNames).toHaveLength(acts.length);
+    const x = [-3, -1, -0.2, 0, 0.3, 0.8, 2, 4];
+    const session = await ort.InferenceSession.create(result.bytes);
+    const out = await session.run({
+      input: new ort.Tensor("float32", Float32Array.from(x), [1, 1, 2, 4]),
+    });
+    await session.release();
+    acts.forEach(([, fn], i) => {
+      const got = out[result.outputNames[i] as string]?.data as Float32Array;
+      x.forEach((v, k) => {
+        const leaky = v < 0 ? 0.1 * v : v;
+        expect(got[k]).toBeCloseTo(fn(2 * leaky), 5);
+      });
+    });
+  });
 });

@@ -435,7 +435,7 @@ export function convertNcnnToOnnx(
   const outputChannels: (number | null)[] = [];
   for (const blob of finals) {
     const { value, channels } = blobs.get(blob) as { value: string; channels: number | null };
-    const name = finals.length === 1 ? (options.outputName ?? "output") : g.uniqueName(blob);
+    const name = finals.length === 1 ? (options.outputName ?? "output") : freeName(g, blob);
     g.node("Identity", [value], undefined, { outputs: [name] });
     g.output(name, "float32", [1, channels ?? "out_channels", "out_height", "out_width"]);
     outputNames.push(name);
@@ -451,6 +451,12 @@ export function convertNcnnToOnnx(
     weightStorage,
     parameterCount,
   };
+}
+
+function freeName(g: GraphBuilder, hint: string): string {
+  let name = hint;
+  for (let i = 1; g.has(name); i++) name = `${hint}_${i}`;
+  return name;
 }
 
 function activation(g: GraphBuilder, layer: NcnnLayer, x: string): string {

@@ -19,6 +19,11 @@ export interface OfficialModel {
   /** Stable id; the file is DATA_DIR/official/<name>.onnx. */
   name: string;
   title: string;
+  /** Where the weight sits in the task kind / family / version tree. */
+  family: string;
+  version: string;
+  /** The official default of its task kind (one per kind). */
+  defaultForKind: boolean;
   kind: TaskKind;
   spec: ModelSpecInput;
   source: {
@@ -52,6 +57,9 @@ const REAL_ESRGAN_LICENSE = {
 export const OFFICIAL_MODELS: readonly OfficialModel[] = [
   {
     name: "ppocr-v4-det",
+    family: "PP-OCR text detection",
+    version: "v4",
+    defaultForKind: true,
     title: "PP-OCRv4 text detection (DB)",
     kind: "segmentation",
     spec: {
@@ -87,6 +95,9 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
   },
   {
     name: "ppocr-mobile-v2-cls",
+    family: "PP-OCR direction classifier",
+    version: "mobile-v2.0",
+    defaultForKind: true,
     title: "PP-OCR text direction classifier (0 / 180 degrees)",
     kind: "classification",
     spec: {
@@ -121,6 +132,9 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
   },
   {
     name: "realesr-animevideov3-x4",
+    family: "Real-ESRGAN AnimeVideo v3",
+    version: "x4",
+    defaultForKind: true,
     title: "Real-ESRGAN AnimeVideo v3 x4 (SRVGGNetCompact)",
     kind: "super_resolution",
     spec: {
@@ -161,6 +175,9 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
   },
   {
     name: "realesr-animevideov3-x2",
+    family: "Real-ESRGAN AnimeVideo v3",
+    version: "x2",
+    defaultForKind: false,
     title: "Real-ESRGAN AnimeVideo v3 x2 (x4 net + bicubic 1/2, as shipped)",
     kind: "super_resolution",
     spec: {
@@ -191,13 +208,19 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
         },
       ],
     },
-    onnx: { sha256: "db2beae419e15379ee12bab25b835e97928231b5ed71eed68c8e598a897c6731", bytes: 2491401 },
+    onnx: {
+      sha256: "db2beae419e15379ee12bab25b835e97928231b5ed71eed68c8e598a897c6731",
+      bytes: 2491401,
+    },
     inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
     outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
     license: REAL_ESRGAN_LICENSE,
   },
   {
     name: "realesrgan-x4plus-anime",
+    family: "Real-ESRGAN x4plus anime",
+    version: "x4",
+    defaultForKind: false,
     title: "Real-ESRGAN x4plus anime (RRDB, 6 blocks)",
     kind: "super_resolution",
     spec: {

@@ -338,6 +338,11 @@ export class GraphBuilder {
     return candidate;
   }
 
+  /** Whether a value or node name is already taken. */
+  has(name: string): boolean {
+    return this.used.has(name);
+  }
+
   private claim(name: string): string {
     if (this.used.has(name)) throw new Error(`value name "${name}" is already used`);
     this.used.add(name);

@@ -10,7 +10,10 @@ export function foregroundProbability(
   plane: number,
 ): void {
   const c = out.dims[1] ?? 1;
-  if (channel >= c) throw new Error(`model output has ${c} channel(s); foreground channel ${channel} does not exist`);
+  if (channel >= c)
+    throw new Error(
+      `model output has ${c} channel(s); foreground channel ${channel} does not exist`,
+    );
   const d = out.data;
   const base = channel * plane;
   if (activation === "softmax" && c > 1) {
@@ -28,8 +31,10 @@ export function foregroundProbability(
     return;
   }
   // "none" (or softmax over a single channel, which would be constant 1): use as is, clamped.
+  // Comparisons rather than Math.min/max so that NaN becomes 0 instead of spreading.
   for (let i = 0; i < plane; i++) {
     const v = d[base + i] as number;
+    // biome-ignore lint/complexity/useMathMinMax: NaN must map to 0
     dest[i] = v > 0 ? (v < 1 ? v : 1) : 0;
   }
 }

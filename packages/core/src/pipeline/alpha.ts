@@ -4,7 +4,10 @@ import type { Rect } from "../tensor/index";
 
 /** One channel of an interleaved image, cropped to `rect` (which lies inside the image). */
 export function extractChannel(img: RawImage, channel: number, rect: Rect): RawImage {
-  const out = img.depth === 16 ? new Uint16Array(rect.width * rect.height) : new Uint8Array(rect.width * rect.height);
+  const out =
+    img.depth === 16
+      ? new Uint16Array(rect.width * rect.height)
+      : new Uint8Array(rect.width * rect.height);
   const c = img.channels;
   for (let y = 0; y < rect.height; y++) {
     let s = ((rect.y + y) * img.width + rect.x) * c + channel;
@@ -27,14 +30,24 @@ export async function upscaleAlpha(alpha: RawImage, scale: number): Promise<RawI
   const pixels = wide
     ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return { width: alpha.width * scale, height: alpha.height * scale, channels: 1, depth: alpha.depth, data: pixels };
+  return {
+    width: alpha.width * scale,
+    height: alpha.height * scale,
+    channels: 1,
+    depth: alpha.depth,
+    data: pixels,
+  };
 }
 
 /** Crops an interleaved image (rect inside it). */
 export function cropImage(img: RawImage, rect: Rect): RawImage {
-  if (rect.x === 0 && rect.y === 0 && rect.width === img.width && rect.height === img.height) return img;
+  if (rect.x === 0 && rect.y === 0 && rect.width === img.width && rect.height === img.height)
+    return img;
   const c = img.channels;
-  const out = img.depth === 16 ? new Uint16Array(rect.width * rect.height * c) : new Uint8Array(rect.width * rect.height * c);
+  const out =
+    img.depth === 16
+      ? new Uint16Array(rect.width * rect.height * c)
+      : new Uint8Array(rect.width * rect.height * c);
   for (let y = 0; y < rect.height; y++) {
     const s = ((rect.y + y) * img.width + rect.x) * c;
     out.set(img.data.subarray(s, s + rect.width * c), y * rect.width * c);

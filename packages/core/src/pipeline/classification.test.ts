@@ -26,14 +26,20 @@ describe("runClassification", () => {
     expect(res.top[0]?.score).toBeGreaterThanOrEqual(res.top[1]?.score ?? 1);
     expect(["cat", "dog", "car", "tree"]).toContain(res.top[0]?.label);
 
-    const logits = await runClassification({ model, input, params: { topK: 4, applyActivation: false } });
+    const logits = await runClassification({
+      model,
+      input,
+      params: { topK: 4, applyActivation: false },
+    });
     expect(logits.scoreKind).toBe("logits");
     expect(logits.signature).not.toBe(res.signature);
     const exp = logits.scores.map((v) => Math.exp(v));
     const sum = exp.reduce((a, b) => a + b, 0);
-    for (let i = 0; i < 4; i++) expect(exp[i]! / sum).toBeCloseTo(res.scores[i]!, 6);
+    for (let i = 0; i < 4; i++) expect((exp[i] ?? 0) / sum).toBeCloseTo(res.scores[i] ?? -1, 6);
     // The order of the full ranking follows the scores.
-    expect(logits.top.map((t) => t.index)).toEqual([0, 1, 2, 3].sort((a, b) => logits.scores[b]! - logits.scores[a]!));
+    expect(logits.top.map((t) => t.index)).toEqual(
+      [0, 1, 2, 3].sort((a, b) => (logits.scores[b] ?? 0) - (logits.scores[a] ?? 0)),
+    );
 
     // The tensor is the bilinear 32x32 resize of the image; check against a bare session on a 32x32 input.
     const session = await ort.InferenceSession.create(built.bytes);
@@ -41,11 +47,17 @@ describe("runClassification", () => {
     const direct = await session.run({ input: new ort.Tensor("float32", tiny, [1, 3, 32, 32]) });
     const flat = await runClassification({
       model,
-      input: { width: 32, height: 32, channels: 3, depth: 8, data: new Uint8Array(32 * 32 * 3).fill(127.5) },
+      input: {
+        width: 32,
+        height: 32,
+        channels: 3,
+        depth: 8,
+        data: new Uint8Array(32 * 32 * 3).fill(127.5),
+      },
       params: { applyActivation: false, topK: 4 },
     });
     const d = direct.output?.data as Float32Array;
-    for (let i = 0; i < 4; i++) expect(flat.scores[i]).toBeCloseTo((d[i] as number), 1);
+    for (let i = 0; i < 4; i++) expect(flat.scores[i]).toBeCloseTo(d[i] as number, 1);
     await session.release();
   });
 });

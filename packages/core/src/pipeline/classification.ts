@@ -4,8 +4,8 @@ import { emptyTimings, type Timings, timed } from "../runtime/timings";
 import { parameterSignature } from "../signature/index";
 import {
   ClassificationParams,
-  type ClassificationParams as ClsParams,
   type ClassificationSpec,
+  type ClassificationParams as ClsParams,
 } from "../spec/index";
 import { fillTensorRegion, inputAffine, modelChannels, resizeBilinear } from "../tensor/index";
 import { classScores } from "./activation";
@@ -42,7 +42,11 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
   const timings = emptyTimings();
   const { spec, runner } = req.model;
   const params = ClassificationParams.parse(req.params ?? {});
-  const signature = parameterSignature({ kind: "classification", params, weightSha256: req.model.weightSha256 });
+  const signature = parameterSignature({
+    kind: "classification",
+    params,
+    weightSha256: req.model.weightSha256,
+  });
   const img = await loadInput(req.input, req.decode, timings);
   req.signal?.throwIfAborted();
   const mc = modelChannels(spec.colorOrder);
@@ -50,9 +54,18 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
     const affine = inputAffine(spec.normalization, spec.colorOrder, img.depth);
     if (spec.size.mode === "fixed") {
       const src = new Float32Array(mc * img.width * img.height);
-      fillTensorRegion(img, { x: 0, y: 0, width: img.width, height: img.height }, spec.colorOrder, affine, src);
+      fillTensorRegion(
+        img,
+        { x: 0, y: 0, width: img.width, height: img.height },
+        spec.colorOrder,
+        affine,
+        src,
+      );
       const { width, height } = spec.size;
-      const data = width === img.width && height === img.height ? src : resizeBilinear(src, mc, img.width, img.height, width, height);
+      const data =
+        width === img.width && height === img.height
+          ? src
+          : resizeBilinear(src, mc, img.width, img.height, width, height);
       return { input: data, dims: [1, mc, height, width] };
     }
     // Dynamic models get the image at its size, reflect-padded up to the size rules.
@@ -68,7 +81,9 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
     const kind: ClassificationResult["scoreKind"] =
       params.applyActivation && spec.activation !== "none" ? spec.activation : "logits";
     const scores = classScores(out.data, kind);
-    const order = Array.from(scores.keys()).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    const order = Array.from(scores.keys()).sort(
+      (a, b) => (scores[b] as number) - (scores[a] as number) || a - b,
+    );
     const top = order.slice(0, params.topK).map((index) => ({
       index,
       label: spec.labels[index] ?? `class_${index}`,

@@ -11,7 +11,11 @@ export function isRawImage(input: ImageInput): input is RawImage {
   return !(input instanceof Uint8Array);
 }
 
-export async function loadInput(input: ImageInput, decode: DecodeOptions | undefined, t: Timings): Promise<RawImage> {
+export async function loadInput(
+  input: ImageInput,
+  decode: DecodeOptions | undefined,
+  t: Timings,
+): Promise<RawImage> {
   if (isRawImage(input)) return input;
   return timed(t, "decodeMs", () => decodeImage(input, decode));
 }

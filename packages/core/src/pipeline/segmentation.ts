@@ -7,8 +7,8 @@ import { parameterSignature } from "../signature/index";
 import {
   type Region,
   SegmentationParams,
-  type SegmentationParams as SegParams,
   type SegmentationSpec,
+  type SegmentationParams as SegParams,
 } from "../spec/index";
 import {
   fillTensorRegion,
@@ -71,7 +71,11 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   const timings = emptyTimings();
   const { spec, runner } = req.model;
   const params = SegmentationParams.parse(req.params ?? {});
-  const signature = parameterSignature({ kind: "segmentation", params, weightSha256: req.model.weightSha256 });
+  const signature = parameterSignature({
+    kind: "segmentation",
+    params,
+    weightSha256: req.model.weightSha256,
+  });
   const img = await loadInput(req.input, req.decode, timings);
   const region = checkRegion(req.region, img);
   const bits = params.outputs.probabilityBitDepth;
@@ -88,9 +92,19 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
     const mc = modelChannels(spec.colorOrder);
     const tile =
       params.tile === "auto"
-        ? autoTileSize({ budgetBytes: 512 * 1024 * 1024, inChannels: mc, outChannels: 1, scale: 1, overlap, multipleOf: spec.size.multipleOf })
+        ? autoTileSize({
+            budgetBytes: 512 * 1024 * 1024,
+            inChannels: mc,
+            outChannels: 1,
+            scale: 1,
+            overlap,
+            multipleOf: spec.size.multipleOf,
+          })
         : params.tile;
-    const data = bits === 16 ? new Uint16Array(region.width * region.height) : new Uint8Array(region.width * region.height);
+    const data =
+      bits === 16
+        ? new Uint16Array(region.width * region.height)
+        : new Uint8Array(region.width * region.height);
     probability = { width: region.width, height: region.height, channels: 1, depth: bits, data };
     const tiled = await runTiled({
       image: img,
@@ -105,10 +119,12 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       minSize: spec.size.minSize,
       region,
       channels: 1,
-      convert: (out, dest, plane) => foregroundProbability(out, spec.activation, spec.foregroundChannel, dest, plane),
+      convert: (out, dest, plane) =>
+        foregroundProbability(out, spec.activation, spec.foregroundChannel, dest, plane),
       sink: (rows, y, count) => {
         const o = y * region.width;
-        for (let i = 0; i < count * region.width; i++) data[o + i] = quantise((rows[i] as number) * probMax, probMax);
+        for (let i = 0; i < count * region.width; i++)
+          data[o + i] = quantise((rows[i] as number) * probMax, probMax);
       },
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
@@ -134,7 +150,8 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   await timed(timings, "encodeMs", async () => {
     if (params.outputs.mask) png.mask = await encodePng(mask);
     if (params.outputs.probability) png.probability = await encodePng(probability);
-    if (params.outputs.overlay) png.overlay = await encodePng(overlayImage(img, region, mask, params));
+    if (params.outputs.overlay)
+      png.overlay = await encodePng(overlayImage(img, region, mask, params));
   });
   timings.totalMs = performance.now() - started;
   return {
@@ -177,7 +194,8 @@ async function fixedSizeProbability(
     const full = resizeBilinear(small, 1, mw, mh, img.width, img.height);
     const bits = probMax === 65535 ? 16 : 8;
     const data = bits === 16 ? new Uint16Array(full.length) : new Uint8Array(full.length);
-    for (let i = 0; i < full.length; i++) data[i] = quantise((full[i] as number) * probMax, probMax);
+    for (let i = 0; i < full.length; i++)
+      data[i] = quantise((full[i] as number) * probMax, probMax);
     req.onProgress?.({ done: 1, total: 1, tile: Math.max(mw, mh) });
     return { width: img.width, height: img.height, channels: 1, depth: bits, data } as RawImage;
   });
@@ -191,7 +209,13 @@ export function octaStyleTensor(img: RawImage, spec: SegmentationSpec): Float32A
   if (spec.size.mode !== "fixed") throw new Error("spec has no fixed size");
   const mc = modelChannels(spec.colorOrder);
   const src = new Float32Array(mc * img.width * img.height);
-  fillTensorRegion(img, { x: 0, y: 0, width: img.width, height: img.height }, spec.colorOrder, inputAffine(spec.normalization, spec.colorOrder, img.depth), src);
+  fillTensorRegion(
+    img,
+    { x: 0, y: 0, width: img.width, height: img.height },
+    spec.colorOrder,
+    inputAffine(spec.normalization, spec.colorOrder, img.depth),
+    src,
+  );
   if (img.width === spec.size.width && img.height === spec.size.height) return src;
   return resizeBilinear(src, mc, img.width, img.height, spec.size.width, spec.size.height);
 }

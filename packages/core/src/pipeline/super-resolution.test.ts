@@ -9,7 +9,7 @@ import { buildTinySrModel } from "../onnx/testing-models";
 import { GraphBuilder } from "../onnx/write";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import type { SuperResolutionSpec } from "../spec/index";
-import { type PreparedModel } from "./model";
+import type { PreparedModel } from "./model";
 import { runSuperResolution } from "./super-resolution";
 import { CountingRunner, prepareFromBytes } from "./testing";
 
@@ -38,7 +38,12 @@ beforeAll(async () => {
 });
 
 function compare(a: RawImage, b: RawImage) {
-  expect([a.width, a.height, a.channels, a.depth]).toEqual([b.width, b.height, b.channels, b.depth]);
+  expect([a.width, a.height, a.channels, a.depth]).toEqual([
+    b.width,
+    b.height,
+    b.channels,
+    b.depth,
+  ]);
   let off1 = 0;
   let max = 0;
   for (let i = 0; i < a.data.length; i++) {
@@ -51,9 +56,17 @@ function compare(a: RawImage, b: RawImage) {
 
 describe("runSuperResolution", () => {
   it("tiled output equals untiled within 1/255 (99.9%) and 3/255 max", async () => {
-    const untiled = await runSuperResolution({ model, input: chelsea, params: { tile: "off", tuning: { preset: "raw" } } });
+    const untiled = await runSuperResolution({
+      model,
+      input: chelsea,
+      params: { tile: "off", tuning: { preset: "raw" } },
+    });
     for (const tile of [192, 64]) {
-      const tiled = await runSuperResolution({ model, input: chelsea, params: { tile, tuning: { preset: "raw" } } });
+      const tiled = await runSuperResolution({
+        model,
+        input: chelsea,
+        params: { tile, tuning: { preset: "raw" } },
+      });
       expect(tiled.tiling.tileCount).toBeGreaterThan(1);
       const { fractionOver1, max } = compare(tiled.image, untiled.image);
       expect(fractionOver1).toBeLessThanOrEqual(0.001);
@@ -63,11 +76,17 @@ describe("runSuperResolution", () => {
   });
 
   it("untiled interior pixels equal a bare session.run of the model", async () => {
-    const res = await runSuperResolution({ model, input: chelsea, params: { tile: "off", tuning: { preset: "raw" } }, encode: false });
+    const res = await runSuperResolution({
+      model,
+      input: chelsea,
+      params: { tile: "off", tuning: { preset: "raw" } },
+      encode: false,
+    });
     const session = await ort.InferenceSession.create(tiny.bytes);
     const { width: w, height: h } = chelsea;
     const x = new Float32Array(3 * w * h);
-    for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) x[c * w * h + i] = (chelsea.data[i * 3 + c] as number) / 255;
+    for (let i = 0; i < w * h; i++)
+      for (let c = 0; c < 3; c++) x[c * w * h + i] = (chelsea.data[i * 3 + c] as number) / 255;
     const out = await session.run({ input: new ort.Tensor("float32", x, [1, 3, h, w]) });
     const y = out.output?.data as Float32Array;
     const W = 2 * w;
@@ -77,8 +96,14 @@ describe("runSuperResolution", () => {
     for (let yy = rf; yy < H - rf; yy += 7) {
       for (let xx = rf; xx < W - rf; xx += 5) {
         for (let c = 0; c < 3; c++) {
-          const expected = Math.min(255, Math.max(0, Math.round((y[c * W * H + yy * W + xx] as number) * 255)));
-          worst = Math.max(worst, Math.abs(expected - (res.image.data[(yy * W + xx) * 3 + c] as number)));
+          const expected = Math.min(
+            255,
+            Math.max(0, Math.round((y[c * W * H + yy * W + xx] as number) * 255)),
+          );
+          worst = Math.max(
+            worst,
+            Math.abs(expected - (res.image.data[(yy * W + xx) * 3 + c] as number)),
+          );
         }
       }
     }
@@ -91,10 +116,18 @@ describe("runSuperResolution", () => {
       const params = { tile: 96, tuning: { preset } };
       const full = await runSuperResolution({ model, input: chelsea, params, encode: false });
       const region = { x: 131, y: 77, width: 61, height: 90 };
-      const crop = await runSuperResolution({ model, input: chelsea, params, region, encode: false });
+      const crop = await runSuperResolution({
+        model,
+        input: chelsea,
+        params,
+        region,
+        encode: false,
+      });
       expect(crop.signature).toBe(full.signature);
       expect([crop.image.width, crop.image.height]).toEqual([122, 180]);
-      const expected = await sharp(full.image.data, { raw: { width: full.image.width, height: full.image.height, channels: 3 } })
+      const expected = await sharp(full.image.data, {
+        raw: { width: full.image.width, height: full.image.height, channels: 3 },
+      })
         .extract({ left: 262, top: 154, width: 122, height: 180 })
         .raw()
         .toBuffer();
@@ -104,22 +137,47 @@ describe("runSuperResolution", () => {
   });
 
   it("keeps size and type for odd, 1-px wide, gray, RGBA and 16-bit inputs", async () => {
-    const onePx = await sharp(read("chelsea.png")).extract({ left: 10, top: 0, width: 1, height: 300 }).png().toBuffer();
+    const onePx = await sharp(read("chelsea.png"))
+      .extract({ left: 10, top: 0, width: 1, height: 300 })
+      .png()
+      .toBuffer();
     const r1 = await runSuperResolution({ model, input: onePx, params: { tile: 64 } });
     expect([r1.image.width, r1.image.height, r1.image.channels]).toEqual([2, 600, 3]);
     const r1b = await decodeImage(r1.png);
     expect([r1b.width, r1b.height]).toEqual([2, 600]);
 
-    const gray = await runSuperResolution({ model, input: read("microaneurysms.png"), params: { tile: 48 } });
-    expect([gray.image.width, gray.image.height, gray.image.channels, gray.image.depth]).toEqual([204, 204, 1, 8]);
-    const grayOnGray = await runSuperResolution({ model: grayModel, input: read("microaneurysms.png") });
+    const gray = await runSuperResolution({
+      model,
+      input: read("microaneurysms.png"),
+      params: { tile: 48 },
+    });
+    expect([gray.image.width, gray.image.height, gray.image.channels, gray.image.depth]).toEqual([
+      204, 204, 1, 8,
+    ]);
+    const grayOnGray = await runSuperResolution({
+      model: grayModel,
+      input: read("microaneurysms.png"),
+    });
     expect([grayOnGray.image.width, grayOnGray.image.channels]).toEqual([306, 1]);
-    const rgbOnGray = await runSuperResolution({ model: grayModel, input: chelsea, params: { tile: 128 } });
-    expect([rgbOnGray.image.width, rgbOnGray.image.height, rgbOnGray.image.channels]).toEqual([1353, 900, 3]);
+    const rgbOnGray = await runSuperResolution({
+      model: grayModel,
+      input: chelsea,
+      params: { tile: 128 },
+    });
+    expect([rgbOnGray.image.width, rgbOnGray.image.height, rgbOnGray.image.channels]).toEqual([
+      1353, 900, 3,
+    ]);
 
     const rgba = await sharp(read("chelsea.png"))
       .ensureAlpha()
-      .composite([{ input: Buffer.from('<svg width="451" height="300"><circle cx="200" cy="150" r="90" fill="black"/></svg>'), blend: "dest-out" }])
+      .composite([
+        {
+          input: Buffer.from(
+            '<svg width="451" height="300"><circle cx="200" cy="150" r="90" fill="black"/></svg>',
+          ),
+          blend: "dest-out",
+        },
+      ])
       .png()
       .toBuffer();
     const ra = await runSuperResolution({ model, input: rgba, params: { tile: 128 } });
@@ -129,16 +187,29 @@ describe("runSuperResolution", () => {
     // alpha: transparent in the circle's centre, opaque in the corner.
     expect(decoded.data[(300 * 902 + 400) * 4 + 3]).toBe(0);
     expect(decoded.data[(5 * 902 + 5) * 4 + 3]).toBe(255);
-    const raCrop = await runSuperResolution({ model, input: rgba, params: { tile: 128 }, region: { x: 100, y: 40, width: 50, height: 60 } });
-    const fullCrop = await sharp(Buffer.from(ra.image.data), { raw: { width: 902, height: 600, channels: 4 } })
+    const raCrop = await runSuperResolution({
+      model,
+      input: rgba,
+      params: { tile: 128 },
+      region: { x: 100, y: 40, width: 50, height: 60 },
+    });
+    const fullCrop = await sharp(Buffer.from(ra.image.data), {
+      raw: { width: 902, height: 600, channels: 4 },
+    })
       .extract({ left: 200, top: 80, width: 100, height: 120 })
       .raw()
       .toBuffer();
     expect(Buffer.from(raCrop.image.data)).toEqual(fullCrop);
 
     const tif = await decodeImage(read("chessboard_GRAY_U16.tif"));
-    const r16 = await runSuperResolution({ model, input: read("chessboard_GRAY_U16.tif"), params: { tile: 64 } });
-    expect([r16.image.width, r16.image.height, r16.image.channels, r16.image.depth]).toEqual([400, 400, 1, 16]);
+    const r16 = await runSuperResolution({
+      model,
+      input: read("chessboard_GRAY_U16.tif"),
+      params: { tile: 64 },
+    });
+    expect([r16.image.width, r16.image.height, r16.image.channels, r16.image.depth]).toEqual([
+      400, 400, 1, 16,
+    ]);
     expect(r16.image.data).toBeInstanceOf(Uint16Array);
     const png16 = await decodeImage(r16.png);
     expect([png16.depth, png16.channels]).toEqual([16, 1]);
@@ -169,7 +240,11 @@ describe("runSuperResolution", () => {
     const g = new GraphBuilder("alloc_fail");
     const x = g.input("x", "float32", [1]);
     const s = g.input("s", "int64", [1]);
-    g.output(g.node("ReduceSum", [g.node("Expand", [x, s])], undefined, { outputs: ["y"] }), "float32", [1]);
+    g.output(
+      g.node("ReduceSum", [g.node("Expand", [x, s])], undefined, { outputs: ["y"] }),
+      "float32",
+      [1],
+    );
     const failing = await ort.InferenceSession.create(g.toModel(), { logSeverityLevel: 4 });
     const realAllocationError = async (): Promise<never> => {
       await failing.run({
@@ -190,15 +265,23 @@ describe("runSuperResolution", () => {
         return inner.run(input, dims);
       },
     };
-    const res = await runSuperResolution({ model: { ...model, runner: limited }, input: chelsea, params: { tile: 384, tuning: { preset: "raw" } } });
+    const res = await runSuperResolution({
+      model: { ...model, runner: limited },
+      input: chelsea,
+      params: { tile: 384, tuning: { preset: "raw" } },
+    });
     expect(res.tiling.retries.map((r) => [r.from, r.to])).toEqual([
       [384, 192],
       [192, 96],
     ]);
     expect(res.tiling.retries[0]?.reason).toMatch(/Failed to allocate memory/);
     expect(res.tiling.used).toBe(96);
-    const reference = await runSuperResolution({ model, input: chelsea, params: { tile: 96, tuning: { preset: "raw" } } });
-    expect(Buffer.from(res.image.data)).toEqual(Buffer.from(reference.image.data));
+    const reference = await runSuperResolution({
+      model,
+      input: chelsea,
+      params: { tile: 96, tuning: { preset: "raw" } },
+    });
+    expect(Buffer.from(res.image.data).equals(Buffer.from(reference.image.data))).toBe(true);
     await failing.release();
   });
 });

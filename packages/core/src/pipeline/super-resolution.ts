@@ -1,8 +1,8 @@
 import type { DecodeOptions } from "../image/decode";
 import { encodePng } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
-import { emptyTimings, type Timings, timed } from "../runtime/timings";
 import type { Device } from "../runtime/providers";
+import { emptyTimings, type Timings, timed } from "../runtime/timings";
 import { parameterSignature } from "../signature/index";
 import {
   type Region,
@@ -57,18 +57,26 @@ export interface SuperResolutionResult {
   region?: Rect;
 }
 
-export async function runSuperResolution(req: SuperResolutionRequest): Promise<SuperResolutionResult> {
+export async function runSuperResolution(
+  req: SuperResolutionRequest,
+): Promise<SuperResolutionResult> {
   const started = performance.now();
   const timings = emptyTimings();
   const { spec, runner } = req.model;
   const params = SuperResolutionParams.parse(req.params ?? {});
-  const signature = parameterSignature({ kind: "super_resolution", params, weightSha256: req.model.weightSha256 });
+  const signature = parameterSignature({
+    kind: "super_resolution",
+    params,
+    weightSha256: req.model.weightSha256,
+  });
   const img = await loadInput(req.input, req.decode, timings);
   const region = checkRegion(req.region, img);
   const scale = spec.scale;
   const tuning = resolveTuning(params.tuning);
   // Tuning and alpha resampling look at neighbours: compute a margin around a crop, then cut.
-  const marginIn = req.region ? Math.ceil(tuningMargin(tuning) / scale) + (img.channels % 2 === 0 ? 4 : 0) : 0;
+  const marginIn = req.region
+    ? Math.ceil(tuningMargin(tuning) / scale) + (img.channels % 2 === 0 ? 4 : 0)
+    : 0;
   const work = expandRect(region, marginIn, img.width, img.height);
 
   const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
@@ -132,7 +140,8 @@ export async function runSuperResolution(req: SuperResolutionRequest): Promise<S
       height: region.height * scale,
     });
   }
-  const png = req.encode === false ? Buffer.alloc(0) : await timed(timings, "encodeMs", () => encodePng(out));
+  const png =
+    req.encode === false ? Buffer.alloc(0) : await timed(timings, "encodeMs", () => encodePng(out));
   timings.totalMs = performance.now() - started;
   return {
     image: out,

@@ -1,6 +1,6 @@
 import type * as ort from "onnxruntime-node";
-import { createSession, type SessionOptions } from "./session";
 import type { Device } from "./providers";
+import { createSession, type SessionOptions } from "./session";
 
 export interface LoadedModel {
   sha256: string;

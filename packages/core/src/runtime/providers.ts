@@ -16,7 +16,14 @@ export function probeCuda(): { available: boolean; reason: string } {
   try {
     const require = createRequire(import.meta.url);
     const pkg = dirname(require.resolve("onnxruntime-node/package.json"));
-    const lib = join(pkg, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so");
+    const lib = join(
+      pkg,
+      "bin",
+      "napi-v6",
+      process.platform,
+      process.arch,
+      "libonnxruntime_providers_cuda.so",
+    );
     if (!existsSync(lib)) {
       cudaProbe = { available: false, reason: "onnxruntime CUDA provider is not installed" };
     } else if (!existsSync("/dev/nvidia0")) {

@@ -33,10 +33,14 @@ export class SessionRunner implements ModelRunner {
     this.inputName = names.input ?? (session.inputNames[0] as string);
     this.outputName = names.output ?? (session.outputNames[0] as string);
     if (!this.inputNames.includes(this.inputName)) {
-      throw new Error(`model has no input "${this.inputName}" (inputs: ${this.inputNames.join(", ")})`);
+      throw new Error(
+        `model has no input "${this.inputName}" (inputs: ${this.inputNames.join(", ")})`,
+      );
     }
     if (!this.outputNames.includes(this.outputName)) {
-      throw new Error(`model has no output "${this.outputName}" (outputs: ${this.outputNames.join(", ")})`);
+      throw new Error(
+        `model has no output "${this.outputName}" (outputs: ${this.outputNames.join(", ")})`,
+      );
     }
   }
 

@@ -3,8 +3,8 @@ import { buildClassifierModel, buildTinySrModel } from "../onnx/testing-models";
 import { warmupFor } from "../pipeline/model";
 import { SessionCache } from "./cache";
 import { isAllocationFailure } from "./errors";
-import { createSession } from "./session";
 import { SessionRunner } from "./runner";
+import { createSession } from "./session";
 
 const a = buildTinySrModel({ seed: 1 });
 const b = buildTinySrModel({ seed: 2 });
@@ -26,7 +26,10 @@ describe("SessionCache", () => {
         await warmupFor({ kind: "super_resolution", scale: 2 })(s);
       },
     });
-    const [m1, m1b] = await Promise.all([cache.get(src("A", a.bytes)), cache.get(src("a", a.bytes))]);
+    const [m1, m1b] = await Promise.all([
+      cache.get(src("A", a.bytes)),
+      cache.get(src("a", a.bytes)),
+    ]);
     expect(m1).toBe(m1b);
     expect([loads, warmups]).toEqual([1, 1]);
     expect(m1.device).toBe("cpu");
@@ -40,7 +43,10 @@ describe("SessionCache", () => {
   });
 
   it("evicts beyond the byte bound", async () => {
-    const cache = new SessionCache({ maxModels: 10, maxBytes: a.bytes.length + c.bytes.length - 1 });
+    const cache = new SessionCache({
+      maxModels: 10,
+      maxBytes: a.bytes.length + c.bytes.length - 1,
+    });
     await cache.get({ sha256: "a", load: () => a.bytes });
     await cache.get({ sha256: "c", load: () => c.bytes });
     expect(cache.keys()).toEqual(["c"]);
@@ -50,7 +56,9 @@ describe("SessionCache", () => {
 
   it("forgets failed loads so a later get can retry", async () => {
     const cache = new SessionCache();
-    await expect(cache.get({ sha256: "x", load: () => new Uint8Array([1, 2, 3]) })).rejects.toThrow();
+    await expect(
+      cache.get({ sha256: "x", load: () => new Uint8Array([1, 2, 3]) }),
+    ).rejects.toThrow();
     expect(cache.has("x")).toBe(false);
   });
 });
@@ -63,11 +71,17 @@ describe("createSession", () => {
     const runner = new SessionRunner(s.session, s.device);
     const out = await runner.run(new Float32Array(3 * 4 * 5), [1, 3, 4, 5]);
     expect(out.dims).toEqual([1, 3, 8, 10]);
-    expect(() => new SessionRunner(s.session, s.device, { input: "nope" })).toThrow(/no input "nope"/);
+    expect(() => new SessionRunner(s.session, s.device, { input: "nope" })).toThrow(
+      /no input "nope"/,
+    );
   });
 
   it("recognises onnxruntime allocation failures", () => {
-    expect(isAllocationFailure(new Error("bfc_arena.cc:360 Failed to allocate memory for requested buffer of size 4"))).toBe(true);
+    expect(
+      isAllocationFailure(
+        new Error("bfc_arena.cc:360 Failed to allocate memory for requested buffer of size 4"),
+      ),
+    ).toBe(true);
     expect(isAllocationFailure(new Error("CUDA failure 2: out of memory"))).toBe(true);
     expect(isAllocationFailure(new Error("Invalid rank for input"))).toBe(false);
   });

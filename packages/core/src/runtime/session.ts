@@ -34,7 +34,10 @@ export async function createSession(
     const probe = probeCuda();
     if (probe.available) {
       try {
-        const session = await createWith(model, { ...baseOptions(opts), executionProviders: ["cuda"] });
+        const session = await createWith(model, {
+          ...baseOptions(opts),
+          executionProviders: ["cuda"],
+        });
         return { session, device: "cuda" };
       } catch (err) {
         fallbackReason = `CUDA start failed: ${(err as Error).message}`;

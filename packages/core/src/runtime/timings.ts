@@ -12,7 +12,11 @@ export function emptyTimings(): Timings {
 }
 
 /** Adds the time spent in `fn` to one field. */
-export async function timed<T>(t: Timings, field: Exclude<keyof Timings, "totalMs">, fn: () => Promise<T> | T): Promise<T> {
+export async function timed<T>(
+  t: Timings,
+  field: Exclude<keyof Timings, "totalMs">,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   const start = performance.now();
   try {
     return await fn();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, parameterSignature, PIPELINE_VERSION } from "./index";
+import { canonicalJson, PIPELINE_VERSION, parameterSignature } from "./index";
 
 const sha = "a".repeat(64);
 

@@ -24,7 +24,13 @@ export const SegmentationOutputs = z
     probability: z.boolean().default(true),
     overlay: z.boolean().default(true),
     probabilityBitDepth: z.union([z.literal(8), z.literal(16)]).default(16),
-    overlayColor: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]).default([255, 0, 0]),
+    overlayColor: z
+      .tuple([
+        z.number().int().min(0).max(255),
+        z.number().int().min(0).max(255),
+        z.number().int().min(0).max(255),
+      ])
+      .default([255, 0, 0]),
     overlayOpacity: z.number().min(0).max(1).default(0.5),
   })
   .prefault({});

@@ -24,8 +24,14 @@ describe("spec", () => {
   });
 
   it("fills defaults per task kind", () => {
-    expect(parseParams("segmentation", undefined)).toMatchObject({ threshold: 0.5, overlap: "auto" });
-    expect(parseParams("super_resolution", {})).toMatchObject({ tile: 192, tuning: { preset: "gentle" } });
+    expect(parseParams("segmentation", undefined)).toMatchObject({
+      threshold: 0.5,
+      overlap: "auto",
+    });
+    expect(parseParams("super_resolution", {})).toMatchObject({
+      tile: 192,
+      tuning: { preset: "gentle" },
+    });
     expect(parseParams("classification", {})).toEqual({ topK: 5, applyActivation: true });
     expect(ModelSpec.parse({ kind: "super_resolution", scale: 4 })).toMatchObject({
       colorOrder: "rgb",
@@ -38,7 +44,9 @@ describe("spec", () => {
     expect(() => parseParams("segmentation", { threshold: 1.5 })).toThrow();
     expect(() => parseParams("super_resolution", { tile: 8 })).toThrow();
     expect(() => ModelSpec.parse({ kind: "super_resolution" })).toThrow();
-    expect(() => ModelSpec.parse({ kind: "segmentation", normalization: { std: [0] } })).toThrow(/std/);
+    expect(() => ModelSpec.parse({ kind: "segmentation", normalization: { std: [0] } })).toThrow(
+      /std/,
+    );
   });
 
   it("resolves tuning presets; raw means no tuning at all", () => {

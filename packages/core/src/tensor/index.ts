@@ -1,5 +1,5 @@
-import type { ColorOrder, Normalization, ValueRange } from "../spec/index";
 import { maxValue, type RawImage } from "../image/types";
+import type { ColorOrder, Normalization, ValueRange } from "../spec/index";
 
 export interface Rect {
   x: number;
@@ -88,7 +88,9 @@ export function fillTensorRegion(
         const p = (row + (xs[x] as number)) * sc;
         const v = srcGray
           ? (src[p] as number)
-          : LUMA_R * (src[p] as number) + LUMA_G * (src[p + 1] as number) + LUMA_B * (src[p + 2] as number);
+          : LUMA_R * (src[p] as number) +
+            LUMA_G * (src[p + 1] as number) +
+            LUMA_B * (src[p + 2] as number);
         out[d] = v * s0 + o0;
       }
     }
@@ -121,11 +123,7 @@ export function fillTensorRegion(
 }
 
 /** The whole image as a [1, C, H, W] float tensor. */
-export function imageToTensor(
-  img: RawImage,
-  order: ColorOrder,
-  norm: Normalization,
-): Float32Array {
+export function imageToTensor(img: RawImage, order: ColorOrder, norm: Normalization): Float32Array {
   const c = modelChannels(order);
   const out = new Float32Array(c * img.width * img.height);
   const rect = { x: 0, y: 0, width: img.width, height: img.height };

@@ -21,7 +21,9 @@ describe("splitAxis", () => {
         expect(a.sizes[i]).toBeLessThanOrEqual(Math.floor(T / m) * m + m - 1);
         if (i < n - 1) {
           expect(a.sizes[i]).toBe(a.sizes[0]);
-          expect((a.starts[i] as number) + (a.sizes[i] as number) - (a.starts[i + 1] as number)).toBeGreaterThanOrEqual(O);
+          expect(
+            (a.starts[i] as number) + (a.sizes[i] as number) - (a.starts[i + 1] as number),
+          ).toBeGreaterThanOrEqual(O);
         }
       }
       // No thin last tile: the last one is at least as big as the others.
@@ -42,7 +44,8 @@ describe("splitAxis", () => {
       const sum = new Float64Array(451 * scale);
       w.forEach((wi, i) => {
         const base = (axis.starts[i] as number) * scale;
-        for (let u = 0; u < wi.length; u++) sum[base + u] = (sum[base + u] as number) + (wi[u] as number);
+        for (let u = 0; u < wi.length; u++)
+          sum[base + u] = (sum[base + u] as number) + (wi[u] as number);
         if (i > 0) for (let u = 0; u < split.margin * scale; u++) expect(wi[u]).toBe(0);
       });
       for (const v of sum) expect(v).toBeCloseTo(1, 5);
@@ -52,9 +55,30 @@ describe("splitAxis", () => {
   it("derives overlap from the receptive field and auto tile from a budget", () => {
     expect(autoOverlap(4)).toBe(12);
     expect(splitOverlap(autoOverlap(16)).margin).toBeGreaterThanOrEqual(16);
-    const small = autoTileSize({ budgetBytes: 64 << 20, inChannels: 3, outChannels: 3, scale: 4, overlap: 20 });
-    const big = autoTileSize({ budgetBytes: 1024 << 20, inChannels: 3, outChannels: 3, scale: 4, overlap: 20 });
+    const small = autoTileSize({
+      budgetBytes: 64 << 20,
+      inChannels: 3,
+      outChannels: 3,
+      scale: 4,
+      overlap: 20,
+    });
+    const big = autoTileSize({
+      budgetBytes: 1024 << 20,
+      inChannels: 3,
+      outChannels: 3,
+      scale: 4,
+      overlap: 20,
+    });
     expect(small).toBeLessThan(big);
-    expect(autoTileSize({ budgetBytes: 1024 << 20, inChannels: 3, outChannels: 3, scale: 4, overlap: 20, multipleOf: 32 }) % 32).toBe(0);
+    expect(
+      autoTileSize({
+        budgetBytes: 1024 << 20,
+        inChannels: 3,
+        outChannels: 3,
+        scale: 4,
+        overlap: 20,
+        multipleOf: 32,
+      }) % 32,
+    ).toBe(0);
   });
 });

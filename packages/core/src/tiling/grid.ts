@@ -34,7 +34,12 @@ export function splitOverlap(overlap: number): OverlapSplit {
  * same size t = ceil((L + (n-1) * o) / n) rounded up to `multipleOf` (o = overlap plus the
  * alignment slack), which keeps every stride <= t - overlap.
  */
-export function splitAxis(length: number, tile: number, overlap: number, multipleOf = 1): AxisTiles {
+export function splitAxis(
+  length: number,
+  tile: number,
+  overlap: number,
+  multipleOf = 1,
+): AxisTiles {
   if (length <= tile) {
     return { length, size: length, starts: Int32Array.of(0), sizes: Int32Array.of(length) };
   }
@@ -42,7 +47,9 @@ export function splitAxis(length: number, tile: number, overlap: number, multipl
   const maxTile = Math.max(m, Math.floor(tile / m) * m);
   const o = overlap + m - 1;
   if (maxTile <= o) {
-    throw new RangeError(`tile ${tile} must be larger than the overlap ${overlap} (+ alignment ${m - 1})`);
+    throw new RangeError(
+      `tile ${tile} must be larger than the overlap ${overlap} (+ alignment ${m - 1})`,
+    );
   }
   const n = Math.ceil((length - o) / (maxTile - o));
   let size = Math.ceil((length + (n - 1) * o) / n);

@@ -65,7 +65,12 @@ interface TileGeom {
   y: AxisTiles;
 }
 
-function gridFor(image: RawImage, tile: number | "off", overlap: number, multipleOf: number): TileGeom {
+function gridFor(
+  image: RawImage,
+  tile: number | "off",
+  overlap: number,
+  multipleOf: number,
+): TileGeom {
   const t = tile === "off" ? Number.POSITIVE_INFINITY : tile;
   return {
     x: splitAxis(image.width, t, overlap, multipleOf),
@@ -105,15 +110,18 @@ export async function runTiled(opts: TiledRunOptions): Promise<TiledRunResult> {
       return { ...res, retries };
     } catch (err) {
       if (!isAllocationFailure(err)) throw err;
-      const current =
-        tile === "off" ? Math.max(opts.image.width, opts.image.height) : tile;
+      const current = tile === "off" ? Math.max(opts.image.width, opts.image.height) : tile;
       const next = Math.floor(current / 2);
       if (next < floor) {
         throw new Error(
           `out of memory even with tile ${current} px (floor ${floor} px): ${(err as Error).message}`,
         );
       }
-      retries.push({ from: current, to: next, reason: (err as Error).message.split("\n")[0] ?? "" });
+      retries.push({
+        from: current,
+        to: next,
+        reason: (err as Error).message.split("\n")[0] ?? "",
+      });
       tile = next;
     }
   }
@@ -148,7 +156,9 @@ async function runGrid(
   let bandTop = oy0;
   const mc = modelChannels(opts.order);
   const tileIn = new Float32Array(
-    mc * (grid.x.size + 2 * borderPad + multipleOf + minSize) * (grid.y.size + 2 * borderPad + multipleOf + minSize),
+    mc *
+      (grid.x.size + 2 * borderPad + multipleOf + minSize) *
+      (grid.y.size + 2 * borderPad + multipleOf + minSize),
   );
   let converted = new Float32Array(0);
   let done = 0;
@@ -178,7 +188,13 @@ async function runGrid(
       const rx = inputRect(tx, tw, image.width, borderPad, multipleOf, minSize);
       let t0 = performance.now();
       const input = tileIn.subarray(0, mc * rx.size * ry.size);
-      fillTensorRegion(image, { x: rx.from, y: ry.from, width: rx.size, height: ry.size }, opts.order, opts.affine, input);
+      fillTensorRegion(
+        image,
+        { x: rx.from, y: ry.from, width: rx.size, height: ry.size },
+        opts.order,
+        opts.affine,
+        input,
+      );
       let t1 = performance.now();
       preMs += t1 - t0;
       const out = await opts.runner.run(input, [1, mc, ry.size, rx.size]);
@@ -200,16 +216,35 @@ async function runGrid(
       } else if ((out.dims[1] ?? 0) < C) {
         throw new Error(`model output has ${out.dims[1]} channels, expected ${C}`);
       }
-      accumulate(planes, plane, outW, rx.lead * scale, ry.lead * scale, C, {
-        x0: tx * scale,
-        y0: ty * scale,
-        w: tw * scale,
-        h: th * scale,
-      }, wx[i] as Float32Array, wRow, band, ox0, bandTop, ow, bandH);
+      accumulate(
+        planes,
+        plane,
+        outW,
+        rx.lead * scale,
+        ry.lead * scale,
+        C,
+        {
+          x0: tx * scale,
+          y0: ty * scale,
+          w: tw * scale,
+          h: th * scale,
+        },
+        wx[i] as Float32Array,
+        wRow,
+        band,
+        ox0,
+        bandTop,
+        ow,
+        bandH,
+      );
       t1 = performance.now();
       postMs += t1 - t0;
       done++;
-      opts.onProgress?.({ done, total, tile: tile === "off" ? Math.max(image.width, image.height) : tile });
+      opts.onProgress?.({
+        done,
+        total,
+        tile: tile === "off" ? Math.max(image.width, image.height) : tile,
+      });
     }
   }
   flushUntil(oy0 + oh);
@@ -265,7 +300,8 @@ function accumulate(
       const cx = x - core.x0;
       const w = wyv * (wx[cx] as number);
       const s = srcRow + cx;
-      for (let c = 0; c < C; c++, d++) band[d] = (band[d] as number) + w * (planes[c * plane + s] as number);
+      for (let c = 0; c < C; c++, d++)
+        band[d] = (band[d] as number) + w * (planes[c * plane + s] as number);
     }
   }
 }

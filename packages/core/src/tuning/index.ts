@@ -36,7 +36,9 @@ export async function applyTuning(img: RawImage, values: TuningValues | null): P
   }
   const gray = img.channels === 1;
   const wide = img.depth === 16;
-  let s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  let s = sharp(img.data, {
+    raw: { width: img.width, height: img.height, channels: img.channels },
+  });
   if (wide) s = s.toColourspace(gray ? "grey16" : "rgb16");
   if (values.denoise > 0) s = s.median(values.denoise);
   if (values.sharpen > 0) s = s.sharpen({ sigma: values.sharpen });
@@ -48,12 +50,16 @@ export async function applyTuning(img: RawImage, values: TuningValues | null): P
     s = s.modulate({ brightness: values.brightness, saturation: values.saturation });
   }
   s = s.toColourspace(gray ? (wide ? "grey16" : "b-w") : wide ? "rgb16" : "srgb");
-  const { data, info } = await s.raw({ depth: wide ? "ushort" : "uchar" }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await s
+    .raw({ depth: wide ? "ushort" : "uchar" })
+    .toBuffer({ resolveWithObject: true });
   const pixels = wide
     ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (info.channels !== img.channels || info.width !== img.width || info.height !== img.height) {
-    throw new Error(`tuning changed the image shape to ${info.width}x${info.height}x${info.channels}`);
+    throw new Error(
+      `tuning changed the image shape to ${info.width}x${info.height}x${info.channels}`,
+    );
   }
   const out: RawImage = { ...img, data: pixels };
   if (values.gamma !== 1) applyGamma(out, values.gamma);

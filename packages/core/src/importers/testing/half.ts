@@ -6,7 +6,7 @@ export function floatToHalf(value: number): number {
   const exponent = (bits >>> 23) & 0xff;
   let mantissa = bits & 0x7fffff;
   if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  let e = exponent - 127 + 15;
+  const e = exponent - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -18,11 +18,11 @@ export function floatToHalf(value: number): number {
     if (rest > halfway || (rest === halfway && half & 1)) half++;
     return sign | half;
   }
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
   let half = (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
   if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  e = half;
-  return sign | e;
+  return sign | half;
 }
 
 /** float32 -> bfloat16 bits, round to nearest even. */

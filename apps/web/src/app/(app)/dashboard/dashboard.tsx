@@ -8,6 +8,8 @@ import { useTeam } from "~/components/team-context";
 import { Badge } from "~/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { useTRPC } from "~/trpc/react";
+import { RecentTasks } from "./recent-tasks";
+import { SystemCard } from "./system-card";
 
 export function Dashboard() {
   const t = useTranslations();
@@ -68,6 +70,8 @@ export function Dashboard() {
             ) : null}
           </CardContent>
         </Card>
+        <RecentTasks />
+        <SystemCard />
       </div>
     </>
   );

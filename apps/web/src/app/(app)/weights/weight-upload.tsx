@@ -16,6 +16,7 @@ import { UploadError, uploadFile } from "~/lib/upload";
 
 const KINDS = ["segmentation", "super_resolution", "classification"] as const;
 type SpecPresetKey = keyof typeof SPEC_PRESETS;
+
 const SPEC_KEYS = Object.keys(SPEC_PRESETS) as SpecPresetKey[];
 
 type Phase =
@@ -39,24 +40,25 @@ export function WeightUpload() {
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const specKey = String(form.get("specPreset") ?? "");
-    form.delete("specPreset");
-    if (specKey && specKey in SPEC_PRESETS) {
-      form.set("spec", JSON.stringify(SPEC_PRESETS[specKey as SpecPresetKey]));
-    }
-    const bin = form.get("bin");
-    if (bin instanceof File && bin.size === 0) form.delete("bin");
+    const file = form.get("file");
+    if (!(file instanceof File) || file.size === 0) return;
+    const text = (key: string) => String(form.get(key) ?? "").trim();
+    const url = fileUrls.uploadWeight({
+      teamId,
+      taskKind: kind,
+      name: text("name"),
+      family: text("family"),
+      version: text("version"),
+      specPreset: text("specPreset") || undefined,
+    });
     setPhase({ state: "uploading", percent: 0 });
     try {
-      const result = await uploadFile<{ name?: string; weight?: { name: string } }>(
-        fileUrls.uploadWeight(teamId),
-        form,
-        (p) => {
-          const percent = Math.round((p.loaded / p.total) * 100);
-          setPhase(percent >= 100 ? { state: "validating" } : { state: "uploading", percent });
-        },
-      );
-      setPhase({ state: "done", name: result.weight?.name ?? result.name ?? "" });
+      // The body is the file itself; the server streams it to disk and validates it.
+      const result = await uploadFile<{ weight?: { name: string } }>(url, file, (p) => {
+        const percent = Math.round((p.loaded / p.total) * 100);
+        setPhase(percent >= 100 ? { state: "validating" } : { state: "uploading", percent });
+      });
+      setPhase({ state: "done", name: result.weight?.name ?? "" });
       await queryClient.invalidateQueries({ queryKey: [["weights"]] });
     } catch (error) {
       setPhase({
@@ -78,11 +80,7 @@ export function WeightUpload() {
         <form className="grid gap-3 sm:grid-cols-2" onSubmit={onSubmit}>
           <div className="grid gap-2 sm:col-span-2">
             <Label htmlFor="weight-file">{t("weights.file")}</Label>
-            <Input id="weight-file" name="file" type="file" accept=".onnx,.param" required />
-          </div>
-          <div className="grid gap-2 sm:col-span-2">
-            <Label htmlFor="weight-bin">{t("weights.binFile")}</Label>
-            <Input id="weight-bin" name="bin" type="file" accept=".bin" />
+            <Input id="weight-file" name="file" type="file" accept=".onnx" required />
           </div>
           <div className="grid gap-2">
             <Label htmlFor="weight-kind">{t("weights.kind")}</Label>

@@ -80,7 +80,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             </Button>
             {data.itemsDone > 0 ? (
               <Button asChild variant="outline">
-                <a href={fileUrls.taskZip(taskId)} download>
+                <a href={fileUrls.taskZip(teamId, taskId)} download>
                   <Download aria-hidden />
                   {t("tasks.downloadAll")}
                 </a>

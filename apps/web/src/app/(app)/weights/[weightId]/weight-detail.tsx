@@ -96,7 +96,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
         actions={
           <>
             <Button asChild variant="outline">
-              <a href={fileUrls.weightDownload(w.id)} download>
+              <a href={fileUrls.weight(teamId, w.id)} download>
                 <Download aria-hidden />
                 {t("weights.download")}
               </a>

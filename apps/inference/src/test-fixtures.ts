@@ -1,0 +1,109 @@
+// Store rows backed by real files, for the service's tests: a user and team, weights written
+// as DATA_DIR/weights/<sha256>.onnx, images copied into DATA_DIR/uploads, tasks via the queue.
+import { createHash, randomBytes } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
+import { parameterSignature } from "@studio/core/signature";
+import type { Db } from "@studio/db/client";
+import { createTask } from "@studio/db/queue";
+
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test/fixtures");
+
+export async function seedTeam(db: Db): Promise<{ userId: string; teamId: string }> {
+  const suffix = randomBytes(4).toString("hex");
+  const user = await db.user.create({
+    data: { email: `inference-${suffix}@example.test`, name: `Inference ${suffix}`, passwordHash: "x" },
+    select: { id: true },
+  });
+  const team = await db.team.create({
+    data: { name: `Team ${suffix}`, memberships: { create: { userId: user.id, role: "ADMIN" } } },
+    select: { id: true },
+  });
+  return { userId: user.id, teamId: team.id };
+}
+
+export async function seedWeight(
+  db: Db,
+  dataDir: string,
+  args: { teamId: string; taskKind: TaskKind; bytes: Uint8Array; spec: ModelSpecInput; name?: string },
+): Promise<{ weightId: string; sha256: string }> {
+  const sha256 = createHash("sha256").update(args.bytes).digest("hex");
+  mkdirSync(path.join(dataDir, "weights"), { recursive: true });
+  writeFileSync(path.join(dataDir, "weights", `${sha256}.onnx`), args.bytes);
+  const weight = await db.weight.create({
+    data: {
+      teamId: args.teamId,
+      taskKind: args.taskKind,
+      name: args.name ?? `w-${sha256.slice(0, 8)}`,
+      family: "test",
+      version: randomBytes(4).toString("hex"),
+      sha256,
+      sizeBytes: args.bytes.byteLength,
+      spec: JSON.stringify(args.spec),
+      status: "ready",
+    },
+    select: { id: true },
+  });
+  return { weightId: weight.id, sha256 };
+}
+
+/** Copies a file (a fixture name, or raw bytes) into uploads/ and records it as an Image. */
+export async function seedImage(
+  db: Db,
+  dataDir: string,
+  args: { teamId: string; userId: string; fixture?: string; bytes?: Uint8Array; width: number; height: number; channels?: number },
+): Promise<string> {
+  const name = `${randomBytes(6).toString("hex")}.png`;
+  const storagePath = `uploads/${name}`;
+  mkdirSync(path.join(dataDir, "uploads"), { recursive: true });
+  const target = path.join(dataDir, storagePath);
+  if (args.fixture) copyFileSync(path.join(FIXTURES_DIR, args.fixture), target);
+  else writeFileSync(target, args.bytes ?? new Uint8Array());
+  const bytes = readFileSync(target);
+  const image = await db.image.create({
+    data: {
+      teamId: args.teamId,
+      uploadedById: args.userId,
+      originalName: args.fixture ?? name,
+      storagePath,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      sizeBytes: bytes.byteLength,
+      format: "png",
+      width: args.width,
+      height: args.height,
+      channels: args.channels ?? 3,
+    },
+    select: { id: true },
+  });
+  return image.id;
+}
+
+export async function seedTask(
+  db: Db,
+  args: {
+    teamId: string;
+    userId: string;
+    weightId: string;
+    weightSha256: string;
+    taskKind: TaskKind;
+    params?: Record<string, unknown>;
+    imageIds: string[];
+    maxAttempts?: number;
+  },
+): Promise<string> {
+  const params = args.params ?? {};
+  const { id } = await createTask(db, {
+    teamId: args.teamId,
+    createdById: args.userId,
+    weightId: args.weightId,
+    weightSha256: args.weightSha256,
+    taskKind: args.taskKind,
+    params,
+    paramSignature: parameterSignature({ kind: args.taskKind, params, weightSha256: args.weightSha256 }),
+    imageIds: args.imageIds,
+    ...(args.maxAttempts ? { maxAttempts: args.maxAttempts } : {}),
+  });
+  return id;
+}

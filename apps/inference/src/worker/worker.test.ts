@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURES_DIR, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import { startTestService, type TestService } from "../testing";
+
+let service: TestService;
+let team: { userId: string; teamId: string };
+
+beforeAll(async () => {
+  service = await startTestService({ WORKER_POLL_MS: "50", WORKER_LEASE_MS: "5000", WORKER_CONCURRENCY: "1" });
+  team = await seedTeam(service.db);
+  await service.worker.start();
+});
+afterAll(async () => {
+  await service?.cleanup();
+});
+
+async function waitForFinal(taskId: string, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await service.db.task.findUniqueOrThrow({
+      where: { id: taskId },
+      select: { status: true, attempts: true, error: true, itemsDone: true, itemsFailed: true, progress: true, device: true },
+    });
+    if (["succeeded", "partially_failed", "failed", "canceled"].includes(task.status)) return task;
+    if (Date.now() > end) throw new Error(`task ${taskId} still ${task.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("task worker (in process)", () => {
+  it("runs a super-resolution batch; one corrupt image fails only its item", async () => {
+    const sr = buildTinySrModel({ scale: 2 });
+    const weight = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "super_resolution",
+      bytes: sr.bytes,
+      spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
+    });
+    const good1 = await seedImage(service.db, service.dataDir, { ...team, fixture: "microaneurysms.png", width: 102, height: 102, channels: 1 });
+    // A real PNG cut in half: the header is fine, the pixel data ends early.
+    const whole = readFileSync(path.join(FIXTURES_DIR, "chelsea.png"));
+    const corrupt = await seedImage(service.db, service.dataDir, {
+      ...team,
+      bytes: whole.subarray(0, Math.floor(whole.length / 2)),
+      width: 451,
+      height: 300,
+    });
+    const good2 = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: weight.weightId,
+      weightSha256: weight.sha256,
+      taskKind: "super_resolution",
+      params: { tile: 128 },
+      imageIds: [good1, corrupt, good2],
+    });
+    const task = await waitForFinal(taskId);
+    expect(task).toMatchObject({ status: "partially_failed", attempts: 1, itemsDone: 2, itemsFailed: 1, device: "cpu" });
+    const items = await service.db.taskItem.findMany({
+      where: { taskId },
+      orderBy: { position: "asc" },
+      select: { status: true, error: true, resultPath: true, resultSha256: true, resultBytes: true, paramSignature: true, timings: true, resultMeta: true },
+    });
+    expect(items.map((i) => i.status)).toEqual(["succeeded", "failed", "succeeded"]);
+    expect(items[1]?.error).toMatch(/corrupt|truncat|premature|end of/i);
+    for (const item of [items[0], items[2]]) {
+      const file = path.join(service.dataDir, item?.resultPath ?? "");
+      expect(item?.resultPath).toMatch(new RegExp(`^results/${taskId}/\\d{4}-a1\\.png$`));
+      expect(existsSync(file)).toBe(true);
+      const bytes = readFileSync(file);
+      expect(item?.resultBytes).toBe(bytes.byteLength);
+      expect(item?.resultSha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+      expect(JSON.parse(item?.timings ?? "{}")).toHaveProperty("runMs");
+    }
+    expect(JSON.parse(items[2]?.resultMeta ?? "{}")).toMatchObject({ width: 902, height: 600, scale: 2 });
+  });
+
+  it("runs a classification task and writes the scores", async () => {
+    const cls = buildClassifierModel({ classes: 3, size: 32 });
+    const weight = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "classification",
+      bytes: cls.bytes,
+      spec: { kind: "classification", size: { mode: "fixed", width: 32, height: 32 }, labels: ["a", "b", "c"] },
+    });
+    const image = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+    const taskId = await seedTask(service.db, { ...team, weightId: weight.weightId, weightSha256: weight.sha256, taskKind: "classification", imageIds: [image] });
+    expect(await waitForFinal(taskId)).toMatchObject({ status: "succeeded", itemsDone: 1 });
+    const item = await service.db.taskItem.findFirstOrThrow({ where: { taskId }, select: { resultPath: true, resultMeta: true } });
+    const report = JSON.parse(readFileSync(path.join(service.dataDir, item.resultPath ?? ""), "utf8"));
+    expect(report.scores).toHaveLength(3);
+    expect(JSON.parse(item.resultMeta ?? "{}").top[0].label).toMatch(/^[abc]$/);
+  });
+
+  it("fails a task whose weight file is missing without retrying", async () => {
+    const weight = await service.db.weight.create({
+      data: { teamId: team.teamId, taskKind: "classification", name: "gone", family: "t", version: "gone", sha256: "e".repeat(64), sizeBytes: 1, spec: JSON.stringify({ kind: "classification" }), status: "ready" },
+      select: { id: true },
+    });
+    const image = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+    const taskId = await seedTask(service.db, { ...team, weightId: weight.id, weightSha256: "e".repeat(64), taskKind: "classification", imageIds: [image] });
+    const task = await waitForFinal(taskId);
+    expect(task.status).toBe("failed");
+    expect(task.attempts).toBe(1);
+    expect(task.error).toMatch(/weight file for sha256 e+ is missing/);
+  });
+});

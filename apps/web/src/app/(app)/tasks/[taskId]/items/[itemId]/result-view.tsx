@@ -1,0 +1,133 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { ArrowLeft, Download } from "lucide-react";
+import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
+import { ClassificationChart } from "~/components/classification-chart";
+import { PageHeader } from "~/components/page-header";
+import { ErrorState, Loading } from "~/components/query-state";
+import { SegmentationViewer } from "~/components/segmentation-viewer";
+import { StatusBadge } from "~/components/status-badge";
+import { useTeamId } from "~/components/team-context";
+import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
+import { ZoomCompare } from "~/components/zoom-compare";
+import { fileUrls } from "~/lib/file-urls";
+import { formatBytes, formatMs } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+
+type Kind = "segmentation" | "super_resolution" | "classification";
+
+export function ResultView({ taskId, itemId }: { taskId: string; itemId: string }) {
+  const t = useTranslations();
+  const locale = useLocale();
+  const trpc = useTRPC();
+  const teamId = useTeamId();
+  const task = useQuery(trpc.tasks.get.queryOptions({ teamId, taskId }));
+
+  if (task.isPending) return <Loading />;
+  if (task.error) return <ErrorState error={task.error} onRetry={() => void task.refetch()} />;
+  const item = task.data.items.find((i) => i.id === itemId);
+  if (!item) return <Alert>{t("common.notFound")}</Alert>;
+  const kind = task.data.taskKind as Kind;
+  const meta = (item.resultMeta ?? {}) as {
+    width?: number;
+    height?: number;
+    threshold?: number;
+    probabilityPath?: string;
+    top?: Array<{ label: string; score: number }>;
+  };
+  const original = fileUrls.image(teamId, item.image.id);
+  const result = fileUrls.result(teamId, taskId, itemId);
+  const download = fileUrls.result(teamId, taskId, itemId, { inline: false });
+
+  return (
+    <>
+      <PageHeader
+        title={item.image.originalName}
+        description={`${t(`kinds.${kind}`)} · ${task.data.weight?.name ?? ""}`}
+        actions={
+          <>
+            <Button asChild variant="outline">
+              <Link href={`/tasks/${taskId}`}>
+                <ArrowLeft aria-hidden />
+                {t("common.back")}
+              </Link>
+            </Button>
+            {item.hasResult ? (
+              <Button asChild>
+                <a href={download} download data-testid="download-result">
+                  <Download aria-hidden />
+                  {t("result.downloadResult")}
+                </a>
+              </Button>
+            ) : null}
+            <Button asChild variant="outline">
+              <a href={fileUrls.image(teamId, item.image.id, false)} download>
+                {t("result.downloadOriginal")}
+              </a>
+            </Button>
+          </>
+        }
+      />
+      <div className="grid gap-4">
+        <Card>
+          <CardContent className="flex flex-wrap items-center gap-x-6 gap-y-2 pt-5 text-sm">
+            <StatusBadge status={item.status} />
+            <span>
+              {t("result.before")}: {t("result.size", { width: item.image.width, height: item.image.height })}
+            </span>
+            {meta.width && meta.height ? (
+              <span data-testid="result-size">
+                {t("result.after")}: {t("result.size", { width: meta.width, height: meta.height })}
+              </span>
+            ) : null}
+            {item.resultBytes ? <span>{formatBytes(item.resultBytes, locale)}</span> : null}
+            <span>
+              {t("tasks.device")}: {item.device ?? "—"}
+            </span>
+            <span>
+              {t("tasks.duration")}: {formatMs(item.timings?.totalMs ?? item.timings?.total ?? null, locale)}
+            </span>
+          </CardContent>
+        </Card>
+        {item.error ? <Alert>{item.error}</Alert> : null}
+        {item.hasResult ? (
+          <Card>
+            <CardHeader>
+              <CardTitle>{t("result.title")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {kind === "super_resolution" ? (
+                <ZoomCompare before={original} after={result} />
+              ) : kind === "segmentation" ? (
+                <SegmentationViewer
+                  originalUrl={original}
+                  maskUrl={result}
+                  probabilityUrl={
+                    meta.probabilityPath
+                      ? fileUrls.result(teamId, taskId, itemId, { variant: "probabilityPath" })
+                      : null
+                  }
+                  initialThreshold={meta.threshold ?? 0.5}
+                  fileName={item.image.originalName}
+                />
+              ) : (
+                <ClassificationChart
+                  scores={meta.top ?? []}
+                  labelHeading={t("result.label")}
+                  scoreHeading={t("result.score")}
+                />
+              )}
+            </CardContent>
+          </Card>
+        ) : null}
+        <p className="break-all text-xs text-muted-foreground">
+          {t("tasks.signature")}: <code>{item.paramSignature ?? task.data.paramSignature}</code>
+        </p>
+      </div>
+    </>
+  );
+}

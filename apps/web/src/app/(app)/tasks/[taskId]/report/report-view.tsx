@@ -1,0 +1,185 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { ArrowLeft, Download, Printer } from "lucide-react";
+import Link from "next/link";
+import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { PageHeader } from "~/components/page-header";
+import { ErrorState, Loading } from "~/components/query-state";
+import { StatusBadge } from "~/components/status-badge";
+import { useTeamId } from "~/components/team-context";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
+import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { fileUrls } from "~/lib/file-urls";
+import { formatBytes, formatMs } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+
+type Kind = "segmentation" | "super_resolution" | "classification";
+
+/**
+ * The task's report as a document. "Export PDF" prints it: the print stylesheet drops the
+ * navigation and buttons, so the browser's "Save as PDF" (or Chromium's page.pdf) yields a
+ * clean PDF of exactly this page.
+ */
+export function ReportView({ taskId }: { taskId: string }) {
+  const t = useTranslations();
+  const format = useFormatter();
+  const locale = useLocale();
+  const trpc = useTRPC();
+  const teamId = useTeamId();
+  const report = useQuery(trpc.tasks.report.queryOptions({ teamId, taskId }));
+
+  if (report.isPending) return <Loading />;
+  if (report.error) return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
+  const { task, items, summary } = report.data;
+  const kind = task.taskKind as Kind;
+  const date = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—");
+
+  return (
+    <article className="grid gap-4" data-testid="report">
+      <PageHeader
+        title={`${t("report.title")} · ${t(`kinds.${kind}`)}`}
+        description={t("report.generated", { date: date(new Date()) })}
+        actions={
+          <>
+            <Button asChild variant="outline">
+              <Link href={`/tasks/${taskId}`}>
+                <ArrowLeft aria-hidden />
+                {t("common.back")}
+              </Link>
+            </Button>
+            <Button variant="outline" onClick={() => window.print()} data-testid="export-pdf">
+              <Printer aria-hidden />
+              {t("report.exportPdf")}
+            </Button>
+            {summary.succeeded > 0 ? (
+              <Button asChild>
+                <a href={fileUrls.taskZip(teamId, taskId)} download data-testid="download-zip">
+                  <Download aria-hidden />
+                  {t("tasks.downloadAll")}
+                </a>
+              </Button>
+            ) : null}
+          </>
+        }
+      />
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("report.summary")}</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
+            <dt className="text-muted-foreground">{t("tasks.filterStatus")}</dt>
+            <dd>
+              <StatusBadge status={task.status} />
+            </dd>
+            <dt className="text-muted-foreground">{t("tasks.items")}</dt>
+            <dd className="tabular-nums">
+              {summary.succeeded}/{summary.items} · {t("status.failed")}: {summary.failed}
+            </dd>
+            <dt className="text-muted-foreground">{t("tasks.device")}</dt>
+            <dd>{task.device ?? "—"}</dd>
+            <dt className="text-muted-foreground">{t("tasks.created")}</dt>
+            <dd>{date(task.createdAt)}</dd>
+            <dt className="text-muted-foreground">{t("tasks.started")}</dt>
+            <dd>{date(task.startedAt)}</dd>
+            <dt className="text-muted-foreground">{t("tasks.finished")}</dt>
+            <dd>{date(task.finishedAt)}</dd>
+            <dt className="text-muted-foreground">{t("tasks.duration")}</dt>
+            <dd>
+              {formatMs(summary.wallMs, locale)} (Σ {formatMs(summary.totalRunMs, locale)}, ⌀{" "}
+              {formatMs(summary.meanRunMs, locale)})
+            </dd>
+            {task.dataset ? (
+              <>
+                <dt className="text-muted-foreground">{t("newTask.dataset")}</dt>
+                <dd>{task.dataset.name}</dd>
+              </>
+            ) : null}
+          </dl>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("report.weight")}</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
+            <dt className="text-muted-foreground">{t("weights.name")}</dt>
+            <dd>
+              {task.weight ? `${task.weight.name} · ${task.weight.family} ${task.weight.version}` : "—"}
+              {task.weight?.isOfficial ? ` (${t("weights.official")})` : ""}
+            </dd>
+            <dt className="text-muted-foreground">{t("weights.sha256")}</dt>
+            <dd className="break-all font-mono text-xs" data-testid="report-weight-sha256">
+              {task.weight?.sha256 ?? task.weightSha256}
+            </dd>
+            <dt className="text-muted-foreground">{t("tasks.signature")}</dt>
+            <dd className="break-all font-mono text-xs" data-testid="report-signature">
+              {task.paramSignature}
+            </dd>
+          </dl>
+          <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
+          <pre className="overflow-auto rounded-md bg-muted p-3 text-xs">{JSON.stringify(task.params, null, 2)}</pre>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("report.perItem")}</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <Table>
+            <THead>
+              <tr>
+                <TH>{t("report.results")}</TH>
+                <TH>{t("tasks.item")}</TH>
+                <TH>{t("tasks.filterStatus")}</TH>
+                <TH>{t("weights.size")}</TH>
+                <TH>{t("tasks.duration")}</TH>
+                <TH>SHA-256</TH>
+              </tr>
+            </THead>
+            <tbody>
+              {items.map((item) => {
+                const meta = (item.resultMeta ?? {}) as { width?: number; height?: number };
+                return (
+                  <TR key={item.id}>
+                    <TD className="w-24">
+                      {item.hasResult && kind !== "classification" ? (
+                        // biome-ignore lint/performance/noImgElement: authorised route handler
+                        <img
+                          src={fileUrls.result(teamId, taskId, item.id)}
+                          alt={item.image.originalName}
+                          loading="eager"
+                          className="size-20 rounded border border-border object-contain checkerboard"
+                        />
+                      ) : null}
+                    </TD>
+                    <TD>
+                      <Link href={`/tasks/${taskId}/items/${item.id}`} className="font-medium text-primary hover:underline">
+                        {item.image.originalName}
+                      </Link>
+                      <span className="block text-xs text-muted-foreground">
+                        {item.image.width}×{item.image.height}
+                        {meta.width ? ` → ${meta.width}×${meta.height}` : ""}
+                        {item.image.sizeBytes ? ` · ${formatBytes(item.image.sizeBytes, locale)}` : ""}
+                      </span>
+                      {item.error ? <span className="block text-xs text-destructive">{item.error}</span> : null}
+                    </TD>
+                    <TD>
+                      <StatusBadge status={item.status} />
+                    </TD>
+                    <TD>{item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}</TD>
+                    <TD>{formatMs(item.timings?.totalMs ?? item.timings?.total ?? null, locale)}</TD>
+                    <TD className="max-w-40 break-all font-mono text-[10px]">{item.resultSha256 ?? "—"}</TD>
+                  </TR>
+                );
+              })}
+            </tbody>
+          </Table>
+        </CardContent>
+      </Card>
+    </article>
+  );
+}

@@ -1,0 +1,260 @@
+"use client";
+
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Play } from "lucide-react";
+import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { PageHeader } from "~/components/page-header";
+import { ErrorState, Loading } from "~/components/query-state";
+import { useTeamId } from "~/components/team-context";
+import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
+import { Label } from "~/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "~/components/ui/select";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
+import { errorMessage } from "~/lib/errors";
+import { useTRPC } from "~/trpc/react";
+import { ImagePicker } from "./image-picker";
+import { ParamControls } from "./param-controls";
+import { DEFAULT_FORM, type FormParams, type Kind, toParams } from "./params";
+import { PreviewPanel, type PreviewImage, type ShownPreview } from "./preview-panel";
+
+const KINDS: Kind[] = ["super_resolution", "segmentation", "classification"];
+const isKind = (v: string | null): v is Kind => v !== null && (KINDS as string[]).includes(v);
+
+function newKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function NewTaskForm({
+  initialDatasetId,
+  initialKind,
+}: {
+  initialDatasetId: string | null;
+  initialKind: string | null;
+}) {
+  const t = useTranslations();
+  const trpc = useTRPC();
+  const teamId = useTeamId();
+  const router = useRouter();
+  const [kind, setKind] = useState<Kind>(isKind(initialKind) ? initialKind : "super_resolution");
+  const [weightId, setWeightId] = useState<string | null>(null);
+  const [source, setSource] = useState<"images" | "dataset">(initialDatasetId ? "dataset" : "images");
+  const [images, setImages] = useState<PreviewImage[]>([]);
+  const [datasetId, setDatasetId] = useState<string | null>(initialDatasetId);
+  const [form, setForm] = useState<FormParams>(DEFAULT_FORM);
+  const [preview, setPreview] = useState<ShownPreview | null>(null);
+  // One key per intended task: a double click or a retried request cannot queue it twice.
+  const [idempotencyKey, setIdempotencyKey] = useState(newKey);
+
+  const weights = useQuery(trpc.weights.list.queryOptions({ teamId, taskKind: kind, status: "ready" }));
+  const defaultWeight = useQuery(trpc.weights.defaultFor.queryOptions({ teamId, taskKind: kind }));
+  const datasets = useQuery(trpc.datasets.list.queryOptions({ teamId, limit: 100 }));
+  const datasetImages = useQuery({
+    ...trpc.images.list.queryOptions({ teamId, limit: 1, datasetId: datasetId ?? "" }),
+    enabled: source === "dataset" && datasetId !== null,
+  });
+
+  // Pick the default weight for the kind (team default, else official) when none is chosen.
+  useEffect(() => {
+    if (!weights.data) return;
+    if (weightId && weights.data.some((w) => w.id === weightId)) return;
+    const preferred = defaultWeight.data?.id ?? weights.data.find((w) => w.isDefault)?.id ?? weights.data[0]?.id;
+    setWeightId(preferred ?? null);
+  }, [weights.data, defaultWeight.data, weightId]);
+
+  const params = useMemo(() => toParams(kind, form), [kind, form]);
+  const paramsKey = useMemo(() => JSON.stringify({ kind, weightId, params }), [kind, weightId, params]);
+  const previewImage: PreviewImage | null =
+    source === "images" ? (images[0] ?? null) : (datasetImages.data?.items[0] ?? null);
+  const onPreview = useCallback((p: ShownPreview | null) => setPreview(p), []);
+
+  const create = useMutation(
+    trpc.tasks.create.mutationOptions({
+      onSuccess: (task) => {
+        setIdempotencyKey(newKey());
+        router.push(`/tasks/${task.id}`);
+      },
+    }),
+  );
+
+  const canSubmit =
+    weightId !== null && (source === "images" ? images.length > 0 : datasetId !== null) && !create.isPending;
+
+  function submit() {
+    if (!weightId) return;
+    const target =
+      source === "dataset" && datasetId
+        ? { type: "dataset" as const, datasetId }
+        : images.length === 1 && images[0]
+          ? { type: "image" as const, imageId: images[0].id }
+          : { type: "images" as const, imageIds: images.map((i) => i.id) };
+    create.mutate({
+      teamId,
+      weightId,
+      target,
+      params,
+      idempotencyKey,
+      // Only a preview of exactly these settings vouches for the signature.
+      expectSignature: preview?.paramsKey === paramsKey ? preview.expectedSignature : null,
+    });
+  }
+
+  return (
+    <>
+      <PageHeader title={t("newTask.title")} description={t("newTask.subtitle")} />
+      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
+        <div className="grid content-start gap-4">
+          <Card>
+            <CardHeader>
+              <CardTitle>1 · {t("newTask.step1")}</CardTitle>
+            </CardHeader>
+            <CardContent className="grid gap-4">
+              <div className="grid gap-1">
+                <Label id="kind-label">{t("newTask.kind")}</Label>
+                <Select
+                  value={kind}
+                  onValueChange={(v) => {
+                    setKind(v as Kind);
+                    setWeightId(null);
+                    setPreview(null);
+                  }}
+                >
+                  <SelectTrigger aria-labelledby="kind-label" data-testid="kind-select">
+                    <SelectValue />
+                  </SelectTrigger>
+                  <SelectContent>
+                    {KINDS.map((k) => (
+                      <SelectItem key={k} value={k}>
+                        {t(`kinds.${k}`)}
+                      </SelectItem>
+                    ))}
+                  </SelectContent>
+                </Select>
+              </div>
+              <div className="grid gap-1">
+                <Label id="weight-label">{t("newTask.weight")}</Label>
+                {weights.isPending ? (
+                  <Loading />
+                ) : weights.error ? (
+                  <ErrorState error={weights.error} onRetry={() => void weights.refetch()} />
+                ) : weights.data.length === 0 ? (
+                  <Alert variant="info">{t("newTask.noWeights")}</Alert>
+                ) : (
+                  <Select value={weightId ?? undefined} onValueChange={setWeightId}>
+                    <SelectTrigger aria-labelledby="weight-label" data-testid="weight-select">
+                      <SelectValue placeholder={t("newTask.chooseWeight")} />
+                    </SelectTrigger>
+                    <SelectContent>
+                      {weights.data.map((w) => (
+                        <SelectItem key={w.id} value={w.id}>
+                          {w.name} · {w.version}
+                          {w.isOfficial ? ` · ${t("weights.official")}` : ""}
+                        </SelectItem>
+                      ))}
+                    </SelectContent>
+                  </Select>
+                )}
+                {weightId
+                  ? (() => {
+                      const w = weights.data?.find((x) => x.id === weightId);
+                      return w ? (
+                        <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
+                          {w.isOfficial ? <Badge tone="info">{t("weights.official")}</Badge> : null}
+                          {w.isDefault ? <Badge tone="success">{t("weights.default")}</Badge> : null}
+                          <span className="break-all font-mono">sha256 {w.sha256.slice(0, 16)}…</span>
+                        </p>
+                      ) : null;
+                    })()
+                  : null}
+              </div>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>2 · {t("newTask.step2")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <Tabs value={source} onValueChange={(v) => setSource(v as "images" | "dataset")}>
+                <TabsList>
+                  <TabsTrigger value="images">{t("newTask.fromUpload")}</TabsTrigger>
+                  <TabsTrigger value="dataset">{t("newTask.fromDataset")}</TabsTrigger>
+                </TabsList>
+                <TabsContent value="images">
+                  <ImagePicker
+                    teamId={teamId}
+                    selected={images}
+                    onToggle={(image) =>
+                      setImages((list) =>
+                        list.some((i) => i.id === image.id) ? list.filter((i) => i.id !== image.id) : [...list, image],
+                      )
+                    }
+                    onUploaded={(image) =>
+                      setImages((list) => (list.some((i) => i.id === image.id) ? list : [...list, image]))
+                    }
+                  />
+                </TabsContent>
+                <TabsContent value="dataset">
+                  <div className="grid gap-1">
+                    <Label id="dataset-label">{t("newTask.dataset")}</Label>
+                    <Select value={datasetId ?? undefined} onValueChange={setDatasetId}>
+                      <SelectTrigger aria-labelledby="dataset-label">
+                        <SelectValue placeholder={t("newTask.chooseDataset")} />
+                      </SelectTrigger>
+                      <SelectContent>
+                        {(datasets.data?.items ?? []).map((d) => (
+                          <SelectItem key={d.id} value={d.id}>
+                            {d.name} ({d.imageCount})
+                          </SelectItem>
+                        ))}
+                      </SelectContent>
+                    </Select>
+                  </div>
+                </TabsContent>
+              </Tabs>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>3 · {t("newTask.step3")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <ParamControls kind={kind} form={form} onChange={setForm} />
+            </CardContent>
+          </Card>
+        </div>
+        <div className="grid content-start gap-4 lg:sticky lg:top-4 lg:self-start">
+          <Card>
+            <CardHeader>
+              <CardTitle>{t("newTask.preview")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <PreviewPanel
+                teamId={teamId}
+                kind={kind}
+                weightId={weightId}
+                image={previewImage}
+                params={params}
+                paramsKey={paramsKey}
+                onPreview={onPreview}
+              />
+            </CardContent>
+          </Card>
+          {create.error ? <Alert>{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert> : null}
+          {!canSubmit && !create.isPending && source === "images" && images.length === 0 ? (
+            <p className="text-sm text-muted-foreground">{t("newTask.noImages")}</p>
+          ) : null}
+          <Button size="lg" onClick={submit} disabled={!canSubmit} data-testid="submit-task">
+            <Play aria-hidden />
+            {create.isPending ? t("newTask.submitting") : t("newTask.submit")}
+          </Button>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,209 @@
+// Typed client for developers: the tRPC AppRouter over HTTP with an API token, plus the file
+// routes (uploads and downloads carry bytes, which tRPC does not) and task polling.
+import type { AppRouter } from "@studio/api";
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
+import superjson from "superjson";
+
+type Trpc = TRPCClient<AppRouter>;
+export type Task = Awaited<ReturnType<Trpc["tasks"]["get"]["query"]>>;
+export type Weight = Awaited<ReturnType<Trpc["weights"]["list"]["query"]>>[number];
+export type UploadedImage = { id: string; originalName: string; width: number; height: number; format: string };
+export { TRPCClientError };
+
+export interface ClientOptions {
+  /** Where the web app runs, for example http://localhost:3000. */
+  url: string;
+  /** An API token (`vs_...`) from Settings -> API tokens. */
+  token: string;
+  /** Team used when a call does not name one; defaults to your personal team. */
+  teamId?: string;
+  /** Route paths, when the app mounts them elsewhere. */
+  paths?: Partial<typeof DEFAULT_PATHS>;
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_PATHS = {
+  trpc: "/api/trpc",
+  uploadImage: "/api/files/images",
+  uploadWeight: "/api/files/weights",
+  download: "/api/files/download",
+};
+
+/** An error answered by a file route: `status` and the route's `code` and message. */
+export class FileRouteError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FileRouteError";
+  }
+}
+
+const FINAL = new Set(["succeeded", "partially_failed", "failed", "canceled"]);
+
+export interface WaitOptions {
+  teamId?: string;
+  /** Give up after this long (default 30 minutes). */
+  timeoutMs?: number;
+  /** First pause between polls (default 500 ms); grows by 1.5x up to `maxIntervalMs` (5 s). */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  onProgress?: (task: Task) => void;
+  signal?: AbortSignal;
+}
+
+type Body = Blob | ArrayBuffer | Uint8Array | ReadableStream<Uint8Array>;
+
+export function createClient(options: ClientOptions) {
+  const base = options.url.replace(/\/+$/, "");
+  const paths = { ...DEFAULT_PATHS, ...options.paths };
+  const doFetch = options.fetch ?? fetch;
+  const auth = { authorization: `Bearer ${options.token}` };
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({ url: `${base}${paths.trpc}`, transformer: superjson, headers: () => auth, fetch: doFetch }),
+    ],
+  });
+
+  let defaultTeam: Promise<string> | undefined;
+  /** The team a call uses: the given one, the client's, or the personal team. */
+  function team(teamId?: string): Promise<string> {
+    if (teamId) return Promise.resolve(teamId);
+    if (options.teamId) return Promise.resolve(options.teamId);
+    defaultTeam ??= trpc.auth.me.query().then((me) => {
+      const personal = me.teams.find((t) => t.isPersonal) ?? me.teams[0];
+      if (!personal) throw new Error("this account belongs to no team");
+      return personal.id;
+    });
+    return defaultTeam;
+  }
+
+  async function call(path: string, query: Record<string, string | undefined>, init: RequestInit = {}) {
+    const url = new URL(`${base}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const response = await doFetch(url, {
+      ...init,
+      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) },
+      ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit);
+    if (!response.ok) {
+      const payload = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      throw new FileRouteError(
+        response.status,
+        payload?.error?.code ?? "http_error",
+        payload?.error?.message ?? `HTTP ${response.status}`,
+      );
+    }
+    return response;
+  }
+
+  async function downloadResponse(query: Record<string, string | undefined>) {
+    return call(paths.download, query, { method: "GET" });
+  }
+
+  return {
+    /** Every tRPC procedure, typed: `client.trpc.tasks.get.query({ teamId, taskId })`. */
+    trpc,
+    team,
+
+    /** Uploads one image (bytes as they are; the server checks type and size from them). */
+    async uploadImage(input: { data: Body; name: string; teamId?: string; datasetId?: string }): Promise<UploadedImage> {
+      const response = await call(
+        paths.uploadImage,
+        { teamId: await team(input.teamId), name: input.name, datasetId: input.datasetId },
+        { method: "POST", body: input.data as RequestInit["body"] },
+      );
+      return ((await response.json()) as { image: UploadedImage }).image;
+    },
+
+    /** Creates a dataset and uploads the images into it, one request each. */
+    async uploadDataset(input: { name: string; files: Array<{ name: string; data: Body }>; teamId?: string }) {
+      const teamId = await team(input.teamId);
+      const dataset = await trpc.datasets.create.mutate({ teamId, name: input.name });
+      const images: UploadedImage[] = [];
+      for (const file of input.files) {
+        images.push(await this.uploadImage({ data: file.data, name: file.name, teamId, datasetId: dataset.id }));
+      }
+      return { dataset, images };
+    },
+
+    /** Uploads an ONNX weight and waits for the service's validation verdict. */
+    async uploadWeight(input: {
+      data: Body;
+      taskKind: "segmentation" | "super_resolution" | "classification";
+      name: string;
+      family: string;
+      version: string;
+      teamId?: string;
+      official?: boolean;
+      specPreset?: string;
+      spec?: unknown;
+      description?: string;
+    }) {
+      const response = await call(
+        paths.uploadWeight,
+        {
+          ...(input.official ? { official: "1" } : { teamId: await team(input.teamId) }),
+          taskKind: input.taskKind,
+          name: input.name,
+          family: input.family,
+          version: input.version,
+          specPreset: input.specPreset,
+          spec: input.spec === undefined ? undefined : JSON.stringify(input.spec),
+          description: input.description,
+        },
+        { method: "POST", body: input.data as RequestInit["body"] },
+      );
+      return ((await response.json()) as { weight: Weight }).weight;
+    },
+
+    /** The bytes of one result (the PNG, or a `variant` such as a probability map). */
+    async downloadResult(input: { taskId: string; itemId: string; variant?: string; teamId?: string }) {
+      const response = await downloadResponse({
+        type: "result",
+        teamId: await team(input.teamId),
+        id: input.taskId,
+        itemId: input.itemId,
+        variant: input.variant,
+      });
+      return new Uint8Array(await response.arrayBuffer());
+    },
+
+    /** The original image exactly as uploaded. */
+    async downloadImage(input: { imageId: string; teamId?: string }) {
+      const response = await downloadResponse({ type: "image", teamId: await team(input.teamId), id: input.imageId });
+      return new Uint8Array(await response.arrayBuffer());
+    },
+
+    /** All results of a task as one zip, streamed. */
+    async downloadTaskZip(input: { taskId: string; teamId?: string }) {
+      const response = await downloadResponse({ type: "task-zip", teamId: await team(input.teamId), id: input.taskId });
+      return response.body as ReadableStream<Uint8Array>;
+    },
+
+    /** Polls `tasks.get` with backoff until the task reaches a final state. */
+    async waitForTask(taskId: string, wait: WaitOptions = {}): Promise<Task> {
+      const teamId = await team(wait.teamId);
+      const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
+      let interval = wait.intervalMs ?? 500;
+      const maxInterval = wait.maxIntervalMs ?? 5_000;
+      let lastProgress = -1;
+      for (;;) {
+        wait.signal?.throwIfAborted();
+        const task = await trpc.tasks.get.query({ teamId, taskId, itemsLimit: 1000 }, { signal: wait.signal });
+        wait.onProgress?.(task);
+        if (FINAL.has(task.status)) return task;
+        if (Date.now() >= deadline) throw new Error(`task ${taskId} is still ${task.status} after the time-out`);
+        // Poll quickly while progress moves, back off while it does not.
+        interval = task.progress > lastProgress ? (wait.intervalMs ?? 500) : Math.min(maxInterval, interval * 1.5);
+        lastProgress = task.progress;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+      }
+    },
+  };
+}
+
+export type StudioClient = ReturnType<typeof createClient>;

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSegmentationModel, buildTinySrModel } from "../src/onnx/testing-models";
+import { ModelSpec, type ModelSpecInput, OCTA_SEGMENTATION_SPEC } from "../src/spec/index";
+import { benchEnv } from "./env";
+
+export interface BenchModel {
+  label: string;
+  bytes: Uint8Array;
+  spec: ModelSpec;
+}
+
+function official(name: string): BenchModel | null {
+  const dir = join(benchEnv.DATA_DIR, "official");
+  const onnx = join(dir, `${name}.onnx`);
+  const meta = join(dir, `${name}.json`);
+  if (!existsSync(onnx) || !existsSync(meta)) return null;
+  const record = JSON.parse(readFileSync(meta, "utf8")) as { spec: ModelSpecInput };
+  return {
+    label: `official ${name}`,
+    bytes: readFileSync(onnx),
+    spec: ModelSpec.parse(record.spec),
+  };
+}
+
+export function srModel(): BenchModel {
+  return official("realesr-animevideov3-x4") ?? syntheticSr();
+}
+
+export function syntheticSr(): BenchModel {
+  const m = buildTinySrModel({ scale: 4, layers: 4, hidden: 16, seed: 5 });
+  return {
+    label: "synthetic tiny SR x4 (4 conv, 16 ch)",
+    bytes: m.bytes,
+    spec: ModelSpec.parse({ kind: "super_resolution", scale: 4, receptiveField: m.receptiveField }),
+  };
+}
+
+export function segModel(): BenchModel {
+  return official("ppocr-v4-det") ?? octaModel();
+}
+
+export function octaModel(): BenchModel {
+  return {
+    label: "synthetic OCTA U-Net [1,1,256,256]",
+    bytes: buildSegmentationModel().bytes,
+    spec: OCTA_SEGMENTATION_SPEC,
+  };
+}
