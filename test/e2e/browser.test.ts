@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { type Studio, startStudio } from "./harness";
 import { authSuite } from "./suites/auth";
+import { studioSuite } from "./suites/studio";
 
 let studio: Studio | undefined;
 const getStudio = (): Studio => {
@@ -19,3 +20,4 @@ afterAll(async () => {
 }, 60_000);
 
 describe("accounts", () => authSuite(getStudio));
+describe("studio", () => studioSuite(getStudio));

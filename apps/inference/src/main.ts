@@ -51,6 +51,8 @@ async function shutdown(signal: string): Promise<void> {
     process.exitCode = 1;
   } finally {
     closeLogs();
+    // Native thread pools or sockets must not keep a stopped service alive.
+    setTimeout(() => process.exit(), 500).unref();
   }
 }
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

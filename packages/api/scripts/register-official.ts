@@ -4,5 +4,7 @@ import { env } from "../src/env";
 import { registerOfficialWeights } from "../src/services/official-weights";
 
 const { registered, available } = await registerOfficialWeights(getDb(), env().DATA_DIR);
-console.log(`official weights: ${available} available, ${registered.length} newly registered${registered.length ? ` (${registered.join(", ")})` : ""}`);
+console.log(
+  `official weights: ${available} available, ${registered.length} newly registered${registered.length ? ` (${registered.join(", ")})` : ""}`,
+);
 await getDb().$disconnect();

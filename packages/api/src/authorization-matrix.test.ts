@@ -22,18 +22,22 @@ const procedures = Object.entries(
 
 let t: TestDatabase;
 let teamId: string;
-const callers: Record<"anon" | "member" | "outsider" | "admin", ReturnType<typeof createCaller>> =
-  {} as never;
+const callers: Record<
+  "anon" | "member" | "outsider" | "admin",
+  ReturnType<typeof createCaller>
+> = {} as never;
 
 beforeAll(async () => {
   t = await testDb();
   const admin = await makeUser(t.db);
   const member = await makeUser(t.db);
   const outsider = await makeUser(t.db);
-  teamId = (await makeTeam(t.db, [
-    { userId: admin.id, role: "ADMIN" },
-    { userId: member.id, role: "MEMBER" },
-  ])).id;
+  teamId = (
+    await makeTeam(t.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: member.id, role: "MEMBER" },
+    ])
+  ).id;
   const ctx = (userId: string | null) =>
     createInnerContext({ db: t.db, userId, via: userId ? "session" : null });
   callers.anon = createCaller(await ctx(null));
@@ -63,7 +67,9 @@ describe("authorisation matrix", () => {
   it.each(procedures)("%s declares access, input and output", (path, procedure) => {
     const access = procedure._def.meta?.access;
     expect(access, path).toBeDefined();
-    expect(access === "public", `${path} is public but not in the PUBLIC list`).toBe(PUBLIC.has(path));
+    expect(access === "public", `${path} is public but not in the PUBLIC list`).toBe(
+      PUBLIC.has(path),
+    );
     expect(procedure._def.inputs.length, `${path} has no .input()`).toBeGreaterThan(0);
     expect(procedure._def.output, `${path} has no .output()`).toBeDefined();
   });
@@ -82,11 +88,12 @@ describe("authorisation matrix", () => {
     },
   );
 
-  it.each(
-    procedures.filter(([, p]) => ["team", "teamAdmin"].includes(p._def.meta?.access ?? "")),
-  )("%s hides a team from a non-member", async (path) => {
-    expect(await codeOf(callers.outsider, path, { teamId })).toBe("NOT_FOUND");
-  });
+  it.each(procedures.filter(([, p]) => ["team", "teamAdmin"].includes(p._def.meta?.access ?? "")))(
+    "%s hides a team from a non-member",
+    async (path) => {
+      expect(await codeOf(callers.outsider, path, { teamId })).toBe("NOT_FOUND");
+    },
+  );
 
   it.each(procedures.filter(([, p]) => p._def.meta?.access === "siteAdmin"))(
     "%s refuses a user who is not site admin",

@@ -13,8 +13,13 @@ afterAll(() => t.cleanup());
 
 const noSession = async () => null;
 
-async function callerWith(headers: Record<string, string>, session: Parameters<typeof createTRPCContext>[0]["getSession"] = noSession) {
-  return createCaller(await createTRPCContext({ db: t.db, headers: new Headers(headers), getSession: session }));
+async function callerWith(
+  headers: Record<string, string>,
+  session: Parameters<typeof createTRPCContext>[0]["getSession"] = noSession,
+) {
+  return createCaller(
+    await createTRPCContext({ db: t.db, headers: new Headers(headers), getSession: session }),
+  );
 }
 
 describe("createTRPCContext", () => {
@@ -32,7 +37,9 @@ describe("createTRPCContext", () => {
     const user = await makeUser(t.db);
     const session = async () => ({ user: { id: user.id, sessionVersion: 0 } });
     expect((await (await callerWith({}, session)).auth.me()).via).toBe("session");
-    await expect((await callerWith({ authorization: "Bearer vs_bogus" }, session)).auth.me()).rejects.toMatchObject({
+    await expect(
+      (await callerWith({ authorization: "Bearer vs_bogus" }, session)).auth.me(),
+    ).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
   });
@@ -59,6 +66,8 @@ describe("createTRPCContext", () => {
       data: { role: "MEMBER" },
     });
     // Same context object even: membership is read per call, not cached in the session.
-    await expect(before.teams.rename({ teamId: team.id, name: "no" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(before.teams.rename({ teamId: team.id, name: "no" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });

@@ -1,6 +1,6 @@
-import type { Db } from "./db";
-import { verifyApiToken } from "./auth/tokens";
 import type { StudioSession } from "./auth/next-auth";
+import { verifyApiToken } from "./auth/tokens";
+import type { Db } from "./db";
 import { getInferenceClient, type InferenceClient } from "./inference";
 
 export type AuthVia = "session" | "token";
@@ -70,9 +70,7 @@ export interface CreateTRPCContextOptions {
 }
 
 /** Resolves `Authorization: Bearer <api token>` or the request's next-auth session. */
-export async function resolveAuth(
-  options: CreateTRPCContextOptions,
-): Promise<InnerContextOptions> {
+export async function resolveAuth(options: CreateTRPCContextOptions): Promise<InnerContextOptions> {
   const { db, headers } = options;
   const clientIp = clientIpFromHeaders(headers);
   const inference = options.inference;
@@ -82,7 +80,14 @@ export async function resolveAuth(
     const verified = match?.[1] ? await verifyApiToken(db, match[1]) : null;
     // A bad token must not fall back to a cookie: the caller asked to be someone specific.
     if (!verified) return { db, userId: null, via: null, clientIp, inference };
-    return { db, userId: verified.userId, via: "token", tokenId: verified.tokenId, clientIp, inference };
+    return {
+      db,
+      userId: verified.userId,
+      via: "token",
+      tokenId: verified.tokenId,
+      clientIp,
+      inference,
+    };
   }
   const session = await options.getSession();
   const userId = session?.user?.id;

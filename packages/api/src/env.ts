@@ -13,18 +13,38 @@ const schema = z.object({
   INFERENCE_URL: z.string().url().default("http://127.0.0.1:4010"),
   INFERENCE_TOKEN: z.string().optional(),
   /** Upload caps in bytes (defaults: images 50 MB, archives 2 GB, weights 200 MB). */
-  MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
-  MAX_ARCHIVE_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),
-  MAX_WEIGHT_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  MAX_IMAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  MAX_ARCHIVE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 * 1024 * 1024),
+  MAX_WEIGHT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
   /** Largest decoded image accepted, in pixels (width x height). */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
   /** Bytes of uploaded images one user may keep (default 20 GB). */
-  USER_QUOTA_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  USER_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 ** 3),
   /** Upload requests one user may make per minute. */
   UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Entries and total uncompressed bytes an archive may hold. */
   MAX_ARCHIVE_ENTRIES: z.coerce.number().int().positive().default(10_000),
-  MAX_ARCHIVE_UNPACKED_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  MAX_ARCHIVE_UNPACKED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 ** 3),
 });
 
 export type ApiEnv = z.infer<typeof schema> & { DATA_DIR: string };

@@ -1,8 +1,8 @@
 import { appRouter } from "./root";
 import { createCallerFactory } from "./trpc";
 
-export { appRouter, type AppRouter } from "./root";
-export { createInnerContext, createTRPCContext, type Context } from "./context";
+export { type Context, createInnerContext, createTRPCContext } from "./context";
+export { type AppRouter, appRouter } from "./root";
 
 /** Server-side caller: `createCaller(await createInnerContext({ db, userId, via }))`. */
 export const createCaller = createCallerFactory(appRouter);

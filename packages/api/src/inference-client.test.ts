@@ -18,7 +18,12 @@ afterAll(async () => {
 });
 
 const client = (overrides: Partial<Parameters<typeof createInferenceClient>[0]> = {}) =>
-  createInferenceClient({ baseUrl: service.url, token: service.token, retryDelayMs: 50, ...overrides });
+  createInferenceClient({
+    baseUrl: service.url,
+    token: service.token,
+    retryDelayMs: 50,
+    ...overrides,
+  });
 
 describe("inference client against the real service", () => {
   it("reads health, readiness, system status and metrics", async () => {
@@ -42,7 +47,9 @@ describe("inference client against the real service", () => {
   });
 
   it("is refused with a wrong token", async () => {
-    const error = await client({ token: "wrong" }).system().catch((e: unknown) => e);
+    const error = await client({ token: "wrong" })
+      .system()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 401, code: "unauthorized" });
   });
 
@@ -50,7 +57,9 @@ describe("inference client against the real service", () => {
     await service.stop();
     try {
       const started = Date.now();
-      const error = await client({ retries: 2 }).health().catch((e: unknown) => e);
+      const error = await client({ retries: 2 })
+        .health()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InferenceUnavailableError);
       expect((error as Error).message).toBe("inference service unavailable");
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -87,7 +96,13 @@ describe("inference client time-outs", () => {
   });
 
   it("gives up after the time-out with InferenceUnavailableError", async () => {
-    const c = createInferenceClient({ baseUrl: url, token: "t", timeoutMs: 200, retries: 1, retryDelayMs: 10 });
+    const c = createInferenceClient({
+      baseUrl: url,
+      token: "t",
+      timeoutMs: 200,
+      retries: 1,
+      retryDelayMs: 10,
+    });
     const started = Date.now();
     const error = await c.health().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceUnavailableError);
@@ -104,7 +119,13 @@ describe("inference client time-outs", () => {
     const address = silent.address();
     const port = typeof address === "object" && address ? address.port : 0;
     try {
-      const c = createInferenceClient({ baseUrl: `http://127.0.0.1:${port}`, token: "t", previewTimeoutMs: 200, retries: 3, retryDelayMs: 10 });
+      const c = createInferenceClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        token: "t",
+        previewTimeoutMs: 200,
+        retries: 3,
+        retryDelayMs: 10,
+      });
       const error = await c
         .preview({ weightId: "w", imageId: "i", crop: { x: 0, y: 0, width: 8, height: 8 } })
         .catch((e: unknown) => e);

@@ -147,26 +147,43 @@ export function createInferenceClient(options: InferenceClientOptions) {
   return {
     /** Liveness. Throws InferenceUnavailableError when the service cannot be reached. */
     health(): Promise<HealthResponse> {
-      return json({ method: "GET", path: "/health", timeoutMs, retryOnTimeout: true }, healthResponseSchema);
+      return json(
+        { method: "GET", path: "/health", timeoutMs, retryOnTimeout: true },
+        healthResponseSchema,
+      );
     },
 
     /** Readiness report; answers also when not ready (the report says why). */
     async ready(): Promise<ReadyResponse> {
-      const response = await request({ method: "GET", path: "/ready", timeoutMs, retryOnTimeout: true });
+      const response = await request({
+        method: "GET",
+        path: "/ready",
+        timeoutMs,
+        retryOnTimeout: true,
+      });
       const payload: unknown = await response.json().catch((error: unknown) => {
         throw new InferenceUnavailableError({ cause: error });
       });
-      if (response.status !== 200 && response.status !== 503) throw toRequestError(response, payload);
+      if (response.status !== 200 && response.status !== 503)
+        throw toRequestError(response, payload);
       return readyResponseSchema.parse(payload);
     },
 
     system(): Promise<SystemResponse> {
-      return json({ method: "GET", path: "/v1/system", timeoutMs, retryOnTimeout: true }, systemResponseSchema);
+      return json(
+        { method: "GET", path: "/v1/system", timeoutMs, retryOnTimeout: true },
+        systemResponseSchema,
+      );
     },
 
     /** Prometheus text exposition. */
     async metrics(): Promise<string> {
-      const response = await request({ method: "GET", path: "/metrics", timeoutMs, retryOnTimeout: true });
+      const response = await request({
+        method: "GET",
+        path: "/metrics",
+        timeoutMs,
+        retryOnTimeout: true,
+      });
       const text = await response.text();
       if (!response.ok) throw toRequestError(response, safeJson(text));
       return text;

@@ -1,8 +1,8 @@
 // Shared setup for this package's tests: a migrated SQLite file and users created with one
 // precomputed scrypt hash (scrypt at N=2^17 costs about a second; tests need many users).
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
-import type { Db } from "./db";
 import { hashPassword } from "./auth/password";
+import type { Db } from "./db";
 
 export const TEST_PASSWORD = "correct horse battery";
 let testHash: Promise<string> | undefined;
@@ -35,13 +35,20 @@ export async function makeUser(
     select: { id: true, email: true },
   });
   const team = await db.team.create({
-    data: { name: `${email} personal`, isPersonal: true, memberships: { create: { userId: user.id, role: "ADMIN" } } },
+    data: {
+      name: `${email} personal`,
+      isPersonal: true,
+      memberships: { create: { userId: user.id, role: "ADMIN" } },
+    },
     select: { id: true },
   });
   return { ...user, personalTeamId: team.id };
 }
 
-export async function makeTeam(db: Db, members: Array<{ userId: string; role: "ADMIN" | "MEMBER" }>) {
+export async function makeTeam(
+  db: Db,
+  members: Array<{ userId: string; role: "ADMIN" | "MEMBER" }>,
+) {
   counter += 1;
   return db.team.create({
     data: { name: `Team ${counter}`, memberships: { create: members } },

@@ -20,21 +20,24 @@ export interface Meta {
   access: Access;
 }
 
-const t = initTRPC.context<Context>().meta<Meta>().create({
-  transformer: superjson,
-  isDev: !isProduction(),
-  errorFormatter({ shape, error }) {
-    const production = isProduction();
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
-    const zodError = error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null;
-    const { stack: _stack, ...data } = shape.data;
-    return {
-      ...shape,
-      message: internal && production ? "Internal server error." : shape.message,
-      data: production ? { ...data, zodError } : { ...shape.data, zodError },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    isDev: !isProduction(),
+    errorFormatter({ shape, error }) {
+      const production = isProduction();
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      const zodError = error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null;
+      const { stack: _stack, ...data } = shape.data;
+      return {
+        ...shape,
+        message: internal && production ? "Internal server error." : shape.message,
+        data: production ? { ...data, zodError } : { ...shape.data, zodError },
+      };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -56,9 +59,9 @@ export const protectedProcedure = t.procedure
   .meta({ access: "protected" })
   .use(cleanErrors)
   .use(({ ctx, next }) => {
-  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-  return next({ ctx: { ...ctx, user: ctx.user as AuthUser } });
-});
+    if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    return next({ ctx: { ...ctx, user: ctx.user as AuthUser } });
+  });
 
 export const teamIdInput = z.object({ teamId: z.string().min(1).max(64) });
 
@@ -83,16 +86,20 @@ export const teamProcedure = protectedProcedure
     return next({ ctx: { ...ctx, team } });
   });
 
-export const teamAdminProcedure = teamProcedure.meta({ access: "teamAdmin" }).use(({ ctx, next }) => {
-  if (ctx.team.role !== "ADMIN") {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
-  }
-  return next({ ctx: { ...ctx, team: { ...ctx.team, role: "ADMIN" as const } } });
-});
+export const teamAdminProcedure = teamProcedure
+  .meta({ access: "teamAdmin" })
+  .use(({ ctx, next }) => {
+    if (ctx.team.role !== "ADMIN") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
+    }
+    return next({ ctx: { ...ctx, team: { ...ctx.team, role: "ADMIN" as const } } });
+  });
 
-export const siteAdminProcedure = protectedProcedure.meta({ access: "siteAdmin" }).use(({ ctx, next }) => {
-  if (!ctx.user.isSiteAdmin) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Only site admins may do this." });
-  }
-  return next({ ctx });
-});
+export const siteAdminProcedure = protectedProcedure
+  .meta({ access: "siteAdmin" })
+  .use(({ ctx, next }) => {
+    if (!ctx.user.isSiteAdmin) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Only site admins may do this." });
+    }
+    return next({ ctx });
+  });

@@ -7,7 +7,13 @@ import superjson from "superjson";
 type Trpc = TRPCClient<AppRouter>;
 export type Task = Awaited<ReturnType<Trpc["tasks"]["get"]["query"]>>;
 export type Weight = Awaited<ReturnType<Trpc["weights"]["list"]["query"]>>[number];
-export type UploadedImage = { id: string; originalName: string; width: number; height: number; format: string };
+export type UploadedImage = {
+  id: string;
+  originalName: string;
+  width: number;
+  height: number;
+  format: string;
+};
 export { TRPCClientError };
 
 export interface ClientOptions {
@@ -64,7 +70,12 @@ export function createClient(options: ClientOptions) {
 
   const trpc = createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({ url: `${base}${paths.trpc}`, transformer: superjson, headers: () => auth, fetch: doFetch }),
+      httpBatchLink({
+        url: `${base}${paths.trpc}`,
+        transformer: superjson,
+        headers: () => auth,
+        fetch: doFetch,
+      }),
     ],
   });
 
@@ -81,7 +92,11 @@ export function createClient(options: ClientOptions) {
     return defaultTeam;
   }
 
-  async function call(path: string, query: Record<string, string | undefined>, init: RequestInit = {}) {
+  async function call(
+    path: string,
+    query: Record<string, string | undefined>,
+    init: RequestInit = {},
+  ) {
     const url = new URL(`${base}${path}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const response = await doFetch(url, {
@@ -90,7 +105,9 @@ export function createClient(options: ClientOptions) {
       ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
     } as RequestInit);
     if (!response.ok) {
-      const payload = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      const payload = (await response.json().catch(() => null)) as {
+        error?: { code?: string; message?: string };
+      } | null;
       throw new FileRouteError(
         response.status,
         payload?.error?.code ?? "http_error",
@@ -110,7 +127,12 @@ export function createClient(options: ClientOptions) {
     team,
 
     /** Uploads one image (bytes as they are; the server checks type and size from them). */
-    async uploadImage(input: { data: Body; name: string; teamId?: string; datasetId?: string }): Promise<UploadedImage> {
+    async uploadImage(input: {
+      data: Body;
+      name: string;
+      teamId?: string;
+      datasetId?: string;
+    }): Promise<UploadedImage> {
       const response = await call(
         paths.uploadImage,
         { teamId: await team(input.teamId), name: input.name, datasetId: input.datasetId },
@@ -120,12 +142,23 @@ export function createClient(options: ClientOptions) {
     },
 
     /** Creates a dataset and uploads the images into it, one request each. */
-    async uploadDataset(input: { name: string; files: Array<{ name: string; data: Body }>; teamId?: string }) {
+    async uploadDataset(input: {
+      name: string;
+      files: Array<{ name: string; data: Body }>;
+      teamId?: string;
+    }) {
       const teamId = await team(input.teamId);
       const dataset = await trpc.datasets.create.mutate({ teamId, name: input.name });
       const images: UploadedImage[] = [];
       for (const file of input.files) {
-        images.push(await this.uploadImage({ data: file.data, name: file.name, teamId, datasetId: dataset.id }));
+        images.push(
+          await this.uploadImage({
+            data: file.data,
+            name: file.name,
+            teamId,
+            datasetId: dataset.id,
+          }),
+        );
       }
       return { dataset, images };
     },
@@ -161,7 +194,12 @@ export function createClient(options: ClientOptions) {
     },
 
     /** The bytes of one result (the PNG, or a `variant` such as a probability map). */
-    async downloadResult(input: { taskId: string; itemId: string; variant?: string; teamId?: string }) {
+    async downloadResult(input: {
+      taskId: string;
+      itemId: string;
+      variant?: string;
+      teamId?: string;
+    }) {
       const response = await downloadResponse({
         type: "result",
         teamId: await team(input.teamId),
@@ -174,13 +212,21 @@ export function createClient(options: ClientOptions) {
 
     /** The original image exactly as uploaded. */
     async downloadImage(input: { imageId: string; teamId?: string }) {
-      const response = await downloadResponse({ type: "image", teamId: await team(input.teamId), id: input.imageId });
+      const response = await downloadResponse({
+        type: "image",
+        teamId: await team(input.teamId),
+        id: input.imageId,
+      });
       return new Uint8Array(await response.arrayBuffer());
     },
 
     /** All results of a task as one zip, streamed. */
     async downloadTaskZip(input: { taskId: string; teamId?: string }) {
-      const response = await downloadResponse({ type: "task-zip", teamId: await team(input.teamId), id: input.taskId });
+      const response = await downloadResponse({
+        type: "task-zip",
+        teamId: await team(input.teamId),
+        id: input.taskId,
+      });
       return response.body as ReadableStream<Uint8Array>;
     },
 
@@ -193,14 +239,23 @@ export function createClient(options: ClientOptions) {
       let lastProgress = -1;
       for (;;) {
         wait.signal?.throwIfAborted();
-        const task = await trpc.tasks.get.query({ teamId, taskId, itemsLimit: 1000 }, { signal: wait.signal });
+        const task = await trpc.tasks.get.query(
+          { teamId, taskId, itemsLimit: 1000 },
+          { signal: wait.signal },
+        );
         wait.onProgress?.(task);
         if (FINAL.has(task.status)) return task;
-        if (Date.now() >= deadline) throw new Error(`task ${taskId} is still ${task.status} after the time-out`);
+        if (Date.now() >= deadline)
+          throw new Error(`task ${taskId} is still ${task.status} after the time-out`);
         // Poll quickly while progress moves, back off while it does not.
-        interval = task.progress > lastProgress ? (wait.intervalMs ?? 500) : Math.min(maxInterval, interval * 1.5);
+        interval =
+          task.progress > lastProgress
+            ? (wait.intervalMs ?? 500)
+            : Math.min(maxInterval, interval * 1.5);
         lastProgress = task.progress;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
+        );
       }
     },
   };

@@ -16,7 +16,7 @@ import { type BenchModel, octaModel, segModel, srModel } from "./models";
 
 const fixtures = join(import.meta.dirname, "../test-fixtures");
 const threads = Number(process.argv.find((a) => a.startsWith("--threads="))?.slice(10) ?? 2);
-const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 2);
+const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 3);
 const cache = new SessionCache({ intraOpThreads: threads, maxModels: 8 });
 const rows: string[][] = [];
 
@@ -25,14 +25,27 @@ function row(...cells: (string | number)[]) {
   console.log(rows[rows.length - 1]?.join(" | "));
 }
 
-async function best(fn: () => Promise<unknown>): Promise<number> {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    min = Math.min(min, performance.now() - t);
+interface Measure {
+  wall: number;
+  cpu: number;
+}
+
+/** Runs every case once per round, interleaved, and keeps each case's best wall and CPU time. */
+async function interleaved(cases: (() => Promise<unknown>)[]): Promise<Measure[]> {
+  const out = cases.map(() => ({ wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY }));
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, fn] of cases.entries()) {
+      const cpu0 = process.cpuUsage();
+      const t = performance.now();
+      await fn();
+      const wall = performance.now() - t;
+      const cpu = process.cpuUsage(cpu0);
+      const m = out[i] as Measure;
+      m.wall = Math.min(m.wall, wall);
+      m.cpu = Math.min(m.cpu, (cpu.user + cpu.system) / 1000);
+    }
   }
-  return min;
+  return out;
 }
 
 async function crop(name: string, side: number): Promise<Buffer> {
@@ -43,7 +56,7 @@ async function crop(name: string, side: number): Promise<Buffer> {
 }
 
 /** Bare session.run on the very shapes the pipeline sent (captured with a counting runner). */
-async function bareRun(m: BenchModel, shapes: number[][]): Promise<number> {
+async function bareCase(m: BenchModel, shapes: number[][]) {
   const session = await ort.InferenceSession.create(m.bytes, {
     intraOpNumThreads: threads,
     graphOptimizationLevel: "all",
@@ -53,29 +66,42 @@ async function bareRun(m: BenchModel, shapes: number[][]): Promise<number> {
     (d) => new ort.Tensor("float32", new Float32Array(d.reduce((a, b) => a * b, 1)).fill(0.5), d),
   );
   await session.run({ [name]: tensors[0] as ort.Tensor });
-  const ms = await best(async () => {
-    for (const t of tensors) await session.run({ [name]: t });
-  });
-  await session.release();
-  return ms;
+  return {
+    run: async () => {
+      for (const t of tensors) await session.run({ [name]: t });
+    },
+    release: () => session.release(),
+  };
+}
+
+function ratioRow(label: string, model: string, full: Measure, bare: Measure, target: string) {
+  row(
+    label,
+    model,
+    `${full.wall.toFixed(0)} (cpu ${full.cpu.toFixed(0)})`,
+    `${bare.wall.toFixed(0)} (cpu ${bare.cpu.toFixed(0)})`,
+    `${(full.wall / bare.wall).toFixed(3)} (cpu ${(full.cpu / bare.cpu).toFixed(3)})`,
+    target,
+  );
 }
 
 async function overheadSr(m: BenchModel) {
   const model = await prepareFromBytes<SuperResolutionSpec>(m.bytes, m.spec, cache);
   const png = await crop("astronaut.png", 256);
   const counting = new CountingRunner(model.runner);
-  const counted: PreparedModel<SuperResolutionSpec> = { ...model, runner: counting };
   const params = { tile: "off" as const };
-  await runSuperResolution({ model: counted, input: png, params });
-  const shapes = counting.calls.slice(0, 1);
-  const full = await best(() => runSuperResolution({ model, input: png, params }));
-  const bare = await bareRun(m, shapes);
-  row(
-    "overhead SR 256x256 untiled (gentle, decode+encode)",
+  await runSuperResolution({ model: { ...model, runner: counting }, input: png, params });
+  const bare = await bareCase(m, counting.calls);
+  const [full, b] = await interleaved([
+    () => runSuperResolution({ model, input: png, params }),
+    bare.run,
+  ]);
+  await bare.release();
+  ratioRow(
+    "overhead SR 256x256 untiled (decode, gentle tuning, PNG encode)",
     m.label,
-    full,
-    bare,
-    full / bare,
+    full as Measure,
+    b as Measure,
     "<= 1.15",
   );
 }
@@ -86,14 +112,17 @@ async function overheadSeg(m: BenchModel, image: string, side: number) {
   const counting = new CountingRunner(model.runner);
   const params = { tile: "off" as const };
   await runSegmentation({ model: { ...model, runner: counting }, input: png, params });
-  const full = await best(() => runSegmentation({ model, input: png, params }));
-  const bare = await bareRun(m, counting.calls);
-  row(
+  const bare = await bareCase(m, counting.calls);
+  const [full, b] = await interleaved([
+    () => runSegmentation({ model, input: png, params }),
+    bare.run,
+  ]);
+  await bare.release();
+  ratioRow(
     `overhead segmentation ${side}x${side} (mask+prob+overlay PNGs)`,
     m.label,
-    full,
-    bare,
-    full / bare,
+    full as Measure,
+    b as Measure,
     "<= 1.15",
   );
 }
@@ -101,44 +130,42 @@ async function overheadSeg(m: BenchModel, image: string, side: number) {
 async function tilingEfficiency(m: BenchModel, side: number) {
   const model = await prepareFromBytes<SuperResolutionSpec>(m.bytes, m.spec, cache);
   const img: RawImage = await decodeImage(await crop("chelsea.png", side));
-  const run = (tile: number | "off" | "auto", overlap: number | "auto" = "auto") =>
-    best(() =>
-      runSuperResolution({
+  const configs: {
+    label: string;
+    tile: number | "off" | "auto";
+    budget?: number;
+    target: string;
+  }[] = [
+    { label: "untiled", tile: "off", target: "" },
+    { label: "tile 192, overlap auto", tile: 192, target: ">= 0.75" },
+    { label: "tile auto, 512 MB budget (default)", tile: "auto", target: ">= 0.9" },
+    { label: "tile auto, 128 MB budget", tile: "auto", budget: 128, target: ">= 0.9" },
+  ];
+  const tiles: string[] = [];
+  const results = await interleaved(
+    configs.map((c, i) => async () => {
+      const r = await runSuperResolution({
         model,
         input: img,
-        params: { tile, overlap, tuning: { preset: "raw" } },
+        params: { tile: c.tile, tileBudgetMB: c.budget ?? 512, tuning: { preset: "raw" } },
         encode: false,
-      }),
+      });
+      tiles[i] =
+        `${r.tiling.used} (${r.tiling.tilesX}x${r.tiling.tilesY}, overlap ${r.tiling.overlap})`;
+    }),
+  );
+  const base = results[0] as Measure;
+  configs.forEach((c, i) => {
+    const r = results[i] as Measure;
+    row(
+      `tiling ${side}x${side}: ${c.label} -> tile ${tiles[i]}`,
+      m.label,
+      `${r.wall.toFixed(0)} (cpu ${r.cpu.toFixed(0)})`,
+      "",
+      `${(base.wall / r.wall).toFixed(3)} (cpu ${(base.cpu / r.cpu).toFixed(3)})`,
+      c.target,
     );
-  const untiled = await run("off");
-  row(`tiling ${side}x${side} untiled`, m.label, untiled, "", 1, "");
-  const t192 = await run(192);
-  row(
-    `tiling ${side}x${side} tile 192, overlap auto`,
-    m.label,
-    t192,
-    "",
-    untiled / t192,
-    ">= 0.75",
-  );
-  const t192o16 = await run(192, 16);
-  row(
-    `tiling ${side}x${side} tile 192, overlap 16`,
-    m.label,
-    t192o16,
-    "",
-    untiled / t192o16,
-    ">= 0.75",
-  );
-  const auto = await run("auto");
-  row(
-    `tiling ${side}x${side} tile auto (512 MB budget)`,
-    m.label,
-    auto,
-    "",
-    untiled / auto,
-    ">= 0.9",
-  );
+  });
 }
 
 function memory() {
@@ -186,7 +213,7 @@ if (all || which.has("overhead")) {
   await overheadSeg(segModel(), "text.png", 512);
   await overheadSeg(octaModel(), "retina.jpg", 1024);
 }
-if (all || which.has("tiling")) await tilingEfficiency(srModel(), 384);
+if (all || which.has("tiling")) await tilingEfficiency(srModel(), 448);
 if (all || which.has("memory")) memory();
 await cache.clear();
 

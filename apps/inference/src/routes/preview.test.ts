@@ -29,7 +29,7 @@ beforeAll(async () => {
   slow = await seedWeight(service.db, service.dataDir, {
     teamId: team.teamId,
     taskKind: "segmentation",
-    bytes: slowModel(),
+    bytes: slowModel(4, 128),
     spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
   });
   seg = await seedWeight(service.db, service.dataDir, {
@@ -96,7 +96,7 @@ describe("POST /v1/preview", () => {
   });
 
   it("answers 429 with Retry-After at once when the preview limit is reached", async () => {
-    const first = preview({ weightId: slow.weightId, imageId: cat, crop: { x: 0, y: 0, width: 96, height: 96 }, params: {} });
+    const first = preview({ weightId: slow.weightId, imageId: cat, crop: { x: 0, y: 0, width: 48, height: 48 }, params: {} });
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     const second = await preview({ weightId: sr.weightId, imageId: cat, crop: { x: 0, y: 0, width: 32, height: 32 }, params: {} });

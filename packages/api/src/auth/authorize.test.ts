@@ -29,9 +29,13 @@ describe("authorize", () => {
   it("gives the identical error, in similar time, for unknown email and wrong password", async () => {
     await makeUser(t.db, { email: "bob@example.com" });
     const t0 = performance.now();
-    const wrong = await failure(authorize(t.db, { email: "bob@example.com", password: "nope-nope" }));
+    const wrong = await failure(
+      authorize(t.db, { email: "bob@example.com", password: "nope-nope" }),
+    );
     const t1 = performance.now();
-    const unknown = await failure(authorize(t.db, { email: "nobody@example.com", password: "nope-nope" }));
+    const unknown = await failure(
+      authorize(t.db, { email: "nobody@example.com", password: "nope-nope" }),
+    );
     const t2 = performance.now();
     expect(unknown.code).toBe(wrong.code);
     expect(unknown.message).toBe(wrong.message);
@@ -45,7 +49,9 @@ describe("authorize", () => {
     await makeUser(t.db, { email: "carol@example.com" });
     const now = new Date();
     for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) {
-      const e = await failure(authorize(t.db, { email: "carol@example.com", password: "wrong-pass" }, { now }));
+      const e = await failure(
+        authorize(t.db, { email: "carol@example.com", password: "wrong-pass" }, { now }),
+      );
       expect(e.code).toBe("INVALID_CREDENTIALS");
     }
     const locked = await failure(
@@ -54,7 +60,11 @@ describe("authorize", () => {
     expect(locked.code).toBe("TOO_MANY_ATTEMPTS");
     expect(locked.retryAfterMs).toBeGreaterThan(0);
     const later = new Date(now.getTime() + LOCK_MS + 1000);
-    const ok = await authorize(t.db, { email: "carol@example.com", password: TEST_PASSWORD }, { now: later });
+    const ok = await authorize(
+      t.db,
+      { email: "carol@example.com", password: TEST_PASSWORD },
+      { now: later },
+    );
     expect(ok.email).toBe("carol@example.com");
     const row = await t.db.user.findUniqueOrThrow({
       where: { email: "carol@example.com" },
@@ -66,10 +76,14 @@ describe("authorize", () => {
   it("throttles an unknown email exactly like an account", async () => {
     const now = new Date();
     for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) {
-      const e = await failure(authorize(t.db, { email: "ghost@example.com", password: "x-x-x-x-x" }, { now }));
+      const e = await failure(
+        authorize(t.db, { email: "ghost@example.com", password: "x-x-x-x-x" }, { now }),
+      );
       expect(e.code).toBe("INVALID_CREDENTIALS");
     }
-    const locked = await failure(authorize(t.db, { email: "ghost@example.com", password: "x" }, { now }));
+    const locked = await failure(
+      authorize(t.db, { email: "ghost@example.com", password: "x" }, { now }),
+    );
     expect(locked.code).toBe("TOO_MANY_ATTEMPTS");
   });
 
@@ -78,11 +92,17 @@ describe("authorize", () => {
     let last: SignInError | undefined;
     for (let i = 0; i < IP_SIGN_IN_RULE.limit; i++) {
       // malformed credentials are cheap and still count against the address
-      last = await failure(authorize(t.db, { email: `x${i}@example.com` }, { ip: "10.0.0.9", now }));
+      last = await failure(
+        authorize(t.db, { email: `x${i}@example.com` }, { ip: "10.0.0.9", now }),
+      );
     }
     expect(last?.code).toBe("INVALID_CREDENTIALS");
     const limited = await failure(
-      authorize(t.db, { email: "alice@example.com", password: TEST_PASSWORD }, { ip: "10.0.0.9", now }),
+      authorize(
+        t.db,
+        { email: "alice@example.com", password: TEST_PASSWORD },
+        { ip: "10.0.0.9", now },
+      ),
     );
     expect(limited.code).toBe("TOO_MANY_ATTEMPTS");
   });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
-import { countHits, hitRateLimit, lastHit, recordHit } from "./rate-limit";
 import { dummyHash, MAX_PASSWORD_LENGTH, verifyPassword } from "./password";
+import { countHits, hitRateLimit, lastHit, recordHit } from "./rate-limit";
 
 /** Failures in a row before an account is locked, and how long each lock lasts. */
 export const MAX_FAILED_SIGN_INS = 5;

@@ -4,7 +4,7 @@ import { createAuthOptions } from "./next-auth";
 /** next-auth options for apps/web, on the process's shared store client. */
 export const authOptions = createAuthOptions(getDb);
 
-export { authorize, SignInError, normalizeEmail } from "./authorize";
+export { authorize, normalizeEmail, SignInError } from "./authorize";
 export { createAuthOptions, resolveAuthSecret, type StudioSession } from "./next-auth";
 export { hashPassword, verifyPassword } from "./password";
 export { createApiToken, listApiTokens, revokeApiToken, verifyApiToken } from "./tokens";

@@ -15,11 +15,17 @@ describe("API tokens", () => {
     const created = await createApiToken(t.db, user.id, { name: "ci" });
     expect(created.token).toMatch(/^vs_[A-Za-z0-9_-]{43}$/);
     expect(created.prefix).toBe(created.token.slice(0, 9));
-    const row = await t.db.apiToken.findUniqueOrThrow({ where: { id: created.id }, select: { tokenHash: true } });
+    const row = await t.db.apiToken.findUniqueOrThrow({
+      where: { id: created.id },
+      select: { tokenHash: true },
+    });
     expect(row.tokenHash).toBe(hashToken(created.token));
     expect(row.tokenHash).not.toContain(created.token.slice(3));
 
-    expect(await verifyApiToken(t.db, created.token)).toEqual({ userId: user.id, tokenId: created.id });
+    expect(await verifyApiToken(t.db, created.token)).toEqual({
+      userId: user.id,
+      tokenId: created.id,
+    });
     const [listed] = await listApiTokens(t.db, user.id);
     expect(listed?.lastUsedAt).toBeInstanceOf(Date);
     expect(listed).not.toHaveProperty("tokenHash");
@@ -31,7 +37,10 @@ describe("API tokens", () => {
   it("refuses expired, unknown and foreign tokens", async () => {
     const user = await makeUser(t.db);
     const other = await makeUser(t.db);
-    const expired = await createApiToken(t.db, user.id, { name: "old", expiresAt: new Date(Date.now() - 1000) });
+    const expired = await createApiToken(t.db, user.id, {
+      name: "old",
+      expiresAt: new Date(Date.now() - 1000),
+    });
     expect(await verifyApiToken(t.db, expired.token)).toBeNull();
     expect(await verifyApiToken(t.db, "vs_doesnotexist")).toBeNull();
     expect(await verifyApiToken(t.db, "Bearer nonsense")).toBeNull();

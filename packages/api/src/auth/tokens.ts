@@ -68,7 +68,11 @@ export async function verifyApiToken(db: Db, token: string, now = new Date()) {
   });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now }, select: { id: true } });
+    await db.apiToken.update({
+      where: { id: row.id },
+      data: { lastUsedAt: now },
+      select: { id: true },
+    });
   }
   return { userId: row.userId, tokenId: row.id };
 }

@@ -23,7 +23,11 @@ export function requireUser(ctx: Context): AuthUser {
 }
 
 /** Membership re-read from the store, like teamProcedure; other teams are NOT_FOUND. */
-export async function requireTeam(ctx: Context, teamId: string | null, admin = false): Promise<TeamAccess> {
+export async function requireTeam(
+  ctx: Context,
+  teamId: string | null,
+  admin = false,
+): Promise<TeamAccess> {
   const user = requireUser(ctx);
   if (!teamId) throw new TRPCError({ code: "BAD_REQUEST", message: "teamId is required." });
   const membership = await ctx.db.membership.findUnique({
@@ -32,14 +36,22 @@ export async function requireTeam(ctx: Context, teamId: string | null, admin = f
   });
   if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
   const role = membership.role === "ADMIN" ? "ADMIN" : "MEMBER";
-  if (admin && role !== "ADMIN") throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
+  if (admin && role !== "ADMIN")
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
   return { ...membership.team, role };
 }
 
 /** Per-user request rate and stored-bytes quota, checked before a byte is received. */
-export async function checkUploadLimits(ctx: Context, user: AuthUser, incomingBytes: number | null) {
+export async function checkUploadLimits(
+  ctx: Context,
+  user: AuthUser,
+  incomingBytes: number | null,
+) {
   const { UPLOADS_PER_MINUTE, USER_QUOTA_BYTES } = env();
-  const rate = await hitRateLimit(ctx.db, `upload:${user.id}`, { limit: UPLOADS_PER_MINUTE, windowMs: 60_000 });
+  const rate = await hitRateLimit(ctx.db, `upload:${user.id}`, {
+    limit: UPLOADS_PER_MINUTE,
+    windowMs: 60_000,
+  });
   if (!rate.allowed) {
     throw new UploadError(
       429,
@@ -47,7 +59,10 @@ export async function checkUploadLimits(ctx: Context, user: AuthUser, incomingBy
       `Too many uploads; try again in ${Math.ceil(rate.retryAfterMs / 1000)} s.`,
     );
   }
-  const used = await ctx.db.image.aggregate({ where: { uploadedById: user.id }, _sum: { sizeBytes: true } });
+  const used = await ctx.db.image.aggregate({
+    where: { uploadedById: user.id },
+    _sum: { sizeBytes: true },
+  });
   const total = (used._sum.sizeBytes ?? 0) + (incomingBytes ?? 0);
   if (total > USER_QUOTA_BYTES) {
     throw new UploadError(

@@ -29,7 +29,12 @@ export type DownloadQuery = z.infer<typeof querySchema>;
 
 const baseName = (name: string) => name.replace(/\.[^.]+$/, "") || "file";
 
-async function fileResponse(absolute: string, fileName: string, contentType: string, inline: boolean) {
+async function fileResponse(
+  absolute: string,
+  fileName: string,
+  contentType: string,
+  inline: boolean,
+) {
   let size: number;
   try {
     size = (await stat(absolute)).size;
@@ -59,7 +64,8 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
   try {
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = querySchema.safeParse(params);
-    if (!parsed.success) throw new UploadError(400, "bad_request", "Unknown download: give type, teamId and id.");
+    if (!parsed.success)
+      throw new UploadError(400, "bad_request", "Unknown download: give type, teamId and id.");
     const query = parsed.data;
     const team = await requireTeam(ctx, query.teamId);
     const inline = params.inline === "1";
@@ -77,7 +83,12 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
     if (query.type === "result") {
       const item = await ctx.db.taskItem.findFirst({
         where: { id: query.itemId, taskId: query.id, task: { teamId: team.id } },
-        select: { position: true, resultPath: true, resultMeta: true, image: { select: { originalName: true } } },
+        select: {
+          position: true,
+          resultPath: true,
+          resultMeta: true,
+          image: { select: { originalName: true } },
+        },
       });
       if (!item?.resultPath) return errorResponse(404, "not_found", "Result not found.");
       let relative = item.resultPath;
@@ -94,19 +105,28 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
       const ext = path.extname(relative) || ".png";
       const suffix = query.variant ? `-${query.variant}` : "";
       const name = `${baseName(item.image.originalName)}${suffix}${ext}`;
-      const type = ext === ".png" ? "image/png" : ext === ".json" ? "application/json" : "application/octet-stream";
+      const type =
+        ext === ".png"
+          ? "image/png"
+          : ext === ".json"
+            ? "application/json"
+            : "application/octet-stream";
       return fileResponse(resolveDataPath(relative), name, type, inline);
     }
 
     if (query.type === "task-zip") {
-      const task = await ctx.db.task.findFirst({ where: { id: query.id, teamId: team.id }, select: { id: true } });
+      const task = await ctx.db.task.findFirst({
+        where: { id: query.id, teamId: team.id },
+        select: { id: true },
+      });
       if (!task) return errorResponse(404, "not_found", "Task not found.");
       const items = await ctx.db.taskItem.findMany({
         where: { taskId: task.id, status: "succeeded", resultPath: { not: null } },
         orderBy: { position: "asc" },
         select: { position: true, resultPath: true, image: { select: { originalName: true } } },
       });
-      if (items.length === 0) return errorResponse(404, "not_found", "The task has no results yet.");
+      if (items.length === 0)
+        return errorResponse(404, "not_found", "The task has no results yet.");
       const sources = items.map((item) => ({
         name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
         path: resolveDataPath(item.resultPath as string),

@@ -21,7 +21,11 @@ export function errorResponse(status: number, code: string, message: string): Re
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof UploadError) return errorResponse(error.status, error.code, error.message);
   if (error instanceof TRPCError) {
-    return errorResponse(getHTTPStatusCodeFromError(error), error.code.toLowerCase(), error.message);
+    return errorResponse(
+      getHTTPStatusCodeFromError(error),
+      error.code.toLowerCase(),
+      error.message,
+    );
   }
   console.error("file route failed", error);
   return errorResponse(500, "internal", "Internal server error.");

@@ -1,6 +1,6 @@
 // Route-handler functions for apps/web: each takes a Web Request and the request's context
 // (from authenticateRequest) and returns a Response. See /tmp/exports/api.md for the routes.
 export { authenticateRequest } from "./access";
-export { downloadFile, type DownloadQuery } from "./download";
+export { type DownloadQuery, downloadFile } from "./download";
 export { uploadImage } from "./upload-image";
 export { uploadWeight } from "./upload-weight";

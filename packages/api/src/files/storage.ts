@@ -69,7 +69,11 @@ export async function receiveToTemp(
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw new UploadError(413, "too_large", `The upload is larger than ${formatBytes(maxBytes)}.`);
+        throw new UploadError(
+          413,
+          "too_large",
+          `The upload is larger than ${formatBytes(maxBytes)}.`,
+        );
       }
       hash.update(value);
       if (headLength < HEAD_BYTES) {

@@ -2,8 +2,8 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Db } from "../db";
 import { createInnerContext } from "../context";
+import type { Db } from "../db";
 import { resetEnvForTests } from "../env";
 
 export function useTempDataDir(extra: Record<string, string> = {}) {
@@ -15,7 +15,9 @@ export function useTempDataDir(extra: Record<string, string> = {}) {
     dir,
     /** Every file below DATA_DIR, relative, sorted. */
     files(): string[] {
-      return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+      return (
+        readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[]
+      )
         .filter((e) => e.isFile())
         .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
         .sort();
@@ -29,7 +31,11 @@ export function useTempDataDir(extra: Record<string, string> = {}) {
 export const contextFor = (db: Db, userId: string | null) =>
   createInnerContext({ db, userId, via: userId ? "session" : null });
 
-export function post(url: string, body: RequestInit["body"] | null, headers: Record<string, string> = {}) {
+export function post(
+  url: string,
+  body: RequestInit["body"] | null,
+  headers: Record<string, string> = {},
+) {
   return new Request(`http://studio.test${url}`, {
     method: "POST",
     body,

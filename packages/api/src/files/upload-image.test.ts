@@ -27,10 +27,25 @@ afterAll(async () => {
   data.cleanup();
 });
 
-async function upload(user: TestUser | null, body: RequestInit["body"], name: string, teamId = alice.personalTeamId, headers = {}) {
+async function upload(
+  user: TestUser | null,
+  body: RequestInit["body"],
+  name: string,
+  teamId = alice.personalTeamId,
+  headers = {},
+) {
   const ctx = await contextFor(t.db, user?.id ?? null);
-  const response = await uploadImage(post(`/api/files/images?teamId=${teamId}&name=${encodeURIComponent(name)}`, body, headers), ctx);
-  return { status: response.status, body: (await response.json()) as { image?: { id: string }; error?: { code: string; message: string } } };
+  const response = await uploadImage(
+    post(`/api/files/images?teamId=${teamId}&name=${encodeURIComponent(name)}`, body, headers),
+    ctx,
+  );
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      image?: { id: string };
+      error?: { code: string; message: string };
+    },
+  };
 }
 
 async function expectNothingLeft() {
@@ -44,12 +59,21 @@ describe("uploadImage", () => {
     const res = await upload(alice, png, "cat.png");
     expect(res.status).toBe(201);
     const row = await t.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } });
-    expect(row).toMatchObject({ format: "png", width: 451, height: 300, sizeBytes: png.length, originalName: "cat.png" });
+    expect(row).toMatchObject({
+      format: "png",
+      width: 451,
+      height: 300,
+      sizeBytes: png.length,
+      originalName: "cat.png",
+    });
     expect(readFileSync(path.join(data.dir, row.storagePath)).equals(png)).toBe(true);
 
     const get = (user: TestUser, teamId: string) =>
       contextFor(t.db, user.id).then((ctx) =>
-        downloadFile(new Request(`http://studio.test/api/files?type=image&teamId=${teamId}&id=${row.id}`), ctx),
+        downloadFile(
+          new Request(`http://studio.test/api/files?type=image&teamId=${teamId}&id=${row.id}`),
+          ctx,
+        ),
       );
     const ok = await get(alice, alice.personalTeamId);
     expect(ok.status).toBe(200);
@@ -63,7 +87,9 @@ describe("uploadImage", () => {
   it("detects the type from the bytes, not the name", async () => {
     const res = await upload(alice, jpeg, "actually-a-jpeg.png");
     expect(res.status).toBe(201);
-    expect((await t.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } })).format).toBe("jpeg");
+    expect((await t.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } })).format).toBe(
+      "jpeg",
+    );
   });
 
   it("refuses an HTML page named .png", async () => {
@@ -92,9 +118,15 @@ describe("uploadImage", () => {
   });
 
   it("refuses an oversized body, declared or streamed, and keeps nothing", async () => {
-    const declared = await upload(alice, new Uint8Array(2 * 1024 * 1024), "big.png", alice.personalTeamId, {
-      "content-length": String(2 * 1024 * 1024),
-    });
+    const declared = await upload(
+      alice,
+      new Uint8Array(2 * 1024 * 1024),
+      "big.png",
+      alice.personalTeamId,
+      {
+        "content-length": String(2 * 1024 * 1024),
+      },
+    );
     expect(declared.status).toBe(413);
     const streamed = await upload(alice, chunkedBody(3 * 1024 * 1024), "big.png");
     expect(streamed.status).toBe(413);

@@ -1,7 +1,7 @@
-import { addImagesToDataset } from "../services/datasets";
-import { checkImageFile, cleanName, deleteImages, storeImage } from "../services/images";
 import type { Context } from "../context";
 import { env } from "../env";
+import { addImagesToDataset } from "../services/datasets";
+import { checkImageFile, cleanName, deleteImages, storeImage } from "../services/images";
 import { checkUploadLimits, declaredLength, requireTeam } from "./access";
 import { json, toErrorResponse } from "./http";
 import { formatBytes, receiveToTemp, removeQuietly, UploadError } from "./storage";
@@ -22,7 +22,10 @@ export async function uploadImage(request: Request, ctx: Context): Promise<Respo
     const user = ctx.user!;
     const datasetId = url.searchParams.get("datasetId");
     if (datasetId) {
-      const dataset = await ctx.db.dataset.findFirst({ where: { id: datasetId, teamId: team.id }, select: { id: true } });
+      const dataset = await ctx.db.dataset.findFirst({
+        where: { id: datasetId, teamId: team.id },
+        select: { id: true },
+      });
       if (!dataset) throw new UploadError(404, "not_found", "Dataset not found.");
     }
     const max = env().MAX_IMAGE_BYTES;
@@ -35,13 +38,21 @@ export async function uploadImage(request: Request, ctx: Context): Promise<Respo
     tmpPath = file.tmpPath;
     const name = cleanName(url.searchParams.get("name"), `image-${file.sha256.slice(0, 8)}`);
     const checked = await checkImageFile(file, name);
-    const image = await storeImage(ctx.db, { teamId: team.id, userId: user.id, file, name, checked });
+    const image = await storeImage(ctx.db, {
+      teamId: team.id,
+      userId: user.id,
+      file,
+      name,
+      checked,
+    });
     tmpPath = undefined;
     if (datasetId) {
-      await addImagesToDataset(ctx.db, team.id, datasetId, [image.id]).catch(async (error: unknown) => {
-        await deleteImages(ctx.db, team.id, [image.id]);
-        throw error;
-      });
+      await addImagesToDataset(ctx.db, team.id, datasetId, [image.id]).catch(
+        async (error: unknown) => {
+          await deleteImages(ctx.db, team.id, [image.id]);
+          throw error;
+        },
+      );
     }
     return json({ image }, 201);
   } catch (error) {

@@ -65,7 +65,11 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     const meta = parsed.data;
     let owner: { teamId: string } | { official: true };
     if (meta.official) {
-      if (!user.isSiteAdmin) throw new TRPCError({ code: "FORBIDDEN", message: "Only site admins upload official weights." });
+      if (!user.isSiteAdmin)
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: "Only site admins upload official weights.",
+        });
       owner = { official: true };
     } else {
       owner = { teamId: (await requireTeam(ctx, meta.teamId ?? null, true)).id };

@@ -39,17 +39,21 @@ export function createApiHandler(options: ApiHandlerOptions) {
         router: appRouter,
         createContext: () => context(request),
         onError({ error, path }) {
-          if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
+          if (error.code === "INTERNAL_SERVER_ERROR")
+            console.error(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
         },
       });
     }
     if (pathname === "/api/files/images") return uploadImage(request, await context(request));
     if (pathname === "/api/files/weights") return uploadWeight(request, await context(request));
     if (pathname === "/api/files/download") return downloadFile(request, await context(request));
-    return new Response(JSON.stringify({ error: { code: "not_found", message: "No such route." } }), {
-      status: 404,
-      headers: { "content-type": "application/json" },
-    });
+    return new Response(
+      JSON.stringify({ error: { code: "not_found", message: "No such route." } }),
+      {
+        status: 404,
+        headers: { "content-type": "application/json" },
+      },
+    );
   };
 }
 
@@ -92,7 +96,9 @@ export async function serveNode(
         res.end();
       });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {

@@ -37,7 +37,9 @@ const tokensRouter = router({
     .mutation(({ ctx, input }) =>
       createApiToken(ctx.db, ctx.user.id, {
         name: input.name,
-        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+        expiresAt: input.expiresInDays
+          ? new Date(Date.now() + input.expiresInDays * 86_400_000)
+          : null,
       }),
     ),
 
@@ -50,7 +52,8 @@ const tokensRouter = router({
     .input(z.object({ tokenId: id }))
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
-      if (!(await revokeApiToken(ctx.db, ctx.user.id, input.tokenId))) throw notFound("Token not found.");
+      if (!(await revokeApiToken(ctx.db, ctx.user.id, input.tokenId)))
+        throw notFound("Token not found.");
       return { ok: true as const };
     }),
 });

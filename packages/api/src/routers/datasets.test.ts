@@ -24,7 +24,10 @@ afterAll(async () => {
 
 async function imageWithFile(teamId: string, userId: string, name: string) {
   const image = await makeImage(t.db, teamId, userId, name);
-  const row = await t.db.image.findUniqueOrThrow({ where: { id: image.id }, select: { storagePath: true } });
+  const row = await t.db.image.findUniqueOrThrow({
+    where: { id: image.id },
+    select: { storagePath: true },
+  });
   const file = path.join(data.dir, row.storagePath);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, "x");
@@ -34,7 +37,8 @@ async function imageWithFile(teamId: string, userId: string, name: string) {
 describe("images and datasets", () => {
   it("pages images with search and hides other teams", async () => {
     const teamId = alice.personalTeamId;
-    for (const name of ["cat.png", "dog.png", "cat2.png"]) await makeImage(t.db, teamId, alice.id, name);
+    for (const name of ["cat.png", "dog.png", "cat2.png"])
+      await makeImage(t.db, teamId, alice.id, name);
     const a = await callerFor(t.db, alice.id);
     const first = await a.images.list({ teamId, limit: 2 });
     const second = await a.images.list({ teamId, limit: 2, cursor: first.nextCursor });
@@ -43,7 +47,9 @@ describe("images and datasets", () => {
     expect(second.nextCursor).toBeNull();
     expect((await a.images.list({ teamId, limit: 10, search: "cat" })).items).toHaveLength(2);
     const b = await callerFor(t.db, bob.id);
-    await expect(b.images.get({ teamId: bob.personalTeamId, imageId: first.items[0]?.id as string })).rejects.toMatchObject({
+    await expect(
+      b.images.get({ teamId: bob.personalTeamId, imageId: first.items[0]?.id as string }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
     await expect(
@@ -61,10 +67,19 @@ describe("images and datasets", () => {
       await imageWithFile(teamId, alice.id, "c.png"),
     ];
     await a.datasets.addImages({ teamId, datasetId: ds.id, imageIds: imgs.map((i) => i.id) });
-    await t.db.datasetImage.updateMany({ where: { imageId: { in: [imgs[0]?.id, imgs[1]?.id] as string[] } }, data: { label: "healthy" } });
-    await t.db.datasetImage.updateMany({ where: { imageId: imgs[2]?.id }, data: { label: "sick" } });
+    await t.db.datasetImage.updateMany({
+      where: { imageId: { in: [imgs[0]?.id, imgs[1]?.id] as string[] } },
+      data: { label: "healthy" },
+    });
+    await t.db.datasetImage.updateMany({
+      where: { imageId: imgs[2]?.id },
+      data: { label: "sick" },
+    });
 
-    expect((await a.datasets.list({ teamId, limit: 10, search: "Ret" })).items[0]).toMatchObject({ id: ds.id, imageCount: 3 });
+    expect((await a.datasets.list({ teamId, limit: 10, search: "Ret" })).items[0]).toMatchObject({
+      id: ds.id,
+      imageCount: 3,
+    });
     const stats = await a.datasets.stats({ teamId, datasetId: ds.id });
     expect(stats).toMatchObject({
       imageCount: 3,
@@ -78,18 +93,34 @@ describe("images and datasets", () => {
 
     // A finished task with a result file on the first image.
     const w = await makeWeight(t.db, { teamId });
-    const task = await a.tasks.create({ teamId, weightId: w.id, target: { type: "dataset", datasetId: ds.id }, params: {} });
-    await expect(a.datasets.delete({ teamId, datasetId: ds.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    const task = await a.tasks.create({
+      teamId,
+      weightId: w.id,
+      target: { type: "dataset", datasetId: ds.id },
+      params: {},
+    });
+    await expect(a.datasets.delete({ teamId, datasetId: ds.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     await a.tasks.cancel({ teamId, taskId: task.id });
     const resultRel = `results/${task.id}/0.png`;
     mkdirSync(path.join(data.dir, "results", task.id), { recursive: true });
     writeFileSync(path.join(data.dir, resultRel), "r");
-    await t.db.taskItem.updateMany({ where: { taskId: task.id, imageId: imgs[0]?.id }, data: { resultPath: resultRel } });
+    await t.db.taskItem.updateMany({
+      where: { taskId: task.id, imageId: imgs[0]?.id },
+      data: { resultPath: resultRel },
+    });
 
     await expect(
-      (await callerFor(t.db, bob.id)).datasets.delete({ teamId: bob.personalTeamId, datasetId: ds.id }),
+      (await callerFor(t.db, bob.id)).datasets.delete({
+        teamId: bob.personalTeamId,
+        datasetId: ds.id,
+      }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(await a.datasets.delete({ teamId, datasetId: ds.id })).toEqual({ deleted: true, imagesDeleted: 3 });
+    expect(await a.datasets.delete({ teamId, datasetId: ds.id })).toEqual({
+      deleted: true,
+      imagesDeleted: 3,
+    });
     for (const img of imgs) expect(existsSync(img.file)).toBe(false);
     expect(existsSync(path.join(data.dir, resultRel))).toBe(false);
     expect(await t.db.image.count({ where: { id: { in: imgs.map((i) => i.id) } } })).toBe(0);
@@ -101,8 +132,15 @@ describe("images and datasets", () => {
     const a = await callerFor(t.db, alice.id);
     const img = await imageWithFile(teamId, alice.id, "busy.png");
     const w = await makeWeight(t.db, { teamId });
-    await a.tasks.create({ teamId, weightId: w.id, target: { type: "image", imageId: img.id }, params: {} });
-    await expect(a.images.delete({ teamId, imageIds: [img.id] })).rejects.toMatchObject({ code: "CONFLICT" });
+    await a.tasks.create({
+      teamId,
+      weightId: w.id,
+      target: { type: "image", imageId: img.id },
+      params: {},
+    });
+    await expect(a.images.delete({ teamId, imageIds: [img.id] })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     expect(existsSync(img.file)).toBe(true);
   });
 });

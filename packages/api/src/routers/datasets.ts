@@ -32,7 +32,9 @@ export const datasetsRouter = router({
   create: teamProcedure
     .input(z.object({ name, description: description.optional() }))
     .output(datasetOutput)
-    .mutation(({ ctx, input }) => createDataset(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id })),
+    .mutation(({ ctx, input }) =>
+      createDataset(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id }),
+    ),
 
   list: teamProcedure
     .input(pageInput.extend({ search: z.string().trim().max(200).nullish() }))
@@ -48,13 +50,18 @@ export const datasetsRouter = router({
     .input(z.object({ datasetId: id, name: name.optional(), description: description.optional() }))
     .output(datasetOutput)
     .mutation(({ ctx, input }) =>
-      updateDataset(ctx.db, ctx.team.id, input.datasetId, { name: input.name, description: input.description }),
+      updateDataset(ctx.db, ctx.team.id, input.datasetId, {
+        name: input.name,
+        description: input.description,
+      }),
     ),
 
   addImages: teamProcedure
     .input(z.object({ datasetId: id, imageIds: z.array(id).min(1).max(1000) }))
     .output(z.object({ added: z.number().int() }))
-    .mutation(({ ctx, input }) => addImagesToDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds)),
+    .mutation(({ ctx, input }) =>
+      addImagesToDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds),
+    ),
 
   stats: teamProcedure
     .input(z.object({ datasetId: id }))
@@ -79,5 +86,7 @@ export const datasetsRouter = router({
   delete: teamProcedure
     .input(z.object({ datasetId: id, withImages: z.boolean().default(true) }))
     .output(z.object({ deleted: z.literal(true), imagesDeleted: z.number().int() }))
-    .mutation(({ ctx, input }) => deleteDataset(ctx.db, ctx.team.id, input.datasetId, input.withImages)),
+    .mutation(({ ctx, input }) =>
+      deleteDataset(ctx.db, ctx.team.id, input.datasetId, input.withImages),
+    ),
 });

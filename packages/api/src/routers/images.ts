@@ -21,7 +21,9 @@ export const imageOutput = z.object({
 /** Uploads go through the file route (see src/files); tRPC carries JSON only. */
 export const imagesRouter = router({
   list: teamProcedure
-    .input(pageInput.extend({ search: z.string().trim().max(200).nullish(), datasetId: id.nullish() }))
+    .input(
+      pageInput.extend({ search: z.string().trim().max(200).nullish(), datasetId: id.nullish() }),
+    )
     .output(pageOutput(imageOutput))
     .query(({ ctx, input }) => listImages(ctx.db, ctx.team.id, input)),
 

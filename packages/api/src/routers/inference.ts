@@ -23,7 +23,9 @@ export const inferenceRouter = router({
         width: z.number().int(),
         height: z.number().int(),
         probabilityPngBase64: z.string().optional(),
-        labels: z.array(z.object({ label: z.string(), index: z.number().int(), score: z.number() })).optional(),
+        labels: z
+          .array(z.object({ label: z.string(), index: z.number().int(), score: z.number() }))
+          .optional(),
         paramSignature: z.string(),
         expectedSignature: z.string(),
         weightSha256: z.string(),
@@ -31,5 +33,7 @@ export const inferenceRouter = router({
         timings: z.record(z.string(), z.number()),
       }),
     )
-    .mutation(({ ctx, input }) => preview(ctx.db, ctx.inference, { ...input, teamId: ctx.team.id })),
+    .mutation(({ ctx, input }) =>
+      preview(ctx.db, ctx.inference, { ...input, teamId: ctx.team.id }),
+    ),
 });

@@ -22,9 +22,17 @@ export const presetsRouter = router({
 
   /** Saves by name (same name overwrites); params are validated for the task kind. */
   save: teamProcedure
-    .input(z.object({ taskKind: taskKindSchema, name: z.string().trim().min(1).max(100), params: z.unknown() }))
+    .input(
+      z.object({
+        taskKind: taskKindSchema,
+        name: z.string().trim().min(1).max(100),
+        params: z.unknown(),
+      }),
+    )
     .output(presetOutput)
-    .mutation(({ ctx, input }) => savePreset(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id })),
+    .mutation(({ ctx, input }) =>
+      savePreset(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id }),
+    ),
 
   delete: teamProcedure
     .input(z.object({ presetId: id }))

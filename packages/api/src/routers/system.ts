@@ -33,7 +33,11 @@ export const systemRouter = router({
             }),
           ),
         }),
-        inference: z.object({ reachable: z.boolean(), report: z.unknown().nullable(), error: z.string().nullable() }),
+        inference: z.object({
+          reachable: z.boolean(),
+          report: z.unknown().nullable(),
+          error: z.string().nullable(),
+        }),
       }),
     )
     .query(async ({ ctx }) => {
@@ -53,14 +57,16 @@ export const systemRouter = router({
         workers: {
           alive: stats.workers.alive,
           total: stats.workers.total,
-          list: stats.workers.list.map(({ id, hostname, device, alive, heartbeatAt, startedAt }) => ({
-            id,
-            hostname,
-            device,
-            alive,
-            heartbeatAt,
-            startedAt,
-          })),
+          list: stats.workers.list.map(
+            ({ id, hostname, device, alive, heartbeatAt, startedAt }) => ({
+              id,
+              hostname,
+              device,
+              alive,
+              heartbeatAt,
+              startedAt,
+            }),
+          ),
         },
         inference,
       };

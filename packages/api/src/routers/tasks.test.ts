@@ -26,7 +26,8 @@ beforeAll(async () => {
   teamId = alice.personalTeamId;
   weight = await makeWeight(t.db, { teamId });
   images = [];
-  for (let i = 0; i < 3; i++) images.push((await makeImage(t.db, teamId, alice.id, `img${i}.png`)).id);
+  for (let i = 0; i < 3; i++)
+    images.push((await makeImage(t.db, teamId, alice.id, `img${i}.png`)).id);
 });
 afterAll(async () => {
   await t.cleanup();
@@ -43,12 +44,25 @@ describe("tasks", () => {
     });
     expect(created.created).toBe(true);
     const task = await a.tasks.get({ teamId, taskId: created.id });
-    expect(task).toMatchObject({ status: "queued", itemCount: 1, taskKind: "super_resolution", weightSha256: weight.sha256 });
+    expect(task).toMatchObject({
+      status: "queued",
+      itemCount: 1,
+      taskKind: "super_resolution",
+      weightSha256: weight.sha256,
+    });
     expect(task.params).toMatchObject({ tile: 128, tuning: { preset: "gentle" } });
     expect(task.paramSignature).toBe(
-      parameterSignature({ kind: "super_resolution", params: { tile: 128 }, weightSha256: weight.sha256 }),
+      parameterSignature({
+        kind: "super_resolution",
+        params: { tile: 128 },
+        weightSha256: weight.sha256,
+      }),
     );
-    expect(task.items[0]).toMatchObject({ status: "queued", hasResult: false, image: { id: images[0] } });
+    expect(task.items[0]).toMatchObject({
+      status: "queued",
+      hasResult: false,
+      image: { id: images[0] },
+    });
   });
 
   it("returns the same task for the same idempotency key", async () => {
@@ -67,23 +81,40 @@ describe("tasks", () => {
 
   it("refuses bad params, unready weights, foreign images and a changed signature", async () => {
     const target = { type: "image" as const, imageId: images[0] as string };
-    await expect(a.tasks.create({ teamId, weightId: weight.id, target, params: { tile: 5 } })).rejects.toMatchObject({
+    await expect(
+      a.tasks.create({ teamId, weightId: weight.id, target, params: { tile: 5 } }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     const pending = await makeWeight(t.db, { teamId, status: "validating" });
-    await expect(a.tasks.create({ teamId, weightId: pending.id, target, params: {} })).rejects.toMatchObject({
+    await expect(
+      a.tasks.create({ teamId, weightId: pending.id, target, params: {} }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
     });
     const bobImage = await makeImage(t.db, bob.personalTeamId, bob.id);
     await expect(
-      a.tasks.create({ teamId, weightId: weight.id, target: { type: "image", imageId: bobImage.id }, params: {} }),
+      a.tasks.create({
+        teamId,
+        weightId: weight.id,
+        target: { type: "image", imageId: bobImage.id },
+        params: {},
+      }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
     const bobWeight = await makeWeight(t.db, { teamId: bob.personalTeamId });
-    await expect(a.tasks.create({ teamId, weightId: bobWeight.id, target, params: {} })).rejects.toMatchObject({
+    await expect(
+      a.tasks.create({ teamId, weightId: bobWeight.id, target, params: {} }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
     await expect(
-      a.tasks.create({ teamId, weightId: weight.id, target, params: {}, expectSignature: "0".repeat(64) }),
+      a.tasks.create({
+        teamId,
+        weightId: weight.id,
+        target,
+        params: {},
+        expectSignature: "0".repeat(64),
+      }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
@@ -95,13 +126,20 @@ describe("tasks", () => {
       target: { type: "image", imageId: images[1] as string },
       params: { threshold: 0.3 },
     });
-    expect((await a.tasks.get({ teamId, taskId: res.id })).params).toMatchObject({ threshold: 0.3 });
+    expect((await a.tasks.get({ teamId, taskId: res.id })).params).toMatchObject({
+      threshold: 0.3,
+    });
   });
 
   it("creates a task for a whole dataset", async () => {
     const ds = await a.datasets.create({ teamId, name: "set" });
     await a.datasets.addImages({ teamId, datasetId: ds.id, imageIds: images });
-    const res = await a.tasks.create({ teamId, weightId: weight.id, target: { type: "dataset", datasetId: ds.id }, params: {} });
+    const res = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target: { type: "dataset", datasetId: ds.id },
+      params: {},
+    });
     const task = await a.tasks.get({ teamId, taskId: res.id });
     expect(task).toMatchObject({ itemCount: 3, datasetId: ds.id });
   });
@@ -112,30 +150,59 @@ describe("tasks", () => {
     expect(page1.nextCursor).not.toBeNull();
     const page2 = await a.tasks.list({ teamId, limit: 2, cursor: page1.nextCursor });
     const all = await a.tasks.list({ teamId, limit: 100 });
-    expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual(all.items.slice(0, 4).map((x) => x.id));
-    expect((await a.tasks.list({ teamId, taskKind: "segmentation", limit: 100 })).items).toHaveLength(1);
+    expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual(
+      all.items.slice(0, 4).map((x) => x.id),
+    );
+    expect(
+      (await a.tasks.list({ teamId, taskKind: "segmentation", limit: 100 })).items,
+    ).toHaveLength(1);
     expect((await a.tasks.list({ teamId, status: ["running"], limit: 100 })).items).toHaveLength(0);
-    expect((await a.tasks.list({ teamId, from: new Date(Date.now() + 60_000), limit: 100 })).items).toHaveLength(0);
+    expect(
+      (await a.tasks.list({ teamId, from: new Date(Date.now() + 60_000), limit: 100 })).items,
+    ).toHaveLength(0);
     const some = all.items[0]?.id as string;
-    await expect(b.tasks.get({ teamId: bob.personalTeamId, taskId: some })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(b.tasks.cancel({ teamId: bob.personalTeamId, taskId: some })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(b.tasks.delete({ teamId: bob.personalTeamId, taskId: some })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(b.tasks.report({ teamId: bob.personalTeamId, taskId: some })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(b.tasks.get({ teamId: bob.personalTeamId, taskId: some })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(
+      b.tasks.cancel({ teamId: bob.personalTeamId, taskId: some }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      b.tasks.delete({ teamId: bob.personalTeamId, taskId: some }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      b.tasks.report({ teamId: bob.personalTeamId, taskId: some }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("cancels a queued task, retries failed items, reports, and deletes", async () => {
-    const queued = await a.tasks.create({ teamId, weightId: weight.id, target: { type: "images", imageIds: images }, params: {} });
+    const queued = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target: { type: "images", imageIds: images },
+      params: {},
+    });
     expect(await a.tasks.cancel({ teamId, taskId: queued.id })).toEqual({ result: "canceled" });
     expect((await a.tasks.get({ teamId, taskId: queued.id })).status).toBe("canceled");
     await a.tasks.delete({ teamId, taskId: queued.id });
 
     // Drain everything else so the next claim gets our task.
     await t.db.task.updateMany({ where: { status: "queued" }, data: { status: "canceled" } });
-    const run = await a.tasks.create({ teamId, weightId: weight.id, target: { type: "images", imageIds: images.slice(0, 2) }, params: {} });
+    const run = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target: { type: "images", imageIds: images.slice(0, 2) },
+      params: {},
+    });
     const claimed = await claimNextTask(t.db, { workerId: "w1", leaseMs: 60_000 });
     expect(claimed?.id).toBe(run.id);
-    await expect(a.tasks.delete({ teamId, taskId: run.id })).rejects.toMatchObject({ code: "CONFLICT" });
-    const [first, second] = await t.db.taskItem.findMany({ where: { taskId: run.id }, orderBy: { position: "asc" } });
+    await expect(a.tasks.delete({ teamId, taskId: run.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const [first, second] = await t.db.taskItem.findMany({
+      where: { taskId: run.id },
+      orderBy: { position: "asc" },
+    });
     await completeItem(t.db, {
       taskId: run.id,
       itemId: first?.id as string,
@@ -149,8 +216,15 @@ describe("tasks", () => {
         paramSignature: claimed?.paramSignature ?? "",
       },
     });
-    await failItem(t.db, { taskId: run.id, itemId: second?.id as string, workerId: "w1", error: "out of memory" });
-    expect(await completeTask(t.db, { taskId: run.id, workerId: "w1" })).toEqual({ status: "partially_failed" });
+    await failItem(t.db, {
+      taskId: run.id,
+      itemId: second?.id as string,
+      workerId: "w1",
+      error: "out of memory",
+    });
+    expect(await completeTask(t.db, { taskId: run.id, workerId: "w1" })).toEqual({
+      status: "partially_failed",
+    });
 
     const report = await a.tasks.report({ teamId, taskId: run.id });
     expect(report.summary).toMatchObject({ items: 2, succeeded: 1, failed: 1, totalRunMs: 12 });
@@ -161,6 +235,8 @@ describe("tasks", () => {
     const after = await a.tasks.get({ teamId, taskId: run.id });
     expect(after).toMatchObject({ status: "queued", itemsDone: 1, itemsFailed: 0 });
     expect(after.items.map((i) => i.status)).toEqual(["succeeded", "queued"]);
-    await expect(a.tasks.retryFailed({ teamId, taskId: run.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(a.tasks.retryFailed({ teamId, taskId: run.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 });

@@ -12,7 +12,14 @@ import {
 import { router, teamProcedure } from "../trpc";
 import { actorOutput, id, jsonRecord, pageInput, taskKindSchema } from "./schemas";
 
-const taskStatus = z.enum(["queued", "running", "succeeded", "partially_failed", "failed", "canceled"]);
+const taskStatus = z.enum([
+  "queued",
+  "running",
+  "succeeded",
+  "partially_failed",
+  "failed",
+  "canceled",
+]);
 
 const taskSummary = z.object({
   id: z.string(),
@@ -38,7 +45,9 @@ const taskSummary = z.object({
   finishedAt: z.date().nullable(),
   updatedAt: z.date(),
   createdBy: actorOutput,
-  weight: z.object({ id: z.string(), name: z.string(), family: z.string(), version: z.string() }).nullable(),
+  weight: z
+    .object({ id: z.string(), name: z.string(), family: z.string(), version: z.string() })
+    .nullable(),
 });
 
 const itemOutput = z.object({
@@ -84,7 +93,9 @@ export const tasksRouter = router({
       }),
     )
     .output(z.object({ id: z.string(), created: z.boolean() }))
-    .mutation(({ ctx, input }) => createTaskForTeam(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id })),
+    .mutation(({ ctx, input }) =>
+      createTaskForTeam(ctx.db, { ...input, teamId: ctx.team.id, userId: ctx.user.id }),
+    ),
 
   list: teamProcedure
     .input(

@@ -16,29 +16,41 @@ describe("teams", () => {
     const a = await callerFor(t.db, alice.id);
     const b = await callerFor(t.db, bob.id);
     const team = await a.teams.create({ name: "Lab" });
-    await expect(a.teams.addMember({ teamId: team.id, email: "nobody@example.com" })).rejects.toMatchObject({
+    await expect(
+      a.teams.addMember({ teamId: team.id, email: "nobody@example.com" }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
     const added = await a.teams.addMember({ teamId: team.id, email: bob.email.toUpperCase() });
     expect(added).toMatchObject({ userId: bob.id, role: "MEMBER" });
-    await expect(a.teams.addMember({ teamId: team.id, email: bob.email })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(a.teams.addMember({ teamId: team.id, email: bob.email })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
 
     expect((await b.teams.mine()).map((x) => x.id)).toContain(team.id);
     expect(await b.teams.members({ teamId: team.id })).toHaveLength(2);
-    await expect(b.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" })).rejects.toMatchObject({
+    await expect(
+      b.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-    await expect(b.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject({
-      code: "FORBIDDEN",
-    });
+    await expect(b.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject(
+      {
+        code: "FORBIDDEN",
+      },
+    );
 
     // The last admin can neither step down nor leave.
-    await expect(a.teams.changeRole({ teamId: team.id, userId: alice.id, role: "MEMBER" })).rejects.toMatchObject({
+    await expect(
+      a.teams.changeRole({ teamId: team.id, userId: alice.id, role: "MEMBER" }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
     });
-    await expect(a.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject({
-      code: "CONFLICT",
-    });
+    await expect(a.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject(
+      {
+        code: "CONFLICT",
+      },
+    );
 
     await a.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" });
     // Bob's new role applies on his very next call (membership is re-read).
@@ -52,9 +64,15 @@ describe("teams", () => {
     const dave = await makeUser(t.db);
     const c = await callerFor(t.db, carol.id);
     const teamId = carol.personalTeamId;
-    await expect(c.teams.addMember({ teamId, email: dave.email })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(c.teams.removeMember({ teamId, userId: carol.id })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(c.teams.changeRole({ teamId, userId: carol.id, role: "MEMBER" })).rejects.toMatchObject({
+    await expect(c.teams.addMember({ teamId, email: dave.email })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(c.teams.removeMember({ teamId, userId: carol.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(
+      c.teams.changeRole({ teamId, userId: carol.id, role: "MEMBER" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
   });
@@ -63,6 +81,8 @@ describe("teams", () => {
     const erin = await makeUser(t.db);
     const frank = await makeUser(t.db);
     const f = await callerFor(t.db, frank.id);
-    await expect(f.teams.members({ teamId: erin.personalTeamId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(f.teams.members({ teamId: erin.personalTeamId })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailSchema } from "../services/account";
 import {
   addMemberByEmail,
   changeRole,
@@ -8,7 +9,6 @@ import {
   removeMember,
   renameTeam,
 } from "../services/teams";
-import { emailSchema } from "../services/account";
 import { protectedProcedure, router, teamAdminProcedure, teamProcedure } from "../trpc";
 import { id, roleSchema } from "./schemas";
 

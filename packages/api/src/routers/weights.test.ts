@@ -19,10 +19,12 @@ beforeAll(async () => {
   member = await makeUser(t.db);
   outsider = await makeUser(t.db);
   siteAdmin = await makeUser(t.db, { siteAdmin: true });
-  teamId = (await makeTeam(t.db, [
-    { userId: admin.id, role: "ADMIN" },
-    { userId: member.id, role: "MEMBER" },
-  ])).id;
+  teamId = (
+    await makeTeam(t.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: member.id, role: "MEMBER" },
+    ])
+  ).id;
 });
 afterAll(async () => {
   await t.cleanup();
@@ -43,7 +45,9 @@ describe("weights", () => {
     expect(sr?.families.find((f) => f.family === "esrgan")?.versions).toHaveLength(2);
     const detail = await m.weights.get({ teamId, weightId: own.id });
     expect(detail).toMatchObject({ id: own.id, activeTasks: 0, ioMetadata: {} });
-    await expect(m.weights.get({ teamId, weightId: foreign.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(m.weights.get({ teamId, weightId: foreign.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("sets one default per kind (team before official) and deprecates", async () => {
@@ -56,21 +60,33 @@ describe("weights", () => {
     await a.weights.setDefault({ teamId, weightId: w1.id });
     await a.weights.setDefault({ teamId, weightId: w2.id });
     expect((await a.weights.defaultFor({ teamId, taskKind: "classification" }))?.id).toBe(w2.id);
-    expect(await t.db.weight.count({ where: { teamId, taskKind: "classification", isDefault: true } })).toBe(1);
+    expect(
+      await t.db.weight.count({ where: { teamId, taskKind: "classification", isDefault: true } }),
+    ).toBe(1);
     const dep = await a.weights.deprecate({ teamId, weightId: w2.id });
     expect(dep.isDefault).toBe(false);
     expect(dep.deprecatedAt).toBeInstanceOf(Date);
-    expect((await a.weights.list({ teamId, taskKind: "classification" })).map((w) => w.id)).not.toContain(w2.id);
-    await expect(a.weights.setDefault({ teamId, weightId: w2.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(
+      (await a.weights.list({ teamId, taskKind: "classification" })).map((w) => w.id),
+    ).not.toContain(w2.id);
+    await expect(a.weights.setDefault({ teamId, weightId: w2.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     const pending = await makeWeight(t.db, { teamId, status: "validating" });
-    await expect(a.weights.setDefault({ teamId, weightId: pending.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(a.weights.setDefault({ teamId, weightId: pending.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 
   it("lets only site admins manage official weights", async () => {
     const off = await makeWeight(t.db, { teamId: null });
     const a = await callerFor(t.db, admin.id);
-    await expect(a.weights.delete({ teamId, weightId: off.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(a.weights.official.delete({ weightId: off.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(a.weights.delete({ teamId, weightId: off.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(a.weights.official.delete({ weightId: off.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     const own = await makeWeight(t.db, { teamId });
     await expect(
       (await callerFor(t.db, siteAdmin.id)).weights.official.delete({ weightId: own.id }),
@@ -82,8 +98,15 @@ describe("weights", () => {
     const a = await callerFor(t.db, admin.id);
     const w = await makeWeight(t.db, { teamId });
     const image = await makeImage(t.db, teamId, admin.id);
-    const task = await a.tasks.create({ teamId, weightId: w.id, target: { type: "image", imageId: image.id }, params: {} });
-    await expect(a.weights.delete({ teamId, weightId: w.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    const task = await a.tasks.create({
+      teamId,
+      weightId: w.id,
+      target: { type: "image", imageId: image.id },
+      params: {},
+    });
+    await expect(a.weights.delete({ teamId, weightId: w.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     await a.tasks.cancel({ teamId, taskId: task.id });
     expect(await a.weights.delete({ teamId, weightId: w.id })).toEqual({ deleted: true });
     // The finished task keeps its checksum for the report.

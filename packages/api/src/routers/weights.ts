@@ -33,7 +33,11 @@ const weightSummary = z.object({
 });
 const weightIdInput = z.object({ weightId: id });
 const deprecateInput = z.object({ weightId: id, deprecated: z.boolean().default(true) });
-const changeOutput = z.object({ id: z.string(), deprecatedAt: z.date().nullable(), isDefault: z.boolean() });
+const changeOutput = z.object({
+  id: z.string(),
+  deprecatedAt: z.date().nullable(),
+  isDefault: z.boolean(),
+});
 const defaultOutput = z.object({ id: z.string(), isDefault: z.literal(true) });
 const deletedOutput = z.object({ deleted: z.literal(true) });
 
@@ -91,14 +95,21 @@ export const weightsRouter = router({
     .input(deprecateInput)
     .output(changeOutput)
     .mutation(({ ctx, input }) =>
-      setDeprecated(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId, input.deprecated),
+      setDeprecated(
+        ctx.db,
+        { teamId: ctx.team.id, isTeamAdmin: true },
+        input.weightId,
+        input.deprecated,
+      ),
     ),
 
   /** Refused while a queued or running task uses the weight. */
   delete: teamAdminProcedure
     .input(weightIdInput)
     .output(deletedOutput)
-    .mutation(({ ctx, input }) => deleteWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId)),
+    .mutation(({ ctx, input }) =>
+      deleteWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId),
+    ),
 
   /** Official weights belong to every team and are managed by site admins. */
   official: router({
@@ -109,7 +120,9 @@ export const weightsRouter = router({
     deprecate: siteAdminProcedure
       .input(deprecateInput)
       .output(changeOutput)
-      .mutation(({ ctx, input }) => setDeprecated(ctx.db, { official: true }, input.weightId, input.deprecated)),
+      .mutation(({ ctx, input }) =>
+        setDeprecated(ctx.db, { official: true }, input.weightId, input.deprecated),
+      ),
     delete: siteAdminProcedure
       .input(weightIdInput)
       .output(deletedOutput)

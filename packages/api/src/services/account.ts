@@ -1,8 +1,13 @@
-import { TRPCError } from "@trpc/server";
 import { createUserWithPersonalTeam, EmailTakenError } from "@studio/db/users";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { normalizeEmail } from "../auth/authorize";
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../auth/password";
+import {
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  verifyPassword,
+} from "../auth/password";
 import { hitRateLimit } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { badRequest, conflict, tooManyRequests } from "../errors";
@@ -40,7 +45,10 @@ export async function register(
     const limit = await hitRateLimit(db, `register-ip:${clientIp}`, REGISTER_RULE);
     if (!limit.allowed) throw tooManyRequests("Too many registrations from this address.");
   }
-  const existing = await db.user.findUnique({ where: { email: input.email }, select: { id: true } });
+  const existing = await db.user.findUnique({
+    where: { email: input.email },
+    select: { id: true },
+  });
   if (existing) throw conflict("An account with this email already exists.");
   const passwordHash = await hashPassword(input.password);
   const created = await createUserWithPersonalTeam(db, {
@@ -49,10 +57,14 @@ export async function register(
     passwordHash,
   }).catch((error: unknown) => {
     // Two registrations racing for one email: the loser hears the same as above.
-    if (error instanceof EmailTakenError) throw conflict("An account with this email already exists.");
+    if (error instanceof EmailTakenError)
+      throw conflict("An account with this email already exists.");
     throw error;
   });
-  const user = await db.user.findUniqueOrThrow({ where: { id: created.user.id }, select: userSelect });
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: created.user.id },
+    select: userSelect,
+  });
   return { user, personalTeamId: created.team.id };
 }
 
@@ -127,7 +139,10 @@ function parseSettings(json: string): Settings {
 }
 
 export async function getSettings(db: Db, userId: string): Promise<Settings> {
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { settings: true } });
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { settings: true },
+  });
   return parseSettings(user.settings);
 }
 

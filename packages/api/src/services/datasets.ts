@@ -19,7 +19,11 @@ const datasetSelect = {
 
 function present<T extends { layoutReport: string; _count: { images: number } }>(row: T) {
   const { _count, layoutReport, ...rest } = row;
-  return { ...rest, imageCount: _count.images, layoutReport: parseJson<Record<string, unknown>>(layoutReport, {}) };
+  return {
+    ...rest,
+    imageCount: _count.images,
+    layoutReport: parseJson<Record<string, unknown>>(layoutReport, {}),
+  };
 }
 
 export async function createDataset(
@@ -55,7 +59,10 @@ export async function listDatasets(
 }
 
 export async function getDataset(db: Db, teamId: string, datasetId: string) {
-  const row = await db.dataset.findFirst({ where: { id: datasetId, teamId }, select: datasetSelect });
+  const row = await db.dataset.findFirst({
+    where: { id: datasetId, teamId },
+    select: datasetSelect,
+  });
   if (!row) throw notFound("Dataset not found.");
   return present(row);
 }
@@ -67,12 +74,21 @@ export async function updateDataset(
   input: { name?: string; description?: string },
 ) {
   await getDataset(db, teamId, datasetId);
-  const row = await db.dataset.update({ where: { id: datasetId }, data: input, select: datasetSelect });
+  const row = await db.dataset.update({
+    where: { id: datasetId },
+    data: input,
+    select: datasetSelect,
+  });
   return present(row);
 }
 
 /** Links images already uploaded to this team; images of other teams are NOT_FOUND. */
-export async function addImagesToDataset(db: Db, teamId: string, datasetId: string, imageIds: string[]) {
+export async function addImagesToDataset(
+  db: Db,
+  teamId: string,
+  datasetId: string,
+  imageIds: string[],
+) {
   await getDataset(db, teamId, datasetId);
   const images = await db.image.findMany({
     where: { id: { in: imageIds }, teamId },
@@ -108,7 +124,12 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
   await getDataset(db, teamId, datasetId);
   const rows = await db.datasetImage.findMany({
     where: { datasetId },
-    select: { label: true, image: { select: { format: true, sizeBytes: true, width: true, height: true, channels: true } } },
+    select: {
+      label: true,
+      image: {
+        select: { format: true, sizeBytes: true, width: true, height: true, channels: true },
+      },
+    },
   });
   const count = (keys: string[]) => {
     const map: Record<string, number> = {};
@@ -119,7 +140,10 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
   const heights = rows.map((r) => r.image.height);
   const labels = count(rows.map((r) => r.label).filter((l): l is string => l !== null));
   const labelCounts = Object.values(labels);
-  const range = (v: number[]) => (v.length ? { min: Math.min(...v), max: Math.max(...v), mean: v.reduce((a, b) => a + b, 0) / v.length } : null);
+  const range = (v: number[]) =>
+    v.length
+      ? { min: Math.min(...v), max: Math.max(...v), mean: v.reduce((a, b) => a + b, 0) / v.length }
+      : null;
   return {
     imageCount: rows.length,
     totalBytes: rows.reduce((sum, r) => sum + r.image.sizeBytes, 0),
@@ -132,7 +156,8 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
     labels,
     unlabeled: rows.filter((r) => r.label === null).length,
     // max/min class count: 1 is perfectly balanced
-    classImbalance: labelCounts.length > 1 ? Math.max(...labelCounts) / Math.min(...labelCounts) : null,
+    classImbalance:
+      labelCounts.length > 1 ? Math.max(...labelCounts) / Math.min(...labelCounts) : null,
   };
 }
 
@@ -140,7 +165,12 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
  * Deletes the dataset; with `withImages`, its images that no other dataset holds go too,
  * together with their task items and result files. Refused while an unfinished task uses it.
  */
-export async function deleteDataset(db: Db, teamId: string, datasetId: string, withImages: boolean) {
+export async function deleteDataset(
+  db: Db,
+  teamId: string,
+  datasetId: string,
+  withImages: boolean,
+) {
   await getDataset(db, teamId, datasetId);
   const busy = await db.task.count({ where: { datasetId, status: { in: ["queued", "running"] } } });
   if (busy > 0) throw conflict("An unfinished task uses this dataset; cancel it first.");
@@ -159,7 +189,8 @@ export async function deleteDataset(db: Db, teamId: string, datasetId: string, w
     const busyImages = await db.taskItem.count({
       where: { imageId: { in: ids }, task: { status: { in: ["queued", "running"] } } },
     });
-    if (busyImages > 0) throw conflict("An unfinished task uses images of this dataset; cancel it first.");
+    if (busyImages > 0)
+      throw conflict("An unfinished task uses images of this dataset; cancel it first.");
     const items = await db.taskItem.findMany({
       where: { imageId: { in: ids } },
       select: { resultPath: true, resultMeta: true },

@@ -5,8 +5,8 @@ import { env } from "../env";
 import { conflict, notFound } from "../errors";
 import {
   moveIntoPlace,
-  randomName,
   type ReceivedFile,
+  randomName,
   removeQuietly,
   resolveDataPath,
   UploadError,
@@ -70,7 +70,11 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
     };
   } catch (error) {
     if (error instanceof ImageError) {
-      throw new UploadError(IMAGE_ERROR_STATUS[error.code], error.code, `"${name}": ${error.message}`);
+      throw new UploadError(
+        IMAGE_ERROR_STATUS[error.code],
+        error.code,
+        `"${name}": ${error.message}`,
+      );
     }
     throw error;
   }
@@ -78,14 +82,21 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
 
 /** Safe display name: the client's name is kept for display only, never used as a path. */
 export function cleanName(name: string | null | undefined, fallback: string): string {
-  const base = (name ?? "").split(/[\\/]/).pop()?.replace(/[\x00-\x1f]/g, "").trim() ?? "";
-  return (base || fallback).slice(0, 255);
+  const last = (name ?? "").split(/[\\/]/).pop() ?? "";
+  const printable = [...last].filter((c) => c.charCodeAt(0) >= 0x20 && c !== "\u007f").join("");
+  return (printable.trim() || fallback).slice(0, 255);
 }
 
 /** Moves a checked temp file into uploads/ and records it; leaves nothing behind on failure. */
 export async function storeImage(
   db: Db,
-  input: { teamId: string; userId: string; file: ReceivedFile; name: string; checked: CheckedImage },
+  input: {
+    teamId: string;
+    userId: string;
+    file: ReceivedFile;
+    name: string;
+    checked: CheckedImage;
+  },
 ) {
   const relative = `uploads/${input.teamId}/${randomName()}.${input.checked.format}`;
   const absolute = await moveIntoPlace(input.file.tmpPath, relative);
@@ -111,7 +122,12 @@ export async function storeImage(
 export async function listImages(
   db: Db,
   teamId: string,
-  input: { cursor?: string | null; limit: number; search?: string | null; datasetId?: string | null },
+  input: {
+    cursor?: string | null;
+    limit: number;
+    search?: string | null;
+    datasetId?: string | null;
+  },
 ) {
   const rows = await db.image.findMany({
     where: {
@@ -162,7 +178,10 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
 }
 
 /** Every file a task item wrote: the main result and the extra outputs in its metadata. */
-export function resultFiles(item: { resultPath: string | null; resultMeta: string | null }): string[] {
+export function resultFiles(item: {
+  resultPath: string | null;
+  resultMeta: string | null;
+}): string[] {
   const files = item.resultPath ? [item.resultPath] : [];
   if (item.resultMeta) {
     try {

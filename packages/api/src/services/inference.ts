@@ -1,5 +1,5 @@
-import type { TaskKind } from "@studio/core/spec";
 import { parameterSignature } from "@studio/core/signature";
+import type { TaskKind } from "@studio/core/spec";
 import { TRPCError } from "@trpc/server";
 import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
@@ -15,7 +15,11 @@ import { usableWeightWhere } from "./weights";
 /** Turns the service's failures into tRPC errors with its (clean) message. */
 export function inferenceError(error: unknown): unknown {
   if (error instanceof InferenceUnavailableError) {
-    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The inference service is unavailable.", cause: error });
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The inference service is unavailable.",
+      cause: error,
+    });
   }
   if (error instanceof InferenceBusyError) {
     return new TRPCError({
@@ -60,7 +64,8 @@ export async function preview(db: Db, inference: InferenceClient, args: PreviewA
     select: { id: true, taskKind: true, status: true, sha256: true },
   });
   if (!weight) throw notFound("Weight not found.");
-  if (weight.status !== "ready") throw conflict(`The weight is ${weight.status}; only validated weights can run.`);
+  if (weight.status !== "ready")
+    throw conflict(`The weight is ${weight.status}; only validated weights can run.`);
   const image = await db.image.findFirst({
     where: { id: args.imageId, teamId: args.teamId },
     select: { id: true, width: true, height: true },
@@ -68,13 +73,21 @@ export async function preview(db: Db, inference: InferenceClient, args: PreviewA
   if (!image) throw notFound("Image not found.");
   const { crop } = args;
   if (crop.x + crop.width > image.width || crop.y + crop.height > image.height) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `The crop exceeds the image (${image.width}x${image.height}).` });
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `The crop exceeds the image (${image.width}x${image.height}).`,
+    });
   }
   const kind = weight.taskKind as TaskKind;
   const params = validateParams(kind, args.params);
   const expected = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   try {
-    const result = await inference.preview({ weightId: weight.id, imageId: image.id, crop, params });
+    const result = await inference.preview({
+      weightId: weight.id,
+      imageId: image.id,
+      crop,
+      params,
+    });
     return { ...result, expectedSignature: expected };
   } catch (error) {
     throw inferenceError(error);

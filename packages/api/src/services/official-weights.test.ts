@@ -30,12 +30,27 @@ describe("registerOfficialWeights", () => {
     expect(again.registered).toEqual([]);
 
     const rows = await store.db.weight.findMany({
-      select: { teamId: true, isOfficial: true, status: true, sha256: true, taskKind: true, isDefault: true, ioMetadata: true, family: true },
+      select: {
+        teamId: true,
+        isOfficial: true,
+        status: true,
+        sha256: true,
+        taskKind: true,
+        isDefault: true,
+        ioMetadata: true,
+        family: true,
+      },
     });
     expect(rows).toHaveLength(models.length);
     for (const model of models) {
       const row = rows.find((r) => r.sha256 === model.onnx.sha256);
-      expect(row).toMatchObject({ teamId: null, isOfficial: true, status: "ready", taskKind: model.kind, family: model.family });
+      expect(row).toMatchObject({
+        teamId: null,
+        isOfficial: true,
+        status: "ready",
+        taskKind: model.kind,
+        family: model.family,
+      });
       expect(row?.isDefault).toBe(model.defaultForKind);
       const io = JSON.parse(row?.ioMetadata ?? "{}");
       expect(io.inputs[0].name).toBe(model.inputs[0]?.name);

@@ -1,5 +1,5 @@
-import { inspectOnnxFile } from "@studio/core/onnx";
 import { listOfficialWeights, OFFICIAL_MODELS } from "@studio/core/official";
+import { inspectOnnxFile } from "@studio/core/onnx";
 import type { Db } from "../db";
 
 /**
@@ -46,7 +46,11 @@ export async function registerOfficialWeights(db: Db, dataDir: string) {
           parameterCount: info.parameterCount,
         }),
         status: "ready",
-        validationReport: JSON.stringify({ ok: true, source: model.source, verifiedSha256: record.sha256 }),
+        validationReport: JSON.stringify({
+          ok: true,
+          source: model.source,
+          verifiedSha256: record.sha256,
+        }),
         isDefault: hasDefault === 0 && model.defaultForKind === true,
       },
       select: { id: true },

@@ -1,4 +1,4 @@
-import { TuningPresetName, type TaskKind } from "@studio/core/spec";
+import { type TaskKind, TuningPresetName } from "@studio/core/spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { parseJson } from "./json";
@@ -72,7 +72,9 @@ export async function savePreset(
 ) {
   const params = validateParams(input.taskKind, input.params);
   const row = await db.preset.upsert({
-    where: { teamId_taskKind_name: { teamId: input.teamId, taskKind: input.taskKind, name: input.name } },
+    where: {
+      teamId_taskKind_name: { teamId: input.teamId, taskKind: input.taskKind, name: input.name },
+    },
     create: {
       teamId: input.teamId,
       createdById: input.userId,

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
-import { PARAM_SCHEMAS, type TaskKind } from "@studio/core/spec";
 import { parameterSignature } from "@studio/core/signature";
+import { PARAM_SCHEMAS, type TaskKind } from "@studio/core/spec";
 import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
@@ -14,7 +14,10 @@ export const MAX_TASK_ITEMS = 10_000;
 
 export const taskTargetSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("image"), imageId: z.string().min(1).max(64) }),
-  z.object({ type: z.literal("images"), imageIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TASK_ITEMS) }),
+  z.object({
+    type: z.literal("images"),
+    imageIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TASK_ITEMS),
+  }),
   z.object({ type: z.literal("dataset"), datasetId: z.string().min(1).max(64) }),
 ]);
 export type TaskTarget = z.infer<typeof taskTargetSchema>;
@@ -42,7 +45,10 @@ export function validateParams(kind: TaskKind, params: unknown) {
 
 async function resolveImages(db: Db, teamId: string, target: TaskTarget) {
   if (target.type === "dataset") {
-    const dataset = await db.dataset.findFirst({ where: { id: target.datasetId, teamId }, select: { id: true } });
+    const dataset = await db.dataset.findFirst({
+      where: { id: target.datasetId, teamId },
+      select: { id: true },
+    });
     if (!dataset) throw notFound("Dataset not found.");
     const links = await db.datasetImage.findMany({
       where: { datasetId: dataset.id },
@@ -51,7 +57,8 @@ async function resolveImages(db: Db, teamId: string, target: TaskTarget) {
       take: MAX_TASK_ITEMS + 1,
     });
     if (links.length === 0) throw badRequest("The dataset has no images.");
-    if (links.length > MAX_TASK_ITEMS) throw badRequest(`A task holds at most ${MAX_TASK_ITEMS} images.`);
+    if (links.length > MAX_TASK_ITEMS)
+      throw badRequest(`A task holds at most ${MAX_TASK_ITEMS} images.`);
     return { imageIds: links.map((l) => l.imageId), datasetId: dataset.id };
   }
   const ids = target.type === "image" ? [target.imageId] : [...new Set(target.imageIds)];
@@ -67,7 +74,9 @@ async function resolveImages(db: Db, teamId: string, target: TaskTarget) {
 export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
   if (args.idempotencyKey) {
     const existing = await db.task.findUnique({
-      where: { teamId_idempotencyKey: { teamId: args.teamId, idempotencyKey: args.idempotencyKey } },
+      where: {
+        teamId_idempotencyKey: { teamId: args.teamId, idempotencyKey: args.idempotencyKey },
+      },
       select: { id: true },
     });
     if (existing) return { id: existing.id, created: false };
@@ -146,7 +155,12 @@ export async function listTasks(db: Db, teamId: string, input: ListTasksInput) {
       ...(input.taskKind ? { taskKind: input.taskKind } : {}),
       ...(input.weightId ? { weightId: input.weightId } : {}),
       ...(input.from || input.to
-        ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } }
+        ? {
+            createdAt: {
+              ...(input.from ? { gte: input.from } : {}),
+              ...(input.to ? { lt: input.to } : {}),
+            },
+          }
         : {}),
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -173,12 +187,14 @@ const itemSelect = {
   error: true,
   startedAt: true,
   finishedAt: true,
-  image: { select: { id: true, originalName: true, width: true, height: true, sha256: true, format: true } },
+  image: {
+    select: { id: true, originalName: true, width: true, height: true, sha256: true, format: true },
+  },
 } as const;
 
-function presentItem<T extends { resultPath: string | null; resultMeta: string | null; timings: string | null }>(
-  item: T,
-) {
+function presentItem<
+  T extends { resultPath: string | null; resultMeta: string | null; timings: string | null },
+>(item: T) {
   const { resultPath, resultMeta, timings, ...rest } = item;
   return {
     ...rest,
@@ -244,9 +260,14 @@ export async function retryFailedItems(db: Db, teamId: string, taskId: string) {
       },
     });
     if (reopened.count === 0) {
-      const task = await tx.task.findFirst({ where: { id: taskId, teamId }, select: { status: true } });
+      const task = await tx.task.findFirst({
+        where: { id: taskId, teamId },
+        select: { status: true },
+      });
       if (!task) throw notFound("Task not found.");
-      throw conflict(`The task is ${task.status}; only a finished task with failed items can be retried.`);
+      throw conflict(
+        `The task is ${task.status}; only a finished task with failed items can be retried.`,
+      );
     }
     const requeued = await tx.taskItem.updateMany({
       where: { taskId, status: { in: ["failed", "canceled"] } },
@@ -269,7 +290,9 @@ export async function deleteTask(db: Db, teamId: string, taskId: string) {
   const task = await db.task.findFirst({ where: { id: taskId, teamId }, select: { status: true } });
   if (!task) throw notFound("Task not found.");
   if (task.status === "running") throw conflict("The task is running; cancel it first.");
-  const { count } = await db.task.deleteMany({ where: { id: taskId, teamId, status: { not: "running" } } });
+  const { count } = await db.task.deleteMany({
+    where: { id: taskId, teamId, status: { not: "running" } },
+  });
   if (count === 0) throw conflict("The task started meanwhile; cancel it first.");
   await rm(resolveDataPath(`results/${taskId}`), { recursive: true, force: true });
   return { deleted: true as const };
@@ -283,7 +306,15 @@ export async function taskReport(db: Db, teamId: string, taskId: string) {
       ...taskSummarySelect,
       params: true,
       weight: {
-        select: { id: true, name: true, family: true, version: true, sha256: true, isOfficial: true, sourceFormat: true },
+        select: {
+          id: true,
+          name: true,
+          family: true,
+          version: true,
+          sha256: true,
+          isOfficial: true,
+          sourceFormat: true,
+        },
       },
       dataset: { select: { id: true, name: true } },
     },
@@ -308,7 +339,9 @@ export async function taskReport(db: Db, teamId: string, taskId: string) {
       totalRunMs: runMs.reduce((a, b) => a + b, 0),
       meanRunMs: runMs.length ? runMs.reduce((a, b) => a + b, 0) / runMs.length : null,
       wallMs:
-        task.startedAt && task.finishedAt ? task.finishedAt.getTime() - task.startedAt.getTime() : null,
+        task.startedAt && task.finishedAt
+          ? task.finishedAt.getTime() - task.startedAt.getTime()
+          : null,
     },
   };
 }

@@ -72,7 +72,10 @@ export async function addMemberByEmail(db: Db, team: TeamAccess, email: string, 
     select: { id: true },
   });
   if (existing) throw conflict("This user is already a member.");
-  await db.membership.create({ data: { userId: user.id, teamId: team.id, role }, select: { id: true } });
+  await db.membership.create({
+    data: { userId: user.id, teamId: team.id, role },
+    select: { id: true },
+  });
   const members = await listMembers(db, team.id);
   // biome-ignore lint/style/noNonNullAssertion: created just above
   return members.find((m) => m.userId === user.id)!;
@@ -103,7 +106,8 @@ export async function changeRole(db: Db, team: TeamAccess, userId: string, role:
 
 /** An admin removes anyone; a member may only remove themself (leave). */
 export async function removeMember(db: Db, team: TeamAccess, actorId: string, userId: string) {
-  if (userId !== actorId && team.role !== "ADMIN") throw forbidden("Only team admins may remove others.");
+  if (userId !== actorId && team.role !== "ADMIN")
+    throw forbidden("Only team admins may remove others.");
   if (team.isPersonal) throw badRequest("A personal team cannot be left.");
   await db.$transaction(async (tx) => {
     const member = await tx.membership.findUnique({

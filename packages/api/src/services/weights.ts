@@ -1,9 +1,20 @@
+import { readdir, readFile } from "node:fs/promises";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
-import { InferenceRequestError, InferenceUnavailableError, type InferenceClient } from "../inference-client";
-import { readdir, readFile } from "node:fs/promises";
-import { fileSize, moveIntoPlace, type ReceivedFile, removeQuietly, resolveDataPath, UploadError } from "../files/storage";
+import {
+  fileSize,
+  moveIntoPlace,
+  type ReceivedFile,
+  removeQuietly,
+  resolveDataPath,
+  UploadError,
+} from "../files/storage";
+import {
+  type InferenceClient,
+  InferenceRequestError,
+  InferenceUnavailableError,
+} from "../inference-client";
 import { parseJson } from "./json";
 
 /** Weights a team may see and run: its own and the official ones. */
@@ -69,10 +80,18 @@ export async function weightTree(db: Db, teamId: string) {
 export async function getWeight(db: Db, teamId: string, weightId: string) {
   const weight = await db.weight.findFirst({
     where: { id: weightId, ...usableWeightWhere(teamId) },
-    select: { ...weightSummarySelect, spec: true, ioMetadata: true, validationReport: true, updatedAt: true },
+    select: {
+      ...weightSummarySelect,
+      spec: true,
+      ioMetadata: true,
+      validationReport: true,
+      updatedAt: true,
+    },
   });
   if (!weight) throw notFound("Weight not found.");
-  const usedBy = await db.task.count({ where: { weightId, status: { in: ["queued", "running"] } } });
+  const usedBy = await db.task.count({
+    where: { weightId, status: { in: ["queued", "running"] } },
+  });
   return {
     ...weight,
     spec: parseJson<unknown>(weight.spec, null),
@@ -93,13 +112,22 @@ async function weightForChange(
 ) {
   const weight = await db.weight.findUnique({
     where: { id: weightId },
-    select: { id: true, teamId: true, isOfficial: true, taskKind: true, status: true, sha256: true, deprecatedAt: true },
+    select: {
+      id: true,
+      teamId: true,
+      isOfficial: true,
+      taskKind: true,
+      status: true,
+      sha256: true,
+      deprecatedAt: true,
+    },
   });
   if ("official" in scope) {
     if (!weight?.isOfficial) throw notFound("Official weight not found.");
     return weight;
   }
-  if (!weight || (weight.teamId !== scope.teamId && !weight.isOfficial)) throw notFound("Weight not found.");
+  if (!weight || (weight.teamId !== scope.teamId && !weight.isOfficial))
+    throw notFound("Weight not found.");
   if (weight.isOfficial) throw forbidden("Official weights are managed by site admins.");
   if (!scope.isTeamAdmin) throw forbidden("Only team admins manage weights.");
   return weight;
@@ -114,7 +142,12 @@ export async function setDefaultWeight(db: Db, scope: WeightScope, weightId: str
   if (weight.deprecatedAt) throw conflict("A deprecated weight cannot be the default.");
   await db.$transaction([
     db.weight.updateMany({
-      where: { teamId: weight.teamId, isOfficial: weight.isOfficial, taskKind: weight.taskKind, isDefault: true },
+      where: {
+        teamId: weight.teamId,
+        isOfficial: weight.isOfficial,
+        taskKind: weight.taskKind,
+        isDefault: true,
+      },
       data: { isDefault: false },
     }),
     db.weight.update({ where: { id: weight.id }, data: { isDefault: true }, select: { id: true } }),
@@ -122,7 +155,12 @@ export async function setDefaultWeight(db: Db, scope: WeightScope, weightId: str
   return { id: weight.id, isDefault: true as const };
 }
 
-export async function setDeprecated(db: Db, scope: WeightScope, weightId: string, deprecated: boolean) {
+export async function setDeprecated(
+  db: Db,
+  scope: WeightScope,
+  weightId: string,
+  deprecated: boolean,
+) {
   const weight = await weightForChange(db, scope, weightId);
   const updated = await db.weight.update({
     where: { id: weight.id },
@@ -135,8 +173,11 @@ export async function setDeprecated(db: Db, scope: WeightScope, weightId: string
 /** Refused while a queued or running task uses it; the file goes when no other row shares it. */
 export async function deleteWeight(db: Db, scope: WeightScope, weightId: string) {
   const weight = await weightForChange(db, scope, weightId);
-  const active = await db.task.count({ where: { weightId, status: { in: ["queued", "running"] } } });
-  if (active > 0) throw conflict(`${active} queued or running task(s) use this weight; cancel them first.`);
+  const active = await db.task.count({
+    where: { weightId, status: { in: ["queued", "running"] } },
+  });
+  if (active > 0)
+    throw conflict(`${active} queued or running task(s) use this weight; cancel them first.`);
   await db.weight.delete({ where: { id: weight.id }, select: { id: true } });
   const shared = await db.weight.count({ where: { sha256: weight.sha256 } });
   if (shared === 0) await removeQuietly(resolveDataPath(weightFilePath(weight.sha256)));
@@ -163,7 +204,9 @@ export async function locateWeightFile(sha256: string): Promise<string | null> {
   }
   for (const name of names.filter((n) => n.endsWith(".json"))) {
     try {
-      const record = JSON.parse(await readFile(resolveDataPath(`official/${name}`), "utf8")) as { sha256?: string };
+      const record = JSON.parse(await readFile(resolveDataPath(`official/${name}`), "utf8")) as {
+        sha256?: string;
+      };
       const onnx = resolveDataPath(`official/${name.replace(/\.json$/, ".onnx")}`);
       if (record.sha256 === sha256 && (await fileSize(onnx))) return onnx;
     } catch {
@@ -205,7 +248,12 @@ export interface WeightUploadMeta {
 export async function registerWeightUpload(
   db: Db,
   inference: InferenceClient,
-  input: { owner: { teamId: string } | { official: true }; userId: string; file: ReceivedFile; meta: WeightUploadMeta },
+  input: {
+    owner: { teamId: string } | { official: true };
+    userId: string;
+    file: ReceivedFile;
+    meta: WeightUploadMeta;
+  },
 ) {
   const { meta, file } = input;
   let spec: unknown;
@@ -213,11 +261,19 @@ export async function registerWeightUpload(
     const parsed = ModelSpec.safeParse(meta.spec);
     if (!parsed.success) {
       await removeQuietly(file.tmpPath);
-      throw new UploadError(400, "invalid_spec", `The model spec is invalid: ${parsed.error.issues[0]?.message}`);
+      throw new UploadError(
+        400,
+        "invalid_spec",
+        `The model spec is invalid: ${parsed.error.issues[0]?.message}`,
+      );
     }
     if (parsed.data.kind !== meta.taskKind) {
       await removeQuietly(file.tmpPath);
-      throw new UploadError(400, "invalid_spec", `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`);
+      throw new UploadError(
+        400,
+        "invalid_spec",
+        `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`,
+      );
     }
     spec = parsed.data;
   }
@@ -228,7 +284,11 @@ export async function registerWeightUpload(
   });
   if (clash) {
     await removeQuietly(file.tmpPath);
-    throw new UploadError(409, "conflict", `Version ${meta.version} of ${meta.family} already exists.`);
+    throw new UploadError(
+      409,
+      "conflict",
+      `Version ${meta.version} of ${meta.family} already exists.`,
+    );
   }
 
   const relative = weightFilePath(file.sha256);
@@ -272,14 +332,23 @@ export async function registerWeightUpload(
   } catch (error) {
     await cleanup(created.id);
     if (error instanceof InferenceUnavailableError) {
-      throw new UploadError(503, "inference_unavailable", "The inference service is unavailable; try again shortly.");
+      throw new UploadError(
+        503,
+        "inference_unavailable",
+        "The inference service is unavailable; try again shortly.",
+      );
     }
-    if (error instanceof InferenceRequestError) throw new UploadError(422, error.code, error.message);
+    if (error instanceof InferenceRequestError)
+      throw new UploadError(422, error.code, error.message);
     throw error;
   }
   if (!report.ok) {
     await cleanup(created.id);
-    throw new UploadError(422, report.code ?? "invalid", report.reason ?? "The weight failed validation.");
+    throw new UploadError(
+      422,
+      report.code ?? "invalid",
+      report.reason ?? "The weight failed validation.",
+    );
   }
   const { inputs, outputs, opset, opsets, parameterCount } = report;
   return db.weight.update({
@@ -288,7 +357,13 @@ export async function registerWeightUpload(
       status: "ready",
       validationError: null,
       spec: JSON.stringify(report.spec ?? spec ?? null),
-      ioMetadata: JSON.stringify({ inputs, outputs, opset: opset ?? null, opsets, parameterCount: parameterCount ?? null }),
+      ioMetadata: JSON.stringify({
+        inputs,
+        outputs,
+        opset: opset ?? null,
+        opsets,
+        parameterCount: parameterCount ?? null,
+      }),
       validationReport: JSON.stringify(report),
     },
     select: weightSummarySelect,

@@ -129,9 +129,11 @@ function runImport(
   if (report.problems.length > 0) return reject();
 
   const weights = new Map<string, Float32Array>();
+  let halfCount = 0;
   for (const spec of architecture.parameters) {
     const tensor = tensors.get(spec.name);
     if (!spec.required || !tensor) continue;
+    if (tensor.dtype === "F16" || tensor.dtype === "BF16") halfCount++;
     const values = toFloat32(tensor);
     if (!values.every(Number.isFinite)) report.nonFinite.push(spec.name);
     weights.set(spec.name, values);
@@ -142,7 +144,6 @@ function runImport(
     );
     return reject();
   }
-  const halfCount = (report.dtypes.F16 ?? 0) + (report.dtypes.BF16 ?? 0);
   if (halfCount > 0)
     report.warnings.push(`${halfCount} half-precision tensor(s) converted to float32`);
 

@@ -190,6 +190,11 @@ describe("readPytorch", () => {
     expect(meta.code).toBe("not_a_state_dict");
     expect(meta.message).toMatch(/no tensors found: .*epoch \(an int\), arch \(a string\)/);
 
+    const nested = catchImportError(() =>
+      readPytorch(writePytorch({ w: { shape: [1], values: [1] } }, { wrapper: "generator" })),
+    );
+    expect(nested.message).toMatch(/the tensors are under the checkpoint key 'generator'/);
+
     const writer = new PytorchWriter();
     const mixed = writer.stateDict({ w: { shape: [1], values: [1] } });
     mixed.entries.push(["note", "hello"]);

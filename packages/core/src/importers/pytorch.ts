@@ -115,6 +115,18 @@ function locateStateDict(root: PyValue): { dict: PyDict; wrapperKey: string | nu
     // A state_dict with a stray non-tensor entry: name the first such entry precisely.
     return { dict: root, wrapperKey: null };
   }
+  const nested = [...root.entries.entries()].find(
+    ([, value]) =>
+      value instanceof PyDict &&
+      value.entries.size > 0 &&
+      [...value.entries.values()].every((v) => v instanceof TensorRef),
+  );
+  if (nested) {
+    throw new ImportError(
+      "not_a_state_dict",
+      `the tensors are under the checkpoint key '${String(nested[0])}', which is not one of ${WRAPPER_KEYS.join(", ")}; save checkpoint['${String(nested[0])}'] on its own`,
+    );
+  }
   const keys = [...root.entries.entries()]
     .slice(0, 10)
     .map(([key, value]) => `${String(key)} (${describe(value)})`)

@@ -57,13 +57,20 @@ export interface SegmentationResult {
 }
 
 /** The mask rule, shared with the browser's re-thresholding: q / max >= threshold. */
-export function thresholdMask(prob: RawImage, threshold: number): RawImage {
+export function thresholdMask(prob: RawImage, threshold: number): RawImage & { foreground: number } {
   const max = prob.depth === 16 ? 65535 : 255;
   const n = prob.width * prob.height;
   const mask = new Uint8Array(n);
   const cut = threshold * max;
-  for (let i = 0; i < n; i++) mask[i] = (prob.data[i] as number) >= cut ? 255 : 0;
-  return { width: prob.width, height: prob.height, channels: 1, depth: 8, data: mask };
+  const p = prob.data;
+  let foreground = 0;
+  for (let i = 0; i < n; i++) {
+    if ((p[i] as number) >= cut) {
+      mask[i] = 255;
+      foreground++;
+    }
+  }
+  return { width: prob.width, height: prob.height, channels: 1, depth: 8, data: mask, foreground };
 }
 
 export async function runSegmentation(req: SegmentationRequest): Promise<SegmentationResult> {
@@ -144,8 +151,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   }
 
   const mask = await timed(timings, "postMs", () => thresholdMask(probability, params.threshold));
-  let fg = 0;
-  for (const v of mask.data) if (v) fg++;
+  const fg = mask.foreground;
   const png: SegmentationResult["png"] = {};
   await timed(timings, "encodeMs", async () => {
     if (params.outputs.mask) png.mask = await encodePng(mask);

@@ -63,6 +63,11 @@ export async function runSuperResolution(
   const started = performance.now();
   const timings = emptyTimings();
   const { spec, runner } = req.model;
+  if (spec.size.mode === "fixed") {
+    throw new Error(
+      "super-resolution models with a fixed input size are not supported; the model must accept any height and width",
+    );
+  }
   const params = SuperResolutionParams.parse(req.params ?? {});
   const signature = parameterSignature({
     kind: "super_resolution",
@@ -81,8 +86,7 @@ export async function runSuperResolution(
 
   const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
   const mc = modelChannels(spec.colorOrder);
-  const multipleOf = spec.size.mode === "dynamic" ? spec.size.multipleOf : 1;
-  const minSize = spec.size.mode === "dynamic" ? spec.size.minSize : 1;
+  const { multipleOf, minSize } = spec.size;
   const tile =
     params.tile === "auto"
       ? autoTileSize({

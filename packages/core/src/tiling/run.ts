@@ -103,7 +103,9 @@ function inputRect(
 export async function runTiled(opts: TiledRunOptions): Promise<TiledRunResult> {
   let tile = opts.tile;
   const retries: TileRetry[] = [];
-  const floor = Math.max(opts.minTile ?? 32, opts.overlap + 8);
+  const m = opts.multipleOf ?? 1;
+  // Smallest tile splitAxis accepts for this overlap and alignment, with some room to spare.
+  const floor = Math.ceil(Math.max(opts.minTile ?? 32, opts.overlap + m + 8) / m) * m;
   for (;;) {
     try {
       const res = await runGrid(opts, tile);

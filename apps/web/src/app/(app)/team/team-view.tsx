@@ -28,7 +28,7 @@ export function TeamView() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const teamId = useTeamId();
-  const { team } = useTeam();
+  const { team, setTeamId } = useTeam();
   const me = useQuery(trpc.auth.me.queryOptions());
   const members = useQuery(trpc.teams.members.queryOptions({ teamId }));
   const invalidate = () =>
@@ -47,9 +47,17 @@ export function TeamView() {
       },
     }),
   );
+  const createTeam = useMutation(
+    trpc.teams.create.mutationOptions({
+      onSuccess: async (created) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() });
+        setTeamId(created.id);
+      },
+    }),
+  );
   const isAdmin = team?.role === "ADMIN";
   const msg = (e: unknown) => errorMessage(e, (k) => t(`common.${k}`));
-  const mutationError = add.error ?? changeRole.error ?? remove.error;
+  const mutationError = add.error ?? changeRole.error ?? remove.error ?? createTeam.error;
 
   return (
     <>
@@ -186,6 +194,30 @@ export function TeamView() {
                 </tbody>
               </Table>
             )}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("team.newTeam")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <form
+              className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const name = String(new FormData(e.currentTarget).get("teamName") ?? "");
+                createTeam.mutate({ name });
+                e.currentTarget.reset();
+              }}
+            >
+              <div className="grid gap-2">
+                <Label htmlFor="team-name">{t("team.teamName")}</Label>
+                <Input id="team-name" name="teamName" required maxLength={100} />
+              </div>
+              <Button type="submit" variant="outline" disabled={createTeam.isPending}>
+                {t("team.create")}
+              </Button>
+            </form>
           </CardContent>
         </Card>
       </div>

@@ -1,0 +1,119 @@
+// Weight upload against the real inference service (validation in its child process), then a
+// preview and a task with the previewed signature, and system.status.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { buildTinySrModel } from "@studio/core/onnx";
+import { startTestService, type TestService } from "@studio/inference/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInnerContext } from "../context";
+import { resetEnvForTests } from "../env";
+import { createInferenceClient } from "../inference-client";
+import { createCaller } from "../index";
+import { makeTeam, makeUser, type TestUser } from "../test-helpers";
+import { post } from "./test-context";
+import { uploadImage } from "./upload-image";
+import { uploadWeight } from "./upload-weight";
+
+let svc: TestService;
+let admin: TestUser;
+let member: TestUser;
+let teamId: string;
+const inference = () => createInferenceClient({ baseUrl: svc.url, token: svc.token });
+const ctx = (user: TestUser) => createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
+const sr = buildTinySrModel({ scale: 2, seed: 1 });
+
+function files(dir: string) {
+  return readdirSync(path.join(svc.dataDir, dir));
+}
+
+beforeAll(async () => {
+  svc = await startTestService();
+  process.env.DATA_DIR = svc.dataDir;
+  resetEnvForTests();
+  admin = await makeUser(svc.db);
+  member = await makeUser(svc.db);
+  teamId = (await makeTeam(svc.db, [
+    { userId: admin.id, role: "ADMIN" },
+    { userId: member.id, role: "MEMBER" },
+  ])).id;
+}, 120_000);
+afterAll(async () => {
+  await svc?.cleanup();
+});
+
+async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
+  const qs = new URLSearchParams({ teamId, taskKind: "super_resolution", name: "Tiny", family: "tiny", ...query });
+  const response = await uploadWeight(post(`/api/files/weights?${qs}`, body), await ctx(user));
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+describe("weight upload, preview and tasks with the real inference service", () => {
+  it("validates and registers an ONNX weight", async () => {
+    const res = await upload(admin, sr.bytes, { version: "1" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.weight).toMatchObject({ status: "ready", taskKind: "super_resolution", sizeBytes: sr.bytes.length });
+    const detail = await createCaller(await ctx(member)).weights.get({ teamId, weightId: res.body.weight.id });
+    expect(detail.ioMetadata).toMatchObject({ inputs: [{ name: "input" }], outputs: [{ name: "output" }] });
+    expect(detail.spec).toMatchObject({ kind: "super_resolution", scale: 2 });
+    expect(files("weights")).toEqual([`${res.body.weight.sha256}.onnx`]);
+  });
+
+  it("rejects a broken weight with the service's reason and keeps nothing", async () => {
+    const before = await svc.db.weight.count();
+    const res = await upload(admin, new TextEncoder().encode("definitely not onnx"), { version: "2" });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("not_onnx");
+    expect(await svc.db.weight.count()).toBe(before);
+    expect(files("weights")).toHaveLength(1);
+    expect(files("tmp").filter((f) => f.endsWith(".part"))).toEqual([]);
+  });
+
+  it("rejects a weight whose outputs do not fit the task kind", async () => {
+    const res = await upload(admin, sr.bytes, { version: "3", taskKind: "classification" });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("io_mismatch");
+  });
+
+  it("lets only team admins upload team weights", async () => {
+    const res = await upload(member, sr.bytes, { version: "4" });
+    expect(res.status).toBe(403);
+  });
+
+  it("previews a crop and runs a task with the previewed signature", async () => {
+    const caller = createCaller(await ctx(member));
+    const weight = (await caller.weights.list({ teamId })).find((w) => w.family === "tiny");
+    const png = readFileSync(path.resolve(import.meta.dirname, "../../test/fixtures/microaneurysms.png"));
+    const res = await uploadImage(post(`/api/files/images?teamId=${teamId}&name=m.png`, png), await ctx(member));
+    const { image } = (await res.json()) as { image: { id: string } };
+    const preview = await caller.inference.preview({
+      teamId,
+      weightId: weight?.id as string,
+      imageId: image.id,
+      crop: { x: 0, y: 0, width: 32, height: 32 },
+      params: { tile: "off" },
+    });
+    expect(preview).toMatchObject({ width: 64, height: 64, taskKind: "super_resolution" });
+    expect(preview.paramSignature).toBe(preview.expectedSignature);
+    const task = await caller.tasks.create({
+      teamId,
+      weightId: weight?.id as string,
+      target: { type: "image", imageId: image.id },
+      params: { tile: "off" },
+      expectSignature: preview.paramSignature,
+    });
+    expect(task.created).toBe(true);
+    await expect(
+      caller.inference.preview({
+        teamId,
+        weightId: weight?.id as string,
+        imageId: image.id,
+        crop: { x: 90, y: 90, width: 32, height: 32 },
+        params: {},
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+
+    const status = await caller.system.status();
+    expect(status.inference.reachable).toBe(true);
+    expect(status.queue.tasks.queued).toBeGreaterThanOrEqual(1);
+  });
+});

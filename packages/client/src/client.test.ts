@@ -1,0 +1,117 @@
+// The typed client against the real API over real HTTP (node:http serving the same handlers
+// the web app mounts), authenticated with an API token. The worker's part is played by the
+// store's own queue primitives, writing a real result file.
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createApiToken, revokeApiToken } from "@studio/api/auth";
+import { createApiHandler, serveNode } from "@studio/api/http";
+import { makeUser, makeWeight, testDb, useTempDataDir } from "@studio/api/testing";
+import { claimNextTask, completeItem, completeTask } from "@studio/db/queue";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, FileRouteError, TRPCClientError } from "./index";
+
+const png = readFileSync(path.resolve(import.meta.dirname, "../test/fixtures/chelsea.png"));
+
+let t: Awaited<ReturnType<typeof testDb>>;
+let data: ReturnType<typeof useTempDataDir>;
+let server: Awaited<ReturnType<typeof serveNode>>;
+let token: string;
+let tokenId: string;
+let userId: string;
+
+beforeAll(async () => {
+  data = useTempDataDir();
+  t = await testDb();
+  const user = await makeUser(t.db);
+  userId = user.id;
+  ({ token, id: tokenId } = await createApiToken(t.db, user.id, { name: "test" }));
+  server = await serveNode(createApiHandler({ db: t.db }));
+});
+afterAll(async () => {
+  await server.close();
+  await t.cleanup();
+  data.cleanup();
+});
+
+describe("@studio/client", () => {
+  it("uploads an image, queues a task, waits for it, and downloads the result", async () => {
+    const client = createClient({ url: server.url, token });
+    const me = await client.trpc.auth.me.query();
+    expect(me.via).toBe("token");
+    const teamId = await client.team();
+    expect(teamId).toBe(me.teams[0]?.id);
+
+    const image = await client.uploadImage({ data: png, name: "cat.png" });
+    expect(image).toMatchObject({ width: 451, height: 300, format: "png" });
+    expect(Buffer.from(await client.downloadImage({ imageId: image.id })).equals(png)).toBe(true);
+
+    const weight = await makeWeight(t.db, { teamId });
+    const { id: taskId } = await client.trpc.tasks.create.mutate({
+      teamId,
+      weightId: weight.id,
+      target: { type: "image", imageId: image.id },
+      params: { tile: 128 },
+      idempotencyKey: "example-1",
+    });
+
+    // A worker finishes the task a little later.
+    const worker = (async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      const claimed = await claimNextTask(t.db, { workerId: "w", leaseMs: 60_000 });
+      const item = await t.db.taskItem.findFirstOrThrow({ where: { taskId } });
+      const rel = `results/${taskId}/0000-a1.png`;
+      mkdirSync(path.join(data.dir, "results", taskId), { recursive: true });
+      copyFileSync(
+        path.resolve(import.meta.dirname, "../test/fixtures/chelsea.png"),
+        path.join(data.dir, rel),
+      );
+      await completeItem(t.db, {
+        taskId,
+        itemId: item.id,
+        workerId: "w",
+        result: {
+          path: rel,
+          sha256: "a".repeat(64),
+          bytes: png.length,
+          device: "cpu",
+          paramSignature: claimed?.paramSignature ?? "",
+        },
+      });
+      await completeTask(t.db, { taskId, workerId: "w" });
+    })();
+    const seen: string[] = [];
+    const done = await client.waitForTask(taskId, {
+      intervalMs: 100,
+      onProgress: (task) => seen.push(task.status),
+    });
+    await worker;
+    expect(done.status).toBe("succeeded");
+    expect(seen[0]).toBe("queued");
+    const result = await client.downloadResult({ taskId, itemId: done.items[0]?.id as string });
+    expect(Buffer.from(result).equals(png)).toBe(true);
+
+    const zip = Buffer.from(
+      await new Response(await client.downloadTaskZip({ taskId })).arrayBuffer(),
+    );
+    expect(zip.readUInt32LE(0)).toBe(0x04034b50);
+    expect(zip.includes(png.subarray(0, 64))).toBe(true);
+  });
+
+  it("reports file-route errors with their code, and refuses a revoked token", async () => {
+    const client = createClient({ url: server.url, token });
+    const error = await client
+      .uploadImage({ data: new TextEncoder().encode("<html></html>"), name: "x.png" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileRouteError);
+    expect(error).toMatchObject({ status: 415, code: "unsupported_format" });
+
+    await revokeApiToken(t.db, userId, tokenId);
+    const revoked = createClient({ url: server.url, token });
+    const denied = await revoked.trpc.auth.me.query().catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(TRPCClientError);
+    expect((denied as TRPCClientError<never>).data?.code).toBe("UNAUTHORIZED");
+    await expect(
+      revoked.uploadImage({ data: png, name: "a.png", teamId: "x" }),
+    ).rejects.toMatchObject({ status: 401 });
+  });
+});

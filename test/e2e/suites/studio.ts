@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { REPO_ROOT, type Studio } from "../harness";
+import { newUser, signUp, waitForText } from "../helpers";
+import { pngSize } from "../png";
+
+const FIXTURES = join(REPO_ROOT, "test/e2e/fixtures");
+const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
+
+export function studioSuite(studio: () => Studio): void {
+  it("runs SR end to end: upload, official weight, preset changes the preview, submit, succeed, result, report, 4x PNG", async () => {
+    const s = studio();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const context = await s.newContext({ width: 1366, height: 900 });
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Sr"));
+      await page.goto("/tasks/new");
+
+      // The official SR weight is the default for super-resolution; choose it explicitly anyway.
+      await page.getByTestId("weight-select").click();
+      await page.getByRole("option", { name: /Real-ESRGAN AnimeVideo v3 x4.*Official/ }).click();
+      await waitForText(page.getByTestId("weight-select"), "Real-ESRGAN AnimeVideo v3 x4");
+
+      const input = join(FIXTURES, "microaneurysms.png");
+      await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(input);
+      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await waitForText(page.getByText(/1 image selected/), "1 image");
+
+      const after = page.getByTestId("preview-after");
+      await after.waitFor({ state: "attached", timeout: 60_000 });
+      const firstSrc = await after.getAttribute("src");
+      const firstSignature = await page.getByTestId("preview-signature").textContent();
+      await s.screenshot(page, "new-task-preview");
+
+      await page.getByTestId("preset-select").click();
+      await page.getByRole("option", { name: "Anime / illustration" }).click();
+      await page.waitForFunction(
+        (previous) => {
+          const img = document.querySelector('[data-testid="preview-after"]');
+          return img?.getAttribute("data-params")?.includes('"anime"') && img.getAttribute("src") !== previous;
+        },
+        firstSrc,
+        { timeout: 60_000 },
+      );
+      const secondSignature = await page.getByTestId("preview-signature").textContent();
+      expect(secondSignature).not.toBe(firstSignature);
+      await s.screenshot(page, "new-task-preview-anime");
+
+      await page.getByTestId("submit-task").click();
+      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+      // The submitted task carries the signature the preview showed.
+      expect(await page.getByTestId("task-signature").textContent()).toBe(secondSignature);
+      await s.screenshot(page, "task-detail");
+
+      await page.getByRole("link", { name: "Open" }).first().click();
+      await page.waitForURL(/\/items\//);
+      await page.getByTestId("result-size").waitFor();
+      await s.screenshot(page, "result-sr");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("download-result").click(),
+      ]);
+      const resultFile = join(ARTIFACTS, "sr-result.png");
+      await download.saveAs(resultFile);
+      const original = pngSize(input);
+      const result = pngSize(resultFile);
+      expect(result).toEqual({ width: original.width * 4, height: original.height * 4 });
+
+      await page.getByRole("link", { name: "Back" }).click();
+      await page.getByRole("link", { name: "Report" }).click();
+      await page.getByTestId("report").waitFor();
+      await page.getByTestId("report-signature").waitFor();
+      await s.screenshot(page, "report");
+      // "Export PDF" prints the page; Chromium's PDF of the print view is what a user saves.
+      await page.emulateMedia({ media: "print" });
+      const pdf = await page.pdf({ format: "A4", printBackground: true });
+      await page.emulateMedia({ media: "screen" });
+      writeFileSync(join(ARTIFACTS, "report.pdf"), pdf);
+      expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+      expect(pdf.length).toBeGreaterThan(10_000);
+
+      const [zip] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-zip").click()]);
+      const zipFile = join(ARTIFACTS, "results.zip");
+      await zip.saveAs(zipFile);
+      expect(readFileSync(zipFile).subarray(0, 2).toString()).toBe("PK");
+      expect(statSync(zipFile).size).toBeGreaterThan(1000);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("an admin uploading an invalid weight sees the precise validation error", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Admin"));
+      await page.goto("/weights");
+      const upload = page.getByTestId("weight-upload");
+      const bogus = join(ARTIFACTS, "not-a-model.onnx");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(bogus, randomBytes(4096));
+      await upload.getByLabel("Weight file").setInputFiles(bogus);
+      await upload.getByLabel("Name").fill("Broken");
+      await upload.getByLabel("Model family").fill("broken-net");
+      await upload.getByRole("button", { name: "Upload weight" }).click();
+      const error = page.getByTestId("weight-upload-error");
+      await error.waitFor({ timeout: 60_000 });
+      const text = (await error.textContent()) ?? "";
+      expect(text).toContain("Validation failed");
+      // Not a generic failure: the service says what is wrong with the file.
+      expect(text.length).toBeGreaterThan("Validation failed: ".length + 10);
+      await s.screenshot(page, "weights-invalid-upload");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a team member does not see the admin controls", async () => {
+    const s = studio();
+    const adminContext = await s.newContext();
+    const memberContext = await s.newContext();
+    const admin = await adminContext.newPage();
+    const member = await memberContext.newPage();
+    try {
+      const memberUser = newUser("Member");
+      await signUp(member, memberUser);
+      await signUp(admin, newUser("Lead"));
+      await admin.goto("/team");
+      await admin.getByLabel("Team name").fill("Lab");
+      await admin.getByRole("button", { name: "Create" }).click();
+      await waitForText(admin.getByRole("heading", { level: 1 }).locator(".."), "Lab");
+      await admin.getByTestId("team-admin-controls").getByLabel("Email").fill(memberUser.email);
+      await admin.getByRole("button", { name: "Add member" }).click();
+      await waitForText(admin.getByRole("table"), memberUser.email);
+      await s.screenshot(admin, "team-admin");
+
+      await member.goto("/team");
+      await member.locator('[data-testid="team-switcher"]:visible').click();
+      await member.getByRole("option", { name: /Lab/ }).click();
+      await waitForText(member.getByRole("status").or(member.getByRole("alert")).first(), "Only team admins");
+      expect(await member.getByTestId("team-admin-controls").count()).toBe(0);
+      await member.goto("/weights");
+      await waitForText(member.locator("main"), "Only team admins can upload and manage weights.");
+      expect(await member.getByTestId("weight-upload").count()).toBe(0);
+      await s.screenshot(member, "weights-member");
+    } finally {
+      await adminContext.close();
+      await memberContext.close();
+    }
+  });
+}
