@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { type Studio, startStudio } from "./harness";
 import { authSuite } from "./suites/auth";
+import { moreSuite } from "./suites/more";
 import { studioSuite } from "./suites/studio";
 
 let studio: Studio | undefined;
@@ -21,3 +22,4 @@ afterAll(async () => {
 
 describe("accounts", () => authSuite(getStudio));
 describe("studio", () => studioSuite(getStudio));
+describe("datasets and segmentation", () => moreSuite(getStudio));

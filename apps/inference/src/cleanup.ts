@@ -75,16 +75,25 @@ function pathsInMeta(meta: string | null): string[] {
 }
 
 function normalise(p: string): string {
-  return p.split(/[\\/]+/).filter(Boolean).join("/");
+  return p
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .join("/");
 }
 
-async function removeEmptyDirs(dir: string, keepRoot: boolean): Promise<number> {
+/** Empty folders whose contents last changed before `cutoff` (a fresh one may be about to fill). */
+async function removeEmptyDirs(dir: string, keepRoot: boolean, cutoff: number): Promise<number> {
   let removed = 0;
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (entry.isDirectory()) removed += await removeEmptyDirs(path.join(dir, entry.name), false);
+    if (entry.isDirectory())
+      removed += await removeEmptyDirs(path.join(dir, entry.name), false, cutoff);
   }
-  if (!keepRoot && (await readdir(dir).catch(() => ["?"])).length === 0) {
+  if (keepRoot) return removed;
+  const info = await stat(dir).catch(() => undefined);
+  // Deleting files just now touched the folder's mtime; its age is judged before this pass.
+  if (info && info.birthtimeMs > cutoff) return removed;
+  if ((await readdir(dir).catch(() => ["?"])).length === 0) {
     await rmdir(dir).then(
       () => removed++,
       () => {},
@@ -108,7 +117,14 @@ export async function runCleanup(args: {
   const started = performance.now();
   const cutoff = (args.now ?? new Date()).getTime() - args.maxAgeMs;
   const refs = await referencedPaths(args.db);
-  const report: CleanupReport = { deletedFiles: 0, freedBytes: 0, keptReferenced: 0, removedDirs: 0, byArea: {}, ms: 0 };
+  const report: CleanupReport = {
+    deletedFiles: 0,
+    freedBytes: 0,
+    keptReferenced: 0,
+    removedDirs: 0,
+    byArea: {},
+    ms: 0,
+  };
   const areas: Array<{ area: string; candidate: (rel: string) => boolean }> = [
     { area: "tmp", candidate: () => true },
     {
@@ -140,11 +156,12 @@ export async function runCleanup(args: {
       }
       report.deletedFiles++;
       report.freedBytes += info.size;
-      const a = (report.byArea[area] ??= { files: 0, bytes: 0 });
+      const a = report.byArea[area] ?? { files: 0, bytes: 0 };
+      report.byArea[area] = a;
       a.files++;
       a.bytes += info.size;
     }
-    report.removedDirs += await removeEmptyDirs(root, true);
+    report.removedDirs += await removeEmptyDirs(root, true, cutoff);
   }
   report.ms = Math.round(performance.now() - started);
   return report;
@@ -165,7 +182,10 @@ export function startCleanup(args: {
     current ??= runCleanup(args)
       .then((report) => {
         args.metrics?.cleanupFreed.inc(report.freedBytes);
-        log.info(report, report.deletedFiles > 0 ? "cleanup freed files" : "cleanup found nothing to free");
+        log.info(
+          report,
+          report.deletedFiles > 0 ? "cleanup freed files" : "cleanup found nothing to free",
+        );
         return report;
       })
       .catch((error: unknown) => {

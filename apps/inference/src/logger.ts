@@ -19,7 +19,9 @@ export async function createLogger(
   config: LogConfig,
   name = "inference",
 ): Promise<{ logger: Logger; close: () => void }> {
-  const streams: pino.StreamEntry[] = [{ level: config.LOG_LEVEL as pino.Level, stream: process.stdout }];
+  const streams: pino.StreamEntry[] = [
+    { level: config.LOG_LEVEL as pino.Level, stream: process.stdout },
+  ];
   let roll: Awaited<ReturnType<typeof pinoRoll>> | undefined;
   if (config.LOG_TO_FILE && config.LOG_LEVEL !== "silent") {
     const dir = path.join(config.DATA_DIR, "logs");

@@ -27,13 +27,17 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
       if (!options.queueCounts) return;
       const counts = await options.queueCounts();
       for (const state of taskStatuses) this.set({ state }, counts.byStatus[state] ?? 0);
-      queueDepth.set(counts.depth);
     },
   });
+  // The registry collects metrics concurrently, so each store-derived gauge asks on its own.
   const queueDepth = new client.Gauge({
     name: "inference_queue_depth",
     help: "Queued tasks that may be claimed now",
     registers: [registry],
+    async collect() {
+      if (!options.queueCounts) return;
+      this.set((await options.queueCounts()).depth);
+    },
   });
   const taskDuration = new client.Histogram({
     name: "inference_task_run_seconds",

@@ -19,7 +19,10 @@ export class WeightUnusableError extends Error {
 /** DATA_DIR/weights/<sha256>.onnx, or an official model (DATA_DIR/official/<name>.onnx + .json). */
 export async function findWeightFile(dataDir: string, sha256: string): Promise<string> {
   const sha = sha256.toLowerCase();
-  const candidates = [path.join(dataDir, "weights", `${sha}.onnx`), path.join(dataDir, "official", `${sha}.onnx`)];
+  const candidates = [
+    path.join(dataDir, "weights", `${sha}.onnx`),
+    path.join(dataDir, "official", `${sha}.onnx`),
+  ];
   for (const file of candidates) {
     try {
       await access(file);
@@ -43,7 +46,9 @@ export async function findWeightFile(dataDir: string, sha256: string): Promise<s
       // not a record of ours
     }
   }
-  throw new WeightUnusableError(`weight file for sha256 ${sha} is missing from ${dataDir}/weights and ${dataDir}/official`);
+  throw new WeightUnusableError(
+    `weight file for sha256 ${sha} is missing from ${dataDir}/weights and ${dataDir}/official`,
+  );
 }
 
 export interface ModelStoreOptions {
@@ -68,12 +73,17 @@ export class ModelStore {
   }
 
   /** The session for a weight, bound to its spec (a JSON string as stored, or an object). */
-  async get(sha256: string, specSource: string | unknown): Promise<PreparedModel & { loadMs: number; cacheHit: boolean }> {
+  async get(
+    sha256: string,
+    specSource: string | unknown,
+  ): Promise<PreparedModel & { loadMs: number; cacheHit: boolean }> {
     let spec: ModelSpec;
     try {
       spec = ModelSpec.parse(typeof specSource === "string" ? JSON.parse(specSource) : specSource);
     } catch (error) {
-      throw new WeightUnusableError(`the weight's model spec is invalid: ${error instanceof Error ? error.message : String(error)}`);
+      throw new WeightUnusableError(
+        `the weight's model spec is invalid: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const cacheHit = this.cache.has(sha256);
     this.options.metrics?.sessionCache.inc({ result: cacheHit ? "hit" : "miss" });
@@ -84,12 +94,18 @@ export class ModelStore {
         const bytes = await readFile(file);
         const actual = createHash("sha256").update(bytes).digest("hex");
         if (actual !== sha256.toLowerCase()) {
-          throw new WeightUnusableError(`weight file ${path.basename(file)} has sha256 ${actual}, expected ${sha256}`);
+          throw new WeightUnusableError(
+            `weight file ${path.basename(file)} has sha256 ${actual}, expected ${sha256}`,
+          );
         }
         return bytes;
       },
       warmup: warmupFor(spec),
     });
-    return { ...prepareModel(loaded, spec), loadMs: cacheHit ? 0 : loaded.loadMs + loaded.warmupMs, cacheHit };
+    return {
+      ...prepareModel(loaded, spec),
+      loadMs: cacheHit ? 0 : loaded.loadMs + loaded.warmupMs,
+      cacheHit,
+    };
   }
 }

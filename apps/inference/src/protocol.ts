@@ -74,7 +74,11 @@ export const previewRequestSchema = z.object({
 });
 export type PreviewRequest = z.input<typeof previewRequestSchema>;
 
-export const labelScoreSchema = z.object({ label: z.string(), index: z.number().int(), score: z.number() });
+export const labelScoreSchema = z.object({
+  label: z.string(),
+  index: z.number().int(),
+  score: z.number(),
+});
 
 export const previewResponseSchema = z.object({
   taskKind: taskKindSchema,

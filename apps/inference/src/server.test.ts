@@ -63,7 +63,9 @@ describe("HTTP API basics", () => {
   });
 
   it("answers unknown routes with a JSON 404", async () => {
-    const res = await fetch(`${base}/v1/nothing`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${base}/v1/nothing`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
   });

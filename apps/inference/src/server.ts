@@ -55,7 +55,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.status(500).send({ error: { code: "internal", message: "internal error" } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
+    reply
+      .status(404)
+      .send({ error: { code: "not_found", message: `no route ${request.method} ${request.url}` } }),
   );
 
   registerAuth(app, deps.config.INFERENCE_TOKEN);
@@ -66,21 +68,32 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     deps.onResponse?.(route, request.method, reply.statusCode, seconds);
     if (route !== "/health") {
       request.log.info(
-        { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        {
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
         "request",
       );
     }
   });
 
-  app.get("/health", async (): Promise<HealthResponse> => ({
-    status: "ok",
-    pid: process.pid,
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-    version: SERVICE_VERSION,
-  }));
+  app.get(
+    "/health",
+    async (): Promise<HealthResponse> => ({
+      status: "ok",
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      version: SERVICE_VERSION,
+    }),
+  );
 
   app.get("/ready", async (_request, reply) => {
-    const report = await checkReadiness({ dataDir: deps.config.DATA_DIR, pingStore: deps.pingStore });
+    const report = await checkReadiness({
+      dataDir: deps.config.DATA_DIR,
+      pingStore: deps.pingStore,
+    });
     return reply.status(report.ready ? 200 : 503).send(report);
   });
 

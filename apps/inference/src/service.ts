@@ -31,7 +31,11 @@ async function queueCounts(db: Db): Promise<QueueCounts> {
 }
 
 /** Builds the HTTP API and the (not yet started) worker around one store client. */
-export async function createService(options: { config: InferenceEnv; logger: Logger; db: Db }): Promise<Service> {
+export async function createService(options: {
+  config: InferenceEnv;
+  logger: Logger;
+  db: Db;
+}): Promise<Service> {
   const { config, logger, db } = options;
   const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
   const models = new ModelStore({

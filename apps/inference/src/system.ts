@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -20,9 +20,13 @@ let gpuCache: Promise<GpuDevice[]> | undefined;
 
 /** NVIDIA GPUs as nvidia-smi reports them; none when the tool is absent. Asked once. */
 function gpuDevices(): Promise<GpuDevice[]> {
-  gpuCache ??= run("nvidia-smi", ["--query-gpu=name,memory.total", "--format=csv,noheader,nounits"], {
-    timeout: 3000,
-  })
+  gpuCache ??= run(
+    "nvidia-smi",
+    ["--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+    {
+      timeout: 3000,
+    },
+  )
     .then(({ stdout }) =>
       stdout
         .trim()
@@ -61,13 +65,23 @@ function cudaProviderInstalled(): boolean {
   return false;
 }
 
+/** A dependency's version, found from its entry point (some packages do not export package.json). */
 function packageVersion(name: string, from?: string): string | undefined {
   try {
     const req = from ? createRequire(from) : require;
-    return (req(`${name}/package.json`) as { version: string }).version;
+    let dir = path.dirname(req.resolve(name));
+    for (let i = 0; i < 5; i++) {
+      const file = path.join(dir, "package.json");
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      }
+      dir = path.dirname(dir);
+    }
   } catch {
     return undefined;
   }
+  return undefined;
 }
 
 export interface SystemSources {
@@ -87,12 +101,15 @@ export async function systemReport(sources: SystemSources): Promise<SystemRespon
   await loadOrt().catch(() => undefined);
   const coreEntry = (() => {
     try {
-      return require.resolve("@studio/core/package.json");
+      return require.resolve("@studio/core/spec");
     } catch {
       return undefined;
     }
   })();
-  const versions: Record<string, string> = { service: SERVICE_VERSION, node: process.versions.node };
+  const versions: Record<string, string> = {
+    service: SERVICE_VERSION,
+    node: process.versions.node,
+  };
   if (ort) versions.onnxruntime = ort.version;
   const sharp = coreEntry ? packageVersion("sharp", coreEntry) : undefined;
   if (sharp) versions.sharp = sharp;

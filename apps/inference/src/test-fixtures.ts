@@ -4,17 +4,24 @@ import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
 import { parameterSignature } from "@studio/core/signature";
+import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
 import type { Db } from "@studio/db/client";
 import { createTask } from "@studio/db/queue";
 
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test/fixtures");
+export const FIXTURES_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../test/fixtures",
+);
 
 export async function seedTeam(db: Db): Promise<{ userId: string; teamId: string }> {
   const suffix = randomBytes(4).toString("hex");
   const user = await db.user.create({
-    data: { email: `inference-${suffix}@example.test`, name: `Inference ${suffix}`, passwordHash: "x" },
+    data: {
+      email: `inference-${suffix}@example.test`,
+      name: `Inference ${suffix}`,
+      passwordHash: "x",
+    },
     select: { id: true },
   });
   const team = await db.team.create({
@@ -27,7 +34,13 @@ export async function seedTeam(db: Db): Promise<{ userId: string; teamId: string
 export async function seedWeight(
   db: Db,
   dataDir: string,
-  args: { teamId: string; taskKind: TaskKind; bytes: Uint8Array; spec: ModelSpecInput; name?: string },
+  args: {
+    teamId: string;
+    taskKind: TaskKind;
+    bytes: Uint8Array;
+    spec: ModelSpecInput;
+    name?: string;
+  },
 ): Promise<{ weightId: string; sha256: string }> {
   const sha256 = createHash("sha256").update(args.bytes).digest("hex");
   mkdirSync(path.join(dataDir, "weights"), { recursive: true });
@@ -53,7 +66,15 @@ export async function seedWeight(
 export async function seedImage(
   db: Db,
   dataDir: string,
-  args: { teamId: string; userId: string; fixture?: string; bytes?: Uint8Array; width: number; height: number; channels?: number },
+  args: {
+    teamId: string;
+    userId: string;
+    fixture?: string;
+    bytes?: Uint8Array;
+    width: number;
+    height: number;
+    channels?: number;
+  },
 ): Promise<string> {
   const name = `${randomBytes(6).toString("hex")}.png`;
   const storagePath = `uploads/${name}`;
@@ -101,7 +122,11 @@ export async function seedTask(
     weightSha256: args.weightSha256,
     taskKind: args.taskKind,
     params,
-    paramSignature: parameterSignature({ kind: args.taskKind, params, weightSha256: args.weightSha256 }),
+    paramSignature: parameterSignature({
+      kind: args.taskKind,
+      params,
+      weightSha256: args.weightSha256,
+    }),
     imageIds: args.imageIds,
     ...(args.maxAttempts ? { maxAttempts: args.maxAttempts } : {}),
   });

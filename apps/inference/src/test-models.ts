@@ -11,7 +11,11 @@ function reencode(proto: ReturnType<typeof decodeModel>): Uint8Array {
 }
 
 /** x -> op(x) with a dynamic [1, C, H, W] image in and out. */
-function imageGraph(name: string, channels: number, body: (g: GraphBuilder, x: string) => string): Uint8Array {
+function imageGraph(
+  name: string,
+  channels: number,
+  body: (g: GraphBuilder, x: string) => string,
+): Uint8Array {
   const g = new GraphBuilder(name);
   const x = g.input("input", "float32", [1, channels, "H", "W"]);
   const y = body(g, x);
@@ -92,7 +96,10 @@ export function slowModel(layers = 16, width = 192): Uint8Array {
     const w = new Array(width * width * 9).fill(0).map((_, i) => Math.sin(i) * 0.01);
     const wIn = g.initializer("w_in", tensor.f32([width, 1, 3, 3], new Array(width * 9).fill(0.1)));
     const wMid = g.initializer("w_mid", tensor.f32([width, width, 3, 3], w));
-    const wOut = g.initializer("w_out", tensor.f32([1, width, 3, 3], new Array(width * 9).fill(0.01)));
+    const wOut = g.initializer(
+      "w_out",
+      tensor.f32([1, width, 3, 3], new Array(width * 9).fill(0.01)),
+    );
     const pads = { kernel_shape: [3, 3], pads: [1, 1, 1, 1] };
     let h = g.node("Conv", [x, wIn], pads);
     for (let i = 0; i < layers; i++) h = g.node("Relu", [g.node("Conv", [h, wMid], pads)]);

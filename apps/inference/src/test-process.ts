@@ -14,11 +14,17 @@ export interface ServiceProcess {
   /** Parsed JSON log lines so far. */
   logs: Array<Record<string, unknown>>;
   url: string;
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnService(env: Record<string, string>, startTimeoutMs = 60_000): Promise<ServiceProcess> {
+export async function spawnService(
+  env: Record<string, string>,
+  startTimeoutMs = 60_000,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ["--import", TSX, MAIN], {
     env: {
       ...process.env,
@@ -72,7 +78,11 @@ export async function spawnService(env: Record<string, string>, startTimeoutMs =
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out waiting for a log line; last: ${JSON.stringify(logs.slice(-3))} stderr: ${stderr}`));
+        reject(
+          new Error(
+            `timed out waiting for a log line; last: ${JSON.stringify(logs.slice(-3))} stderr: ${stderr}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -82,8 +92,12 @@ export async function spawnService(env: Record<string, string>, startTimeoutMs =
       check();
     });
 
-  const listening = await waitForLog((l) => l.msg === "inference service listening", startTimeoutMs);
-  if (env.WORKER_ENABLED !== "false") await waitForLog((l) => l.msg === "worker started", startTimeoutMs);
+  const listening = await waitForLog(
+    (l) => l.msg === "inference service listening",
+    startTimeoutMs,
+  );
+  if (env.WORKER_ENABLED !== "false")
+    await waitForLog((l) => l.msg === "worker started", startTimeoutMs);
   return {
     child,
     pid: child.pid ?? -1,

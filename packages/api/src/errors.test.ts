@@ -8,20 +8,22 @@ import { makeUser, testDb } from "./test-helpers";
 
 let t: TestDatabase;
 beforeAll(async () => {
-  process.env.NODE_ENV = "production";
+  (process.env as Record<string, string>).NODE_ENV = "production";
   process.env.NEXTAUTH_SECRET = "x".repeat(32);
   resetEnvForTests();
   t = await testDb();
 });
 afterAll(async () => {
-  process.env.NODE_ENV = "test";
+  (process.env as Record<string, string>).NODE_ENV = "test";
   resetEnvForTests();
   await t.cleanup();
 });
 
 describe("client errors", () => {
   it("maps real Prisma errors to clean codes", async () => {
-    const missing = await t.db.user.update({ where: { id: "nope" }, data: { name: "x" } }).catch((e: unknown) => e);
+    const missing = await t.db.user
+      .update({ where: { id: "nope" }, data: { name: "x" } })
+      .catch((e: unknown) => e);
     expect(toClientError(missing)).toMatchObject({ code: "NOT_FOUND", message: "Not found." });
     const user = await makeUser(t.db);
     const dup = await t.db.user
@@ -39,15 +41,20 @@ describe("client errors", () => {
     const handler = createApiHandler({ db: t.db });
     const input = encodeURIComponent(JSON.stringify({ json: { teamId: user.personalTeamId } }));
     const response = await handler(
-      new Request(`http://x/api/trpc/presets.list?input=${input}`, { headers: { authorization: `Bearer ${token}` } }),
+      new Request(`http://x/api/trpc/presets.list?input=${input}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
     );
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(text).toContain("Internal server error.");
-    for (const leak of ["Preset", "prisma", "Prisma", "SELECT", "stack", "at "]) expect(text).not.toContain(leak);
+    for (const leak of ["Preset", "prisma", "Prisma", "SELECT", "stack", "at "])
+      expect(text).not.toContain(leak);
 
     const bad = await handler(
-      new Request("http://x/api/trpc/tasks.get?input=%7B%22json%22%3A%7B%7D%7D", { headers: { authorization: `Bearer ${token}` } }),
+      new Request("http://x/api/trpc/tasks.get?input=%7B%22json%22%3A%7B%7D%7D", {
+        headers: { authorization: `Bearer ${token}` },
+      }),
     );
     expect(bad.status).toBe(400);
     expect(await bad.text()).not.toContain("stack");

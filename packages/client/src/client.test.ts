@@ -109,7 +109,7 @@ describe("@studio/client", () => {
     const revoked = createClient({ url: server.url, token });
     const denied = await revoked.trpc.auth.me.query().catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(TRPCClientError);
-    expect((denied as TRPCClientError<never>).data?.code).toBe("UNAUTHORIZED");
+    expect((denied as { data?: { code?: string } }).data?.code).toBe("UNAUTHORIZED");
     await expect(
       revoked.uploadImage({ data: png, name: "a.png", teamId: "x" }),
     ).rejects.toMatchObject({ status: 401 });

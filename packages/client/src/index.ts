@@ -31,6 +31,7 @@ export interface ClientOptions {
 export const DEFAULT_PATHS = {
   trpc: "/api/trpc",
   uploadImage: "/api/files/images",
+  uploadArchive: "/api/files/archives",
   uploadWeight: "/api/files/weights",
   download: "/api/files/download",
 };
@@ -161,6 +162,20 @@ export function createClient(options: ClientOptions) {
         );
       }
       return { dataset, images };
+    },
+
+    /** Uploads a zip as a new dataset (or into `datasetId`); layouts are recognised server-side. */
+    async uploadArchive(input: { data: Body; name?: string; datasetId?: string; teamId?: string }) {
+      const response = await call(
+        paths.uploadArchive,
+        { teamId: await team(input.teamId), name: input.name, datasetId: input.datasetId },
+        { method: "POST", body: input.data as RequestInit["body"] },
+      );
+      return (await response.json()) as {
+        dataset: { id: string; name: string };
+        imported: number;
+        report: { layout: string; classes: string[]; ignored: string[]; annotatedImages: number };
+      };
     },
 
     /** Uploads an ONNX weight and waits for the service's validation verdict. */

@@ -206,7 +206,7 @@ function memory() {
 const which = new Set(process.argv.slice(2).filter((a) => !a.startsWith("--")));
 const all = which.size === 0;
 console.log(
-  `threads=${threads} repeats=${repeats} (best of); columns: case | model | pipeline ms | bare run ms | ratio | target`,
+  `threads=${threads}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling)`,
 );
 if (all || which.has("overhead")) {
   await overheadSr(srModel());

@@ -10,7 +10,9 @@ export interface ReadinessDeps {
   pingStore: () => Promise<void>;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ok: boolean; ms: number; message?: string; value?: T }> {
+async function timed<T>(
+  fn: () => Promise<T>,
+): Promise<{ ok: boolean; ms: number; message?: string; value?: T }> {
   const start = performance.now();
   try {
     const value = await fn();

@@ -17,7 +17,12 @@ let seg: { weightId: string; sha256: string };
 let cat: string;
 
 beforeAll(async () => {
-  service = await startTestService({ PREVIEW_MAX_CONCURRENT: "1", PREVIEW_MAX_SIDE: "256", PREVIEW_TIMEOUT_MS: "30000", WORKER_POLL_MS: "50" });
+  service = await startTestService({
+    PREVIEW_MAX_CONCURRENT: "1",
+    PREVIEW_MAX_SIDE: "256",
+    PREVIEW_TIMEOUT_MS: "30000",
+    WORKER_POLL_MS: "50",
+  });
   team = await seedTeam(service.db);
   const model = buildTinySrModel({ scale: 2 });
   sr = await seedWeight(service.db, service.dataDir, {
@@ -36,9 +41,19 @@ beforeAll(async () => {
     teamId: team.teamId,
     taskKind: "segmentation",
     bytes: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
-    spec: { kind: "segmentation", colorOrder: "gray", size: { mode: "dynamic", multipleOf: 2 }, activation: "sigmoid" },
+    spec: {
+      kind: "segmentation",
+      colorOrder: "gray",
+      size: { mode: "dynamic", multipleOf: 2 },
+      activation: "sigmoid",
+    },
   });
-  cat = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+  cat = await seedImage(service.db, service.dataDir, {
+    ...team,
+    fixture: "chelsea.png",
+    width: 451,
+    height: 300,
+  });
 });
 afterAll(async () => {
   await service?.cleanup();
@@ -59,18 +74,39 @@ describe("POST /v1/preview", () => {
     const res = await preview({ weightId: sr.weightId, imageId: cat, crop, params });
     expect(res.status).toBe(200);
     const body = previewResponseSchema.parse(await res.json());
-    expect(body).toMatchObject({ taskKind: "super_resolution", width: 180, height: 140, device: "cpu", weightSha256: sr.sha256 });
-    expect(body.paramSignature).toBe(parameterSignature({ kind: "super_resolution", params, weightSha256: sr.sha256 }));
+    expect(body).toMatchObject({
+      taskKind: "super_resolution",
+      width: 180,
+      height: 140,
+      device: "cpu",
+      weightSha256: sr.sha256,
+    });
+    expect(body.paramSignature).toBe(
+      parameterSignature({ kind: "super_resolution", params, weightSha256: sr.sha256 }),
+    );
     expect(body.timings.runMs).toBeGreaterThan(0);
 
     await service.worker.start();
-    const taskId = await seedTask(service.db, { ...team, weightId: sr.weightId, weightSha256: sr.sha256, taskKind: "super_resolution", params, imageIds: [cat] });
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: sr.weightId,
+      weightSha256: sr.sha256,
+      taskKind: "super_resolution",
+      params,
+      imageIds: [cat],
+    });
     for (let i = 0; i < 300; i++) {
-      const t = await service.db.task.findUniqueOrThrow({ where: { id: taskId }, select: { status: true } });
+      const t = await service.db.task.findUniqueOrThrow({
+        where: { id: taskId },
+        select: { status: true },
+      });
       if (t.status === "succeeded") break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const item = await service.db.taskItem.findFirstOrThrow({ where: { taskId }, select: { resultPath: true, paramSignature: true } });
+    const item = await service.db.taskItem.findFirstOrThrow({
+      where: { taskId },
+      select: { resultPath: true, paramSignature: true },
+    });
     expect(item.paramSignature).toBe(body.paramSignature);
     const full = await decodeImage(readFileSync(path.join(service.dataDir, item.resultPath ?? "")));
     const part = await decodeImage(Buffer.from(body.pngBase64, "base64"));
@@ -88,7 +124,12 @@ describe("POST /v1/preview", () => {
   });
 
   it("returns a mask and a probability map for segmentation", async () => {
-    const res = await preview({ weightId: seg.weightId, imageId: cat, crop: { x: 0, y: 0, width: 64, height: 48 }, params: {} });
+    const res = await preview({
+      weightId: seg.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 64, height: 48 },
+      params: {},
+    });
     expect(res.status).toBe(200);
     const body = previewResponseSchema.parse(await res.json());
     expect(body).toMatchObject({ taskKind: "segmentation", width: 64, height: 48 });
@@ -96,10 +137,20 @@ describe("POST /v1/preview", () => {
   });
 
   it("answers 429 with Retry-After at once when the preview limit is reached", async () => {
-    const first = preview({ weightId: slow.weightId, imageId: cat, crop: { x: 0, y: 0, width: 48, height: 48 }, params: {} });
+    const first = preview({
+      weightId: slow.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 48, height: 48 },
+      params: {},
+    });
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
-    const second = await preview({ weightId: sr.weightId, imageId: cat, crop: { x: 0, y: 0, width: 32, height: 32 }, params: {} });
+    const second = await preview({
+      weightId: sr.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 32, height: 32 },
+      params: {},
+    });
     expect(second.status).toBe(429);
     expect(second.headers.get("retry-after")).toBe("1");
     expect(await second.json()).toMatchObject({ error: { code: "too_many_requests" } });
@@ -110,13 +161,33 @@ describe("POST /v1/preview", () => {
   });
 
   it("refuses a crop beyond the size bound, outside the image, or of an unknown image", async () => {
-    const big = await preview({ weightId: sr.weightId, imageId: cat, crop: { x: 0, y: 0, width: 300, height: 10 }, params: {} });
+    const big = await preview({
+      weightId: sr.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 300, height: 10 },
+      params: {},
+    });
     expect(big.status).toBe(400);
-    const outside = await preview({ weightId: sr.weightId, imageId: cat, crop: { x: 400, y: 0, width: 100, height: 10 }, params: {} });
+    const outside = await preview({
+      weightId: sr.weightId,
+      imageId: cat,
+      crop: { x: 400, y: 0, width: 100, height: 10 },
+      params: {},
+    });
     expect(outside.status).toBe(400);
-    const missing = await preview({ weightId: sr.weightId, imageId: "nope", crop: { x: 0, y: 0, width: 10, height: 10 }, params: {} });
+    const missing = await preview({
+      weightId: sr.weightId,
+      imageId: "nope",
+      crop: { x: 0, y: 0, width: 10, height: 10 },
+      params: {},
+    });
     expect(missing.status).toBe(404);
-    const badParams = await preview({ weightId: sr.weightId, imageId: cat, crop: { x: 0, y: 0, width: 10, height: 10 }, params: { tile: -3 } });
+    const badParams = await preview({
+      weightId: sr.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 10, height: 10 },
+      params: { tile: -3 },
+    });
     expect(badParams.status).toBe(400);
   });
 });

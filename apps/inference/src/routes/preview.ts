@@ -1,5 +1,5 @@
-import path from "node:path";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { decodeImage, encodePng, ImageError, type RawImage } from "@studio/core/image";
 import {
   type PreparedModel,
@@ -24,7 +24,10 @@ type Config = Pick<
 
 function cropRaw(img: RawImage, crop: Crop): RawImage {
   const c = img.channels;
-  const data = img.depth === 16 ? new Uint16Array(crop.width * crop.height * c) : new Uint8Array(crop.width * crop.height * c);
+  const data =
+    img.depth === 16
+      ? new Uint16Array(crop.width * crop.height * c)
+      : new Uint8Array(crop.width * crop.height * c);
   for (let y = 0; y < crop.height; y++) {
     const from = ((crop.y + y) * img.width + crop.x) * c;
     data.set(img.data.subarray(from, from + crop.width * c), y * crop.width * c);
@@ -32,8 +35,10 @@ function cropRaw(img: RawImage, crop: Crop): RawImage {
   return { width: crop.width, height: crop.height, channels: img.channels, depth: img.depth, data };
 }
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-const round = (t: object) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
+const b64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+const round = (t: object) =>
+  Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
 
 /**
  * POST /v1/preview: the task's pipeline on a crop of a stored image, computed exactly as the
@@ -51,7 +56,11 @@ export function previewRoutes(deps: {
     app.post("/v1/preview", async (request) => {
       const body = previewRequestSchema.parse(request.body);
       const { crop } = body;
-      if (crop.width > config.PREVIEW_MAX_SIDE || crop.height > config.PREVIEW_MAX_SIDE || crop.width * crop.height > config.PREVIEW_MAX_PIXELS) {
+      if (
+        crop.width > config.PREVIEW_MAX_SIDE ||
+        crop.height > config.PREVIEW_MAX_SIDE ||
+        crop.width * crop.height > config.PREVIEW_MAX_PIXELS
+      ) {
         throw new HttpError(
           400,
           "bad_request",
@@ -61,9 +70,15 @@ export function previewRoutes(deps: {
       const release = await limiter.tryAcquire();
       if (!release) {
         metrics?.previews.inc({ outcome: "busy" });
-        throw new HttpError(429, "too_many_requests", `${limiter.limit} previews are already running; try again shortly`, undefined, {
-          "retry-after": "1",
-        });
+        throw new HttpError(
+          429,
+          "too_many_requests",
+          `${limiter.limit} previews are already running; try again shortly`,
+          undefined,
+          {
+            "retry-after": "1",
+          },
+        );
       }
       const timeout = AbortSignal.timeout(config.PREVIEW_TIMEOUT_MS);
       const gone = new AbortController();
@@ -74,14 +89,29 @@ export function previewRoutes(deps: {
       const started = performance.now();
       try {
         const [weight, image] = await Promise.all([
-          db.weight.findUnique({ where: { id: body.weightId }, select: { sha256: true, spec: true, taskKind: true, status: true } }),
-          db.image.findUnique({ where: { id: body.imageId }, select: { storagePath: true, width: true, height: true } }),
+          db.weight.findUnique({
+            where: { id: body.weightId },
+            select: { sha256: true, spec: true, taskKind: true, status: true },
+          }),
+          db.image.findUnique({
+            where: { id: body.imageId },
+            select: { storagePath: true, width: true, height: true },
+          }),
         ]);
         if (!weight) throw new HttpError(404, "not_found", `no weight ${body.weightId}`);
         if (!image) throw new HttpError(404, "not_found", `no image ${body.imageId}`);
-        if (weight.status !== "ready") throw new HttpError(422, "unprocessable", `weight ${body.weightId} is ${weight.status}, not ready`);
+        if (weight.status !== "ready")
+          throw new HttpError(
+            422,
+            "unprocessable",
+            `weight ${body.weightId} is ${weight.status}, not ready`,
+          );
         if (crop.x + crop.width > image.width || crop.y + crop.height > image.height) {
-          throw new HttpError(400, "bad_request", `crop ${crop.width}x${crop.height}+${crop.x}+${crop.y} is outside the ${image.width}x${image.height} image`);
+          throw new HttpError(
+            400,
+            "bad_request",
+            `crop ${crop.width}x${crop.height}+${crop.x}+${crop.y} is outside the ${image.width}x${image.height} image`,
+          );
         }
         const kind = taskKindSchema.parse(weight.taskKind);
         const model = await models.get(weight.sha256, weight.spec);
@@ -98,7 +128,15 @@ export function previewRoutes(deps: {
             decode: { maxPixels: config.MAX_IMAGE_PIXELS },
             signal,
           });
-          response = { ...base, pngBase64: b64(r.png), width: r.image.width, height: r.image.height, paramSignature: r.signature, device: r.device, timings: round(r.timings) };
+          response = {
+            ...base,
+            pngBase64: b64(r.png),
+            width: r.image.width,
+            height: r.image.height,
+            paramSignature: r.signature,
+            device: r.device,
+            timings: round(r.timings),
+          };
         } else if (kind === "segmentation") {
           const r = await runSegmentation({
             model: model as PreparedModel<SegmentationSpec>,
@@ -144,18 +182,31 @@ export function previewRoutes(deps: {
         metrics?.previews.inc({ outcome: "ok" });
         metrics?.previewDuration.observe({ kind }, seconds);
         request.log.info(
-          { weightId: body.weightId, weightSha256: weight.sha256, imageId: body.imageId, crop, device: response.device, timings: response.timings },
+          {
+            weightId: body.weightId,
+            weightSha256: weight.sha256,
+            imageId: body.imageId,
+            crop,
+            device: response.device,
+            timings: response.timings,
+          },
           "preview",
         );
         return response;
       } catch (error) {
         if (timeout.aborted) {
           metrics?.previews.inc({ outcome: "timeout" });
-          throw new HttpError(504, "timeout", `preview did not finish within ${config.PREVIEW_TIMEOUT_MS} ms`);
+          throw new HttpError(
+            504,
+            "timeout",
+            `preview did not finish within ${config.PREVIEW_TIMEOUT_MS} ms`,
+          );
         }
         metrics?.previews.inc({ outcome: "error" });
-        if (error instanceof ImageError) throw new HttpError(422, "unprocessable", error.message, { code: error.code });
-        if (error instanceof WeightUnusableError) throw new HttpError(422, "unprocessable", error.message);
+        if (error instanceof ImageError)
+          throw new HttpError(422, "unprocessable", error.message, { code: error.code });
+        if (error instanceof WeightUnusableError)
+          throw new HttpError(422, "unprocessable", error.message);
         throw error;
       } finally {
         release();

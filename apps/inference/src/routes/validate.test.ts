@@ -57,7 +57,10 @@ async function healthy(): Promise<void> {
 
 describe("POST /v1/weights/validate accepts sound models", () => {
   it("a x2 super-resolution model, deriving its scale from a reference run", async () => {
-    const r = await report({ path: put("sr.onnx", buildTinySrModel({ scale: 2 }).bytes), taskKind: "super_resolution" });
+    const r = await report({
+      path: put("sr.onnx", buildTinySrModel({ scale: 2 }).bytes),
+      taskKind: "super_resolution",
+    });
     expect(r.ok).toBe(true);
     expect(r.derivedScale).toBe(2);
     expect(r.referenceOutputShape).toEqual([1, 3, 128, 128]);
@@ -83,7 +86,12 @@ describe("POST /v1/weights/validate accepts sound models", () => {
       },
       select: { id: true },
     });
-    const r = await report({ path: file, taskKind: "segmentation", spec: OCTA_SEGMENTATION_SPEC, weightId: weight.id });
+    const r = await report({
+      path: file,
+      taskKind: "segmentation",
+      spec: OCTA_SEGMENTATION_SPEC,
+      weightId: weight.id,
+    });
     expect(r.ok).toBe(true);
     expect(r.referenceInputShape).toEqual([1, 1, 256, 256]);
     const row = await service.db.weight.findUniqueOrThrow({
@@ -97,20 +105,31 @@ describe("POST /v1/weights/validate accepts sound models", () => {
   });
 
   it("a classifier", async () => {
-    const r = await report({ path: put("cls.onnx", buildClassifierModel({ classes: 4 }).bytes), taskKind: "classification" });
+    const r = await report({
+      path: put("cls.onnx", buildClassifierModel({ classes: 4 }).bytes),
+      taskKind: "classification",
+    });
     expect(r.ok).toBe(true);
     expect(r.referenceOutputShape).toEqual([1, 4]);
   });
 });
 
 describe("POST /v1/weights/validate rejects each bad model class with its reason", () => {
-  const cases: Array<{ name: string; code: string; reason: RegExp; make: () => { path: string; taskKind: string; spec?: unknown } }> = [
+  const cases: Array<{
+    name: string;
+    code: string;
+    reason: RegExp;
+    make: () => { path: string; taskKind: string; spec?: unknown };
+  }> = [
     {
       name: "not ONNX (a PNG image)",
       code: "not_onnx",
       reason: /not an ONNX model.*PNG/i,
       make: () => {
-        copyFileSync(path.join(fixtures, "microaneurysms.png"), path.join(service.dataDir, "tmp", "image.onnx"));
+        copyFileSync(
+          path.join(fixtures, "microaneurysms.png"),
+          path.join(service.dataDir, "tmp", "image.onnx"),
+        );
         return { path: "tmp/image.onnx", taskKind: "segmentation" };
       },
     },
@@ -120,7 +139,10 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       reason: /ends early|truncated/i,
       make: () => {
         const bytes = buildTinySrModel({ scale: 2 }).bytes;
-        return { path: put("truncated.onnx", bytes.subarray(0, Math.floor(bytes.length * 0.6))), taskKind: "super_resolution" };
+        return {
+          path: put("truncated.onnx", bytes.subarray(0, Math.floor(bytes.length * 0.6))),
+          taskKind: "super_resolution",
+        };
       },
     },
     {
@@ -139,7 +161,10 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       name: "I/O not matching the task kind (a classifier registered for super-resolution)",
       code: "io_mismatch",
       reason: /super-resolution needs an image \[N, C, H, W\]/,
-      make: () => ({ path: put("cls-as-sr.onnx", buildClassifierModel().bytes), taskKind: "super_resolution" }),
+      make: () => ({
+        path: put("cls-as-sr.onnx", buildClassifierModel().bytes),
+        taskKind: "super_resolution",
+      }),
     },
     {
       name: "I/O not matching the spec (x2 model declared x4)",
@@ -209,7 +234,11 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       },
       select: { id: true },
     });
-    await report({ path: put("nan2.onnx", nanModel()), taskKind: "segmentation", weightId: weight.id });
+    await report({
+      path: put("nan2.onnx", nanModel()),
+      taskKind: "segmentation",
+      weightId: weight.id,
+    });
     const row = await service.db.weight.findUniqueOrThrow({
       where: { id: weight.id },
       select: { status: true, validationError: true },
@@ -228,6 +257,15 @@ describe("POST /v1/weights/validate refuses bad requests", () => {
     const { status, json } = await validate({ path: "tmp/none.onnx", taskKind: "segmentation" });
     expect(status).toBe(404);
     expect(json).toMatchObject({ error: { code: "not_found" } });
+  });
+  it("a body over the size limit, with a JSON 413", async () => {
+    const res = await fetch(`${service.url}/v1/weights/validate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ path: "x".repeat(2 * 1024 * 1024), taskKind: "segmentation" }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "payload_too_large" } });
   });
   it("an unknown task kind", async () => {
     const { status, json } = await validate({ path: "tmp/sr.onnx", taskKind: "detection" });

@@ -11,7 +11,11 @@ import { validateWeightFile } from "../validate/run";
 
 type Config = Pick<
   InferenceEnv,
-  "DATA_DIR" | "VALIDATE_TIMEOUT_MS" | "VALIDATE_MAX_MEMORY_MB" | "VALIDATE_MAX_RUN_MS" | "VALIDATE_MAX_CONCURRENT"
+  | "DATA_DIR"
+  | "VALIDATE_TIMEOUT_MS"
+  | "VALIDATE_MAX_MEMORY_MB"
+  | "VALIDATE_MAX_RUN_MS"
+  | "VALIDATE_MAX_CONCURRENT"
 >;
 
 /** A path under DATA_DIR, with symlinks resolved, that really stays inside it. */
@@ -59,14 +63,23 @@ export function validateRoutes(deps: { config: Config; db: Db; metrics?: Metrics
       const body = validateRequestSchema.parse(request.body);
       const file = await resolveDataPath(deps.config.DATA_DIR, body.path);
       if (body.weightId) {
-        const weight = await deps.db.weight.findUnique({ where: { id: body.weightId }, select: { id: true } });
+        const weight = await deps.db.weight.findUnique({
+          where: { id: body.weightId },
+          select: { id: true },
+        });
         if (!weight) throw new HttpError(404, "not_found", `no weight ${body.weightId}`);
       }
       const release = await limiter.tryAcquire();
       if (!release) {
-        throw new HttpError(429, "too_many_requests", "too many weight validations waiting", undefined, {
-          "retry-after": "10",
-        });
+        throw new HttpError(
+          429,
+          "too_many_requests",
+          "too many weight validations waiting",
+          undefined,
+          {
+            "retry-after": "10",
+          },
+        );
       }
       let report: ValidateResponse;
       try {
@@ -83,7 +96,14 @@ export function validateRoutes(deps: { config: Config; db: Db; metrics?: Metrics
       }
       deps.metrics?.validations.inc({ outcome: report.ok ? "ok" : (report.code ?? "rejected") });
       request.log.info(
-        { path: body.path, taskKind: body.taskKind, weightId: body.weightId, ok: report.ok, code: report.code, ms: report.timings.totalMs },
+        {
+          path: body.path,
+          taskKind: body.taskKind,
+          weightId: body.weightId,
+          ok: report.ok,
+          code: report.code,
+          ms: report.timings.totalMs,
+        },
         "weight validated",
       );
       if (body.weightId) await recordOutcome(deps.db, body.weightId, report);

@@ -14,13 +14,17 @@ export class Rejection extends Error {
   }
 }
 
-const fmt = (shape: ValueInfo["shape"]) => (shape ? `[${shape.map((d) => d ?? "?").join(", ")}]` : "unknown rank");
+const fmt = (shape: ValueInfo["shape"]) =>
+  shape ? `[${shape.map((d) => d ?? "?").join(", ")}]` : "unknown rank";
 
 function pick(list: ValueInfo[], name: string | undefined, what: string): ValueInfo {
   const found = name ? list.find((v) => v.name === name) : list[0];
   if (!found) {
     const names = list.map((v) => `"${v.name}"`).join(", ");
-    throw new Rejection("io_mismatch", `the spec names ${what} "${name}" but the model has ${names}`);
+    throw new Rejection(
+      "io_mismatch",
+      `the spec names ${what} "${name}" but the model has ${names}`,
+    );
   }
   return found;
 }
@@ -38,10 +42,16 @@ export function resolveSpec(
   if (given !== undefined && given !== null) {
     const parsed = ModelSpec.safeParse(given);
     if (!parsed.success) {
-      throw new Rejection("io_mismatch", `the model spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new Rejection(
+        "io_mismatch",
+        `the model spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     }
     if (parsed.data.kind !== kind) {
-      throw new Rejection("io_mismatch", `the spec is for ${parsed.data.kind} but the weight is registered for ${kind}`);
+      throw new Rejection(
+        "io_mismatch",
+        `the spec is for ${parsed.data.kind} but the weight is registered for ${kind}`,
+      );
     }
     return { spec: parsed.data, scaleFromRun: false };
   }
@@ -77,13 +87,22 @@ export function checkDeclaredIo(kind: TaskKind, spec: ModelSpec, info: OnnxInspe
     );
   }
   if (input.dtype !== "float32") {
-    throw new Rejection("io_mismatch", `input "${input.name}" is ${input.dtype}; a float32 image tensor is required`);
+    throw new Rejection(
+      "io_mismatch",
+      `input "${input.name}" is ${input.dtype}; a float32 image tensor is required`,
+    );
   }
   if (output.dtype !== "float32") {
-    throw new Rejection("io_mismatch", `output "${output.name}" is ${output.dtype}; float32 is required`);
+    throw new Rejection(
+      "io_mismatch",
+      `output "${output.name}" is ${output.dtype}; float32 is required`,
+    );
   }
   if (input.shape && input.shape.length !== 4) {
-    throw new Rejection("io_mismatch", `input "${input.name}" has shape ${fmt(input.shape)}; an NCHW image tensor [N, C, H, W] is required`);
+    throw new Rejection(
+      "io_mismatch",
+      `input "${input.name}" has shape ${fmt(input.shape)}; an NCHW image tensor [N, C, H, W] is required`,
+    );
   }
   const c = input.shape?.[1];
   if (typeof c === "number" && c !== channelsFor(spec)) {
@@ -94,7 +113,10 @@ export function checkDeclaredIo(kind: TaskKind, spec: ModelSpec, info: OnnxInspe
   }
   if (spec.size.mode === "fixed" && input.shape) {
     const [, , h, w] = input.shape;
-    if ((typeof h === "number" && h !== spec.size.height) || (typeof w === "number" && w !== spec.size.width)) {
+    if (
+      (typeof h === "number" && h !== spec.size.height) ||
+      (typeof w === "number" && w !== spec.size.width)
+    ) {
       throw new Rejection(
         "io_mismatch",
         `input "${input.name}" is ${fmt(input.shape)} but the spec says ${spec.size.width}x${spec.size.height}`,
@@ -104,15 +126,24 @@ export function checkDeclaredIo(kind: TaskKind, spec: ModelSpec, info: OnnxInspe
   const rank = output.shape?.length;
   if (rank === undefined) return;
   if (kind === "segmentation" && rank !== 4 && rank !== 3) {
-    throw new Rejection("io_mismatch", `output "${output.name}" has shape ${fmt(output.shape)}; segmentation needs a map [N, C, H, W] or [N, H, W]`);
+    throw new Rejection(
+      "io_mismatch",
+      `output "${output.name}" has shape ${fmt(output.shape)}; segmentation needs a map [N, C, H, W] or [N, H, W]`,
+    );
   }
   if (kind === "super_resolution" && rank !== 4) {
-    throw new Rejection("io_mismatch", `output "${output.name}" has shape ${fmt(output.shape)}; super-resolution needs an image [N, C, H, W]`);
+    throw new Rejection(
+      "io_mismatch",
+      `output "${output.name}" has shape ${fmt(output.shape)}; super-resolution needs an image [N, C, H, W]`,
+    );
   }
   if (kind === "classification") {
     const trailingOnes = output.shape?.slice(2).every((d) => d === 1) ?? false;
     if (rank !== 2 && !(rank === 4 && trailingOnes)) {
-      throw new Rejection("io_mismatch", `output "${output.name}" has shape ${fmt(output.shape)}; classification needs scores [N, K]`);
+      throw new Rejection(
+        "io_mismatch",
+        `output "${output.name}" has shape ${fmt(output.shape)}; classification needs scores [N, K]`,
+      );
     }
   }
 }
@@ -179,42 +210,74 @@ export function checkOutput(
   }
   if (data.length === 0) throw new Rejection("io_mismatch", "the model returned an empty output");
   if (nonFinite > 0) {
-    throw new Rejection("nan_output", `the output contains ${nonFinite} NaN or infinite value(s) out of ${data.length} on the reference input`);
+    throw new Rejection(
+      "nan_output",
+      `the output contains ${nonFinite} NaN or infinite value(s) out of ${data.length} on the reference input`,
+    );
   }
   if (max - min <= 1e-6 * Math.max(1, Math.abs(max))) {
-    throw new Rejection("constant_output", `the output is constant (every value is ${min}) on a structured reference input; the weights look broken`);
+    throw new Rejection(
+      "constant_output",
+      `the output is constant (every value is ${min}) on a structured reference input; the weights look broken`,
+    );
   }
   const [, , inH = 0, inW = 0] = inputDims;
   const shapeText = `[${dims.join(", ")}]`;
   if (kind === "segmentation") {
     const [h, w] = dims.slice(-2);
     if (spec.size.mode === "dynamic" && (h !== inH || w !== inW)) {
-      throw new Rejection("io_mismatch", `for a ${inW}x${inH} input the map is ${shapeText}; segmentation must return a map of the input's size`);
+      throw new Rejection(
+        "io_mismatch",
+        `for a ${inW}x${inH} input the map is ${shapeText}; segmentation must return a map of the input's size`,
+      );
     }
-    if (dims.length === 4 && spec.kind === "segmentation" && spec.foregroundChannel >= (dims[1] ?? 0)) {
-      throw new Rejection("io_mismatch", `the spec's foreground channel ${spec.foregroundChannel} does not exist in output ${shapeText}`);
+    if (
+      dims.length === 4 &&
+      spec.kind === "segmentation" &&
+      spec.foregroundChannel >= (dims[1] ?? 0)
+    ) {
+      throw new Rejection(
+        "io_mismatch",
+        `the spec's foreground channel ${spec.foregroundChannel} does not exist in output ${shapeText}`,
+      );
     }
     return {};
   }
   if (kind === "super_resolution") {
     const [, c, h = 0, w = 0] = dims;
     if (dims.length !== 4 || c !== inputDims[1]) {
-      throw new Rejection("io_mismatch", `for input [${inputDims.join(", ")}] the output is ${shapeText}; super-resolution must return an image with the input's channels`);
+      throw new Rejection(
+        "io_mismatch",
+        `for input [${inputDims.join(", ")}] the output is ${shapeText}; super-resolution must return an image with the input's channels`,
+      );
     }
     const sy = h / inH;
     const sx = w / inW;
     if (sx !== sy || !Number.isInteger(sx) || sx < 1) {
-      throw new Rejection("io_mismatch", `for a ${inW}x${inH} input the output is ${w}x${h}: not a whole-number scale`);
+      throw new Rejection(
+        "io_mismatch",
+        `for a ${inW}x${inH} input the output is ${w}x${h}: not a whole-number scale`,
+      );
     }
     if (!scaleFromRun && spec.kind === "super_resolution" && spec.scale !== sx) {
-      throw new Rejection("io_mismatch", `the spec says x${spec.scale} but the model upscales x${sx}`);
+      throw new Rejection(
+        "io_mismatch",
+        `the spec says x${spec.scale} but the model upscales x${sx}`,
+      );
     }
     return { derivedScale: sx };
   }
   const classes = dims.length === 2 ? (dims[1] ?? 0) : data.length / (dims[0] ?? 1);
-  if (classes < 2) throw new Rejection("io_mismatch", `the output ${shapeText} has ${classes} score(s); classification needs at least 2 classes`);
+  if (classes < 2)
+    throw new Rejection(
+      "io_mismatch",
+      `the output ${shapeText} has ${classes} score(s); classification needs at least 2 classes`,
+    );
   if (spec.kind === "classification" && spec.labels.length > 0 && spec.labels.length !== classes) {
-    throw new Rejection("io_mismatch", `the spec lists ${spec.labels.length} labels but the model scores ${classes} classes`);
+    throw new Rejection(
+      "io_mismatch",
+      `the spec lists ${spec.labels.length} labels but the model scores ${classes} classes`,
+    );
   }
   return {};
 }

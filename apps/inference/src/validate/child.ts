@@ -5,13 +5,19 @@
 // address-space limit in between, once the runtime's own reservations are made).
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { assertRunnable, inspectOnnx, type OnnxInspection, OnnxInspectError } from "@studio/core/onnx";
+import {
+  assertRunnable,
+  inspectOnnx,
+  OnnxInspectError,
+  type OnnxInspection,
+} from "@studio/core/onnx";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import * as ortModule from "onnxruntime-node";
 import type { RejectionCode } from "../protocol";
 import { checkDeclaredIo, checkOutput, Rejection, referenceInput, resolveSpec } from "./checks";
 
-const ort = ((ortModule as { default?: typeof ortModule }).default ?? ortModule) as typeof ortModule;
+const ort = ((ortModule as { default?: typeof ortModule }).default ??
+  ortModule) as typeof ortModule;
 
 export interface ChildJob {
   file: string;
@@ -103,7 +109,11 @@ async function validate(job: ChildJob): Promise<ChildResult> {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (OOM.test(message)) throw new Rejection("too_much_memory", `loading the model needs more memory than allowed: ${message}`);
+      if (OOM.test(message))
+        throw new Rejection(
+          "too_much_memory",
+          `loading the model needs more memory than allowed: ${message}`,
+        );
       throw new Rejection("load_failed", `onnxruntime cannot load the model: ${message}`);
     }
     result.timings.loadMs = ms(t);
@@ -115,16 +125,24 @@ async function validate(job: ChildJob): Promise<ChildResult> {
     t = performance.now();
     let output: { data: ArrayLike<number>; dims: readonly number[] };
     try {
-      const outputs = await session.run({ [inputName]: new ort.Tensor("float32", ref.data, ref.dims) });
+      const outputs = await session.run({
+        [inputName]: new ort.Tensor("float32", ref.data, ref.dims),
+      });
       const tensor = outputs[outputName];
       if (!tensor) throw new Error(`no output named "${outputName}"`);
       output = { data: tensor.data as ArrayLike<number>, dims: tensor.dims };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (OOM.test(message)) {
-        throw new Rejection("too_much_memory", `running the model on a ${ref.dims[3]}x${ref.dims[2]} reference input needs more memory than allowed: ${message.slice(0, 400)}`);
+        throw new Rejection(
+          "too_much_memory",
+          `running the model on a ${ref.dims[3]}x${ref.dims[2]} reference input needs more memory than allowed: ${message.slice(0, 400)}`,
+        );
       }
-      throw new Rejection("run_failed", `the model fails on a ${ref.dims[3]}x${ref.dims[2]} reference input ${JSON.stringify(ref.dims)}: ${message.slice(0, 400)}`);
+      throw new Rejection(
+        "run_failed",
+        `the model fails on a ${ref.dims[3]}x${ref.dims[2]} reference input ${JSON.stringify(ref.dims)}: ${message.slice(0, 400)}`,
+      );
     }
     result.timings.runMs = ms(t);
     result.referenceOutputShape = [...output.dims];
@@ -137,7 +155,9 @@ async function validate(job: ChildJob): Promise<ChildResult> {
     const facts = checkOutput(job.taskKind, spec, ref.dims, output, scaleFromRun);
     if (facts.derivedScale !== undefined) result.derivedScale = facts.derivedScale;
     result.spec =
-      scaleFromRun && facts.derivedScale !== undefined ? { ...spec, scale: facts.derivedScale } : spec;
+      scaleFromRun && facts.derivedScale !== undefined
+        ? { ...spec, scale: facts.derivedScale }
+        : spec;
     await session.release();
     result.ok = true;
   } catch (error) {

@@ -39,7 +39,8 @@ async function sha256File(file: string): Promise<string> {
 async function memoryOf(pid: number): Promise<{ rss: number; vsize: number } | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, "utf8");
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kb("VmRSS"), vsize: kb("VmSize") };
   } catch {
     return undefined;
@@ -85,7 +86,12 @@ export async function validateWeightFile(
 
   const child = spawn(
     process.execPath,
-    ["--import", TSX_LOADER, `--max-old-space-size=${Math.max(64, Math.floor(limits.maxMemoryMb / 2))}`, CHILD],
+    [
+      "--import",
+      TSX_LOADER,
+      `--max-old-space-size=${Math.max(64, Math.floor(limits.maxMemoryMb / 2))}`,
+      CHILD,
+    ],
     { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } },
   );
   const pid = child.pid ?? -1;
@@ -128,7 +134,12 @@ export async function validateWeightFile(
       const rss = (await memoryOf(pid))?.rss;
       baselineRss = rss && Number.isFinite(rss) ? rss : 1;
       await capAddressSpace(pid, maxBytes);
-      const job: ChildJob = { file: input.file, taskKind: input.taskKind, spec: input.spec, maxRunMs: limits.maxRunMs };
+      const job: ChildJob = {
+        file: input.file,
+        taskKind: input.taskKind,
+        spec: input.spec,
+        maxRunMs: limits.maxRunMs,
+      };
       child.stdin.end(`${JSON.stringify(job)}\n`);
     } else if (message.stage === "result" && message.result) {
       result = message.result;
@@ -139,7 +150,9 @@ export async function validateWeightFile(
   clearTimeout(timer);
   clearInterval(watchdog);
   const common = { ...base, sha256, sizeBytes: info.size };
-  const peakRssMb = Math.round(Math.max(peakRss, (result?.peakRssMb ?? 0) * 1024 * 1024) / (1024 * 1024));
+  const peakRssMb = Math.round(
+    Math.max(peakRss, (result?.peakRssMb ?? 0) * 1024 * 1024) / (1024 * 1024),
+  );
 
   if (result) {
     return {

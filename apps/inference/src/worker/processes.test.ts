@@ -41,12 +41,17 @@ async function start(extra: Record<string, string> = {}): Promise<ServiceProcess
   return p;
 }
 
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`condition not met in time; last value ${JSON.stringify(value)}`);
+    if (Date.now() > end)
+      throw new Error(`condition not met in time; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -98,26 +103,50 @@ describe("task worker processes", () => {
       bytes: cls.bytes,
       spec: { kind: "classification", size: { mode: "fixed", width: 16, height: 16 } },
     });
-    const image = await seedImage(db, dataDir, { ...team, fixture: "microaneurysms.png", width: 102, height: 102, channels: 1 });
-    const [a, b] = await Promise.all([start({ WORKER_POLL_MS: "10" }), start({ WORKER_POLL_MS: "10" })]);
+    const image = await seedImage(db, dataDir, {
+      ...team,
+      fixture: "microaneurysms.png",
+      width: 102,
+      height: 102,
+      channels: 1,
+    });
+    const [a, b] = await Promise.all([
+      start({ WORKER_POLL_MS: "10" }),
+      start({ WORKER_POLL_MS: "10" }),
+    ]);
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
-      ids.push(await seedTask(db, { ...team, weightId: weight.weightId, weightSha256: weight.sha256, taskKind: "classification", imageIds: [image] }));
+      ids.push(
+        await seedTask(db, {
+          ...team,
+          weightId: weight.weightId,
+          weightSha256: weight.sha256,
+          taskKind: "classification",
+          imageIds: [image],
+        }),
+      );
     }
     await waitFor(
       () => db.task.count({ where: { id: { in: ids }, status: "succeeded" } }),
       (n) => n === 50,
     );
-    const tasks = await db.task.findMany({ where: { id: { in: ids } }, select: { id: true, attempts: true } });
+    const tasks = await db.task.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, attempts: true },
+    });
     expect(tasks.every((t) => t.attempts === 1)).toBe(true);
     const runs = new Map<string, number>();
     for (const p of [a, b]) {
       for (const line of p?.logs ?? []) {
-        if (line.msg === "task started") runs.set(line.taskId as string, (runs.get(line.taskId as string) ?? 0) + 1);
+        if (line.msg === "task started")
+          runs.set(line.taskId as string, (runs.get(line.taskId as string) ?? 0) + 1);
       }
     }
     expect(ids.map((id) => runs.get(id) ?? 0)).toEqual(ids.map(() => 1));
-    const items = await db.taskItem.findMany({ where: { taskId: { in: ids } }, select: { status: true, resultPath: true } });
+    const items = await db.taskItem.findMany({
+      where: { taskId: { in: ids } },
+      select: { status: true, resultPath: true },
+    });
     expect(items.filter((i) => i.status === "succeeded" && i.resultPath)).toHaveLength(50);
   });
 
@@ -141,7 +170,10 @@ describe("task worker processes", () => {
     expect((await first.exited).signal).toBe("SIGKILL");
 
     const second = await start();
-    const done = await waitFor(() => taskRow(taskId), (t) => final.has(t.status));
+    const done = await waitFor(
+      () => taskRow(taskId),
+      (t) => final.has(t.status),
+    );
     expect(done).toMatchObject({ status: "succeeded", attempts: 2, itemsDone: 3 });
     const items = await db.taskItem.findMany({
       where: { taskId },
@@ -168,13 +200,17 @@ describe("task worker processes", () => {
       imageIds: [cat],
     });
     await start({ WORKER_PROGRESS_MS: "0" });
-    const itemProgress = () => db.taskItem.findFirstOrThrow({ where: { taskId }, select: { progress: true, status: true } });
+    const itemProgress = () =>
+      db.taskItem.findFirstOrThrow({ where: { taskId }, select: { progress: true, status: true } });
     await waitFor(itemProgress, (i) => i.progress > 0.05);
     const result = await requestCancel(db, { taskId });
     expect(result).toBe("cancel_requested");
     const atCancel = (await itemProgress()).progress;
     const canceledAt = Date.now();
-    const done = await waitFor(() => taskRow(taskId), (t) => final.has(t.status));
+    const done = await waitFor(
+      () => taskRow(taskId),
+      (t) => final.has(t.status),
+    );
     const elapsed = Date.now() - canceledAt;
     expect(done.status).toBe("canceled");
     const item = await itemProgress();
@@ -197,7 +233,10 @@ describe("task worker processes", () => {
       imageIds: [cat],
     });
     const p = await start({ WORKER_DRAIN_MS: "60000" });
-    await waitFor(() => taskRow(taskId), (t) => t.status === "running");
+    await waitFor(
+      () => taskRow(taskId),
+      (t) => t.status === "running",
+    );
     p.child.kill("SIGTERM");
     const exit = await p.exited;
     expect(exit).toEqual({ code: 0, signal: null });
@@ -215,7 +254,10 @@ describe("task worker processes", () => {
       imageIds: [cat, cat],
     });
     const p = await start({ WORKER_DRAIN_MS: "200" });
-    await waitFor(() => taskRow(taskId), (t) => t.status === "running");
+    await waitFor(
+      () => taskRow(taskId),
+      (t) => t.status === "running",
+    );
     const t0 = Date.now();
     p.child.kill("SIGTERM");
     const exit = await p.exited;
@@ -225,6 +267,11 @@ describe("task worker processes", () => {
     expect(task).toMatchObject({ status: "queued", attempts: 0 });
     // Another worker picks it up and completes it.
     await start();
-    expect(await waitFor(() => taskRow(taskId), (t) => final.has(t.status))).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(
+      await waitFor(
+        () => taskRow(taskId),
+        (t) => final.has(t.status),
+      ),
+    ).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 });

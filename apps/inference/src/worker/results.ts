@@ -13,7 +13,11 @@ export interface WrittenFile {
  * Writes bytes to DATA_DIR/tmp first, flushes them, then renames into place: a reader (or a
  * crash) never sees half a result, and the final name appears only once the bytes are there.
  */
-export async function writeResultFile(dataDir: string, relative: string, bytes: Uint8Array): Promise<WrittenFile> {
+export async function writeResultFile(
+  dataDir: string,
+  relative: string,
+  bytes: Uint8Array,
+): Promise<WrittenFile> {
   const tmpDir = path.join(dataDir, "tmp");
   await mkdir(tmpDir, { recursive: true });
   const target = path.join(dataDir, relative);
@@ -48,7 +52,13 @@ export async function removeResultFiles(dataDir: string, files: WrittenFile[]): 
  * workers (one of which lost its lease without knowing) never write the same file, so the
  * result a finished item records can never be overwritten or deleted by a stale attempt.
  */
-export function resultName(taskId: string, position: number, attempt: number, ext: string, part?: string): string {
+export function resultName(
+  taskId: string,
+  position: number,
+  attempt: number,
+  ext: string,
+  part?: string,
+): string {
   const base = `${String(position).padStart(4, "0")}-a${attempt}${part ? `.${part}` : ""}.${ext}`;
   return path.join("results", taskId, base);
 }

@@ -7,7 +7,12 @@ import {
   runSegmentation,
   runSuperResolution,
 } from "@studio/core/pipeline";
-import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec, TaskKind } from "@studio/core/spec";
+import type {
+  ClassificationSpec,
+  SegmentationSpec,
+  SuperResolutionSpec,
+  TaskKind,
+} from "@studio/core/spec";
 import { resultName, type WrittenFile, writeResultFile } from "./results";
 
 export interface ItemJob {
@@ -36,14 +41,18 @@ export interface ItemOutput {
 }
 
 function roundTimings(t: object): Record<string, number> {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
+  return Object.fromEntries(
+    Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]),
+  );
 }
 
 export async function runItem(job: ItemJob): Promise<ItemOutput> {
   const bytes = await readFile(path.join(job.dataDir, job.storagePath));
   const decode = { maxPixels: job.maxPixels };
-  const progress = (p: { done: number; total: number }) => job.onProgress(p.total > 0 ? p.done / p.total : 0);
-  const name = (ext: string, part?: string) => resultName(job.taskId, job.position, job.attempt, ext, part);
+  const progress = (p: { done: number; total: number }) =>
+    job.onProgress(p.total > 0 ? p.done / p.total : 0);
+  const name = (ext: string, part?: string) =>
+    resultName(job.taskId, job.position, job.attempt, ext, part);
   const files: WrittenFile[] = [];
   const write = async (relative: string, data: Uint8Array) => {
     const file = await writeResultFile(job.dataDir, relative, data);

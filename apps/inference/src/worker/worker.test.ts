@@ -10,7 +10,11 @@ let service: TestService;
 let team: { userId: string; teamId: string };
 
 beforeAll(async () => {
-  service = await startTestService({ WORKER_POLL_MS: "50", WORKER_LEASE_MS: "5000", WORKER_CONCURRENCY: "1" });
+  service = await startTestService({
+    WORKER_POLL_MS: "50",
+    WORKER_LEASE_MS: "5000",
+    WORKER_CONCURRENCY: "1",
+  });
   team = await seedTeam(service.db);
   await service.worker.start();
 });
@@ -23,7 +27,15 @@ async function waitForFinal(taskId: string, timeoutMs = 60_000) {
   for (;;) {
     const task = await service.db.task.findUniqueOrThrow({
       where: { id: taskId },
-      select: { status: true, attempts: true, error: true, itemsDone: true, itemsFailed: true, progress: true, device: true },
+      select: {
+        status: true,
+        attempts: true,
+        error: true,
+        itemsDone: true,
+        itemsFailed: true,
+        progress: true,
+        device: true,
+      },
     });
     if (["succeeded", "partially_failed", "failed", "canceled"].includes(task.status)) return task;
     if (Date.now() > end) throw new Error(`task ${taskId} still ${task.status}`);
@@ -40,7 +52,13 @@ describe("task worker (in process)", () => {
       bytes: sr.bytes,
       spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
     });
-    const good1 = await seedImage(service.db, service.dataDir, { ...team, fixture: "microaneurysms.png", width: 102, height: 102, channels: 1 });
+    const good1 = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "microaneurysms.png",
+      width: 102,
+      height: 102,
+      channels: 1,
+    });
     // A real PNG cut in half: the header is fine, the pixel data ends early.
     const whole = readFileSync(path.join(FIXTURES_DIR, "chelsea.png"));
     const corrupt = await seedImage(service.db, service.dataDir, {
@@ -49,7 +67,12 @@ describe("task worker (in process)", () => {
       width: 451,
       height: 300,
     });
-    const good2 = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+    const good2 = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "chelsea.png",
+      width: 451,
+      height: 300,
+    });
     const taskId = await seedTask(service.db, {
       ...team,
       weightId: weight.weightId,
@@ -59,11 +82,26 @@ describe("task worker (in process)", () => {
       imageIds: [good1, corrupt, good2],
     });
     const task = await waitForFinal(taskId);
-    expect(task).toMatchObject({ status: "partially_failed", attempts: 1, itemsDone: 2, itemsFailed: 1, device: "cpu" });
+    expect(task).toMatchObject({
+      status: "partially_failed",
+      attempts: 1,
+      itemsDone: 2,
+      itemsFailed: 1,
+      device: "cpu",
+    });
     const items = await service.db.taskItem.findMany({
       where: { taskId },
       orderBy: { position: "asc" },
-      select: { status: true, error: true, resultPath: true, resultSha256: true, resultBytes: true, paramSignature: true, timings: true, resultMeta: true },
+      select: {
+        status: true,
+        error: true,
+        resultPath: true,
+        resultSha256: true,
+        resultBytes: true,
+        paramSignature: true,
+        timings: true,
+        resultMeta: true,
+      },
     });
     expect(items.map((i) => i.status)).toEqual(["succeeded", "failed", "succeeded"]);
     expect(items[1]?.error).toMatch(/corrupt|truncat|premature|end of/i);
@@ -76,7 +114,11 @@ describe("task worker (in process)", () => {
       expect(item?.resultSha256).toBe(createHash("sha256").update(bytes).digest("hex"));
       expect(JSON.parse(item?.timings ?? "{}")).toHaveProperty("runMs");
     }
-    expect(JSON.parse(items[2]?.resultMeta ?? "{}")).toMatchObject({ width: 902, height: 600, scale: 2 });
+    expect(JSON.parse(items[2]?.resultMeta ?? "{}")).toMatchObject({
+      width: 902,
+      height: 600,
+      scale: 2,
+    });
   });
 
   it("runs a classification task and writes the scores", async () => {
@@ -85,24 +127,65 @@ describe("task worker (in process)", () => {
       teamId: team.teamId,
       taskKind: "classification",
       bytes: cls.bytes,
-      spec: { kind: "classification", size: { mode: "fixed", width: 32, height: 32 }, labels: ["a", "b", "c"] },
+      spec: {
+        kind: "classification",
+        size: { mode: "fixed", width: 32, height: 32 },
+        labels: ["a", "b", "c"],
+      },
     });
-    const image = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
-    const taskId = await seedTask(service.db, { ...team, weightId: weight.weightId, weightSha256: weight.sha256, taskKind: "classification", imageIds: [image] });
+    const image = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "chelsea.png",
+      width: 451,
+      height: 300,
+    });
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: weight.weightId,
+      weightSha256: weight.sha256,
+      taskKind: "classification",
+      imageIds: [image],
+    });
     expect(await waitForFinal(taskId)).toMatchObject({ status: "succeeded", itemsDone: 1 });
-    const item = await service.db.taskItem.findFirstOrThrow({ where: { taskId }, select: { resultPath: true, resultMeta: true } });
-    const report = JSON.parse(readFileSync(path.join(service.dataDir, item.resultPath ?? ""), "utf8"));
+    const item = await service.db.taskItem.findFirstOrThrow({
+      where: { taskId },
+      select: { resultPath: true, resultMeta: true },
+    });
+    const report = JSON.parse(
+      readFileSync(path.join(service.dataDir, item.resultPath ?? ""), "utf8"),
+    );
     expect(report.scores).toHaveLength(3);
     expect(JSON.parse(item.resultMeta ?? "{}").top[0].label).toMatch(/^[abc]$/);
   });
 
   it("fails a task whose weight file is missing without retrying", async () => {
     const weight = await service.db.weight.create({
-      data: { teamId: team.teamId, taskKind: "classification", name: "gone", family: "t", version: "gone", sha256: "e".repeat(64), sizeBytes: 1, spec: JSON.stringify({ kind: "classification" }), status: "ready" },
+      data: {
+        teamId: team.teamId,
+        taskKind: "classification",
+        name: "gone",
+        family: "t",
+        version: "gone",
+        sha256: "e".repeat(64),
+        sizeBytes: 1,
+        spec: JSON.stringify({ kind: "classification" }),
+        status: "ready",
+      },
       select: { id: true },
     });
-    const image = await seedImage(service.db, service.dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
-    const taskId = await seedTask(service.db, { ...team, weightId: weight.id, weightSha256: "e".repeat(64), taskKind: "classification", imageIds: [image] });
+    const image = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "chelsea.png",
+      width: 451,
+      height: 300,
+    });
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: weight.id,
+      weightSha256: "e".repeat(64),
+      taskKind: "classification",
+      imageIds: [image],
+    });
     const task = await waitForFinal(taskId);
     expect(task.status).toBe("failed");
     expect(task.attempts).toBe(1);

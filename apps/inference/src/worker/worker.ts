@@ -114,7 +114,8 @@ export class TaskWorker {
   private readonly log: Logger;
 
   constructor(private readonly deps: TaskWorkerDeps) {
-    this.id = deps.config.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.id =
+      deps.config.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     this.log = deps.logger.child({ component: "worker", workerId: this.id });
   }
 
@@ -141,7 +142,11 @@ export class TaskWorker {
     await this.maintain();
     for (let slot = 0; slot < config.WORKER_CONCURRENCY; slot++) this.loops.push(this.loop(slot));
     this.log.info(
-      { concurrency: config.WORKER_CONCURRENCY, leaseMs: config.WORKER_LEASE_MS, ortThreads: config.ORT_INTRA_OP_THREADS },
+      {
+        concurrency: config.WORKER_CONCURRENCY,
+        leaseMs: config.WORKER_LEASE_MS,
+        ortThreads: config.ORT_INTRA_OP_THREADS,
+      },
       "worker started",
     );
   }
@@ -155,9 +160,15 @@ export class TaskWorker {
     this.stopping.abort();
     clearInterval(this.maintenance);
     const all = Promise.all(this.loops);
-    const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    const inTime = await Promise.race([
+      all.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs)),
+    ]);
     if (!inTime) {
-      this.log.warn({ tasks: [...this.running.keys()] }, "grace period over; releasing running tasks");
+      this.log.warn(
+        { tasks: [...this.running.keys()] },
+        "grace period over; releasing running tasks",
+      );
       for (const controller of this.running.values()) controller.abort(STOP.shutdown);
       await all;
     }
@@ -169,7 +180,9 @@ export class TaskWorker {
   private async maintain(): Promise<void> {
     const { db, config, metrics } = this.deps;
     try {
-      const reclaimed = await reclaimExpiredLeases(db, { backoff: { baseMs: config.WORKER_RETRY_BASE_MS } });
+      const reclaimed = await reclaimExpiredLeases(db, {
+        backoff: { baseMs: config.WORKER_RETRY_BASE_MS },
+      });
       if (reclaimed.reclaimed > 0) {
         metrics?.leaseReclaims.inc(reclaimed.reclaimed);
         this.log.warn(reclaimed, "reclaimed tasks whose lease expired");
@@ -208,7 +221,7 @@ export class TaskWorker {
     const controller = new AbortController();
     const signal = controller.signal;
     this.running.set(task.id, controller);
-    const log = this.log.child({
+    let log = this.log.child({
       taskId: task.id,
       taskKind: task.taskKind,
       weightId: task.weightId,
@@ -219,22 +232,26 @@ export class TaskWorker {
     log.info({ items: task.itemCount, maxAttempts: task.maxAttempts }, "task started");
 
     const lease = { taskId: task.id, workerId: this.id };
-    const beat = setInterval(async () => {
-      try {
-        const hb = await heartbeat(db, { ...lease, leaseMs: config.WORKER_LEASE_MS });
-        if (!hb.held) controller.abort(STOP.leaseLost);
-        else if (hb.cancelRequested) controller.abort(STOP.canceled);
-      } catch (error) {
-        log.warn({ err: error }, "heartbeat failed");
-      }
-    }, Math.max(100, Math.floor(config.WORKER_LEASE_MS / 3)));
+    const beat = setInterval(
+      async () => {
+        try {
+          const hb = await heartbeat(db, { ...lease, leaseMs: config.WORKER_LEASE_MS });
+          if (!hb.held) controller.abort(STOP.leaseLost);
+          else if (hb.cancelRequested) controller.abort(STOP.canceled);
+        } catch (error) {
+          log.warn({ err: error }, "heartbeat failed");
+        }
+      },
+      Math.max(100, Math.floor(config.WORKER_LEASE_MS / 3)),
+    );
     const cancelPoll = setInterval(async () => {
       try {
         const row = await db.task.findUnique({
           where: { id: task.id },
           select: { cancelRequested: true, leaseOwner: true, status: true },
         });
-        if (!row || row.leaseOwner !== this.id || row.status !== "running") controller.abort(STOP.leaseLost);
+        if (!row || row.leaseOwner !== this.id || row.status !== "running")
+          controller.abort(STOP.leaseLost);
         else if (row.cancelRequested) controller.abort(STOP.canceled);
       } catch {
         // the next poll or heartbeat will tell
@@ -252,7 +269,9 @@ export class TaskWorker {
         : null;
       if (!weight) throw new WeightUnusableError("the task's weight has been deleted");
       const model = await models.get(task.weightSha256, weight.spec);
-      log.info({ device: model.runner.device, cacheHit: model.cacheHit, loadMs: Math.round(model.loadMs) }, "model ready");
+      // Every later line of this task says which device ran it.
+      log = log.child({ device: model.runner.device });
+      log.info({ cacheHit: model.cacheHit, loadMs: Math.round(model.loadMs) }, "model ready");
       const params: unknown = JSON.parse(task.params);
       const items = await listPendingItems(db, task.id);
       const finishedBefore = task.itemCount - items.length;
@@ -264,7 +283,11 @@ export class TaskWorker {
           break;
         }
         const itemStarted = performance.now();
-        const itemLog = log.child({ itemId: item.id, position: item.position, imageId: item.imageId });
+        const itemLog = log.child({
+          itemId: item.id,
+          position: item.position,
+          imageId: item.imageId,
+        });
         try {
           const out = await runItem({
             dataDir: config.DATA_DIR,
@@ -278,10 +301,17 @@ export class TaskWorker {
             maxPixels: config.MAX_IMAGE_PIXELS,
             signal,
             onProgress: (f) =>
-              progress.report(task.itemCount > 0 ? (finishedBefore + index + f) / task.itemCount : 0, item.id, f),
+              progress.report(
+                task.itemCount > 0 ? (finishedBefore + index + f) / task.itemCount : 0,
+                item.id,
+                f,
+              ),
           });
           if (out.signature !== task.paramSignature) {
-            itemLog.warn({ expected: task.paramSignature, actual: out.signature }, "parameter signature differs from the task's");
+            itemLog.warn(
+              { expected: task.paramSignature, actual: out.signature },
+              "parameter signature differs from the task's",
+            );
           }
           const recorded = await completeItem(db, {
             ...lease,
@@ -308,7 +338,12 @@ export class TaskWorker {
           const seconds = (performance.now() - itemStarted) / 1000;
           metrics?.itemDuration.observe({ kind: task.taskKind, outcome: "succeeded" }, seconds);
           itemLog.info(
-            { device: out.device, timings: out.timings, resultPath: out.main.path, ms: Math.round(seconds * 1000) },
+            {
+              device: out.device,
+              timings: out.timings,
+              resultPath: out.main.path,
+              ms: Math.round(seconds * 1000),
+            },
             "item succeeded",
           );
         } catch (error) {
@@ -316,7 +351,10 @@ export class TaskWorker {
           if (error instanceof WeightUnusableError) throw error;
           const message = errorMessage(error);
           const recorded = await failItem(db, { ...lease, itemId: item.id, error: message });
-          metrics?.itemDuration.observe({ kind: task.taskKind, outcome: "failed" }, (performance.now() - itemStarted) / 1000);
+          metrics?.itemDuration.observe(
+            { kind: task.taskKind, outcome: "failed" },
+            (performance.now() - itemStarted) / 1000,
+          );
           itemLog.warn({ error: message, recorded }, "item failed");
           if (recorded === "lease_lost") {
             controller.abort(STOP.leaseLost);
@@ -361,7 +399,10 @@ export class TaskWorker {
       clearInterval(beat);
       clearInterval(cancelPoll);
       this.running.delete(task.id);
-      metrics?.taskDuration.observe({ kind: task.taskKind, outcome }, (performance.now() - started) / 1000);
+      metrics?.taskDuration.observe(
+        { kind: task.taskKind, outcome },
+        (performance.now() - started) / 1000,
+      );
     }
   }
 }

@@ -26,6 +26,9 @@ export const fileUrls = {
   weight: (teamId: string, weightId: string) => download({ type: "weight", teamId, id: weightId }),
   uploadImage: (teamId: string, name: string, datasetId?: string) =>
     `/api/files/images?${query({ teamId, name, datasetId })}`,
+  /** A zip into an existing dataset (`datasetId`) or a new one named `name`. */
+  uploadArchive: (teamId: string, target: { datasetId: string } | { name: string }) =>
+    `/api/files/archives?${query({ teamId, ...target })}`,
   uploadWeight: (params: {
     teamId: string;
     taskKind: string;

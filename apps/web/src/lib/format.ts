@@ -17,3 +17,9 @@ export function formatMs(ms: number | null | undefined, locale: string): string 
   if (ms < 1000) return `${new Intl.NumberFormat(locale).format(Math.round(ms))} ms`;
   return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
 }
+
+/** An item's wall time from the worker's timings (`totalMs`, else the model run alone). */
+export function itemMs(timings: Record<string, number> | null | undefined): number | null {
+  if (!timings) return null;
+  return timings.totalMs ?? timings.runMs ?? null;
+}

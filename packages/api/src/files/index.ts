@@ -2,5 +2,6 @@
 // (from authenticateRequest) and returns a Response. See /tmp/exports/api.md for the routes.
 export { authenticateRequest } from "./access";
 export { type DownloadQuery, downloadFile } from "./download";
+export { uploadArchive } from "./upload-archive";
 export { uploadImage } from "./upload-image";
 export { uploadWeight } from "./upload-weight";

@@ -7,8 +7,8 @@ import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInnerContext } from "../context";
 import { resetEnvForTests } from "../env";
-import { createInferenceClient } from "../inference-client";
 import { createCaller } from "../index";
+import { createInferenceClient } from "../inference-client";
 import { makeTeam, makeUser, type TestUser } from "../test-helpers";
 import { post } from "./test-context";
 import { uploadImage } from "./upload-image";
@@ -19,7 +19,8 @@ let admin: TestUser;
 let member: TestUser;
 let teamId: string;
 const inference = () => createInferenceClient({ baseUrl: svc.url, token: svc.token });
-const ctx = (user: TestUser) => createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
+const ctx = (user: TestUser) =>
+  createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
 const sr = buildTinySrModel({ scale: 2, seed: 1 });
 
 function files(dir: string) {
@@ -32,35 +33,61 @@ beforeAll(async () => {
   resetEnvForTests();
   admin = await makeUser(svc.db);
   member = await makeUser(svc.db);
-  teamId = (await makeTeam(svc.db, [
-    { userId: admin.id, role: "ADMIN" },
-    { userId: member.id, role: "MEMBER" },
-  ])).id;
+  teamId = (
+    await makeTeam(svc.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: member.id, role: "MEMBER" },
+    ])
+  ).id;
 }, 120_000);
 afterAll(async () => {
   await svc?.cleanup();
 });
 
 async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
-  const qs = new URLSearchParams({ teamId, taskKind: "super_resolution", name: "Tiny", family: "tiny", ...query });
+  const qs = new URLSearchParams({
+    teamId,
+    taskKind: "super_resolution",
+    name: "Tiny",
+    family: "tiny",
+    ...query,
+  });
   const response = await uploadWeight(post(`/api/files/weights?${qs}`, body), await ctx(user));
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      weight: { id: string; sha256: string };
+      error: { code: string; message: string };
+    },
+  };
 }
 
 describe("weight upload, preview and tasks with the real inference service", () => {
   it("validates and registers an ONNX weight", async () => {
     const res = await upload(admin, sr.bytes, { version: "1" });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.weight).toMatchObject({ status: "ready", taskKind: "super_resolution", sizeBytes: sr.bytes.length });
-    const detail = await createCaller(await ctx(member)).weights.get({ teamId, weightId: res.body.weight.id });
-    expect(detail.ioMetadata).toMatchObject({ inputs: [{ name: "input" }], outputs: [{ name: "output" }] });
+    expect(res.body.weight).toMatchObject({
+      status: "ready",
+      taskKind: "super_resolution",
+      sizeBytes: sr.bytes.length,
+    });
+    const detail = await createCaller(await ctx(member)).weights.get({
+      teamId,
+      weightId: res.body.weight.id,
+    });
+    expect(detail.ioMetadata).toMatchObject({
+      inputs: [{ name: "input" }],
+      outputs: [{ name: "output" }],
+    });
     expect(detail.spec).toMatchObject({ kind: "super_resolution", scale: 2 });
     expect(files("weights")).toEqual([`${res.body.weight.sha256}.onnx`]);
   });
 
   it("rejects a broken weight with the service's reason and keeps nothing", async () => {
     const before = await svc.db.weight.count();
-    const res = await upload(admin, new TextEncoder().encode("definitely not onnx"), { version: "2" });
+    const res = await upload(admin, new TextEncoder().encode("definitely not onnx"), {
+      version: "2",
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("not_onnx");
     expect(await svc.db.weight.count()).toBe(before);
@@ -82,8 +109,13 @@ describe("weight upload, preview and tasks with the real inference service", () 
   it("previews a crop and runs a task with the previewed signature", async () => {
     const caller = createCaller(await ctx(member));
     const weight = (await caller.weights.list({ teamId })).find((w) => w.family === "tiny");
-    const png = readFileSync(path.resolve(import.meta.dirname, "../../test/fixtures/microaneurysms.png"));
-    const res = await uploadImage(post(`/api/files/images?teamId=${teamId}&name=m.png`, png), await ctx(member));
+    const png = readFileSync(
+      path.resolve(import.meta.dirname, "../../test/fixtures/microaneurysms.png"),
+    );
+    const res = await uploadImage(
+      post(`/api/files/images?teamId=${teamId}&name=m.png`, png),
+      await ctx(member),
+    );
     const { image } = (await res.json()) as { image: { id: string } };
     const preview = await caller.inference.preview({
       teamId,

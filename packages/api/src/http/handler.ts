@@ -5,6 +5,7 @@ import type { StudioSession } from "../auth/next-auth";
 import { createTRPCContext } from "../context";
 import type { Db } from "../db";
 import { downloadFile } from "../files/download";
+import { uploadArchive } from "../files/upload-archive";
 import { uploadImage } from "../files/upload-image";
 import { uploadWeight } from "../files/upload-weight";
 import type { InferenceClient } from "../inference";
@@ -19,7 +20,7 @@ export interface ApiHandlerOptions {
 
 /**
  * The whole API as one Web fetch handler, at the paths apps/web uses: /api/trpc/*,
- * /api/files/images, /api/files/weights, /api/files/download. For tests, benchmarks and
+ * /api/files/images, /api/files/archives, /api/files/weights, /api/files/download. For tests, benchmarks and
  * token-only deployments; the Next.js app mounts the same pieces in its route handlers.
  */
 export function createApiHandler(options: ApiHandlerOptions) {
@@ -45,6 +46,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
       });
     }
     if (pathname === "/api/files/images") return uploadImage(request, await context(request));
+    if (pathname === "/api/files/archives") return uploadArchive(request, await context(request));
     if (pathname === "/api/files/weights") return uploadWeight(request, await context(request));
     if (pathname === "/api/files/download") return downloadFile(request, await context(request));
     return new Response(

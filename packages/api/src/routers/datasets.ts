@@ -77,6 +77,8 @@ export const datasetsRouter = router({
         heightBuckets: counts,
         labels: counts,
         unlabeled: z.number().int(),
+        boxLabels: counts,
+        annotatedImages: z.number().int(),
         classImbalance: z.number().nullable(),
       }),
     )

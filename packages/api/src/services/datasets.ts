@@ -126,6 +126,7 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
     where: { datasetId },
     select: {
       label: true,
+      annotations: true,
       image: {
         select: { format: true, sizeBytes: true, width: true, height: true, channels: true },
       },
@@ -140,6 +141,14 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
   const heights = rows.map((r) => r.image.height);
   const labels = count(rows.map((r) => r.label).filter((l): l is string => l !== null));
   const labelCounts = Object.values(labels);
+  // Detection layouts (YOLO, COCO, VOC) label boxes rather than images.
+  const boxLabels = count(
+    rows
+      .flatMap(
+        (r) => parseJson<{ boxes?: Array<{ label?: string }> }>(r.annotations, {}).boxes ?? [],
+      )
+      .map((b) => b.label ?? "?"),
+  );
   const range = (v: number[]) =>
     v.length
       ? { min: Math.min(...v), max: Math.max(...v), mean: v.reduce((a, b) => a + b, 0) / v.length }
@@ -155,6 +164,8 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
     heightBuckets: count(heights.map(bucket)),
     labels,
     unlabeled: rows.filter((r) => r.label === null).length,
+    boxLabels,
+    annotatedImages: rows.filter((r) => r.annotations !== null).length,
     // max/min class count: 1 is perfectly balanced
     classImbalance:
       labelCounts.length > 1 ? Math.max(...labelCounts) / Math.min(...labelCounts) : null,

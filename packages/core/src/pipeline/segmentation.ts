@@ -56,21 +56,12 @@ export interface SegmentationResult {
   region?: Rect;
 }
 
-/** The mask rule, shared with the browser's re-thresholding: q / max >= threshold. */
+/** The mask rule (thresholdProbability from the spec, shared with the browser) plus a count. */
 export function thresholdMask(prob: RawImage, threshold: number): RawImage & { foreground: number } {
-  const max = prob.depth === 16 ? 65535 : 255;
-  const n = prob.width * prob.height;
-  const mask = new Uint8Array(n);
-  const cut = threshold * max;
-  const p = prob.data;
+  const data = thresholdProbability(prob.data, prob.depth, threshold) as Uint8Array;
   let foreground = 0;
-  for (let i = 0; i < n; i++) {
-    if ((p[i] as number) >= cut) {
-      mask[i] = 255;
-      foreground++;
-    }
-  }
-  return { width: prob.width, height: prob.height, channels: 1, depth: 8, data: mask, foreground };
+  for (let i = 0; i < data.length; i++) if (data[i]) foreground++;
+  return { width: prob.width, height: prob.height, channels: 1, depth: 8, data, foreground };
 }
 
 export async function runSegmentation(req: SegmentationRequest): Promise<SegmentationResult> {
@@ -121,7 +112,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       scale: 1,
       tile,
       overlap,
-      borderPad: Math.max(spec.receptiveField, splitOverlap(overlap).margin),
+      borderPad: splitOverlap(overlap).margin,
       multipleOf: spec.size.multipleOf,
       minSize: spec.size.minSize,
       region,

@@ -115,7 +115,7 @@ export async function runSuperResolution(
     scale,
     tile,
     overlap,
-    borderPad: Math.max(spec.receptiveField, splitOverlap(overlap).margin),
+    borderPad: splitOverlap(overlap).margin,
     multipleOf,
     minSize,
     region: work,

@@ -54,7 +54,10 @@ describe("splitAxis", () => {
 
   it("derives overlap from the receptive field and auto tile from a budget", () => {
     expect(autoOverlap(4)).toBe(12);
-    expect(splitOverlap(autoOverlap(16)).margin).toBeGreaterThanOrEqual(16);
+    expect(autoOverlap(3)).toBe(10);
+    expect(splitOverlap(autoOverlap(3)).margin).toBeGreaterThanOrEqual(3);
+    expect(autoOverlap(18)).toBe(23);
+    expect(splitOverlap(autoOverlap(18)).margin).toBe(9);
     const small = autoTileSize({
       budgetBytes: 64 << 20,
       inChannels: 3,

@@ -113,8 +113,8 @@ export async function runTiled(opts: TiledRunOptions): Promise<TiledRunResult> {
     } catch (err) {
       if (!isAllocationFailure(err)) throw err;
       const current = tile === "off" ? Math.max(opts.image.width, opts.image.height) : tile;
-      const next = Math.floor(current / 2);
-      if (next < floor) {
+      const next = Math.max(floor, Math.floor(current / 2));
+      if (current <= floor) {
         throw new Error(
           `out of memory even with tile ${current} px (floor ${floor} px): ${(err as Error).message}`,
         );

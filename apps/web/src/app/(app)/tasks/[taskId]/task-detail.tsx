@@ -16,7 +16,7 @@ import { Progress } from "~/components/ui/progress";
 import { Table, TD, TH, THead, TR } from "~/components/ui/table";
 import { errorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
-import { formatMs } from "~/lib/format";
+import { formatMs, itemMs } from "~/lib/format";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { useTaskRefetchInterval } from "~/lib/use-task-polling";
 import { useTRPC } from "~/trpc/react";
@@ -169,7 +169,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
                     <Progress value={item.progress * 100} aria-label={item.image.originalName} />
                   </TD>
                   <TD>{item.device ?? "—"}</TD>
-                  <TD className="tabular-nums">{formatMs(item.timings?.run ?? item.timings?.total ?? null, locale)}</TD>
+                  <TD className="tabular-nums">{formatMs(itemMs(item.timings), locale)}</TD>
                   <TD className="text-right">
                     {item.hasResult ? (
                       <Button asChild size="sm" variant="outline">

@@ -109,7 +109,7 @@ export function NewTaskForm({
     <>
       <PageHeader title={t("newTask.title")} description={t("newTask.subtitle")} />
       <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
-        <div className="grid content-start gap-4">
+        <div className="grid min-w-0 content-start gap-4">
           <Card>
             <CardHeader>
               <CardTitle>1 · {t("newTask.step1")}</CardTitle>
@@ -228,7 +228,7 @@ export function NewTaskForm({
             </CardContent>
           </Card>
         </div>
-        <div className="grid content-start gap-4 lg:sticky lg:top-4 lg:self-start">
+        <div className="grid min-w-0 content-start gap-4 lg:sticky lg:top-4 lg:self-start">
           <Card>
             <CardHeader>
               <CardTitle>{t("newTask.preview")}</CardTitle>

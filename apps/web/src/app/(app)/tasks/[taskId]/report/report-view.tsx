@@ -12,7 +12,7 @@ import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { Table, TD, TH, THead, TR } from "~/components/ui/table";
 import { fileUrls } from "~/lib/file-urls";
-import { formatBytes, formatMs } from "~/lib/format";
+import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 
 type Kind = "segmentation" | "super_resolution" | "classification";
@@ -34,6 +34,10 @@ export function ReportView({ taskId }: { taskId: string }) {
   if (report.error) return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
   const { task, items, summary } = report.data;
   const kind = task.taskKind as Kind;
+  // Per-item times from the worker's own timings (sum and mean over finished items).
+  const times = items.map((i) => itemMs(i.timings)).filter((v): v is number => v !== null);
+  const totalMs = times.reduce((a, b) => a + b, 0);
+  const meanMs = times.length ? totalMs / times.length : null;
   const date = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—");
 
   return (
@@ -88,8 +92,7 @@ export function ReportView({ taskId }: { taskId: string }) {
             <dd>{date(task.finishedAt)}</dd>
             <dt className="text-muted-foreground">{t("tasks.duration")}</dt>
             <dd>
-              {formatMs(summary.wallMs, locale)} (Σ {formatMs(summary.totalRunMs, locale)}, ⌀{" "}
-              {formatMs(summary.meanRunMs, locale)})
+              {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀ {formatMs(meanMs, locale)})
             </dd>
             {task.dataset ? (
               <>
@@ -171,7 +174,7 @@ export function ReportView({ taskId }: { taskId: string }) {
                       <StatusBadge status={item.status} />
                     </TD>
                     <TD>{item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}</TD>
-                    <TD>{formatMs(item.timings?.totalMs ?? item.timings?.total ?? null, locale)}</TD>
+                    <TD>{formatMs(itemMs(item.timings), locale)}</TD>
                     <TD className="max-w-40 break-all font-mono text-[10px]">{item.resultSha256 ?? "—"}</TD>
                   </TR>
                 );

@@ -15,7 +15,7 @@ import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { ZoomCompare } from "~/components/zoom-compare";
 import { fileUrls } from "~/lib/file-urls";
-import { formatBytes, formatMs } from "~/lib/format";
+import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 
 type Kind = "segmentation" | "super_resolution" | "classification";
@@ -89,7 +89,7 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
               {t("tasks.device")}: {item.device ?? "—"}
             </span>
             <span>
-              {t("tasks.duration")}: {formatMs(item.timings?.totalMs ?? item.timings?.total ?? null, locale)}
+              {t("tasks.duration")}: {formatMs(itemMs(item.timings), locale)}
             </span>
           </CardContent>
         </Card>

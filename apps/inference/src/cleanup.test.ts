@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCleanup, startCleanup } from "./cleanup";
+import { seedImage, seedTask, seedTeam, seedWeight } from "./test-fixtures";
+import { startTestService, type TestService } from "./testing";
+
+let service: TestService;
+const DAY = 24 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(async () => {
+  await service?.cleanup();
+});
+
+function file(rel: string, ageMs: number, bytes = 100): string {
+  const full = path.join(service.dataDir, rel);
+  mkdirSync(path.dirname(full), { recursive: true });
+  writeFileSync(full, Buffer.alloc(bytes, 1));
+  const when = new Date(Date.now() - ageMs);
+  utimesSync(full, when, when);
+  return full;
+}
+
+describe("cleanup job", () => {
+  it("removes only expired, unreferenced temporary files, upload chunks and stray results", async () => {
+    const { db, dataDir } = service;
+    const team = await seedTeam(db);
+    const imageId = await seedImage(db, dataDir, {
+      ...team,
+      fixture: "microaneurysms.png",
+      width: 102,
+      height: 102,
+      channels: 1,
+    });
+    const image = await db.image.findUniqueOrThrow({
+      where: { id: imageId },
+      select: { storagePath: true },
+    });
+    const weight = await seedWeight(db, dataDir, {
+      teamId: team.teamId,
+      taskKind: "classification",
+      bytes: new Uint8Array([1, 2, 3]),
+      spec: { kind: "classification" },
+    });
+    const taskId = await seedTask(db, {
+      ...team,
+      weightId: weight.weightId,
+      weightSha256: weight.sha256,
+      taskKind: "classification",
+      imageIds: [imageId],
+    });
+    const item = await db.taskItem.findFirstOrThrow({ where: { taskId }, select: { id: true } });
+    await db.taskItem.update({
+      where: { id: item.id },
+      data: {
+        status: "succeeded",
+        resultPath: `results/${taskId}/0000-a1.png`,
+        resultMeta: JSON.stringify({
+          probabilityPath: `results/${taskId}/0000-a1.probability.png`,
+        }),
+      },
+    });
+    const old = 2 * DAY;
+    const fresh = 60 * 1000;
+    const expired = [
+      file("tmp/preview-old.png", old, 1000),
+      file("tmp/nested/result-crashed.png", old, 500),
+      file("uploads/.partial/abc.bin", old, 300),
+      file("uploads/big-upload.part", old, 200),
+      file(`results/${taskId}/0000-a0.png`, old, 50),
+      file("results/deleted-task/0000-a1.png", old, 25),
+    ];
+    const kept = [
+      file("tmp/preview-fresh.png", fresh),
+      file(image.storagePath, old),
+      file("uploads/unrelated.png", old),
+      file(`results/${taskId}/0000-a1.png`, old),
+      file(`results/${taskId}/0000-a1.probability.png`, old),
+      file(`weights/${weight.sha256}.onnx`, old),
+      file("weights/unknown.onnx", old),
+      file("logs/inference.1.log", old),
+    ];
+    const report = await runCleanup({ dataDir, db, maxAgeMs: DAY });
+    for (const f of expired) expect(existsSync(f), f).toBe(false);
+    for (const f of kept) expect(existsSync(f), f).toBe(true);
+    expect(report.deletedFiles).toBe(6);
+    expect(report.freedBytes).toBe(1000 + 500 + 300 + 200 + 50 + 25);
+    expect(report.byArea).toEqual({
+      tmp: { files: 2, bytes: 1500 },
+      uploads: { files: 2, bytes: 500 },
+      results: { files: 2, bytes: 75 },
+    });
+    expect(report.keptReferenced).toBeGreaterThanOrEqual(2);
+    expect(existsSync(path.join(dataDir, "tmp"))).toBe(true);
+  });
+
+  it("runs on its timer and logs what it freed", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: "info" },
+      { write: (s: string) => void lines.push(JSON.parse(s)) },
+    );
+    file("tmp/timer-old.bin", 2 * DAY, 42);
+    const job = startCleanup({
+      dataDir: service.dataDir,
+      db: service.db,
+      maxAgeMs: DAY,
+      intervalMs: 200,
+      logger,
+    });
+    try {
+      for (let i = 0; i < 50 && !lines.some((l) => l.msg === "cleanup freed files"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await job.stop();
+    }
+    const line = lines.find((l) => l.msg === "cleanup freed files");
+    expect(line).toMatchObject({ component: "cleanup", deletedFiles: 1, freedBytes: 42 });
+  });
+});

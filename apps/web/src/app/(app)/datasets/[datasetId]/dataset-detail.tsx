@@ -1,0 +1,186 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Play, Trash2 } from "lucide-react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { FileDropzone } from "~/components/file-dropzone";
+import { PageHeader } from "~/components/page-header";
+import { EmptyState, ErrorState, Loading } from "~/components/query-state";
+import { useTeamId } from "~/components/team-context";
+import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
+import { errorMessage } from "~/lib/errors";
+import { fileUrls } from "~/lib/file-urls";
+import { formatBytes } from "~/lib/format";
+import { uploadFile } from "~/lib/upload";
+import { useTRPC } from "~/trpc/react";
+import { DatasetCharts } from "./dataset-charts";
+
+type Layout = "none" | "classification" | "yolo" | "coco" | "voc";
+
+const isZip = (file: File) => /\.zip$/i.test(file.name) || file.type.includes("zip");
+
+export function DatasetDetail({ datasetId }: { datasetId: string }) {
+  const t = useTranslations();
+  const format = useFormatter();
+  const locale = useLocale();
+  const trpc = useTRPC();
+  const teamId = useTeamId();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const dataset = useQuery(trpc.datasets.get.queryOptions({ teamId, datasetId }));
+  const stats = useQuery(trpc.datasets.stats.queryOptions({ teamId, datasetId }));
+  const images = useInfiniteQuery(
+    trpc.images.list.infiniteQueryOptions(
+      { teamId, datasetId, limit: 24 },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined },
+    ),
+  );
+  const remove = useMutation(
+    trpc.datasets.delete.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.datasets.list.pathKey() });
+        router.push("/datasets");
+      },
+    }),
+  );
+  // Uploads finish one by one; refresh counts and gallery after each.
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.datasets.stats.queryKey({ teamId, datasetId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.datasets.get.queryKey({ teamId, datasetId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.images.list.pathKey() });
+  };
+
+  if (dataset.isPending) return <Loading />;
+  if (dataset.error) return <ErrorState error={dataset.error} onRetry={() => void dataset.refetch()} />;
+  const d = dataset.data;
+  const report = d.layoutReport as { recognised?: unknown; ignored?: unknown[] };
+  const gallery = images.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title={d.name}
+        description={d.description || undefined}
+        actions={
+          <>
+            <Button asChild disabled={d.imageCount === 0}>
+              <Link href={`/tasks/new?datasetId=${d.id}`}>
+                <Play aria-hidden />
+                {t("tasks.new")}
+              </Link>
+            </Button>
+            <Button
+              variant="outline"
+              onClick={() => {
+                if (window.confirm(t("datasets.confirmDelete"))) remove.mutate({ teamId, datasetId, withImages: true });
+              }}
+            >
+              <Trash2 aria-hidden />
+              {t("datasets.delete")}
+            </Button>
+          </>
+        }
+      />
+      {remove.error ? <Alert className="mb-4">{errorMessage(remove.error, (k) => t(`common.${k}`))}</Alert> : null}
+      <div className="grid gap-4">
+        <Card>
+          <CardContent className="flex flex-wrap gap-x-8 gap-y-2 pt-5 text-sm">
+            <span>
+              {t("datasets.images")}:{" "}
+              <strong data-testid="dataset-count">{format.number(stats.data?.imageCount ?? d.imageCount)}</strong>
+            </span>
+            <span>
+              {t("datasets.totalSize")}: <strong>{formatBytes(stats.data?.totalBytes ?? 0, locale)}</strong>
+            </span>
+            <span>
+              {t("datasets.recognised")}: <strong>{t(`datasets.layouts.${(d.layout as Layout) ?? "none"}`)}</strong>
+            </span>
+            {stats.data?.width ? (
+              <span>
+                {t("datasets.dimensions")}: {stats.data.width.min}–{stats.data.width.max} ×{" "}
+                {stats.data.height?.min}–{stats.data.height?.max}
+              </span>
+            ) : null}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("datasets.addImages")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <FileDropzone<unknown>
+              upload={(file, onProgress) =>
+                uploadFile(
+                  isZip(file)
+                    ? fileUrls.uploadArchive(teamId, { datasetId })
+                    : fileUrls.uploadImage(teamId, file.name, datasetId),
+                  file,
+                  onProgress,
+                )
+              }
+              onUploaded={refresh}
+            />
+          </CardContent>
+        </Card>
+        {stats.data && stats.data.imageCount > 0 ? <DatasetCharts stats={stats.data} /> : null}
+        {Array.isArray(report.ignored) && report.ignored.length > 0 ? (
+          <Alert variant="info">
+            {t("datasets.ignored")}: {report.ignored.length}
+          </Alert>
+        ) : null}
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("datasets.gallery")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            {images.isPending ? (
+              <Loading />
+            ) : images.error ? (
+              <ErrorState error={images.error} onRetry={() => void images.refetch()} />
+            ) : gallery.length === 0 ? (
+              <EmptyState>{t("datasets.empty")}</EmptyState>
+            ) : (
+              <>
+                <ul className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8" data-testid="gallery">
+                  {gallery.map((image) => (
+                    <li key={image.id} className="overflow-hidden rounded-md border border-border checkerboard">
+                      {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
+                      <img
+                        src={fileUrls.image(teamId, image.id)}
+                        alt={image.originalName}
+                        loading="lazy"
+                        decoding="async"
+                        className="aspect-square w-full object-cover"
+                      />
+                      <span className="block truncate px-1 py-0.5 text-[11px]" title={image.originalName}>
+                        {image.originalName}
+                      </span>
+                      <span className="block px-1 pb-1 text-[10px] text-muted-foreground">
+                        {image.width}×{image.height} · {image.format}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+                {images.hasNextPage ? (
+                  <div className="mt-3 flex justify-center">
+                    <Button
+                      variant="outline"
+                      onClick={() => void images.fetchNextPage()}
+                      disabled={images.isFetchingNextPage}
+                    >
+                      {t("datasets.loadMore")}
+                    </Button>
+                  </div>
+                ) : null}
+              </>
+            )}
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,162 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useFormatter, useTranslations } from "next-intl";
+import { useDeferredValue, useState } from "react";
+import { ARCHIVE_ACCEPT, FileDropzone } from "~/components/file-dropzone";
+import { PageHeader } from "~/components/page-header";
+import { EmptyState, ErrorState, Loading } from "~/components/query-state";
+import { useTeamId } from "~/components/team-context";
+import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { errorMessage } from "~/lib/errors";
+import { fileUrls } from "~/lib/file-urls";
+import { uploadFile } from "~/lib/upload";
+import { useTRPC } from "~/trpc/react";
+
+type Layout = "none" | "classification" | "yolo" | "coco" | "voc";
+
+export function DatasetsView() {
+  const t = useTranslations();
+  const format = useFormatter();
+  const trpc = useTRPC();
+  const teamId = useTeamId();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [search, setSearch] = useState("");
+  const deferredSearch = useDeferredValue(search.trim());
+  const datasets = useInfiniteQuery(
+    trpc.datasets.list.infiniteQueryOptions(
+      { teamId, limit: 20, search: deferredSearch || null },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined },
+    ),
+  );
+  const create = useMutation(
+    trpc.datasets.create.mutationOptions({
+      onSuccess: async (dataset) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.datasets.list.pathKey() });
+        router.push(`/datasets/${dataset.id}`);
+      },
+    }),
+  );
+  const rows = datasets.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <PageHeader title={t("datasets.title")} />
+      <div className="grid gap-4">
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("datasets.new")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <form
+              className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const form = new FormData(e.currentTarget);
+                create.mutate({
+                  teamId,
+                  name: String(form.get("name") ?? ""),
+                  description: String(form.get("description") ?? ""),
+                });
+              }}
+            >
+              <div className="grid gap-2">
+                <Label htmlFor="dataset-name">{t("datasets.name")}</Label>
+                <Input id="dataset-name" name="name" required maxLength={200} />
+              </div>
+              <div className="grid gap-2">
+                <Label htmlFor="dataset-description">{t("datasets.description")}</Label>
+                <Input id="dataset-description" name="description" maxLength={2000} />
+              </div>
+              <Button type="submit" disabled={create.isPending}>
+                {t("datasets.create")}
+              </Button>
+            </form>
+            {create.error ? (
+              <Alert className="mt-3">{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert>
+            ) : null}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("datasets.fromArchive")}</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <FileDropzone<{ dataset: { id: string } }>
+              accept={ARCHIVE_ACCEPT}
+              label={t("datasets.dropArchive")}
+              upload={(file, onProgress) =>
+                uploadFile(
+                  fileUrls.uploadArchive(teamId, { name: file.name.replace(/\.zip$/i, "") }),
+                  file,
+                  onProgress,
+                )
+              }
+              onUploaded={() => void queryClient.invalidateQueries({ queryKey: trpc.datasets.list.pathKey() })}
+            />
+          </CardContent>
+        </Card>
+        <div className="grid max-w-sm gap-2">
+          <Label htmlFor="dataset-search">{t("datasets.search")}</Label>
+          <Input id="dataset-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        {datasets.isPending ? (
+          <Loading />
+        ) : datasets.error ? (
+          <ErrorState error={datasets.error} onRetry={() => void datasets.refetch()} />
+        ) : rows.length === 0 ? (
+          <EmptyState>{t("datasets.empty")}</EmptyState>
+        ) : (
+          <>
+            <Table>
+              <THead>
+                <tr>
+                  <TH>{t("common.name")}</TH>
+                  <TH>{t("datasets.images")}</TH>
+                  <TH>{t("datasets.layout")}</TH>
+                  <TH>{t("common.created")}</TH>
+                </tr>
+              </THead>
+              <tbody>
+                {rows.map((d) => (
+                  <TR key={d.id}>
+                    <TD>
+                      <Link href={`/datasets/${d.id}`} className="font-medium text-primary hover:underline">
+                        {d.name}
+                      </Link>
+                      {d.description ? (
+                        <span className="block text-xs text-muted-foreground">{d.description}</span>
+                      ) : null}
+                    </TD>
+                    <TD className="tabular-nums">{format.number(d.imageCount)}</TD>
+                    <TD>{t(`datasets.layouts.${(d.layout as Layout) ?? "none"}`)}</TD>
+                    <TD>{format.dateTime(d.createdAt, { dateStyle: "medium" })}</TD>
+                  </TR>
+                ))}
+              </tbody>
+            </Table>
+            {datasets.hasNextPage ? (
+              <div className="flex justify-center">
+                <Button
+                  variant="outline"
+                  onClick={() => void datasets.fetchNextPage()}
+                  disabled={datasets.isFetchingNextPage}
+                >
+                  {t("datasets.loadMore")}
+                </Button>
+              </div>
+            ) : null}
+          </>
+        )}
+      </div>
+    </>
+  );
+}

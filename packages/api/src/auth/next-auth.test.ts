@@ -1,0 +1,131 @@
+// Sign-in, session and sign-out through next-auth's real request handler (the same one
+// app/api/auth/[...nextauth] mounts), then the session cookie feeding createTRPCContext.
+
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { TestDatabase } from "@studio/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTRPCContext } from "../context";
+import { resetEnvForTests } from "../env";
+import { createCaller } from "../index";
+import { makeUser, TEST_PASSWORD, type TestUser, testDb } from "../test-helpers";
+import { createAuthOptions, type StudioSession } from "./next-auth";
+
+// next-auth's framework-free handler (what its Next.js route wraps); not in its exports map.
+const require = createRequire(import.meta.url);
+const { AuthHandler } = require(
+  path.join(path.dirname(require.resolve("next-auth")), "core/index.js"),
+) as {
+  AuthHandler: (params: { req: Request; options: unknown }) => Promise<{
+    status?: number;
+    body?: unknown;
+    redirect?: string;
+    cookies?: Array<{ name: string; value: string; options?: { maxAge?: number } }>;
+  }>;
+};
+
+let t: TestDatabase;
+let alice: TestUser;
+let options: ReturnType<typeof createAuthOptions>;
+const BASE = "http://localhost:3000";
+
+beforeAll(async () => {
+  process.env.NEXTAUTH_URL = BASE;
+  process.env.NEXTAUTH_SECRET = "test-secret-test-secret-test-secret";
+  resetEnvForTests();
+  t = await testDb();
+  alice = await makeUser(t.db, { email: "alice@example.com" });
+  options = createAuthOptions(() => t.db);
+});
+afterAll(() => t.cleanup());
+
+type Jar = Map<string, string>;
+const cookieHeader = (jar: Jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+async function auth(
+  jar: Jar,
+  path: string,
+  init: { method?: string; body?: Record<string, string> } = {},
+) {
+  const res = await AuthHandler({
+    req: new Request(`${BASE}/api/auth/${path}`, {
+      method: init.method ?? "GET",
+      headers: {
+        cookie: cookieHeader(jar),
+        host: "localhost:3000",
+        ...(init.body ? { "content-type": "application/json" } : {}),
+      },
+      // The framework-free handler reads JSON bodies (the Next.js route passes form posts on).
+      body: init.body ? JSON.stringify(init.body) : undefined,
+    }),
+    options,
+  });
+  for (const c of res.cookies ?? []) {
+    if (c.options?.maxAge === 0 || c.value === "") jar.delete(c.name);
+    else jar.set(c.name, c.value);
+  }
+  return res;
+}
+
+async function signIn(email: string, password: string) {
+  const jar: Jar = new Map();
+  const csrf = await auth(jar, "csrf");
+  const { csrfToken } = csrf.body as { csrfToken: string };
+  const res = await auth(jar, "callback/credentials", {
+    method: "POST",
+    body: { email, password, csrfToken, callbackUrl: `${BASE}/dashboard`, json: "true" },
+  });
+  return { jar, res };
+}
+
+const sessionOf = async (jar: Jar) =>
+  (await auth(jar, "session")).body as StudioSession & { user?: { email?: string } };
+
+describe("next-auth credentials sign-in", () => {
+  it("signs in, exposes id and sessionVersion in the session, and authenticates tRPC", async () => {
+    const { jar, res } = await signIn("alice@example.com", TEST_PASSWORD);
+    expect(res.redirect, JSON.stringify(res)).toBe(`${BASE}/dashboard`);
+    expect([...jar.keys()].some((k) => k.endsWith("next-auth.session-token"))).toBe(true);
+    const session = await sessionOf(jar);
+    expect(session.user).toMatchObject({
+      id: alice.id,
+      email: "alice@example.com",
+      sessionVersion: 0,
+    });
+
+    const caller = createCaller(
+      await createTRPCContext({
+        db: t.db,
+        headers: new Headers(),
+        getSession: () => sessionOf(jar),
+      }),
+    );
+    expect((await caller.auth.me()).id).toBe(alice.id);
+
+    // A password change ends the session at once.
+    await t.db.user.update({ where: { id: alice.id }, data: { sessionVersion: { increment: 1 } } });
+    const stale = createCaller(
+      await createTRPCContext({
+        db: t.db,
+        headers: new Headers(),
+        getSession: () => sessionOf(jar),
+      }),
+    );
+    await expect(stale.auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await t.db.user.update({ where: { id: alice.id }, data: { sessionVersion: 0 } });
+
+    // Sign out clears the cookie.
+    const { csrfToken } = (await auth(jar, "csrf")).body as { csrfToken: string };
+    await auth(jar, "signout", { method: "POST", body: { csrfToken, json: "true" } });
+    expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+
+  it("answers wrong password and unknown email identically", async () => {
+    const wrong = await signIn("alice@example.com", "not the password");
+    const unknown = await signIn("nobody@example.com", "not the password");
+    expect(wrong.res.redirect).toBe(unknown.res.redirect);
+    expect(wrong.res.redirect).toContain("error=CredentialsSignin");
+    expect(wrong.res.status).toBe(unknown.res.status);
+    expect([...wrong.jar.keys()].some((k) => k.includes("session-token"))).toBe(false);
+  });
+});
