@@ -6,7 +6,7 @@ import { setup } from "./setup.mjs";
 const env = setup();
 if (!process.argv.includes("--no-build")) {
   log("building the web app");
-  runPnpm(["--filter", "@studio/web", "build"], { env });
+  runPnpm(["exec", "turbo", "run", "build", "--filter=@studio/web"], { env });
 }
 
 const children = [

@@ -3,11 +3,14 @@
 // vitest run, and ends with the plain line `N passed, N failed`.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { log, pnpmCommand, repoRoot } from "./lib.mjs";
+import { log, pnpmCommand, repoRoot, runPnpm } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 import { spawnSync } from "node:child_process";
 
 const env = setup({ browser: true });
+// The browser tests run the production build of the web app; turbo replays it when nothing changed.
+log("building the web app");
+runPnpm(["exec", "turbo", "run", "build", "--filter=@studio/web"], { env });
 const resultsDir = path.join(repoRoot, "test-results");
 mkdirSync(resultsDir, { recursive: true });
 const jsonReport = path.join(resultsDir, "vitest.json");

@@ -2,7 +2,15 @@
 // the inference service and the built web app on free ports, and Debian's Chromium.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -147,13 +155,19 @@ function provideOfficialWeights(dataDir: string, databaseUrl: string): void {
   const target = join(dataDir, "official");
   mkdirSync(target, { recursive: true });
   for (const name of readdirSync(source)) symlinkSync(join(source, name), join(target, name));
-  const registered = spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), ["scripts/register-official.ts"], {
-    cwd: join(REPO_ROOT, "packages/api"),
-    encoding: "utf8",
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, NODE_ENV: "test" },
-  });
+  const registered = spawnSync(
+    join(REPO_ROOT, "node_modules/.bin/tsx"),
+    ["scripts/register-official.ts"],
+    {
+      cwd: join(REPO_ROOT, "packages/api"),
+      encoding: "utf8",
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, NODE_ENV: "test" },
+    },
+  );
   if (registered.status !== 0) {
-    throw new Error(`registering the official weights failed:\n${registered.stdout}\n${registered.stderr}`);
+    throw new Error(
+      `registering the official weights failed:\n${registered.stdout}\n${registered.stderr}`,
+    );
   }
 }
 
@@ -235,6 +249,7 @@ export async function startStudio(
     throw error;
   }
   const liveBrowser = browser;
+  let contextCount = 0;
 
   return {
     webUrl,
@@ -243,8 +258,12 @@ export async function startStudio(
     databaseUrl,
     browser: liveBrowser,
     async newContext({ width = 1280, height = 860, locale = "en-US" } = {}) {
+      // Each profile is its own client as far as per-address rate limits go (the app trusts
+      // X-Forwarded-For from its proxy); otherwise every test shares 127.0.0.1's quota.
+      contextCount += 1;
       const context = await liveBrowser.newContext({
         baseURL: webUrl,
+        extraHTTPHeaders: { "x-forwarded-for": `198.51.100.${contextCount % 250}` },
         viewport: { width, height },
         locale,
         acceptDownloads: true,

@@ -70,6 +70,11 @@ const schema = z.object({
     .regex(/^\d+[kmg]?$/i)
     .default("10m"),
   LOG_FILE_COUNT: int(1).default(10),
+  /** Base name of the log files; give each process its own when several share a DATA_DIR. */
+  LOG_FILE_NAME: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default("inference"),
 
   /** Largest JSON body the HTTP API accepts (previews carry no image bytes). */
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),

@@ -8,7 +8,7 @@ import { createLogger } from "./logger";
 import { createService } from "./service";
 
 const config = env();
-const { logger, close: closeLogs } = await createLogger(config);
+const { logger, close: closeLogs } = await createLogger(config, config.LOG_FILE_NAME);
 const db = createDb(config.DATABASE_URL);
 const service = await createService({ config, logger, db });
 
@@ -19,7 +19,21 @@ logger.info(
   { host: config.INFERENCE_HOST, port, dataDir: config.DATA_DIR, worker: config.WORKER_ENABLED },
   "inference service listening",
 );
-if (config.WORKER_ENABLED) await service.worker.start();
+let stopping = false;
+// An unmigrated or unreachable store must not keep the HTTP API (and /ready) down: the worker
+// keeps trying to register until it can.
+async function startWorker(): Promise<void> {
+  while (!stopping) {
+    try {
+      await service.worker.start();
+      return;
+    } catch (error) {
+      logger.error({ err: error }, "worker cannot start yet; retrying in 5 s");
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+if (config.WORKER_ENABLED) void startWorker();
 const cleanup = config.CLEANUP_ENABLED
   ? startCleanup({
       dataDir: config.DATA_DIR,
@@ -31,7 +45,6 @@ const cleanup = config.CLEANUP_ENABLED
     })
   : undefined;
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -42,7 +55,8 @@ async function shutdown(signal: string): Promise<void> {
       config.WORKER_ENABLED ? service.worker.stop(config.WORKER_DRAIN_MS) : undefined,
       cleanup?.stop(),
     ]);
-    await service.models.cache.clear();
+    // A preview that timed out may still be inside a session run; never release under it.
+    if (await service.previewsIdle(config.PREVIEW_TIMEOUT_MS)) await service.models.cache.clear();
     await db.$disconnect();
     logger.info("stopped");
     process.exitCode = 0;

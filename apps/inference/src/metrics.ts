@@ -119,3 +119,46 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The metrics the task worker and the model store record (also across a process boundary). */
+export interface WorkerMetrics {
+  tasksClaimed: { inc(value?: number): void };
+  leaseReclaims: { inc(value?: number): void };
+  sessionCache: { inc(labels: { result: string }): void };
+  taskDuration: { observe(labels: { kind: string; outcome: string }, value: number): void };
+  itemDuration: { observe(labels: { kind: string; outcome: string }, value: number): void };
+}
+
+export type WorkerMetricName = keyof WorkerMetrics;
+
+/** A metric update sent from a worker process to the process that serves /metrics. */
+export interface MetricMessage {
+  type: "metric";
+  name: WorkerMetricName;
+  method: "inc" | "observe";
+  args: unknown[];
+}
+
+/** WorkerMetrics that forward every update through `send` (the worker process's IPC channel). */
+export function forwardingMetrics(send: (message: MetricMessage) => void): WorkerMetrics {
+  const counter = (name: WorkerMetricName) => ({
+    inc: (...args: unknown[]) => send({ type: "metric", name, method: "inc", args }),
+  });
+  const histogram = (name: WorkerMetricName) => ({
+    observe: (...args: unknown[]) => send({ type: "metric", name, method: "observe", args }),
+  });
+  return {
+    tasksClaimed: counter("tasksClaimed"),
+    leaseReclaims: counter("leaseReclaims"),
+    sessionCache: counter("sessionCache") as WorkerMetrics["sessionCache"],
+    taskDuration: histogram("taskDuration") as WorkerMetrics["taskDuration"],
+    itemDuration: histogram("itemDuration") as WorkerMetrics["itemDuration"],
+  };
+}
+
+/** Applies a forwarded update to this process's registry. */
+export function applyMetricMessage(metrics: Metrics, message: MetricMessage): void {
+  const target = metrics[message.name] as unknown as Record<string, (...args: unknown[]) => void>;
+  const fn = target?.[message.method];
+  if (typeof fn === "function") fn.apply(target, message.args);
+}

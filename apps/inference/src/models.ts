@@ -6,7 +6,7 @@ import path from "node:path";
 import { type PreparedModel, prepareModel, warmupFor } from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
 import { ModelSpec } from "@studio/core/spec";
-import type { Metrics } from "./metrics";
+import type { WorkerMetrics } from "./metrics";
 
 /** A weight that cannot be used at all (missing file, checksum, spec): retrying will not help. */
 export class WeightUnusableError extends Error {
@@ -57,7 +57,7 @@ export interface ModelStoreOptions {
   intraOpThreads: number;
   interOpThreads: number;
   maxModels: number;
-  metrics?: Metrics;
+  metrics?: WorkerMetrics;
 }
 
 export class ModelStore {

@@ -17,6 +17,8 @@ export interface Service {
   metrics: Metrics;
   models: ModelStore;
   worker: TaskWorker;
+  /** Resolves once no preview computation is running (or after `timeoutMs`). */
+  previewsIdle(timeoutMs: number): Promise<boolean>;
 }
 
 async function queueCounts(db: Db): Promise<QueueCounts> {
@@ -77,5 +79,10 @@ export async function createService(options: {
       }),
     ],
   });
-  return { app, metrics, models, worker };
+  const previewsIdle = async (timeoutMs: number) => {
+    const end = Date.now() + timeoutMs;
+    while (previews.running > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    return previews.running === 0;
+  };
+  return { app, metrics, models, worker, previewsIdle };
 }

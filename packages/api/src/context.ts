@@ -36,6 +36,8 @@ export interface InnerContextOptions {
   clientIp?: string | null;
   /** Defaults to the client configured by INFERENCE_URL / INFERENCE_TOKEN. */
   inference?: InferenceClient;
+  /** The user row when this request already read it (token lookup joins it). */
+  user?: AuthUser;
 }
 
 /**
@@ -50,10 +52,13 @@ export async function createInnerContext(options: InnerContextOptions): Promise<
   const base = { db, clientIp, inference: options.inference ?? getInferenceClient() };
   const anonymous = (): Context => ({ ...base, user: null, via: null, tokenId: null });
   if (!userId || !via) return anonymous();
-  const user = await db.user.findUnique({
-    where: { id: userId },
-    select: { id: true, email: true, name: true, isSiteAdmin: true, sessionVersion: true },
-  });
+  const user =
+    options.user?.id === userId
+      ? options.user
+      : await db.user.findUnique({
+          where: { id: userId },
+          select: { id: true, email: true, name: true, isSiteAdmin: true, sessionVersion: true },
+        });
   if (!user) return anonymous();
   if (options.sessionVersion !== undefined && options.sessionVersion !== user.sessionVersion) {
     return anonymous();
@@ -85,6 +90,7 @@ export async function resolveAuth(options: CreateTRPCContextOptions): Promise<In
       userId: verified.userId,
       via: "token",
       tokenId: verified.tokenId,
+      user: verified.user,
       clientIp,
       inference,
     };

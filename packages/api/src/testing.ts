@@ -9,3 +9,4 @@ export {
   type TestUser,
   testDb,
 } from "./test-helpers";
+export { resetEnvForTests } from "./env";

@@ -13,6 +13,8 @@ export type UploadedImage = {
   width: number;
   height: number;
   format: string;
+  sha256: string;
+  sizeBytes: number;
 };
 export { TRPCClientError };
 
@@ -190,6 +192,8 @@ export function createClient(options: ClientOptions) {
       specPreset?: string;
       spec?: unknown;
       description?: string;
+      /** "ncnn": `data` is a zip holding one .param and one .bin. */
+      format?: "onnx" | "ncnn";
     }) {
       const response = await call(
         paths.uploadWeight,
@@ -202,6 +206,7 @@ export function createClient(options: ClientOptions) {
           specPreset: input.specPreset,
           spec: input.spec === undefined ? undefined : JSON.stringify(input.spec),
           description: input.description,
+          format: input.format,
         },
         { method: "POST", body: input.data as RequestInit["body"] },
       );

@@ -32,14 +32,23 @@ await runSuperResolution({
   encode: false,
 });
 global.gc?.();
-const baseline = process.resourceUsage().maxRSS * 1024;
+// maxRSS is a high-water mark that the warm-up may already have set, so RSS is also sampled
+// between tiles (the run yields to the event loop after every tile).
+const before = process.memoryUsage().rss;
+const maxBefore = process.resourceUsage().maxRSS * 1024;
+let sampled = before;
+const timer = setInterval(() => {
+  sampled = Math.max(sampled, process.memoryUsage().rss);
+}, 1);
 const res = await runSuperResolution({
   model,
   input,
   params: { tile, tuning: { preset: "raw" } },
   encode: false,
 });
-const peak = process.resourceUsage().maxRSS * 1024;
+clearInterval(timer);
+sampled = Math.max(sampled, process.memoryUsage().rss);
+const maxAfter = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(
-  `${JSON.stringify({ side, tile, baseline, peak, output: res.image.data.byteLength, tiles: res.tiling.tileCount })}\n`,
+  `${JSON.stringify({ side, tile, before, maxBefore, maxAfter, sampled, growth: Math.max(sampled, maxAfter) - maxBefore, output: res.image.data.byteLength, tiles: res.tiling.tileCount })}\n`,
 );

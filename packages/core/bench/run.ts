@@ -6,7 +6,6 @@ import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { decodeImage } from "../src/image/decode";
 import type { RawImage } from "../src/image/types";
-import type { PreparedModel } from "../src/pipeline/model";
 import { runSegmentation } from "../src/pipeline/segmentation";
 import { runSuperResolution } from "../src/pipeline/super-resolution";
 import { CountingRunner, prepareFromBytes } from "../src/pipeline/testing";
@@ -55,15 +54,15 @@ async function crop(name: string, side: number): Promise<Buffer> {
     .toBuffer();
 }
 
-/** Bare session.run on the very shapes the pipeline sent (captured with a counting runner). */
-async function bareCase(m: BenchModel, shapes: number[][]) {
+/** Bare session.run on the very tensors the pipeline sent (captured with a counting runner). */
+async function bareCase(m: BenchModel, captured: CountingRunner) {
   const session = await ort.InferenceSession.create(m.bytes, {
     intraOpNumThreads: threads,
     graphOptimizationLevel: "all",
   });
   const name = m.spec.inputName ?? (session.inputNames[0] as string);
-  const tensors = shapes.map(
-    (d) => new ort.Tensor("float32", new Float32Array(d.reduce((a, b) => a * b, 1)).fill(0.5), d),
+  const tensors = captured.calls.map(
+    (d, i) => new ort.Tensor("float32", captured.inputs[i] as Float32Array, d),
   );
   await session.run({ [name]: tensors[0] as ort.Tensor });
   return {
@@ -88,10 +87,10 @@ function ratioRow(label: string, model: string, full: Measure, bare: Measure, ta
 async function overheadSr(m: BenchModel) {
   const model = await prepareFromBytes<SuperResolutionSpec>(m.bytes, m.spec, cache);
   const png = await crop("astronaut.png", 256);
-  const counting = new CountingRunner(model.runner);
+  const counting = new CountingRunner(model.runner, true);
   const params = { tile: "off" as const };
   await runSuperResolution({ model: { ...model, runner: counting }, input: png, params });
-  const bare = await bareCase(m, counting.calls);
+  const bare = await bareCase(m, counting);
   const [full, b] = await interleaved([
     () => runSuperResolution({ model, input: png, params }),
     bare.run,
@@ -109,10 +108,10 @@ async function overheadSr(m: BenchModel) {
 async function overheadSeg(m: BenchModel, image: string, side: number) {
   const model = await prepareFromBytes<SegmentationSpec>(m.bytes, m.spec, cache);
   const png = await crop(image, side);
-  const counting = new CountingRunner(model.runner);
+  const counting = new CountingRunner(model.runner, true);
   const params = { tile: "off" as const };
   await runSegmentation({ model: { ...model, runner: counting }, input: png, params });
-  const bare = await bareCase(m, counting.calls);
+  const bare = await bareCase(m, counting);
   const [full, b] = await interleaved([
     () => runSegmentation({ model, input: png, params }),
     bare.run,
@@ -184,9 +183,9 @@ function memory() {
         encoding: "utf8",
       },
     );
+    // growth = peak RSS during the run minus the high-water mark before it (after warm-up).
     const r = JSON.parse(out.trim().split("\n").pop() as string) as {
-      baseline: number;
-      peak: number;
+      growth: number;
       output: number;
       tiles: number;
     };
@@ -195,9 +194,9 @@ function memory() {
     row(
       `memory SR x4 ${side}x${side} tile 192 (${r.tiles} tiles)`,
       "synthetic tiny SR x4",
-      `peak RSS growth ${mb(r.peak - r.baseline)} MB`,
+      `peak RSS growth ${mb(r.growth)} MB`,
       `output buffer ${mb(r.output)} MB (+ float band ${mb(band)} MB)`,
-      (r.peak - r.baseline) / (r.output + band),
+      r.growth / (r.output + band),
       "growth / (output + band)",
     );
   }

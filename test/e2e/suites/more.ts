@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildSegmentationModel } from "@studio/core/onnx";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
 import { newUser, signUp, waitForText } from "../helpers";
@@ -22,9 +23,21 @@ export function moreSuite(studio: () => Studio): void {
 
       // A real drop event with real files, as a person dragging from the desktop makes.
       const files = [
-        { name: "microaneurysms.png", type: "image/png", b64: readFileSync(join(FIXTURES, "microaneurysms.png")).toString("base64") },
-        { name: "text.png", type: "image/png", b64: readFileSync(join(FIXTURES, "text.png")).toString("base64") },
-        { name: "page.png", type: "image/png", b64: Buffer.from("<html><body>not an image</body></html>").toString("base64") },
+        {
+          name: "microaneurysms.png",
+          type: "image/png",
+          b64: readFileSync(join(FIXTURES, "microaneurysms.png")).toString("base64"),
+        },
+        {
+          name: "text.png",
+          type: "image/png",
+          b64: readFileSync(join(FIXTURES, "text.png")).toString("base64"),
+        },
+        {
+          name: "page.png",
+          type: "image/png",
+          b64: Buffer.from("<html><body>not an image</body></html>").toString("base64"),
+        },
       ];
       const dataTransfer = await page.evaluateHandle((list) => {
         const dt = new DataTransfer();
@@ -52,17 +65,39 @@ export function moreSuite(studio: () => Studio): void {
     }
   });
 
-  it("segmentation: the threshold re-binarises the stored probability map in the browser and the mask downloads at that threshold", async () => {
+  it("segmentation: an uploaded OCTA-style weight validates, runs, and the threshold re-binarises the probability map in the browser", async () => {
     const s = studio();
     const context = await s.newContext({ width: 1366, height: 900 });
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Seg"));
+      // A small U-Net with the OCTA contract (gray 256x256 in, sigmoid map out), made here.
+      const model = buildSegmentationModel({ size: 256, channels: 1, sigmoid: true, seed: 11 });
+      const weightFile = join(ARTIFACTS, "tiny-unet.onnx");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(weightFile, model.bytes);
+      await page.goto("/weights");
+      const upload = page.getByTestId("weight-upload");
+      await upload.getByLabel("Weight file").setInputFiles(weightFile);
+      await upload.getByLabel("Task kind").selectOption("segmentation");
+      await upload.getByLabel("Model preset").selectOption("octa");
+      await upload.getByLabel("Name").fill("Tiny OCTA U-Net");
+      await upload.getByLabel("Model family").fill("tiny-unet");
+      await upload.getByRole("button", { name: "Upload weight" }).click();
+      await waitForText(
+        upload.getByRole("status").or(upload.getByRole("alert")).last(),
+        /passed validation|Validation failed/,
+        60_000,
+      );
+      expect(await page.getByTestId("weight-upload-error").count()).toBe(0);
+      await s.screenshot(page, "weights-uploaded");
+
       await page.goto("/tasks/new");
       await page.getByTestId("kind-select").click();
       await page.getByRole("option", { name: "Segmentation" }).click();
-      await waitForText(page.getByTestId("weight-select"), "PP-OCRv4");
-      const input = join(FIXTURES, "text.png");
+      await page.getByTestId("weight-select").click();
+      await page.getByRole("option", { name: /Tiny OCTA U-Net/ }).click();
+      const input = join(FIXTURES, "microaneurysms.png");
       await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(input);
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
@@ -72,27 +107,89 @@ export function moreSuite(studio: () => Studio): void {
       await page.getByRole("link", { name: "Open" }).first().click();
       await page.getByTestId("mask-canvas").waitFor();
       await page.getByTestId("foreground-share").waitFor();
-      const before = await page.getByTestId("foreground-share").textContent();
       await s.screenshot(page, "result-segmentation");
 
+      const share = async () => (await page.getByTestId("foreground-share").textContent()) ?? "";
       const thumb = page.getByRole("slider", { name: "Threshold" });
       await thumb.focus();
-      for (let i = 0; i < 40; i += 1) await thumb.press("ArrowLeft");
-      await waitForText(page.getByTestId("threshold-value"), "0.10");
-      await page.waitForFunction(
-        (prev) => document.querySelector('[data-testid="foreground-share"]')?.textContent !== prev,
-        before,
-      );
+      await thumb.press("Home");
+      await waitForText(page.getByTestId("threshold-value"), "0.01");
+      const low = await share();
+      await thumb.press("End");
+      await waitForText(page.getByTestId("threshold-value"), "0.99");
+      const high = await share();
+      // The same stored map, two thresholds, two different masks, and no new run.
+      expect(low).not.toBe(high);
+      for (let i = 0; i < 49; i += 1) await thumb.press("ArrowLeft");
+      await waitForText(page.getByTestId("threshold-value"), "0.50");
       await s.screenshot(page, "result-segmentation-threshold");
 
       const [download] = await Promise.all([
         page.waitForEvent("download"),
-        page.getByRole("button", { name: /Download mask at 0\.10/ }).click(),
+        page.getByRole("button", { name: /Download mask at 0\.50/ }).click(),
       ]);
-      expect(download.suggestedFilename()).toContain("t0.10");
-      const file = join(ARTIFACTS, "mask-t0.10.png");
+      expect(download.suggestedFilename()).toContain("t0.50");
+      const file = join(ARTIFACTS, "mask-t0.50.png");
       await download.saveAs(file);
       expect(pngSize(file)).toEqual(pngSize(input));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("classification shows ranked labels as a bar chart", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Cls"));
+      await page.goto("/tasks/new?kind=classification");
+      await waitForText(page.getByTestId("weight-select"), "direction classifier");
+      await page
+        .getByTestId("dropzone")
+        .locator('input[type="file"]')
+        .setInputFiles(join(FIXTURES, "text.png"));
+      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
+      await page.getByTestId("submit-task").click();
+      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+      await page.getByRole("link", { name: "Open" }).first().click();
+      await page.locator(".recharts-bar-rectangle").first().waitFor();
+      // Screen readers get the same ranking as a table.
+      const rows = await page.locator("figure table tbody tr").count();
+      expect(rows).toBeGreaterThan(0);
+      await s.screenshot(page, "result-classification");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("an API token is shown once, works as a bearer token, and stops working when revoked", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    try {
+      const user = newUser("Token");
+      await signUp(page, user);
+      await page.goto("/settings");
+      await page.getByLabel("Token name").fill("script");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const token = ((await page.getByTestId("new-token").textContent()) ?? "").trim();
+      expect(token.length).toBeGreaterThan(20);
+      await s.screenshot(page, "settings-token");
+      const me = () =>
+        fetch(`${s.webUrl}/api/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } });
+      const ok = await me();
+      expect(ok.status).toBe(200);
+      expect(JSON.stringify(await ok.json())).toContain(user.email);
+      await page.getByRole("button", { name: "Revoke" }).click();
+      await waitForText(page.getByRole("table"), "Revoked");
+      expect((await me()).status).toBe(401);
+      // Shown once: after a reload only the prefix is left.
+      await page.reload();
+      await page.getByRole("table").waitFor();
+      expect(await page.getByTestId("new-token").count()).toBe(0);
     } finally {
       await context.close();
     }

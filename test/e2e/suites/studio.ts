@@ -31,7 +31,7 @@ export function studioSuite(studio: () => Studio): void {
 
       const after = page.getByTestId("preview-after");
       await after.waitFor({ state: "attached", timeout: 60_000 });
-      const firstSrc = await after.getAttribute("src");
+      const firstSrc = await after.getAttribute("data-src");
       const firstSignature = await page.getByTestId("preview-signature").textContent();
       await s.screenshot(page, "new-task-preview");
 
@@ -40,7 +40,10 @@ export function studioSuite(studio: () => Studio): void {
       await page.waitForFunction(
         (previous) => {
           const img = document.querySelector('[data-testid="preview-after"]');
-          return img?.getAttribute("data-params")?.includes('"anime"') && img.getAttribute("src") !== previous;
+          return (
+            img?.getAttribute("data-params")?.includes('"anime"') &&
+            img.getAttribute("data-src") !== previous
+          );
         },
         firstSrc,
         { timeout: 60_000 },
@@ -52,6 +55,15 @@ export function studioSuite(studio: () => Studio): void {
       await page.getByTestId("submit-task").click();
       await page.waitForURL(/\/tasks\/[^/]+$/);
       await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+      // Polling stops at the final state: no more tasks.get requests from this page.
+      const polls: string[] = [];
+      const onRequest = (request: { url(): string }) => {
+        if (request.url().includes("tasks.get")) polls.push(request.url());
+      };
+      page.on("request", onRequest);
+      await page.waitForTimeout(4000);
+      page.off("request", onRequest);
+      expect(polls).toEqual([]);
       // The submitted task carries the signature the preview showed.
       expect(await page.getByTestId("task-signature").textContent()).toBe(secondSignature);
       await s.screenshot(page, "task-detail");
@@ -83,11 +95,79 @@ export function studioSuite(studio: () => Studio): void {
       expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
       expect(pdf.length).toBeGreaterThan(10_000);
 
-      const [zip] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-zip").click()]);
+      const [zip] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("download-zip").click(),
+      ]);
       const zipFile = join(ARTIFACTS, "results.zip");
       await zip.saveAs(zipFile);
       expect(readFileSync(zipFile).subarray(0, 2).toString()).toBe("PK");
       expect(statSync(zipFile).size).toBeGreaterThan(1000);
+
+      // Screenshots of the main pages with real data, in both languages.
+      for (const [path, name] of [
+        ["/dashboard", "dashboard-with-tasks"],
+        ["/tasks", "tasks-list"],
+        ["/weights", "weights"],
+        ["/datasets", "datasets"],
+        ["/settings", "settings"],
+        ["/team", "team"],
+      ] as const) {
+        await page.goto(path);
+        await page.locator("main h1").waitFor();
+        await page.waitForLoadState("networkidle");
+        await s.screenshot(page, name);
+      }
+      // Phone width: the same pages in one column with the menu in the top bar.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto("/tasks");
+      await page.locator("main h1").waitFor();
+      await s.screenshot(page, "tasks-list-phone");
+      await page.goto("/tasks/new");
+      await page.locator("main h1").waitFor();
+      await s.screenshot(page, "new-task-phone");
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);
+      await page.goto("/dashboard");
+      await waitForText(page.locator("main h1"), "概览");
+      await page.waitForLoadState("networkidle");
+      await s.screenshot(page, "dashboard-zh");
+      await page.goto("/tasks");
+      await page.waitForLoadState("networkidle");
+      await s.screenshot(page, "tasks-list-zh");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("polling pauses while the tab is hidden and resumes when it is shown again", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Hidden"));
+      // The dashboard refreshes system.status every 10 s while visible.
+      const calls: number[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("system.status")) calls.push(Date.now());
+      });
+      await page.getByText("Workers", { exact: true }).waitFor();
+      const setHidden = (hidden: boolean) =>
+        page.evaluate((h) => {
+          Object.defineProperty(document, "visibilityState", {
+            value: h ? "hidden" : "visible",
+            configurable: true,
+          });
+          Object.defineProperty(document, "hidden", { value: h, configurable: true });
+          document.dispatchEvent(new Event("visibilitychange"));
+        }, hidden);
+      await setHidden(true);
+      const hiddenAt = Date.now();
+      await page.waitForTimeout(12_000);
+      expect(calls.filter((t) => t > hiddenAt)).toEqual([]);
+      await setHidden(false);
+      await page.waitForTimeout(11_000);
+      expect(calls.filter((t) => t > hiddenAt + 12_000).length).toBeGreaterThan(0);
     } finally {
       await context.close();
     }
@@ -142,7 +222,10 @@ export function studioSuite(studio: () => Studio): void {
       await member.goto("/team");
       await member.locator('[data-testid="team-switcher"]:visible').click();
       await member.getByRole("option", { name: /Lab/ }).click();
-      await waitForText(member.getByRole("status").or(member.getByRole("alert")).first(), "Only team admins");
+      await waitForText(
+        member.getByRole("status").or(member.getByRole("alert")).first(),
+        "Only team admins",
+      );
       expect(await member.getByTestId("team-admin-controls").count()).toBe(0);
       await member.goto("/weights");
       await waitForText(member.locator("main"), "Only team admins can upload and manage weights.");

@@ -67,7 +67,7 @@ function preview(body: unknown) {
   });
 }
 
-describe("POST /v1/preview", () => {
+describe("POST /v1/preview", { timeout: 120_000 }, () => {
   it("upscales a crop exactly as the full task computes that region, with the same signature", async () => {
     const params = { tile: 64, tuning: { preset: "raw" } };
     const crop = { x: 100, y: 60, width: 90, height: 70 };
@@ -140,10 +140,17 @@ describe("POST /v1/preview", () => {
     const first = preview({
       weightId: slow.weightId,
       imageId: cat,
-      crop: { x: 0, y: 0, width: 48, height: 48 },
+      crop: { x: 0, y: 0, width: 128, height: 128 },
       params: {},
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the service reports the first preview as running.
+    for (let i = 0; i < 100; i++) {
+      const sys = await fetch(`${service.url}/v1/system`, {
+        headers: { authorization: `Bearer ${service.token}` },
+      });
+      if (((await sys.json()) as { preview: { running: number } }).preview.running === 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const started = Date.now();
     const second = await preview({
       weightId: sr.weightId,
@@ -154,7 +161,7 @@ describe("POST /v1/preview", () => {
     expect(second.status).toBe(429);
     expect(second.headers.get("retry-after")).toBe("1");
     expect(await second.json()).toMatchObject({ error: { code: "too_many_requests" } });
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(1_500);
     expect((await first).status).toBe(200);
     const health = await fetch(`${service.url}/health`);
     expect(health.status).toBe(200);
@@ -189,5 +196,56 @@ describe("POST /v1/preview", () => {
       params: { tile: -3 },
     });
     expect(badParams.status).toBe(400);
+  });
+});
+
+describe("POST /v1/preview time limit", () => {
+  let limited: TestService;
+  beforeAll(async () => {
+    limited = await startTestService({ PREVIEW_TIMEOUT_MS: "1000", PREVIEW_MAX_CONCURRENT: "1" });
+  });
+  afterAll(async () => {
+    await limited?.cleanup();
+  });
+
+  it("answers 504 at the deadline and keeps the slot until the computation stops", async () => {
+    const t = await seedTeam(limited.db);
+    const w = await seedWeight(limited.db, limited.dataDir, {
+      teamId: t.teamId,
+      taskKind: "segmentation",
+      bytes: slowModel(6, 128),
+      spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
+    });
+    // Loaded beforehand, so that the deadline falls inside the model run itself.
+    await limited.models.get(w.sha256, {
+      kind: "segmentation",
+      colorOrder: "gray",
+      activation: "sigmoid",
+    });
+    const img = await seedImage(limited.db, limited.dataDir, {
+      ...t,
+      fixture: "chelsea.png",
+      width: 451,
+      height: 300,
+    });
+    const call = () =>
+      fetch(`${limited.url}/v1/preview`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${limited.token}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          weightId: w.weightId,
+          imageId: img,
+          crop: { x: 0, y: 0, width: 200, height: 200 },
+          params: { tile: "off" },
+        }),
+      });
+    const started = Date.now();
+    const res = await call();
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ error: { code: "timeout" } });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The timed-out computation still holds the only slot until its tile ends.
+    const next = await call();
+    expect(next.status).toBe(429);
   });
 });

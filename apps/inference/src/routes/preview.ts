@@ -87,7 +87,12 @@ export function previewRoutes(deps: {
       });
       const signal = AbortSignal.any([timeout, gone.signal]);
       const started = performance.now();
-      try {
+      // The answer goes out at the deadline even if a tile is still running; the slot is
+      // given back only when the computation has really stopped, so the limit stays true.
+      const deadline = new Promise<never>((_, reject) => {
+        timeout.addEventListener("abort", () => reject(timeout.reason), { once: true });
+      });
+      const work = (async (): Promise<PreviewResponse> => {
         const [weight, image] = await Promise.all([
           db.weight.findUnique({
             where: { id: body.weightId },
@@ -193,6 +198,11 @@ export function previewRoutes(deps: {
           "preview",
         );
         return response;
+      })();
+      work.then(release, release);
+      deadline.catch(() => {});
+      try {
+        return await Promise.race([work, deadline]);
       } catch (error) {
         if (timeout.aborted) {
           metrics?.previews.inc({ outcome: "timeout" });
@@ -208,8 +218,6 @@ export function previewRoutes(deps: {
         if (error instanceof WeightUnusableError)
           throw new HttpError(422, "unprocessable", error.message);
         throw error;
-      } finally {
-        release();
       }
     });
   };

@@ -47,6 +47,13 @@ async function memoryOf(pid: number): Promise<{ rss: number; vsize: number } | u
   }
 }
 
+function childEnv(): NodeJS.ProcessEnv {
+  const keep = ["PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "NODE_ENV", "SYSTEMROOT"];
+  return Object.fromEntries(
+    keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  );
+}
+
 const hasPrlimit = existsSync("/usr/bin/prlimit") || existsSync("/bin/prlimit");
 
 /**
@@ -92,7 +99,8 @@ export async function validateWeightFile(
       `--max-old-space-size=${Math.max(64, Math.floor(limits.maxMemoryMb / 2))}`,
       CHILD,
     ],
-    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } },
+    // The child needs no secrets: only what node and the TypeScript loader use.
+    { stdio: ["pipe", "pipe", "pipe"], env: childEnv() },
   );
   const pid = child.pid ?? -1;
   let stderr = "";

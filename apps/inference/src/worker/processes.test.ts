@@ -94,7 +94,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("task worker processes", () => {
+describe("task worker processes", { timeout: 240_000 }, () => {
   it("two workers race over 50 tasks and each task runs exactly once", async () => {
     const cls = buildClassifierModel({ classes: 3, size: 16 });
     const weight = await seedWeight(db, dataDir, {
@@ -220,7 +220,7 @@ describe("task worker processes", () => {
     const tiles = 150;
     expect(Math.round((item.progress - atCancel) * tiles)).toBeLessThanOrEqual(2);
     expect(item.progress).toBeLessThan(0.9);
-    expect(elapsed).toBeLessThan(5_000);
+    expect(elapsed).toBeLessThan(10_000);
   });
 
   it("SIGTERM lets the running task finish and exits 0", async () => {

@@ -14,6 +14,7 @@ beforeAll(async () => {
     WORKER_POLL_MS: "50",
     WORKER_LEASE_MS: "5000",
     WORKER_CONCURRENCY: "1",
+    WORKER_RETRY_BASE_MS: "100",
   });
   team = await seedTeam(service.db);
   await service.worker.start();
@@ -190,5 +191,42 @@ describe("task worker (in process)", () => {
     expect(task.status).toBe("failed");
     expect(task.attempts).toBe(1);
     expect(task.error).toMatch(/weight file for sha256 e+ is missing/);
+  });
+
+  it("retries a task whose model cannot be loaded, with backoff, and stops at max attempts keeping the error", async () => {
+    // Bytes whose checksum matches but that onnxruntime cannot load.
+    const weight = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "classification",
+      bytes: new TextEncoder().encode("not a model at all"),
+      spec: { kind: "classification" },
+    });
+    const image = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "microaneurysms.png",
+      width: 102,
+      height: 102,
+      channels: 1,
+    });
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: weight.weightId,
+      weightSha256: weight.sha256,
+      taskKind: "classification",
+      imageIds: [image],
+      maxAttempts: 3,
+    });
+    const started = Date.now();
+    const task = await waitForFinal(taskId);
+    expect(task.status).toBe("failed");
+    expect(task.attempts).toBe(3);
+    expect(task.error).toBeTruthy();
+    // Backoff 100 ms then 200 ms between the three attempts.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const item = await service.db.taskItem.findFirstOrThrow({
+      where: { taskId },
+      select: { status: true, error: true },
+    });
+    expect(item.status).toBe("failed");
   });
 });

@@ -23,7 +23,7 @@ import {
 } from "@studio/db/queue";
 import type { InferenceEnv } from "../env";
 import type { Logger } from "../logger";
-import type { Metrics } from "../metrics";
+import type { WorkerMetrics } from "../metrics";
 import { type ModelStore, WeightUnusableError } from "../models";
 import { SERVICE_VERSION } from "../version";
 import { removeResultFiles } from "./results";
@@ -100,9 +100,11 @@ export interface TaskWorkerDeps {
   logger: Logger;
   config: WorkerConfig;
   models: ModelStore;
-  metrics?: Metrics;
+  metrics?: WorkerMetrics;
   /** The execution device the worker announces (for the status panel). */
   device?: string;
+  /** Told whenever the number of running tasks changes. */
+  onRunningChange?: (running: number) => void;
 }
 
 export class TaskWorker {
@@ -221,6 +223,7 @@ export class TaskWorker {
     const controller = new AbortController();
     const signal = controller.signal;
     this.running.set(task.id, controller);
+    this.deps.onRunningChange?.(this.running.size);
     let log = this.log.child({
       taskId: task.id,
       taskKind: task.taskKind,
@@ -399,6 +402,7 @@ export class TaskWorker {
       clearInterval(beat);
       clearInterval(cancelPoll);
       this.running.delete(task.id);
+      this.deps.onRunningChange?.(this.running.size);
       metrics?.taskDuration.observe(
         { kind: task.taskKind, outcome },
         (performance.now() - started) / 1000,

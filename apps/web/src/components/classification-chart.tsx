@@ -20,12 +20,21 @@ export function ClassificationChart({
     <figure className="grid gap-2">
       <div className="h-64 w-full" aria-hidden>
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={ranked} layout="vertical" margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
+          <BarChart
+            data={ranked}
+            layout="vertical"
+            margin={{ left: 8, right: 24, top: 8, bottom: 8 }}
+          >
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
             <XAxis type="number" domain={[0, 1]} tickFormatter={pct} />
             <YAxis type="category" dataKey="label" width={110} />
             <Tooltip formatter={(v) => pct(Number(v))} />
-            <Bar dataKey="score" fill="var(--color-primary)" radius={[0, 4, 4, 0]} isAnimationActive={false} />
+            <Bar
+              dataKey="score"
+              fill="var(--color-primary)"
+              radius={[0, 4, 4, 0]}
+              isAnimationActive={false}
+            />
           </BarChart>
         </ResponsiveContainer>
       </div>

@@ -26,7 +26,10 @@ export const IMAGE_ACCEPT: Accept = {
   "image/tiff": [".tif", ".tiff"],
   "image/gif": [".gif"],
 };
-export const ARCHIVE_ACCEPT: Accept = { "application/zip": [".zip"], "application/x-zip-compressed": [".zip"] };
+export const ARCHIVE_ACCEPT: Accept = {
+  "application/zip": [".zip"],
+  "application/x-zip-compressed": [".zip"],
+};
 
 /** Files upload two at a time: enough to keep the line busy without starving the server. */
 const CONCURRENCY = 2;
@@ -72,7 +75,10 @@ export function FileDropzone<T>({
           onUploaded?.(result, entry.file);
         })
         .catch((error: unknown) => {
-          patch(entry.id, { state: "failed", error: error instanceof Error ? error.message : String(error) });
+          patch(entry.id, {
+            state: "failed",
+            error: error instanceof Error ? error.message : String(error),
+          });
         })
         .finally(() => {
           active.current -= 1;
@@ -83,7 +89,12 @@ export function FileDropzone<T>({
 
   const enqueue = useCallback(
     (files: File[]) => {
-      const added = files.map((file) => ({ id: nextId.current++, file, state: "waiting" as const, loaded: 0 }));
+      const added = files.map((file) => ({
+        id: nextId.current++,
+        file,
+        state: "waiting" as const,
+        loaded: 0,
+      }));
       setEntries((list) => [...added, ...list]);
       queue.current.push(...added);
       pump();
@@ -116,13 +127,17 @@ export function FileDropzone<T>({
       >
         <input {...getInputProps()} aria-label={label ?? t("drop")} />
         <Upload className="size-6 text-muted-foreground" aria-hidden />
-        <p className="text-sm font-medium">{isDragActive ? t("dropActive") : (label ?? t("drop"))}</p>
+        <p className="text-sm font-medium">
+          {isDragActive ? t("dropActive") : (label ?? t("drop"))}
+        </p>
         <p className="text-xs text-muted-foreground">{t("accepted")}</p>
       </div>
       {entries.length > 0 ? (
         <ul className="grid gap-2" aria-live="polite" data-testid="upload-list">
           {entries.map((entry) => {
-            const percent = entry.file.size ? Math.round((entry.loaded / entry.file.size) * 100) : 100;
+            const percent = entry.file.size
+              ? Math.round((entry.loaded / entry.file.size) * 100)
+              : 100;
             return (
               <li
                 key={entry.id}
@@ -137,7 +152,9 @@ export function FileDropzone<T>({
                     <XCircle className="size-4 shrink-0 text-destructive" aria-hidden />
                   ) : null}
                   <span className="min-w-0 flex-1 truncate font-medium">{entry.file.name}</span>
-                  <span className="shrink-0 text-xs text-muted-foreground">{formatBytes(entry.file.size, locale)}</span>
+                  <span className="shrink-0 text-xs text-muted-foreground">
+                    {formatBytes(entry.file.size, locale)}
+                  </span>
                   {entry.state === "failed" ? (
                     <Button
                       size="icon"
@@ -171,7 +188,10 @@ export function FileDropzone<T>({
                   <Progress value={percent} aria-label={entry.file.name} />
                 ) : null}
                 <p
-                  className={cn("text-xs", entry.state === "failed" ? "text-destructive" : "text-muted-foreground")}
+                  className={cn(
+                    "text-xs",
+                    entry.state === "failed" ? "text-destructive" : "text-muted-foreground",
+                  )}
                   role={entry.state === "failed" ? "alert" : undefined}
                 >
                   {entry.state === "waiting"

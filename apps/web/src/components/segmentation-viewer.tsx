@@ -76,7 +76,9 @@ export function SegmentationViewer({
     const ctx = canvas.getContext("2d");
     if (!ctx) return;
     const pixels =
-      mode === "mask" ? binarize(probability.data, threshold) : overlayPixels(probability.data, threshold, color);
+      mode === "mask"
+        ? binarize(probability.data, threshold)
+        : overlayPixels(probability.data, threshold, color);
     ctx.putImageData(new ImageData(pixels, probability.width, probability.height), 0, 0);
   }, [probability, threshold, mode, color]);
 
@@ -87,7 +89,11 @@ export function SegmentationViewer({
     canvas.height = probability.height;
     const ctx = canvas.getContext("2d");
     if (!ctx) return;
-    ctx.putImageData(new ImageData(binarize(probability.data, threshold), probability.width, probability.height), 0, 0);
+    ctx.putImageData(
+      new ImageData(binarize(probability.data, threshold), probability.width, probability.height),
+      0,
+      0,
+    );
     canvas.toBlob((blob) => {
       if (!blob) return;
       const a = document.createElement("a");
@@ -108,7 +114,10 @@ export function SegmentationViewer({
           src={mode === "overlay" ? originalUrl : (maskUrl ?? originalUrl)}
           alt={t("before")}
           className="block h-auto w-full"
-          style={{ imageRendering: "pixelated", visibility: mode === "mask" && probability ? "hidden" : "visible" }}
+          style={{
+            imageRendering: "pixelated",
+            visibility: mode === "mask" && probability ? "hidden" : "visible",
+          }}
         />
         {probability ? (
           <canvas
@@ -149,7 +158,9 @@ export function SegmentationViewer({
           <p className="text-xs text-muted-foreground">{t("thresholdHint")}</p>
           {share !== null ? (
             <p className="text-sm" data-testid="foreground-share">
-              {t("foreground", { percent: format.number(share, { style: "percent", maximumFractionDigits: 1 }) })}
+              {t("foreground", {
+                percent: format.number(share, { style: "percent", maximumFractionDigits: 1 }),
+              })}
             </p>
           ) : null}
         </div>

@@ -33,7 +33,12 @@ export function ZoomCompare({ before, after }: { before: string; after: string }
       </div>
       <div className="max-h-[70vh] overflow-auto rounded-md border border-border">
         <div style={{ width: `${zoom * 100}%` }}>
-          <BeforeAfter before={before} after={after} beforeLabel={t("before")} afterLabel={t("after")} />
+          <BeforeAfter
+            before={before}
+            after={after}
+            beforeLabel={t("before")}
+            afterLabel={t("after")}
+          />
         </div>
       </div>
     </div>

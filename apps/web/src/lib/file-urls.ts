@@ -6,14 +6,20 @@ function query(params: Record<string, string | undefined | null>): string {
   return search.toString();
 }
 
-const download = (params: Record<string, string | undefined | null>) => `/api/files/download?${query(params)}`;
+const download = (params: Record<string, string | undefined | null>) =>
+  `/api/files/download?${query(params)}`;
 
 export type ResultVariant = "probabilityPath" | "overlayPath";
 
 export const fileUrls = {
   image: (teamId: string, imageId: string, inline = true) =>
     download({ type: "image", teamId, id: imageId, inline: inline ? "1" : null }),
-  result: (teamId: string, taskId: string, itemId: string, options: { variant?: ResultVariant; inline?: boolean } = {}) =>
+  result: (
+    teamId: string,
+    taskId: string,
+    itemId: string,
+    options: { variant?: ResultVariant; inline?: boolean } = {},
+  ) =>
     download({
       type: "result",
       teamId,

@@ -5,5 +5,8 @@ import { getServerSession } from "next-auth";
 
 /** The same authentication as tRPC (session cookie or bearer token) for a file route. */
 export function requestContext(request: Request) {
-  return authenticateRequest(request, { db: getDb(), getSession: () => getServerSession(authOptions) });
+  return authenticateRequest(request, {
+    db: getDb(),
+    getSession: () => getServerSession(authOptions),
+  });
 }

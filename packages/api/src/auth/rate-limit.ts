@@ -40,6 +40,8 @@ export async function hitRateLimit(
     };
   }
   await db.rateLimitHit.create({ data: { bucket, createdAt: now }, select: { id: true } });
+  // Old hits are only history; trim them now and then instead of in a separate job.
+  if (Math.random() < 0.01) await pruneRateLimitHits(db, 24 * 3600_000, now);
   return { allowed: true, retryAfterMs: 0, remaining: rule.limit - recent.length - 1 };
 }
 

@@ -22,7 +22,7 @@ describe("API tokens", () => {
     expect(row.tokenHash).toBe(hashToken(created.token));
     expect(row.tokenHash).not.toContain(created.token.slice(3));
 
-    expect(await verifyApiToken(t.db, created.token)).toEqual({
+    expect(await verifyApiToken(t.db, created.token)).toMatchObject({
       userId: user.id,
       tokenId: created.id,
     });

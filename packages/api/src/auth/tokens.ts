@@ -64,7 +64,16 @@ export async function verifyApiToken(db: Db, token: string, now = new Date()) {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const row = await db.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
-    select: { id: true, userId: true, revokedAt: true, expiresAt: true, lastUsedAt: true },
+    select: {
+      id: true,
+      userId: true,
+      revokedAt: true,
+      expiresAt: true,
+      lastUsedAt: true,
+      user: {
+        select: { id: true, email: true, name: true, isSiteAdmin: true, sessionVersion: true },
+      },
+    },
   });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
@@ -74,5 +83,5 @@ export async function verifyApiToken(db: Db, token: string, now = new Date()) {
       select: { id: true },
     });
   }
-  return { userId: row.userId, tokenId: row.id };
+  return { userId: row.userId, tokenId: row.id, user: row.user };
 }

@@ -13,6 +13,7 @@ import { makeTeam, makeUser, type TestUser } from "../test-helpers";
 import { post } from "./test-context";
 import { uploadImage } from "./upload-image";
 import { uploadWeight } from "./upload-weight";
+import { zipStream } from "./zip-writer";
 
 let svc: TestService;
 let admin: TestUser;
@@ -99,6 +100,46 @@ describe("weight upload, preview and tasks with the real inference service", () 
     const res = await upload(admin, sr.bytes, { version: "3", taskKind: "classification" });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("io_mismatch");
+  });
+
+  it("converts an NCNN .param/.bin pair (zipped) to ONNX and validates it", async () => {
+    const fixtures = path.resolve(import.meta.dirname, "../../test/fixtures");
+    const pair = Buffer.from(
+      await new Response(
+        zipStream([
+          {
+            name: "x4/realesr-animevideov3-x4.param",
+            path: path.join(fixtures, "realesr-animevideov3-x4.param"),
+          },
+          {
+            name: "x4/realesr-animevideov3-x4.bin",
+            path: path.join(fixtures, "realesr-animevideov3-x4.bin"),
+          },
+        ]),
+      ).arrayBuffer(),
+    );
+    const res = await upload(admin, pair, {
+      version: "ncnn-x4",
+      format: "ncnn",
+      family: "animevideo",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const detail = await createCaller(await ctx(admin)).weights.get({
+      teamId,
+      weightId: res.body.weight.id,
+    });
+    expect(detail).toMatchObject({ sourceFormat: "ncnn", status: "ready", spec: { scale: 4 } });
+
+    const onlyParam = Buffer.from(
+      await new Response(
+        zipStream([
+          { name: "a.param", path: path.join(fixtures, "realesr-animevideov3-x4.param") },
+        ]),
+      ).arrayBuffer(),
+    );
+    const bad = await upload(admin, onlyParam, { version: "ncnn-bad", format: "ncnn" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("bad_ncnn_archive");
   });
 
   it("lets only team admins upload team weights", async () => {

@@ -6,6 +6,7 @@ import { env } from "../env";
 import { registerWeightUpload } from "../services/weights";
 import { declaredLength, requireTeam, requireUser } from "./access";
 import { json, toErrorResponse } from "./http";
+import { convertNcnnZip } from "./ncnn-weight";
 import { formatBytes, receiveToTemp, removeQuietly, UploadError } from "./storage";
 
 const metaSchema = z.object({
@@ -21,6 +22,8 @@ const metaSchema = z.object({
   specPreset: z.string().max(100).optional(),
   /** ... or the spec as JSON; neither lets the service derive it from the graph. */
   spec: z.string().max(20_000).optional(),
+  /** onnx (default): the body is the .onnx file; ncnn: a zip with one .param and one .bin. */
+  format: z.enum(["onnx", "ncnn"]).default("onnx"),
 });
 
 function parseSpec(meta: z.infer<typeof metaSchema>): unknown {
@@ -48,7 +51,8 @@ function parseSpec(meta: z.infer<typeof metaSchema>): unknown {
 /**
  * POST, body = the ONNX file, query: `teamId` (team weight, team admins) or `official=1`
  * (site admins), `taskKind`, `name`, `family`, `version`, optional `description`, `license`,
- * `specPreset` or `spec` (JSON). Answers when validation has finished: 201 `{ weight }` ready to
+ * `specPreset` or `spec` (JSON), `format=ncnn` for a zip of an NCNN `.param` + `.bin` pair
+ * (converted to ONNX by the core importer). Answers when validation has finished: 201 `{ weight }` ready to
  * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
  * service is down.
  */
@@ -80,13 +84,17 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     if (length !== null && length > max) {
       throw new UploadError(413, "too_large", `The weight is larger than ${formatBytes(max)}.`);
     }
-    const file = await receiveToTemp(request.body, max);
+    let file = await receiveToTemp(request.body, max);
     tmpPath = file.tmpPath;
+    if (meta.format === "ncnn") {
+      file = await convertNcnnZip(file);
+      tmpPath = file.tmpPath;
+    }
     const weight = await registerWeightUpload(ctx.db, ctx.inference, {
       owner,
       userId: user.id,
       file,
-      meta: { ...meta, spec },
+      meta: { ...meta, spec, sourceFormat: meta.format },
     });
     return json({ weight }, 201);
   } catch (error) {

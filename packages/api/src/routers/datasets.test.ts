@@ -90,6 +90,21 @@ describe("images and datasets", () => {
       width: { min: 64, max: 64, mean: 64 },
     });
     expect((await a.images.list({ teamId, limit: 10, datasetId: ds.id })).items).toHaveLength(3);
+    const gallery1 = await a.datasets.images({ teamId, datasetId: ds.id, limit: 2 });
+    const gallery2 = await a.datasets.images({
+      teamId,
+      datasetId: ds.id,
+      limit: 2,
+      cursor: gallery1.nextCursor,
+    });
+    expect([...gallery1.items, ...gallery2.items].map((i) => [i.relativePath, i.label])).toEqual([
+      ["a.png", "healthy"],
+      ["b.png", "healthy"],
+      ["c.png", "sick"],
+    ]);
+    expect(
+      (await a.datasets.images({ teamId, datasetId: ds.id, limit: 10, label: "sick" })).items,
+    ).toHaveLength(1);
 
     // A finished task with a result file on the first image.
     const w = await makeWeight(t.db, { teamId });

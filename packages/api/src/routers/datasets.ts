@@ -5,6 +5,7 @@ import {
   datasetStats,
   deleteDataset,
   getDataset,
+  listDatasetImages,
   listDatasets,
   updateDataset,
 } from "../services/datasets";
@@ -62,6 +63,29 @@ export const datasetsRouter = router({
     .mutation(({ ctx, input }) =>
       addImagesToDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds),
     ),
+
+  /** Gallery page: images in path order with label and boxes (`cursor` = last row's id). */
+  images: teamProcedure
+    .input(pageInput.extend({ datasetId: id, label: z.string().max(200).nullish() }))
+    .output(
+      pageOutput(
+        z.object({
+          id: z.string(),
+          relativePath: z.string(),
+          label: z.string().nullable(),
+          annotations: z.object({ boxes: z.array(z.unknown()).optional() }).nullable(),
+          image: z.object({
+            id: z.string(),
+            originalName: z.string(),
+            format: z.string(),
+            width: z.number().int(),
+            height: z.number().int(),
+            sizeBytes: z.number().int(),
+          }),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => listDatasetImages(ctx.db, ctx.team.id, input.datasetId, input)),
 
   stats: teamProcedure
     .input(z.object({ datasetId: id }))

@@ -1,4 +1,5 @@
 import { queueStats } from "@studio/db/queue";
+import { type SystemResponse, systemResponseSchema } from "@studio/inference/protocol";
 import { z } from "zod";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
 
@@ -35,14 +36,15 @@ export const systemRouter = router({
         }),
         inference: z.object({
           reachable: z.boolean(),
-          report: z.unknown().nullable(),
+          /** Host, CPU, memory, GPU, execution providers, worker and preview load. */
+          report: systemResponseSchema.nullable(),
           error: z.string().nullable(),
         }),
       }),
     )
     .query(async ({ ctx }) => {
       const stats = await queueStats(ctx.db);
-      let inference: { reachable: boolean; report: unknown; error: string | null };
+      let inference: { reachable: boolean; report: SystemResponse | null; error: string | null };
       try {
         inference = { reachable: true, report: await ctx.inference.system(), error: null };
       } catch (error) {

@@ -7,12 +7,13 @@ import {
   listTasks,
   retryFailedItems,
   taskReport,
+  taskStatus,
   taskTargetSchema,
 } from "../services/tasks";
 import { router, teamProcedure } from "../trpc";
 import { actorOutput, id, jsonRecord, pageInput, taskKindSchema } from "./schemas";
 
-const taskStatus = z.enum([
+const taskStatusEnum = z.enum([
   "queued",
   "running",
   "succeeded",
@@ -100,7 +101,7 @@ export const tasksRouter = router({
   list: teamProcedure
     .input(
       pageInput.extend({
-        status: z.array(taskStatus).max(6).nullish(),
+        status: z.array(taskStatusEnum).max(6).nullish(),
         taskKind: taskKindSchema.nullish(),
         weightId: id.nullish(),
         from: z.date().nullish(),
@@ -126,6 +127,27 @@ export const tasksRouter = router({
       }),
     )
     .query(({ ctx, input }) => getTask(ctx.db, ctx.team.id, input.taskId, input)),
+
+  /** What a progress bar needs, for fast polling; `get` adds the items. */
+  status: teamProcedure
+    .input(taskIdInput)
+    .output(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        progress: z.number(),
+        itemCount: z.number().int(),
+        itemsDone: z.number().int(),
+        itemsFailed: z.number().int(),
+        cancelRequested: z.boolean(),
+        device: z.string().nullable(),
+        error: z.string().nullable(),
+        startedAt: z.date().nullable(),
+        finishedAt: z.date().nullable(),
+        updatedAt: z.date(),
+      }),
+    )
+    .query(({ ctx, input }) => taskStatus(ctx.db, ctx.team.id, input.taskId)),
 
   /** A queued task stops at once; a running one stops between tiles. */
   cancel: teamProcedure

@@ -10,7 +10,7 @@ import {
 } from "../auth/password";
 import { hitRateLimit } from "../auth/rate-limit";
 import type { Db } from "../db";
-import { badRequest, conflict, tooManyRequests } from "../errors";
+import { badRequest, conflict, notFound, tooManyRequests } from "../errors";
 
 export const emailSchema = z.email().max(320).transform(normalizeEmail);
 export const passwordSchema = z
@@ -151,6 +151,13 @@ export async function updateSettings(
   userId: string,
   patch: z.output<typeof settingsPatchSchema>,
 ): Promise<Settings> {
+  if (patch.defaultTeamId) {
+    const member = await db.membership.findUnique({
+      where: { userId_teamId: { userId, teamId: patch.defaultTeamId } },
+      select: { id: true },
+    });
+    if (!member) throw notFound("Team not found.");
+  }
   const current = await getSettings(db, userId);
   const next = settingsSchema.parse({ ...current, ...patch });
   await db.user.update({

@@ -110,6 +110,46 @@ export async function addImagesToDataset(
   return { added: fresh.length };
 }
 
+/** The gallery: images of a dataset in path order with their labels and boxes. */
+export async function listDatasetImages(
+  db: Db,
+  teamId: string,
+  datasetId: string,
+  input: { cursor?: string | null; limit: number; label?: string | null },
+) {
+  await getDataset(db, teamId, datasetId);
+  const rows = await db.datasetImage.findMany({
+    where: { datasetId, ...(input.label ? { label: input.label } : {}) },
+    orderBy: [{ relativePath: "asc" }, { id: "asc" }],
+    take: input.limit + 1,
+    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    select: {
+      id: true,
+      relativePath: true,
+      label: true,
+      annotations: true,
+      image: {
+        select: {
+          id: true,
+          originalName: true,
+          format: true,
+          width: true,
+          height: true,
+          sizeBytes: true,
+        },
+      },
+    },
+  });
+  const nextCursor = rows.length > input.limit ? (rows[input.limit - 1]?.id ?? null) : null;
+  return {
+    items: rows.slice(0, input.limit).map((r) => ({
+      ...r,
+      annotations: parseJson<{ boxes?: unknown[] } | null>(r.annotations, null),
+    })),
+    nextCursor,
+  };
+}
+
 function bucket(value: number): string {
   if (value < 256) return "<256";
   if (value < 512) return "256-511";

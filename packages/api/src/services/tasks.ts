@@ -231,6 +231,29 @@ export async function getTask(
   };
 }
 
+/** The cheap poll: state, counters and progress, without items. */
+export async function taskStatus(db: Db, teamId: string, taskId: string) {
+  const task = await db.task.findFirst({
+    where: { id: taskId, teamId },
+    select: {
+      id: true,
+      status: true,
+      progress: true,
+      itemCount: true,
+      itemsDone: true,
+      itemsFailed: true,
+      cancelRequested: true,
+      device: true,
+      error: true,
+      startedAt: true,
+      finishedAt: true,
+      updatedAt: true,
+    },
+  });
+  if (!task) throw notFound("Task not found.");
+  return task;
+}
+
 export async function cancelTask(db: Db, teamId: string, taskId: string) {
   const result = await requestCancel(db, { taskId, teamId });
   if (result === "not_found") throw notFound("Task not found.");

@@ -238,6 +238,8 @@ export interface WeightUploadMeta {
   license?: string | null;
   /** The model spec (or null to let the service derive it from the graph). */
   spec?: unknown;
+  /** What was uploaded; the stored file is always the ONNX that runs. */
+  sourceFormat?: "onnx" | "ncnn";
 }
 
 /**
@@ -315,7 +317,7 @@ export async function registerWeightUpload(
         license: meta.license ?? null,
         sha256: file.sha256,
         sizeBytes: file.size,
-        sourceFormat: "onnx",
+        sourceFormat: meta.sourceFormat ?? "onnx",
         spec: JSON.stringify(spec ?? null),
         status: "validating",
       },

@@ -59,5 +59,12 @@ describe("runClassification", () => {
     const d = direct.output?.data as Float32Array;
     for (let i = 0; i < 4; i++) expect(flat.scores[i]).toBeCloseTo(d[i] as number, 1);
     await session.release();
+
+    const cropped = await runClassification({
+      model,
+      input,
+      region: { x: 100, y: 50, width: 64, height: 64 },
+    });
+    expect(cropped.scores).not.toEqual(res.scores);
   });
 });

@@ -6,16 +6,20 @@ import {
   ClassificationParams,
   type ClassificationSpec,
   type ClassificationParams as ClsParams,
+  type Region,
 } from "../spec/index";
 import { fillTensorRegion, inputAffine, modelChannels, resizeBilinear } from "../tensor/index";
 import { classScores } from "./activation";
-import { type ImageInput, loadInput } from "./common";
+import { cropImage } from "./alpha";
+import { checkRegion, type ImageInput, loadInput } from "./common";
 import type { PreparedModel } from "./model";
 
 export interface ClassificationRequest {
   model: PreparedModel<ClassificationSpec>;
   input: ImageInput;
   params?: unknown;
+  /** Classify only this crop of the input (previews). */
+  region?: Region;
   decode?: DecodeOptions;
   signal?: AbortSignal;
 }
@@ -47,7 +51,8 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
     params,
     weightSha256: req.model.weightSha256,
   });
-  const img = await loadInput(req.input, req.decode, timings);
+  const loaded = await loadInput(req.input, req.decode, timings);
+  const img = req.region ? cropImage(loaded, checkRegion(req.region, loaded)) : loaded;
   req.signal?.throwIfAborted();
   const mc = modelChannels(spec.colorOrder);
   const { input, dims } = await timed(timings, "preMs", () => {

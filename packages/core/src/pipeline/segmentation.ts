@@ -1,5 +1,5 @@
 import type { DecodeOptions } from "../image/decode";
-import { encodePng } from "../image/encode";
+import { DEFAULT_PNG_LEVEL, encodePng } from "../image/encode";
 import type { RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
@@ -9,6 +9,7 @@ import {
   SegmentationParams,
   type SegmentationSpec,
   type SegmentationParams as SegParams,
+  thresholdProbability,
 } from "../spec/index";
 import {
   fillTensorRegion,
@@ -33,6 +34,11 @@ export interface SegmentationRequest {
   params?: unknown;
   region?: Region;
   decode?: DecodeOptions;
+  /**
+   * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
+   * about 40% faster than 6 for ~12% larger files.
+   */
+  pngCompressionLevel?: number;
   onProgress?: (p: TileProgress) => void;
   signal?: AbortSignal;
 }
@@ -57,7 +63,10 @@ export interface SegmentationResult {
 }
 
 /** The mask rule (thresholdProbability from the spec, shared with the browser) plus a count. */
-export function thresholdMask(prob: RawImage, threshold: number): RawImage & { foreground: number } {
+export function thresholdMask(
+  prob: RawImage,
+  threshold: number,
+): RawImage & { foreground: number } {
   const data = thresholdProbability(prob.data, prob.depth, threshold) as Uint8Array;
   let foreground = 0;
   for (let i = 0; i < data.length; i++) if (data[i]) foreground++;
@@ -144,11 +153,18 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   const mask = await timed(timings, "postMs", () => thresholdMask(probability, params.threshold));
   const fg = mask.foreground;
   const png: SegmentationResult["png"] = {};
+  const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
   await timed(timings, "encodeMs", async () => {
-    if (params.outputs.mask) png.mask = await encodePng(mask);
-    if (params.outputs.probability) png.probability = await encodePng(probability);
-    if (params.outputs.overlay)
-      png.overlay = await encodePng(overlayImage(img, region, mask, params));
+    const [maskPng, probPng, overlayPng] = await Promise.all([
+      params.outputs.mask ? encodePng(mask, pngOptions) : undefined,
+      params.outputs.probability ? encodePng(probability, pngOptions) : undefined,
+      params.outputs.overlay
+        ? encodePng(overlayImage(img, region, mask, params), pngOptions)
+        : undefined,
+    ]);
+    if (maskPng) png.mask = maskPng;
+    if (probPng) png.probability = probPng;
+    if (overlayPng) png.overlay = overlayPng;
   });
   timings.totalMs = performance.now() - started;
   return {

@@ -1,5 +1,5 @@
 import type { DecodeOptions } from "../image/decode";
-import { encodePng } from "../image/encode";
+import { DEFAULT_PNG_LEVEL, encodePng } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
@@ -28,6 +28,11 @@ export interface SuperResolutionRequest {
   /** Crop of the input (preview); output is exactly that crop of the full result. */
   region?: Region;
   decode?: DecodeOptions;
+  /**
+   * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
+   * about 40% faster than 6 for ~12% larger files.
+   */
+  pngCompressionLevel?: number;
   /** false skips PNG encoding (result.png is then empty). */
   encode?: boolean;
   onProgress?: (p: TileProgress) => void;
@@ -145,7 +150,11 @@ export async function runSuperResolution(
     });
   }
   const png =
-    req.encode === false ? Buffer.alloc(0) : await timed(timings, "encodeMs", () => encodePng(out));
+    req.encode === false
+      ? Buffer.alloc(0)
+      : await timed(timings, "encodeMs", () =>
+          encodePng(out, { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL }),
+        );
   timings.totalMs = performance.now() - started;
   return {
     image: out,

@@ -19,7 +19,12 @@ export async function prepareFromBytes<S extends ModelSpec = ModelSpec>(
 /** Wraps a runner to count calls and observe input shapes. */
 export class CountingRunner implements ModelRunner {
   calls: number[][] = [];
-  constructor(private readonly inner: ModelRunner) {}
+  /** Copies of the inputs, when constructed with keepInputs. */
+  inputs: Float32Array[] = [];
+  constructor(
+    private readonly inner: ModelRunner,
+    private readonly keepInputs = false,
+  ) {}
   get device() {
     return this.inner.device;
   }
@@ -31,6 +36,7 @@ export class CountingRunner implements ModelRunner {
   }
   run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
     this.calls.push([...dims]);
+    if (this.keepInputs) this.inputs.push(Float32Array.from(input));
     return this.inner.run(input, dims);
   }
 }

@@ -60,7 +60,9 @@ describe("spec", () => {
 describe("thresholdProbability", () => {
   it("applies value / max >= threshold", async () => {
     const { thresholdProbability } = await import("./mask");
-    expect(Array.from(thresholdProbability([0, 32767, 32768, 65535], 16, 0.5))).toEqual([0, 0, 255, 255]);
+    expect(Array.from(thresholdProbability([0, 32767, 32768, 65535], 16, 0.5))).toEqual([
+      0, 0, 255, 255,
+    ]);
     expect(Array.from(thresholdProbability([127, 128], 8, 0.5))).toEqual([0, 255]);
   });
 });

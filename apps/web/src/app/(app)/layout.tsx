@@ -20,7 +20,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           {t("skipToContent")}
         </a>
         <AppNav user={user} />
-        <main id="main" className="mx-auto w-full min-w-0 max-w-6xl px-4 py-6 sm:px-6 lg:px-8 print:max-w-none print:p-0">
+        <main
+          id="main"
+          className="mx-auto w-full min-w-0 max-w-6xl px-4 py-6 sm:px-6 lg:px-8 print:max-w-none print:p-0"
+        >
           <TeamGate>{children}</TeamGate>
         </main>
       </div>

@@ -46,8 +46,14 @@ export function RecentTasks() {
         ) : (
           <ul className="divide-y divide-border">
             {tasks.data.items.map((task) => (
-              <li key={task.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm">
-                <Link href={`/tasks/${task.id}`} className="font-medium text-primary hover:underline">
+              <li
+                key={task.id}
+                className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm"
+              >
+                <Link
+                  href={`/tasks/${task.id}`}
+                  className="font-medium text-primary hover:underline"
+                >
                   {t(`kinds.${task.taskKind as Kind}`)}
                 </Link>
                 <StatusBadge status={task.status} />

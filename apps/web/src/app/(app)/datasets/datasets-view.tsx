@@ -100,13 +100,20 @@ export function DatasetsView() {
                   onProgress,
                 )
               }
-              onUploaded={() => void queryClient.invalidateQueries({ queryKey: trpc.datasets.list.pathKey() })}
+              onUploaded={() =>
+                void queryClient.invalidateQueries({ queryKey: trpc.datasets.list.pathKey() })
+              }
             />
           </CardContent>
         </Card>
         <div className="grid max-w-sm gap-2">
           <Label htmlFor="dataset-search">{t("datasets.search")}</Label>
-          <Input id="dataset-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <Input
+            id="dataset-search"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
         </div>
         {datasets.isPending ? (
           <Loading />
@@ -129,7 +136,10 @@ export function DatasetsView() {
                 {rows.map((d) => (
                   <TR key={d.id}>
                     <TD>
-                      <Link href={`/datasets/${d.id}`} className="font-medium text-primary hover:underline">
+                      <Link
+                        href={`/datasets/${d.id}`}
+                        className="font-medium text-primary hover:underline"
+                      >
                         {d.name}
                       </Link>
                       {d.description ? (

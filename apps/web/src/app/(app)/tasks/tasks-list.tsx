@@ -11,12 +11,25 @@ import { StatusBadge } from "~/components/status-badge";
 import { useTeamId } from "~/components/team-context";
 import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "~/components/ui/select";
+import {
+  Select,
+  SelectContent,
+  SelectItem,
+  SelectTrigger,
+  SelectValue,
+} from "~/components/ui/select";
 import { Table, TD, TH, THead, TR } from "~/components/ui/table";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { useTRPC } from "~/trpc/react";
 
-const STATUSES = ["queued", "running", "succeeded", "partially_failed", "failed", "canceled"] as const;
+const STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "partially_failed",
+  "failed",
+  "canceled",
+] as const;
 const KINDS = ["segmentation", "super_resolution", "classification"] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -121,31 +134,34 @@ export function TasksList() {
               <tr>
                 <TH>{t("tasks.created")}</TH>
                 <TH>{t("tasks.kind")}</TH>
-                <TH>{t("tasks.weight")}</TH>
+                <TH className="hidden sm:table-cell">{t("tasks.weight")}</TH>
                 <TH>{t("tasks.filterStatus")}</TH>
-                <TH className="w-40">{t("tasks.progress")}</TH>
-                <TH>{t("tasks.items")}</TH>
+                <TH className="hidden w-40 md:table-cell">{t("tasks.progress")}</TH>
+                <TH className="hidden sm:table-cell">{t("tasks.items")}</TH>
               </tr>
             </THead>
             <tbody>
               {rows.map((task) => (
                 <TR key={task.id} data-testid="task-row">
                   <TD>
-                    <Link href={`/tasks/${task.id}`} className="font-medium text-primary hover:underline">
+                    <Link
+                      href={`/tasks/${task.id}`}
+                      className="font-medium text-primary hover:underline"
+                    >
                       {format.dateTime(task.createdAt, { dateStyle: "medium", timeStyle: "short" })}
                     </Link>
                   </TD>
                   <TD>{t(`kinds.${task.taskKind as Kind}`)}</TD>
-                  <TD className="max-w-48 truncate">
+                  <TD className="hidden max-w-48 truncate sm:table-cell">
                     {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
                   </TD>
                   <TD>
                     <StatusBadge status={task.status} />
                   </TD>
-                  <TD>
+                  <TD className="hidden md:table-cell">
                     <Progress value={task.progress * 100} aria-label={t("tasks.progress")} />
                   </TD>
-                  <TD className="tabular-nums">
+                  <TD className="hidden tabular-nums sm:table-cell">
                     {task.itemsDone}/{task.itemCount}
                   </TD>
                 </TR>
@@ -154,7 +170,11 @@ export function TasksList() {
           </Table>
           {tasks.hasNextPage ? (
             <div className="mt-4 flex justify-center">
-              <Button variant="outline" onClick={() => void tasks.fetchNextPage()} disabled={tasks.isFetchingNextPage}>
+              <Button
+                variant="outline"
+                onClick={() => void tasks.fetchNextPage()}
+                disabled={tasks.isFetchingNextPage}
+              >
                 {t("tasks.loadMore")}
               </Button>
             </div>

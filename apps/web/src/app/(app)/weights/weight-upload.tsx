@@ -135,8 +135,13 @@ export function WeightUpload() {
         <div className="mt-4 grid gap-2" aria-live="polite">
           {phase.state === "uploading" ? (
             <>
-              <Progress value={phase.percent} aria-label={t("weights.progress", { percent: phase.percent })} />
-              <p className="text-sm text-muted-foreground">{t("weights.progress", { percent: phase.percent })}</p>
+              <Progress
+                value={phase.percent}
+                aria-label={t("weights.progress", { percent: phase.percent })}
+              />
+              <p className="text-sm text-muted-foreground">
+                {t("weights.progress", { percent: phase.percent })}
+              </p>
             </>
           ) : null}
           {phase.state === "validating" ? (

@@ -18,7 +18,11 @@ import { WeightUpload } from "./weight-upload";
 
 type Kind = "segmentation" | "super_resolution" | "classification";
 
-function WeightLabels({ w }: { w: { isOfficial: boolean; isDefault: boolean; deprecatedAt: Date | null } }) {
+function WeightLabels({
+  w,
+}: {
+  w: { isOfficial: boolean; isDefault: boolean; deprecatedAt: Date | null };
+}) {
   const t = useTranslations("weights");
   return (
     <span className="inline-flex flex-wrap gap-1">
@@ -96,8 +100,14 @@ export function WeightsView() {
                             <p className="text-sm font-semibold">{family.family}</p>
                             <ul className="mt-1 grid gap-1 border-l border-border pl-3">
                               {family.versions.map((w) => (
-                                <li key={w.id} className="flex flex-wrap items-center gap-2 text-sm">
-                                  <Link href={`/weights/${w.id}`} className="text-primary hover:underline">
+                                <li
+                                  key={w.id}
+                                  className="flex flex-wrap items-center gap-2 text-sm"
+                                >
+                                  <Link
+                                    href={`/weights/${w.id}`}
+                                    className="text-primary hover:underline"
+                                  >
                                     {w.version} · {w.name}
                                   </Link>
                                   <StatusBadge status={w.status} />
@@ -127,9 +137,9 @@ export function WeightsView() {
                   <tr>
                     <TH>{t("weights.name")}</TH>
                     <TH>{t("weights.kind")}</TH>
-                    <TH>{t("weights.family")}</TH>
-                    <TH>{t("weights.version")}</TH>
-                    <TH>{t("weights.size")}</TH>
+                    <TH className="hidden md:table-cell">{t("weights.family")}</TH>
+                    <TH className="hidden sm:table-cell">{t("weights.version")}</TH>
+                    <TH className="hidden md:table-cell">{t("weights.size")}</TH>
                     <TH>{t("weights.status")}</TH>
                   </tr>
                 </THead>
@@ -137,15 +147,18 @@ export function WeightsView() {
                   {list.data.map((w) => (
                     <TR key={w.id}>
                       <TD>
-                        <Link href={`/weights/${w.id}`} className="font-medium text-primary hover:underline">
+                        <Link
+                          href={`/weights/${w.id}`}
+                          className="font-medium text-primary hover:underline"
+                        >
                           {w.name}
                         </Link>{" "}
                         <WeightLabels w={w} />
                       </TD>
                       <TD>{t(`kinds.${w.taskKind as Kind}`)}</TD>
-                      <TD>{w.family}</TD>
-                      <TD>{w.version}</TD>
-                      <TD>{formatBytes(w.sizeBytes, locale)}</TD>
+                      <TD className="hidden md:table-cell">{w.family}</TD>
+                      <TD className="hidden sm:table-cell">{w.version}</TD>
+                      <TD className="hidden md:table-cell">{formatBytes(w.sizeBytes, locale)}</TD>
                       <TD>
                         <StatusBadge status={w.status} />
                       </TD>

@@ -4,7 +4,15 @@ import { useTranslations } from "next-intl";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 
-function CountChart({ title, counts, testId }: { title: string; counts: Record<string, number>; testId: string }) {
+function CountChart({
+  title,
+  counts,
+  testId,
+}: {
+  title: string;
+  counts: Record<string, number>;
+  testId: string;
+}) {
   const t = useTranslations("datasets");
   const data = Object.entries(counts).map(([name, count]) => ({ name, count }));
   return (
@@ -24,7 +32,13 @@ function CountChart({ title, counts, testId }: { title: string; counts: Record<s
                   <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
                   <YAxis allowDecimals={false} width={36} tick={{ fontSize: 11 }} />
                   <Tooltip />
-                  <Bar dataKey="count" name={t("count")} fill="var(--color-primary)" radius={[4, 4, 0, 0]} isAnimationActive={false} />
+                  <Bar
+                    dataKey="count"
+                    name={t("count")}
+                    fill="var(--color-primary)"
+                    radius={[4, 4, 0, 0]}
+                    isAnimationActive={false}
+                  />
                 </BarChart>
               </ResponsiveContainer>
             </div>
@@ -60,11 +74,19 @@ export function DatasetCharts({
   return (
     <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
       <CountChart title={t("formats")} counts={stats.formats} testId="chart-formats" />
-      <CountChart title={`${t("dimensions")} (W)`} counts={stats.widthBuckets} testId="chart-widths" />
+      <CountChart
+        title={`${t("dimensions")} (W)`}
+        counts={stats.widthBuckets}
+        testId="chart-widths"
+      />
       {Object.keys(stats.labels).length > 0 ? (
         <CountChart title={t("classBalance")} counts={stats.labels} testId="chart-labels" />
       ) : (
-        <CountChart title={`${t("dimensions")} (H)`} counts={stats.heightBuckets} testId="chart-heights" />
+        <CountChart
+          title={`${t("dimensions")} (H)`}
+          counts={stats.heightBuckets}
+          testId="chart-heights"
+        />
       )}
     </div>
   );

@@ -49,13 +49,18 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
   );
   // Uploads finish one by one; refresh counts and gallery after each.
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: trpc.datasets.stats.queryKey({ teamId, datasetId }) });
-    void queryClient.invalidateQueries({ queryKey: trpc.datasets.get.queryKey({ teamId, datasetId }) });
+    void queryClient.invalidateQueries({
+      queryKey: trpc.datasets.stats.queryKey({ teamId, datasetId }),
+    });
+    void queryClient.invalidateQueries({
+      queryKey: trpc.datasets.get.queryKey({ teamId, datasetId }),
+    });
     void queryClient.invalidateQueries({ queryKey: trpc.images.list.pathKey() });
   };
 
   if (dataset.isPending) return <Loading />;
-  if (dataset.error) return <ErrorState error={dataset.error} onRetry={() => void dataset.refetch()} />;
+  if (dataset.error)
+    return <ErrorState error={dataset.error} onRetry={() => void dataset.refetch()} />;
   const d = dataset.data;
   const report = d.layoutReport as { recognised?: unknown; ignored?: unknown[] };
   const gallery = images.data?.pages.flatMap((p) => p.items) ?? [];
@@ -76,7 +81,8 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
             <Button
               variant="outline"
               onClick={() => {
-                if (window.confirm(t("datasets.confirmDelete"))) remove.mutate({ teamId, datasetId, withImages: true });
+                if (window.confirm(t("datasets.confirmDelete")))
+                  remove.mutate({ teamId, datasetId, withImages: true });
               }}
             >
               <Trash2 aria-hidden />
@@ -85,19 +91,25 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </>
         }
       />
-      {remove.error ? <Alert className="mb-4">{errorMessage(remove.error, (k) => t(`common.${k}`))}</Alert> : null}
+      {remove.error ? (
+        <Alert className="mb-4">{errorMessage(remove.error, (k) => t(`common.${k}`))}</Alert>
+      ) : null}
       <div className="grid gap-4">
         <Card>
           <CardContent className="flex flex-wrap gap-x-8 gap-y-2 pt-5 text-sm">
             <span>
               {t("datasets.images")}:{" "}
-              <strong data-testid="dataset-count">{format.number(stats.data?.imageCount ?? d.imageCount)}</strong>
+              <strong data-testid="dataset-count">
+                {format.number(stats.data?.imageCount ?? d.imageCount)}
+              </strong>
             </span>
             <span>
-              {t("datasets.totalSize")}: <strong>{formatBytes(stats.data?.totalBytes ?? 0, locale)}</strong>
+              {t("datasets.totalSize")}:{" "}
+              <strong>{formatBytes(stats.data?.totalBytes ?? 0, locale)}</strong>
             </span>
             <span>
-              {t("datasets.recognised")}: <strong>{t(`datasets.layouts.${(d.layout as Layout) ?? "none"}`)}</strong>
+              {t("datasets.recognised")}:{" "}
+              <strong>{t(`datasets.layouts.${(d.layout as Layout) ?? "none"}`)}</strong>
             </span>
             {stats.data?.width ? (
               <span>
@@ -145,9 +157,15 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
               <EmptyState>{t("datasets.empty")}</EmptyState>
             ) : (
               <>
-                <ul className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8" data-testid="gallery">
+                <ul
+                  className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8"
+                  data-testid="gallery"
+                >
                   {gallery.map((image) => (
-                    <li key={image.id} className="overflow-hidden rounded-md border border-border checkerboard">
+                    <li
+                      key={image.id}
+                      className="overflow-hidden rounded-md border border-border checkerboard"
+                    >
                       {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
                       <img
                         src={fileUrls.image(teamId, image.id)}
@@ -156,7 +174,10 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
                         decoding="async"
                         className="aspect-square w-full object-cover"
                       />
-                      <span className="block truncate px-1 py-0.5 text-[11px]" title={image.originalName}>
+                      <span
+                        className="block truncate px-1 py-0.5 text-[11px]"
+                        title={image.originalName}
+                      >
                         {image.originalName}
                       </span>
                       <span className="block px-1 pb-1 text-[10px] text-muted-foreground">

@@ -33,10 +33,17 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   const queryClient = useQueryClient();
   const refetchInterval = useTaskRefetchInterval();
   const task = useQuery({ ...trpc.tasks.get.queryOptions({ teamId, taskId }), refetchInterval });
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ teamId, taskId }) });
-  const cancel = useMutation(trpc.tasks.cancel.mutationOptions({ onSuccess: () => void invalidate() }));
-  const retry = useMutation(trpc.tasks.retryFailed.mutationOptions({ onSuccess: () => void invalidate() }));
-  const remove = useMutation(trpc.tasks.delete.mutationOptions({ onSuccess: () => router.push("/tasks") }));
+  const invalidate = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ teamId, taskId }) });
+  const cancel = useMutation(
+    trpc.tasks.cancel.mutationOptions({ onSuccess: () => void invalidate() }),
+  );
+  const retry = useMutation(
+    trpc.tasks.retryFailed.mutationOptions({ onSuccess: () => void invalidate() }),
+  );
+  const remove = useMutation(
+    trpc.tasks.delete.mutationOptions({ onSuccess: () => router.push("/tasks") }),
+  );
   const msg = (e: unknown) => errorMessage(e, (k) => t(`common.${k}`));
 
   if (task.isPending) return <Loading />;
@@ -44,8 +51,10 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   const data = task.data;
   const final = isFinalTaskStatus(data.status);
   const hasFailures = data.items.some((i) => i.status === "failed" || i.status === "canceled");
-  const date = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—");
-  const wall = data.startedAt && data.finishedAt ? data.finishedAt.getTime() - data.startedAt.getTime() : null;
+  const date = (d: Date | null) =>
+    d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—";
+  const wall =
+    data.startedAt && data.finishedAt ? data.finishedAt.getTime() - data.startedAt.getTime() : null;
   const mutationError = cancel.error ?? retry.error ?? remove.error;
 
   return (
@@ -57,17 +66,29 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             <StatusBadge status={data.status} />
           </span>
         }
-        description={data.weight ? `${data.weight.name} · ${data.weight.family} ${data.weight.version}` : undefined}
+        description={
+          data.weight
+            ? `${data.weight.name} · ${data.weight.family} ${data.weight.version}`
+            : undefined
+        }
         actions={
           <>
             {!final ? (
-              <Button variant="outline" onClick={() => cancel.mutate({ teamId, taskId })} disabled={cancel.isPending || data.cancelRequested}>
+              <Button
+                variant="outline"
+                onClick={() => cancel.mutate({ teamId, taskId })}
+                disabled={cancel.isPending || data.cancelRequested}
+              >
                 <Ban aria-hidden />
                 {t("tasks.cancel")}
               </Button>
             ) : null}
             {final && hasFailures ? (
-              <Button variant="outline" onClick={() => retry.mutate({ teamId, taskId })} disabled={retry.isPending}>
+              <Button
+                variant="outline"
+                onClick={() => retry.mutate({ teamId, taskId })}
+                disabled={retry.isPending}
+              >
                 <RotateCcw aria-hidden />
                 {t("tasks.retryFailed")}
               </Button>
@@ -109,7 +130,11 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </CardHeader>
           <CardContent className="grid gap-3">
             <div className="flex items-center gap-3">
-              <Progress value={data.progress * 100} aria-label={t("tasks.progress")} data-testid="task-progress" />
+              <Progress
+                value={data.progress * 100}
+                aria-label={t("tasks.progress")}
+                data-testid="task-progress"
+              />
               <span className="w-14 text-right font-mono text-sm tabular-nums">
                 {format.number(data.progress, { style: "percent" })}
               </span>
@@ -149,9 +174,9 @@ export function TaskDetail({ taskId }: { taskId: string }) {
               <tr>
                 <TH>{t("tasks.item")}</TH>
                 <TH>{t("tasks.filterStatus")}</TH>
-                <TH className="w-32">{t("tasks.progress")}</TH>
-                <TH>{t("tasks.device")}</TH>
-                <TH>{t("tasks.duration")}</TH>
+                <TH className="hidden w-32 md:table-cell">{t("tasks.progress")}</TH>
+                <TH className="hidden sm:table-cell">{t("tasks.device")}</TH>
+                <TH className="hidden sm:table-cell">{t("tasks.duration")}</TH>
                 <TH className="sr-only">{t("common.actions")}</TH>
               </tr>
             </THead>
@@ -160,16 +185,20 @@ export function TaskDetail({ taskId }: { taskId: string }) {
                 <TR key={item.id} data-testid="task-item" data-status={item.status}>
                   <TD className="max-w-56">
                     <span className="block truncate font-medium">{item.image.originalName}</span>
-                    {item.error ? <span className="block text-xs text-destructive">{item.error}</span> : null}
+                    {item.error ? (
+                      <span className="block text-xs text-destructive">{item.error}</span>
+                    ) : null}
                   </TD>
                   <TD>
                     <StatusBadge status={item.status} />
                   </TD>
-                  <TD>
+                  <TD className="hidden md:table-cell">
                     <Progress value={item.progress * 100} aria-label={item.image.originalName} />
                   </TD>
-                  <TD>{item.device ?? "—"}</TD>
-                  <TD className="tabular-nums">{formatMs(itemMs(item.timings), locale)}</TD>
+                  <TD className="hidden sm:table-cell">{item.device ?? "—"}</TD>
+                  <TD className="hidden tabular-nums sm:table-cell">
+                    {formatMs(itemMs(item.timings), locale)}
+                  </TD>
                   <TD className="text-right">
                     {item.hasResult ? (
                       <Button asChild size="sm" variant="outline">

@@ -46,7 +46,10 @@ export function CropPicker({
   const pct = (v: number, of: number) => `${(v / of) * 100}%`;
 
   return (
-    <div ref={box} className="relative select-none overflow-hidden rounded-md border border-border checkerboard">
+    <div
+      ref={box}
+      className="relative select-none overflow-hidden rounded-md border border-border checkerboard"
+    >
       {/* biome-ignore lint/performance/noImgElement: authorised route, exact pixels wanted */}
       <img src={src} alt={alt} className="block h-auto w-full" draggable={false} />
       <div
@@ -99,7 +102,13 @@ export function CropPicker({
           const move = delta[e.key];
           if (!move) return;
           e.preventDefault();
-          onChange(clampCrop({ ...crop, x: crop.x + move[0], y: crop.y + move[1] }, imageWidth, imageHeight));
+          onChange(
+            clampCrop(
+              { ...crop, x: crop.x + move[0], y: crop.y + move[1] },
+              imageWidth,
+              imageHeight,
+            ),
+          );
         }}
       />
     </div>

@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import { FileDropzone, IMAGE_ACCEPT } from "~/components/file-dropzone";
-import { cn } from "~/lib/utils";
 import { fileUrls } from "~/lib/file-urls";
 import { uploadFile } from "~/lib/upload";
+import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import type { PreviewImage } from "./preview-panel";
 
@@ -32,14 +32,19 @@ export function ImagePicker({
     <div className="grid gap-3">
       <FileDropzone<{ image: PreviewImage }>
         accept={IMAGE_ACCEPT}
-        upload={(file, onProgress) => uploadFile(fileUrls.uploadImage(teamId, file.name), file, onProgress)}
+        upload={(file, onProgress) =>
+          uploadFile(fileUrls.uploadImage(teamId, file.name), file, onProgress)
+        }
         onUploaded={(result) => {
           onUploaded(result.image);
           void recent.refetch();
         }}
       />
       {shown.length > 0 ? (
-        <ul className="grid grid-cols-3 gap-2 sm:grid-cols-4 lg:grid-cols-6" aria-label={t("source")}>
+        <ul
+          className="grid grid-cols-3 gap-2 sm:grid-cols-4 lg:grid-cols-6"
+          aria-label={t("source")}
+        >
           {shown.map((image) => {
             const on = ids.has(image.id);
             return (
@@ -64,7 +69,9 @@ export function ImagePicker({
                     loading="lazy"
                     className="aspect-square w-full object-cover"
                   />
-                  <span className="block truncate bg-background/90 px-1 py-0.5 text-[11px]">{image.originalName}</span>
+                  <span className="block truncate bg-background/90 px-1 py-0.5 text-[11px]">
+                    {image.originalName}
+                  </span>
                 </label>
               </li>
             );

@@ -13,14 +13,20 @@ import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { Label } from "~/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "~/components/ui/select";
+import {
+  Select,
+  SelectContent,
+  SelectItem,
+  SelectTrigger,
+  SelectValue,
+} from "~/components/ui/select";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 import { ImagePicker } from "./image-picker";
 import { ParamControls } from "./param-controls";
 import { DEFAULT_FORM, type FormParams, type Kind, toParams } from "./params";
-import { PreviewPanel, type PreviewImage, type ShownPreview } from "./preview-panel";
+import { type PreviewImage, PreviewPanel, type ShownPreview } from "./preview-panel";
 
 const KINDS: Kind[] = ["super_resolution", "segmentation", "classification"];
 const isKind = (v: string | null): v is Kind => v !== null && (KINDS as string[]).includes(v);
@@ -44,7 +50,9 @@ export function NewTaskForm({
   const router = useRouter();
   const [kind, setKind] = useState<Kind>(isKind(initialKind) ? initialKind : "super_resolution");
   const [weightId, setWeightId] = useState<string | null>(null);
-  const [source, setSource] = useState<"images" | "dataset">(initialDatasetId ? "dataset" : "images");
+  const [source, setSource] = useState<"images" | "dataset">(
+    initialDatasetId ? "dataset" : "images",
+  );
   const [images, setImages] = useState<PreviewImage[]>([]);
   const [datasetId, setDatasetId] = useState<string | null>(initialDatasetId);
   const [form, setForm] = useState<FormParams>(DEFAULT_FORM);
@@ -52,7 +60,9 @@ export function NewTaskForm({
   // One key per intended task: a double click or a retried request cannot queue it twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newKey);
 
-  const weights = useQuery(trpc.weights.list.queryOptions({ teamId, taskKind: kind, status: "ready" }));
+  const weights = useQuery(
+    trpc.weights.list.queryOptions({ teamId, taskKind: kind, status: "ready" }),
+  );
   const defaultWeight = useQuery(trpc.weights.defaultFor.queryOptions({ teamId, taskKind: kind }));
   const datasets = useQuery(trpc.datasets.list.queryOptions({ teamId, limit: 100 }));
   const datasetImages = useQuery({
@@ -64,12 +74,27 @@ export function NewTaskForm({
   useEffect(() => {
     if (!weights.data) return;
     if (weightId && weights.data.some((w) => w.id === weightId)) return;
-    const preferred = defaultWeight.data?.id ?? weights.data.find((w) => w.isDefault)?.id ?? weights.data[0]?.id;
+    const preferred =
+      defaultWeight.data?.id ?? weights.data.find((w) => w.isDefault)?.id ?? weights.data[0]?.id;
     setWeightId(preferred ?? null);
   }, [weights.data, defaultWeight.data, weightId]);
 
+  // A segmentation weight brings its own default threshold (the spec's defaultThreshold).
+  const weightDetail = useQuery({
+    ...trpc.weights.get.queryOptions({ teamId, weightId: weightId ?? "" }),
+    enabled: weightId !== null && kind === "segmentation",
+  });
+  const specThreshold = (weightDetail.data?.spec as { defaultThreshold?: number } | null)
+    ?.defaultThreshold;
+  useEffect(() => {
+    if (typeof specThreshold === "number") setForm((f) => ({ ...f, threshold: specThreshold }));
+  }, [specThreshold]);
+
   const params = useMemo(() => toParams(kind, form), [kind, form]);
-  const paramsKey = useMemo(() => JSON.stringify({ kind, weightId, params }), [kind, weightId, params]);
+  const paramsKey = useMemo(
+    () => JSON.stringify({ kind, weightId, params }),
+    [kind, weightId, params],
+  );
   const previewImage: PreviewImage | null =
     source === "images" ? (images[0] ?? null) : (datasetImages.data?.items[0] ?? null);
   const onPreview = useCallback((p: ShownPreview | null) => setPreview(p), []);
@@ -84,7 +109,9 @@ export function NewTaskForm({
   );
 
   const canSubmit =
-    weightId !== null && (source === "images" ? images.length > 0 : datasetId !== null) && !create.isPending;
+    weightId !== null &&
+    (source === "images" ? images.length > 0 : datasetId !== null) &&
+    !create.isPending;
 
   function submit() {
     if (!weightId) return;
@@ -108,7 +135,7 @@ export function NewTaskForm({
   return (
     <>
       <PageHeader title={t("newTask.title")} description={t("newTask.subtitle")} />
-      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
         <div className="grid min-w-0 content-start gap-4">
           <Card>
             <CardHeader>
@@ -166,8 +193,12 @@ export function NewTaskForm({
                       return w ? (
                         <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
                           {w.isOfficial ? <Badge tone="info">{t("weights.official")}</Badge> : null}
-                          {w.isDefault ? <Badge tone="success">{t("weights.default")}</Badge> : null}
-                          <span className="break-all font-mono">sha256 {w.sha256.slice(0, 16)}…</span>
+                          {w.isDefault ? (
+                            <Badge tone="success">{t("weights.default")}</Badge>
+                          ) : null}
+                          <span className="break-all font-mono">
+                            sha256 {w.sha256.slice(0, 16)}…
+                          </span>
                         </p>
                       ) : null;
                     })()
@@ -191,11 +222,15 @@ export function NewTaskForm({
                     selected={images}
                     onToggle={(image) =>
                       setImages((list) =>
-                        list.some((i) => i.id === image.id) ? list.filter((i) => i.id !== image.id) : [...list, image],
+                        list.some((i) => i.id === image.id)
+                          ? list.filter((i) => i.id !== image.id)
+                          : [...list, image],
                       )
                     }
                     onUploaded={(image) =>
-                      setImages((list) => (list.some((i) => i.id === image.id) ? list : [...list, image]))
+                      setImages((list) =>
+                        list.some((i) => i.id === image.id) ? list : [...list, image],
+                      )
                     }
                   />
                 </TabsContent>
@@ -245,7 +280,9 @@ export function NewTaskForm({
               />
             </CardContent>
           </Card>
-          {create.error ? <Alert>{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert> : null}
+          {create.error ? (
+            <Alert>{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert>
+          ) : null}
           {!canSubmit && !create.isPending && source === "images" && images.length === 0 ? (
             <p className="text-sm text-muted-foreground">{t("newTask.noImages")}</p>
           ) : null}

@@ -4,14 +4,25 @@ import { TUNING_PRESETS, type TuningPresetName, type TuningValues } from "@studi
 import { useTranslations } from "next-intl";
 import { Button } from "~/components/ui/button";
 import { Label } from "~/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "~/components/ui/select";
+import {
+  Select,
+  SelectContent,
+  SelectItem,
+  SelectTrigger,
+  SelectValue,
+} from "~/components/ui/select";
 import { Slider } from "~/components/ui/slider";
 import { Switch } from "~/components/ui/switch";
 import { type FormParams, type Kind, type Tile, tileMemoryMB, tuningValues } from "./params";
 
 const PRESETS = Object.keys(TUNING_PRESETS) as TuningPresetName[];
 const TILES = ["auto", "off", 64, 96, 128, 192, 256, 384, 512, 768, 1024] as const;
-const SLIDERS: Array<{ key: Exclude<keyof TuningValues, "denoise">; min: number; max: number; step: number }> = [
+const SLIDERS: Array<{
+  key: Exclude<keyof TuningValues, "denoise">;
+  min: number;
+  max: number;
+  step: number;
+}> = [
   { key: "sharpen", min: 0, max: 3, step: 0.1 },
   { key: "contrast", min: 0.5, max: 2, step: 0.05 },
   { key: "brightness", min: 0.5, max: 2, step: 0.05 },
@@ -134,7 +145,10 @@ export function ParamControls({
     <div className="grid gap-4">
       <div className="grid gap-1">
         <Label id="preset-label">{t("preset")}</Label>
-        <Select value={form.preset} onValueChange={(v) => set({ preset: v as TuningPresetName, overrides: {} })}>
+        <Select
+          value={form.preset}
+          onValueChange={(v) => set({ preset: v as TuningPresetName, overrides: {} })}
+        >
           <SelectTrigger aria-labelledby="preset-label" data-testid="preset-select">
             <SelectValue />
           </SelectTrigger>
@@ -166,7 +180,9 @@ export function ParamControls({
             max={max}
             step={step}
             disabled={raw}
-            onChange={(v) => set({ overrides: { ...form.overrides, [key]: Math.round(v * 100) / 100 } })}
+            onChange={(v) =>
+              set({ overrides: { ...form.overrides, [key]: Math.round(v * 100) / 100 } })
+            }
           />
         ))}
         <div className="grid gap-1">
@@ -175,7 +191,9 @@ export function ParamControls({
             value={String(values.denoise)}
             disabled={raw}
             onValueChange={(v) =>
-              set({ overrides: { ...form.overrides, denoise: Number(v) as TuningValues["denoise"] } })
+              set({
+                overrides: { ...form.overrides, denoise: Number(v) as TuningValues["denoise"] },
+              })
             }
           >
             <SelectTrigger aria-labelledby="denoise-label">

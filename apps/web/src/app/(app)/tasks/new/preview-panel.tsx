@@ -40,7 +40,9 @@ function cropToDataUrl(img: HTMLImageElement, crop: Crop): string {
   const canvas = document.createElement("canvas");
   canvas.width = crop.width;
   canvas.height = crop.height;
-  canvas.getContext("2d")?.drawImage(img, crop.x, crop.y, crop.width, crop.height, 0, 0, crop.width, crop.height);
+  canvas
+    .getContext("2d")
+    ?.drawImage(img, crop.x, crop.y, crop.width, crop.height, 0, 0, crop.width, crop.height);
   return canvas.toDataURL("image/png");
 }
 
@@ -174,9 +176,14 @@ export function PreviewPanel({
             {t("newTask.noPreviewYet")}
           </p>
         )}
-        {/* Hidden hook for tests and assistive tech: what the "after" image currently is. */}
+        {/* What the "after" image currently is, for tests and scripts: a data URL and its settings. */}
         {shown ? (
-          <img src={shown.after} alt="" hidden data-testid="preview-after" data-params={shown.paramsKey} />
+          <span
+            hidden
+            data-testid="preview-after"
+            data-src={shown.after}
+            data-params={shown.paramsKey}
+          />
         ) : null}
         {busy ? (
           <div
@@ -189,8 +196,13 @@ export function PreviewPanel({
         ) : null}
       </div>
       {error ? (
-        <Alert className="flex flex-wrap items-center justify-between gap-2" data-testid="preview-error">
-          <span>{t("newTask.previewFailed", { message: errorMessage(error, (k) => t(`common.${k}`)) })}</span>
+        <Alert
+          className="flex flex-wrap items-center justify-between gap-2"
+          data-testid="preview-error"
+        >
+          <span>
+            {t("newTask.previewFailed", { message: errorMessage(error, (k) => t(`common.${k}`)) })}
+          </span>
           <Button size="sm" variant="outline" onClick={() => setAttempt((a) => a + 1)}>
             <RotateCcw aria-hidden />
             {t("newTask.retryPreview")}
@@ -199,7 +211,9 @@ export function PreviewPanel({
       ) : null}
       {shown ? (
         <div className="grid gap-1 text-xs text-muted-foreground">
-          <p>{t("newTask.previewTime", { ms: formatMs(shown.ms, locale), device: shown.device })}</p>
+          <p>
+            {t("newTask.previewTime", { ms: formatMs(shown.ms, locale), device: shown.device })}
+          </p>
           <p className="break-all">
             {t("newTask.signature")}:{" "}
             <code data-testid="preview-signature" className={stale ? "line-through" : undefined}>

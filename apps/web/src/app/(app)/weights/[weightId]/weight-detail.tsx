@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Download, Star, Trash2, Archive } from "lucide-react";
+import { Archive, Download, Star, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useFormatter, useLocale, useTranslations } from "next-intl";
 import { PageHeader } from "~/components/page-header";
@@ -44,7 +44,11 @@ function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
             <TD className="font-mono text-xs">{tensor.name ?? "—"}</TD>
             <TD className="font-mono text-xs">{tensor.type ?? tensor.dtype ?? "—"}</TD>
             <TD className="font-mono text-xs">
-              [{(tensor.shape ?? tensor.dims ?? []).map((d) => (d === null ? "?" : String(d))).join(", ")}]
+              [
+              {(tensor.shape ?? tensor.dims ?? [])
+                .map((d) => (d === null ? "?" : String(d)))
+                .join(", ")}
+              ]
             </TD>
           </TR>
         ))}
@@ -64,10 +68,18 @@ export function WeightDetail({ weightId }: { weightId: string }) {
   const queryClient = useQueryClient();
   const weight = useQuery(trpc.weights.get.queryOptions({ teamId, weightId }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: [["weights"]] });
-  const setDefault = useMutation(trpc.weights.setDefault.mutationOptions({ onSuccess: () => void refresh() }));
-  const deprecate = useMutation(trpc.weights.deprecate.mutationOptions({ onSuccess: () => void refresh() }));
-  const remove = useMutation(trpc.weights.delete.mutationOptions({ onSuccess: () => router.push("/weights") }));
-  const officialDefault = useMutation(trpc.weights.official.setDefault.mutationOptions({ onSuccess: () => void refresh() }));
+  const setDefault = useMutation(
+    trpc.weights.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const deprecate = useMutation(
+    trpc.weights.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const remove = useMutation(
+    trpc.weights.delete.mutationOptions({ onSuccess: () => router.push("/weights") }),
+  );
+  const officialDefault = useMutation(
+    trpc.weights.official.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
+  );
   const officialDeprecate = useMutation(
     trpc.weights.official.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
   );
@@ -76,7 +88,8 @@ export function WeightDetail({ weightId }: { weightId: string }) {
   );
 
   if (weight.isPending) return <Loading />;
-  if (weight.error) return <ErrorState error={weight.error} onRetry={() => void weight.refetch()} />;
+  if (weight.error)
+    return <ErrorState error={weight.error} onRetry={() => void weight.refetch()} />;
   const w = weight.data;
   const canManage = w.isOfficial ? isSiteAdmin : team?.role === "ADMIN";
   const io = w.ioMetadata as {
@@ -86,7 +99,12 @@ export function WeightDetail({ weightId }: { weightId: string }) {
     parameterCount?: number | null;
   };
   const mutationError =
-    setDefault.error ?? deprecate.error ?? remove.error ?? officialDefault.error ?? officialDeprecate.error ?? officialRemove.error;
+    setDefault.error ??
+    deprecate.error ??
+    remove.error ??
+    officialDefault.error ??
+    officialDeprecate.error ??
+    officialRemove.error;
 
   return (
     <>
@@ -107,7 +125,9 @@ export function WeightDetail({ weightId }: { weightId: string }) {
                   <Button
                     variant="outline"
                     onClick={() =>
-                      w.isOfficial ? officialDefault.mutate({ weightId }) : setDefault.mutate({ teamId, weightId })
+                      w.isOfficial
+                        ? officialDefault.mutate({ weightId })
+                        : setDefault.mutate({ teamId, weightId })
                     }
                   >
                     <Star aria-hidden />
@@ -141,7 +161,9 @@ export function WeightDetail({ weightId }: { weightId: string }) {
           </>
         }
       />
-      {mutationError ? <Alert className="mb-4">{errorMessage(mutationError, (k) => t(`common.${k}`))}</Alert> : null}
+      {mutationError ? (
+        <Alert className="mb-4">{errorMessage(mutationError, (k) => t(`common.${k}`))}</Alert>
+      ) : null}
       {w.validationError ? <Alert className="mb-4">{w.validationError}</Alert> : null}
       <div className="grid gap-4 lg:grid-cols-2">
         <Card>
@@ -168,7 +190,9 @@ export function WeightDetail({ weightId }: { weightId: string }) {
               <dt className="text-muted-foreground">{t("weights.opset")}</dt>
               <dd>{io.opset ?? "—"}</dd>
               <dt className="text-muted-foreground">{t("weights.parameters")}</dt>
-              <dd>{typeof io.parameterCount === "number" ? format.number(io.parameterCount) : "—"}</dd>
+              <dd>
+                {typeof io.parameterCount === "number" ? format.number(io.parameterCount) : "—"}
+              </dd>
               <dt className="text-muted-foreground">{t("weights.uploadedBy")}</dt>
               <dd>{w.uploadedBy?.name ?? "—"}</dd>
               <dt className="text-muted-foreground">{t("weights.uploadedAt")}</dt>

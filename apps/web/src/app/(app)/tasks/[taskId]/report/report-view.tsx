@@ -31,14 +31,16 @@ export function ReportView({ taskId }: { taskId: string }) {
   const report = useQuery(trpc.tasks.report.queryOptions({ teamId, taskId }));
 
   if (report.isPending) return <Loading />;
-  if (report.error) return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
+  if (report.error)
+    return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
   const { task, items, summary } = report.data;
   const kind = task.taskKind as Kind;
   // Per-item times from the worker's own timings (sum and mean over finished items).
   const times = items.map((i) => itemMs(i.timings)).filter((v): v is number => v !== null);
   const totalMs = times.reduce((a, b) => a + b, 0);
   const meanMs = times.length ? totalMs / times.length : null;
-  const date = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—");
+  const date = (d: Date | null) =>
+    d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—";
 
   return (
     <article className="grid gap-4" data-testid="report">
@@ -92,7 +94,8 @@ export function ReportView({ taskId }: { taskId: string }) {
             <dd>{date(task.finishedAt)}</dd>
             <dt className="text-muted-foreground">{t("tasks.duration")}</dt>
             <dd>
-              {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀ {formatMs(meanMs, locale)})
+              {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀{" "}
+              {formatMs(meanMs, locale)})
             </dd>
             {task.dataset ? (
               <>
@@ -111,7 +114,9 @@ export function ReportView({ taskId }: { taskId: string }) {
           <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
             <dt className="text-muted-foreground">{t("weights.name")}</dt>
             <dd>
-              {task.weight ? `${task.weight.name} · ${task.weight.family} ${task.weight.version}` : "—"}
+              {task.weight
+                ? `${task.weight.name} · ${task.weight.family} ${task.weight.version}`
+                : "—"}
               {task.weight?.isOfficial ? ` (${t("weights.official")})` : ""}
             </dd>
             <dt className="text-muted-foreground">{t("weights.sha256")}</dt>
@@ -124,7 +129,9 @@ export function ReportView({ taskId }: { taskId: string }) {
             </dd>
           </dl>
           <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
-          <pre className="overflow-auto rounded-md bg-muted p-3 text-xs">{JSON.stringify(task.params, null, 2)}</pre>
+          <pre className="overflow-auto rounded-md bg-muted p-3 text-xs">
+            {JSON.stringify(task.params, null, 2)}
+          </pre>
         </CardContent>
       </Card>
       <Card>
@@ -160,22 +167,31 @@ export function ReportView({ taskId }: { taskId: string }) {
                       ) : null}
                     </TD>
                     <TD>
-                      <Link href={`/tasks/${taskId}/items/${item.id}`} className="font-medium text-primary hover:underline">
+                      <Link
+                        href={`/tasks/${taskId}/items/${item.id}`}
+                        className="font-medium text-primary hover:underline"
+                      >
                         {item.image.originalName}
                       </Link>
                       <span className="block text-xs text-muted-foreground">
                         {item.image.width}×{item.image.height}
                         {meta.width ? ` → ${meta.width}×${meta.height}` : ""}
-                        {item.image.sizeBytes ? ` · ${formatBytes(item.image.sizeBytes, locale)}` : ""}
+                        {item.image.sizeBytes
+                          ? ` · ${formatBytes(item.image.sizeBytes, locale)}`
+                          : ""}
                       </span>
-                      {item.error ? <span className="block text-xs text-destructive">{item.error}</span> : null}
+                      {item.error ? (
+                        <span className="block text-xs text-destructive">{item.error}</span>
+                      ) : null}
                     </TD>
                     <TD>
                       <StatusBadge status={item.status} />
                     </TD>
                     <TD>{item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}</TD>
                     <TD>{formatMs(itemMs(item.timings), locale)}</TD>
-                    <TD className="max-w-40 break-all font-mono text-[10px]">{item.resultSha256 ?? "—"}</TD>
+                    <TD className="max-w-40 break-all font-mono text-[10px]">
+                      {item.resultSha256 ?? "—"}
+                    </TD>
                   </TR>
                 );
               })}

@@ -60,7 +60,9 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
               <Button asChild>
                 <a href={download} download data-testid="download-result">
                   <Download aria-hidden />
-                  {t("result.downloadResult")}
+                  {kind === "classification"
+                    ? t("result.downloadJson")
+                    : t("result.downloadResult")}
                 </a>
               </Button>
             ) : null}
@@ -77,7 +79,8 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
           <CardContent className="flex flex-wrap items-center gap-x-6 gap-y-2 pt-5 text-sm">
             <StatusBadge status={item.status} />
             <span>
-              {t("result.before")}: {t("result.size", { width: item.image.width, height: item.image.height })}
+              {t("result.before")}:{" "}
+              {t("result.size", { width: item.image.width, height: item.image.height })}
             </span>
             {meta.width && meta.height ? (
               <span data-testid="result-size">

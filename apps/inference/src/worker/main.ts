@@ -1,0 +1,72 @@
+// The task worker as its own process, started and supervised by the service (supervisor.ts).
+// onnxruntime-node runs a model synchronously on the JavaScript thread, so the worker must
+// not share an event loop with the HTTP API: /health, previews and time limits stay responsive
+// while a tile runs here. Metric updates and the running count go to the parent over IPC.
+import { createDb } from "@studio/db/client";
+import { env } from "../env";
+import { createLogger } from "../logger";
+import { forwardingMetrics, type MetricMessage } from "../metrics";
+import { ModelStore } from "../models";
+import { TaskWorker } from "./worker";
+
+const config = env();
+const { logger, close: closeLogs } = await createLogger(config, `${config.LOG_FILE_NAME}-worker`);
+const db = createDb(config.DATABASE_URL);
+const send = (message: MetricMessage | { type: "running"; count: number }) => {
+  if (process.connected) process.send?.(message);
+};
+const metrics = forwardingMetrics(send);
+const models = new ModelStore({
+  dataDir: config.DATA_DIR,
+  device: config.INFERENCE_DEVICE,
+  intraOpThreads: config.ORT_INTRA_OP_THREADS,
+  interOpThreads: config.ORT_INTER_OP_THREADS,
+  maxModels: config.SESSION_CACHE_MAX_MODELS,
+  metrics,
+});
+const worker = new TaskWorker({
+  db,
+  logger,
+  config,
+  models,
+  metrics,
+  onRunningChange: (count) => send({ type: "running", count }),
+});
+
+let stopping = false;
+
+// The parent went away without stopping us (it was killed): behave like a crashed worker and
+// leave the task to be reclaimed when its lease expires, as one process would have.
+process.on("disconnect", () => {
+  if (!stopping) process.kill(process.pid, "SIGKILL");
+});
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal, drainMs: config.WORKER_DRAIN_MS }, "worker process shutting down");
+  try {
+    await worker.stop(config.WORKER_DRAIN_MS);
+    await models.cache.clear();
+    await db.$disconnect();
+    process.exitCode = 0;
+  } catch (error) {
+    logger.error({ err: error }, "error while stopping the worker");
+    process.exitCode = 1;
+  } finally {
+    closeLogs();
+    setTimeout(() => process.exit(), 500).unref();
+  }
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void shutdown(signal));
+
+// An unmigrated or unreachable store: keep trying rather than crash-looping.
+while (!stopping) {
+  try {
+    await worker.start();
+    break;
+  } catch (error) {
+    logger.error({ err: error }, "worker cannot start yet; retrying in 5 s");
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}

@@ -1,0 +1,68 @@
+// Runs the task worker (worker/main.ts) as a child process of the service and restarts it if
+// it dies; relays its metrics into the service's registry. See worker/main.ts for why.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Logger } from "../logger";
+import { applyMetricMessage, type MetricMessage, type Metrics } from "../metrics";
+
+const WORKER_MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+export class WorkerSupervisor {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private running = 0;
+  private restartDelayMs = 1000;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: { logger: Logger; metrics: Metrics; env?: NodeJS.ProcessEnv },
+  ) {}
+
+  get runningCount(): number {
+    return this.running;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    if (this.stopping) return;
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, ["--import", TSX, WORKER_MAIN], {
+      // The worker logs to the same console as the service.
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...(this.deps.env ?? process.env), NODE_OPTIONS: "" },
+    });
+    this.child = child;
+    child.on("message", (message: MetricMessage | { type: "running"; count: number }) => {
+      if (message?.type === "metric") applyMetricMessage(this.deps.metrics, message);
+      else if (message?.type === "running") this.running = message.count;
+    });
+    child.once("exit", (code, signal) => {
+      this.running = 0;
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      // A worker that ran for a while gets restarted at once; one that keeps dying, slower.
+      this.restartDelayMs = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, this.restartDelayMs * 2);
+      this.deps.logger.error({ code, signal, restartInMs: this.restartDelayMs }, "worker process exited; restarting");
+      this.restartTimer = setTimeout(() => this.start(), this.restartDelayMs);
+    });
+    this.deps.logger.info({ pid: child.pid }, "worker process started");
+  }
+
+  /** SIGTERM to the worker (it drains for WORKER_DRAIN_MS), then waits; SIGKILL after `waitMs`. */
+  async stop(waitMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), waitMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
