@@ -25,6 +25,12 @@ const schema = z.object({
 
   /** Tasks one process runs at once. One per two cores keeps ORT's own threads busy. */
   WORKER_ENABLED: bool.default(true),
+  /**
+   * "process": the worker runs in a child process (default; onnxruntime blocks the event loop
+   * while a model runs, so the HTTP API stays responsive only apart from it). "inline": same
+   * process, for tests and tiny deployments.
+   */
+  WORKER_MODE: z.enum(["process", "inline"]).default("process"),
   WORKER_CONCURRENCY: int(1).default(Math.max(1, Math.floor(cores / 2))),
   /** onnxruntime intra-op threads per session; by default the cores are split among workers. */
   ORT_INTRA_OP_THREADS: int(0).optional(),

@@ -1,28 +1,44 @@
-// The inference service process: HTTP API, task worker and cleanup job. SIGTERM or SIGINT
-// stops claiming, lets running tasks finish within WORKER_DRAIN_MS (then hands them back to
-// the queue), closes the store and exits 0.
+// The inference service process: HTTP API, task worker (a supervised child process by
+// default, see worker/main.ts) and cleanup job. SIGTERM or SIGINT stops claiming, lets running
+// tasks finish within WORKER_DRAIN_MS (then hands them back to the queue), closes the store
+// and exits 0.
 import { createDb } from "@studio/db/client";
 import { startCleanup } from "./cleanup";
 import { env } from "./env";
 import { createLogger } from "./logger";
 import { createService } from "./service";
+import { WorkerSupervisor } from "./worker/supervisor";
 
 const config = env();
 const { logger, close: closeLogs } = await createLogger(config, config.LOG_FILE_NAME);
 const db = createDb(config.DATABASE_URL);
-const service = await createService({ config, logger, db });
+const separateWorker = config.WORKER_ENABLED && config.WORKER_MODE === "process";
+let supervisor: WorkerSupervisor | undefined;
+const service = await createService({
+  config,
+  logger,
+  db,
+  ...(separateWorker ? { workerRunning: () => supervisor?.runningCount ?? 0 } : {}),
+});
+if (separateWorker) supervisor = new WorkerSupervisor({ logger, metrics: service.metrics });
 
 await service.app.listen({ host: config.INFERENCE_HOST, port: config.INFERENCE_PORT });
 const address = service.app.server.address();
 const port = typeof address === "object" && address ? address.port : config.INFERENCE_PORT;
 logger.info(
-  { host: config.INFERENCE_HOST, port, dataDir: config.DATA_DIR, worker: config.WORKER_ENABLED },
+  {
+    host: config.INFERENCE_HOST,
+    port,
+    dataDir: config.DATA_DIR,
+    worker: config.WORKER_ENABLED ? config.WORKER_MODE : "off",
+  },
   "inference service listening",
 );
+
 let stopping = false;
 // An unmigrated or unreachable store must not keep the HTTP API (and /ready) down: the worker
 // keeps trying to register until it can.
-async function startWorker(): Promise<void> {
+async function startInlineWorker(): Promise<void> {
   while (!stopping) {
     try {
       await service.worker.start();
@@ -33,7 +49,9 @@ async function startWorker(): Promise<void> {
     }
   }
 }
-if (config.WORKER_ENABLED) void startWorker();
+if (supervisor) supervisor.start();
+else if (config.WORKER_ENABLED) void startInlineWorker();
+
 const cleanup = config.CLEANUP_ENABLED
   ? startCleanup({
       dataDir: config.DATA_DIR,
@@ -52,7 +70,11 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await Promise.all([
       service.app.close(),
-      config.WORKER_ENABLED ? service.worker.stop(config.WORKER_DRAIN_MS) : undefined,
+      supervisor
+        ? supervisor.stop(config.WORKER_DRAIN_MS + 15_000)
+        : config.WORKER_ENABLED
+          ? service.worker.stop(config.WORKER_DRAIN_MS)
+          : undefined,
       cleanup?.stop(),
     ]);
     // A preview that timed out may still be inside a session run; never release under it.

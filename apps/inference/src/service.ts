@@ -37,6 +37,8 @@ export async function createService(options: {
   config: InferenceEnv;
   logger: Logger;
   db: Db;
+  /** Running tasks when the worker lives in another process (default: the inline worker's). */
+  workerRunning?: () => number;
 }): Promise<Service> {
   const { config, logger, db } = options;
   const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
@@ -68,7 +70,7 @@ export async function createService(options: {
             enabled: config.WORKER_ENABLED,
             concurrency: config.WORKER_CONCURRENCY,
             ortIntraOpThreads: config.ORT_INTRA_OP_THREADS,
-            running: worker.runningCount,
+            running: options.workerRunning?.() ?? worker.runningCount,
           },
           preview: { running: previews.running, limit: previews.limit },
           queue: async () => {
