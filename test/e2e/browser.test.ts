@@ -20,6 +20,9 @@ afterAll(async () => {
   await studio?.stop();
 }, 60_000);
 
-describe("accounts", () => authSuite(getStudio));
-describe("studio", () => studioSuite(getStudio));
-describe("datasets and segmentation", () => moreSuite(getStudio));
+// Browser flows wait for real model runs: allow minutes, not the default minute.
+const slow = { timeout: 240_000 };
+
+describe("accounts", slow, () => authSuite(getStudio));
+describe("studio", slow, () => studioSuite(getStudio));
+describe("datasets and segmentation", slow, () => moreSuite(getStudio));

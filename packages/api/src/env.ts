@@ -1,9 +1,6 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "@studio/db/env";
 import { z } from "zod";
-
-// packages/api/src -> repository root
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -47,11 +44,12 @@ const schema = z.object({
     .default(4 * 1024 ** 3),
 });
 
+/** DATA_DIR is resolved exactly as @studio/db resolves it, so both agree on the directory. */
 export type ApiEnv = z.infer<typeof schema> & { DATA_DIR: string };
 
 function load(): ApiEnv {
   const parsed = schema.parse(process.env);
-  return { ...parsed, DATA_DIR: path.resolve(repoRoot, parsed.DATA_DIR ?? "data") };
+  return { ...parsed, DATA_DIR: path.resolve(REPO_ROOT, parsed.DATA_DIR ?? "data") };
 }
 
 let cached: ApiEnv | undefined;

@@ -1,4 +1,6 @@
 // Test helpers for packages that test against this API (packages/client, test/).
+
+export { resetEnvForTests } from "./env";
 export { contextFor, useTempDataDir } from "./files/test-context";
 export {
   makeImage,
@@ -9,4 +11,3 @@ export {
   type TestUser,
   testDb,
 } from "./test-helpers";
-export { resetEnvForTests } from "./env";

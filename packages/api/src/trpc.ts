@@ -44,10 +44,15 @@ export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
 // Store errors become clean codes for every procedure, HTTP or createCaller alike.
-const cleanErrors = t.middleware(async ({ next }) => {
+// Unexpected errors are logged here, since their message never reaches the client.
+const cleanErrors = t.middleware(async ({ next, path }) => {
   const result = await next();
   if (!result.ok) {
     const mapped = toClientError(result.error);
+    const final = mapped ?? result.error;
+    if (final.code === "INTERNAL_SERVER_ERROR") {
+      console.error(`[api] ${path} failed:`, result.error.cause ?? result.error);
+    }
     if (mapped) throw mapped;
   }
   return result;

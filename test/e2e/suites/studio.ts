@@ -124,7 +124,7 @@ export function studioSuite(studio: () => Studio): void {
       await page.locator("main h1").waitFor();
       await s.screenshot(page, "tasks-list-phone");
       await page.goto("/tasks/new");
-      await page.locator("main h1").waitFor();
+      await page.getByTestId("weight-select").waitFor();
       await s.screenshot(page, "new-task-phone");
       await page.setViewportSize({ width: 1366, height: 900 });
       await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);
@@ -135,6 +135,31 @@ export function studioSuite(studio: () => Studio): void {
       await page.goto("/tasks");
       await page.waitForLoadState("networkidle");
       await s.screenshot(page, "tasks-list-zh");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a running task can be canceled, retried, and canceled again", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Cancel"));
+      await page.goto("/tasks/new");
+      await page.getByTestId("weight-select").waitFor();
+      // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
+      await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(join(FIXTURES, "retina.jpg"));
+      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await page.getByTestId("submit-task").click();
+      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
+      await s.screenshot(page, "task-canceled");
+      await page.getByRole("button", { name: "Retry failed images" }).click();
+      await page.locator('h1 [data-status="queued"], h1 [data-status="running"]').first().waitFor();
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
     } finally {
       await context.close();
     }

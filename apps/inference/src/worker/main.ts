@@ -58,7 +58,8 @@ async function shutdown(signal: string): Promise<void> {
     setTimeout(() => process.exit(), 500).unref();
   }
 }
-for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void shutdown(signal));
+for (const signal of ["SIGTERM", "SIGINT"] as const)
+  process.on(signal, () => void shutdown(signal));
 
 // An unmigrated or unreachable store: keep trying rather than crash-looping.
 while (!stopping) {

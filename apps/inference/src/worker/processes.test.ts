@@ -143,6 +143,16 @@ describe("task worker processes", { timeout: 240_000 }, () => {
       }
     }
     expect(ids.map((id) => runs.get(id) ?? 0)).toEqual(ids.map(() => 1));
+    // The worker runs in a child process; its metrics reach the service's /metrics.
+    let claimed = 0;
+    for (const p of [a, b]) {
+      const res = await fetch(`${p?.url}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const text = await res.text();
+      claimed += Number(/^inference_tasks_claimed_total (\d+)$/m.exec(text)?.[1] ?? 0);
+    }
+    expect(claimed).toBe(50);
     const items = await db.taskItem.findMany({
       where: { taskId: { in: ids } },
       select: { status: true, resultPath: true },
@@ -229,7 +239,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
       weightId: srWeight.weightId,
       weightSha256: srWeight.sha256,
       taskKind: "super_resolution",
-      params: { tile: 64 },
+      params: { tile: "off" },
       imageIds: [cat],
     });
     const p = await start({ WORKER_DRAIN_MS: "60000" });
@@ -237,6 +247,15 @@ describe("task worker processes", { timeout: 240_000 }, () => {
       () => taskRow(taskId),
       (t) => t.status === "running",
     );
+    // While the worker process is inside one long onnxruntime run, the HTTP API answers at once.
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      expect((await fetch(`${p.url}/health`)).status).toBe(200);
+      latencies.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(Math.max(...latencies)).toBeLessThan(2_500);
     p.child.kill("SIGTERM");
     const exit = await p.exited;
     expect(exit).toEqual({ code: 0, signal: null });

@@ -46,8 +46,12 @@ export class WorkerSupervisor {
       if (this.child === child) this.child = undefined;
       if (this.stopping) return;
       // A worker that ran for a while gets restarted at once; one that keeps dying, slower.
-      this.restartDelayMs = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, this.restartDelayMs * 2);
-      this.deps.logger.error({ code, signal, restartInMs: this.restartDelayMs }, "worker process exited; restarting");
+      this.restartDelayMs =
+        Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, this.restartDelayMs * 2);
+      this.deps.logger.error(
+        { code, signal, restartInMs: this.restartDelayMs },
+        "worker process exited; restarting",
+      );
       this.restartTimer = setTimeout(() => this.start(), this.restartDelayMs);
     });
     this.deps.logger.info({ pid: child.pid }, "worker process started");

@@ -128,4 +128,21 @@ describe("next-auth credentials sign-in", () => {
     expect(wrong.res.status).toBe(unknown.res.status);
     expect([...wrong.jar.keys()].some((k) => k.includes("session-token"))).toBe(false);
   });
+
+  it("requires NEXTAUTH_SECRET in production", async () => {
+    const { resolveAuthSecret } = await import("./next-auth");
+    const env = process.env as Record<string, string | undefined>;
+    const saved = { NODE_ENV: env.NODE_ENV, NEXTAUTH_SECRET: env.NEXTAUTH_SECRET };
+    try {
+      env.NODE_ENV = "production";
+      delete env.NEXTAUTH_SECRET;
+      resetEnvForTests();
+      expect(() => resolveAuthSecret()).toThrow(/NEXTAUTH_SECRET must be set/);
+      // Importing and building the options is fine (next build); using them is not.
+      expect(() => createAuthOptions(() => t.db)).not.toThrow();
+    } finally {
+      Object.assign(env, saved);
+      resetEnvForTests();
+    }
+  });
 });

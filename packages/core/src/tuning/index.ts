@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import type { RawImage } from "../image/types";
 import { maxValue } from "../image/types";
 import type { TuningValues } from "../spec/index";
@@ -9,6 +9,7 @@ import type { TuningValues } from "../spec/index";
  */
 export function tuningMargin(values: TuningValues | null): number {
   if (!values) return 0;
+  // libvips' sharpen mask reaches about 3 sigma; 6 sigma + 4 leaves room.
   const sharpen = values.sharpen > 0 ? Math.ceil(values.sharpen * 6) + 4 : 0;
   const median = values.denoise > 0 ? Math.floor(values.denoise / 2) + 1 : 0;
   return sharpen + median;
@@ -34,36 +35,50 @@ export async function applyTuning(img: RawImage, values: TuningValues | null): P
   if (img.channels !== 1 && img.channels !== 3) {
     throw new Error(`applyTuning expects 1 or 3 channels, got ${img.channels}`);
   }
+  const out = await sharpOp(img, (s) => {
+    let t = s;
+    if (values.denoise > 0) t = t.median(values.denoise);
+    if (values.sharpen > 0) t = t.sharpen({ sigma: values.sharpen });
+    if (values.saturation !== 1 && img.channels === 3) {
+      t = t.recomb(saturationMatrix(values.saturation));
+    }
+    if (values.contrast !== 1 || values.brightness !== 1) {
+      // brightness * (contrast * (x - mid) + mid), one multiply-add per sample.
+      const mid = img.depth === 16 ? 32768 : 128;
+      const { contrast: c, brightness: b } = values;
+      t = t.linear(b * c, b * mid * (1 - c));
+    }
+    return t;
+  });
+  return withGamma(out, values.gamma);
+}
+
+function withGamma(img: RawImage, gamma: number): RawImage {
+  if (gamma !== 1) applyGamma(img, gamma);
+  return img;
+}
+
+/** One sharp operation on raw pixels, keeping channels and bit depth. */
+async function sharpOp(img: RawImage, op: (s: Sharp) => Sharp): Promise<RawImage> {
   const gray = img.channels === 1;
   const wide = img.depth === 16;
   let s = sharp(img.data, {
     raw: { width: img.width, height: img.height, channels: img.channels },
   });
   if (wide) s = s.toColourspace(gray ? "grey16" : "rgb16");
-  if (values.denoise > 0) s = s.median(values.denoise);
-  if (values.sharpen > 0) s = s.sharpen({ sigma: values.sharpen });
-  if (values.saturation !== 1 && !gray) s = s.recomb(saturationMatrix(values.saturation));
-  if (values.contrast !== 1 || values.brightness !== 1) {
-    // brightness * (contrast * (x - mid) + mid), one multiply-add per sample.
-    const mid = wide ? 32768 : 128;
-    const { contrast: c, brightness: b } = values;
-    s = s.linear(b * c, b * mid * (1 - c));
-  }
-  s = s.toColourspace(gray ? (wide ? "grey16" : "b-w") : wide ? "rgb16" : "srgb");
+  s = op(s).toColourspace(gray ? (wide ? "grey16" : "b-w") : wide ? "rgb16" : "srgb");
   const { data, info } = await s
     .raw({ depth: wide ? "ushort" : "uchar" })
     .toBuffer({ resolveWithObject: true });
-  const pixels = wide
-    ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (info.channels !== img.channels || info.width !== img.width || info.height !== img.height) {
     throw new Error(
       `tuning changed the image shape to ${info.width}x${info.height}x${info.channels}`,
     );
   }
-  const out: RawImage = { ...img, data: pixels };
-  if (values.gamma !== 1) applyGamma(out, values.gamma);
-  return out;
+  const pixels = wide
+    ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { ...img, data: pixels };
 }
 
 /**
