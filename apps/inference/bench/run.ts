@@ -13,6 +13,7 @@ import { seedImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures"
 import { type ServiceProcess, spawnService } from "../src/test-process";
 
 const { values } = parseArgs({
+  allowPositionals: true,
   options: {
     tasks: { type: "string", default: "100" },
     "latency-runs": { type: "string", default: "8" },

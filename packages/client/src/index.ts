@@ -44,6 +44,8 @@ export class FileRouteError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra detail some routes send, e.g. the import report of a refused .pth upload. */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = "FileRouteError";
@@ -109,12 +111,13 @@ export function createClient(options: ClientOptions) {
     } as RequestInit);
     if (!response.ok) {
       const payload = (await response.json().catch(() => null)) as {
-        error?: { code?: string; message?: string };
+        error?: { code?: string; message?: string; details?: unknown };
       } | null;
       throw new FileRouteError(
         response.status,
         payload?.error?.code ?? "http_error",
         payload?.error?.message ?? `HTTP ${response.status}`,
+        payload?.error?.details,
       );
     }
     return response;
@@ -180,20 +183,30 @@ export function createClient(options: ClientOptions) {
       };
     },
 
-    /** Uploads an ONNX weight and waits for the service's validation verdict. */
+    /**
+     * Uploads a weight and waits for the service's validation verdict. ONNX and NCNN need
+     * `taskKind`, `name` and `family`; a PyTorch/safetensors state_dict needs `architecture`
+     * (see `trpc.weights.architectures`) and takes those from it unless given. A refused
+     * state_dict throws FileRouteError (422) whose `details` is the import report.
+     */
     async uploadWeight(input: {
       data: Body;
-      taskKind: "segmentation" | "super_resolution" | "classification";
-      name: string;
-      family: string;
+      taskKind?: "segmentation" | "super_resolution" | "classification";
+      name?: string;
+      family?: string;
       version: string;
       teamId?: string;
       official?: boolean;
       specPreset?: string;
       spec?: unknown;
       description?: string;
-      /** "ncnn": `data` is a zip holding one .param and one .bin. */
-      format?: "onnx" | "ncnn";
+      /** "ncnn": `data` is a zip holding one .param and one .bin; "pytorch" / "safetensors": a state_dict. */
+      format?: "onnx" | "ncnn" | "pytorch" | "safetensors";
+      /** Registry id for a state_dict, e.g. "octa-unet". */
+      architecture?: string;
+      /** The file's name (e.g. "unet.pth"), recorded in the import report. */
+      fileName?: string;
+      license?: string;
     }) {
       const response = await call(
         paths.uploadWeight,
@@ -206,7 +219,10 @@ export function createClient(options: ClientOptions) {
           specPreset: input.specPreset,
           spec: input.spec === undefined ? undefined : JSON.stringify(input.spec),
           description: input.description,
+          license: input.license,
           format: input.format,
+          architecture: input.architecture,
+          fileName: input.fileName,
         },
         { method: "POST", body: input.data as RequestInit["body"] },
       );

@@ -32,10 +32,9 @@ await runSuperResolution({
   encode: false,
 });
 global.gc?.();
-// maxRSS is a high-water mark that the warm-up may already have set, so RSS is also sampled
-// between tiles (the run yields to the event loop after every tile).
+// RSS is sampled between tiles (the run yields to the event loop after every tile). maxRSS is
+// useless here: Linux hands a child its parent's high-water mark across fork + exec.
 const before = process.memoryUsage().rss;
-const maxBefore = process.resourceUsage().maxRSS * 1024;
 let sampled = before;
 const timer = setInterval(() => {
   sampled = Math.max(sampled, process.memoryUsage().rss);
@@ -48,7 +47,6 @@ const res = await runSuperResolution({
 });
 clearInterval(timer);
 sampled = Math.max(sampled, process.memoryUsage().rss);
-const maxAfter = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(
-  `${JSON.stringify({ side, tile, before, maxBefore, maxAfter, sampled, growth: Math.max(sampled, maxAfter) - maxBefore, output: res.image.data.byteLength, tiles: res.tiling.tileCount })}\n`,
+  `${JSON.stringify({ side, tile, before, sampled, growth: sampled - before, output: res.image.data.byteLength, tiles: res.tiling.tileCount })}\n`,
 );

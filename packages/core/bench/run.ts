@@ -183,7 +183,7 @@ function memory() {
         encoding: "utf8",
       },
     );
-    // growth = peak RSS during the run minus the high-water mark before it (after warm-up).
+    // growth = highest RSS sampled during the run minus RSS just before it (after warm-up).
     const r = JSON.parse(out.trim().split("\n").pop() as string) as {
       growth: number;
       output: number;

@@ -145,20 +145,28 @@ export function studioSuite(studio: () => Studio): void {
     const context = await s.newContext();
     const page = await context.newPage();
     try {
-      await signUp(page, newUser("Cancel"));
+      await signUp(page, newUser("Stopper"));
       await page.goto("/tasks/new");
       await page.getByTestId("weight-select").waitFor();
       // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
-      await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(join(FIXTURES, "retina.jpg"));
+      await page
+        .getByTestId("dropzone")
+        .locator('input[type="file"]')
+        .setInputFiles(join(FIXTURES, "retina.jpg"));
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
       await page.getByTestId("submit-task").click();
       await page.waitForURL(/\/tasks\/[^/]+$/);
-      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.locator('h1 [data-status="running"]').waitFor({ timeout: 60_000 });
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes("tasks.cancel")),
+        page.getByRole("button", { name: "Cancel", exact: true }).click(),
+      ]);
+      expect(await response.text()).toContain("cancel_requested");
       await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
       await s.screenshot(page, "task-canceled");
       await page.getByRole("button", { name: "Retry failed images" }).click();
       await page.locator('h1 [data-status="queued"], h1 [data-status="running"]').first().waitFor();
-      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.getByRole("button", { name: "Cancel", exact: true }).click();
       await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
     } finally {
       await context.close();

@@ -1,3 +1,5 @@
+import type { Architecture } from "@studio/core/architectures";
+import type { ImportReport } from "@studio/core/importers";
 import { SPEC_PRESETS, TaskKind } from "@studio/core/spec";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -6,15 +8,24 @@ import { env } from "../env";
 import { registerWeightUpload } from "../services/weights";
 import { declaredLength, requireTeam, requireUser } from "./access";
 import { json, toErrorResponse } from "./http";
+import {
+  architectureFor,
+  type ImportFormat,
+  ImportRejectedError,
+  importStateDict,
+  isImportableName,
+} from "./import-weight";
 import { convertNcnnZip } from "./ncnn-weight";
 import { formatBytes, receiveToTemp, removeQuietly, UploadError } from "./storage";
 
 const metaSchema = z.object({
   teamId: z.string().min(1).max(64).optional(),
   official: z.enum(["1", "true"]).optional(),
-  taskKind: TaskKind,
-  name: z.string().trim().min(1).max(200),
-  family: z.string().trim().min(1).max(100),
+  /** Required for ONNX and NCNN; an imported state_dict takes its architecture's. */
+  taskKind: TaskKind.optional(),
+  /** Required for ONNX and NCNN; an import defaults to the architecture's name and id. */
+  name: z.string().trim().min(1).max(200).optional(),
+  family: z.string().trim().min(1).max(100).optional(),
   version: z.string().trim().min(1).max(50),
   description: z.string().max(2000).optional(),
   license: z.string().max(200).optional(),
@@ -22,11 +33,55 @@ const metaSchema = z.object({
   specPreset: z.string().max(100).optional(),
   /** ... or the spec as JSON; neither lets the service derive it from the graph. */
   spec: z.string().max(20_000).optional(),
-  /** onnx (default): the body is the .onnx file; ncnn: a zip with one .param and one .bin. */
-  format: z.enum(["onnx", "ncnn"]).default("onnx"),
+  /**
+   * onnx: the body is the .onnx file; ncnn: a zip with one .param and one .bin; pytorch /
+   * safetensors: a state_dict for `architecture`. Absent: an import when `fileName` ends in
+   * .pth/.pt/.safetensors or `architecture` is given, else onnx.
+   */
+  format: z.enum(["onnx", "ncnn", "pytorch", "safetensors"]).optional(),
+  /** Registry id of @studio/core/architectures (octa-unet, realesr-general-x4v3, ...). */
+  architecture: z.string().trim().min(1).max(100).optional(),
+  /** The uploaded file's name, for the import report. */
+  fileName: z.string().trim().min(1).max(255).optional(),
 });
 
-function parseSpec(meta: z.infer<typeof metaSchema>): unknown {
+type Meta = z.infer<typeof metaSchema>;
+
+function resolveFormat(meta: Meta): "onnx" | "ncnn" | ImportFormat {
+  if (meta.format) return meta.format;
+  if (isImportableName(meta.fileName) || meta.architecture) {
+    return meta.fileName?.toLowerCase().endsWith(".safetensors") ? "safetensors" : "pytorch";
+  }
+  return "onnx";
+}
+
+/** Task kind, name and family: given, or for an import the architecture's. */
+function describeUpload(meta: Meta, architecture: Architecture | null) {
+  if (architecture) {
+    if (meta.taskKind && meta.taskKind !== architecture.taskKind) {
+      throw new UploadError(
+        400,
+        "bad_request",
+        `taskKind: ${architecture.id} is a ${architecture.taskKind} architecture, not ${meta.taskKind}.`,
+      );
+    }
+    return {
+      taskKind: architecture.taskKind,
+      name: meta.name ?? architecture.name,
+      family: meta.family ?? architecture.id,
+    };
+  }
+  for (const key of ["taskKind", "name", "family"] as const) {
+    if (!meta[key]) throw new UploadError(400, "bad_request", `${key}: required`);
+  }
+  return {
+    taskKind: meta.taskKind as TaskKind,
+    name: meta.name as string,
+    family: meta.family as string,
+  };
+}
+
+function parseSpec(meta: Meta): unknown {
   if (meta.spec) {
     try {
       return JSON.parse(meta.spec);
@@ -52,7 +107,9 @@ function parseSpec(meta: z.infer<typeof metaSchema>): unknown {
  * POST, body = the ONNX file, query: `teamId` (team weight, team admins) or `official=1`
  * (site admins), `taskKind`, `name`, `family`, `version`, optional `description`, `license`,
  * `specPreset` or `spec` (JSON), `format=ncnn` for a zip of an NCNN `.param` + `.bin` pair
- * (converted to ONNX by the core importer). Answers when validation has finished: 201 `{ weight }` ready to
+ * (converted to ONNX by the core importer), `format=pytorch|safetensors` + `architecture=<id>`
+ * for a state_dict (checked and built into ONNX by @studio/core/importers; a refusal answers
+ * 422 with the import report in `error.details`). Answers when validation has finished: 201 `{ weight }` ready to
  * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
  * service is down.
  */
@@ -78,7 +135,11 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     } else {
       owner = { teamId: (await requireTeam(ctx, meta.teamId ?? null, true)).id };
     }
-    const spec = parseSpec(meta);
+    const format = resolveFormat(meta);
+    const imported = format === "pytorch" || format === "safetensors";
+    const architecture = imported ? architectureFor(meta.architecture) : null;
+    const described = describeUpload(meta, architecture);
+    const spec = parseSpec(meta) ?? architecture?.defaultSpec;
     const max = env().MAX_WEIGHT_BYTES;
     const length = declaredLength(request);
     if (length !== null && length > max) {
@@ -86,19 +147,41 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     }
     let file = await receiveToTemp(request.body, max);
     tmpPath = file.tmpPath;
-    if (meta.format === "ncnn") {
+    let importReport: ImportReport | undefined;
+    if (format === "ncnn") {
       file = await convertNcnnZip(file);
+      tmpPath = file.tmpPath;
+    } else if (architecture) {
+      const result = await importStateDict(file, {
+        architecture,
+        fileName: meta.fileName,
+        format: format as ImportFormat,
+      });
+      ({ file, report: importReport } = result);
       tmpPath = file.tmpPath;
     }
     const weight = await registerWeightUpload(ctx.db, ctx.inference, {
       owner,
       userId: user.id,
       file,
-      meta: { ...meta, spec, sourceFormat: meta.format },
+      meta: {
+        ...meta,
+        ...described,
+        spec,
+        // The container the reader found, which may differ from a mislabelled declaration.
+        sourceFormat: importReport?.format ?? (format as "onnx" | "ncnn"),
+        importReport,
+      },
     });
     return json({ weight }, 201);
   } catch (error) {
     await removeQuietly(tmpPath);
+    if (error instanceof ImportRejectedError) {
+      return json(
+        { error: { code: error.code, message: error.message, details: error.report } },
+        422,
+      );
+    }
     return toErrorResponse(error);
   }
 }

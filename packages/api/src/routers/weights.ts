@@ -1,3 +1,4 @@
+import { describeArchitecture, listArchitectures } from "@studio/core/architectures";
 import { z } from "zod";
 import {
   defaultWeightFor,
@@ -8,7 +9,13 @@ import {
   setDeprecated,
   weightTree,
 } from "../services/weights";
-import { router, siteAdminProcedure, teamAdminProcedure, teamProcedure } from "../trpc";
+import {
+  protectedProcedure,
+  router,
+  siteAdminProcedure,
+  teamAdminProcedure,
+  teamProcedure,
+} from "../trpc";
 import { actorOutput, id, jsonRecord, taskKindSchema } from "./schemas";
 
 const weightSummary = z.object({
@@ -40,6 +47,18 @@ const changeOutput = z.object({
 });
 const defaultOutput = z.object({ id: z.string(), isDefault: z.literal(true) });
 const deletedOutput = z.object({ deleted: z.literal(true) });
+const architectureOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  family: z.string(),
+  taskKind: taskKindSchema,
+  doc: z.string(),
+  input: z.object({ name: z.string(), shape: z.array(z.union([z.number(), z.string()])) }),
+  output: z.object({ name: z.string(), shape: z.array(z.union([z.number(), z.string()])) }),
+  defaultSpec: jsonRecord,
+  parameterCount: z.number().int(),
+  requiredKeys: z.number().int(),
+});
 
 /** Uploads and downloads go through the file routes (see src/files). */
 export const weightsRouter = router({
@@ -109,6 +128,16 @@ export const weightsRouter = router({
     .output(deletedOutput)
     .mutation(({ ctx, input }) =>
       deleteWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId),
+    ),
+
+  /** Architectures a .pth/.pt/.safetensors upload can name (`architecture=<id>`). */
+  architectures: protectedProcedure
+    .input(z.object({ taskKind: taskKindSchema.nullish() }).optional())
+    .output(z.array(architectureOutput))
+    .query(({ input }) =>
+      listArchitectures()
+        .filter((a) => !input?.taskKind || a.taskKind === input.taskKind)
+        .map(describeArchitecture),
     ),
 
   /** Official weights belong to every team and are managed by site admins. */

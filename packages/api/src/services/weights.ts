@@ -239,7 +239,9 @@ export interface WeightUploadMeta {
   /** The model spec (or null to let the service derive it from the graph). */
   spec?: unknown;
   /** What was uploaded; the stored file is always the ONNX that runs. */
-  sourceFormat?: "onnx" | "ncnn";
+  sourceFormat?: "onnx" | "ncnn" | "pytorch" | "safetensors";
+  /** The importer's report for a PyTorch/safetensors upload, kept in validationReport.import. */
+  importReport?: unknown;
 }
 
 /**
@@ -366,7 +368,9 @@ export async function registerWeightUpload(
         opsets,
         parameterCount: parameterCount ?? null,
       }),
-      validationReport: JSON.stringify(report),
+      validationReport: JSON.stringify(
+        meta.importReport === undefined ? report : { ...report, import: meta.importReport },
+      ),
     },
     select: weightSummarySelect,
   });

@@ -1,0 +1,250 @@
+// PyTorch / safetensors weight uploads through the real upload route, the real importer and the
+// real inference service (validation in its child process). The full-size OCTA U-Net (31M
+// parameters) is built once, in half precision, and reused by every case.
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { getArchitecture } from "@studio/core/architectures";
+import { startTestService, type TestService } from "@studio/inference/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// The core importer's test writers (torch.save-style zip + pickle, safetensors); not a
+// package export, so reached by path.
+import { PytorchWriter, type PtTensor } from "../../../core/src/importers/testing/write-pytorch";
+import { writeSafetensors } from "../../../core/src/importers/testing/write-safetensors";
+import {
+  PickleDict,
+  PickleGlobal,
+  PickleReduce,
+  PickleTuple,
+} from "../../../core/src/importers/testing/pickler";
+import { createInnerContext } from "../context";
+import { resetEnvForTests } from "../env";
+import { createCaller } from "../index";
+import { createInferenceClient } from "../inference-client";
+import { makeTeam, makeUser, type TestUser } from "../test-helpers";
+import { post } from "./test-context";
+import { uploadWeight } from "./upload-weight";
+
+/** Deterministic small weights for every key of the full-size U-Net, as float16. */
+function unetTensors(seed = 7): Record<string, PtTensor> {
+  let state = seed;
+  const random = () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const out: Record<string, PtTensor> = {};
+  for (const p of getArchitecture("octa-unet").parameters) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(n);
+    const fanIn = p.shape.length === 4 ? n / (p.shape[0] as number) : 1;
+    for (let i = 0; i < n; i++) {
+      if (p.name.endsWith("num_batches_tracked")) values[i] = 100;
+      else if (p.name.endsWith("running_var")) values[i] = 0.5 + random();
+      else if (p.shape.length === 4) values[i] = ((random() - 0.5) * 2 * Math.sqrt(3)) / Math.sqrt(fanIn);
+      else if (p.name.endsWith(".weight")) values[i] = 0.8 + random() * 0.4;
+      else values[i] = (random() - 0.5) * 0.2;
+    }
+    out[p.name] = {
+      shape: p.shape,
+      values,
+      dtype: p.name.endsWith("num_batches_tracked") ? "I64" : "F16",
+    };
+  }
+  return out;
+}
+
+let svc: TestService;
+let admin: TestUser;
+let member: TestUser;
+let teamId: string;
+let tensors: Record<string, PtTensor>;
+let pth: Uint8Array;
+
+const inference = () =>
+  createInferenceClient({ baseUrl: svc.url, token: svc.token, validateTimeoutMs: 300_000 });
+const ctx = (user: TestUser) =>
+  createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
+
+beforeAll(async () => {
+  // A 31M-parameter model on a shared 2-core machine: give validation room.
+  svc = await startTestService({ VALIDATE_MAX_RUN_MS: "180000", VALIDATE_TIMEOUT_MS: "240000" });
+  process.env.DATA_DIR = svc.dataDir;
+  resetEnvForTests();
+  admin = await makeUser(svc.db);
+  member = await makeUser(svc.db);
+  teamId = (
+    await makeTeam(svc.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: member.id, role: "MEMBER" },
+    ])
+  ).id;
+  tensors = unetTensors();
+  const writer = new PytorchWriter();
+  pth = writer.finish(writer.stateDict(tensors));
+}, 300_000);
+afterAll(async () => {
+  await svc?.cleanup();
+});
+
+async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
+  const qs = new URLSearchParams({ teamId, ...query });
+  const response = await uploadWeight(post(`/api/files/weights?${qs}`, body), await ctx(user));
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      weight: { id: string; sha256: string; sourceFormat: string; status: string };
+      error: { code: string; message: string; details?: Record<string, unknown> };
+    },
+  };
+}
+
+const files = (dir: string) => readdirSync(path.join(svc.dataDir, dir));
+
+/** Nothing of a refused upload may stay: no row, no weight file, no temp file. */
+async function expectNothingKept(rows: number, weightFiles: string[]) {
+  expect(await svc.db.weight.count()).toBe(rows);
+  expect(files("weights").sort()).toEqual(weightFiles);
+  expect(files("tmp")).toEqual([]);
+}
+
+describe("PyTorch / safetensors weight upload", () => {
+  it("imports a .pth U-Net, validates it and stores the import report", async () => {
+    const res = await upload(admin, pth, {
+      format: "pytorch",
+      architecture: "octa-unet",
+      version: "pth-1",
+      fileName: "unet.pth",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.weight).toMatchObject({
+      status: "ready",
+      sourceFormat: "pytorch",
+      taskKind: "segmentation",
+      family: "octa-unet",
+    });
+    expect(files("weights")).toEqual([`${res.body.weight.sha256}.onnx`]);
+    expect(files("tmp")).toEqual([]);
+
+    const detail = await createCaller(await ctx(member)).weights.get({
+      teamId,
+      weightId: res.body.weight.id,
+    });
+    expect(detail.spec).toMatchObject({
+      kind: "segmentation",
+      colorOrder: "gray",
+      size: { mode: "fixed", width: 256, height: 256 },
+      activation: "sigmoid",
+    });
+    expect(detail.ioMetadata).toMatchObject({
+      inputs: [{ name: "input" }],
+      outputs: [{ name: "logits" }],
+    });
+    expect(detail.validationReport.ok).toBe(true);
+    expect(detail.validationReport.import).toMatchObject({
+      verdict: "accepted",
+      architecture: "octa-unet",
+      format: "pytorch",
+      fileName: "unet.pth",
+      parameterCount: 31_054_145,
+      missing: [],
+      unexpected: [],
+      shapeMismatches: [],
+    });
+    expect(
+      (detail.validationReport.import as { warnings: string[] }).warnings.join(" "),
+    ).toMatch(/half-precision/);
+  }, 600_000);
+
+  it("imports the same weights from .safetensors, detected from the bytes", async () => {
+    const st = writeSafetensors(tensors);
+    const res = await upload(admin, st, {
+      architecture: "octa-unet",
+      version: "st-1",
+      name: "OCTA U-Net (safetensors)",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.weight).toMatchObject({ status: "ready", sourceFormat: "safetensors" });
+    // Same weights, same graph: the file is shared with the .pth upload.
+    expect(files("weights")).toEqual([`${res.body.weight.sha256}.onnx`]);
+  }, 600_000);
+
+  it("refuses a state_dict without final_conv.bias: 422 with the report, nothing kept", async () => {
+    const rows = await svc.db.weight.count();
+    const kept = files("weights").sort();
+    const { "final_conv.bias": _, ...rest } = tensors;
+    const writer = new PytorchWriter();
+    const res = await upload(admin, writer.finish(writer.stateDict(rest)), {
+      format: "pytorch",
+      architecture: "octa-unet",
+      version: "missing-bias",
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toMatch(/final_conv\.bias/);
+    expect(res.body.error.details).toMatchObject({
+      verdict: "rejected",
+      missing: [{ key: "final_conv.bias", expectedShape: [1] }],
+      shapeMismatches: [],
+    });
+    await expectNothingKept(rows, kept);
+  });
+
+  it("refuses a pickle that names os.system, naming it, without running anything", async () => {
+    const rows = await svc.db.weight.count();
+    const kept = files("weights").sort();
+    const writer = new PytorchWriter();
+    const evil = writer.finish(
+      new PickleDict([
+        [
+          "x",
+          new PickleReduce(new PickleGlobal("os", "system"), new PickleTuple(["touch /tmp/pwned"])),
+        ],
+      ]),
+    );
+    const res = await upload(admin, evil, {
+      architecture: "octa-unet",
+      version: "evil",
+      fileName: "evil.pt",
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("forbidden_global");
+    expect(res.body.error.message).toMatch(/os\.system/);
+    expect(res.body.error.details).toMatchObject({ error: { code: "forbidden_global" } });
+    await expectNothingKept(rows, kept);
+  });
+
+  it("needs a known architecture and a task kind that fits it", async () => {
+    const none = await upload(admin, pth, { format: "pytorch", version: "x" });
+    expect(none.status).toBe(400);
+    expect(none.body.error.message).toMatch(/architecture/);
+    const unknown = await upload(admin, pth, { architecture: "resnet-9000", version: "x" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe("unknown_architecture");
+    const wrongKind = await upload(admin, pth, {
+      architecture: "octa-unet",
+      taskKind: "super_resolution",
+      version: "x",
+    });
+    expect(wrongKind.status).toBe(400);
+    expect(files("tmp")).toEqual([]);
+  });
+
+  it("lets only team admins import", async () => {
+    const res = await upload(member, pth, { architecture: "octa-unet", version: "member" });
+    expect(res.status).toBe(403);
+  });
+
+  it("lists the registered architectures for the upload form", async () => {
+    const list = await createCaller(await ctx(member)).weights.architectures();
+    expect(list.map((a) => a.id)).toContain("octa-unet");
+    expect(list.find((a) => a.id === "octa-unet")).toMatchObject({
+      family: "unet",
+      taskKind: "segmentation",
+      parameterCount: 31_054_145,
+      requiredKeys: 118,
+    });
+    const sr = await createCaller(await ctx(member)).weights.architectures({
+      taskKind: "super_resolution",
+    });
+    expect(sr.length).toBeGreaterThan(0);
+    expect(sr.every((a) => a.taskKind === "super_resolution")).toBe(true);
+  });
+});
