@@ -1,0 +1,11 @@
+import { createTestDatabase } from "@studio/db/testing";
+const store = await createTestDatabase({ prefix: "probe-" });
+const db = store.db;
+for (let i = 0; i < 300; i++) await db.$queryRawUnsafe("SELECT 1");
+const t = process.cpuUsage();
+for (let i = 0; i < 5000; i++) await db.$queryRawUnsafe("SELECT 1");
+const u = process.cpuUsage(t); console.log("select1", (u.user + u.system) / 5000);
+const t2 = process.cpuUsage();
+for (let i = 0; i < 3000; i++) await db.user.findFirst({ select: { id: true } });
+const u2 = process.cpuUsage(t2); console.log("findFirst", (u2.user + u2.system) / 3000);
+await store.cleanup();
