@@ -26,7 +26,9 @@ export function pnpmCommand() {
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: "inherit", cwd: repoRoot, ...options });
   if (result.status !== 0) {
-    throw new Error(`command failed (${result.status ?? result.signal}): ${command} ${args.join(" ")}`);
+    throw new Error(
+      `command failed (${result.status ?? result.signal}): ${command} ${args.join(" ")}`,
+    );
   }
 }
 
@@ -84,8 +86,7 @@ export function productEnv(overrides = {}) {
     INFERENCE_HOST: process.env.INFERENCE_HOST ?? "127.0.0.1",
     INFERENCE_PORT: process.env.INFERENCE_PORT ?? "4010",
     INFERENCE_URL:
-      process.env.INFERENCE_URL ??
-      `http://127.0.0.1:${process.env.INFERENCE_PORT ?? "4010"}`,
+      process.env.INFERENCE_URL ?? `http://127.0.0.1:${process.env.INFERENCE_PORT ?? "4010"}`,
     ...ensureLocalEnv(),
     ...pickDefined(process.env, ["NEXTAUTH_SECRET", "INFERENCE_TOKEN"]),
     ...overrides,

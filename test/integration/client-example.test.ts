@@ -49,6 +49,9 @@ describe("typed client example", () => {
     expect(run.status, `${run.stdout}\n${run.stderr}\n${studio.logs()}`).toBe(0);
     expect(run.stdout).toMatch(/task succeeded 100%/);
     const source = pngSize(readFileSync(input));
-    expect(pngSize(readFileSync(output))).toEqual({ width: source.width * 4, height: source.height * 4 });
+    expect(pngSize(readFileSync(output))).toEqual({
+      width: source.width * 4,
+      height: source.height * 4,
+    });
   }, 300_000);
 });

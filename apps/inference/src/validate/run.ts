@@ -51,7 +51,7 @@ function childEnv(): NodeJS.ProcessEnv {
   const keep = ["PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "NODE_ENV", "SYSTEMROOT"];
   return Object.fromEntries(
     keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
-  );
+  ) as NodeJS.ProcessEnv;
 }
 
 const hasPrlimit = existsSync("/usr/bin/prlimit") || existsSync("/bin/prlimit");

@@ -3,60 +3,36 @@
 // parameters) is built once, in half precision, and reused by every case.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { getArchitecture } from "@studio/core/architectures";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The core importer's test writers (torch.save-style zip + pickle, safetensors); not a
-// package export, so reached by path.
-import { PytorchWriter, type PtTensor } from "../../../core/src/importers/testing/write-pytorch";
-import { writeSafetensors } from "../../../core/src/importers/testing/write-safetensors";
+// The core importer's test pickler; not a package export, so reached by path.
 import {
   PickleDict,
   PickleGlobal,
   PickleReduce,
+  Pickler,
   PickleTuple,
 } from "../../../core/src/importers/testing/pickler";
+import { writeZip } from "../../../core/src/importers/testing/zip-writer";
 import { createInnerContext } from "../context";
 import { resetEnvForTests } from "../env";
 import { createCaller } from "../index";
 import { createInferenceClient } from "../inference-client";
 import { makeTeam, makeUser, type TestUser } from "../test-helpers";
+import {
+  type EncodedStateDict,
+  octaUnetStateDict,
+  toPth,
+  toSafetensors,
+} from "./import-weight.testing";
 import { post } from "./test-context";
 import { uploadWeight } from "./upload-weight";
-
-/** Deterministic small weights for every key of the full-size U-Net, as float16. */
-function unetTensors(seed = 7): Record<string, PtTensor> {
-  let state = seed;
-  const random = () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-  const out: Record<string, PtTensor> = {};
-  for (const p of getArchitecture("octa-unet").parameters) {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(n);
-    const fanIn = p.shape.length === 4 ? n / (p.shape[0] as number) : 1;
-    for (let i = 0; i < n; i++) {
-      if (p.name.endsWith("num_batches_tracked")) values[i] = 100;
-      else if (p.name.endsWith("running_var")) values[i] = 0.5 + random();
-      else if (p.shape.length === 4) values[i] = ((random() - 0.5) * 2 * Math.sqrt(3)) / Math.sqrt(fanIn);
-      else if (p.name.endsWith(".weight")) values[i] = 0.8 + random() * 0.4;
-      else values[i] = (random() - 0.5) * 0.2;
-    }
-    out[p.name] = {
-      shape: p.shape,
-      values,
-      dtype: p.name.endsWith("num_batches_tracked") ? "I64" : "F16",
-    };
-  }
-  return out;
-}
 
 let svc: TestService;
 let admin: TestUser;
 let member: TestUser;
 let teamId: string;
-let tensors: Record<string, PtTensor>;
+let tensors: EncodedStateDict;
 let pth: Uint8Array;
 
 const inference = () =>
@@ -77,9 +53,8 @@ beforeAll(async () => {
       { userId: member.id, role: "MEMBER" },
     ])
   ).id;
-  tensors = unetTensors();
-  const writer = new PytorchWriter();
-  pth = writer.finish(writer.stateDict(tensors));
+  tensors = octaUnetStateDict();
+  pth = toPth(tensors);
 }, 300_000);
 afterAll(async () => {
   await svc?.cleanup();
@@ -149,13 +124,13 @@ describe("PyTorch / safetensors weight upload", () => {
       unexpected: [],
       shapeMismatches: [],
     });
-    expect(
-      (detail.validationReport.import as { warnings: string[] }).warnings.join(" "),
-    ).toMatch(/half-precision/);
+    expect((detail.validationReport.import as { warnings: string[] }).warnings.join(" ")).toMatch(
+      /half-precision/,
+    );
   }, 600_000);
 
   it("imports the same weights from .safetensors, detected from the bytes", async () => {
-    const st = writeSafetensors(tensors);
+    const st = toSafetensors(tensors);
     const res = await upload(admin, st, {
       architecture: "octa-unet",
       version: "st-1",
@@ -171,8 +146,7 @@ describe("PyTorch / safetensors weight upload", () => {
     const rows = await svc.db.weight.count();
     const kept = files("weights").sort();
     const { "final_conv.bias": _, ...rest } = tensors;
-    const writer = new PytorchWriter();
-    const res = await upload(admin, writer.finish(writer.stateDict(rest)), {
+    const res = await upload(admin, toPth(rest), {
       format: "pytorch",
       architecture: "octa-unet",
       version: "missing-bias",
@@ -190,8 +164,7 @@ describe("PyTorch / safetensors weight upload", () => {
   it("refuses a pickle that names os.system, naming it, without running anything", async () => {
     const rows = await svc.db.weight.count();
     const kept = files("weights").sort();
-    const writer = new PytorchWriter();
-    const evil = writer.finish(
+    const pickle = new Pickler().dump(
       new PickleDict([
         [
           "x",
@@ -199,6 +172,10 @@ describe("PyTorch / safetensors weight upload", () => {
         ],
       ]),
     );
+    const evil = writeZip([
+      { name: "archive/data.pkl", data: pickle },
+      { name: "archive/version", data: new TextEncoder().encode("3\n") },
+    ]);
     const res = await upload(admin, evil, {
       architecture: "octa-unet",
       version: "evil",
