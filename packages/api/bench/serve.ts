@@ -1,5 +1,7 @@
 // Child process of poll-tasks.ts: serves the API (createApiHandler on node:http) for a store,
 // and plays a worker that keeps writing progress so reads compete with writes.
+// Messages to the parent: { url } once listening; { cpuUs } (CPU time used since the parent's
+// "mark") in answer to "cpu", so the benchmark can report server CPU per request.
 import { createDb } from "@studio/db/client";
 import { claimNextTask, completeItem, heartbeat, updateProgress } from "@studio/db/queue";
 import { createApiHandler, serveNode } from "../src/http/handler";
@@ -9,6 +11,15 @@ if (!databaseUrl) throw new Error("usage: serve.ts <DATABASE_URL>");
 const db = createDb(databaseUrl);
 const { url } = await serveNode(createApiHandler({ db }));
 process.send?.({ url });
+
+let mark = process.cpuUsage();
+process.on("message", (message) => {
+  if (message === "mark") mark = process.cpuUsage();
+  if (message === "cpu") {
+    const used = process.cpuUsage(mark);
+    process.send?.({ cpuUs: used.user + used.system });
+  }
+});
 
 const workerId = `bench-${process.pid}`;
 const task = await claimNextTask(db, { workerId, leaseMs: 60_000 });
