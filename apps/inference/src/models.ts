@@ -10,9 +10,12 @@ import type { WorkerMetrics } from "./metrics";
 
 /** A weight that cannot be used at all (missing file, checksum, spec): retrying will not help. */
 export class WeightUnusableError extends Error {
-  constructor(message: string) {
+  /** Server-side detail (paths) for the log; `message` is shown to users. */
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
     super(message);
     this.name = "WeightUnusableError";
+    this.detail = detail;
   }
 }
 
@@ -46,8 +49,10 @@ export async function findWeightFile(dataDir: string, sha256: string): Promise<s
       // not a record of ours
     }
   }
+  // The message reaches task errors and preview responses: no server paths in it.
   throw new WeightUnusableError(
-    `weight file for sha256 ${sha} is missing from ${dataDir}/weights and ${dataDir}/official`,
+    `weight file for sha256 ${sha} is missing`,
+    `looked in ${path.join(dataDir, "weights")} and ${officialDir}`,
   );
 }
 

@@ -1,7 +1,7 @@
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken, revokeApiToken } from "./auth/tokens";
-import { createTRPCContext } from "./context";
+import { createTRPCContext, readTeamMembership } from "./context";
 import { createCaller } from "./index";
 import { makeTeam, makeUser, testDb } from "./test-helpers";
 
@@ -69,5 +69,38 @@ describe("createTRPCContext", () => {
     await expect(before.teams.rename({ teamId: team.id, name: "no" })).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
+  });
+
+  it("reads a membership with its team in one query, and sees role changes at once", async () => {
+    const admin = await makeUser(t.db);
+    const member = await makeUser(t.db);
+    const stranger = await makeUser(t.db);
+    const team = await makeTeam(t.db, [
+      { userId: admin.id, role: "ADMIN" },
+      { userId: member.id, role: "MEMBER" },
+    ]);
+    const named = await t.db.team.findUniqueOrThrow({
+      where: { id: team.id },
+      select: { id: true, name: true, isPersonal: true },
+    });
+    expect(await readTeamMembership(t.db, admin.id, team.id)).toStrictEqual({
+      ...named,
+      role: "ADMIN",
+    });
+    expect(await readTeamMembership(t.db, member.id, team.id)).toStrictEqual({
+      ...named,
+      role: "MEMBER",
+    });
+    expect(await readTeamMembership(t.db, stranger.id, team.id)).toBeNull();
+    expect(await readTeamMembership(t.db, admin.id, "no-such-team")).toBeNull();
+    expect(await readTeamMembership(t.db, member.id, member.personalTeamId)).toMatchObject({
+      isPersonal: true,
+      role: "ADMIN",
+    });
+    await t.db.membership.update({
+      where: { userId_teamId: { userId: admin.id, teamId: team.id } },
+      data: { role: "MEMBER" },
+    });
+    expect(await readTeamMembership(t.db, admin.id, team.id)).toMatchObject({ role: "MEMBER" });
   });
 });

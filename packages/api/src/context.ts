@@ -66,6 +66,33 @@ export async function createInnerContext(options: InnerContextOptions): Promise<
   return { ...base, user, via, tokenId: options.tokenId ?? null };
 }
 
+/** The caller's membership of one team, as the team procedures check it. */
+export interface TeamMembership {
+  id: string;
+  name: string;
+  isPersonal: boolean;
+  role: "ADMIN" | "MEMBER";
+}
+
+/**
+ * Reads the user's membership of a team: one query on the unique (userId, teamId) index with
+ * the team joined in, meant for teamProcedure (trpc.ts), which runs it on every team-scoped
+ * call so that a removed member or a changed role takes effect at once. Null when not a member.
+ */
+export async function readTeamMembership(
+  db: Db,
+  userId: string,
+  teamId: string,
+): Promise<TeamMembership | null> {
+  const [row] = await db.$queryRaw<Array<Omit<TeamMembership, "role"> & { role: string }>>`
+    SELECT t."id", t."name", t."isPersonal", m."role"
+    FROM "Membership" m
+    JOIN "Team" t ON t."id" = m."teamId"
+    WHERE m."userId" = ${userId} AND m."teamId" = ${teamId}`;
+  if (!row) return null;
+  return { ...row, role: row.role === "ADMIN" ? "ADMIN" : "MEMBER" };
+}
+
 export interface CreateTRPCContextOptions {
   headers: Headers;
   db: Db;

@@ -42,6 +42,20 @@ const schema = z.object({
     .int()
     .positive()
     .default(4 * 1024 ** 3),
+  /** Annotation text (labels, JSON, XML, data.yaml) an archive may hold: it is kept in memory. */
+  MAX_ARCHIVE_TEXT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 ** 2),
+  /**
+   * Trust X-Forwarded-For / X-Real-IP for the client address (sign-in and registration
+   * limits). Only turn on behind a reverse proxy that overwrites these headers.
+   */
+  TRUST_PROXY: z
+    .enum(["0", "1", "true", "false", "yes", "no", "on", "off", ""])
+    .default("0")
+    .transform((v) => ["1", "true", "yes", "on"].includes(v)),
 });
 
 /** DATA_DIR is resolved exactly as @studio/db resolves it, so both agree on the directory. */

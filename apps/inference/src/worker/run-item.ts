@@ -46,8 +46,28 @@ function roundTimings(t: object): Record<string, number> {
   );
 }
 
+/** Thrown for an unreadable input; `message` is stored on the item, so it holds no path. */
+export class InputImageError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = "InputImageError";
+  }
+}
+
+async function readInput(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputImageError(
+      code === "ENOENT" ? "the input image is missing" : "the input image could not be read",
+      { cause: error },
+    );
+  }
+}
+
 export async function runItem(job: ItemJob): Promise<ItemOutput> {
-  const bytes = await readFile(path.join(job.dataDir, job.storagePath));
+  const bytes = await readInput(path.join(job.dataDir, job.storagePath));
   const decode = { maxPixels: job.maxPixels };
   const progress = (p: { done: number; total: number }) =>
     job.onProgress(p.total > 0 ? p.done / p.total : 0);

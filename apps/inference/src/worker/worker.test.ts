@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -191,6 +191,56 @@ describe("task worker (in process)", () => {
     expect(task.status).toBe("failed");
     expect(task.attempts).toBe(1);
     expect(task.error).toMatch(/weight file for sha256 e+ is missing/);
+    // The message is shown to users: no server paths in it.
+    expect(task.error).not.toContain(service.dataDir);
+    expect(task.error).not.toMatch(/\/weights|\/official/);
+  });
+
+  it("stores a generic error without server paths when the input image is missing", async () => {
+    const cls = buildClassifierModel({ classes: 2, size: 16 });
+    const weight = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "classification",
+      bytes: cls.bytes,
+      spec: {
+        kind: "classification",
+        size: { mode: "fixed", width: 16, height: 16 },
+        labels: ["a", "b"],
+      },
+    });
+    const image = await seedImage(service.db, service.dataDir, {
+      ...team,
+      fixture: "chelsea.png",
+      width: 451,
+      height: 300,
+    });
+    const row = await service.db.image.findUniqueOrThrow({
+      where: { id: image },
+      select: { storagePath: true },
+    });
+    unlinkSync(path.join(service.dataDir, row.storagePath));
+    const taskId = await seedTask(service.db, {
+      ...team,
+      weightId: weight.weightId,
+      weightSha256: weight.sha256,
+      taskKind: "classification",
+      imageIds: [image],
+    });
+    expect(await waitForFinal(taskId)).toMatchObject({ status: "failed", itemsFailed: 1 });
+    const item = await service.db.taskItem.findFirstOrThrow({
+      where: { taskId },
+      select: { error: true },
+    });
+    expect(item.error).toBe("the input image is missing");
+  });
+
+  it("gives every claim its own lease owner, prefixed by the worker row id and slot", () => {
+    const a = service.worker.leaseOwnerFor(0);
+    const b = service.worker.leaseOwnerFor(0);
+    const c = service.worker.leaseOwnerFor(1);
+    expect(a.startsWith(`${service.worker.id}/0/`)).toBe(true);
+    expect(c.startsWith(`${service.worker.id}/1/`)).toBe(true);
+    expect(new Set([a, b, c]).size).toBe(3);
   });
 
   it("retries a task whose model cannot be loaded, with backoff, and stops at max attempts keeping the error", async () => {

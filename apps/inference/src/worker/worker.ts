@@ -1,7 +1,7 @@
 // The task worker: claims queued tasks from the store with a lease, runs their items with
 // core's pipelines and records each result atomically. Every decision about who owns a task
 // is made by the store (db's queue primitives); this file only follows their answers.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Db } from "@studio/db/client";
 import {
@@ -121,6 +121,11 @@ export class TaskWorker {
     this.log = deps.logger.child({ component: "worker", workerId: this.id });
   }
 
+  /** A fresh lease owner id for one claim; `this.id` stays the Worker row id (liveness). */
+  leaseOwnerFor(slot: number): string {
+    return `${this.id}/${slot}/${randomUUID()}`;
+  }
+
   /** Tasks this process is running now. */
   get runningCount(): number {
     return this.running.size;
@@ -201,7 +206,12 @@ export class TaskWorker {
     while (!stop.aborted) {
       let task: ClaimedTask | null = null;
       try {
-        task = await claimNextTask(db, { workerId: this.id, leaseMs: config.WORKER_LEASE_MS });
+        // Each claim gets its own lease owner: with one id shared by every slot, a slot whose
+        // lease expired and was re-claimed by a sibling slot would still pass the lease guards.
+        task = await claimNextTask(db, {
+          workerId: this.leaseOwnerFor(slot),
+          leaseMs: config.WORKER_LEASE_MS,
+        });
       } catch (error) {
         this.log.error({ err: error, slot }, "claiming a task failed");
       }
@@ -234,7 +244,8 @@ export class TaskWorker {
     metrics?.tasksClaimed.inc();
     log.info({ items: task.itemCount, maxAttempts: task.maxAttempts }, "task started");
 
-    const lease = { taskId: task.id, workerId: this.id };
+    const owner = task.leaseOwner ?? this.id;
+    const lease = { taskId: task.id, workerId: owner };
     const beat = setInterval(
       async () => {
         try {
@@ -253,7 +264,7 @@ export class TaskWorker {
           where: { id: task.id },
           select: { cancelRequested: true, leaseOwner: true, status: true },
         });
-        if (!row || row.leaseOwner !== this.id || row.status !== "running")
+        if (!row || row.leaseOwner !== owner || row.status !== "running")
           controller.abort(STOP.leaseLost);
         else if (row.cancelRequested) controller.abort(STOP.canceled);
       } catch {
@@ -358,7 +369,10 @@ export class TaskWorker {
             { kind: task.taskKind, outcome: "failed" },
             (performance.now() - itemStarted) / 1000,
           );
-          itemLog.warn({ error: message, recorded }, "item failed");
+          itemLog.warn(
+            { error: message, cause: (error as Error)?.cause, recorded },
+            "item failed",
+          );
           if (recorded === "lease_lost") {
             controller.abort(STOP.leaseLost);
             break;
@@ -396,7 +410,8 @@ export class TaskWorker {
           return null;
         });
         outcome = failed ? `failed_${failed.status}` : "lease_lost";
-        log.error({ error: message, next: failed }, "task attempt failed");
+        const detail = error instanceof WeightUnusableError ? error.detail : undefined;
+        log.error({ error: message, detail, next: failed }, "task attempt failed");
       }
     } finally {
       clearInterval(beat);

@@ -48,4 +48,44 @@ describe("API tokens", () => {
     expect(await revokeApiToken(t.db, other.id, mine.id)).toBe(false);
     expect(await verifyApiToken(t.db, mine.token)).not.toBeNull();
   });
+
+  it("returns the current user row with the token and writes lastUsedAt once a minute", async () => {
+    const user = await makeUser(t.db, { siteAdmin: true });
+    const created = await createApiToken(t.db, user.id, {
+      name: "poll",
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const first = await verifyApiToken(t.db, created.token);
+    expect(first).toStrictEqual({
+      userId: user.id,
+      tokenId: created.id,
+      user: {
+        id: user.id,
+        email: user.email,
+        name: expect.any(String),
+        isSiteAdmin: true,
+        sessionVersion: 0,
+      },
+    });
+    const used = await t.db.apiToken.findUniqueOrThrow({
+      where: { id: created.id },
+      select: { lastUsedAt: true },
+    });
+    await verifyApiToken(t.db, created.token, new Date(Date.now() + 30_000));
+    const again = await t.db.apiToken.findUniqueOrThrow({
+      where: { id: created.id },
+      select: { lastUsedAt: true },
+    });
+    expect(again.lastUsedAt).toEqual(used.lastUsedAt);
+    // A demotion and a password change show on the very next call.
+    await t.db.user.update({
+      where: { id: user.id },
+      data: { isSiteAdmin: false, sessionVersion: { increment: 1 } },
+    });
+    expect((await verifyApiToken(t.db, created.token))?.user).toMatchObject({
+      isSiteAdmin: false,
+      sessionVersion: 1,
+    });
+    expect(await verifyApiToken(t.db, created.token, new Date(Date.now() + 120_000))).toBeNull();
+  });
 });

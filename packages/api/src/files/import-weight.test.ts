@@ -188,6 +188,20 @@ describe("PyTorch / safetensors weight upload", () => {
     await expectNothingKept(rows, kept);
   });
 
+  it("refuses a truncated .pth archive, saying so", async () => {
+    const rows = await svc.db.weight.count();
+    const kept = files("weights").sort();
+    const res = await upload(admin, pth.subarray(0, pth.byteLength - 4096), {
+      architecture: "octa-unet",
+      version: "truncated",
+      fileName: "unet.pth",
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("truncated");
+    expect(res.body.error.message).toMatch(/truncated/);
+    await expectNothingKept(rows, kept);
+  });
+
   it("needs a known architecture and a task kind that fits it", async () => {
     const none = await upload(admin, pth, { format: "pytorch", version: "x" });
     expect(none.status).toBe(400);

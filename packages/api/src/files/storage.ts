@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { env } from "../env";
 
@@ -44,6 +46,17 @@ export interface ReceivedFile {
 
 const HEAD_BYTES = 64;
 
+/** File-system failures become upload errors without server paths in their message. */
+function storageError(error: unknown): unknown {
+  if (error instanceof UploadError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG") {
+    console.error("upload storage failed", error);
+    return new UploadError(507, "storage_full", "The server has no room for this upload.");
+  }
+  return error;
+}
+
 /**
  * Streams a request body into DATA_DIR/tmp, hashing as it goes, and stops as soon as it passes
  * `maxBytes`: a large body is never held in memory, and an oversized one leaves no file.
@@ -56,40 +69,38 @@ export async function receiveToTemp(
   const dir = resolveDataPath("tmp");
   await mkdir(dir, { recursive: true });
   const tmpPath = path.join(dir, `${randomName()}.part`);
-  const out = createWriteStream(tmpPath, { flags: "wx" });
   const hash = createHash("sha256");
   const headChunks: Buffer[] = [];
   let headLength = 0;
   let size = 0;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.byteLength;
       if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new UploadError(
-          413,
-          "too_large",
-          `The upload is larger than ${formatBytes(maxBytes)}.`,
+        callback(
+          new UploadError(413, "too_large", `The upload is larger than ${formatBytes(maxBytes)}.`),
         );
+        return;
       }
-      hash.update(value);
+      hash.update(chunk);
       if (headLength < HEAD_BYTES) {
-        headChunks.push(Buffer.from(value.subarray(0, HEAD_BYTES - headLength)));
-        headLength += Math.min(value.byteLength, HEAD_BYTES - headLength);
+        headChunks.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headLength)));
+        headLength += Math.min(chunk.byteLength, HEAD_BYTES - headLength);
       }
-      if (!out.write(value)) await new Promise<void>((resolve) => out.once("drain", resolve));
-    }
-    await new Promise<void>((resolve, reject) => {
-      out.once("error", reject);
-      out.end(resolve);
-    });
+      callback(null, chunk);
+    },
+  });
+  // pipeline listens for errors on every stream from the start (a full disk fails the write
+  // stream, not the request) and destroys the others, which cancels the request body.
+  try {
+    await pipeline(
+      Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>),
+      meter,
+      createWriteStream(tmpPath, { flags: "wx" }),
+    );
   } catch (error) {
-    out.destroy();
     await rm(tmpPath, { force: true });
-    throw error;
+    throw storageError(error);
   }
   if (size === 0) {
     await rm(tmpPath, { force: true });

@@ -4,6 +4,7 @@ import { crc32, deflateRawSync } from "node:zlib";
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeUser, type TestUser, testDb } from "../test-helpers";
+import { resetEnvForTests } from "../env";
 import { contextFor, post, useTempDataDir } from "./test-context";
 import { uploadArchive } from "./upload-archive";
 
@@ -250,5 +251,42 @@ describe("uploadArchive", () => {
     expect((await send(Buffer.from("not a zip at all"))).body.error.message).toContain("not a zip");
     expect(await t.db.image.count()).toBe(before);
     await expectNothingKept();
+  });
+
+  it("refuses an archive whose annotation texts exceed the cap and keeps only usable texts", async () => {
+    process.env.MAX_ARCHIVE_TEXT_BYTES = "100000";
+    resetEnvForTests();
+    try {
+      // 3 x 40 KB of JSON compresses to almost nothing but would all be held as strings.
+      const blob = `{"pad":"${"a".repeat(40_000)}"}`;
+      const refused = await send(
+        zip([
+          { name: "a.png", data: png },
+          { name: "one.json", data: blob, deflate: true },
+          { name: "two.json", data: blob, deflate: true },
+          { name: "three.json", data: blob, deflate: true },
+        ]),
+      );
+      expect(refused.status).toBe(413);
+      expect(refused.body.error.code).toBe("annotations_too_large");
+      expect(refused.body.error.message).toContain("annotation files");
+      await expectNothingKept();
+
+      // Texts no layout reads (notes.txt outside labels/, other yaml) do not count.
+      const notes = "n".repeat(60_000);
+      const accepted = await send(
+        zip([
+          { name: "a.png", data: png },
+          { name: "notes.txt", data: notes, deflate: true },
+          { name: "other.yaml", data: notes, deflate: true },
+          { name: "one.json", data: blob, deflate: true },
+        ]),
+      );
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
+      expect(accepted.body.report.ignored).toEqual(["notes.txt", "one.json", "other.yaml"]);
+    } finally {
+      delete process.env.MAX_ARCHIVE_TEXT_BYTES;
+      resetEnvForTests();
+    }
   });
 });

@@ -21,8 +21,21 @@ import {
 } from "./storage";
 import { extractEntry, readZipDirectory } from "./zip-reader";
 
-const TEXT_EXTENSIONS = /\.(txt|json|xml|ya?ml)$/i;
 const MAX_TEXT_BYTES = 50 * 1024 * 1024;
+/** VOC files are a few KB; larger XML is not parsed, so it is not kept either. */
+const MAX_XML_BYTES = 1024 * 1024;
+
+/** Only the texts a layout reads are kept in memory: data.yaml, labels/*.txt, *.json, *.xml. */
+function annotationTextLimit(name: string): number {
+  const lower = name.toLowerCase();
+  const parts = lower.split("/");
+  const file = parts[parts.length - 1] ?? "";
+  if (file === "data.yaml" || file === "data.yml") return MAX_TEXT_BYTES;
+  if (file.endsWith(".txt") && parts.slice(0, -1).includes("labels")) return MAX_TEXT_BYTES;
+  if (file.endsWith(".json")) return MAX_TEXT_BYTES;
+  if (file.endsWith(".xml")) return MAX_XML_BYTES;
+  return 0;
+}
 const JUNK = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|\._)/;
 
 async function sha256Of(file: string): Promise<string> {
@@ -102,6 +115,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
     const staged: StagedImage[] = [];
     const texts = new Map<string, string>();
     const others: string[] = [];
+    let textBytes = 0;
     let index = 0;
     for (const entry of entries) {
       if (entry.isDirectory) continue;
@@ -121,7 +135,16 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
         };
         const checked = await checkImageFile(file, entry.name);
         staged.push({ entry: entry.name, file, checked });
-      } else if (TEXT_EXTENSIONS.test(entry.name) && entry.size <= MAX_TEXT_BYTES) {
+      } else if (entry.size <= annotationTextLimit(entry.name)) {
+        // Compressible text costs little in the zip but all of it in memory: cap the total.
+        textBytes += entry.size;
+        if (textBytes > e.MAX_ARCHIVE_TEXT_BYTES) {
+          throw new UploadError(
+            413,
+            "annotations_too_large",
+            `The archive's annotation files (labels, JSON, XML) add up to more than ${formatBytes(e.MAX_ARCHIVE_TEXT_BYTES)}.`,
+          );
+        }
         texts.set(entry.name, await readFile(target, "utf8"));
         await rm(target, { force: true });
       } else {

@@ -124,4 +124,34 @@ describe("auth and account", () => {
     await caller.account.tokens.revoke({ tokenId: created.id });
     expect((await caller.account.tokens.list())[0]?.revokedAt).toBeInstanceOf(Date);
   });
+
+  it("refuses token management through an API token", async () => {
+    const user = await makeUser(t.db);
+    const session = await callerFor(t.db, user.id, "session");
+    const created = await session.account.tokens.create({ name: "script" });
+    const viaToken = await callerFor(t.db, user.id, "token");
+    await expect(viaToken.account.tokens.create({ name: "persist" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("browser session"),
+    });
+    await expect(viaToken.account.tokens.revoke({ tokenId: created.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await session.account.tokens.list()).toHaveLength(1);
+    expect((await session.account.tokens.list())[0]?.revokedAt).toBeNull();
+  });
+
+  it("revokes every API token on a password change", async () => {
+    const user = await makeUser(t.db);
+    const caller = await callerFor(t.db, user.id);
+    await caller.account.tokens.create({ name: "a" });
+    await caller.account.tokens.create({ name: "b" });
+    const result = await caller.account.changePassword({
+      currentPassword: TEST_PASSWORD,
+      newPassword: "another new pass",
+    });
+    expect(result.revokedTokens).toBe(2);
+    const tokens = await caller.account.tokens.list();
+    expect(tokens.every((tk) => tk.revokedAt instanceof Date)).toBe(true);
+  });
 });

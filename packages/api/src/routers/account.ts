@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createApiToken, listApiTokens, revokeApiToken } from "../auth/tokens";
-import { notFound } from "../errors";
+import { forbidden, notFound } from "../errors";
 import {
   changePassword,
   getSettings,
@@ -11,6 +11,7 @@ import {
   updateProfile,
   updateSettings,
 } from "../services/account";
+import type { Context } from "../context";
 import { protectedProcedure, router } from "../trpc";
 import { id, okOutput, userOutput } from "./schemas";
 
@@ -24,6 +25,16 @@ const tokenOutput = z.object({
   createdAt: z.date(),
 });
 
+/**
+ * A leaked API token must not be able to mint or revoke tokens (persisting itself or
+ * locking the owner out): token management needs a signed-in browser session.
+ */
+function requireSession(ctx: Pick<Context, "via">) {
+  if (ctx.via !== "session") {
+    throw forbidden("API tokens can only be created or revoked from a signed-in browser session.");
+  }
+}
+
 const tokensRouter = router({
   /** The returned `token` is shown once; only its sha256 is stored. */
   create: protectedProcedure
@@ -34,14 +45,15 @@ const tokensRouter = router({
       }),
     )
     .output(tokenOutput.extend({ token: z.string() }))
-    .mutation(({ ctx, input }) =>
-      createApiToken(ctx.db, ctx.user.id, {
+    .mutation(({ ctx, input }) => {
+      requireSession(ctx);
+      return createApiToken(ctx.db, ctx.user.id, {
         name: input.name,
         expiresAt: input.expiresInDays
           ? new Date(Date.now() + input.expiresInDays * 86_400_000)
           : null,
-      }),
-    ),
+      });
+    }),
 
   list: protectedProcedure
     .input(z.void())
@@ -52,6 +64,7 @@ const tokensRouter = router({
     .input(z.object({ tokenId: id }))
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
+      requireSession(ctx);
       if (!(await revokeApiToken(ctx.db, ctx.user.id, input.tokenId)))
         throw notFound("Token not found.");
       return { ok: true as const };
@@ -64,10 +77,13 @@ export const accountRouter = router({
     .output(userOutput)
     .mutation(({ ctx, input }) => updateProfile(ctx.db, ctx.user.id, input)),
 
-  /** Ends every session (this one too): the browser signs in again with the new password. */
+  /**
+   * Ends every session (this one too) and revokes every API token: the browser signs in
+   * again with the new password, and scripts need new tokens.
+   */
   changePassword: protectedProcedure
     .input(z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }))
-    .output(z.object({ sessionVersion: z.number().int() }))
+    .output(z.object({ sessionVersion: z.number().int(), revokedTokens: z.number().int() }))
     .mutation(({ ctx, input }) => changePassword(ctx.db, ctx.user.id, input)),
 
   settings: router({

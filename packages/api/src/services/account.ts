@@ -87,7 +87,7 @@ export async function updateProfile(db: Db, userId: string, input: { name: strin
 
 /**
  * Requires the current password. Bumps sessionVersion so every session issued before (this
- * one included) stops working; the browser signs in again with the new password.
+ * one included) stops working, and revokes all of the user's API tokens.
  */
 export async function changePassword(
   db: Db,
@@ -105,12 +105,22 @@ export async function changePassword(
     throw badRequest("The new password must differ from the current one.");
   }
   const passwordHash = await hashPassword(input.newPassword);
-  const updated = await db.user.update({
-    where: { id: userId },
-    data: { passwordHash, sessionVersion: { increment: 1 }, failedSignIns: 0, lockedUntil: null },
-    select: { sessionVersion: true },
-  });
-  return { sessionVersion: updated.sessionVersion };
+  const now = new Date();
+  // A password change is how a user recovers from a leak, so tokens die with the old password.
+  const [updated, revoked] = await db.$transaction([
+    db.user.update({
+      where: { id: userId },
+      data: {
+        passwordHash,
+        sessionVersion: { increment: 1 },
+        failedSignIns: 0,
+        lockedUntil: null,
+      },
+      select: { sessionVersion: true },
+    }),
+    db.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } }),
+  ]);
+  return { sessionVersion: updated.sessionVersion, revokedTokens: revoked.count };
 }
 
 export const settingsSchema = z.object({

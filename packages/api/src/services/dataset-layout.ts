@@ -96,8 +96,33 @@ function tryCoco(images: string[], texts: Map<string, string>) {
   return files.length ? { annotations, files, classes, unmatched } : null;
 }
 
+/** VOC files larger than this are skipped: real annotation files are a few KB. */
+export const MAX_VOC_XML_CHARS = 1024 * 1024;
+
+// indexOf instead of regular expressions: a lazy `\s*([^<]*?)\s*` pattern backtracks
+// cubically on a missing closing tag, letting a 2 KB upload pin the CPU for seconds.
 function tag(xml: string, name: string): string | null {
-  return new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(xml)?.[1] ?? null;
+  const open = `<${name}>`;
+  const start = xml.indexOf(open);
+  if (start < 0) return null;
+  const from = start + open.length;
+  const end = xml.indexOf(`</${name}>`, from);
+  if (end < 0) return null;
+  const value = xml.slice(from, end);
+  return value.includes("<") ? null : value.trim();
+}
+
+function objects(xml: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (;;) {
+    const start = xml.indexOf("<object>", at);
+    if (start < 0) return out;
+    const end = xml.indexOf("</object>", start + 8);
+    if (end < 0) return out;
+    out.push(xml.slice(start + 8, end));
+    at = end + 9;
+  }
 }
 
 function tryVoc(images: string[], texts: Map<string, string>) {
@@ -107,7 +132,8 @@ function tryVoc(images: string[], texts: Map<string, string>) {
   let unmatched = 0;
   const lookup = byBaseName(images);
   for (const [file, text] of texts) {
-    if (!file.toLowerCase().endsWith(".xml") || !text.includes("<annotation")) continue;
+    if (!file.toLowerCase().endsWith(".xml") || text.length > MAX_VOC_XML_CHARS) continue;
+    if (!text.includes("<annotation")) continue;
     files.push(file);
     const filename = tag(text, "filename");
     const path =
@@ -118,7 +144,7 @@ function tryVoc(images: string[], texts: Map<string, string>) {
       continue;
     }
     const boxes: Box[] = [];
-    for (const object of text.match(/<object>[\s\S]*?<\/object>/g) ?? []) {
+    for (const object of objects(text)) {
       const label = tag(object, "name") ?? "?";
       const [xmin, ymin, xmax, ymax] = ["xmin", "ymin", "xmax", "ymax"].map((k) =>
         Number(tag(object, k)),

@@ -40,9 +40,21 @@ export function inferenceError(error: unknown): unknown {
               : error.status === 504
                 ? "GATEWAY_TIMEOUT"
                 : "BAD_GATEWAY";
-    return new TRPCError({ code, message: error.message });
+    // The service's messages are meant to be clean, but a path that slips into one (a
+    // missing file) must not reach the browser; the cause keeps the original for the log.
+    return new TRPCError({ code, message: withoutServerPaths(error.message), cause: error });
   }
   return error;
+}
+
+// Absolute POSIX or Windows paths of at least two segments. Segments exclude the
+// separator, so the pattern cannot backtrack badly on long input.
+const ABSOLUTE_PATH = /(?:[A-Za-z]:)?[\\/](?:[^\s'"`,;()<>\\/]+[\\/])+[^\s'"`,;()<>\\/]*/g;
+
+/** Replaces server paths in a message with "<path>"; "missing" files get a plain sentence. */
+export function withoutServerPaths(message: string): string {
+  if (/\bENOENT\b/.test(message)) return "A file the service needs is missing.";
+  return message.replace(ABSOLUTE_PATH, "<path>");
 }
 
 export interface PreviewArgs {

@@ -136,7 +136,7 @@ export function NewTaskForm({
     <>
       <PageHeader title={t("newTask.title")} description={t("newTask.subtitle")} />
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
-        <div className="grid min-w-0 content-start gap-4">
+        <div className="grid min-w-0 content-start gap-4 [&>*]:min-w-0">
           <Card>
             <CardHeader>
               <CardTitle>1 · {t("newTask.step1")}</CardTitle>

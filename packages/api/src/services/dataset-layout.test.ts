@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { detectLayout, MAX_VOC_XML_CHARS } from "./dataset-layout";
+
+const voc = (body: string) => `<annotation><filename>a.jpg</filename>${body}</annotation>`;
+
+describe("detectLayout VOC", () => {
+  it("reads boxes and labels, trimming whitespace", () => {
+    const xml = voc(
+      "<object><name> cat </name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>11</xmax><ymax>22</ymax></bndbox></object>" +
+        "<object><name>dog</name><bndbox><xmin>0</xmin><ymin>0</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object>",
+    );
+    const r = detectLayout(["imgs/a.jpg"], new Map([["Annotations/a.xml", xml]]), []);
+    expect(r.layout).toBe("voc");
+    expect(r.report.classes).toEqual(["cat", "dog"]);
+    expect(r.annotations.get("imgs/a.jpg")?.boxes?.[0]).toMatchObject({
+      label: "cat",
+      x: 1,
+      y: 2,
+      width: 10,
+      height: 20,
+    });
+  });
+
+  it("handles a hostile file without a closing tag in linear time", () => {
+    // Took ~12 s with the old lazy regex at 2.5 KB; this is 200 KB.
+    const hostile = `<annotation><filename>${" ".repeat(100_000)}x${" ".repeat(100_000)}`;
+    const objectsOnly = `<annotation>${"<object>".repeat(50_000)}`;
+    const started = performance.now();
+    const r = detectLayout(
+      ["a.jpg"],
+      new Map([
+        ["a.xml", hostile],
+        ["b.xml", objectsOnly],
+      ]),
+      [],
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(r.layout).toBe("voc");
+  });
+
+  it("skips XML files above the size cap", () => {
+    const big = voc(" ".repeat(MAX_VOC_XML_CHARS));
+    const r = detectLayout(["a.jpg"], new Map([["a.xml", big]]), []);
+    expect(r.layout).toBe("none");
+  });
+});

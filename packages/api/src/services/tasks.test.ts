@@ -1,0 +1,192 @@
+import { claimNextTask, completeItem, createTask, failItem, startItem } from "@studio/db/queue";
+import type { TestDatabase } from "@studio/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db";
+import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
+import { parseJson } from "./json";
+import { getTask } from "./tasks";
+
+/** getTask as nested Prisma selects: the reference the SQL version must match exactly. */
+async function getTaskWithPrisma(
+  db: Db,
+  teamId: string,
+  taskId: string,
+  page: { itemsCursor?: number | null; itemsLimit: number },
+) {
+  const task = await db.task.findFirst({
+    where: { id: taskId, teamId },
+    select: {
+      id: true,
+      teamId: true,
+      taskKind: true,
+      status: true,
+      progress: true,
+      itemCount: true,
+      itemsDone: true,
+      itemsFailed: true,
+      attempts: true,
+      maxAttempts: true,
+      cancelRequested: true,
+      device: true,
+      error: true,
+      paramSignature: true,
+      idempotencyKey: true,
+      weightId: true,
+      weightSha256: true,
+      datasetId: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+      updatedAt: true,
+      params: true,
+      createdBy: { select: { id: true, name: true } },
+      weight: { select: { id: true, name: true, family: true, version: true } },
+    },
+  });
+  if (!task) return null;
+  const items = await db.taskItem.findMany({
+    where: { taskId, position: { gte: page.itemsCursor ?? 0 } },
+    orderBy: { position: "asc" },
+    take: page.itemsLimit + 1,
+    select: {
+      id: true,
+      position: true,
+      status: true,
+      progress: true,
+      resultPath: true,
+      resultSha256: true,
+      resultBytes: true,
+      resultMeta: true,
+      paramSignature: true,
+      device: true,
+      timings: true,
+      error: true,
+      startedAt: true,
+      finishedAt: true,
+      image: {
+        select: {
+          id: true,
+          originalName: true,
+          width: true,
+          height: true,
+          sha256: true,
+          format: true,
+        },
+      },
+    },
+  });
+  const more = items.length > page.itemsLimit;
+  return {
+    ...task,
+    params: parseJson(task.params, {}),
+    items: items.slice(0, page.itemsLimit).map(({ resultPath, resultMeta, timings, ...rest }) => ({
+      ...rest,
+      hasResult: resultPath !== null,
+      resultMeta: parseJson(resultMeta, null),
+      timings: parseJson(timings, null),
+    })),
+    nextItemsCursor: more ? (items[page.itemsLimit]?.position ?? null) : null,
+  };
+}
+
+let t: TestDatabase;
+let alice: TestUser;
+let teamId: string;
+let runningId: string;
+let orphanId: string;
+
+beforeAll(async () => {
+  t = await testDb();
+  alice = await makeUser(t.db);
+  teamId = alice.personalTeamId;
+  const weight = await makeWeight(t.db, { teamId });
+  const spare = await makeWeight(t.db, { teamId, family: "spare" });
+  const imageIds: string[] = [];
+  for (let i = 0; i < 5; i++)
+    imageIds.push((await makeImage(t.db, teamId, alice.id, `img${i}.png`)).id);
+  const base = {
+    teamId,
+    createdById: alice.id,
+    weightSha256: weight.sha256,
+    taskKind: "super_resolution",
+    params: { tile: 128, nested: { a: [1, 2] } },
+    paramSignature: "sig",
+  };
+  // A running task with a succeeded item (meta, timings), a failed one and a started one.
+  runningId = (
+    await createTask(t.db, { ...base, weightId: weight.id, imageIds, idempotencyKey: "k1" })
+  ).id;
+  const claimed = await claimNextTask(t.db, { workerId: "w", leaseMs: 60_000 });
+  expect(claimed?.id).toBe(runningId);
+  const items = await t.db.taskItem.findMany({
+    where: { taskId: runningId },
+    orderBy: { position: "asc" },
+    select: { id: true },
+  });
+  const [first, second, third] = items.map((i) => i.id) as [string, string, string];
+  await startItem(t.db, { taskId: runningId, itemId: first, workerId: "w" });
+  await completeItem(t.db, {
+    taskId: runningId,
+    itemId: first,
+    workerId: "w",
+    result: {
+      path: `results/${runningId}/0.png`,
+      sha256: "a".repeat(64),
+      bytes: 1234,
+      meta: { labels: ["cat"], score: 0.5 },
+      device: "cpu",
+      timings: { run: 12.5, decode: 1 },
+      paramSignature: "sig",
+    },
+  });
+  await startItem(t.db, { taskId: runningId, itemId: second, workerId: "w" });
+  await failItem(t.db, { taskId: runningId, itemId: second, workerId: "w", error: "bad pixels" });
+  await startItem(t.db, { taskId: runningId, itemId: third, workerId: "w" });
+  // A task whose weight was deleted afterwards (weightId set null).
+  orphanId = (
+    await createTask(t.db, { ...base, weightId: spare.id, imageIds: imageIds.slice(0, 1) })
+  ).id;
+  await t.db.weight.delete({ where: { id: spare.id } });
+});
+afterAll(async () => {
+  await t.cleanup();
+});
+
+describe("getTask", () => {
+  it("returns exactly what the nested Prisma selects return", async () => {
+    for (const page of [
+      { itemsLimit: 200 },
+      { itemsLimit: 2 },
+      { itemsCursor: 2, itemsLimit: 2 },
+      { itemsCursor: 4, itemsLimit: 2 },
+    ]) {
+      const expected = await getTaskWithPrisma(t.db, teamId, runningId, page);
+      expect(await getTask(t.db, teamId, runningId, page)).toStrictEqual(expected);
+    }
+    const got = await getTask(t.db, teamId, runningId);
+    expect(got.cancelRequested).toBe(false);
+    expect(got.startedAt).toBeInstanceOf(Date);
+    expect(got.items[0]).toMatchObject({
+      hasResult: true,
+      resultBytes: 1234,
+      timings: { run: 12.5, decode: 1 },
+      resultMeta: { labels: ["cat"], score: 0.5 },
+    });
+    expect(got.items[1]?.error).toBe("bad pixels");
+    expect(got.items[2]?.startedAt).toBeInstanceOf(Date);
+  });
+
+  it("shows a task whose weight was deleted with weight null", async () => {
+    const got = await getTask(t.db, teamId, orphanId);
+    expect(got.weight).toBeNull();
+    expect(got).toStrictEqual(await getTaskWithPrisma(t.db, teamId, orphanId, { itemsLimit: 200 }));
+  });
+
+  it("answers NOT_FOUND for another team's task and for an unknown id", async () => {
+    const bob = await makeUser(t.db);
+    await expect(getTask(t.db, bob.personalTeamId, runningId)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(getTask(t.db, teamId, "nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
