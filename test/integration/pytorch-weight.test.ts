@@ -11,8 +11,8 @@ import { makeTeam, makeUser, resetEnvForTests } from "@studio/api/testing";
 import { createClient, FileRouteError } from "@studio/client";
 import { decodeImage } from "@studio/core/image";
 import { SPEC_PRESETS } from "@studio/core/spec";
+import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../../apps/inference/src/testing";
 // Not package exports: @studio/test does not depend on @studio/inference, and the U-Net file
 // builder is test code of packages/api.
 import { octaUnetStateDict, toPth } from "../../packages/api/src/files/import-weight.testing";

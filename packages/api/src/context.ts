@@ -52,13 +52,7 @@ export async function createInnerContext(options: InnerContextOptions): Promise<
   const base = { db, clientIp, inference: options.inference ?? getInferenceClient() };
   const anonymous = (): Context => ({ ...base, user: null, via: null, tokenId: null });
   if (!userId || !via) return anonymous();
-  const user =
-    options.user?.id === userId
-      ? options.user
-      : await db.user.findUnique({
-          where: { id: userId },
-          select: { id: true, email: true, name: true, isSiteAdmin: true, sessionVersion: true },
-        });
+  const user = options.user?.id === userId ? options.user : await readAuthUser(db, userId);
   if (!user) return anonymous();
   if (options.sessionVersion !== undefined && options.sessionVersion !== user.sessionVersion) {
     return anonymous();
@@ -91,6 +85,13 @@ export async function readTeamMembership(
     WHERE m."userId" = ${userId} AND m."teamId" = ${teamId}`;
   if (!row) return null;
   return { ...row, role: row.role === "ADMIN" ? "ADMIN" : "MEMBER" };
+}
+
+/** The user row a request runs as: one primary-key read, every request (see createInnerContext). */
+async function readAuthUser(db: Db, userId: string): Promise<AuthUser | null> {
+  const [row] = await db.$queryRaw<AuthUser[]>`
+    SELECT "id", "email", "name", "isSiteAdmin", "sessionVersion" FROM "User" WHERE "id" = ${userId}`;
+  return row ?? null;
 }
 
 export interface CreateTRPCContextOptions {

@@ -5,6 +5,7 @@ import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
 import { newUser, signUp, waitForText } from "../helpers";
 import { pngSize } from "../png";
+import { SRVGG_ID, srvggPth } from "../state-dict";
 
 const FIXTURES = join(REPO_ROOT, "test/e2e/fixtures");
 const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
@@ -228,6 +229,58 @@ export function studioSuite(studio: () => Studio): void {
       // Not a generic failure: the service says what is wrong with the file.
       expect(text.length).toBeGreaterThan("Validation failed: ".length + 10);
       await s.screenshot(page, "weights-invalid-upload");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("an admin importing a .pth with a missing key sees the key named; a complete one is accepted with its report", async () => {
+    const s = studio();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const context = await s.newContext({ width: 1366, height: 900 });
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Importer"));
+      await page.goto("/weights");
+      const upload = page.getByTestId("weight-upload");
+      await upload.getByLabel("File format").selectOption("pytorch");
+      const architecture = upload.getByLabel("Architecture");
+      await architecture.locator(`option[value="${SRVGG_ID}"]`).waitFor({ state: "attached" });
+      await architecture.selectOption(SRVGG_ID);
+      // Name, family and task kind come from the architecture, and its documentation is shown.
+      await waitForText(upload.getByTestId("architecture-doc"), "srvgg");
+      expect(await upload.getByLabel("Name").inputValue()).toContain("SRVGGNetCompact");
+      expect(await upload.getByLabel("Model family").inputValue()).toBe("srvgg");
+      expect(await upload.getByLabel("Task kind").inputValue()).toBe("super_resolution");
+
+      const broken = join(ARTIFACTS, "srvgg-missing-key.pth");
+      writeFileSync(broken, srvggPth({ drop: ["body.34.bias"] }));
+      await upload.getByLabel("Weight file").setInputFiles(broken);
+      await upload.getByRole("button", { name: "Upload weight" }).click();
+      const error = page.getByTestId("weight-upload-error");
+      await error.waitFor({ timeout: 60_000 });
+      expect(await error.textContent()).toContain("Import rejected");
+      const missing = upload.getByTestId("import-report-missing");
+      await waitForText(missing, "body.34.bias");
+      expect(await missing.textContent()).toContain("expected [48]");
+      await s.screenshot(page, "weights-import-report");
+
+      // The same weights plus a key the architecture does not use: accepted, the key ignored.
+      const complete = join(ARTIFACTS, "srvgg-extra-key.pth");
+      writeFileSync(complete, srvggPth({ extra: ["ema.decay_extra"] }));
+      await upload.getByLabel("Weight file").setInputFiles(complete);
+      await upload.getByRole("button", { name: "Upload weight" }).click();
+      const opened = upload.getByRole("link", { name: /^Open / });
+      await opened.waitFor({ timeout: 90_000 });
+      await opened.click();
+      await page.waitForURL("**/weights/*");
+      const report = page.getByTestId("weight-import-report");
+      await waitForText(report, "Accepted");
+      const unexpected = report.getByTestId("import-report-unexpected");
+      expect(await unexpected.textContent()).toContain("ema.decay_extra");
+      expect(await unexpected.textContent()).toContain("ignored");
+      await waitForText(page.getByTestId("weight-source-format"), "PyTorch");
+      await s.screenshot(page, "weights-import-detail");
     } finally {
       await context.close();
     }

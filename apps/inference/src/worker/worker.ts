@@ -369,10 +369,7 @@ export class TaskWorker {
             { kind: task.taskKind, outcome: "failed" },
             (performance.now() - itemStarted) / 1000,
           );
-          itemLog.warn(
-            { error: message, cause: (error as Error)?.cause, recorded },
-            "item failed",
-          );
+          itemLog.warn({ error: message, cause: (error as Error)?.cause, recorded }, "item failed");
           if (recorded === "lease_lost") {
             controller.abort(STOP.leaseLost);
             break;

@@ -151,7 +151,10 @@ export function FileDropzone<T>({
                   ) : entry.state === "failed" ? (
                     <XCircle className="size-4 shrink-0 text-destructive" aria-hidden />
                   ) : null}
-                  <span className="min-w-0 flex-1 truncate font-medium">{entry.file.name}</span>
+                  {/* contain-inline-size: a long file name must not widen the page column. */}
+                  <span className="min-w-0 flex-1 truncate font-medium contain-inline-size">
+                    {entry.file.name}
+                  </span>
                   <span className="shrink-0 text-xs text-muted-foreground">
                     {formatBytes(entry.file.size, locale)}
                   </span>

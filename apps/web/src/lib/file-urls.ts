@@ -35,13 +35,20 @@ export const fileUrls = {
   /** A zip into an existing dataset (`datasetId`) or a new one named `name`. */
   uploadArchive: (teamId: string, target: { datasetId: string } | { name: string }) =>
     `/api/files/archives?${query({ teamId, ...target })}`,
+  /**
+   * ONNX needs taskKind/name/family; `format: "ncnn"` sends a zip of .param + .bin; a PyTorch or
+   * safetensors state_dict needs `architecture` (taskKind, name, family default to its own).
+   */
   uploadWeight: (params: {
     teamId: string;
-    taskKind: string;
-    name: string;
-    family: string;
     version: string;
+    taskKind?: string;
+    name?: string;
+    family?: string;
     specPreset?: string;
     description?: string;
+    format?: "ncnn" | "pytorch" | "safetensors";
+    architecture?: string;
+    fileName?: string;
   }) => `/api/files/weights?${query(params)}`,
 };

@@ -8,6 +8,8 @@ export class UploadError extends Error {
     message: string,
     readonly status: number,
     readonly code: string | null,
+    /** Structured detail some routes add (the weight import report on a 422). */
+    readonly details: unknown = null,
   ) {
     super(message);
     this.name = "UploadError";
@@ -43,7 +45,7 @@ export function uploadFile<T>(
         return;
       }
       const body = json as {
-        error?: { code?: string; message?: string } | string;
+        error?: { code?: string; message?: string; details?: unknown } | string;
         message?: string;
       } | null;
       const error = typeof body?.error === "object" ? body.error : null;
@@ -52,7 +54,7 @@ export function uploadFile<T>(
         (typeof body?.error === "string" ? body.error : null) ??
         body?.message ??
         `${xhr.status} ${xhr.statusText}`;
-      reject(new UploadError(message, xhr.status, error?.code ?? null));
+      reject(new UploadError(message, xhr.status, error?.code ?? null, error?.details ?? null));
     };
     xhr.onerror = () =>
       reject(new UploadError("The upload was interrupted (network error).", 0, "network"));

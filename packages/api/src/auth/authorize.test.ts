@@ -1,7 +1,29 @@
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { env, resetEnvForTests } from "../env";
 import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
-import { authorize, IP_SIGN_IN_RULE, LOCK_MS, MAX_FAILED_SIGN_INS, SignInError } from "./authorize";
+import {
+  authorize,
+  IP_SIGN_IN_RULE,
+  LOCK_MS,
+  MAX_CONCURRENT_HASHES,
+  MAX_FAILED_SIGN_INS,
+  runningHashes,
+  SignInError,
+} from "./authorize";
+import { clientIpFromHeaders } from "./rate-limit";
+
+function loadEnvDefaultTrustProxy() {
+  const saved = process.env.TRUST_PROXY;
+  delete process.env.TRUST_PROXY;
+  resetEnvForTests();
+  try {
+    return env().TRUST_PROXY;
+  } finally {
+    if (saved !== undefined) process.env.TRUST_PROXY = saved;
+    resetEnvForTests();
+  }
+}
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -117,5 +139,53 @@ describe("authorize", () => {
       ),
     );
     expect(limited.code).toBe("TOO_MANY_ATTEMPTS");
+  });
+
+  it("counts concurrent guesses before hashing, so a burst cannot exceed the lock limit", async () => {
+    await makeUser(t.db, { email: "burst@example.com" });
+    let peak = 0;
+    const watch = setInterval(() => {
+      peak = Math.max(peak, runningHashes());
+    }, 5);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        failure(authorize(t.db, { email: "burst@example.com", password: `guess-${i}` })),
+      ),
+    );
+    clearInterval(watch);
+    const codes = results.map((e) => e.code);
+    expect(codes.filter((c) => c === "INVALID_CREDENTIALS").length).toBe(MAX_FAILED_SIGN_INS);
+    expect(codes.filter((c) => c === "TOO_MANY_ATTEMPTS").length).toBe(12 - MAX_FAILED_SIGN_INS);
+    expect(peak).toBeLessThanOrEqual(MAX_CONCURRENT_HASHES);
+    // Locked now, even for the right password.
+    const locked = await failure(
+      authorize(t.db, { email: "burst@example.com", password: TEST_PASSWORD }),
+    );
+    expect(locked.code).toBe("TOO_MANY_ATTEMPTS");
+  }, 120_000);
+
+  it("a success releases the reserved attempt and resets the counter", async () => {
+    const user = await makeUser(t.db, { email: "dora@example.com" });
+    await failure(authorize(t.db, { email: "dora@example.com", password: "wrong-pass" }));
+    await authorize(t.db, { email: "dora@example.com", password: TEST_PASSWORD });
+    const row = await t.db.user.findUniqueOrThrow({
+      where: { id: user.id },
+      select: { failedSignIns: true, lockedUntil: true },
+    });
+    expect(row).toEqual({ failedSignIns: 0, lockedUntil: null });
+  });
+});
+
+describe("clientIpFromHeaders", () => {
+  it("ignores forwarding headers unless TRUST_PROXY is on", () => {
+    const headers = new Headers({ "x-forwarded-for": "203.0.113.7, 10.0.0.1" });
+    expect(clientIpFromHeaders(headers, false)).toBeNull();
+    expect(clientIpFromHeaders(headers, true)).toBe("203.0.113.7");
+    expect(clientIpFromHeaders({ "x-real-ip": "2001:db8::1" }, true)).toBe("2001:db8::1");
+    expect(clientIpFromHeaders({ "x-forwarded-for": "not-an-ip" }, true)).toBeNull();
+  });
+
+  it("is off by default", () => {
+    expect(loadEnvDefaultTrustProxy()).toBe(false);
   });
 });

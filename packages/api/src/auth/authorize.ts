@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { dummyHash, MAX_PASSWORD_LENGTH, verifyPassword } from "./password";
-import { countHits, hitRateLimit, lastHit, recordHit } from "./rate-limit";
+import { countHits, createSemaphore, hitRateLimit, lastHit, recordHit } from "./rate-limit";
 
 /** Failures in a row before an account is locked, and how long each lock lasts. */
 export const MAX_FAILED_SIGN_INS = 5;
@@ -73,50 +73,101 @@ export async function authorize(
       name: true,
       passwordHash: true,
       sessionVersion: true,
-      failedSignIns: true,
-      lockedUntil: true,
     },
   });
 
-  const lockedFor = user
-    ? user.lockedUntil && user.lockedUntil > now
-      ? user.lockedUntil.getTime() - now.getTime()
-      : 0
-    : await unknownEmailLock(db, email, now);
-  if (lockedFor > 0) {
-    await verifyPassword(password, await dummyHash());
-    throw new SignInError("TOO_MANY_ATTEMPTS", lockedFor);
+  if (!user) {
+    // Same shape as an account: refuse while locked, else count the attempt before hashing.
+    const lockedFor = await unknownEmailLock(db, email, now);
+    if (lockedFor > 0) {
+      await checkPassword(password, await dummyHash());
+      throw new SignInError("TOO_MANY_ATTEMPTS", lockedFor);
+    }
+    await recordHit(db, failBucket(email), now);
+    if (
+      (await countHits(db, failBucket(email), UNKNOWN_EMAIL_MEMORY_MS, now)) > MAX_FAILED_SIGN_INS
+    ) {
+      await checkPassword(password, await dummyHash());
+      throw new SignInError("TOO_MANY_ATTEMPTS", LOCK_MS);
+    }
+    await checkPassword(password, await dummyHash());
+    throw new SignInError("INVALID_CREDENTIALS");
   }
 
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-  if (!user) {
-    await recordHit(db, failBucket(email), now);
-    throw new SignInError("INVALID_CREDENTIALS");
+  // Reserve the attempt before the (slow) hash: concurrent guesses each take one of the
+  // MAX_FAILED_SIGN_INS slots atomically, so a burst cannot all pass a read-only lock check.
+  const reserved = await reserveAttempt(db, user.id, now);
+  if (!reserved.ok) {
+    await checkPassword(password, await dummyHash());
+    throw new SignInError("TOO_MANY_ATTEMPTS", reserved.retryAfterMs);
   }
+
+  const ok = await checkPassword(password, user.passwordHash);
   if (!ok) {
-    const failed = await db.user.update({
-      where: { id: user.id },
-      data: { failedSignIns: { increment: 1 } },
-      select: { failedSignIns: true },
+    // The reservation already counted this failure; lock once the limit is reached.
+    await db.user.updateMany({
+      where: {
+        id: user.id,
+        failedSignIns: { gte: MAX_FAILED_SIGN_INS },
+        OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
+      },
+      data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
     });
-    if (failed.failedSignIns >= MAX_FAILED_SIGN_INS) {
-      await db.user.update({
-        where: { id: user.id },
-        data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
-        select: { id: true },
-      });
-    }
     throw new SignInError("INVALID_CREDENTIALS");
   }
-  if (user.failedSignIns > 0 || user.lockedUntil) {
-    await db.user.update({
-      where: { id: user.id },
-      data: { failedSignIns: 0, lockedUntil: null },
-      select: { id: true },
-    });
-  }
+  await db.user.update({
+    where: { id: user.id },
+    data: { failedSignIns: 0, lockedUntil: null },
+    select: { id: true },
+  });
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
+
+/**
+ * Counts one attempt against the account with conditional updates (each atomic in SQLite):
+ * an expired lock first starts a fresh series, then the counter is increased only while it
+ * is under the limit and the account is not locked.
+ */
+async function reserveAttempt(
+  db: Db,
+  userId: string,
+  now: Date,
+): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  await db.user.updateMany({
+    where: { id: userId, lockedUntil: { lte: now } },
+    data: { failedSignIns: 0, lockedUntil: null },
+  });
+  const reserved = await db.user.updateMany({
+    where: { id: userId, failedSignIns: { lt: MAX_FAILED_SIGN_INS }, lockedUntil: null },
+    data: { failedSignIns: { increment: 1 } },
+  });
+  if (reserved.count === 1) return { ok: true };
+  // The slots are taken by failures or attempts still running. Lock if nobody has yet, so
+  // a counter left high (a crash between reservation and result) cannot block forever.
+  await db.user.updateMany({
+    where: { id: userId, lockedUntil: null },
+    data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
+  });
+  const row = await db.user.findUnique({ where: { id: userId }, select: { lockedUntil: true } });
+  const retryAfterMs = row?.lockedUntil
+    ? Math.max(0, row.lockedUntil.getTime() - now.getTime())
+    : LOCK_MS;
+  return { ok: false, retryAfterMs };
+}
+
+/**
+ * scrypt takes 128 MiB and ~0.3 s per call: a burst of sign-ins must not exhaust memory or
+ * the thread pool, so only a few run at once and the rest wait their turn.
+ */
+export const MAX_CONCURRENT_HASHES = 2;
+const hashSlots = createSemaphore(MAX_CONCURRENT_HASHES);
+
+function checkPassword(password: string, stored: string): Promise<boolean> {
+  return hashSlots.run(() => verifyPassword(password, stored));
+}
+
+/** Hashes running now (for tests and metrics). */
+export const runningHashes = () => hashSlots.running;
 
 /** Mirrors the account lock for emails without an account. */
 async function unknownEmailLock(db: Db, email: string, now: Date): Promise<number> {

@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import type { Db } from "../db";
 import { env } from "../env";
 import { authorize, SignInError } from "./authorize";
+import { clientIpFromHeaders } from "./rate-limit";
 
 declare module "next-auth" {
   interface Session {
@@ -29,14 +30,6 @@ export interface StudioSession {
 }
 
 const SESSION_MAX_AGE_S = 7 * 24 * 3600;
-
-function clientIp(headers: Record<string, unknown> | undefined): string | null {
-  const forwarded = headers?.["x-forwarded-for"];
-  const value = Array.isArray(forwarded) ? forwarded[0] : forwarded;
-  if (typeof value === "string" && value.length > 0) return value.split(",")[0]?.trim() || null;
-  const real = headers?.["x-real-ip"];
-  return typeof real === "string" && real ? real : null;
-}
 
 export function resolveAuthSecret(): string | undefined {
   const { NEXTAUTH_SECRET, NODE_ENV } = env();
@@ -69,7 +62,9 @@ export function createAuthOptions(getDb: () => Db): NextAuthOptions {
         },
         async authorize(credentials, req) {
           try {
-            const user = await authorize(getDb(), credentials, { ip: clientIp(req?.headers) });
+            const user = await authorize(getDb(), credentials, {
+              ip: clientIpFromHeaders(req?.headers),
+            });
             return { id: user.id, email: user.email, name: user.name, sv: user.sessionVersion };
           } catch (error) {
             // null makes next-auth answer its generic CredentialsSignin; a thrown Error's

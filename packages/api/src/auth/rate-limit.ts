@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import type { Db } from "../db";
+import { env } from "../env";
 
 export interface RateLimitRule {
   /** Most hits allowed inside the window. */
@@ -71,4 +73,56 @@ export async function pruneRateLimitHits(db: Db, olderThanMs = 24 * 3600_000, no
     where: { createdAt: { lt: new Date(now.getTime() - olderThanMs) } },
   });
   return count;
+}
+
+type HeaderSource = Headers | Record<string, unknown> | undefined | null;
+
+function header(headers: HeaderSource, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === "string" ? first : undefined;
+}
+
+/**
+ * The client address for per-address limits. X-Forwarded-For / X-Real-IP are set by
+ * whoever sends the request unless a proxy overwrites them, so they are read only when
+ * TRUST_PROXY is on; otherwise there is no address (Next.js route handlers do not expose
+ * the socket) and only the per-account limits apply. Values that are not IPs are ignored.
+ */
+export function clientIpFromHeaders(
+  headers: HeaderSource,
+  trustProxy: boolean = env().TRUST_PROXY,
+): string | null {
+  if (!trustProxy) return null;
+  const forwarded = header(headers, "x-forwarded-for")?.split(",")[0]?.trim();
+  const candidate = forwarded || header(headers, "x-real-ip")?.trim();
+  return candidate && isIP(candidate) ? candidate : null;
+}
+
+/**
+ * At most `size` calls of `run` at a time; the others wait in order. Caps work that costs a
+ * lot of memory or CPU per call (password hashes, image checks) under a burst of requests.
+ */
+export function createSemaphore(size: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    get running() {
+      return running;
+    },
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+      else running++;
+      try {
+        return await task();
+      } finally {
+        // The slot passes straight to the next waiter, so `running` stays accurate.
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
+      }
+    },
+  };
 }

@@ -3,8 +3,6 @@
 // parameters) is built once, in half precision, and reused by every case.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { startTestService, type TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The core importer's test pickler; not a package export, so reached by path.
 import {
   PickleDict,
@@ -12,8 +10,10 @@ import {
   PickleReduce,
   Pickler,
   PickleTuple,
-} from "../../../core/src/importers/testing/pickler";
-import { writeZip } from "../../../core/src/importers/testing/zip-writer";
+  writeZip,
+} from "@studio/core/importers/testing";
+import { startTestService, type TestService } from "@studio/inference/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInnerContext } from "../context";
 import { resetEnvForTests } from "../env";
 import { createCaller } from "../index";

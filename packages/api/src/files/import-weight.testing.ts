@@ -5,6 +5,7 @@
 // test primitives (Pickler, writeZip, assembleSafetensors).
 import { getArchitecture } from "@studio/core/architectures";
 import {
+  assembleSafetensors,
   PickleDict,
   PickleGlobal,
   PicklePersistent,
@@ -12,9 +13,9 @@ import {
   Pickler,
   PickleTuple,
   type PickleValue,
-} from "../../../core/src/importers/testing/pickler";
-import { assembleSafetensors } from "../../../core/src/importers/testing/write-safetensors";
-import { writeZip } from "../../../core/src/importers/testing/zip-writer";
+  writeZip,
+} from "@studio/core/importers/testing";
+import { float32ToFloat16Bits } from "@studio/core/onnx";
 
 export interface EncodedTensor {
   shape: number[];
@@ -22,35 +23,6 @@ export interface EncodedTensor {
   data: Uint8Array;
 }
 export type EncodedStateDict = Record<string, EncodedTensor>;
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** float32 -> IEEE half bits, round to nearest even, without allocating. */
-function toHalf(value: number): number {
-  f32[0] = value;
-  const bits = u32[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
 
 /**
  * Deterministic small weights for every key of the `octa-unet` architecture, in float16
@@ -80,7 +52,7 @@ export function octaUnetStateDict(seed = 7): EncodedStateDict {
       else if (p.shape.length === 4) v = (random() - 0.5) * convScale;
       else if (p.name.endsWith(".weight")) v = 0.8 + random() * 0.4;
       else v = (random() - 0.5) * 0.2;
-      halves[i] = toHalf(v);
+      halves[i] = float32ToFloat16Bits(v);
     }
     // Uint16Array is little-endian on every platform Node supports here (x64/arm64).
     out[p.name] = { shape: p.shape, dtype: "F16", data: new Uint8Array(halves.buffer) };

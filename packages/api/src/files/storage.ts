@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import path from "node:path";
 import { env } from "../env";
 
 /** Thrown while receiving or checking an upload; `status` is the HTTP status to answer. */

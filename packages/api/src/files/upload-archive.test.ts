@@ -3,8 +3,8 @@ import path from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeUser, type TestUser, testDb } from "../test-helpers";
 import { resetEnvForTests } from "../env";
+import { makeUser, type TestUser, testDb } from "../test-helpers";
 import { contextFor, post, useTempDataDir } from "./test-context";
 import { uploadArchive } from "./upload-archive";
 

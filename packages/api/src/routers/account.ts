@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createApiToken, listApiTokens, revokeApiToken } from "../auth/tokens";
+import type { Context } from "../context";
 import { forbidden, notFound } from "../errors";
 import {
   changePassword,
@@ -11,7 +12,6 @@ import {
   updateProfile,
   updateSettings,
 } from "../services/account";
-import type { Context } from "../context";
 import { protectedProcedure, router } from "../trpc";
 import { id, okOutput, userOutput } from "./schemas";
 

@@ -3,6 +3,33 @@ import { type SystemResponse, systemResponseSchema } from "@studio/inference/pro
 import { z } from "zod";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
 
+/**
+ * What a member who is not a site admin sees of the host: enough for the dashboard's device,
+ * CPU and memory lines, without hostname, versions, paths or load of other teams' work.
+ */
+const hostSummarySchema = z.object({
+  cpu: z.object({ model: z.string(), cores: z.number().int(), loadAverage: z.array(z.number()) }),
+  memory: z.object({ totalBytes: z.number(), freeBytes: z.number() }),
+  gpu: z.object({
+    cudaAvailable: z.boolean(),
+    devices: z.array(z.object({ name: z.string() })),
+  }),
+  providers: z.array(z.string()),
+});
+type HostSummary = z.infer<typeof hostSummarySchema>;
+
+function summarise(report: SystemResponse): HostSummary {
+  return {
+    cpu: { model: report.cpu.model, cores: report.cpu.cores, loadAverage: [] },
+    memory: { totalBytes: report.memory.totalBytes, freeBytes: report.memory.freeBytes },
+    gpu: {
+      cudaAvailable: report.gpu.cudaAvailable,
+      devices: report.gpu.devices.map((d) => ({ name: d.name })),
+    },
+    providers: report.providers.map((p) => p.name),
+  };
+}
+
 export const systemRouter = router({
   /** Liveness of the web side; no data. */
   health: publicProcedure
@@ -10,11 +37,17 @@ export const systemRouter = router({
     .output(z.object({ ok: z.literal(true), time: z.date() }))
     .query(() => ({ ok: true as const, time: new Date() })),
 
-  /** Queue depth by state, workers alive, and the inference service's host report (or why not). */
+  /**
+   * Queue depth, workers alive, and the inference service's host report (or why not). Site
+   * admins get everything (counts by every state, the worker list, the full host report);
+   * other users get the queued/running totals, worker counts and a host summary
+   * (`detail: "summary"`), since the queue and hosts are shared by all teams.
+   */
   status: protectedProcedure
     .input(z.void())
     .output(
       z.object({
+        detail: z.enum(["full", "summary"]),
         queue: z.object({
           tasks: z.record(z.string(), z.number().int()),
           ready: z.number().int(),
@@ -37,39 +70,53 @@ export const systemRouter = router({
         inference: z.object({
           reachable: z.boolean(),
           /** Host, CPU, memory, GPU, execution providers, worker and preview load. */
-          report: systemResponseSchema.nullable(),
+          report: z.union([systemResponseSchema, hostSummarySchema]).nullable(),
           error: z.string().nullable(),
         }),
       }),
     )
     .query(async ({ ctx }) => {
+      const full = ctx.user.isSiteAdmin;
       const stats = await queueStats(ctx.db);
-      let inference: { reachable: boolean; report: SystemResponse | null; error: string | null };
+      let inference: {
+        reachable: boolean;
+        report: SystemResponse | HostSummary | null;
+        error: string | null;
+      };
       try {
-        inference = { reachable: true, report: await ctx.inference.system(), error: null };
+        const report = await ctx.inference.system();
+        inference = { reachable: true, report: full ? report : summarise(report), error: null };
       } catch (error) {
         inference = {
           reachable: false,
           report: null,
-          error: error instanceof Error ? error.message : "inference service unavailable",
+          error:
+            full && error instanceof Error
+              ? error.message
+              : "The inference service is unavailable.",
         };
       }
-      return {
-        queue: { tasks: stats.tasks, ready: stats.ready, delayed: stats.delayed },
-        workers: {
-          alive: stats.workers.alive,
-          total: stats.workers.total,
-          list: stats.workers.list.map(
-            ({ id, hostname, device, alive, heartbeatAt, startedAt }) => ({
+      const workers = {
+        alive: stats.workers.alive,
+        total: stats.workers.total,
+        list: full
+          ? stats.workers.list.map(({ id, hostname, device, alive, heartbeatAt, startedAt }) => ({
               id,
               hostname,
               device,
               alive,
               heartbeatAt,
               startedAt,
-            }),
-          ),
-        },
+            }))
+          : [],
+      };
+      const tasks = full
+        ? stats.tasks
+        : { queued: stats.tasks.queued ?? 0, running: stats.tasks.running ?? 0 };
+      return {
+        detail: full ? ("full" as const) : ("summary" as const),
+        queue: { tasks, ready: stats.ready, delayed: stats.delayed },
+        workers,
         inference,
       };
     }),

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { decodeImage, detectFormat, ImageError, probeImage } from "@studio/core/image";
+import { createSemaphore } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { env } from "../env";
 import { conflict, notFound } from "../errors";
@@ -44,6 +45,16 @@ export interface CheckedImage {
 }
 
 /**
+ * A full decode of a large image holds its raw pixels (up to several hundred MB at
+ * MAX_IMAGE_PIXELS) in the web process: one check at a time bounds that, and archive or
+ * parallel uploads queue instead of multiplying it.
+ */
+export const MAX_CONCURRENT_IMAGE_CHECKS = 1;
+const decodeSlots = createSemaphore(MAX_CONCURRENT_IMAGE_CHECKS);
+/** Image checks running now (for tests). */
+export const runningImageChecks = () => decodeSlots.running;
+
+/**
  * Checks a received file from its bytes: magic bytes first (a web page named .png stops
  * here), pixel count from the header before any decode, then a full decode so a truncated
  * file is refused now rather than failing a task later.
@@ -56,11 +67,14 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
       `"${name}" is not a supported image (its content is not PNG, JPEG, WebP, TIFF, BMP or GIF).`,
     );
   }
-  const bytes = await readFile(file.tmpPath);
   try {
-    const maxPixels = env().MAX_IMAGE_PIXELS;
-    const info = await probeImage(bytes, { maxPixels });
-    await decodeImage(bytes, { maxPixels });
+    const info = await decodeSlots.run(async () => {
+      const bytes = await readFile(file.tmpPath);
+      const maxPixels = env().MAX_IMAGE_PIXELS;
+      const probed = await probeImage(bytes, { maxPixels });
+      await decodeImage(bytes, { maxPixels });
+      return probed;
+    });
     return {
       format: info.format,
       width: info.width,
@@ -156,20 +170,30 @@ export async function getImage(db: Db, teamId: string, imageId: string) {
  * so a failure never leaves a row pointing at a missing file.
  */
 export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
-  const images = await db.image.findMany({
-    where: { id: { in: imageIds }, teamId },
-    select: { id: true, storagePath: true },
+  const ids = [...new Set(imageIds)];
+  const { images, results } = await db.$transaction(async (tx) => {
+    // A write first: SQLite takes its write lock now, so no task can be created for these
+    // images between the busy check and the delete (the check and delete are one unit).
+    const touched = await tx.image.updateMany({
+      where: { id: { in: ids }, teamId },
+      data: { teamId },
+    });
+    if (touched.count !== ids.length) throw notFound("Image not found.");
+    const busy = await tx.taskItem.count({
+      where: { imageId: { in: ids }, task: { status: { in: ["queued", "running"] } } },
+    });
+    if (busy > 0) throw conflict("An unfinished task uses this image; cancel it first.");
+    const images = await tx.image.findMany({
+      where: { id: { in: ids }, teamId },
+      select: { id: true, storagePath: true },
+    });
+    const results = await tx.taskItem.findMany({
+      where: { imageId: { in: ids } },
+      select: { resultPath: true, resultMeta: true },
+    });
+    await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
+    return { images, results };
   });
-  if (images.length !== new Set(imageIds).size) throw notFound("Image not found.");
-  const busy = await db.taskItem.count({
-    where: { imageId: { in: imageIds }, task: { status: { in: ["queued", "running"] } } },
-  });
-  if (busy > 0) throw conflict("An unfinished task uses this image; cancel it first.");
-  const results = await db.taskItem.findMany({
-    where: { imageId: { in: imageIds } },
-    select: { resultPath: true, resultMeta: true },
-  });
-  await db.image.deleteMany({ where: { id: { in: imageIds }, teamId } });
   await removeQuietly(
     ...images.map((i) => resolveDataPath(i.storagePath)),
     ...results.flatMap((r) => resultFiles(r).map(resolveDataPath)),
@@ -177,7 +201,6 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
   return { deleted: images.length };
 }
 
-/** Every file a task item wrote: the main result and the extra outputs in its metadata. */
 export function resultFiles(item: {
   resultPath: string | null;
   resultMeta: string | null;

@@ -265,7 +265,7 @@ interface ItemRow {
  * hottest read of the API. It is two indexed queries (Task by id, TaskItem by the unique
  * (taskId, position)) with the creator, weight and images joined in SQL. The same read as
  * nested Prisma selects was five statements and, through Prisma's per-query and per-row
- * overhead, about three times the CPU per poll. getTask.test.ts keeps the result identical
+ * overhead, about three times the CPU per poll. services/tasks.test.ts keeps the result identical
  * to the nested-select version.
  */
 export async function getTask(

@@ -17,8 +17,11 @@ import { errorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { ImportReportDetails, parseImportReport } from "../import-report";
 
 type Kind = "segmentation" | "super_resolution" | "classification";
+type SourceFormat = "onnx" | "ncnn" | "pytorch" | "safetensors";
+const SOURCE_FORMATS = new Set<string>(["onnx", "ncnn", "pytorch", "safetensors"]);
 interface TensorInfo {
   name?: string;
   type?: string;
@@ -98,6 +101,12 @@ export function WeightDetail({ weightId }: { weightId: string }) {
     opset?: number | null;
     parameterCount?: number | null;
   };
+  const importReport = parseImportReport(
+    (w.validationReport as { import?: unknown } | null)?.import,
+  );
+  const sourceFormatLabel = SOURCE_FORMATS.has(w.sourceFormat)
+    ? t(`weights.sourceFormats.${w.sourceFormat as SourceFormat}`)
+    : w.sourceFormat;
   const mutationError =
     setDefault.error ??
     deprecate.error ??
@@ -186,7 +195,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
               <dt className="text-muted-foreground">{t("weights.size")}</dt>
               <dd>{formatBytes(w.sizeBytes, locale)}</dd>
               <dt className="text-muted-foreground">{t("weights.format")}</dt>
-              <dd>{w.sourceFormat}</dd>
+              <dd data-testid="weight-source-format">{sourceFormatLabel}</dd>
               <dt className="text-muted-foreground">{t("weights.opset")}</dt>
               <dd>{io.opset ?? "—"}</dd>
               <dt className="text-muted-foreground">{t("weights.parameters")}</dt>
@@ -211,7 +220,17 @@ export function WeightDetail({ weightId }: { weightId: string }) {
             <TensorTable tensors={io.outputs ?? []} />
           </CardContent>
         </Card>
-        <Card className="lg:col-span-2">
+        {importReport ? (
+          <Card className="min-w-0 lg:col-span-2" data-testid="weight-import-report">
+            <CardHeader>
+              <CardTitle>{t("weights.importReport.title")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <ImportReportDetails report={importReport} />
+            </CardContent>
+          </Card>
+        ) : null}
+        <Card className="min-w-0 lg:col-span-2">
           <CardHeader>
             <CardTitle>{t("weights.validation")}</CardTitle>
           </CardHeader>

@@ -1,0 +1,93 @@
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createTask } from "@studio/db/queue";
+import type { TestDatabase } from "@studio/db/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { useTempDataDir } from "../files/test-context";
+import { makeImage, makeUser, makeWeight, testDb } from "../test-helpers";
+import { checkImageFile, deleteImages, runningImageChecks } from "./images";
+
+let t: TestDatabase;
+let data: ReturnType<typeof useTempDataDir>;
+beforeAll(async () => {
+  data = useTempDataDir();
+  t = await testDb();
+});
+afterAll(async () => {
+  await t.cleanup();
+  data.cleanup();
+});
+
+it("deletes atomically: a task created at the same moment never loses its items", async () => {
+  const user = await makeUser(t.db);
+  const weight = await makeWeight(t.db, { teamId: user.personalTeamId });
+  for (let i = 0; i < 5; i++) {
+    const image = await makeImage(t.db, user.personalTeamId, user.id);
+    // With a separate check and delete the task was created in between, then the delete
+    // cascaded its item away, leaving a queued task with no items (every round, 5 of 5).
+    const [deleted, created] = await Promise.allSettled([
+      deleteImages(t.db, user.personalTeamId, [image.id]),
+      createTask(t.db, {
+        teamId: user.personalTeamId,
+        createdById: user.id,
+        weightId: weight.id,
+        weightSha256: weight.sha256,
+        taskKind: "super_resolution",
+        params: {},
+        paramSignature: "x",
+        imageIds: [image.id],
+      }),
+    ]);
+    if (created.status === "fulfilled") {
+      expect(await t.db.taskItem.count({ where: { taskId: created.value.id } })).toBe(1);
+      expect(deleted.status).toBe("rejected");
+    } else {
+      expect(deleted.status).toBe("fulfilled");
+    }
+  }
+});
+
+it("refuses to delete an image an unfinished task uses, and unknown images, changing nothing", async () => {
+  const user = await makeUser(t.db);
+  const weight = await makeWeight(t.db, { teamId: user.personalTeamId });
+  const busy = await makeImage(t.db, user.personalTeamId, user.id);
+  const free = await makeImage(t.db, user.personalTeamId, user.id);
+  await createTask(t.db, {
+    teamId: user.personalTeamId,
+    createdById: user.id,
+    weightId: weight.id,
+    weightSha256: weight.sha256,
+    taskKind: "super_resolution",
+    params: {},
+    paramSignature: "x",
+    imageIds: [busy.id],
+  });
+  await expect(deleteImages(t.db, user.personalTeamId, [free.id, busy.id])).rejects.toMatchObject({
+    code: "CONFLICT",
+  });
+  await expect(deleteImages(t.db, user.personalTeamId, [free.id, "missing"])).rejects.toMatchObject(
+    { code: "NOT_FOUND" },
+  );
+  expect(await t.db.image.count({ where: { id: { in: [free.id, busy.id] } } })).toBe(2);
+  expect(await deleteImages(t.db, user.personalTeamId, [free.id])).toEqual({ deleted: 1 });
+});
+
+it("checks one image at a time, however many uploads arrive together", async () => {
+  const source = path.resolve(import.meta.dirname, "../../test/fixtures/chelsea.png");
+  mkdirSync(path.join(data.dir, "tmp"), { recursive: true });
+  const head = readFileSync(source).subarray(0, 64);
+  let peak = 0;
+  const watch = setInterval(() => {
+    peak = Math.max(peak, runningImageChecks());
+  }, 1);
+  const checks = await Promise.all(
+    Array.from({ length: 4 }, (_, i) => {
+      const tmpPath = path.join(data.dir, "tmp", `c${i}.png`);
+      copyFileSync(source, tmpPath);
+      return checkImageFile({ tmpPath, size: 0, sha256: "", head }, `c${i}.png`);
+    }),
+  );
+  clearInterval(watch);
+  expect(checks.every((c) => c.format === "png" && c.width === 451)).toBe(true);
+  expect(peak).toBe(1);
+});
