@@ -286,6 +286,36 @@ export function studioSuite(studio: () => Studio): void {
     }
   });
 
+  it("an admin uploads an NCNN .param/.bin pair; it is converted and validated", async () => {
+    const s = studio();
+    const context = await s.newContext({ width: 1366, height: 900 });
+    const page = await context.newPage();
+    try {
+      await signUp(page, newUser("Ncnn"));
+      await page.goto("/weights");
+      const upload = page.getByTestId("weight-upload");
+      await upload.getByLabel("File format").selectOption("ncnn");
+      await upload
+        .getByLabel(".param file")
+        .setInputFiles(join(FIXTURES, "realesr-animevideov3-x4.param"));
+      await upload
+        .getByLabel(".bin file")
+        .setInputFiles(join(FIXTURES, "realesr-animevideov3-x4.bin"));
+      await upload.getByLabel("Model preset").selectOption("real-esrgan-x4");
+      await upload.getByLabel("Name").fill("AnimeVideo v3 from NCNN");
+      await upload.getByLabel("Model family").fill("animevideo-ncnn");
+      await upload.getByRole("button", { name: "Upload weight" }).click();
+      const opened = upload.getByRole("link", { name: /^Open / });
+      await opened.waitFor({ timeout: 90_000 });
+      await opened.click();
+      await page.waitForURL("**/weights/*");
+      await waitForText(page.getByTestId("weight-source-format"), "NCNN");
+      expect(await page.getByTestId("weight-import-report").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a team member does not see the admin controls", async () => {
     const s = studio();
     const adminContext = await s.newContext();

@@ -222,38 +222,44 @@ export async function deleteDataset(
   datasetId: string,
   withImages: boolean,
 ) {
-  await getDataset(db, teamId, datasetId);
-  const busy = await db.task.count({ where: { datasetId, status: { in: ["queued", "running"] } } });
-  if (busy > 0) throw conflict("An unfinished task uses this dataset; cancel it first.");
-  let files: string[] = [];
-  let imagesDeleted = 0;
-  if (withImages) {
-    const images = await db.image.findMany({
-      where: {
-        teamId,
-        datasetImages: { some: { datasetId }, every: { datasetId } },
-      },
+  // One transaction whose first statement is a write (it takes SQLite's write lock), so no
+  // task can start using the dataset or its images between the check and the delete.
+  const { files, imagesDeleted } = await db.$transaction(async (tx) => {
+    const touched = await tx.dataset.updateMany({
+      where: { id: datasetId, teamId },
+      data: { updatedAt: new Date() },
+    });
+    if (touched.count === 0) throw notFound("Dataset not found.");
+    const busy = await tx.task.count({
+      where: { datasetId, status: { in: ["queued", "running"] } },
+    });
+    if (busy > 0) throw conflict("An unfinished task uses this dataset; cancel it first.");
+    if (!withImages) {
+      await tx.dataset.delete({ where: { id: datasetId }, select: { id: true } });
+      return { files: [] as string[], imagesDeleted: 0 };
+    }
+    const images = await tx.image.findMany({
+      where: { teamId, datasetImages: { some: { datasetId }, every: { datasetId } } },
       select: { id: true, storagePath: true },
     });
     const ids = images.map((i) => i.id);
-    imagesDeleted = ids.length;
-    const busyImages = await db.taskItem.count({
+    const busyImages = await tx.taskItem.count({
       where: { imageId: { in: ids }, task: { status: { in: ["queued", "running"] } } },
     });
-    if (busyImages > 0)
+    if (busyImages > 0) {
       throw conflict("An unfinished task uses images of this dataset; cancel it first.");
-    const items = await db.taskItem.findMany({
+    }
+    const items = await tx.taskItem.findMany({
       where: { imageId: { in: ids } },
       select: { resultPath: true, resultMeta: true },
     });
-    files = [...images.map((i) => i.storagePath), ...items.flatMap(resultFiles)];
-    await db.$transaction([
-      db.dataset.delete({ where: { id: datasetId }, select: { id: true } }),
-      db.image.deleteMany({ where: { id: { in: ids }, teamId } }),
-    ]);
-  } else {
-    await db.dataset.delete({ where: { id: datasetId }, select: { id: true } });
-  }
+    await tx.dataset.delete({ where: { id: datasetId }, select: { id: true } });
+    await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
+    return {
+      files: [...images.map((i) => i.storagePath), ...items.flatMap(resultFiles)],
+      imagesDeleted: ids.length,
+    };
+  });
   await removeQuietly(...files.map(resolveDataPath));
   return { deleted: true as const, imagesDeleted };
 }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { decodeImage, detectFormat, ImageError, probeImage } from "@studio/core/image";
+import { detectFormat, ImageError, verifyImageDecodes } from "@studio/core/image";
 import { createSemaphore } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { env } from "../env";
@@ -56,8 +56,8 @@ export const runningImageChecks = () => decodeSlots.running;
 
 /**
  * Checks a received file from its bytes: magic bytes first (a web page named .png stops
- * here), pixel count from the header before any decode, then a full decode so a truncated
- * file is refused now rather than failing a task later.
+ * here), pixel count from the header before any decode, then a bounded-memory decode of every
+ * pixel so a truncated file is refused now rather than failing a task later.
  */
 export async function checkImageFile(file: ReceivedFile, name: string): Promise<CheckedImage> {
   if (!detectFormat(file.head)) {
@@ -71,9 +71,7 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
     const info = await decodeSlots.run(async () => {
       const bytes = await readFile(file.tmpPath);
       const maxPixels = env().MAX_IMAGE_PIXELS;
-      const probed = await probeImage(bytes, { maxPixels });
-      await decodeImage(bytes, { maxPixels });
-      return probed;
+      return verifyImageDecodes(bytes, { maxPixels });
     });
     return {
       format: info.format,

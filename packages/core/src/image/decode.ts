@@ -166,3 +166,37 @@ export async function decodeImage(
     throw corrupt(info.format, err, "pixels");
   }
 }
+
+/**
+ * Proves every pixel decodes (a truncated or corrupt body fails) without holding the full
+ * image: libvips streams the decode into a small shrink, so memory stays bounded however large
+ * the image is. Upload checks use this; the pipelines use `decodeImage`.
+ */
+export async function verifyImageDecodes(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<ImageInfo> {
+  const info = await probeImage(bytes, options);
+  if (info.format === "bmp") {
+    decodeBmp(bytes, readBmpHeader(bytes));
+    return info;
+  }
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  try {
+    await sharp(bytes, {
+      pages: 1,
+      limitInputPixels: maxPixels,
+      failOn: "error",
+      sequentialRead: true,
+    })
+      .resize(64, 64, { fit: "inside" })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    if (err instanceof Error && /pixel limit/i.test(err.message)) {
+      throw tooLarge(info.width, info.height, maxPixels);
+    }
+    throw corrupt(info.format, err, "pixels");
+  }
+  return info;
+}

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { decodeImage, encodePng, ImageError, probeImage, toDataUrl } from "./index";
+import {
+  decodeImage,
+  encodePng,
+  ImageError,
+  probeImage,
+  toDataUrl,
+  verifyImageDecodes,
+} from "./index";
 
 const fixtures = join(import.meta.dirname, "../../test-fixtures");
 const read = (name: string) => readFileSync(join(fixtures, name));
@@ -138,6 +145,23 @@ describe("decodeImage", () => {
     const bad = Buffer.from(png);
     bad.fill(0x55, 2000, 6000);
     await rejects(decodeImage(bad), "corrupt", /PNG/);
+  });
+
+  it("verifies a whole image decodes with bounded memory, refusing what decodeImage refuses", async () => {
+    const png = read("astronaut.png");
+    const info = await verifyImageDecodes(png);
+    expect([info.format, info.width, info.height]).toEqual(["png", 512, 512]);
+    await rejects(
+      verifyImageDecodes(png.subarray(0, png.length / 2)),
+      "corrupt",
+      /truncated or corrupt/,
+    );
+    const jpg = read("rocket.jpg");
+    await rejects(verifyImageDecodes(jpg.subarray(0, jpg.length / 3)), "corrupt", /JPEG/);
+    const bad = Buffer.from(png);
+    bad.fill(0x55, 2000, 6000);
+    await rejects(verifyImageDecodes(bad), "corrupt", /PNG/);
+    await rejects(verifyImageDecodes(png, { maxPixels: 1000 }), "too_many_pixels", /pixel/);
   });
 
   it("rejects a wrong extension and a non-image extension", async () => {
