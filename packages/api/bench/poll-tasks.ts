@@ -74,6 +74,7 @@ const start = performance.now();
 // the steady polling this benchmark is about. connectMs reports how long it took.
 let connected = 0;
 let connectMs = Number.NaN;
+let onConnected: () => void = () => {};
 let deadline = Number.POSITIVE_INFINITY;
 const allConnected = new Promise<void>((resolve) => {
   onConnected = () => {
@@ -88,7 +89,6 @@ const allConnected = new Promise<void>((resolve) => {
     resolve();
   };
 });
-let onConnected: () => void = () => {};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const itemsLimit = values["items-limit"] ? { itemsLimit: Number(values["items-limit"]) } : {};
 

@@ -1,4 +1,5 @@
 import type { StudioSession } from "./auth/next-auth";
+import { clientIpFromHeaders } from "./auth/rate-limit";
 import { verifyApiToken } from "./auth/tokens";
 import type { Db } from "./db";
 import { getInferenceClient, type InferenceClient } from "./inference";
@@ -137,10 +138,8 @@ export async function resolveAuth(options: CreateTRPCContextOptions): Promise<In
 }
 
 /** First address of X-Forwarded-For (set by the proxy in front of the app), else X-Real-IP. */
-export function clientIpFromHeaders(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
-}
+// The client address is trusted from forwarding headers only behind a proxy (TRUST_PROXY).
+export { clientIpFromHeaders };
 
 export async function createTRPCContext(options: CreateTRPCContextOptions): Promise<Context> {
   return createInnerContext(await resolveAuth(options));

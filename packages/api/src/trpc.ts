@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
-import type { AuthUser, Context } from "./context";
+import { type AuthUser, type Context, readTeamMembership } from "./context";
 import { isProduction } from "./env";
 import { toClientError } from "./errors";
 
@@ -79,15 +79,9 @@ export const teamProcedure = protectedProcedure
   .meta({ access: "team" })
   .input(teamIdInput)
   .use(async ({ ctx, input, next }) => {
-    const membership = await ctx.db.membership.findUnique({
-      where: { userId_teamId: { userId: ctx.user.id, teamId: input.teamId } },
-      select: { role: true, team: { select: { id: true, name: true, isPersonal: true } } },
-    });
-    if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
-    const team: TeamAccess = {
-      ...membership.team,
-      role: membership.role === "ADMIN" ? "ADMIN" : "MEMBER",
-    };
+    // Re-read on every call so a removal or demotion takes effect at once.
+    const team = await readTeamMembership(ctx.db, ctx.user.id, input.teamId);
+    if (!team) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
     return next({ ctx: { ...ctx, team } });
   });
 
