@@ -73,7 +73,7 @@ export interface PreviewArgs {
 export async function preview(db: Db, inference: InferenceClient, args: PreviewArgs) {
   const weight = await db.weight.findFirst({
     where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
-    select: { id: true, taskKind: true, status: true, sha256: true },
+    select: { id: true, taskKind: true, status: true, sha256: true, spec: true },
   });
   if (!weight) throw notFound("Weight not found.");
   if (weight.status !== "ready")
@@ -91,7 +91,7 @@ export async function preview(db: Db, inference: InferenceClient, args: PreviewA
     });
   }
   const kind = weight.taskKind as TaskKind;
-  const params = validateParams(kind, args.params);
+  const params = validateParams(kind, args.params, weight.spec);
   const expected = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   try {
     const result = await inference.preview({

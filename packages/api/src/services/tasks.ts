@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { parameterSignature } from "@studio/core/signature";
-import { PARAM_SCHEMAS, type TaskKind } from "@studio/core/spec";
+import { PARAM_SCHEMAS, type TaskKind, withSpecDefaults } from "@studio/core/spec";
 import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
@@ -33,9 +33,13 @@ export interface CreateTaskArgs {
   expectSignature?: string | null;
 }
 
-/** Parses params with the zod schema of the weight's task kind (defaults filled in). */
-export function validateParams(kind: TaskKind, params: unknown) {
-  const parsed = PARAM_SCHEMAS[kind].safeParse(params ?? {});
+/**
+ * Parses params with the zod schema of the weight's task kind; what the caller left out comes
+ * from the weight's spec (its stored JSON), then from the schema's defaults.
+ */
+export function validateParams(kind: TaskKind, params: unknown, weightSpec?: string | null) {
+  const spec = parseJson<unknown>(weightSpec, null);
+  const parsed = PARAM_SCHEMAS[kind].safeParse(withSpecDefaults(kind, params ?? {}, spec) ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`);
     throw badRequest(`Invalid ${kind} parameters: ${issues.join("; ")}`);
@@ -83,14 +87,14 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
   }
   const weight = await db.weight.findFirst({
     where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
-    select: { id: true, taskKind: true, sha256: true, status: true },
+    select: { id: true, taskKind: true, sha256: true, status: true, spec: true },
   });
   if (!weight) throw notFound("Weight not found.");
   if (weight.status !== "ready") {
     throw conflict(`The weight is ${weight.status}; only validated weights can run.`);
   }
   const kind = weight.taskKind as TaskKind;
-  const params = validateParams(kind, args.params);
+  const params = validateParams(kind, args.params, weight.spec);
   const paramSignature = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   if (args.expectSignature && args.expectSignature !== paramSignature) {
     throw conflict("The parameters differ from the previewed ones (signature mismatch).");

@@ -83,6 +83,18 @@ export function parseParams<K extends TaskKind>(kind: K, input: unknown): Params
   return PARAM_SCHEMAS[kind].parse(input ?? {}) as ParamsFor<K>;
 }
 
+/**
+ * Fills what the weight's spec decides when the caller left it out: a segmentation model's own
+ * default threshold (PP-OCR detection uses 0.3, OCTA 0.5). Applied before parsing, so previews,
+ * tasks and their signatures agree.
+ */
+export function withSpecDefaults(kind: TaskKind, input: unknown, spec: unknown): unknown {
+  const params = (input ?? {}) as Record<string, unknown>;
+  if (kind !== "segmentation" || typeof params !== "object" || "threshold" in params) return input;
+  const threshold = (spec as { defaultThreshold?: unknown } | null)?.defaultThreshold;
+  return typeof threshold === "number" ? { ...params, threshold } : input;
+}
+
 /** A crop of the input image in input pixels (previews). */
 export const Region = z.object({
   x: z.number().int().min(0),
