@@ -35,7 +35,15 @@ afterAll(async () => {
 
 describe("@studio/client", () => {
   it("uploads an image, queues a task, waits for it, and downloads the result", async () => {
-    const client = createClient({ url: server.url, token });
+    // Records which tRPC procedures go over the wire, so the polling cost can be checked.
+    const procedures: string[] = [];
+    const recordingFetch: typeof fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const [, names] = url.pathname.split("/api/trpc/");
+      if (names) procedures.push(...decodeURIComponent(names).split(","));
+      return fetch(input, init);
+    };
+    const client = createClient({ url: server.url, token, fetch: recordingFetch });
     const me = await client.trpc.auth.me.query();
     expect(me.via).toBe("token");
     const teamId = await client.team();
@@ -87,6 +95,14 @@ describe("@studio/client", () => {
     await worker;
     expect(done.status).toBe("succeeded");
     expect(seen[0]).toBe("queued");
+    expect(seen.at(-1)).toBe("succeeded");
+    // Polls read the cheap status; the items are fetched once, when the task is final.
+    const polls = procedures.filter((p) => p === "tasks.status").length;
+    expect(polls).toBe(seen.length);
+    expect(polls).toBeGreaterThan(1);
+    expect(procedures.filter((p) => p === "tasks.get")).toHaveLength(1);
+    expect(procedures.at(-1)).toBe("tasks.get");
+    expect(done.items).toHaveLength(1);
     const result = await client.downloadResult({ taskId, itemId: done.items[0]?.id as string });
     expect(Buffer.from(result).equals(png)).toBe(true);
 

@@ -6,6 +6,8 @@ import superjson from "superjson";
 
 type Trpc = TRPCClient<AppRouter>;
 export type Task = Awaited<ReturnType<Trpc["tasks"]["get"]["query"]>>;
+/** What `tasks.status` answers: state and progress without items or parameters. */
+export type TaskStatus = Awaited<ReturnType<Trpc["tasks"]["status"]["query"]>>;
 export type Weight = Awaited<ReturnType<Trpc["weights"]["list"]["query"]>>[number];
 export type UploadedImage = {
   id: string;
@@ -61,7 +63,8 @@ export interface WaitOptions {
   /** First pause between polls (default 500 ms); grows by 1.5x up to `maxIntervalMs` (5 s). */
   intervalMs?: number;
   maxIntervalMs?: number;
-  onProgress?: (task: Task) => void;
+  /** Called after every poll with the task's state and progress (no items; see `Task`). */
+  onProgress?: (status: TaskStatus) => void;
   signal?: AbortSignal;
 }
 
@@ -266,7 +269,10 @@ export function createClient(options: ClientOptions) {
       return response.body as ReadableStream<Uint8Array>;
     },
 
-    /** Polls `tasks.get` with backoff until the task reaches a final state. */
+    /**
+     * Polls `tasks.status` with backoff until the task reaches a final state, then fetches the
+     * full task (items included) once: polling stays cheap however many items the task has.
+     */
     async waitForTask(taskId: string, wait: WaitOptions = {}): Promise<Task> {
       const teamId = await team(wait.teamId);
       const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
@@ -275,20 +281,21 @@ export function createClient(options: ClientOptions) {
       let lastProgress = -1;
       for (;;) {
         wait.signal?.throwIfAborted();
-        const task = await trpc.tasks.get.query(
-          { teamId, taskId, itemsLimit: 1000 },
-          { signal: wait.signal },
-        );
-        wait.onProgress?.(task);
-        if (FINAL.has(task.status)) return task;
+        const status = await trpc.tasks.status.query({ teamId, taskId }, { signal: wait.signal });
+        wait.onProgress?.(status);
+        if (FINAL.has(status.status))
+          return trpc.tasks.get.query(
+            { teamId, taskId, itemsLimit: 1000 },
+            { signal: wait.signal },
+          );
         if (Date.now() >= deadline)
-          throw new Error(`task ${taskId} is still ${task.status} after the time-out`);
+          throw new Error(`task ${taskId} is still ${status.status} after the time-out`);
         // Poll quickly while progress moves, back off while it does not.
         interval =
-          task.progress > lastProgress
+          status.progress > lastProgress
             ? (wait.intervalMs ?? 500)
             : Math.min(maxInterval, interval * 1.5);
-        lastProgress = task.progress;
+        lastProgress = status.progress;
         await new Promise((resolve) =>
           setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
         );

@@ -2,15 +2,8 @@ import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env, resetEnvForTests } from "../env";
 import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
-import {
-  authorize,
-  IP_SIGN_IN_RULE,
-  LOCK_MS,
-  MAX_CONCURRENT_HASHES,
-  MAX_FAILED_SIGN_INS,
-  runningHashes,
-  SignInError,
-} from "./authorize";
+import { authorize, IP_SIGN_IN_RULE, LOCK_MS, MAX_FAILED_SIGN_INS, SignInError } from "./authorize";
+import { MAX_CONCURRENT_HASHES, runningHashes } from "./password";
 import { clientIpFromHeaders } from "./rate-limit";
 
 function loadEnvDefaultTrustProxy() {

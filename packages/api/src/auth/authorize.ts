@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { dummyHash, MAX_PASSWORD_LENGTH, verifyPassword } from "./password";
-import { countHits, createSemaphore, hitRateLimit, lastHit, recordHit } from "./rate-limit";
+import { countHits, hitRateLimit, lastHit, recordHit } from "./rate-limit";
 
 /** Failures in a row before an account is locked, and how long each lock lasts. */
 export const MAX_FAILED_SIGN_INS = 5;
@@ -80,17 +80,17 @@ export async function authorize(
     // Same shape as an account: refuse while locked, else count the attempt before hashing.
     const lockedFor = await unknownEmailLock(db, email, now);
     if (lockedFor > 0) {
-      await checkPassword(password, await dummyHash());
+      await verifyPassword(password, await dummyHash());
       throw new SignInError("TOO_MANY_ATTEMPTS", lockedFor);
     }
     await recordHit(db, failBucket(email), now);
     if (
       (await countHits(db, failBucket(email), UNKNOWN_EMAIL_MEMORY_MS, now)) > MAX_FAILED_SIGN_INS
     ) {
-      await checkPassword(password, await dummyHash());
+      await verifyPassword(password, await dummyHash());
       throw new SignInError("TOO_MANY_ATTEMPTS", LOCK_MS);
     }
-    await checkPassword(password, await dummyHash());
+    await verifyPassword(password, await dummyHash());
     throw new SignInError("INVALID_CREDENTIALS");
   }
 
@@ -98,11 +98,11 @@ export async function authorize(
   // MAX_FAILED_SIGN_INS slots atomically, so a burst cannot all pass a read-only lock check.
   const reserved = await reserveAttempt(db, user.id, now);
   if (!reserved.ok) {
-    await checkPassword(password, await dummyHash());
+    await verifyPassword(password, await dummyHash());
     throw new SignInError("TOO_MANY_ATTEMPTS", reserved.retryAfterMs);
   }
 
-  const ok = await checkPassword(password, user.passwordHash);
+  const ok = await verifyPassword(password, user.passwordHash);
   if (!ok) {
     // The reservation already counted this failure; lock once the limit is reached.
     await db.user.updateMany({
@@ -154,20 +154,6 @@ async function reserveAttempt(
     : LOCK_MS;
   return { ok: false, retryAfterMs };
 }
-
-/**
- * scrypt takes 128 MiB and ~0.3 s per call: a burst of sign-ins must not exhaust memory or
- * the thread pool, so only a few run at once and the rest wait their turn.
- */
-export const MAX_CONCURRENT_HASHES = 2;
-const hashSlots = createSemaphore(MAX_CONCURRENT_HASHES);
-
-function checkPassword(password: string, stored: string): Promise<boolean> {
-  return hashSlots.run(() => verifyPassword(password, stored));
-}
-
-/** Hashes running now (for tests and metrics). */
-export const runningHashes = () => hashSlots.running;
 
 /** Mirrors the account lock for emails without an account. */
 async function unknownEmailLock(db: Db, email: string, now: Date): Promise<number> {

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createSemaphore } from "./rate-limit";
 
 // scrypt cost: N=2^17, r=8 needs 128 * N * r = 128 MiB, above Node's 32 MiB default maxmem.
 const N = 2 ** 17;
@@ -12,16 +13,30 @@ const MAX_MEM = 256 * 1024 * 1024;
 export const MAX_PASSWORD_LENGTH = 1024;
 export const MIN_PASSWORD_LENGTH = 8;
 
+/**
+ * scrypt takes 128 MiB and ~0.3 s per call: a burst of sign-ins, registrations or password
+ * changes must not exhaust memory or the thread pool, so every derivation shares these few
+ * slots and the rest wait their turn.
+ */
+export const MAX_CONCURRENT_HASHES = 2;
+const hashSlots = createSemaphore(MAX_CONCURRENT_HASHES);
+
+/** Hashes running now (for tests and metrics). */
+export const runningHashes = () => hashSlots.running;
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number) {
-  return new Promise<Buffer>((resolve, reject) => {
-    scrypt(
-      password.normalize("NFKC"),
-      salt,
-      KEY_LENGTH,
-      { N: n, r, p, maxmem: Math.max(MAX_MEM, 256 * n * r) },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    );
-  });
+  return hashSlots.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(
+          password.normalize("NFKC"),
+          salt,
+          KEY_LENGTH,
+          { N: n, r, p, maxmem: Math.max(MAX_MEM, 256 * n * r) },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        );
+      }),
+  );
 }
 
 /** Returns `scrypt$N$r$p$<salt b64>$<key b64>`; the parameters travel with the hash. */

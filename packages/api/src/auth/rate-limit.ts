@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import type { Db } from "../db";
 import { env } from "../env";
@@ -19,6 +20,12 @@ export interface RateLimitResult {
  * Sliding-window limit kept in the store, so every web process sees the same counts.
  * Records the hit only when it is allowed, so a client hammering a closed door does not
  * keep it closed forever.
+ *
+ * Counting and recording are one INSERT ... SELECT whose WHERE counts the window: SQLite runs
+ * it under its single write lock, so a burst of concurrent requests (in one process or many)
+ * gets exactly `limit` hits through. The follow-up reads only fill in the advisory numbers.
+ * PostgreSQL under READ COMMITTED would need `pg_advisory_xact_lock(hashtext(bucket))` in the
+ * same transaction first, since there two inserts do not see each other's uncommitted row.
  */
 export async function hitRateLimit(
   db: Db,
@@ -27,24 +34,32 @@ export async function hitRateLimit(
   now = new Date(),
 ): Promise<RateLimitResult> {
   const since = new Date(now.getTime() - rule.windowMs);
-  const recent = await db.rateLimitHit.findMany({
-    where: { bucket, createdAt: { gt: since } },
-    orderBy: { createdAt: "asc" },
-    select: { createdAt: true },
-    take: rule.limit,
-  });
-  if (recent.length >= rule.limit) {
-    const oldest = recent[0]?.createdAt ?? now;
+  const inserted = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "RateLimitHit" ("id", "bucket", "createdAt")
+    SELECT ${randomUUID()}, ${bucket}, ${now}
+    WHERE (
+      SELECT COUNT(*) FROM "RateLimitHit" WHERE "bucket" = ${bucket} AND "createdAt" > ${since}
+    ) < ${rule.limit}
+    RETURNING "id"`;
+  if (inserted.length === 0) {
+    const oldest = await db.rateLimitHit.findFirst({
+      where: { bucket, createdAt: { gt: since } },
+      orderBy: { createdAt: "asc" },
+      select: { createdAt: true },
+    });
     return {
       allowed: false,
-      retryAfterMs: Math.max(0, oldest.getTime() + rule.windowMs - now.getTime()),
+      retryAfterMs: Math.max(
+        0,
+        (oldest?.createdAt ?? now).getTime() + rule.windowMs - now.getTime(),
+      ),
       remaining: 0,
     };
   }
-  await db.rateLimitHit.create({ data: { bucket, createdAt: now }, select: { id: true } });
   // Old hits are only history; trim them now and then instead of in a separate job.
   if (Math.random() < 0.01) await pruneRateLimitHits(db, 24 * 3600_000, now);
-  return { allowed: true, retryAfterMs: 0, remaining: rule.limit - recent.length - 1 };
+  const used = await countHits(db, bucket, rule.windowMs, now);
+  return { allowed: true, retryAfterMs: 0, remaining: Math.max(0, rule.limit - used) };
 }
 
 /** Records a hit without checking; used to count failures. */

@@ -41,13 +41,17 @@ export async function requireTeam(
   return { ...membership.team, role };
 }
 
-/** Per-user request rate and stored-bytes quota, checked before a byte is received. */
+/**
+ * Per-user upload rate and stored-bytes quota, checked before a byte is received. Images,
+ * archives and weights share both: every upload counts against the rate, and the quota
+ * covers the images and weights the user uploaded.
+ */
 export async function checkUploadLimits(
   ctx: Context,
   user: AuthUser,
   incomingBytes: number | null,
 ) {
-  const { UPLOADS_PER_MINUTE, USER_QUOTA_BYTES } = env();
+  const { UPLOADS_PER_MINUTE } = env();
   const rate = await hitRateLimit(ctx.db, `upload:${user.id}`, {
     limit: UPLOADS_PER_MINUTE,
     windowMs: 60_000,
@@ -56,19 +60,28 @@ export async function checkUploadLimits(
     throw new UploadError(
       429,
       "too_many_requests",
-      `Too many uploads; try again in ${Math.ceil(rate.retryAfterMs / 1000)} s.`,
+      `Too many uploads: the limit is ${UPLOADS_PER_MINUTE} per minute; try again in ${Math.ceil(rate.retryAfterMs / 1000)} s.`,
     );
   }
-  const used = await ctx.db.image.aggregate({
-    where: { uploadedById: user.id },
-    _sum: { sizeBytes: true },
-  });
-  const total = (used._sum.sizeBytes ?? 0) + (incomingBytes ?? 0);
+  await checkStorageQuota(ctx, user, incomingBytes ?? 0);
+}
+
+/**
+ * The quota alone, for bytes known only once received (a body without Content-Length, or a
+ * weight whose stored ONNX differs in size from the upload).
+ */
+export async function checkStorageQuota(ctx: Context, user: AuthUser, incomingBytes: number) {
+  const { USER_QUOTA_BYTES } = env();
+  const [images, weights] = await Promise.all([
+    ctx.db.image.aggregate({ where: { uploadedById: user.id }, _sum: { sizeBytes: true } }),
+    ctx.db.weight.aggregate({ where: { uploadedById: user.id }, _sum: { sizeBytes: true } }),
+  ]);
+  const total = (images._sum.sizeBytes ?? 0) + (weights._sum.sizeBytes ?? 0) + incomingBytes;
   if (total > USER_QUOTA_BYTES) {
     throw new UploadError(
       413,
       "quota_exceeded",
-      `Your uploads would use ${formatBytes(total)}; the quota is ${formatBytes(USER_QUOTA_BYTES)}. Delete some images first.`,
+      `Your images and weights would use ${formatBytes(total)}; the per-user storage quota is ${formatBytes(USER_QUOTA_BYTES)}. Delete some images or weights first.`,
     );
   }
 }

@@ -1,17 +1,20 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { makeUser, testDb } from "../test-helpers";
-import { contextFor, post, useTempDataDir } from "./test-context";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeUser, type TestUser, testDb } from "../test-helpers";
+import { formatBytes } from "./storage";
+import { chunkedBody, contextFor, post, useTempDataDir } from "./test-context";
 import { uploadImage } from "./upload-image";
+import { uploadWeight } from "./upload-weight";
 
 const png = readFileSync(path.resolve(import.meta.dirname, "../../test/fixtures/chelsea.png"));
+const QUOTA = png.length + 1000;
 
 let t: TestDatabase;
 let data: ReturnType<typeof useTempDataDir>;
 beforeAll(async () => {
-  data = useTempDataDir({ UPLOADS_PER_MINUTE: "2", USER_QUOTA_BYTES: String(png.length + 1000) });
+  data = useTempDataDir({ UPLOADS_PER_MINUTE: "2", USER_QUOTA_BYTES: String(QUOTA) });
   t = await testDb();
 });
 afterAll(async () => {
@@ -42,4 +45,84 @@ it("enforces the per-user quota and upload rate with clear errors", async () => 
   expect(rate.status).toBe(429);
   expect(rate.body.error?.code).toBe("too_many_requests");
   expect(await t.db.image.count()).toBe(1);
+});
+
+type Answer = { status: number; body: { error?: { code: string; message: string } } };
+async function answer(response: Response): Promise<Answer> {
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
+}
+
+async function sendWeight(user: TestUser, body: RequestInit["body"], headers = {}) {
+  const query = new URLSearchParams({
+    teamId: user.personalTeamId,
+    taskKind: "super_resolution",
+    name: "Big",
+    family: "big",
+    version: "1",
+  });
+  return answer(
+    await uploadWeight(
+      post(`/api/files/weights?${query}`, body, headers),
+      await contextFor(t.db, user.id),
+    ),
+  );
+}
+
+describe("weight uploads", () => {
+  it("count stored weights in the quota that image uploads use", async () => {
+    const user = await makeUser(t.db);
+    await t.db.weight.create({
+      data: {
+        teamId: user.personalTeamId,
+        uploadedById: user.id,
+        taskKind: "super_resolution",
+        name: "stored",
+        family: "stored",
+        version: "1",
+        sha256: "e".repeat(64),
+        sizeBytes: png.length,
+        spec: "{}",
+        status: "ready",
+      },
+    });
+    const image = await answer(
+      await uploadImage(
+        post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, png, {
+          "content-length": String(png.length),
+        }),
+        await contextFor(t.db, user.id),
+      ),
+    );
+    expect(image.status).toBe(413);
+    expect(image.body.error?.code).toBe("quota_exceeded");
+    expect(image.body.error?.message).toContain("weights");
+  });
+
+  it("are refused beyond the quota and the upload rate, naming the limit", async () => {
+    const user = await makeUser(t.db);
+    const big = new Uint8Array(QUOTA + 1);
+    const headers = { "content-length": String(big.length) };
+    for (let i = 0; i < 2; i++) {
+      const refused = await sendWeight(user, big, headers);
+      expect(refused.status).toBe(413);
+      expect(refused.body.error?.code).toBe("quota_exceeded");
+      expect(refused.body.error?.message).toContain(
+        `the per-user storage quota is ${formatBytes(QUOTA)}`,
+      );
+    }
+    const rate = await sendWeight(user, big, headers);
+    expect(rate.status).toBe(429);
+    expect(rate.body.error?.code).toBe("too_many_requests");
+    expect(rate.body.error?.message).toContain("the limit is 2 per minute");
+    expect(await t.db.weight.count({ where: { uploadedById: user.id } })).toBe(0);
+  });
+
+  it("check the quota against the received bytes when no length was declared", async () => {
+    const user = await makeUser(t.db);
+    const refused = await sendWeight(user, chunkedBody(QUOTA + 1, 1024));
+    expect(refused.status).toBe(413);
+    expect(refused.body.error?.code).toBe("quota_exceeded");
+    expect(await t.db.weight.count({ where: { uploadedById: user.id } })).toBe(0);
+    expect(data.files().filter((f) => f.startsWith("tmp") || f.startsWith("weights"))).toEqual([]);
+  });
 });

@@ -6,7 +6,13 @@ import { z } from "zod";
 import type { Context } from "../context";
 import { env } from "../env";
 import { registerWeightUpload } from "../services/weights";
-import { declaredLength, requireTeam, requireUser } from "./access";
+import {
+  checkStorageQuota,
+  checkUploadLimits,
+  declaredLength,
+  requireTeam,
+  requireUser,
+} from "./access";
 import { json, toErrorResponse } from "./http";
 import {
   architectureFor,
@@ -145,6 +151,7 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     if (length !== null && length > max) {
       throw new UploadError(413, "too_large", `The weight is larger than ${formatBytes(max)}.`);
     }
+    await checkUploadLimits(ctx, user, length);
     let file = await receiveToTemp(request.body, max);
     tmpPath = file.tmpPath;
     let importReport: ImportReport | undefined;
@@ -160,6 +167,8 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
       ({ file, report: importReport } = result);
       tmpPath = file.tmpPath;
     }
+    // What is stored is the ONNX file, whose size the declared length did not know.
+    await checkStorageQuota(ctx, user, file.size);
     const weight = await registerWeightUpload(ctx.db, ctx.inference, {
       owner,
       userId: user.id,
