@@ -53,6 +53,7 @@ const schema = z.object({
   /** Largest decoded image a task or preview accepts, in pixels. */
   MAX_IMAGE_PIXELS: int(1).default(100_000_000),
 
+  /** Previews at once (more get 429); also the most preview processes kept, each with its own sessions. */
   PREVIEW_MAX_CONCURRENT: int(1).default(2),
   /** Largest crop side and crop area a preview accepts. */
   PREVIEW_MAX_SIDE: int(16).default(1024),

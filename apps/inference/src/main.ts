@@ -1,6 +1,7 @@
 // The inference service process: HTTP API, task worker (a supervised child process by
-// default, see worker/main.ts) and cleanup job. SIGTERM or SIGINT stops claiming, lets running
-// tasks finish within WORKER_DRAIN_MS (then hands them back to the queue), closes the store
+// default, see worker/main.ts), preview processes (preview/pool.ts) and cleanup job. SIGTERM or
+// SIGINT stops claiming, lets running tasks finish within WORKER_DRAIN_MS (then hands them back
+// to the queue), answers the previews in flight, stops the preview processes, closes the store
 // and exits 0.
 import { createDb } from "@studio/db/client";
 import { startCleanup } from "./cleanup";
@@ -23,6 +24,8 @@ const service = await createService({
 if (separateWorker) supervisor = new WorkerSupervisor({ logger, metrics: service.metrics });
 
 await service.app.listen({ host: config.INFERENCE_HOST, port: config.INFERENCE_PORT });
+// The first preview should not also wait for its process to start.
+service.previewPool.warm();
 const address = service.app.server.address();
 const port = typeof address === "object" && address ? address.port : config.INFERENCE_PORT;
 logger.info(
@@ -77,8 +80,9 @@ async function shutdown(signal: string): Promise<void> {
           : undefined,
       cleanup?.stop(),
     ]);
-    // A preview that timed out may still be inside a session run; never release under it.
-    if (await service.previewsIdle(config.PREVIEW_TIMEOUT_MS)) await service.models.cache.clear();
+    // Closing the app also stopped the preview processes (service.ts); the sessions left here
+    // are the inline worker's, and it has stopped.
+    await service.models.cache.clear();
     await db.$disconnect();
     logger.info("stopped");
     process.exitCode = 0;

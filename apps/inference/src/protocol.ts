@@ -22,6 +22,8 @@ export const errorCodes = [
   "not_found",
   "too_many_requests",
   "timeout",
+  /** The client closed the request before the answer (logged; nobody receives it). */
+  "canceled",
   "payload_too_large",
   "unprocessable",
   "unavailable",

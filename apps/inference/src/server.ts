@@ -62,6 +62,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   registerAuth(app, deps.config.INFERENCE_TOKEN);
 
+  // A request already running when close() starts keeps its keep-alive socket open afterwards,
+  // and the server waits for it until the keep-alive timeout (72 s): a preview in flight at
+  // SIGTERM would hold up the shutdown that long. Such answers close their connection instead.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     const seconds = reply.elapsedTime / 1000;

@@ -6,6 +6,7 @@ import { Limiter } from "./limiter";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
 import { ModelStore } from "./models";
+import { PreviewPool } from "./preview/pool";
 import { opsRoutes } from "./routes/ops";
 import { previewRoutes } from "./routes/preview";
 import { validateRoutes } from "./routes/validate";
@@ -15,10 +16,11 @@ import { TaskWorker } from "./worker/worker";
 export interface Service {
   app: FastifyInstance;
   metrics: Metrics;
+  /** Sessions of the task worker when it runs in this process (previews have their own). */
   models: ModelStore;
   worker: TaskWorker;
-  /** Resolves once no preview computation is running (or after `timeoutMs`). */
-  previewsIdle(timeoutMs: number): Promise<boolean>;
+  /** The processes that compute previews; closed with the HTTP app. */
+  previewPool: PreviewPool;
 }
 
 async function queueCounts(db: Db): Promise<QueueCounts> {
@@ -52,6 +54,19 @@ export async function createService(options: {
   });
   const worker = new TaskWorker({ db, logger, config, models, metrics });
   const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
+  const previewPool = new PreviewPool({
+    size: previews.limit,
+    settings: {
+      dataDir: config.DATA_DIR,
+      device: config.INFERENCE_DEVICE,
+      intraOpThreads: config.ORT_INTRA_OP_THREADS,
+      interOpThreads: config.ORT_INTER_OP_THREADS,
+      maxModels: config.SESSION_CACHE_MAX_MODELS,
+      maxImagePixels: config.MAX_IMAGE_PIXELS,
+    },
+    logger,
+    metrics,
+  });
   const app = await buildServer({
     config,
     logger,
@@ -61,7 +76,7 @@ export async function createService(options: {
     onResponse: (route, method, status, seconds) =>
       metrics.httpDuration.observe({ route, method, status: String(status) }, seconds),
     routes: [
-      previewRoutes({ config, db, models, limiter: previews, metrics }),
+      previewRoutes({ config, db, pool: previewPool, limiter: previews, metrics }),
       validateRoutes({ config, db, metrics }),
       opsRoutes({
         metrics,
@@ -81,10 +96,7 @@ export async function createService(options: {
       }),
     ],
   });
-  const previewsIdle = async (timeoutMs: number) => {
-    const end = Date.now() + timeoutMs;
-    while (previews.running > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    return previews.running === 0;
-  };
-  return { app, metrics, models, worker, previewsIdle };
+  // Fastify runs this once the server has stopped and answered the requests in flight.
+  app.addHook("onClose", () => previewPool.close());
+  return { app, metrics, models, worker, previewPool };
 }

@@ -1,12 +1,11 @@
 // Runs the real service (src/main.ts) as a child process for tests that need real processes:
 // SIGKILL, SIGTERM, several workers on one store.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { TSX_EXEC_ARGV } from "./tsx";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -25,7 +24,7 @@ export async function spawnService(
   env: Record<string, string>,
   startTimeoutMs = 60_000,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN], {
+  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, MAIN], {
     env: {
       ...process.env,
       NODE_OPTIONS: "",
@@ -106,4 +105,14 @@ export async function spawnService(
     waitForLog,
     exited,
   };
+}
+
+/** Whether a process is still running (signal 0 only checks). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -67,7 +67,7 @@ export async function startTestService(
     async cleanup() {
       await service.app.close().catch(() => {});
       await service.worker.stop(0).catch(() => {});
-      if (await service.previewsIdle(60_000)) await service.models.cache.clear().catch(() => {});
+      await service.models.cache.clear().catch(() => {});
       await store.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },

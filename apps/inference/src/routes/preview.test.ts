@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { decodeImage } from "@studio/core/image";
 import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { previewResponseSchema } from "../protocol";
 import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { slowModel } from "../test-models";
+import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
 
 let service: TestService;
@@ -59,12 +60,28 @@ afterAll(async () => {
   await service?.cleanup();
 });
 
-function preview(body: unknown) {
-  return fetch(`${service.url}/v1/preview`, {
+function preview(body: unknown, target: TestService = service) {
+  return fetch(`${target.url}/v1/preview`, {
     method: "POST",
-    headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
+}
+
+async function previewsRunning(target: TestService): Promise<number> {
+  const sys = await fetch(`${target.url}/v1/system`, {
+    headers: { authorization: `Bearer ${target.token}` },
+  });
+  return ((await sys.json()) as { preview: { running: number } }).preview.running;
+}
+
+/** The current value of one series on /metrics, e.g. `inference_previews_total{outcome="ok"}`. */
+async function metric(series: string): Promise<number> {
+  const res = await fetch(`${service.url}/metrics`, {
+    headers: { authorization: `Bearer ${service.token}` },
+  });
+  const line = (await res.text()).split("\n").find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(" ")[1] ?? 0);
 }
 
 describe("POST /v1/preview", { timeout: 120_000 }, () => {
@@ -145,10 +162,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     });
     // Wait until the service reports the first preview as running.
     for (let i = 0; i < 100; i++) {
-      const sys = await fetch(`${service.url}/v1/system`, {
-        headers: { authorization: `Bearer ${service.token}` },
-      });
-      if (((await sys.json()) as { preview: { running: number } }).preview.running === 1) break;
+      if ((await previewsRunning(service)) === 1) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const started = Date.now();
@@ -197,55 +211,211 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     });
     expect(badParams.status).toBe(400);
   });
+
+  it("keeps /health answering while a long model run computes a preview", async () => {
+    let finishedAt = 0;
+    const slowPreview = preview({
+      weightId: slow.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 128, height: 128 },
+      // One tile: a single uninterrupted onnxruntime run.
+      params: { tile: "off" },
+    }).then(async (res) => {
+      finishedAt = Date.now();
+      return { status: res.status, body: previewResponseSchema.parse(await res.json()) };
+    });
+    const answers: Array<{ at: number; ms: number }> = [];
+    while (!finishedAt) {
+      const t0 = Date.now();
+      const health = await fetch(`${service.url}/health`);
+      expect(health.status).toBe(200);
+      answers.push({ at: Date.now(), ms: Date.now() - t0 });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { status, body } = await slowPreview;
+    expect(status).toBe(200);
+    // The run is long enough that a blocked event loop would show in every probe during it.
+    expect(body.timings.runMs).toBeGreaterThan(800);
+    const during = answers.filter((a) => a.at < finishedAt);
+    expect(during.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(400);
+  });
+
+  it("stops at the next tile when the client goes away, keeping the process and its sessions", async () => {
+    const body = {
+      weightId: slow.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 128, height: 128 },
+      params: { tile: 32 },
+    };
+    const full = Date.now();
+    expect((await preview(body)).status).toBe(200);
+    const fullMs = Date.now() - full;
+    const pids = service.previewPool.pids;
+    const client = new AbortController();
+    const call = fetch(`${service.url}/v1/preview`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: client.signal,
+    }).catch(() => undefined);
+    while ((await previewsRunning(service)) === 0) await new Promise((r) => setTimeout(r, 20));
+    client.abort();
+    const aborted = Date.now();
+    await call;
+    while ((await previewsRunning(service)) > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - aborted).toBeLessThan(fullMs / 2);
+    expect(service.previewPool.pids).toEqual(pids);
+    expect(await metric('inference_previews_total{outcome="canceled"}')).toBe(1);
+  });
+
+  it("keeps a weight's session loaded between previews", async () => {
+    const call = () =>
+      preview({
+        weightId: sr.weightId,
+        imageId: cat,
+        crop: { x: 10, y: 10, width: 40, height: 40 },
+        params: { tile: 64 },
+      });
+    expect((await call()).status).toBe(200);
+    const hit = 'inference_session_cache_total{result="hit"}';
+    const miss = 'inference_session_cache_total{result="miss"}';
+    const [hits, misses] = [await metric(hit), await metric(miss)];
+    const again = await call();
+    expect(again.status).toBe(200);
+    expect(await metric(hit)).toBe(hits + 1);
+    expect(await metric(miss)).toBe(misses);
+  });
+
+  it("answers pipeline errors from the preview process as before: bad image, unusable weight", async () => {
+    const broken = await seedImage(service.db, service.dataDir, {
+      ...team,
+      bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]),
+      width: 64,
+      height: 64,
+    });
+    const badImage = await preview({
+      weightId: sr.weightId,
+      imageId: broken,
+      crop: { x: 0, y: 0, width: 16, height: 16 },
+      params: {},
+    });
+    expect(badImage.status).toBe(422);
+    const imageError = (await badImage.json()) as {
+      error: { code: string; details: { code: string } };
+    };
+    expect(imageError.error.code).toBe("unprocessable");
+    expect(imageError.error.details.code).toMatch(/corrupt|unsupported_format/);
+
+    const gone = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "super_resolution",
+      bytes: buildTinySrModel({ scale: 2, hidden: 5 }).bytes,
+      spec: { kind: "super_resolution", scale: 2 },
+    });
+    rmSync(path.join(service.dataDir, "weights", `${gone.sha256}.onnx`));
+    const missing = await preview({
+      weightId: gone.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 16, height: 16 },
+      params: {},
+    });
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toMatchObject({
+      error: {
+        code: "unprocessable",
+        message: `weight file for sha256 ${gone.sha256} is missing`,
+      },
+    });
+
+    // The preview process survives errors: the next preview is answered by the same one.
+    const pids = service.previewPool.pids;
+    const ok = await preview({
+      weightId: sr.weightId,
+      imageId: cat,
+      crop: { x: 0, y: 0, width: 16, height: 16 },
+      params: {},
+    });
+    expect(ok.status).toBe(200);
+    expect(service.previewPool.pids).toEqual(pids);
+  });
 });
 
-describe("POST /v1/preview time limit", () => {
+describe("POST /v1/preview time limit", { timeout: 120_000 }, () => {
   let limited: TestService;
   beforeAll(async () => {
-    limited = await startTestService({ PREVIEW_TIMEOUT_MS: "1000", PREVIEW_MAX_CONCURRENT: "1" });
+    limited = await startTestService({ PREVIEW_TIMEOUT_MS: "3000", PREVIEW_MAX_CONCURRENT: "1" });
   });
   afterAll(async () => {
     await limited?.cleanup();
   });
 
-  it("answers 504 once the deadline passes (checked between tiles) and then frees the slot", async () => {
+  it("answers 504 at the deadline even inside one model run, kills that run, and the next preview works", async () => {
     const t = await seedTeam(limited.db);
-    const spec = { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" } as const;
-    const w = await seedWeight(limited.db, limited.dataDir, {
+    const model = buildTinySrModel({ scale: 2 });
+    const fast = await seedWeight(limited.db, limited.dataDir, {
+      teamId: t.teamId,
+      taskKind: "super_resolution",
+      bytes: model.bytes,
+      spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
+    });
+    // Far slower than the limit: one untiled run takes tens of seconds.
+    const runaway = await seedWeight(limited.db, limited.dataDir, {
       teamId: t.teamId,
       taskKind: "segmentation",
-      bytes: slowModel(6, 128),
-      spec,
+      bytes: slowModel(16, 192),
+      spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
     });
-    await limited.models.get(w.sha256, spec);
     const img = await seedImage(limited.db, limited.dataDir, {
       ...t,
       fixture: "chelsea.png",
       width: 451,
       height: 300,
     });
-    const call = (tile: number) =>
-      fetch(`${limited.url}/v1/preview`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${limited.token}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          weightId: w.weightId,
-          imageId: img,
-          crop: { x: 0, y: 0, width: 200, height: 200 },
-          params: { tile },
-        }),
-      });
+    const small = {
+      weightId: fast.weightId,
+      imageId: img,
+      crop: { x: 0, y: 0, width: 32, height: 32 },
+      params: {},
+    };
+    // Starts the preview process, so the deadline below is spent inside the model.
+    const warm = await preview(small, limited);
+    expect(warm.status).toBe(200);
+    const first = previewResponseSchema.parse(await warm.json());
+    const [pid] = limited.previewPool.pids;
+    expect(pid).toBeDefined();
+
     const started = Date.now();
-    const res = await call(32);
+    const res = await preview(
+      {
+        weightId: runaway.weightId,
+        imageId: img,
+        crop: { x: 0, y: 0, width: 200, height: 200 },
+        params: { tile: "off" },
+      },
+      limited,
+    );
     expect(res.status).toBe(504);
-    expect(await res.json()).toMatchObject({ error: { code: "timeout" } });
-    // onnxruntime runs a tile synchronously, so the deadline is noticed after the tile in
-    // flight: one second plus at most one 32 px tile.
-    expect(Date.now() - started).toBeLessThan(8_000);
-    expect(await limited.previewsIdle(30_000)).toBe(true);
-    const sys = await fetch(`${limited.url}/v1/system`, {
-      headers: { authorization: `Bearer ${limited.token}` },
+    expect(await res.json()).toMatchObject({
+      error: { code: "timeout", message: "preview did not finish within 3000 ms" },
     });
-    expect(((await sys.json()) as { preview: { running: number } }).preview.running).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3_000 + 2_000);
+    // The run was stopped with its process, and the slot is free again at once.
+    expect(isRunning(pid as number)).toBe(false);
+    expect(await previewsRunning(limited)).toBe(0);
+
+    const next = await preview(small, limited);
+    expect(next.status).toBe(200);
+    expect(previewResponseSchema.parse(await next.json()).pngBase64).toBe(first.pngBase64);
+    expect(limited.previewPool.pids).not.toContain(pid);
+  });
+
+  it("closing the service stops its preview processes", async () => {
+    const pids = limited.previewPool.pids;
+    expect(pids.length).toBeGreaterThan(0);
+    expect(pids.every(isRunning)).toBe(true);
+    await limited.app.close();
+    expect(pids.some(isRunning)).toBe(false);
+    expect(limited.previewPool.pids).toEqual([]);
   });
 });

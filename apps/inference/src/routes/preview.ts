@@ -1,59 +1,35 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { decodeImage, encodePng, ImageError, type RawImage } from "@studio/core/image";
-import {
-  type PreparedModel,
-  runClassification,
-  runSegmentation,
-  runSuperResolution,
-} from "@studio/core/pipeline";
-import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
+import { ImageError } from "@studio/core/image";
 import type { Db } from "@studio/db/client";
 import type { InferenceEnv } from "../env";
 import { HttpError } from "../http/errors";
 import type { Limiter } from "../limiter";
 import type { Metrics } from "../metrics";
-import { type ModelStore, WeightUnusableError } from "../models";
-import { type Crop, type PreviewResponse, previewRequestSchema, taskKindSchema } from "../protocol";
+import { WeightUnusableError } from "../models";
+import type { PreviewPool } from "../preview/pool";
+import { type PreviewResponse, previewRequestSchema, taskKindSchema } from "../protocol";
 import type { RouteModule } from "../server";
 
 type Config = Pick<
   InferenceEnv,
-  "DATA_DIR" | "PREVIEW_MAX_SIDE" | "PREVIEW_MAX_PIXELS" | "PREVIEW_TIMEOUT_MS" | "MAX_IMAGE_PIXELS"
+  "DATA_DIR" | "PREVIEW_MAX_SIDE" | "PREVIEW_MAX_PIXELS" | "PREVIEW_TIMEOUT_MS"
 >;
-
-function cropRaw(img: RawImage, crop: Crop): RawImage {
-  const c = img.channels;
-  const data =
-    img.depth === 16
-      ? new Uint16Array(crop.width * crop.height * c)
-      : new Uint8Array(crop.width * crop.height * c);
-  for (let y = 0; y < crop.height; y++) {
-    const from = ((crop.y + y) * img.width + crop.x) * c;
-    data.set(img.data.subarray(from, from + crop.width * c), y * crop.width * c);
-  }
-  return { width: crop.width, height: crop.height, channels: img.channels, depth: img.depth, data };
-}
-
-const b64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-const round = (t: object) =>
-  Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
 
 /**
  * POST /v1/preview: the task's pipeline on a crop of a stored image, computed exactly as the
- * full run computes that region. Bounded crop, time limit, and a fixed number at once.
+ * full run computes that region. Bounded crop, time limit, and a fixed number at once. The
+ * store is read here; the model runs in the preview pool's processes, off this event loop.
  */
 export function previewRoutes(deps: {
   config: Config;
   db: Db;
-  models: ModelStore;
+  pool: PreviewPool;
   limiter: Limiter;
   metrics?: Metrics;
 }): RouteModule {
-  const { config, db, models, limiter, metrics } = deps;
+  const { config, db, pool, limiter, metrics } = deps;
   return (app) => {
-    app.post("/v1/preview", async (request) => {
+    app.post("/v1/preview", async (request, reply) => {
       const body = previewRequestSchema.parse(request.body);
       const { crop } = body;
       if (
@@ -82,17 +58,14 @@ export function previewRoutes(deps: {
       }
       const timeout = AbortSignal.timeout(config.PREVIEW_TIMEOUT_MS);
       const gone = new AbortController();
-      request.raw.once("close", () => {
-        if (!request.raw.complete) gone.abort();
+      // The response closes before it was sent only when the client went away.
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) gone.abort();
       });
-      const signal = AbortSignal.any([timeout, gone.signal]);
       const started = performance.now();
-      // The answer goes out at the deadline even if a tile is still running; the slot is
-      // given back only when the computation has really stopped, so the limit stays true.
-      const deadline = new Promise<never>((_, reject) => {
-        timeout.addEventListener("abort", () => reject(timeout.reason), { once: true });
-      });
-      const work = (async (): Promise<PreviewResponse> => {
+      // At the deadline the preview's process is killed; the answer goes out once it is gone,
+      // so the slot is already free when the client hears 504 and may try again.
+      const work = async (): Promise<PreviewResponse> => {
         const [weight, image] = await Promise.all([
           db.weight.findUnique({
             where: { id: body.weightId },
@@ -119,70 +92,17 @@ export function previewRoutes(deps: {
           );
         }
         const kind = taskKindSchema.parse(weight.taskKind);
-        const model = await models.get(weight.sha256, weight.spec);
-        const bytes = await readFile(path.join(config.DATA_DIR, image.storagePath));
-        signal.throwIfAborted();
-        const base = { taskKind: kind, weightSha256: weight.sha256 };
-        let response: PreviewResponse;
-        if (kind === "super_resolution") {
-          const r = await runSuperResolution({
-            model: model as PreparedModel<SuperResolutionSpec>,
-            input: bytes,
+        const response = await pool.run(
+          {
+            taskKind: kind,
+            weightSha256: weight.sha256,
+            spec: weight.spec,
+            imageFile: path.join(config.DATA_DIR, image.storagePath),
+            crop,
             params: body.params,
-            region: crop,
-            decode: { maxPixels: config.MAX_IMAGE_PIXELS },
-            signal,
-          });
-          response = {
-            ...base,
-            pngBase64: b64(r.png),
-            width: r.image.width,
-            height: r.image.height,
-            paramSignature: r.signature,
-            device: r.device,
-            timings: round(r.timings),
-          };
-        } else if (kind === "segmentation") {
-          const r = await runSegmentation({
-            model: model as PreparedModel<SegmentationSpec>,
-            input: bytes,
-            params: body.params,
-            region: crop,
-            decode: { maxPixels: config.MAX_IMAGE_PIXELS },
-            signal,
-          });
-          const mask = r.png.mask ?? (await encodePng(r.mask));
-          const probability = r.png.probability ?? (await encodePng(r.probability));
-          response = {
-            ...base,
-            pngBase64: b64(mask),
-            probabilityPngBase64: b64(probability),
-            width: r.width,
-            height: r.height,
-            paramSignature: r.signature,
-            device: r.device,
-            timings: round(r.timings),
-          };
-        } else {
-          const decoded = await decodeImage(bytes, { maxPixels: config.MAX_IMAGE_PIXELS });
-          const cropped = cropRaw(decoded, crop);
-          const r = await runClassification({
-            model: model as PreparedModel<ClassificationSpec>,
-            input: cropped,
-            params: body.params,
-            signal,
-          });
-          response = {
-            ...base,
-            pngBase64: b64(await encodePng(cropped)),
-            width: cropped.width,
-            height: cropped.height,
-            labels: r.top,
-            paramSignature: r.signature,
-            device: r.device,
-            timings: round(r.timings),
-          };
-        }
+          },
+          { cancel: gone.signal, kill: timeout },
+        );
         const seconds = (performance.now() - started) / 1000;
         metrics?.previews.inc({ outcome: "ok" });
         metrics?.previewDuration.observe({ kind }, seconds);
@@ -198,11 +118,9 @@ export function previewRoutes(deps: {
           "preview",
         );
         return response;
-      })();
-      work.then(release, release);
-      deadline.catch(() => {});
+      };
       try {
-        return await Promise.race([work, deadline]);
+        return await work();
       } catch (error) {
         if (timeout.aborted) {
           metrics?.previews.inc({ outcome: "timeout" });
@@ -212,12 +130,19 @@ export function previewRoutes(deps: {
             `preview did not finish within ${config.PREVIEW_TIMEOUT_MS} ms`,
           );
         }
+        if (gone.signal.aborted) {
+          // Nobody reads this answer; it keeps a client's abandoned preview out of the error log.
+          metrics?.previews.inc({ outcome: "canceled" });
+          throw new HttpError(499, "canceled", "the client closed the request");
+        }
         metrics?.previews.inc({ outcome: "error" });
         if (error instanceof ImageError)
           throw new HttpError(422, "unprocessable", error.message, { code: error.code });
         if (error instanceof WeightUnusableError)
           throw new HttpError(422, "unprocessable", error.message);
         throw error;
+      } finally {
+        release();
       }
     });
   };

@@ -2,17 +2,15 @@ import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { TaskKind, ValidateResponse } from "../protocol";
+import { TSX_EXEC_ARGV } from "../tsx";
 import type { ChildJob, ChildResult } from "./child";
 
 const execFileAsync = promisify(execFile);
-const require = createRequire(import.meta.url);
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
-const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 
 export interface ValidationLimits {
   /** Wall-clock limit for the whole child (start, inspect, load, run). */
@@ -94,8 +92,7 @@ export async function validateWeightFile(
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      TSX_LOADER,
+      ...TSX_EXEC_ARGV,
       `--max-old-space-size=${Math.max(64, Math.floor(limits.maxMemoryMb / 2))}`,
       CHILD,
     ],

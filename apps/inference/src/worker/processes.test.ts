@@ -1,4 +1,5 @@
-// The worker as real processes on one real store file: races, SIGKILL, cancel, SIGTERM.
+// The worker as real processes on one real store file: races, SIGKILL, cancel, SIGTERM; and
+// the preview processes at SIGTERM.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,7 +9,7 @@ import { requestCancel } from "@studio/db/queue";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
-import { type ServiceProcess, spawnService } from "../test-process";
+import { isRunning, type ServiceProcess, spawnService } from "../test-process";
 
 let store: TestDatabase;
 let db: Db;
@@ -292,5 +293,44 @@ describe("task worker processes", { timeout: 240_000 }, () => {
         (t) => final.has(t.status),
       ),
     ).toMatchObject({ status: "succeeded", attempts: 1 });
+  });
+});
+
+describe("preview processes", { timeout: 120_000 }, () => {
+  it("SIGTERM answers the preview in flight, stops the preview processes and exits 0", async () => {
+    const p = await start({ WORKER_ENABLED: "false" });
+    // main.ts starts one ahead of the first preview.
+    const previewPid = (await p.waitForLog((l) => l.msg === "preview process started"))
+      .childPid as number;
+    expect(isRunning(previewPid)).toBe(true);
+    let settled = false;
+    const inFlight = fetch(`${p.url}/v1/preview`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        weightId: srWeight.weightId,
+        imageId: cat,
+        crop: { x: 0, y: 0, width: 451, height: 300 },
+        params: { tile: "off" },
+      }),
+    }).finally(() => {
+      settled = true;
+    });
+    await waitFor(
+      async () => {
+        const sys = await fetch(`${p.url}/v1/system`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        return ((await sys.json()) as { preview: { running: number } }).preview.running;
+      },
+      (running) => running === 1 || settled,
+    );
+    const t0 = Date.now();
+    p.child.kill("SIGTERM");
+    expect((await inFlight).status).toBe(200);
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    // Not held up by the answered request's keep-alive connection (server.ts).
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(isRunning(previewPid)).toBe(false);
   });
 });

@@ -1,13 +1,12 @@
 // Runs the task worker (worker/main.ts) as a child process of the service and restarts it if
 // it dies; relays its metrics into the service's registry. See worker/main.ts for why.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "../logger";
 import { applyMetricMessage, type MetricMessage, type Metrics } from "../metrics";
+import { TSX_EXEC_ARGV } from "../tsx";
 
 const WORKER_MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 export class WorkerSupervisor {
   private child: ChildProcess | undefined;
@@ -31,7 +30,7 @@ export class WorkerSupervisor {
   start(): void {
     if (this.stopping) return;
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ["--import", TSX, WORKER_MAIN], {
+    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, WORKER_MAIN], {
       // The worker logs to the same console as the service.
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...(this.deps.env ?? process.env), NODE_OPTIONS: "" },

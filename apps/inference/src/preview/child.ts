@@ -1,0 +1,55 @@
+// A preview process, started and owned by the service's PreviewPool (pool.ts). onnxruntime-node
+// runs a model synchronously on the JavaScript thread, so previews run here rather than on the
+// HTTP event loop, and the service can stop a run at the time limit by killing this process.
+// It keeps its own session cache across previews; one job at a time. Settings arrive as JSON in
+// argv[2]; jobs, answers and session-cache metrics travel over the IPC channel.
+import { forwardingMetrics } from "../metrics";
+import { ModelStore } from "../models";
+import { computePreview } from "./compute";
+import {
+  type FromPreviewProcess,
+  type PreviewProcessSettings,
+  type ToPreviewProcess,
+  toWireError,
+} from "./messages";
+
+const settings = JSON.parse(process.argv[2] ?? "{}") as PreviewProcessSettings;
+const send = (message: FromPreviewProcess) => {
+  if (process.connected) process.send?.(message);
+};
+const models = new ModelStore({
+  dataDir: settings.dataDir,
+  device: settings.device,
+  intraOpThreads: settings.intraOpThreads,
+  interOpThreads: settings.interOpThreads,
+  maxModels: settings.maxModels,
+  metrics: forwardingMetrics(send),
+});
+
+let current: { id: number; controller: AbortController } | undefined;
+
+process.on("message", (message: ToPreviewProcess) => {
+  if (message.type === "cancel") {
+    if (current?.id === message.id) current.controller.abort(new Error("preview canceled"));
+    return;
+  }
+  const job = { id: message.id, controller: new AbortController() };
+  current = job;
+  computePreview(message.job, {
+    models,
+    maxImagePixels: settings.maxImagePixels,
+    signal: job.controller.signal,
+  })
+    .then((response) => send({ type: "result", id: job.id, response, cached: models.cache.keys() }))
+    .catch((error: unknown) =>
+      send({ type: "error", id: job.id, error: toWireError(error), cached: models.cache.keys() }),
+    )
+    .finally(() => {
+      if (current === job) current = undefined;
+    });
+});
+
+// The service went away without closing the pool (it was killed): nothing here outlives it.
+process.on("disconnect", () => process.exit(0));
+
+send({ type: "ready" });

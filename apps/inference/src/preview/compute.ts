@@ -1,0 +1,104 @@
+// The pipeline part of a preview, run inside a preview process (child.ts): the task's pipeline
+// on a crop of the image, computed exactly as the full run computes that region.
+import { readFile } from "node:fs/promises";
+import { decodeImage, encodePng, type RawImage } from "@studio/core/image";
+import {
+  type PreparedModel,
+  runClassification,
+  runSegmentation,
+  runSuperResolution,
+} from "@studio/core/pipeline";
+import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
+import type { ModelStore } from "../models";
+import type { Crop, PreviewResponse } from "../protocol";
+import type { PreviewJob } from "./messages";
+
+function cropRaw(img: RawImage, crop: Crop): RawImage {
+  const c = img.channels;
+  const data =
+    img.depth === 16
+      ? new Uint16Array(crop.width * crop.height * c)
+      : new Uint8Array(crop.width * crop.height * c);
+  for (let y = 0; y < crop.height; y++) {
+    const from = ((crop.y + y) * img.width + crop.x) * c;
+    data.set(img.data.subarray(from, from + crop.width * c), y * crop.width * c);
+  }
+  return { width: crop.width, height: crop.height, channels: img.channels, depth: img.depth, data };
+}
+
+const b64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+const round = (t: object) =>
+  Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
+
+export async function computePreview(
+  job: PreviewJob,
+  deps: { models: ModelStore; maxImagePixels: number; signal: AbortSignal },
+): Promise<PreviewResponse> {
+  const { crop, params, taskKind: kind } = job;
+  const { signal } = deps;
+  const decode = { maxPixels: deps.maxImagePixels };
+  const model = await deps.models.get(job.weightSha256, job.spec);
+  const bytes = await readFile(job.imageFile);
+  signal.throwIfAborted();
+  const base = { taskKind: kind, weightSha256: job.weightSha256 };
+  if (kind === "super_resolution") {
+    const r = await runSuperResolution({
+      model: model as PreparedModel<SuperResolutionSpec>,
+      input: bytes,
+      params,
+      region: crop,
+      decode,
+      signal,
+    });
+    return {
+      ...base,
+      pngBase64: b64(r.png),
+      width: r.image.width,
+      height: r.image.height,
+      paramSignature: r.signature,
+      device: r.device,
+      timings: round(r.timings),
+    };
+  }
+  if (kind === "segmentation") {
+    const r = await runSegmentation({
+      model: model as PreparedModel<SegmentationSpec>,
+      input: bytes,
+      params,
+      region: crop,
+      decode,
+      signal,
+    });
+    const mask = r.png.mask ?? (await encodePng(r.mask));
+    const probability = r.png.probability ?? (await encodePng(r.probability));
+    return {
+      ...base,
+      pngBase64: b64(mask),
+      probabilityPngBase64: b64(probability),
+      width: r.width,
+      height: r.height,
+      paramSignature: r.signature,
+      device: r.device,
+      timings: round(r.timings),
+    };
+  }
+  const decoded = await decodeImage(bytes, decode);
+  const cropped = cropRaw(decoded, crop);
+  const r = await runClassification({
+    model: model as PreparedModel<ClassificationSpec>,
+    input: cropped,
+    params,
+    signal,
+  });
+  return {
+    ...base,
+    pngBase64: b64(await encodePng(cropped)),
+    width: cropped.width,
+    height: cropped.height,
+    labels: r.top,
+    paramSignature: r.signature,
+    device: r.device,
+    timings: round(r.timings),
+  };
+}

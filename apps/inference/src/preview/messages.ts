@@ -1,0 +1,88 @@
+// What the service and a preview process (child.ts) say to each other over the IPC channel.
+// Errors cross as data and are rebuilt on the service's side as the same classes, so the
+// preview route maps them to the same HTTP answers as when the pipeline ran in-process.
+import { ImageError, type ImageErrorCode } from "@studio/core/image";
+import { ZodError } from "zod";
+import type { MetricMessage } from "../metrics";
+import { WeightUnusableError } from "../models";
+import type { Crop, PreviewResponse, TaskKind } from "../protocol";
+
+/** Fixed for the life of a preview process; passed on its command line. */
+export interface PreviewProcessSettings {
+  dataDir: string;
+  device: "auto" | "cpu" | "cuda";
+  intraOpThreads: number;
+  interOpThreads: number;
+  maxModels: number;
+  maxImagePixels: number;
+}
+
+/** One preview, already checked against the store by the route. */
+export interface PreviewJob {
+  taskKind: TaskKind;
+  weightSha256: string;
+  /** The weight's model spec as stored (JSON text). */
+  spec: string;
+  /** Absolute path of the stored image. */
+  imageFile: string;
+  crop: Crop;
+  params: Record<string, unknown>;
+}
+
+export type WireError =
+  | { kind: "image"; code: ImageErrorCode; message: string }
+  | { kind: "weight"; message: string; detail?: string }
+  | { kind: "params"; issues: ZodError["issues"] }
+  | { kind: "internal"; name: string; message: string; stack?: string };
+
+export type ToPreviewProcess =
+  | { type: "run"; id: number; job: PreviewJob }
+  /** Stop at the next tile: the client went away. */
+  | { type: "cancel"; id: number };
+
+export type FromPreviewProcess =
+  | { type: "ready" }
+  | MetricMessage
+  | { type: "result"; id: number; response: PreviewResponse; cached: string[] }
+  | { type: "error"; id: number; error: WireError; cached: string[] };
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof ImageError)
+    return { kind: "image", code: error.code, message: error.message };
+  if (error instanceof WeightUnusableError) {
+    return {
+      kind: "weight",
+      message: error.message,
+      ...(error.detail === undefined ? {} : { detail: error.detail }),
+    };
+  }
+  // Parameter errors come from core's schemas; matched by shape in case core's zod is a
+  // different copy from this package's.
+  if (error instanceof Error && error.name === "ZodError" && "issues" in error) {
+    return { kind: "params", issues: (error as ZodError).issues };
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  return {
+    kind: "internal",
+    name: e.name,
+    message: e.message,
+    ...(e.stack ? { stack: e.stack } : {}),
+  };
+}
+
+export function fromWireError(wire: WireError): Error {
+  switch (wire.kind) {
+    case "image":
+      return new ImageError(wire.code, wire.message);
+    case "weight":
+      return new WeightUnusableError(wire.message, wire.detail);
+    case "params":
+      return new ZodError(wire.issues);
+    case "internal": {
+      const error = new Error(wire.message);
+      error.name = wire.name;
+      if (wire.stack) error.stack = wire.stack;
+      return error;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+// Runs previews in a few long-lived child processes (child.ts) instead of on the HTTP event
+// loop. Each process keeps the sessions of the weights it has run, so a preview goes to an idle
+// process that already holds its weight when there is one. A run that reaches its deadline is
+// stopped by killing its process (a native session.run cannot be interrupted any other way);
+// the next preview gets a fresh one.
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../logger";
+import { applyMetricMessage, type Metrics } from "../metrics";
+import type { PreviewResponse } from "../protocol";
+import { TSX_EXEC_ARGV } from "../tsx";
+import {
+  type FromPreviewProcess,
+  fromWireError,
+  type PreviewJob,
+  type PreviewProcessSettings,
+  type ToPreviewProcess,
+} from "./messages";
+
+const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+
+type Reply = Extract<FromPreviewProcess, { type: "result" | "error" }>;
+
+export interface RunSignals {
+  /** Cooperative: the process stops at the next tile and stays (the client went away). */
+  cancel?: AbortSignal;
+  /** The deadline: the process is killed at once; the run rejects with this signal's reason. */
+  kill?: AbortSignal;
+}
+
+class PreviewProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** Weights whose sessions the process holds, as it reported after its last preview. */
+  cached = new Set<string>();
+  busy = false;
+  becameReady = false;
+  killedAtDeadline = false;
+  private readonly ready: Promise<void>;
+  private exitReason: string | undefined;
+  private pending: { id: number; settle: (reply: Reply | undefined) => void } | undefined;
+  private nextId = 1;
+
+  constructor(
+    settings: PreviewProcessSettings,
+    hooks: {
+      onMetric: (message: Extract<FromPreviewProcess, { type: "metric" }>) => void;
+      onExit: (process: PreviewProcess, reason: string) => void;
+    },
+  ) {
+    this.child = fork(CHILD, [JSON.stringify(settings)], {
+      execArgv: [...TSX_EXEC_ARGV],
+      env: { ...process.env, NODE_OPTIONS: "" },
+      // Native crash messages end up in the service's console.
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let markReady = () => {};
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
+    let markExited = () => {};
+    this.exited = new Promise((resolve) => {
+      markExited = resolve;
+    });
+    const stopped = (reason: string) => {
+      if (this.exitReason !== undefined) return;
+      this.exitReason = reason;
+      hooks.onExit(this, reason);
+      this.pending?.settle(undefined);
+      markReady();
+      markExited();
+    };
+    this.child.on("message", (message: FromPreviewProcess) => {
+      if (message.type === "ready") {
+        this.becameReady = true;
+        markReady();
+      } else if (message.type === "metric") hooks.onMetric(message);
+      else if (message.id === this.pending?.id) {
+        this.cached = new Set(message.cached);
+        this.pending.settle(message);
+      }
+    });
+    this.child.once("exit", (code, signal) => stopped(signal ?? `exit code ${code}`));
+    this.child.on("error", (error) => {
+      // Without a pid the process never started and no exit event follows.
+      if (this.child.pid === undefined) stopped(error.message);
+      else this.child.kill("SIGKILL");
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitReason === undefined;
+  }
+
+  async run(job: PreviewJob, { cancel, kill }: RunSignals): Promise<PreviewResponse> {
+    kill?.throwIfAborted();
+    cancel?.throwIfAborted();
+    if (!this.alive) throw new Error(`the preview process has stopped (${this.exitReason})`);
+    this.busy = true;
+    const id = this.nextId++;
+    const reply = new Promise<Reply | undefined>((settle) => {
+      this.pending = { id, settle };
+    });
+    const onKill = () => {
+      this.killedAtDeadline = true;
+      this.child.kill("SIGKILL");
+    };
+    const onCancel = () => this.send({ type: "cancel", id });
+    kill?.addEventListener("abort", onKill, { once: true });
+    cancel?.addEventListener("abort", onCancel, { once: true });
+    try {
+      await this.ready;
+      cancel?.throwIfAborted();
+      if (this.alive) this.send({ type: "run", id, job });
+      // Settles with the answer, or with nothing once the process has exited.
+      const message = await reply;
+      if (!message) {
+        throw kill?.aborted
+          ? kill.reason
+          : new Error(`the preview process stopped (${this.exitReason}) during the preview`);
+      }
+      if (message.type === "error") throw fromWireError(message.error);
+      return message.response;
+    } finally {
+      kill?.removeEventListener("abort", onKill);
+      cancel?.removeEventListener("abort", onCancel);
+      this.pending = undefined;
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.alive) this.child.kill("SIGKILL");
+    await this.exited;
+  }
+
+  private send(message: ToPreviewProcess): void {
+    // A send to a process that just died fails; its exit event settles the run.
+    if (this.child.connected) this.child.send(message, () => {});
+  }
+}
+
+export class PreviewPool {
+  private readonly processes = new Set<PreviewProcess>();
+  private closed = false;
+
+  constructor(
+    private readonly options: {
+      /** Processes at most: the number of previews allowed at once. */
+      size: number;
+      settings: PreviewProcessSettings;
+      logger: Logger;
+      metrics?: Metrics;
+    },
+  ) {}
+
+  get pids(): number[] {
+    return [...this.processes].flatMap((p) => (p.child.pid === undefined ? [] : [p.child.pid]));
+  }
+
+  /** Starts a process ahead of the first preview, so that preview does not wait for it. */
+  warm(): void {
+    if (!this.closed && this.processes.size === 0) this.start();
+  }
+
+  /**
+   * One preview in an idle process (the caller's limiter keeps the number at once within
+   * `size`). Settles only once the computation has stopped: at the deadline that is when the
+   * killed process has exited.
+   */
+  async run(job: PreviewJob, signals: RunSignals = {}): Promise<PreviewResponse> {
+    if (this.closed) throw new Error("the preview pool is closed");
+    const idle = [...this.processes].filter((p) => !p.busy);
+    const sha = job.weightSha256.toLowerCase();
+    const chosen =
+      idle.find((p) => p.cached.has(sha)) ??
+      idle[0] ??
+      (this.processes.size < this.options.size ? this.start() : undefined);
+    if (!chosen) throw new Error(`all ${this.options.size} preview processes are busy`);
+    return chosen.run(job, signals);
+  }
+
+  /** Kills every process (they hold nothing but caches) and waits until they are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.processes].map((p) => p.stop()));
+  }
+
+  private start(): PreviewProcess {
+    const { logger, metrics } = this.options;
+    const started = new PreviewProcess(this.options.settings, {
+      onMetric: (message) => {
+        if (metrics) applyMetricMessage(metrics, message);
+      },
+      onExit: (gone, reason) => {
+        this.processes.delete(gone);
+        if (this.closed) return;
+        // Not "pid": pino already puts the service's own pid on every line.
+        const childPid = gone.child.pid;
+        if (gone.killedAtDeadline) {
+          logger.warn({ childPid }, "preview process killed at the time limit");
+        } else logger.error({ childPid, reason }, "preview process exited");
+        // One that could not even start would only fail again; the next preview retries.
+        if (gone.becameReady) this.warm();
+      },
+    });
+    this.processes.add(started);
+    logger.info({ childPid: started.child.pid }, "preview process started");
+    return started;
+  }
+}
