@@ -7,7 +7,7 @@ import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
 import { createInferenceClient } from "@studio/api/inference-client";
 import { makeUser, resetEnvForTests } from "@studio/api/testing";
-import { buildTinySrModel } from "@studio/core/onnx";
+import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { upscale } from "../examples/upscale";

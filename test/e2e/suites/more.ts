@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSegmentationModel } from "@studio/core/onnx";
+import { buildSegmentationModel } from "@studio/core/onnx/testing";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
 import { newUser, signUp, waitForText } from "../helpers";

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { decodeImage } from "@studio/core/image";
-import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx";
+import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx/testing";
 import { parameterSignature } from "@studio/core/signature";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { previewResponseSchema } from "../protocol";

@@ -1,7 +1,11 @@
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildClassifierModel, buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx";
+import {
+  buildClassifierModel,
+  buildSegmentationModel,
+  buildTinySrModel,
+} from "@studio/core/onnx/testing";
 import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ValidateResponse, validateResponseSchema } from "../protocol";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx";
+import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";

