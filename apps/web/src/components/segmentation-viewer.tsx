@@ -34,6 +34,8 @@ function loadPixels(url: string): Promise<ImageData> {
  */
 export function SegmentationViewer({
   originalUrl,
+  width,
+  height,
   probabilityUrl,
   maskUrl,
   initialThreshold = 0.5,
@@ -41,6 +43,9 @@ export function SegmentationViewer({
   color = [255, 0, 0],
 }: {
   originalUrl: string;
+  /** The original's size: reserves the viewer's space before the picture arrives. */
+  width: number;
+  height: number;
   probabilityUrl: string | null;
   maskUrl: string | null;
   initialThreshold?: number;
@@ -113,6 +118,8 @@ export function SegmentationViewer({
         <img
           src={mode === "overlay" ? originalUrl : (maskUrl ?? originalUrl)}
           alt={t("before")}
+          width={width}
+          height={height}
           className="block h-auto w-full"
           style={{
             imageRendering: "pixelated",

@@ -1,5 +1,7 @@
 // Every link to a file goes through the authorised route handlers (app/api/files/*,
 // mounted from @studio/api/files). One place so pages never build paths themselves.
+import type { ImageRendition } from "@studio/api/files";
+
 function query(params: Record<string, string | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
@@ -12,8 +14,15 @@ const download = (params: Record<string, string | undefined | null>) =>
 export type ResultVariant = "probabilityPath" | "overlayPath";
 
 export const fileUrls = {
+  /** The original bytes as uploaded (16-bit, TIFF, tens of MB): for downloads, not for display. */
   image: (teamId: string, imageId: string, inline = true) =>
     download({ type: "image", teamId, id: imageId, inline: inline ? "1" : null }),
+  /**
+   * An 8-bit WebP any browser shows: `thumb` (within 256 px) for galleries and lists, `display`
+   * (within 2048 px) wherever an image is shown large.
+   */
+  rendition: (teamId: string, imageId: string, rendition: ImageRendition) =>
+    download({ type: "image", teamId, id: imageId, rendition }),
   result: (
     teamId: string,
     taskId: string,

@@ -9,11 +9,24 @@ import { parseJson } from "../services/json";
 import { locateWeightFile, usableWeightWhere } from "../services/weights";
 import { requireTeam } from "./access";
 import { contentDisposition, errorResponse, toErrorResponse } from "./http";
-import { resolveDataPath, UploadError } from "./storage";
+import {
+  ensureRendition,
+  IMAGE_RENDITIONS,
+  type ImageRendition,
+  type RenditionSource,
+  renditionPaths,
+} from "./renditions";
+import { removeQuietly, resolveDataPath, UploadError } from "./storage";
 import { zipStream } from "./zip-writer";
 
 const querySchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("image"), teamId: z.string(), id: z.string() }),
+  z.object({
+    type: z.literal("image"),
+    teamId: z.string(),
+    id: z.string(),
+    /** A WebP made for display instead of the original bytes. */
+    rendition: z.enum(IMAGE_RENDITIONS).optional(),
+  }),
   z.object({
     type: z.literal("result"),
     teamId: z.string(),
@@ -29,11 +42,16 @@ export type DownloadQuery = z.infer<typeof querySchema>;
 
 const baseName = (name: string) => name.replace(/\.[^.]+$/, "") || "file";
 
+// Browsers ask again on every use, so someone removed from a team stops seeing its files;
+// renditions carry an ETag, so asking again costs a 304 rather than the bytes.
+const REVALIDATE = "private, max-age=0, must-revalidate";
+
 async function fileResponse(
   absolute: string,
   fileName: string,
   contentType: string,
   inline: boolean,
+  extraHeaders: Record<string, string> = {},
 ) {
   let size: number;
   try {
@@ -48,24 +66,65 @@ async function fileResponse(
       "content-type": contentType,
       "content-length": String(size),
       "content-disposition": contentDisposition(fileName, inline),
-      "cache-control": "private, max-age=0, must-revalidate",
+      "cache-control": REVALIDATE,
       "x-content-type-options": "nosniff",
+      ...extraHeaders,
     },
   });
+}
+
+/**
+ * A cached rendition (made on first request). The bytes of an image id never change, so its
+ * sha256 and the rendition name make a strong ETag.
+ */
+async function renditionResponse(
+  request: Request,
+  ctx: Context,
+  image: RenditionSource & { originalName: string; sha256: string },
+  rendition: ImageRendition,
+): Promise<Response> {
+  const etag = `"${image.sha256}-${rendition}"`;
+  const known = (request.headers.get("if-none-match") ?? "")
+    .split(",")
+    .map((tag) => tag.trim().replace(/^W\//, ""));
+  if (known.includes(etag)) {
+    return new Response(null, { status: 304, headers: { etag, "cache-control": REVALIDATE } });
+  }
+  const cached = await ensureRendition(image, rendition);
+  if (cached.generated) {
+    // Deleting an image removes its renditions after the row is gone; one finished after
+    // that removal would be left behind, so it is removed here instead.
+    const still = await ctx.db.image.findFirst({ where: { id: image.id }, select: { id: true } });
+    if (!still) {
+      await removeQuietly(...renditionPaths(image).map(resolveDataPath));
+      return errorResponse(404, "not_found", "Image not found.");
+    }
+  }
+  const name = `${baseName(image.originalName)}-${rendition}.webp`;
+  return fileResponse(cached.path, name, "image/webp", true, { etag });
 }
 
 /**
  * GET with query `type` = image | result | task-zip | weight, `teamId`, `id` (image, task or
  * weight id), and for results `itemId` (+ optional `variant`). Every file is looked up from a
  * row of the caller's team; no path from the client reaches the file system. `inline=1` asks
- * for inline display (images and results only).
+ * for inline display (images and results only). Images take `rendition=thumb` (within 256 px)
+ * or `rendition=display` (within 2048 px) for an 8-bit sRGB WebP instead of the original.
  */
 export async function downloadFile(request: Request, ctx: Context): Promise<Response> {
   try {
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = querySchema.safeParse(params);
-    if (!parsed.success)
-      throw new UploadError(400, "bad_request", "Unknown download: give type, teamId and id.");
+    if (!parsed.success) {
+      const badRendition = parsed.error.issues.some((issue) => issue.path[0] === "rendition");
+      throw new UploadError(
+        400,
+        "bad_request",
+        badRendition
+          ? `Unknown rendition: use ${IMAGE_RENDITIONS.join(" or ")}.`
+          : "Unknown download: give type, teamId and id.",
+      );
+    }
     const query = parsed.data;
     const team = await requireTeam(ctx, query.teamId);
     const inline = params.inline === "1";
@@ -73,9 +132,19 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
     if (query.type === "image") {
       const image = await ctx.db.image.findFirst({
         where: { id: query.id, teamId: team.id },
-        select: { storagePath: true, originalName: true, format: true },
+        select: {
+          id: true,
+          teamId: true,
+          storagePath: true,
+          originalName: true,
+          format: true,
+          sha256: true,
+          bitDepth: true,
+          channels: true,
+        },
       });
       if (!image) return errorResponse(404, "not_found", "Image not found.");
+      if (query.rendition) return await renditionResponse(request, ctx, image, query.rendition);
       const type = IMAGE_MIME_TYPES[image.format as ImageFormat] ?? "application/octet-stream";
       return fileResponse(resolveDataPath(image.storagePath), image.originalName, type, inline);
     }
@@ -136,7 +205,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         headers: {
           "content-type": "application/zip",
           "content-disposition": contentDisposition(`task-${task.id}-results.zip`),
-          "cache-control": "private, max-age=0, must-revalidate",
+          "cache-control": REVALIDATE,
         },
       });
     }

@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
+import { renditionPaths } from "../files/renditions";
 import { removeQuietly, resolveDataPath } from "../files/storage";
 import { resultFiles } from "./images";
 import { parseJson } from "./json";
@@ -214,7 +215,8 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
 
 /**
  * Deletes the dataset; with `withImages`, its images that no other dataset holds go too,
- * together with their task items and result files. Refused while an unfinished task uses it.
+ * together with their task items, result files and cached renditions. Refused while an
+ * unfinished task uses it.
  */
 export async function deleteDataset(
   db: Db,
@@ -256,7 +258,10 @@ export async function deleteDataset(
     await tx.dataset.delete({ where: { id: datasetId }, select: { id: true } });
     await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
     return {
-      files: [...images.map((i) => i.storagePath), ...items.flatMap(resultFiles)],
+      files: [
+        ...images.flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })]),
+        ...items.flatMap(resultFiles),
+      ],
       imagesDeleted: ids.length,
     };
   });

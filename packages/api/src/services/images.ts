@@ -4,6 +4,7 @@ import { createSemaphore } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { env } from "../env";
 import { conflict, notFound } from "../errors";
+import { renditionPaths } from "../files/renditions";
 import {
   moveIntoPlace,
   type ReceivedFile,
@@ -163,9 +164,9 @@ export async function getImage(db: Db, teamId: string, imageId: string) {
 }
 
 /**
- * Deletes images with their dataset links, task items and result files. Refused while a
- * queued or running task still needs one of them. Rows go in one transaction; files after it,
- * so a failure never leaves a row pointing at a missing file.
+ * Deletes images with their dataset links, task items, result files and cached renditions.
+ * Refused while a queued or running task still needs one of them. Rows go in one transaction;
+ * files after it, so a failure never leaves a row pointing at a missing file.
  */
 export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
   const ids = [...new Set(imageIds)];
@@ -193,7 +194,9 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
     return { images, results };
   });
   await removeQuietly(
-    ...images.map((i) => resolveDataPath(i.storagePath)),
+    ...images
+      .flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })])
+      .map(resolveDataPath),
     ...results.flatMap((r) => resultFiles(r).map(resolveDataPath)),
   );
   return { deleted: images.length };

@@ -1,16 +1,14 @@
 "use client";
 
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { SubmitButton } from "~/components/form-actions";
+import { TextField } from "~/components/form-field";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader } from "~/components/ui/card";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
 import { signInErrorKey } from "~/lib/auth-errors";
+import { AuthCard } from "../auth-card";
 
 export function SignInForm({
   callbackUrl,
@@ -53,43 +51,35 @@ export function SignInForm({
   }
 
   return (
-    <Card>
-      <CardHeader>
-        <h1 className="text-xl font-semibold">{t("signInTitle")}</h1>
-        <CardDescription>{t("signInSubtitle")}</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <form onSubmit={onSubmit} className="grid gap-4" noValidate>
-          {signedOut && !error ? <Alert variant="info">{t("signedOut")}</Alert> : null}
-          {error ? <Alert data-testid="auth-error">{error}</Alert> : null}
-          <div className="grid gap-2">
-            <Label htmlFor="email">{t("email")}</Label>
-            <Input id="email" name="email" type="email" autoComplete="email" required />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="password">{t("password")}</Label>
-            <Input
-              id="password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-            />
-          </div>
-          <Button type="submit" disabled={pending}>
-            {pending ? t("signingIn") : t("signIn")}
-          </Button>
-          <p className="text-center text-sm text-muted-foreground">
-            {t("noAccount")}{" "}
-            <Link
-              href="/sign-up"
-              className="font-medium text-primary underline-offset-4 hover:underline"
-            >
-              {t("goSignUp")}
-            </Link>
-          </p>
-        </form>
-      </CardContent>
-    </Card>
+    <AuthCard
+      title={t("signInTitle")}
+      subtitle={t("signInSubtitle")}
+      error={error}
+      onSubmit={onSubmit}
+      switchPrompt={t("noAccount")}
+      switchHref="/sign-up"
+      switchLabel={t("goSignUp")}
+    >
+      {signedOut && !error ? <Alert variant="info">{t("signedOut")}</Alert> : null}
+      <TextField
+        id="email"
+        name="email"
+        label={t("email")}
+        type="email"
+        autoComplete="email"
+        required
+      />
+      <TextField
+        id="password"
+        name="password"
+        label={t("password")}
+        type="password"
+        autoComplete="current-password"
+        required
+      />
+      <SubmitButton pending={pending} pendingLabel={t("signingIn")}>
+        {t("signIn")}
+      </SubmitButton>
+    </AuthCard>
   );
 }

@@ -1,19 +1,16 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader } from "~/components/ui/card";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
+import { SubmitButton } from "~/components/form-actions";
+import { TextField } from "~/components/form-field";
 import { signInErrorKey } from "~/lib/auth-errors";
 import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
+import { AuthCard } from "../auth-card";
 
 type FieldErrors = Partial<Record<"name" | "email" | "password" | "confirm", string>>;
 
@@ -78,83 +75,56 @@ export function SignUpForm() {
   }
 
   const pending = register.isPending || signingIn;
-  const field = (name: keyof FieldErrors) => ({
-    "aria-invalid": fieldErrors[name] ? true : undefined,
-    "aria-describedby": fieldErrors[name] ? `${name}-error` : undefined,
-  });
-  const fieldError = (name: keyof FieldErrors) =>
-    fieldErrors[name] ? (
-      <p id={`${name}-error`} className="text-sm text-destructive">
-        {fieldErrors[name]}
-      </p>
-    ) : null;
 
   return (
-    <Card>
-      <CardHeader>
-        <h1 className="text-xl font-semibold">{t("signUpTitle")}</h1>
-        <CardDescription>{t("signUpSubtitle")}</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <form onSubmit={onSubmit} className="grid gap-4" noValidate>
-          {error ? <Alert data-testid="auth-error">{error}</Alert> : null}
-          <div className="grid gap-2">
-            <Label htmlFor="name">{t("name")}</Label>
-            <Input id="name" name="name" autoComplete="name" required {...field("name")} />
-            {fieldError("name")}
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="email">{t("email")}</Label>
-            <Input
-              id="email"
-              name="email"
-              type="email"
-              autoComplete="email"
-              required
-              {...field("email")}
-            />
-            {fieldError("email")}
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="password">{t("password")}</Label>
-            <Input
-              id="password"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              {...field("password")}
-            />
-            {fieldError("password") ?? (
-              <p className="text-xs text-muted-foreground">{t("passwordHint")}</p>
-            )}
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="confirm">{t("confirmPassword")}</Label>
-            <Input
-              id="confirm"
-              name="confirm"
-              type="password"
-              autoComplete="new-password"
-              required
-              {...field("confirm")}
-            />
-            {fieldError("confirm")}
-          </div>
-          <Button type="submit" disabled={pending}>
-            {pending ? t("signingUp") : t("signUp")}
-          </Button>
-          <p className="text-center text-sm text-muted-foreground">
-            {t("haveAccount")}{" "}
-            <Link
-              href="/sign-in"
-              className="font-medium text-primary underline-offset-4 hover:underline"
-            >
-              {t("goSignIn")}
-            </Link>
-          </p>
-        </form>
-      </CardContent>
-    </Card>
+    <AuthCard
+      title={t("signUpTitle")}
+      subtitle={t("signUpSubtitle")}
+      error={error}
+      onSubmit={onSubmit}
+      switchPrompt={t("haveAccount")}
+      switchHref="/sign-in"
+      switchLabel={t("goSignIn")}
+    >
+      <TextField
+        id="name"
+        name="name"
+        label={t("name")}
+        autoComplete="name"
+        required
+        error={fieldErrors.name}
+      />
+      <TextField
+        id="email"
+        name="email"
+        label={t("email")}
+        type="email"
+        autoComplete="email"
+        required
+        error={fieldErrors.email}
+      />
+      <TextField
+        id="password"
+        name="password"
+        label={t("password")}
+        type="password"
+        autoComplete="new-password"
+        required
+        error={fieldErrors.password}
+        hint={t("passwordHint")}
+      />
+      <TextField
+        id="confirm"
+        name="confirm"
+        label={t("confirmPassword")}
+        type="password"
+        autoComplete="new-password"
+        required
+        error={fieldErrors.confirm}
+      />
+      <SubmitButton pending={pending} pendingLabel={t("signingUp")}>
+        {t("signUp")}
+      </SubmitButton>
+    </AuthCard>
   );
 }

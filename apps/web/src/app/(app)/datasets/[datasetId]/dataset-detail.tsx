@@ -168,8 +168,10 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
                     >
                       {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
                       <img
-                        src={fileUrls.image(teamId, image.id)}
+                        src={fileUrls.rendition(teamId, image.id, "thumb")}
                         alt={image.originalName}
+                        width={image.width}
+                        height={image.height}
                         loading="lazy"
                         decoding="async"
                         className="aspect-square w-full object-cover"

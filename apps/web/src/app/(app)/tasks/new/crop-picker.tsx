@@ -50,8 +50,15 @@ export function CropPicker({
       ref={box}
       className="relative select-none overflow-hidden rounded-md border border-border checkerboard"
     >
-      {/* biome-ignore lint/performance/noImgElement: authorised route, exact pixels wanted */}
-      <img src={src} alt={alt} className="block h-auto w-full" draggable={false} />
+      {/* biome-ignore lint/performance/noImgElement: authorised route handler, already a display rendition */}
+      <img
+        src={src}
+        alt={alt}
+        width={imageWidth}
+        height={imageHeight}
+        className="block h-auto w-full"
+        draggable={false}
+      />
       <div
         role="slider"
         tabIndex={0}

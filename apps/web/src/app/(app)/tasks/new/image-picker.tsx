@@ -64,9 +64,12 @@ export function ImagePicker({
                   />
                   {/* biome-ignore lint/performance/noImgElement: authorised route handler */}
                   <img
-                    src={fileUrls.image(teamId, image.id)}
+                    src={fileUrls.rendition(teamId, image.id, "thumb")}
                     alt=""
+                    width={image.width}
+                    height={image.height}
                     loading="lazy"
+                    decoding="async"
                     className="aspect-square w-full object-cover"
                   />
                   <span className="block truncate bg-background/90 px-1 py-0.5 text-[11px]">

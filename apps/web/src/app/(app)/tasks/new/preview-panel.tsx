@@ -36,13 +36,28 @@ export interface ShownPreview {
 
 const DEBOUNCE_MS = 450;
 
-function cropToDataUrl(img: HTMLImageElement, crop: Crop): string {
+/**
+ * The crop (in the original's pixels) cut from the display rendition, which is the original
+ * itself up to 2048 px and a reduced copy beyond: the crop is scaled to the rendition's pixels.
+ */
+function cropToDataUrl(img: HTMLImageElement, crop: Crop, originalWidth: number): string {
+  const scale = img.naturalWidth / originalWidth;
   const canvas = document.createElement("canvas");
-  canvas.width = crop.width;
-  canvas.height = crop.height;
+  canvas.width = Math.max(1, Math.round(crop.width * scale));
+  canvas.height = Math.max(1, Math.round(crop.height * scale));
   canvas
     .getContext("2d")
-    ?.drawImage(img, crop.x, crop.y, crop.width, crop.height, 0, 0, crop.width, crop.height);
+    ?.drawImage(
+      img,
+      crop.x * scale,
+      crop.y * scale,
+      crop.width * scale,
+      crop.height * scale,
+      0,
+      0,
+      canvas.width,
+      canvas.height,
+    );
   return canvas.toDataURL("image/png");
 }
 
@@ -110,13 +125,13 @@ export function PreviewPanel({
     try {
       const [result, original] = await Promise.all([
         mutateAsync({ teamId, weightId, imageId: image.id, crop: region, params }),
-        loadImage(fileUrls.image(teamId, image.id)),
+        loadImage(fileUrls.rendition(teamId, image.id, "display")),
       ]);
       // A newer request was sent meanwhile: its answer is the one to show.
       if (id !== sequence.current) return;
       const next: ShownPreview = {
         paramsKey: key,
-        before: cropToDataUrl(original, region),
+        before: cropToDataUrl(original, region, image.width),
         after: `data:image/png;base64,${result.pngBase64}`,
         labels: result.labels,
         paramSignature: result.paramSignature,
@@ -144,7 +159,7 @@ export function PreviewPanel({
     <div className="grid gap-3">
       {image ? (
         <CropPicker
-          src={fileUrls.image(teamId, image.id)}
+          src={fileUrls.rendition(teamId, image.id, "display")}
           alt={image.originalName}
           imageWidth={image.width}
           imageHeight={image.height}

@@ -39,7 +39,7 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
     probabilityPath?: string;
     top?: Array<{ label: string; score: number }>;
   };
-  const original = fileUrls.image(teamId, item.image.id);
+  const original = fileUrls.rendition(teamId, item.image.id, "display");
   const result = fileUrls.result(teamId, taskId, itemId);
   const download = fileUrls.result(teamId, taskId, itemId, { inline: false });
 
@@ -108,6 +108,8 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
               ) : kind === "segmentation" ? (
                 <SegmentationViewer
                   originalUrl={original}
+                  width={item.image.width}
+                  height={item.image.height}
                   maskUrl={result}
                   probabilityUrl={
                     meta.probabilityPath
