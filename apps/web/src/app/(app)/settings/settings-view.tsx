@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
+import { Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { LocaleSwitcher } from "~/components/locale-switcher";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
@@ -11,10 +12,7 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
 import { Table, TD, TH, THead, TR } from "~/components/ui/table";
-import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 
 function ProfileCard() {
@@ -30,46 +28,36 @@ function ProfileCard() {
   if (me.isPending) return <Loading />;
   if (me.error) return <ErrorState error={me.error} />;
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle>{t("settings.profile")}</CardTitle>
-        <CardDescription>{t("settings.profileHint")}</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-3 sm:max-w-md"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const name = String(new FormData(e.currentTarget).get("name") ?? "");
-            update.mutate({ name });
-          }}
-        >
-          <div className="grid gap-2">
-            <Label htmlFor="profile-name">{t("auth.name")}</Label>
-            <Input
-              id="profile-name"
-              name="name"
-              defaultValue={me.data.name}
-              required
-              maxLength={100}
-            />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="profile-email">{t("auth.email")}</Label>
-            <Input id="profile-email" value={me.data.email} readOnly disabled />
-          </div>
-          {update.error ? (
-            <Alert>{errorMessage(update.error, (k) => t(`common.${k}`))}</Alert>
-          ) : null}
-          {update.isSuccess ? <Alert variant="success">{t("common.saved")}</Alert> : null}
-          <div>
-            <Button type="submit" disabled={update.isPending}>
-              {update.isPending ? t("common.saving") : t("common.save")}
-            </Button>
-          </div>
-        </form>
-      </CardContent>
-    </Card>
+    <FormCard
+      title={t("settings.profile")}
+      description={t("settings.profileHint")}
+      onValues={(form) => update.mutate({ name: String(form.get("name") ?? "") })}
+    >
+      <TextField
+        id="profile-name"
+        name="name"
+        label={t("auth.name")}
+        defaultValue={me.data.name}
+        required
+        maxLength={100}
+      />
+      <TextField
+        id="profile-email"
+        label={t("auth.email")}
+        value={me.data.email}
+        readOnly
+        disabled
+      />
+      <MutationFeedback
+        error={update.error}
+        success={update.isSuccess ? t("common.saved") : null}
+      />
+      <div>
+        <SubmitButton pending={update.isPending} pendingLabel={t("common.saving")}>
+          {t("common.save")}
+        </SubmitButton>
+      </div>
+    </FormCard>
   );
 }
 
@@ -83,57 +71,69 @@ function PasswordCard() {
     }),
   );
   return (
+    <FormCard
+      title={t("settings.password")}
+      description={t("settings.passwordHint")}
+      onValues={(form) =>
+        change.mutate({
+          currentPassword: String(form.get("currentPassword") ?? ""),
+          newPassword: String(form.get("newPassword") ?? ""),
+        })
+      }
+    >
+      <TextField
+        id="current-password"
+        name="currentPassword"
+        label={t("settings.currentPassword")}
+        type="password"
+        autoComplete="current-password"
+        required
+      />
+      <TextField
+        id="new-password"
+        name="newPassword"
+        label={t("settings.newPassword")}
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={8}
+        hint={t("auth.passwordHint")}
+      />
+      <MutationFeedback
+        error={change.error}
+        success={change.isSuccess ? t("settings.passwordChanged") : null}
+      />
+      <div>
+        <SubmitButton pending={change.isPending} disabled={change.isSuccess}>
+          {t("settings.changePassword")}
+        </SubmitButton>
+      </div>
+    </FormCard>
+  );
+}
+
+/** A settings section that is one form: its fields, feedback and submit button go inside. */
+function FormCard({
+  title,
+  description,
+  onValues,
+  children,
+}: {
+  title: React.ReactNode;
+  description: React.ReactNode;
+  onValues: (form: FormData) => void;
+  children: React.ReactNode;
+}) {
+  return (
     <Card>
       <CardHeader>
-        <CardTitle>{t("settings.password")}</CardTitle>
-        <CardDescription>{t("settings.passwordHint")}</CardDescription>
+        <CardTitle>{title}</CardTitle>
+        <CardDescription>{description}</CardDescription>
       </CardHeader>
       <CardContent>
-        <form
-          className="grid gap-3 sm:max-w-md"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const form = new FormData(e.currentTarget);
-            change.mutate({
-              currentPassword: String(form.get("currentPassword") ?? ""),
-              newPassword: String(form.get("newPassword") ?? ""),
-            });
-          }}
-        >
-          <div className="grid gap-2">
-            <Label htmlFor="current-password">{t("settings.currentPassword")}</Label>
-            <Input
-              id="current-password"
-              name="currentPassword"
-              type="password"
-              autoComplete="current-password"
-              required
-            />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="new-password">{t("settings.newPassword")}</Label>
-            <Input
-              id="new-password"
-              name="newPassword"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-            />
-            <p className="text-xs text-muted-foreground">{t("auth.passwordHint")}</p>
-          </div>
-          {change.error ? (
-            <Alert>{errorMessage(change.error, (k) => t(`common.${k}`))}</Alert>
-          ) : null}
-          {change.isSuccess ? (
-            <Alert variant="success">{t("settings.passwordChanged")}</Alert>
-          ) : null}
-          <div>
-            <Button type="submit" disabled={change.isPending || change.isSuccess}>
-              {t("settings.changePassword")}
-            </Button>
-          </div>
-        </form>
+        <Form className="grid gap-3 sm:max-w-md" onValues={onValues}>
+          {children}
+        </Form>
       </CardContent>
     </Card>
   );
@@ -171,39 +171,36 @@ function TokensCard() {
         <CardDescription>{t("settings.tokensHint")}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
-        <form
+        <Form
           className="grid gap-3 sm:grid-cols-[1fr_12rem_auto] sm:items-end"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const form = new FormData(e.currentTarget);
+          resetAfterSubmit
+          onValues={(form) => {
             const days = Number(form.get("days") || 0);
             create.mutate({
               name: String(form.get("name") ?? ""),
               expiresInDays: days > 0 ? days : null,
             });
-            e.currentTarget.reset();
           }}
         >
-          <div className="grid gap-2">
-            <Label htmlFor="token-name">{t("settings.tokenName")}</Label>
-            <Input id="token-name" name="name" required maxLength={100} />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="token-days">{t("settings.tokenExpires")}</Label>
-            <Input
-              id="token-days"
-              name="days"
-              type="number"
-              min={1}
-              max={3650}
-              inputMode="numeric"
-            />
-          </div>
-          <Button type="submit" disabled={create.isPending}>
-            {t("settings.createToken")}
-          </Button>
-        </form>
-        {create.error ? <Alert>{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert> : null}
+          <TextField
+            id="token-name"
+            name="name"
+            label={t("settings.tokenName")}
+            required
+            maxLength={100}
+          />
+          <TextField
+            id="token-days"
+            name="days"
+            label={t("settings.tokenExpires")}
+            type="number"
+            min={1}
+            max={3650}
+            inputMode="numeric"
+          />
+          <SubmitButton pending={create.isPending}>{t("settings.createToken")}</SubmitButton>
+        </Form>
+        <MutationFeedback error={create.error} />
         {created ? (
           <Alert variant="success" className="grid gap-2">
             <span>{t("settings.tokenCreated")}</span>

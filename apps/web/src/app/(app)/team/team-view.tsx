@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useFormatter, useTranslations } from "next-intl";
+import { Field, Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
 import { useTeam, useTeamId } from "~/components/team-context";
@@ -9,8 +10,6 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
 import {
   Select,
   SelectContent,
@@ -19,7 +18,6 @@ import {
   SelectValue,
 } from "~/components/ui/select";
 import { Table, TD, TH, THead, TR } from "~/components/ui/table";
-import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 
 export function TeamView() {
@@ -56,7 +54,6 @@ export function TeamView() {
     }),
   );
   const isAdmin = team?.role === "ADMIN";
-  const msg = (e: unknown) => errorMessage(e, (k) => t(`common.${k}`));
   const mutationError = add.error ?? changeRole.error ?? remove.error ?? createTeam.error;
 
   return (
@@ -70,24 +67,24 @@ export function TeamView() {
               <CardDescription>{t("team.addMemberHint")}</CardDescription>
             </CardHeader>
             <CardContent>
-              <form
+              <Form
                 className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  const form = new FormData(e.currentTarget);
+                onValues={(form) =>
                   add.mutate({
                     teamId,
                     email: String(form.get("email") ?? ""),
                     role: form.get("role") === "ADMIN" ? "ADMIN" : "MEMBER",
-                  });
-                }}
+                  })
+                }
               >
-                <div className="grid gap-2">
-                  <Label htmlFor="member-email">{t("team.email")}</Label>
-                  <Input id="member-email" name="email" type="email" required />
-                </div>
-                <div className="grid gap-2">
-                  <Label htmlFor="member-role">{t("team.role")}</Label>
+                <TextField
+                  id="member-email"
+                  name="email"
+                  label={t("team.email")}
+                  type="email"
+                  required
+                />
+                <Field htmlFor="member-role" label={t("team.role")}>
                   <select
                     id="member-role"
                     name="role"
@@ -97,11 +94,9 @@ export function TeamView() {
                     <option value="MEMBER">{t("roles.MEMBER")}</option>
                     <option value="ADMIN">{t("roles.ADMIN")}</option>
                   </select>
-                </div>
-                <Button type="submit" disabled={add.isPending}>
-                  {t("team.addMember")}
-                </Button>
-              </form>
+                </Field>
+                <SubmitButton pending={add.isPending}>{t("team.addMember")}</SubmitButton>
+              </Form>
               {add.isSuccess ? (
                 <Alert variant="success" className="mt-3">
                   {t("team.added")}
@@ -112,7 +107,7 @@ export function TeamView() {
         ) : (
           <Alert variant="info">{t("team.membersOnlyAdmins")}</Alert>
         )}
-        {mutationError ? <Alert>{msg(mutationError)}</Alert> : null}
+        <MutationFeedback error={mutationError} />
         <Card>
           <CardHeader>
             <CardTitle>{t("team.members")}</CardTitle>
@@ -201,23 +196,22 @@ export function TeamView() {
             <CardTitle>{t("team.newTeam")}</CardTitle>
           </CardHeader>
           <CardContent>
-            <form
+            <Form
               className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const name = String(new FormData(e.currentTarget).get("teamName") ?? "");
-                createTeam.mutate({ name });
-                e.currentTarget.reset();
-              }}
+              resetAfterSubmit
+              onValues={(form) => createTeam.mutate({ name: String(form.get("teamName") ?? "") })}
             >
-              <div className="grid gap-2">
-                <Label htmlFor="team-name">{t("team.teamName")}</Label>
-                <Input id="team-name" name="teamName" required maxLength={100} />
-              </div>
-              <Button type="submit" variant="outline" disabled={createTeam.isPending}>
+              <TextField
+                id="team-name"
+                name="teamName"
+                label={t("team.teamName")}
+                required
+                maxLength={100}
+              />
+              <SubmitButton variant="outline" pending={createTeam.isPending}>
                 {t("team.create")}
-              </Button>
-            </form>
+              </SubmitButton>
+            </Form>
           </CardContent>
         </Card>
       </div>

@@ -4,11 +4,10 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { SubmitButton } from "~/components/form-actions";
-import { TextField } from "~/components/form-field";
+import { SubmitButton } from "~/components/form";
 import { Alert } from "~/components/ui/alert";
 import { signInErrorKey } from "~/lib/auth-errors";
-import { AuthCard } from "../auth-card";
+import { AuthForm, EmailField, PasswordField } from "../auth-form";
 
 export function SignInForm({
   callbackUrl,
@@ -26,9 +25,7 @@ export function SignInForm({
   );
   const [pending, setPending] = useState(false);
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  async function onSubmit(form: FormData) {
     setPending(true);
     setError(null);
     try {
@@ -51,35 +48,21 @@ export function SignInForm({
   }
 
   return (
-    <AuthCard
+    <AuthForm
       title={t("signInTitle")}
       subtitle={t("signInSubtitle")}
       error={error}
-      onSubmit={onSubmit}
+      onValues={onSubmit}
       switchPrompt={t("noAccount")}
       switchHref="/sign-up"
       switchLabel={t("goSignUp")}
     >
       {signedOut && !error ? <Alert variant="info">{t("signedOut")}</Alert> : null}
-      <TextField
-        id="email"
-        name="email"
-        label={t("email")}
-        type="email"
-        autoComplete="email"
-        required
-      />
-      <TextField
-        id="password"
-        name="password"
-        label={t("password")}
-        type="password"
-        autoComplete="current-password"
-        required
-      />
+      <EmailField />
+      <PasswordField id="password" label={t("password")} autoComplete="current-password" />
       <SubmitButton pending={pending} pendingLabel={t("signingIn")}>
         {t("signIn")}
       </SubmitButton>
-    </AuthCard>
+    </AuthForm>
   );
 }

@@ -5,12 +5,11 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { SubmitButton } from "~/components/form-actions";
-import { TextField } from "~/components/form-field";
+import { SubmitButton, TextField } from "~/components/form";
 import { signInErrorKey } from "~/lib/auth-errors";
 import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
-import { AuthCard } from "../auth-card";
+import { AuthForm, EmailField, PasswordField } from "../auth-form";
 
 type FieldErrors = Partial<Record<"name" | "email" | "password" | "confirm", string>>;
 
@@ -35,9 +34,7 @@ export function SignUpForm() {
     return errors;
   }
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  async function onSubmit(form: FormData) {
     const values = {
       name: String(form.get("name") ?? ""),
       email: String(form.get("email") ?? ""),
@@ -77,11 +74,11 @@ export function SignUpForm() {
   const pending = register.isPending || signingIn;
 
   return (
-    <AuthCard
+    <AuthForm
       title={t("signUpTitle")}
       subtitle={t("signUpSubtitle")}
       error={error}
-      onSubmit={onSubmit}
+      onValues={onSubmit}
       switchPrompt={t("haveAccount")}
       switchHref="/sign-in"
       switchLabel={t("goSignIn")}
@@ -94,37 +91,23 @@ export function SignUpForm() {
         required
         error={fieldErrors.name}
       />
-      <TextField
-        id="email"
-        name="email"
-        label={t("email")}
-        type="email"
-        autoComplete="email"
-        required
-        error={fieldErrors.email}
-      />
-      <TextField
+      <EmailField error={fieldErrors.email} />
+      <PasswordField
         id="password"
-        name="password"
         label={t("password")}
-        type="password"
         autoComplete="new-password"
-        required
         error={fieldErrors.password}
         hint={t("passwordHint")}
       />
-      <TextField
+      <PasswordField
         id="confirm"
-        name="confirm"
         label={t("confirmPassword")}
-        type="password"
         autoComplete="new-password"
-        required
         error={fieldErrors.confirm}
       />
       <SubmitButton pending={pending} pendingLabel={t("signingUp")}>
         {t("signUp")}
       </SubmitButton>
-    </AuthCard>
+    </AuthForm>
   );
 }

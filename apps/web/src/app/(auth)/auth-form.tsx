@@ -1,5 +1,9 @@
+"use client";
+
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import type * as React from "react";
+import { Form, TextField, type TextFieldProps } from "~/components/form";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader } from "~/components/ui/card";
 
@@ -7,11 +11,11 @@ import { Card, CardContent, CardDescription, CardHeader } from "~/components/ui/
  * The frame shared by sign-in and sign-up: title, form, and a link to the other page. Browser
  * validation is off (`noValidate`) so every message comes from the app, in the page's language.
  */
-export function AuthCard({
+export function AuthForm({
   title,
   subtitle,
   error,
-  onSubmit,
+  onValues,
   switchPrompt,
   switchHref,
   switchLabel,
@@ -20,7 +24,7 @@ export function AuthCard({
   title: React.ReactNode;
   subtitle: React.ReactNode;
   error: string | null;
-  onSubmit: (event: React.FormEvent<HTMLFormElement>) => void;
+  onValues: (values: FormData) => void;
   switchPrompt: React.ReactNode;
   switchHref: string;
   switchLabel: React.ReactNode;
@@ -33,7 +37,7 @@ export function AuthCard({
         <CardDescription>{subtitle}</CardDescription>
       </CardHeader>
       <CardContent>
-        <form onSubmit={onSubmit} className="grid gap-4" noValidate>
+        <Form onValues={onValues} className="grid gap-4" noValidate>
           {error ? <Alert data-testid="auth-error">{error}</Alert> : null}
           {children}
           <p className="text-center text-sm text-muted-foreground">
@@ -45,8 +49,33 @@ export function AuthCard({
               {switchLabel}
             </Link>
           </p>
-        </form>
+        </Form>
       </CardContent>
     </Card>
   );
+}
+
+export function EmailField({ error }: { error?: string }) {
+  const t = useTranslations("auth");
+  return (
+    <TextField
+      id="email"
+      name="email"
+      label={t("email")}
+      type="email"
+      autoComplete="email"
+      required
+      error={error}
+    />
+  );
+}
+
+/** A required password input whose `id` is also its form name. */
+export function PasswordField({
+  id,
+  ...props
+}: Pick<TextFieldProps, "id" | "label" | "error" | "hint"> & {
+  autoComplete: "current-password" | "new-password";
+}) {
+  return <TextField id={id} name={id} type="password" required {...props} />;
 }

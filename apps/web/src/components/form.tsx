@@ -1,0 +1,120 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import type * as React from "react";
+import { Alert } from "~/components/ui/alert";
+import { Button, type ButtonProps } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
+import { errorMessage } from "~/lib/errors";
+
+/** A form that hands its values to `onValues` instead of navigating. */
+export function Form({
+  onValues,
+  resetAfterSubmit = false,
+  ...formProps
+}: Omit<React.ComponentProps<"form">, "onSubmit"> & {
+  onValues: (values: FormData) => void;
+  /** Empties the fields at once, ready for the next entry while the request runs. */
+  resetAfterSubmit?: boolean;
+}) {
+  return (
+    <form
+      {...formProps}
+      onSubmit={(event) => {
+        event.preventDefault();
+        onValues(new FormData(event.currentTarget));
+        if (resetAfterSubmit) event.currentTarget.reset();
+      }}
+    />
+  );
+}
+
+/** Labelled control with an optional message below it; the error, when present, replaces the hint. */
+export function Field({
+  htmlFor,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  htmlFor: string;
+  label: React.ReactNode;
+  error?: React.ReactNode;
+  hint?: React.ReactNode;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="grid gap-2">
+      <Label htmlFor={htmlFor}>{label}</Label>
+      {children}
+      {error ? (
+        <p id={fieldErrorId(htmlFor)} className="text-sm text-destructive">
+          {error}
+        </p>
+      ) : hint ? (
+        <p className="text-xs text-muted-foreground">{hint}</p>
+      ) : null}
+    </div>
+  );
+}
+
+export type TextFieldProps = Omit<React.ComponentProps<"input">, "id"> & {
+  id: string;
+  label: React.ReactNode;
+  error?: React.ReactNode;
+  hint?: React.ReactNode;
+};
+
+/**
+ * An `Input` inside a `Field`. An error marks the input invalid and is read out with it, so
+ * screen readers hear why the value was refused.
+ */
+export function TextField({ id, label, error, hint, ...inputProps }: TextFieldProps) {
+  return (
+    <Field htmlFor={id} label={label} error={error} hint={hint}>
+      <Input
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? fieldErrorId(id) : undefined}
+        {...inputProps}
+      />
+    </Field>
+  );
+}
+
+function fieldErrorId(controlId: string): string {
+  return `${controlId}-error`;
+}
+
+/** How a mutation ended: its error in words, or `success` once it succeeded. */
+export function MutationFeedback({
+  error,
+  success,
+}: {
+  error?: unknown;
+  success?: React.ReactNode;
+}) {
+  const t = useTranslations("common");
+  return (
+    <>
+      {error ? <Alert>{errorMessage(error, t)}</Alert> : null}
+      {success ? <Alert variant="success">{success}</Alert> : null}
+    </>
+  );
+}
+
+/** A submit button that is disabled while its request runs and then shows `pendingLabel`. */
+export function SubmitButton({
+  pending,
+  pendingLabel,
+  disabled,
+  children,
+  ...buttonProps
+}: Omit<ButtonProps, "type"> & { pending: boolean; pendingLabel?: React.ReactNode }) {
+  return (
+    <Button type="submit" disabled={pending || disabled} {...buttonProps}>
+      {pending && pendingLabel ? pendingLabel : children}
+    </Button>
+  );
+}
