@@ -197,6 +197,20 @@ function writeRows(
   const g0 = mc === 1 ? 0 : planeStride;
   const b0 = mc === 1 ? 0 : (bgr ? 0 : 2) * planeStride;
   let o = y * w * dest.channels;
+  if (dest.depth === 8 && !gray) {
+    // The common case. A clamped store rounds and clamps in one machine step (ties to even; a
+    // float32 times 255 is never exactly halfway, so this equals quantise for 0-1 models).
+    const c8 = new Uint8ClampedArray(d.buffer, d.byteOffset, d.length);
+    for (let row = 0; row < count; row++) {
+      let s = rows.offset + row * rowStride;
+      for (let x = 0; x < w; x++, s += step, o += 3) {
+        c8[o] = (src[s + r0] as number) * k;
+        c8[o + 1] = (src[s + g0] as number) * k;
+        c8[o + 2] = (src[s + b0] as number) * k;
+      }
+    }
+    return;
+  }
   for (let row = 0; row < count; row++) {
     let s = rows.offset + row * rowStride;
     for (let x = 0; x < w; x++, s += step) {
