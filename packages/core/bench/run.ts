@@ -84,11 +84,11 @@ function ratioRow(label: string, model: string, full: Measure, bare: Measure, ta
   );
 }
 
-async function overheadSr(m: BenchModel) {
+async function overheadSr(m: BenchModel, preset: "gentle" | "raw") {
   const model = await prepareFromBytes<SuperResolutionSpec>(m.bytes, m.spec, cache);
   const png = await crop("astronaut.png", 256);
   const counting = new CountingRunner(model.runner, true);
-  const params = { tile: "off" as const };
+  const params = { tile: "off" as const, tuning: { preset } };
   await runSuperResolution({ model: { ...model, runner: counting }, input: png, params });
   const bare = await bareCase(m, counting);
   const [full, b] = await interleaved([
@@ -97,7 +97,7 @@ async function overheadSr(m: BenchModel) {
   ]);
   await bare.release();
   ratioRow(
-    "overhead SR 256x256 untiled (decode, gentle tuning, PNG encode)",
+    `overhead SR 256x256 untiled (decode, ${preset} tuning, PNG encode)`,
     m.label,
     full as Measure,
     b as Measure,
@@ -208,7 +208,8 @@ console.log(
   `threads=${threads}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling)`,
 );
 if (all || which.has("overhead")) {
-  await overheadSr(srModel());
+  await overheadSr(srModel(), "gentle");
+  await overheadSr(srModel(), "raw");
   // 400x400 is the OCTA-500 6 mm scan size the seed's U-Net is trained on.
   await overheadSeg(octaUNetModel(), "retina.jpg", 400, "<= 1.15");
   // Light models: the fixed cost of decoding and three lossless PNGs, shown for scale.

@@ -202,4 +202,32 @@ describe("encodePng", () => {
     expect(Array.from(back.data)).toEqual(Array.from(data));
     expect(toDataUrl(png)).toMatch(/^data:image\/png;base64,iVBOR/);
   });
+
+  it("round-trips every channel count at 8 and 16 bits", async () => {
+    for (const [width, height] of [
+      [5, 3],
+      [1, 1],
+      [97, 61],
+    ] as const) {
+      for (const channels of [1, 2, 3, 4] as const) {
+        for (const depth of [8, 16] as const) {
+          const n = width * height * channels;
+          const data =
+            depth === 16
+              ? Uint16Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 7)) % 65536)
+              : Uint8Array.from({ length: n }, (_, i) => (i * 31 + (i >> 9)) % 256);
+          const png = await encodePng({ width, height, channels, depth, data });
+          const back = await decodeImage(png);
+          expect([back.width, back.height, back.channels, back.depth]).toEqual([
+            width,
+            height,
+            channels,
+            depth,
+          ]);
+          const same = Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength);
+          expect(same.equals(Buffer.from(data.buffer))).toBe(true);
+        }
+      }
+    }
+  });
 });

@@ -66,33 +66,34 @@ export async function applyTuning(img: RawImage, values: TuningValues | null): P
   return out;
 }
 
-/** out = gamma(brightness * (contrast * (saturate(sharpen(base)) - mid) + mid)), rounded once. */
+/**
+ * out = gamma(brightness * (contrast * (saturate(sharpen(base)) - mid) + mid)), rounded once.
+ * Expanded per channel c with luma Y: gain * sat * c + gain * ((1 + a - sat) * Y - a * Y(blur))
+ * + offset, so a pixel costs two lumas and three multiply-adds.
+ */
 function pointwise(base: RawImage, blurred: RawImage | null, v: TuningValues, out: RawImage): void {
-  const max = maxValue(base.depth);
   const mid = base.depth === 16 ? 32768 : 128;
   const gain = v.brightness * v.contrast;
   const offset = v.brightness * mid * (1 - v.contrast);
-  const amount = blurred ? SHARPEN_AMOUNT : 0;
+  const a = blurred ? SHARPEN_AMOUNT : 0;
   const src = base.data;
   const blur = blurred?.data ?? src;
   const dst = out.data;
-  // 8-bit: a clamped store rounds and clamps in one machine step, several times faster.
-  const clamped =
+  // 8-bit: a clamped store rounds and clamps in one machine step. 16-bit goes through floats.
+  const target =
     dst instanceof Uint8Array
       ? new Uint8ClampedArray(dst.buffer, dst.byteOffset, dst.length)
-      : null;
-  const store = (i: number, value: number) => {
-    if (clamped) clamped[i] = value;
-    else dst[i] = quantise(value, max);
-  };
+      : new Float32Array(dst.length);
   if (base.channels === 1) {
-    for (let i = 0; i < src.length; i++) {
-      const s = src[i] as number;
-      store(i, gain * (s + amount * (s - (blur[i] as number))) + offset);
-    }
+    const ks = gain * (1 + a);
+    const kb = gain * a;
+    for (let i = 0; i < src.length; i++)
+      target[i] = ks * (src[i] as number) - kb * (blur[i] as number) + offset;
   } else {
-    const sat = v.saturation;
     const [wr, wg, wb] = LUMA;
+    const kc = gain * v.saturation;
+    const ky = gain * (1 + a - v.saturation);
+    const kb = gain * a;
     for (let i = 0; i < src.length; i += 3) {
       const r = src[i] as number;
       const g = src[i + 1] as number;
@@ -100,12 +101,15 @@ function pointwise(base: RawImage, blurred: RawImage | null, v: TuningValues, ou
       const y = wr * r + wg * g + wb * b;
       const yBlur =
         wr * (blur[i] as number) + wg * (blur[i + 1] as number) + wb * (blur[i + 2] as number);
-      // Luma after sharpening; saturation then scales each channel's distance from it.
-      const ySharp = y + amount * (y - yBlur);
-      store(i, gain * (ySharp + sat * (r - y)) + offset);
-      store(i + 1, gain * (ySharp + sat * (g - y)) + offset);
-      store(i + 2, gain * (ySharp + sat * (b - y)) + offset);
+      const common = ky * y - kb * yBlur + offset;
+      target[i] = kc * r + common;
+      target[i + 1] = kc * g + common;
+      target[i + 2] = kc * b + common;
     }
+  }
+  if (target instanceof Float32Array) {
+    const max = maxValue(out.depth);
+    for (let i = 0; i < dst.length; i++) dst[i] = quantise(target[i] as number, max);
   }
   if (v.gamma !== 1) applyGamma(out, v.gamma);
 }
