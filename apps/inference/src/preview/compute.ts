@@ -1,8 +1,9 @@
 // The pipeline part of a preview, run inside a preview process (child.ts): the task's pipeline
 // on a crop of the image, computed exactly as the full run computes that region.
 import { readFile } from "node:fs/promises";
-import { decodeImage, encodePng, type RawImage } from "@studio/core/image";
+import { decodeImage, encodePng, toBase64 } from "@studio/core/image";
 import {
+  cropImage,
   type PreparedModel,
   runClassification,
   runSegmentation,
@@ -10,24 +11,9 @@ import {
 } from "@studio/core/pipeline";
 import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
 import type { ModelStore } from "../models";
-import type { Crop, PreviewResponse } from "../protocol";
+import type { PreviewResponse } from "../protocol";
 import type { PreviewJob } from "./messages";
 
-function cropRaw(img: RawImage, crop: Crop): RawImage {
-  const c = img.channels;
-  const data =
-    img.depth === 16
-      ? new Uint16Array(crop.width * crop.height * c)
-      : new Uint8Array(crop.width * crop.height * c);
-  for (let y = 0; y < crop.height; y++) {
-    const from = ((crop.y + y) * img.width + crop.x) * c;
-    data.set(img.data.subarray(from, from + crop.width * c), y * crop.width * c);
-  }
-  return { width: crop.width, height: crop.height, channels: img.channels, depth: img.depth, data };
-}
-
-const b64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 const round = (t: object) =>
   Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
 
@@ -53,7 +39,7 @@ export async function computePreview(
     });
     return {
       ...base,
-      pngBase64: b64(r.png),
+      pngBase64: toBase64(r.png),
       width: r.image.width,
       height: r.image.height,
       paramSignature: r.signature,
@@ -74,8 +60,8 @@ export async function computePreview(
     const probability = r.png.probability ?? (await encodePng(r.probability));
     return {
       ...base,
-      pngBase64: b64(mask),
-      probabilityPngBase64: b64(probability),
+      pngBase64: toBase64(mask),
+      probabilityPngBase64: toBase64(probability),
       width: r.width,
       height: r.height,
       paramSignature: r.signature,
@@ -84,7 +70,7 @@ export async function computePreview(
     };
   }
   const decoded = await decodeImage(bytes, decode);
-  const cropped = cropRaw(decoded, crop);
+  const cropped = cropImage(decoded, crop);
   const r = await runClassification({
     model: model as PreparedModel<ClassificationSpec>,
     input: cropped,
@@ -93,7 +79,7 @@ export async function computePreview(
   });
   return {
     ...base,
-    pngBase64: b64(await encodePng(cropped)),
+    pngBase64: toBase64(await encodePng(cropped)),
     width: cropped.width,
     height: cropped.height,
     labels: r.top,

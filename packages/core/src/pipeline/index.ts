@@ -1,3 +1,4 @@
+export { cropImage } from "./alpha";
 export * from "./classification";
 export * from "./common";
 export * from "./model";
