@@ -52,6 +52,13 @@ describe("@studio/client", () => {
     const image = await client.uploadImage({ data: png, name: "cat.png" });
     expect(image).toMatchObject({ width: 451, height: 300, format: "png" });
     expect(Buffer.from(await client.downloadImage({ imageId: image.id })).equals(png)).toBe(true);
+    const thumb = Buffer.from(
+      await client.downloadImage({ imageId: image.id, rendition: "thumb" }),
+    );
+    expect([thumb.toString("latin1", 0, 4), thumb.toString("latin1", 8, 12)]).toEqual([
+      "RIFF",
+      "WEBP",
+    ]);
 
     const weight = await makeWeight(t.db, { teamId });
     const { id: taskId } = await client.trpc.tasks.create.mutate({

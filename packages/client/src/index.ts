@@ -249,12 +249,20 @@ export function createClient(options: ClientOptions) {
       return new Uint8Array(await response.arrayBuffer());
     },
 
-    /** The original image exactly as uploaded. */
-    async downloadImage(input: { imageId: string; teamId?: string }) {
+    /**
+     * The original image exactly as uploaded, or with `rendition` an 8-bit WebP display copy:
+     * `thumb` within 256 px, `display` within 2048 px.
+     */
+    async downloadImage(input: {
+      imageId: string;
+      teamId?: string;
+      rendition?: "thumb" | "display";
+    }) {
       const response = await downloadResponse({
         type: "image",
         teamId: await team(input.teamId),
         id: input.imageId,
+        rendition: input.rendition,
       });
       return new Uint8Array(await response.arrayBuffer());
     },
