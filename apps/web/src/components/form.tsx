@@ -7,6 +7,7 @@ import { Button, type ButtonProps } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { errorMessage } from "~/lib/errors";
+import { cn } from "~/lib/utils";
 
 /** A form that hands its values to `onValues` instead of navigating. */
 export function Form({
@@ -30,26 +31,36 @@ export function Form({
   );
 }
 
+/**
+ * How a field's label reaches its control: `htmlFor` for native controls, `labelId` for composite
+ * widgets (Radix selects) that name themselves with `aria-labelledby`.
+ */
+type FieldLabelTarget = { htmlFor: string; labelId?: never } | { labelId: string; htmlFor?: never };
+
 /** Labelled control with an optional message below it; the error, when present, replaces the hint. */
 export function Field({
   htmlFor,
+  labelId,
   label,
   error,
   hint,
+  className,
   children,
-}: {
-  htmlFor: string;
+}: FieldLabelTarget & {
   label: React.ReactNode;
   error?: React.ReactNode;
   hint?: React.ReactNode;
+  className?: string;
   children: React.ReactNode;
 }) {
   return (
-    <div className="grid gap-2">
-      <Label htmlFor={htmlFor}>{label}</Label>
+    <div className={cn("grid gap-2", className)}>
+      <Label htmlFor={htmlFor} id={labelId}>
+        {label}
+      </Label>
       {children}
       {error ? (
-        <p id={fieldErrorId(htmlFor)} className="text-sm text-destructive">
+        <p id={htmlFor ? fieldErrorId(htmlFor) : undefined} className="text-sm text-destructive">
           {error}
         </p>
       ) : hint ? (
@@ -91,15 +102,22 @@ function fieldErrorId(controlId: string): string {
 export function MutationFeedback({
   error,
   success,
+  className,
 }: {
   error?: unknown;
   success?: React.ReactNode;
+  /** Spacing where the feedback does not sit in a grid with gaps. */
+  className?: string;
 }) {
   const t = useTranslations("common");
   return (
     <>
-      {error ? <Alert>{errorMessage(error, t)}</Alert> : null}
-      {success ? <Alert variant="success">{success}</Alert> : null}
+      {error ? <Alert className={className}>{errorMessage(error, t)}</Alert> : null}
+      {success ? (
+        <Alert variant="success" className={className}>
+          {success}
+        </Alert>
+      ) : null}
     </>
   );
 }

@@ -3,10 +3,9 @@
 import { Download } from "lucide-react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useEffect, useRef, useState } from "react";
+import { SliderField } from "~/components/slider-field";
 import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
-import { Label } from "~/components/ui/label";
-import { Slider } from "~/components/ui/slider";
 import { Tabs, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { binarize, foregroundShare, overlayPixels } from "~/lib/threshold";
 
@@ -145,23 +144,18 @@ export function SegmentationViewer({
         </Tabs>
         {probabilityUrl ? null : <Alert variant="info">{t("noProbability")}</Alert>}
         {loadError ? <Alert>{loadError}</Alert> : null}
-        <div className="grid gap-2">
-          <div className="flex items-center justify-between">
-            <Label id="threshold-label">{t("threshold")}</Label>
-            <output data-testid="threshold-value" className="font-mono text-sm">
-              {threshold.toFixed(2)}
-            </output>
-          </div>
-          <Slider
-            aria-labelledby="threshold-label"
-            aria-label={t("threshold")}
-            min={0.01}
-            max={0.99}
-            step={0.01}
-            value={[threshold]}
-            disabled={!probability}
-            onValueChange={([v]) => setThreshold(v ?? threshold)}
-          />
+        <SliderField
+          id="threshold"
+          label={t("threshold")}
+          value={threshold}
+          onValueChange={setThreshold}
+          min={0.01}
+          max={0.99}
+          step={0.01}
+          disabled={!probability}
+          readoutTestId="threshold-value"
+          className="gap-2"
+        >
           <p className="text-xs text-muted-foreground">{t("thresholdHint")}</p>
           {share !== null ? (
             <p className="text-sm" data-testid="foreground-share">
@@ -170,20 +164,19 @@ export function SegmentationViewer({
               })}
             </p>
           ) : null}
-        </div>
+        </SliderField>
         {mode === "overlay" ? (
-          <div className="grid gap-2">
-            <Label id="opacity-label">{t("opacity")}</Label>
-            <Slider
-              aria-labelledby="opacity-label"
-              aria-label={t("opacity")}
-              min={0}
-              max={1}
-              step={0.05}
-              value={[opacity]}
-              onValueChange={([v]) => setOpacity(v ?? opacity)}
-            />
-          </div>
+          <SliderField
+            id="opacity"
+            label={t("opacity")}
+            value={opacity}
+            onValueChange={setOpacity}
+            min={0}
+            max={1}
+            step={0.05}
+            readout={false}
+            className="gap-2"
+          />
         ) : null}
         <Button onClick={downloadMask} disabled={!probability} variant="outline">
           <Download aria-hidden />

@@ -1,14 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import { SelectControl } from "~/components/select-field";
 import { useTeam } from "~/components/team-context";
-import {
-  Select,
-  SelectContent,
-  SelectItem,
-  SelectTrigger,
-  SelectValue,
-} from "~/components/ui/select";
 
 export function TeamSwitcher() {
   const t = useTranslations();
@@ -19,22 +13,17 @@ export function TeamSwitcher() {
       <span id="team-switcher-label" className="px-1 text-xs text-muted-foreground">
         {t("nav.team")}
       </span>
-      <Select value={team.id} onValueChange={setTeamId}>
-        <SelectTrigger
-          aria-labelledby="team-switcher-label"
-          data-testid="team-switcher"
-          className="min-w-0"
-        >
-          <SelectValue />
-        </SelectTrigger>
-        <SelectContent>
-          {teams.map((item) => (
-            <SelectItem key={item.id} value={item.id}>
-              {item.name} · {t(`roles.${item.role}`)}
-            </SelectItem>
-          ))}
-        </SelectContent>
-      </Select>
+      <SelectControl
+        labelledBy="team-switcher-label"
+        testId="team-switcher"
+        className="min-w-0"
+        value={team.id}
+        onValueChange={setTeamId}
+        options={teams.map((item) => ({
+          value: item.id,
+          label: `${item.name} · ${t(`roles.${item.role}`)}`,
+        }))}
+      />
     </div>
   );
 }

@@ -5,17 +5,16 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useFormatter, useTranslations } from "next-intl";
 import { useDeferredValue, useState } from "react";
+import { DataTableHeader } from "~/components/data-table-header";
 import { ARCHIVE_ACCEPT, FileDropzone } from "~/components/file-dropzone";
+import { Field, Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
+import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, ErrorState, Loading } from "~/components/query-state";
 import { useTeamId } from "~/components/team-context";
-import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
-import { errorMessage } from "~/lib/errors";
+import { Table, TD, TR } from "~/components/ui/table";
 import { fileUrls } from "~/lib/file-urls";
 import { uploadFile } from "~/lib/upload";
 import { useTRPC } from "~/trpc/react";
@@ -56,33 +55,32 @@ export function DatasetsView() {
             <CardTitle>{t("datasets.new")}</CardTitle>
           </CardHeader>
           <CardContent>
-            <form
+            <Form
               className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const form = new FormData(e.currentTarget);
+              onValues={(form) =>
                 create.mutate({
                   teamId,
                   name: String(form.get("name") ?? ""),
                   description: String(form.get("description") ?? ""),
-                });
-              }}
+                })
+              }
             >
-              <div className="grid gap-2">
-                <Label htmlFor="dataset-name">{t("datasets.name")}</Label>
-                <Input id="dataset-name" name="name" required maxLength={200} />
-              </div>
-              <div className="grid gap-2">
-                <Label htmlFor="dataset-description">{t("datasets.description")}</Label>
-                <Input id="dataset-description" name="description" maxLength={2000} />
-              </div>
-              <Button type="submit" disabled={create.isPending}>
-                {t("datasets.create")}
-              </Button>
-            </form>
-            {create.error ? (
-              <Alert className="mt-3">{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert>
-            ) : null}
+              <TextField
+                id="dataset-name"
+                name="name"
+                label={t("datasets.name")}
+                required
+                maxLength={200}
+              />
+              <TextField
+                id="dataset-description"
+                name="description"
+                label={t("datasets.description")}
+                maxLength={2000}
+              />
+              <SubmitButton pending={create.isPending}>{t("datasets.create")}</SubmitButton>
+            </Form>
+            <MutationFeedback error={create.error} className="mt-3" />
           </CardContent>
         </Card>
         <Card>
@@ -106,15 +104,14 @@ export function DatasetsView() {
             />
           </CardContent>
         </Card>
-        <div className="grid max-w-sm gap-2">
-          <Label htmlFor="dataset-search">{t("datasets.search")}</Label>
+        <Field htmlFor="dataset-search" label={t("datasets.search")} className="max-w-sm">
           <Input
             id="dataset-search"
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
           />
-        </div>
+        </Field>
         {datasets.isPending ? (
           <Loading />
         ) : datasets.error ? (
@@ -124,14 +121,14 @@ export function DatasetsView() {
         ) : (
           <>
             <Table>
-              <THead>
-                <tr>
-                  <TH>{t("common.name")}</TH>
-                  <TH>{t("datasets.images")}</TH>
-                  <TH>{t("datasets.layout")}</TH>
-                  <TH>{t("common.created")}</TH>
-                </tr>
-              </THead>
+              <DataTableHeader
+                columns={[
+                  t("common.name"),
+                  t("datasets.images"),
+                  t("datasets.layout"),
+                  t("common.created"),
+                ]}
+              />
               <tbody>
                 {rows.map((d) => (
                   <TR key={d.id}>
@@ -153,17 +150,7 @@ export function DatasetsView() {
                 ))}
               </tbody>
             </Table>
-            {datasets.hasNextPage ? (
-              <div className="flex justify-center">
-                <Button
-                  variant="outline"
-                  onClick={() => void datasets.fetchNextPage()}
-                  disabled={datasets.isFetchingNextPage}
-                >
-                  {t("datasets.loadMore")}
-                </Button>
-              </div>
-            ) : null}
+            <LoadMore pages={datasets} label={t("datasets.loadMore")} />
           </>
         )}
       </div>

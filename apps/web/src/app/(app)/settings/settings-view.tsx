@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
+import { DataTableHeader } from "~/components/data-table-header";
 import { Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { LocaleSwitcher } from "~/components/locale-switcher";
 import { PageHeader } from "~/components/page-header";
@@ -12,7 +13,7 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { Table, TD, TR } from "~/components/ui/table";
 import { useTRPC } from "~/trpc/react";
 
 function ProfileCard() {
@@ -231,16 +232,16 @@ function TokensCard() {
           <p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>
         ) : (
           <Table>
-            <THead>
-              <tr>
-                <TH>{t("common.name")}</TH>
-                <TH>{t("settings.prefix")}</TH>
-                <TH>{t("settings.lastUsed")}</TH>
-                <TH>{t("settings.expires")}</TH>
-                <TH>{t("settings.status")}</TH>
-                <TH className="sr-only">{t("common.actions")}</TH>
-              </tr>
-            </THead>
+            <DataTableHeader
+              columns={[
+                t("common.name"),
+                t("settings.prefix"),
+                t("settings.lastUsed"),
+                t("settings.expires"),
+                t("settings.status"),
+              ]}
+              actions
+            />
             <tbody>
               {tokens.data.map((token) => (
                 <TR key={token.id}>

@@ -1,24 +1,21 @@
 "use client";
 
+import { TASK_KINDS, type TaskKind } from "@studio/core/spec";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { PlusCircle } from "lucide-react";
 import Link from "next/link";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
+import { DataTableHeader } from "~/components/data-table-header";
+import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, ErrorState, Loading } from "~/components/query-state";
+import { SelectControl, type SelectControlProps } from "~/components/select-field";
 import { StatusBadge } from "~/components/status-badge";
 import { useTeamId } from "~/components/team-context";
 import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
-import {
-  Select,
-  SelectContent,
-  SelectItem,
-  SelectTrigger,
-  SelectValue,
-} from "~/components/ui/select";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { Table, TD, TR } from "~/components/ui/table";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { useTRPC } from "~/trpc/react";
 
@@ -30,8 +27,6 @@ const STATUSES = [
   "failed",
   "canceled",
 ] as const;
-const KINDS = ["segmentation", "super_resolution", "classification"] as const;
-type Kind = (typeof KINDS)[number];
 
 export function TasksList() {
   const t = useTranslations();
@@ -39,7 +34,7 @@ export function TasksList() {
   const trpc = useTRPC();
   const teamId = useTeamId();
   const [status, setStatus] = useState<(typeof STATUSES)[number] | "all">("all");
-  const [kind, setKind] = useState<string>("all");
+  const [kind, setKind] = useState<TaskKind | "all">("all");
 
   const tasks = useInfiniteQuery(
     trpc.tasks.list.infiniteQueryOptions(
@@ -47,7 +42,7 @@ export function TasksList() {
         teamId,
         limit: 20,
         status: status === "all" ? null : [status],
-        taskKind: kind === "all" ? null : (kind as Kind),
+        taskKind: kind === "all" ? null : kind,
       },
       {
         getNextPageParam: (last) => last.nextCursor ?? undefined,
@@ -76,42 +71,28 @@ export function TasksList() {
         }
       />
       <div className="mb-4 flex flex-wrap gap-3">
-        <div className="grid gap-1">
-          <span id="filter-status" className="text-xs text-muted-foreground">
-            {t("tasks.filterStatus")}
-          </span>
-          <Select value={status} onValueChange={(v) => setStatus(v as typeof status)}>
-            <SelectTrigger className="w-44" aria-labelledby="filter-status">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value="all">{t("common.all")}</SelectItem>
-              {STATUSES.map((s) => (
-                <SelectItem key={s} value={s}>
-                  {t(`status.${s}`)}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
-        </div>
-        <div className="grid gap-1">
-          <span id="filter-kind" className="text-xs text-muted-foreground">
-            {t("tasks.filterKind")}
-          </span>
-          <Select value={kind} onValueChange={setKind}>
-            <SelectTrigger className="w-48" aria-labelledby="filter-kind">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value="all">{t("common.all")}</SelectItem>
-              {KINDS.map((k) => (
-                <SelectItem key={k} value={k}>
-                  {t(`kinds.${k}`)}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
-        </div>
+        <Filter
+          id="filter-status"
+          caption={t("tasks.filterStatus")}
+          className="w-44"
+          value={status}
+          onValueChange={setStatus}
+          options={[
+            { value: "all", label: t("common.all") },
+            ...STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+          ]}
+        />
+        <Filter
+          id="filter-kind"
+          caption={t("tasks.filterKind")}
+          className="w-48"
+          value={kind}
+          onValueChange={setKind}
+          options={[
+            { value: "all", label: t("common.all") },
+            ...TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) })),
+          ]}
+        />
       </div>
       {tasks.isPending ? (
         <Loading />
@@ -130,16 +111,16 @@ export function TasksList() {
       ) : (
         <>
           <Table>
-            <THead>
-              <tr>
-                <TH>{t("tasks.created")}</TH>
-                <TH>{t("tasks.kind")}</TH>
-                <TH className="hidden sm:table-cell">{t("tasks.weight")}</TH>
-                <TH>{t("tasks.filterStatus")}</TH>
-                <TH className="hidden w-40 md:table-cell">{t("tasks.progress")}</TH>
-                <TH className="hidden sm:table-cell">{t("tasks.items")}</TH>
-              </tr>
-            </THead>
+            <DataTableHeader
+              columns={[
+                t("tasks.created"),
+                t("tasks.kind"),
+                { label: t("tasks.weight"), className: "hidden sm:table-cell" },
+                t("tasks.filterStatus"),
+                { label: t("tasks.progress"), className: "hidden w-40 md:table-cell" },
+                { label: t("tasks.items"), className: "hidden sm:table-cell" },
+              ]}
+            />
             <tbody>
               {rows.map((task) => (
                 <TR key={task.id} data-testid="task-row">
@@ -151,7 +132,7 @@ export function TasksList() {
                       {format.dateTime(task.createdAt, { dateStyle: "medium", timeStyle: "short" })}
                     </Link>
                   </TD>
-                  <TD>{t(`kinds.${task.taskKind as Kind}`)}</TD>
+                  <TD>{t(`kinds.${task.taskKind as TaskKind}`)}</TD>
                   <TD className="hidden max-w-48 truncate sm:table-cell">
                     {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
                   </TD>
@@ -168,19 +149,25 @@ export function TasksList() {
               ))}
             </tbody>
           </Table>
-          {tasks.hasNextPage ? (
-            <div className="mt-4 flex justify-center">
-              <Button
-                variant="outline"
-                onClick={() => void tasks.fetchNextPage()}
-                disabled={tasks.isFetchingNextPage}
-              >
-                {t("tasks.loadMore")}
-              </Button>
-            </div>
-          ) : null}
+          <LoadMore pages={tasks} label={t("tasks.loadMore")} className="mt-4" />
         </>
       )}
     </>
+  );
+}
+
+/** A select above the list, captioned by the small text with `id`. */
+function Filter<V extends string>({
+  id,
+  caption,
+  ...control
+}: Omit<SelectControlProps<V>, "labelledBy" | "ariaLabel"> & { id: string; caption: string }) {
+  return (
+    <div className="grid gap-1">
+      <span id={id} className="text-xs text-muted-foreground">
+        {caption}
+      </span>
+      <SelectControl labelledBy={id} {...control} />
+    </div>
   );
 }

@@ -2,23 +2,21 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useFormatter, useTranslations } from "next-intl";
+import { DataTableHeader } from "~/components/data-table-header";
 import { Field, Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
+import { SelectControl } from "~/components/select-field";
 import { useTeam, useTeamId } from "~/components/team-context";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import {
-  Select,
-  SelectContent,
-  SelectItem,
-  SelectTrigger,
-  SelectValue,
-} from "~/components/ui/select";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { NativeSelect } from "~/components/ui/native-select";
+import { Table, TD, TR } from "~/components/ui/table";
 import { useTRPC } from "~/trpc/react";
+
+const ROLES = ["MEMBER", "ADMIN"] as const;
 
 export function TeamView() {
   const t = useTranslations();
@@ -85,23 +83,14 @@ export function TeamView() {
                   required
                 />
                 <Field htmlFor="member-role" label={t("team.role")}>
-                  <select
-                    id="member-role"
-                    name="role"
-                    className="h-10 rounded-md border border-border bg-background px-3 text-sm"
-                    defaultValue="MEMBER"
-                  >
+                  <NativeSelect id="member-role" name="role" defaultValue="MEMBER">
                     <option value="MEMBER">{t("roles.MEMBER")}</option>
                     <option value="ADMIN">{t("roles.ADMIN")}</option>
-                  </select>
+                  </NativeSelect>
                 </Field>
                 <SubmitButton pending={add.isPending}>{t("team.addMember")}</SubmitButton>
               </Form>
-              {add.isSuccess ? (
-                <Alert variant="success" className="mt-3">
-                  {t("team.added")}
-                </Alert>
-              ) : null}
+              <MutationFeedback success={add.isSuccess ? t("team.added") : null} className="mt-3" />
             </CardContent>
           </Card>
         ) : (
@@ -119,15 +108,10 @@ export function TeamView() {
               <ErrorState error={members.error} onRetry={() => void members.refetch()} />
             ) : (
               <Table>
-                <THead>
-                  <tr>
-                    <TH>{t("common.name")}</TH>
-                    <TH>{t("team.email")}</TH>
-                    <TH>{t("team.role")}</TH>
-                    <TH>{t("team.joined")}</TH>
-                    <TH className="sr-only">{t("common.actions")}</TH>
-                  </tr>
-                </THead>
+                <DataTableHeader
+                  columns={[t("common.name"), t("team.email"), t("team.role"), t("team.joined")]}
+                  actions
+                />
                 <tbody>
                   {members.data.map((member) => {
                     const self = member.userId === me.data?.id;
@@ -139,27 +123,18 @@ export function TeamView() {
                         <TD className="break-all">{member.email}</TD>
                         <TD>
                           {isAdmin ? (
-                            <Select
+                            <SelectControl
+                              ariaLabel={t("team.changeRole", { name: member.name })}
+                              className="w-32"
                               value={member.role}
                               onValueChange={(role) =>
-                                changeRole.mutate({
-                                  teamId,
-                                  userId: member.userId,
-                                  role: role as "ADMIN" | "MEMBER",
-                                })
+                                changeRole.mutate({ teamId, userId: member.userId, role })
                               }
-                            >
-                              <SelectTrigger
-                                className="w-32"
-                                aria-label={t("team.changeRole", { name: member.name })}
-                              >
-                                <SelectValue />
-                              </SelectTrigger>
-                              <SelectContent>
-                                <SelectItem value="MEMBER">{t("roles.MEMBER")}</SelectItem>
-                                <SelectItem value="ADMIN">{t("roles.ADMIN")}</SelectItem>
-                              </SelectContent>
-                            </Select>
+                              options={ROLES.map((role) => ({
+                                value: role,
+                                label: t(`roles.${role}`),
+                              }))}
+                            />
                           ) : (
                             t(`roles.${member.role}`)
                           )}

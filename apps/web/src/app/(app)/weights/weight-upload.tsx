@@ -1,16 +1,16 @@
 "use client";
 
-import { SPEC_PRESETS } from "@studio/core/spec";
+import { SPEC_PRESETS, TASK_KINDS, type TaskKind } from "@studio/core/spec";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useFormatter, useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
+import { Field, Form, SubmitButton, TextField } from "~/components/form";
 import { useTeamId } from "~/components/team-context";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
+import { NativeSelect } from "~/components/ui/native-select";
 import { Progress } from "~/components/ui/progress";
 import { fileUrls } from "~/lib/file-urls";
 import { zipStored } from "~/lib/stored-zip";
@@ -18,8 +18,6 @@ import { UploadError, uploadFile } from "~/lib/upload";
 import { useTRPC } from "~/trpc/react";
 import { ImportReportDetails, type ImportReportView, parseImportReport } from "./import-report";
 
-const KINDS = ["segmentation", "super_resolution", "classification"] as const;
-type Kind = (typeof KINDS)[number];
 type SpecPresetKey = keyof typeof SPEC_PRESETS;
 const SPEC_KEYS = Object.keys(SPEC_PRESETS) as SpecPresetKey[];
 
@@ -44,9 +42,6 @@ type Phase =
       report: ImportReportView | null;
     };
 
-const selectClass =
-  "h-10 w-full min-w-0 rounded-md border border-border bg-background px-3 text-sm";
-
 /**
  * Team admins upload ONNX, an NCNN pair (zipped here, converted by the server) or a PyTorch /
  * safetensors state_dict for a known architecture (checked key by key, built into ONNX by the
@@ -59,7 +54,7 @@ export function WeightUpload() {
   const teamId = useTeamId();
   const queryClient = useQueryClient();
   const [source, setSource] = useState<Source>("onnx");
-  const [kind, setKind] = useState<Kind>("super_resolution");
+  const [kind, setKind] = useState<TaskKind>("super_resolution");
   const [architectureId, setArchitectureId] = useState<string>("");
   const [name, setName] = useState("");
   const [family, setFamily] = useState("");
@@ -70,7 +65,8 @@ export function WeightUpload() {
     staleTime: Number.POSITIVE_INFINITY,
   });
   const architecture = architectures.data?.find((a) => a.id === architectureId) ?? null;
-  const effectiveKind: Kind = source === "pytorch" && architecture ? architecture.taskKind : kind;
+  const effectiveKind: TaskKind =
+    source === "pytorch" && architecture ? architecture.taskKind : kind;
 
   function chooseArchitecture(id: string) {
     setArchitectureId(id);
@@ -106,9 +102,7 @@ export function WeightUpload() {
     return { blob: file, fileName: file.name };
   }
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  async function upload(form: FormData) {
     const text = (key: string) => String(form.get(key) ?? "").trim();
     setPhase({ state: "preparing" });
     const payload = await body(form);
@@ -167,39 +161,51 @@ export function WeightUpload() {
         <CardDescription>{t(`weights.uploadHints.${source}`)}</CardDescription>
       </CardHeader>
       <CardContent>
-        <form className="grid gap-3 sm:grid-cols-2 [&>*]:min-w-0" onSubmit={onSubmit}>
-          <div className="grid gap-2 sm:col-span-2">
-            <Label htmlFor="weight-source">{t("weights.sourceFormat")}</Label>
-            <select
+        <Form
+          className="grid gap-3 sm:grid-cols-2 [&>*]:min-w-0"
+          onValues={(form) => void upload(form)}
+        >
+          <Field
+            htmlFor="weight-source"
+            label={t("weights.sourceFormat")}
+            className="sm:col-span-2"
+          >
+            <NativeSelect
               id="weight-source"
               value={source}
               onChange={(e) => {
                 setSource(e.target.value as Source);
                 setPhase({ state: "idle" });
               }}
-              className={selectClass}
             >
               {SOURCES.map((s) => (
                 <option key={s} value={s}>
                   {t(`weights.sources.${s}`)}
                 </option>
               ))}
-            </select>
-          </div>
+            </NativeSelect>
+          </Field>
           {source === "ncnn" ? (
             <>
-              <div className="grid gap-2">
-                <Label htmlFor="weight-param">{t("weights.paramFile")}</Label>
-                <Input id="weight-param" name="paramFile" type="file" accept=".param" required />
-              </div>
-              <div className="grid gap-2">
-                <Label htmlFor="weight-bin">{t("weights.binFile")}</Label>
-                <Input id="weight-bin" name="binFile" type="file" accept=".bin" required />
-              </div>
+              <TextField
+                id="weight-param"
+                name="paramFile"
+                label={t("weights.paramFile")}
+                type="file"
+                accept=".param"
+                required
+              />
+              <TextField
+                id="weight-bin"
+                name="binFile"
+                label={t("weights.binFile")}
+                type="file"
+                accept=".bin"
+                required
+              />
             </>
           ) : (
-            <div className="grid gap-2 sm:col-span-2">
-              <Label htmlFor="weight-file">{t("weights.file")}</Label>
+            <Field htmlFor="weight-file" label={t("weights.file")} className="sm:col-span-2">
               <Input
                 key={source}
                 id="weight-file"
@@ -208,16 +214,18 @@ export function WeightUpload() {
                 accept={ACCEPT[source]}
                 required
               />
-            </div>
+            </Field>
           )}
           {source === "pytorch" ? (
-            <div className="grid gap-2 sm:col-span-2">
-              <Label htmlFor="weight-architecture">{t("weights.architecture")}</Label>
-              <select
+            <Field
+              htmlFor="weight-architecture"
+              label={t("weights.architecture")}
+              className="sm:col-span-2"
+            >
+              <NativeSelect
                 id="weight-architecture"
                 value={architectureId}
                 onChange={(e) => chooseArchitecture(e.target.value)}
-                className={selectClass}
                 required
                 disabled={!architectures.data}
               >
@@ -226,7 +234,7 @@ export function WeightUpload() {
                     {a.name} ({a.id})
                   </option>
                 ))}
-              </select>
+              </NativeSelect>
               {architectures.error ? (
                 <Alert>{architectures.error.message}</Alert>
               ) : architecture ? (
@@ -251,32 +259,28 @@ export function WeightUpload() {
                   </p>
                 </div>
               ) : null}
-            </div>
+            </Field>
           ) : null}
-          <div className="grid gap-2">
-            <Label htmlFor="weight-kind">{t("weights.kind")}</Label>
-            <select
+          <Field htmlFor="weight-kind" label={t("weights.kind")}>
+            <NativeSelect
               id="weight-kind"
               name="taskKind"
               value={effectiveKind}
-              onChange={(e) => setKind(e.target.value as Kind)}
+              onChange={(e) => setKind(e.target.value as TaskKind)}
               disabled={source === "pytorch"}
-              className={selectClass}
             >
-              {KINDS.map((k) => (
+              {TASK_KINDS.map((k) => (
                 <option key={k} value={k}>
                   {t(`kinds.${k}`)}
                 </option>
               ))}
-            </select>
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="weight-spec">{t("weights.specPreset")}</Label>
-            <select
+            </NativeSelect>
+          </Field>
+          <Field htmlFor="weight-spec" label={t("weights.specPreset")}>
+            <NativeSelect
               key={`${source}-${effectiveKind}`}
               id="weight-spec"
               name="specPreset"
-              className={selectClass}
               defaultValue=""
             >
               <option value="">
@@ -287,40 +291,40 @@ export function WeightUpload() {
                   {k}
                 </option>
               ))}
-            </select>
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="weight-name">{t("weights.name")}</Label>
-            <Input
-              id="weight-name"
-              name="name"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              required={source !== "pytorch"}
-              maxLength={200}
-            />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="weight-family">{t("weights.family")}</Label>
-            <Input
-              id="weight-family"
-              name="family"
-              value={family}
-              onChange={(e) => setFamily(e.target.value)}
-              required={source !== "pytorch"}
-              maxLength={100}
-            />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor="weight-version">{t("weights.version")}</Label>
-            <Input id="weight-version" name="version" required maxLength={50} defaultValue="1" />
-          </div>
+            </NativeSelect>
+          </Field>
+          <TextField
+            id="weight-name"
+            name="name"
+            label={t("weights.name")}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required={source !== "pytorch"}
+            maxLength={200}
+          />
+          <TextField
+            id="weight-family"
+            name="family"
+            label={t("weights.family")}
+            value={family}
+            onChange={(e) => setFamily(e.target.value)}
+            required={source !== "pytorch"}
+            maxLength={100}
+          />
+          <TextField
+            id="weight-version"
+            name="version"
+            label={t("weights.version")}
+            required
+            maxLength={50}
+            defaultValue="1"
+          />
           <div className="flex items-end">
-            <Button type="submit" disabled={busy} className="w-full sm:w-auto">
+            <SubmitButton pending={busy} className="w-full sm:w-auto">
               {t("weights.upload")}
-            </Button>
+            </SubmitButton>
           </div>
-        </form>
+        </Form>
         <div className="mt-4 grid min-w-0 gap-2" aria-live="polite">
           {phase.state === "uploading" ? (
             <>

@@ -6,13 +6,14 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useFormatter, useLocale, useTranslations } from "next-intl";
 import { FileDropzone } from "~/components/file-dropzone";
+import { MutationFeedback } from "~/components/form";
+import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, ErrorState, Loading } from "~/components/query-state";
 import { useTeamId } from "~/components/team-context";
 import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
-import { errorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes } from "~/lib/format";
 import { uploadFile } from "~/lib/upload";
@@ -91,9 +92,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </>
         }
       />
-      {remove.error ? (
-        <Alert className="mb-4">{errorMessage(remove.error, (k) => t(`common.${k}`))}</Alert>
-      ) : null}
+      <MutationFeedback error={remove.error} className="mb-4" />
       <div className="grid gap-4">
         <Card>
           <CardContent className="flex flex-wrap gap-x-8 gap-y-2 pt-5 text-sm">
@@ -188,17 +187,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
                     </li>
                   ))}
                 </ul>
-                {images.hasNextPage ? (
-                  <div className="mt-3 flex justify-center">
-                    <Button
-                      variant="outline"
-                      onClick={() => void images.fetchNextPage()}
-                      disabled={images.isFetchingNextPage}
-                    >
-                      {t("datasets.loadMore")}
-                    </Button>
-                  </div>
-                ) : null}
+                <LoadMore pages={images} label={t("datasets.loadMore")} className="mt-3" />
               </>
             )}
           </CardContent>

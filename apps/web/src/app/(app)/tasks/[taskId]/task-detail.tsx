@@ -1,10 +1,13 @@
 "use client";
 
+import type { TaskKind } from "@studio/core/spec";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Ban, Download, FileText, RotateCcw, Trash2 } from "lucide-react";
+import { Ban, FileText, RotateCcw, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { DataTableHeader } from "~/components/data-table-header";
+import { MutationFeedback } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -13,15 +16,13 @@ import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
 import { Progress } from "~/components/ui/progress";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
-import { errorMessage } from "~/lib/errors";
-import { fileUrls } from "~/lib/file-urls";
+import { Table, TD, TR } from "~/components/ui/table";
 import { formatMs, itemMs } from "~/lib/format";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { useTaskRefetchInterval } from "~/lib/use-task-polling";
 import { useTRPC } from "~/trpc/react";
-
-type Kind = "segmentation" | "super_resolution" | "classification";
+import { DownloadAllResults } from "./task-links";
+import { TaskRunFacts } from "./task-run-facts";
 
 export function TaskDetail({ taskId }: { taskId: string }) {
   const t = useTranslations();
@@ -44,15 +45,12 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   const remove = useMutation(
     trpc.tasks.delete.mutationOptions({ onSuccess: () => router.push("/tasks") }),
   );
-  const msg = (e: unknown) => errorMessage(e, (k) => t(`common.${k}`));
 
   if (task.isPending) return <Loading />;
   if (task.error) return <ErrorState error={task.error} onRetry={() => void task.refetch()} />;
   const data = task.data;
   const final = isFinalTaskStatus(data.status);
   const hasFailures = data.items.some((i) => i.status === "failed" || i.status === "canceled");
-  const date = (d: Date | null) =>
-    d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—";
   const wall =
     data.startedAt && data.finishedAt ? data.finishedAt.getTime() - data.startedAt.getTime() : null;
   const mutationError = cancel.error ?? retry.error ?? remove.error;
@@ -62,7 +60,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-3">
-            {t(`kinds.${data.taskKind as Kind}`)}
+            {t(`kinds.${data.taskKind as TaskKind}`)}
             <StatusBadge status={data.status} />
           </span>
         }
@@ -100,12 +98,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
               </Link>
             </Button>
             {data.itemsDone > 0 ? (
-              <Button asChild variant="outline">
-                <a href={fileUrls.taskZip(teamId, taskId)} download>
-                  <Download aria-hidden />
-                  {t("tasks.downloadAll")}
-                </a>
-              </Button>
+              <DownloadAllResults teamId={teamId} taskId={taskId} variant="outline" />
             ) : null}
             {data.status !== "running" ? (
               <Button
@@ -121,7 +114,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </>
         }
       />
-      {mutationError ? <Alert className="mb-4">{msg(mutationError)}</Alert> : null}
+      <MutationFeedback error={mutationError} className="mb-4" />
       {data.error ? <Alert className="mb-4">{data.error}</Alert> : null}
       <div className="grid gap-4 lg:grid-cols-3">
         <Card className="lg:col-span-2">
@@ -150,16 +143,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </CardHeader>
           <CardContent>
             <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
-              <dt className="text-muted-foreground">{t("tasks.device")}</dt>
-              <dd data-testid="task-device">{data.device ?? "—"}</dd>
-              <dt className="text-muted-foreground">{t("tasks.created")}</dt>
-              <dd>{date(data.createdAt)}</dd>
-              <dt className="text-muted-foreground">{t("tasks.started")}</dt>
-              <dd>{date(data.startedAt)}</dd>
-              <dt className="text-muted-foreground">{t("tasks.finished")}</dt>
-              <dd>{date(data.finishedAt)}</dd>
-              <dt className="text-muted-foreground">{t("tasks.duration")}</dt>
-              <dd>{formatMs(wall, locale)}</dd>
+              <TaskRunFacts task={data} duration={formatMs(wall, locale)} />
             </dl>
           </CardContent>
         </Card>
@@ -170,16 +154,16 @@ export function TaskDetail({ taskId }: { taskId: string }) {
         </CardHeader>
         <CardContent>
           <Table>
-            <THead>
-              <tr>
-                <TH>{t("tasks.item")}</TH>
-                <TH>{t("tasks.filterStatus")}</TH>
-                <TH className="hidden w-32 md:table-cell">{t("tasks.progress")}</TH>
-                <TH className="hidden sm:table-cell">{t("tasks.device")}</TH>
-                <TH className="hidden sm:table-cell">{t("tasks.duration")}</TH>
-                <TH className="sr-only">{t("common.actions")}</TH>
-              </tr>
-            </THead>
+            <DataTableHeader
+              columns={[
+                t("tasks.item"),
+                t("tasks.filterStatus"),
+                { label: t("tasks.progress"), className: "hidden w-32 md:table-cell" },
+                { label: t("tasks.device"), className: "hidden sm:table-cell" },
+                { label: t("tasks.duration"), className: "hidden sm:table-cell" },
+              ]}
+              actions
+            />
             <tbody>
               {data.items.map((item) => (
                 <TR key={item.id} data-testid="task-item" data-status={item.status}>

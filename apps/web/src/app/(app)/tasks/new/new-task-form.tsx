@@ -5,23 +5,16 @@ import { Play } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { MutationFeedback } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
+import { SelectControl, SelectField, SelectFrame } from "~/components/select-field";
 import { useTeamId } from "~/components/team-context";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
-import { Label } from "~/components/ui/label";
-import {
-  Select,
-  SelectContent,
-  SelectItem,
-  SelectTrigger,
-  SelectValue,
-} from "~/components/ui/select";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
-import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 import { ImagePicker } from "./image-picker";
 import { ParamControls } from "./param-controls";
@@ -95,6 +88,7 @@ export function NewTaskForm({
     () => JSON.stringify({ kind, weightId, params }),
     [kind, weightId, params],
   );
+  const chosenWeight = weights.data?.find((w) => w.id === weightId);
   const previewImage: PreviewImage | null =
     source === "images" ? (images[0] ?? null) : (datasetImages.data?.items[0] ?? null);
   const onPreview = useCallback((p: ShownPreview | null) => setPreview(p), []);
@@ -142,30 +136,19 @@ export function NewTaskForm({
               <CardTitle>1 · {t("newTask.step1")}</CardTitle>
             </CardHeader>
             <CardContent className="grid gap-4">
-              <div className="grid gap-1">
-                <Label id="kind-label">{t("newTask.kind")}</Label>
-                <Select
-                  value={kind}
-                  onValueChange={(v) => {
-                    setKind(v as Kind);
-                    setWeightId(null);
-                    setPreview(null);
-                  }}
-                >
-                  <SelectTrigger aria-labelledby="kind-label" data-testid="kind-select">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {KINDS.map((k) => (
-                      <SelectItem key={k} value={k}>
-                        {t(`kinds.${k}`)}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </div>
-              <div className="grid gap-1">
-                <Label id="weight-label">{t("newTask.weight")}</Label>
+              <SelectField
+                id="kind"
+                label={t("newTask.kind")}
+                testId="kind-select"
+                value={kind}
+                onValueChange={(next) => {
+                  setKind(next);
+                  setWeightId(null);
+                  setPreview(null);
+                }}
+                options={KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
+              />
+              <SelectFrame labelId="weight-label" label={t("newTask.weight")}>
                 {weights.isPending ? (
                   <Loading />
                 ) : weights.error ? (
@@ -173,37 +156,32 @@ export function NewTaskForm({
                 ) : weights.data.length === 0 ? (
                   <Alert variant="info">{t("newTask.noWeights")}</Alert>
                 ) : (
-                  <Select value={weightId ?? undefined} onValueChange={setWeightId}>
-                    <SelectTrigger aria-labelledby="weight-label" data-testid="weight-select">
-                      <SelectValue placeholder={t("newTask.chooseWeight")} />
-                    </SelectTrigger>
-                    <SelectContent>
-                      {weights.data.map((w) => (
-                        <SelectItem key={w.id} value={w.id}>
-                          {w.name} · {w.version}
-                          {w.isOfficial ? ` · ${t("weights.official")}` : ""}
-                        </SelectItem>
-                      ))}
-                    </SelectContent>
-                  </Select>
+                  <SelectControl
+                    labelledBy="weight-label"
+                    testId="weight-select"
+                    placeholder={t("newTask.chooseWeight")}
+                    value={weightId ?? undefined}
+                    onValueChange={setWeightId}
+                    options={weights.data.map((w) => ({
+                      value: w.id,
+                      label: `${w.name} · ${w.version}${w.isOfficial ? ` · ${t("weights.official")}` : ""}`,
+                    }))}
+                  />
                 )}
-                {weightId
-                  ? (() => {
-                      const w = weights.data?.find((x) => x.id === weightId);
-                      return w ? (
-                        <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
-                          {w.isOfficial ? <Badge tone="info">{t("weights.official")}</Badge> : null}
-                          {w.isDefault ? (
-                            <Badge tone="success">{t("weights.default")}</Badge>
-                          ) : null}
-                          <span className="break-all font-mono">
-                            sha256 {w.sha256.slice(0, 16)}…
-                          </span>
-                        </p>
-                      ) : null;
-                    })()
-                  : null}
-              </div>
+                {chosenWeight ? (
+                  <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
+                    {chosenWeight.isOfficial ? (
+                      <Badge tone="info">{t("weights.official")}</Badge>
+                    ) : null}
+                    {chosenWeight.isDefault ? (
+                      <Badge tone="success">{t("weights.default")}</Badge>
+                    ) : null}
+                    <span className="break-all font-mono">
+                      sha256 {chosenWeight.sha256.slice(0, 16)}…
+                    </span>
+                  </p>
+                ) : null}
+              </SelectFrame>
             </CardContent>
           </Card>
           <Card>
@@ -235,21 +213,17 @@ export function NewTaskForm({
                   />
                 </TabsContent>
                 <TabsContent value="dataset">
-                  <div className="grid gap-1">
-                    <Label id="dataset-label">{t("newTask.dataset")}</Label>
-                    <Select value={datasetId ?? undefined} onValueChange={setDatasetId}>
-                      <SelectTrigger aria-labelledby="dataset-label">
-                        <SelectValue placeholder={t("newTask.chooseDataset")} />
-                      </SelectTrigger>
-                      <SelectContent>
-                        {(datasets.data?.items ?? []).map((d) => (
-                          <SelectItem key={d.id} value={d.id}>
-                            {d.name} ({d.imageCount})
-                          </SelectItem>
-                        ))}
-                      </SelectContent>
-                    </Select>
-                  </div>
+                  <SelectField
+                    id="dataset"
+                    label={t("newTask.dataset")}
+                    placeholder={t("newTask.chooseDataset")}
+                    value={datasetId ?? undefined}
+                    onValueChange={setDatasetId}
+                    options={(datasets.data?.items ?? []).map((d) => ({
+                      value: d.id,
+                      label: `${d.name} (${d.imageCount})`,
+                    }))}
+                  />
                 </TabsContent>
               </Tabs>
             </CardContent>
@@ -280,9 +254,7 @@ export function NewTaskForm({
               />
             </CardContent>
           </Card>
-          {create.error ? (
-            <Alert>{errorMessage(create.error, (k) => t(`common.${k}`))}</Alert>
-          ) : null}
+          <MutationFeedback error={create.error} />
           {!canSubmit && !create.isPending && source === "images" && images.length === 0 ? (
             <p className="text-sm text-muted-foreground">{t("newTask.noImages")}</p>
           ) : null}

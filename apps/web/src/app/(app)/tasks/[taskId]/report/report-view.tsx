@@ -1,21 +1,23 @@
 "use client";
 
+import type { TaskKind } from "@studio/core/spec";
 import { useQuery } from "@tanstack/react-query";
-import { ArrowLeft, Download, Printer } from "lucide-react";
+import { Printer } from "lucide-react";
 import Link from "next/link";
 import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { DataTableHeader } from "~/components/data-table-header";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
 import { useTeamId } from "~/components/team-context";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { Table, TD, TR } from "~/components/ui/table";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
-
-type Kind = "segmentation" | "super_resolution" | "classification";
+import { BackToTask, DownloadAllResults } from "../task-links";
+import { TaskRunFacts } from "../task-run-facts";
 
 /**
  * The task's report as a document. "Export PDF" prints it: the print stylesheet drops the
@@ -34,39 +36,27 @@ export function ReportView({ taskId }: { taskId: string }) {
   if (report.error)
     return <ErrorState error={report.error} onRetry={() => void report.refetch()} />;
   const { task, items, summary } = report.data;
-  const kind = task.taskKind as Kind;
+  const kind = task.taskKind as TaskKind;
   // Per-item times from the worker's own timings (sum and mean over finished items).
   const times = items.map((i) => itemMs(i.timings)).filter((v): v is number => v !== null);
   const totalMs = times.reduce((a, b) => a + b, 0);
   const meanMs = times.length ? totalMs / times.length : null;
-  const date = (d: Date | null) =>
-    d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—";
 
   return (
     <article className="grid gap-4" data-testid="report">
       <PageHeader
         title={`${t("report.title")} · ${t(`kinds.${kind}`)}`}
-        description={t("report.generated", { date: date(new Date()) })}
+        description={t("report.generated", {
+          date: format.dateTime(new Date(), { dateStyle: "medium", timeStyle: "medium" }),
+        })}
         actions={
           <>
-            <Button asChild variant="outline">
-              <Link href={`/tasks/${taskId}`}>
-                <ArrowLeft aria-hidden />
-                {t("common.back")}
-              </Link>
-            </Button>
+            <BackToTask taskId={taskId} />
             <Button variant="outline" onClick={() => window.print()} data-testid="export-pdf">
               <Printer aria-hidden />
               {t("report.exportPdf")}
             </Button>
-            {summary.succeeded > 0 ? (
-              <Button asChild>
-                <a href={fileUrls.taskZip(teamId, taskId)} download data-testid="download-zip">
-                  <Download aria-hidden />
-                  {t("tasks.downloadAll")}
-                </a>
-              </Button>
-            ) : null}
+            {summary.succeeded > 0 ? <DownloadAllResults teamId={teamId} taskId={taskId} /> : null}
           </>
         }
       />
@@ -84,19 +74,15 @@ export function ReportView({ taskId }: { taskId: string }) {
             <dd className="tabular-nums">
               {summary.succeeded}/{summary.items} · {t("status.failed")}: {summary.failed}
             </dd>
-            <dt className="text-muted-foreground">{t("tasks.device")}</dt>
-            <dd>{task.device ?? "—"}</dd>
-            <dt className="text-muted-foreground">{t("tasks.created")}</dt>
-            <dd>{date(task.createdAt)}</dd>
-            <dt className="text-muted-foreground">{t("tasks.started")}</dt>
-            <dd>{date(task.startedAt)}</dd>
-            <dt className="text-muted-foreground">{t("tasks.finished")}</dt>
-            <dd>{date(task.finishedAt)}</dd>
-            <dt className="text-muted-foreground">{t("tasks.duration")}</dt>
-            <dd>
-              {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀{" "}
-              {formatMs(meanMs, locale)})
-            </dd>
+            <TaskRunFacts
+              task={task}
+              duration={
+                <>
+                  {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀{" "}
+                  {formatMs(meanMs, locale)})
+                </>
+              }
+            />
             {task.dataset ? (
               <>
                 <dt className="text-muted-foreground">{t("newTask.dataset")}</dt>
@@ -140,16 +126,16 @@ export function ReportView({ taskId }: { taskId: string }) {
         </CardHeader>
         <CardContent>
           <Table>
-            <THead>
-              <tr>
-                <TH>{t("report.results")}</TH>
-                <TH>{t("tasks.item")}</TH>
-                <TH>{t("tasks.filterStatus")}</TH>
-                <TH>{t("weights.size")}</TH>
-                <TH>{t("tasks.duration")}</TH>
-                <TH>SHA-256</TH>
-              </tr>
-            </THead>
+            <DataTableHeader
+              columns={[
+                t("report.results"),
+                t("tasks.item"),
+                t("tasks.filterStatus"),
+                t("weights.size"),
+                t("tasks.duration"),
+                "SHA-256",
+              ]}
+            />
             <tbody>
               {items.map((item) => {
                 const meta = (item.resultMeta ?? {}) as { width?: number; height?: number };

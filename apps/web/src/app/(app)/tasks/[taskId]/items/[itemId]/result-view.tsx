@@ -1,8 +1,8 @@
 "use client";
 
+import type { TaskKind } from "@studio/core/spec";
 import { useQuery } from "@tanstack/react-query";
-import { ArrowLeft, Download } from "lucide-react";
-import Link from "next/link";
+import { Download } from "lucide-react";
 import { useLocale, useTranslations } from "next-intl";
 import { ClassificationChart } from "~/components/classification-chart";
 import { PageHeader } from "~/components/page-header";
@@ -17,8 +17,7 @@ import { ZoomCompare } from "~/components/zoom-compare";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
-
-type Kind = "segmentation" | "super_resolution" | "classification";
+import { BackToTask } from "../../task-links";
 
 export function ResultView({ taskId, itemId }: { taskId: string; itemId: string }) {
   const t = useTranslations();
@@ -31,7 +30,7 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
   if (task.error) return <ErrorState error={task.error} onRetry={() => void task.refetch()} />;
   const item = task.data.items.find((i) => i.id === itemId);
   if (!item) return <Alert>{t("common.notFound")}</Alert>;
-  const kind = task.data.taskKind as Kind;
+  const kind = task.data.taskKind as TaskKind;
   const meta = (item.resultMeta ?? {}) as {
     width?: number;
     height?: number;
@@ -50,12 +49,7 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
         description={`${t(`kinds.${kind}`)} · ${task.data.weight?.name ?? ""}`}
         actions={
           <>
-            <Button asChild variant="outline">
-              <Link href={`/tasks/${taskId}`}>
-                <ArrowLeft aria-hidden />
-                {t("common.back")}
-              </Link>
-            </Button>
+            <BackToTask taskId={taskId} />
             {item.hasResult ? (
               <Button asChild>
                 <a href={download} download data-testid="download-result">

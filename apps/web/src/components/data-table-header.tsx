@@ -1,0 +1,37 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { TH, THead } from "~/components/ui/table";
+
+/** A column heading, or a heading with classes (for example to hide the column on small screens). */
+export type Column = string | { label: string; className: string };
+
+/**
+ * The header row of a data table. `actions` adds a last column for row buttons whose heading
+ * only screen readers hear.
+ */
+export function DataTableHeader({
+  columns,
+  actions = false,
+}: {
+  columns: Column[];
+  actions?: boolean;
+}) {
+  const t = useTranslations("common");
+  return (
+    <THead>
+      <tr>
+        {columns.map((column) =>
+          typeof column === "string" ? (
+            <TH key={column}>{column}</TH>
+          ) : (
+            <TH key={column.label} className={column.className}>
+              {column.label}
+            </TH>
+          ),
+        )}
+        {actions ? <TH className="sr-only">{t("actions")}</TH> : null}
+      </tr>
+    </THead>
+  );
+}
