@@ -66,6 +66,15 @@ const schema = z.object({
   VALIDATE_MAX_RUN_MS: int(10).default(30_000),
   VALIDATE_MAX_CONCURRENT: int(1).default(1),
 
+  /**
+   * State_dict / NCNN -> ONNX conversion: each runs in its own process. A 31M-parameter U-Net
+   * (124 MB of float32) takes about 2 s and peaks near 600 MB: the file, its float32 weights
+   * and the ONNX bytes are in memory at once.
+   */
+  CONVERT_TIMEOUT_MS: int(100).default(120_000),
+  CONVERT_MAX_MEMORY_MB: int(64).default(2048),
+  CONVERT_MAX_CONCURRENT: int(1).default(1),
+
   CLEANUP_ENABLED: bool.default(true),
   CLEANUP_INTERVAL_MS: int(1000).default(60 * 60 * 1000),
   CLEANUP_MAX_AGE_MS: int(0).default(24 * 60 * 60 * 1000),

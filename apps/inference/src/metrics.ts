@@ -88,6 +88,12 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
+  const conversions = new client.Counter({
+    name: "inference_weight_conversions_total",
+    help: "Weight conversions to ONNX by kind (state_dict, ncnn) and outcome (ok or the error code)",
+    labelNames: ["kind", "outcome"] as const,
+    registers: [registry],
+  });
   const httpDuration = new client.Histogram({
     name: "inference_http_request_seconds",
     help: "HTTP request duration by route, method and status",
@@ -113,6 +119,7 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
     previews,
     previewDuration,
     validations,
+    conversions,
     httpDuration,
     cleanupFreed,
   };

@@ -7,6 +7,7 @@ import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
 import { ModelStore } from "./models";
 import { PreviewPool } from "./preview/pool";
+import { convertRoutes } from "./routes/convert";
 import { opsRoutes } from "./routes/ops";
 import { previewRoutes } from "./routes/preview";
 import { validateRoutes } from "./routes/validate";
@@ -78,6 +79,7 @@ export async function createService(options: {
     routes: [
       previewRoutes({ config, db, pool: previewPool, limiter: previews, metrics }),
       validateRoutes({ config, db, metrics }),
+      convertRoutes({ config, metrics }),
       opsRoutes({
         metrics,
         system: () => ({

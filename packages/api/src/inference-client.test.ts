@@ -1,4 +1,6 @@
+import { copyFileSync, existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import path from "node:path";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -44,6 +46,34 @@ describe("inference client against the real service", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceRequestError);
     expect(error).toMatchObject({ status: 404, code: "not_found" });
+  });
+
+  it("has an NCNN pair converted and reads the ONNX file's description", async () => {
+    const fixtures = path.resolve(import.meta.dirname, "../test/fixtures");
+    for (const ext of ["param", "bin"]) {
+      copyFileSync(
+        path.join(fixtures, `realesr-animevideov3-x4.${ext}`),
+        path.join(service.dataDir, "tmp", `client.${ext}`),
+      );
+    }
+    const converted = await client().convertWeight({
+      kind: "ncnn",
+      param: "tmp/client.param",
+      bin: "tmp/client.bin",
+    });
+    expect(converted).toMatchObject({
+      kind: "ncnn",
+      path: expect.stringMatching(/^tmp\/[0-9a-f]{32}\.onnx\.part$/),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      report: { inputChannels: 3, weightStorage: { float16: expect.any(Number) } },
+    });
+    expect(existsSync(path.join(service.dataDir, converted.path))).toBe(true);
+
+    const refused = await client()
+      .convertWeight({ kind: "ncnn", param: "tmp/client.param", bin: "weights/client.bin" })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InferenceRequestError);
+    expect(refused).toMatchObject({ status: 400, code: "bad_request" });
   });
 
   it("is refused with a wrong token", async () => {

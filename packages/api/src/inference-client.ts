@@ -1,6 +1,9 @@
 // Typed HTTP client for the inference service (apps/inference). The wire schemas come from the
 // service's own protocol module, so both sides validate the same shapes.
 import {
+  type ConvertRequest,
+  type ConvertResponse,
+  convertResponseSchema,
   type ErrorBody,
   errorBodySchema,
   type HealthResponse,
@@ -64,6 +67,11 @@ export interface InferenceClientOptions {
   previewTimeoutMs?: number;
   /** Per-attempt time-out for weight validation (a child process loads and runs the model). */
   validateTimeoutMs?: number;
+  /**
+   * Per-attempt time-out for a weight conversion (a child process builds the ONNX file; the
+   * service stops it at its own CONVERT_TIMEOUT_MS, 120 s by default, and one may be queued).
+   */
+  convertTimeoutMs?: number;
   /** Further attempts for idempotent calls when the service is down or restarting. */
   retries?: number;
   /** First pause between attempts; doubles each time. */
@@ -77,9 +85,10 @@ interface CallOptions {
   body?: unknown;
   timeoutMs: number;
   /**
-   * Whether a repeat is harmless. Every endpoint of the service is (previews and validation
-   * compute the same answer again), but a call that timed out is only repeated when it was a
-   * quick read, so a slow computation is not started twice.
+   * Whether a repeat is harmless. Every endpoint of the service is (previews, validation and
+   * conversion compute the same answer again; a conversion whose client went away removes its
+   * file), but a call that timed out is only repeated when it was a quick read, so a slow
+   * computation is not started twice.
    */
   retryOnTimeout: boolean;
   signal?: AbortSignal;
@@ -216,6 +225,25 @@ export function createInferenceClient(options: InferenceClientOptions) {
           signal,
         },
         validateResponseSchema,
+      );
+    },
+
+    /**
+     * Converts an upload in DATA_DIR/tmp (a state_dict or an NCNN pair) to an ONNX file in
+     * DATA_DIR/tmp, which the caller then owns. A refused upload is an InferenceRequestError
+     * with the converter's code and message (the import report in `details` for a state_dict).
+     */
+    convertWeight(input: ConvertRequest, signal?: AbortSignal): Promise<ConvertResponse> {
+      return json(
+        {
+          method: "POST",
+          path: "/v1/weights/convert",
+          body: input,
+          timeoutMs: options.convertTimeoutMs ?? 300_000,
+          retryOnTimeout: false,
+          signal,
+        },
+        convertResponseSchema,
       );
     },
   };

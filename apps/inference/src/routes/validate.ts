@@ -1,6 +1,5 @@
-import { realpath } from "node:fs/promises";
-import path from "node:path";
 import type { Db } from "@studio/db/client";
+import { resolveDataPath } from "../data-path";
 import type { InferenceEnv } from "../env";
 import { HttpError } from "../http/errors";
 import { Limiter } from "../limiter";
@@ -17,21 +16,6 @@ type Config = Pick<
   | "VALIDATE_MAX_RUN_MS"
   | "VALIDATE_MAX_CONCURRENT"
 >;
-
-/** A path under DATA_DIR, with symlinks resolved, that really stays inside it. */
-export async function resolveDataPath(dataDir: string, relative: string): Promise<string> {
-  const root = await realpath(dataDir);
-  let resolved: string;
-  try {
-    resolved = await realpath(path.resolve(root, relative));
-  } catch {
-    throw new HttpError(404, "not_found", `no file ${relative} in the data directory`);
-  }
-  if (resolved !== root && !resolved.startsWith(`${root}${path.sep}`)) {
-    throw new HttpError(400, "bad_request", "path leaves the data directory");
-  }
-  return resolved;
-}
 
 /** What is stored on the Weight row: the I/O summary and the full report. */
 async function recordOutcome(db: Db, weightId: string, report: ValidateResponse): Promise<void> {

@@ -1,10 +1,7 @@
 // Child process that inspects, loads and trial-runs one untrusted ONNX file. It runs under a
-// memory cap and a time limit set by the parent (run.ts), so a hostile graph can only take
-// this process down. Protocol: one JSON line per message on stdout; the job arrives as one
-// JSON line on stdin after this process has announced `ready` (the parent tightens the
-// address-space limit in between, once the runtime's own reservations are made).
+// memory cap and a time limit set by the parent (run.ts, through isolated/spawn.ts), so a
+// hostile graph can only take this process down.
 import { readFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import {
   assertRunnable,
   inspectOnnx,
@@ -13,6 +10,7 @@ import {
 } from "@studio/core/onnx";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import * as ortModule from "onnxruntime-node";
+import { isOutOfMemory, serveOneJob } from "../isolated/serve";
 import type { RejectionCode } from "../protocol";
 import { checkDeclaredIo, checkOutput, Rejection, referenceInput, resolveSpec } from "./checks";
 
@@ -53,12 +51,6 @@ const INSPECT_CODES: Record<string, RejectionCode> = {
   no_inputs: "io_mismatch",
   no_outputs: "io_mismatch",
 };
-
-const OOM = /fail(ed)? to allocate|bad_alloc|out of memory|cannot allocate memory|ENOMEM/i;
-
-function send(message: object): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
 
 function ms(since: number): number {
   return Math.round((performance.now() - since) * 10) / 10;
@@ -109,7 +101,7 @@ async function validate(job: ChildJob): Promise<ChildResult> {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (OOM.test(message))
+      if (isOutOfMemory(message))
         throw new Rejection(
           "too_much_memory",
           `loading the model needs more memory than allowed: ${message}`,
@@ -133,7 +125,7 @@ async function validate(job: ChildJob): Promise<ChildResult> {
       output = { data: tensor.data as ArrayLike<number>, dims: tensor.dims };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (OOM.test(message)) {
+      if (isOutOfMemory(message)) {
         throw new Rejection(
           "too_much_memory",
           `running the model on a ${ref.dims[3]}x${ref.dims[2]} reference input needs more memory than allowed: ${message.slice(0, 400)}`,
@@ -173,12 +165,4 @@ async function validate(job: ChildJob): Promise<ChildResult> {
   return result;
 }
 
-send({ stage: "ready", pid: process.pid });
-const lines = createInterface({ input: process.stdin });
-lines.once("line", (line) => {
-  lines.close();
-  validate(JSON.parse(line) as ChildJob)
-    .then((result) => send({ stage: "result", result }))
-    .catch((error: unknown) => send({ stage: "error", message: String(error) }))
-    .finally(() => process.exit(0));
-});
+serveOneJob(validate);

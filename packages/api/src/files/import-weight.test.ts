@@ -19,12 +19,14 @@ import { resetEnvForTests } from "../env";
 import { createCaller } from "../index";
 import { createInferenceClient } from "../inference-client";
 import { makeTeam, makeUser, type TestUser } from "../test-helpers";
+import { architectureFor, importStateDict } from "./import-weight";
 import {
   type EncodedStateDict,
   octaUnetStateDict,
   toPth,
   toSafetensors,
 } from "./import-weight.testing";
+import { receiveToTemp, removeQuietly } from "./storage";
 import { post } from "./test-context";
 import { uploadWeight } from "./upload-weight";
 
@@ -200,6 +202,57 @@ describe("PyTorch / safetensors weight upload", () => {
     expect(res.body.error.code).toBe("truncated");
     expect(res.body.error.message).toMatch(/truncated/);
     await expectNothingKept(rows, kept);
+  });
+
+  it("keeps the web server's event loop free while the service converts a U-Net", async () => {
+    const upload = await receiveToTemp(new Response(pth).body, Number.MAX_SAFE_INTEGER);
+    // Converting in this process held the event loop for the whole import (about a second
+    // for this model on an idle machine); now every tick of a 10 ms timer must come on time.
+    const gaps: number[] = [];
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    let converted: Awaited<ReturnType<typeof importStateDict>>;
+    try {
+      converted = await importStateDict(
+        upload,
+        { architecture: architectureFor("octa-unet"), fileName: "unet.pth" },
+        inference(),
+      );
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(converted.report).toMatchObject({ verdict: "accepted", format: "pytorch" });
+    expect(converted.file.size).toBeGreaterThan(100_000_000);
+    expect(performance.now() - started).toBeGreaterThan(500);
+    expect(Math.max(...gaps)).toBeLessThan(250);
+    await removeQuietly(converted.file.tmpPath);
+    expect(files("tmp")).toEqual([]);
+  }, 600_000);
+
+  it("answers 503 when the inference service is down, keeping nothing", async () => {
+    const rows = await svc.db.weight.count();
+    const kept = files("weights").sort();
+    await svc.stop();
+    try {
+      const res = await upload(admin, pth, {
+        architecture: "octa-unet",
+        version: "service-down",
+        fileName: "unet.pth",
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual({
+        code: "inference_unavailable",
+        message: "The inference service is unavailable; try again shortly.",
+      });
+      await expectNothingKept(rows, kept);
+    } finally {
+      await svc.restart();
+    }
   });
 
   it("needs a known architecture and a task kind that fits it", async () => {

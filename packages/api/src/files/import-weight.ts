@@ -1,15 +1,10 @@
-import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
 import { ARCHITECTURE_IDS, type Architecture, getArchitecture } from "@studio/core/architectures";
-import { IMPORTABLE_EXTENSIONS, type ImportReport, importWeights } from "@studio/core/importers";
+import { IMPORTABLE_EXTENSIONS, type ImportReport } from "@studio/core/importers";
+import { importReportSchema } from "@studio/inference/protocol";
 import { env } from "../env";
-import {
-  type ReceivedFile,
-  randomName,
-  removeQuietly,
-  resolveDataPath,
-  UploadError,
-} from "./storage";
+import type { InferenceClient, InferenceRequestError } from "../inference-client";
+import { convertInService, relativeDataPath } from "./convert-weight";
+import { type ReceivedFile, removeQuietly, UploadError } from "./storage";
 
 export type ImportFormat = "pytorch" | "safetensors";
 
@@ -45,41 +40,42 @@ export function architectureFor(id: string | undefined): Architecture {
   return getArchitecture(id);
 }
 
+/** The service's 422 for a state_dict its importer refused carries the whole report. */
+function importRejection(error: InferenceRequestError): UploadError | undefined {
+  const report = importReportSchema.safeParse(error.details);
+  if (error.status !== 422 || !report.success) return undefined;
+  // Written by @studio/core's importer in the service; the wire schema checked its shape.
+  return new ImportRejectedError(report.data as ImportReport);
+}
+
 /**
  * Turns an uploaded `.pth` / `.pt` / `.safetensors` state_dict into the ONNX file that goes on
- * exactly like an uploaded ONNX. The reader decides the container from the bytes; the declared
- * format only supplies a file name when the uploader gave none. The received file is always
- * removed; a refused state_dict throws ImportRejectedError and leaves nothing behind.
+ * exactly like an uploaded ONNX. The inference service converts it in an isolated process (the
+ * reader decides the container from the bytes; the declared format only supplies a file name
+ * when the uploader gave none). The received file is always removed; a refused state_dict
+ * throws ImportRejectedError and leaves nothing behind.
  */
 export async function importStateDict(
   upload: ReceivedFile,
   input: { architecture: Architecture; fileName?: string; format?: ImportFormat },
+  inference: InferenceClient,
 ): Promise<{ file: ReceivedFile; report: ImportReport }> {
   try {
     const fileName = isImportableName(input.fileName)
       ? (input.fileName as string)
       : `upload${input.format === "safetensors" ? ".safetensors" : ".pth"}`;
-    const bytes = new Uint8Array(await readFile(upload.tmpPath));
-    // importWeights is synchronous and CPU-bound (a 31M-parameter U-Net takes seconds); uploads
-    // are admin-only and rare, so it runs in the request rather than in a worker thread.
-    const { onnx, report } = importWeights({
-      bytes,
-      fileName,
-      architecture: input.architecture,
-      maxBytes: env().MAX_WEIGHT_BYTES,
-    });
-    if (!onnx || report.verdict !== "accepted") throw new ImportRejectedError(report);
-    const tmpPath = resolveDataPath(`tmp/${randomName()}.onnx.part`);
-    await writeFile(tmpPath, onnx, { flag: "wx" });
-    return {
-      file: {
-        tmpPath,
-        size: onnx.byteLength,
-        sha256: createHash("sha256").update(onnx).digest("hex"),
-        head: Buffer.from(onnx.subarray(0, 64)),
+    const { file, response } = await convertInService(
+      inference,
+      {
+        kind: "state_dict",
+        path: relativeDataPath(upload.tmpPath),
+        architecture: input.architecture.id,
+        fileName,
+        limits: { maxBytes: env().MAX_WEIGHT_BYTES },
       },
-      report,
-    };
+      importRejection,
+    );
+    return { file, report: response.report as ImportReport };
   } finally {
     await removeQuietly(upload.tmpPath);
   }

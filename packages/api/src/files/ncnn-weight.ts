@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { convertNcnnToOnnx, NcnnFormatError, NcnnUnsupportedError } from "@studio/core/ncnn";
 import { env } from "../env";
+import type { InferenceClient } from "../inference-client";
+import { convertInService, relativeDataPath } from "./convert-weight";
 import {
   type ReceivedFile,
   randomName,
@@ -13,55 +13,43 @@ import {
 import { extractEntry, readZipDirectory } from "./zip-reader";
 
 /**
- * An NCNN model arrives as a zip holding one `.param` and one `.bin`; it is converted to ONNX
- * with the core importer and continues as an ONNX upload. Conversion errors name the layer.
+ * An NCNN model arrives as a zip holding one `.param` and one `.bin`. The archive is checked and
+ * the pair extracted here (streamed, bounded); the inference service converts it to ONNX in an
+ * isolated process and it continues as an ONNX upload. Conversion errors name the layer. The
+ * received archive and the extracted pair are always removed.
  */
-export async function convertNcnnZip(archive: ReceivedFile): Promise<ReceivedFile> {
+export async function convertNcnnZip(
+  archive: ReceivedFile,
+  inference: InferenceClient,
+): Promise<ReceivedFile> {
   const max = env().MAX_WEIGHT_BYTES;
-  const entries = (
-    await readZipDirectory(archive.tmpPath, archive.size, {
-      maxEntries: 16,
-      maxTotalBytes: max * 2,
-      maxEntryBytes: max,
-    })
-  ).filter((e) => !e.isDirectory && !e.name.startsWith("__MACOSX/"));
-  const params = entries.filter((e) => e.name.toLowerCase().endsWith(".param"));
-  const bins = entries.filter((e) => e.name.toLowerCase().endsWith(".bin"));
-  if (params.length !== 1 || bins.length !== 1) {
-    throw new UploadError(
-      400,
-      "bad_ncnn_archive",
-      `An NCNN upload is a zip with exactly one .param and one .bin (found ${params.length} and ${bins.length}).`,
-    );
-  }
+  const limits = { maxEntries: 16, maxTotalBytes: max * 2, maxEntryBytes: max };
   const dir = resolveDataPath(`tmp/${randomName()}`);
-  await mkdir(dir, { recursive: true });
   try {
+    const entries = (await readZipDirectory(archive.tmpPath, archive.size, limits)).filter(
+      (e) => !e.isDirectory && !e.name.startsWith("__MACOSX/"),
+    );
+    const params = entries.filter((e) => e.name.toLowerCase().endsWith(".param"));
+    const bins = entries.filter((e) => e.name.toLowerCase().endsWith(".bin"));
+    if (params.length !== 1 || bins.length !== 1) {
+      throw new UploadError(
+        400,
+        "bad_ncnn_archive",
+        `An NCNN upload is a zip with exactly one .param and one .bin (found ${params.length} and ${bins.length}).`,
+      );
+    }
+    await mkdir(dir, { recursive: true });
     const paramPath = path.join(dir, "model.param");
     const binPath = path.join(dir, "model.bin");
     await extractEntry(archive.tmpPath, params[0] as (typeof params)[number], paramPath);
     await extractEntry(archive.tmpPath, bins[0] as (typeof bins)[number], binPath);
-    let bytes: Uint8Array;
-    try {
-      bytes = convertNcnnToOnnx(
-        await readFile(paramPath, "utf8"),
-        new Uint8Array(await readFile(binPath)),
-      ).bytes;
-    } catch (error) {
-      if (error instanceof NcnnUnsupportedError)
-        throw new UploadError(422, "ncnn_unsupported", error.message);
-      if (error instanceof NcnnFormatError)
-        throw new UploadError(422, "ncnn_format", error.message);
-      throw error;
-    }
-    const tmpPath = resolveDataPath(`tmp/${randomName()}.onnx.part`);
-    await writeFile(tmpPath, bytes);
-    return {
-      tmpPath,
-      size: bytes.length,
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      head: Buffer.from(bytes.subarray(0, 64)),
-    };
+    const { file } = await convertInService(inference, {
+      kind: "ncnn",
+      param: relativeDataPath(paramPath),
+      bin: relativeDataPath(binPath),
+      limits: { maxBytes: limits.maxTotalBytes },
+    });
+    return file;
   } finally {
     await removeQuietly(dir, archive.tmpPath);
   }

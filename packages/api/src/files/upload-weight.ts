@@ -156,14 +156,18 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     tmpPath = file.tmpPath;
     let importReport: ImportReport | undefined;
     if (format === "ncnn") {
-      file = await convertNcnnZip(file);
+      file = await convertNcnnZip(file, ctx.inference);
       tmpPath = file.tmpPath;
     } else if (architecture) {
-      const result = await importStateDict(file, {
-        architecture,
-        fileName: meta.fileName,
-        format: format as ImportFormat,
-      });
+      const result = await importStateDict(
+        file,
+        {
+          architecture,
+          fileName: meta.fileName,
+          format: format as ImportFormat,
+        },
+        ctx.inference,
+      );
       ({ file, report: importReport } = result);
       tmpPath = file.tmpPath;
     }

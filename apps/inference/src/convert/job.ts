@@ -1,0 +1,36 @@
+// What a conversion process receives and answers; shared by child.ts and run.ts.
+import type { ImportReport } from "@studio/core/importers";
+import type { ImportReportWire, NcnnReport } from "../protocol";
+
+/** Absolute paths: the parent has already checked them against DATA_DIR/tmp. */
+export type ConversionSource =
+  | { kind: "state_dict"; file: string; architecture: string; fileName: string }
+  | { kind: "ncnn"; param: string; bin: string };
+
+export type ConversionJob = ConversionSource & {
+  /** Where the ONNX file goes; it appears there only once complete. */
+  output: string;
+  maxBytes: number;
+};
+
+interface Written {
+  size: number;
+  sha256: string;
+  peakRssMb: number;
+}
+
+export type ConversionResult =
+  | (Written & { ok: true; kind: "state_dict"; report: ImportReport })
+  | (Written & { ok: true; kind: "ncnn"; report: NcnnReport })
+  /** The upload cannot be converted; status, code and message go to the client as they are. */
+  | { ok: false; status: 400 | 413 | 422; code: string; message: string; details?: unknown };
+
+// The wire schema must describe every report the importer writes (this fails to compile if
+// not). Its index signature, for fields added later, is left out of the comparison.
+type NamedFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+const importReportFitsWire: ImportReport extends NamedFields<ImportReportWire> ? true : never =
+  true;
+void importReportFitsWire;
+
+/** The child writes here first and renames, so `output` never names a half-written file. */
+export const writingPathOf = (output: string) => `${output}.writing`;
