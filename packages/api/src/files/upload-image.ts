@@ -2,7 +2,7 @@ import type { Context } from "../context";
 import { env } from "../env";
 import { addImagesToDataset } from "../services/datasets";
 import { checkImageFile, cleanName, deleteImages, storeImage } from "../services/images";
-import { checkUploadLimits, declaredLength, requireTeam } from "./access";
+import { checkStorageQuota, checkUploadLimits, declaredLength, requireTeam } from "./access";
 import { json, toErrorResponse } from "./http";
 import { formatBytes, receiveToTemp, removeQuietly, UploadError } from "./storage";
 
@@ -36,6 +36,8 @@ export async function uploadImage(request: Request, ctx: Context): Promise<Respo
     await checkUploadLimits(ctx, user, length);
     const file = await receiveToTemp(request.body, max);
     tmpPath = file.tmpPath;
+    // Without a Content-Length the quota could not be checked before the body arrived.
+    if (length === null) await checkStorageQuota(ctx, user, file.size);
     const name = cleanName(url.searchParams.get("name"), `image-${file.sha256.slice(0, 8)}`);
     const checked = await checkImageFile(file, name);
     const image = await storeImage(ctx.db, {

@@ -47,6 +47,27 @@ it("enforces the per-user quota and upload rate with clear errors", async () => 
   expect(await t.db.image.count()).toBe(1);
 });
 
+it("checks an image against the quota once received when no length was declared", async () => {
+  const user = await makeUser(t.db);
+  const send = async (body: RequestInit["body"], headers: Record<string, string> = {}) =>
+    uploadImage(
+      post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, body, headers),
+      await contextFor(t.db, user.id),
+    );
+  expect((await send(png, { "content-length": String(png.length) })).status).toBe(201);
+  const streamed = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array(png));
+      controller.close();
+    },
+  });
+  const refused = await send(streamed);
+  expect(refused.status).toBe(413);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
+  expect(await t.db.image.count({ where: { uploadedById: user.id } })).toBe(1);
+  expect(data.files().filter((f) => f.startsWith("tmp"))).toEqual([]);
+});
+
 type Answer = { status: number; body: { error?: { code: string; message: string } } };
 async function answer(response: Response): Promise<Answer> {
   return { status: response.status, body: (await response.json()) as Answer["body"] };
