@@ -37,6 +37,17 @@ export const fileUrls = {
       variant: options.variant,
       inline: options.inline === false ? null : "1",
     }),
+  /**
+   * A result as an 8-bit WebP within 256 px (`thumb`) or 2048 px (`display`): for showing it
+   * small; the viewer and downloads use `result` (full size, exact bytes).
+   */
+  resultRendition: (
+    teamId: string,
+    taskId: string,
+    itemId: string,
+    rendition: ImageRendition,
+    variant?: ResultVariant,
+  ) => download({ type: "result", teamId, id: taskId, itemId, variant, rendition }),
   taskZip: (teamId: string, taskId: string) => download({ type: "task-zip", teamId, id: taskId }),
   weight: (teamId: string, weightId: string) => download({ type: "weight", teamId, id: weightId }),
   uploadImage: (teamId: string, name: string, datasetId?: string) =>

@@ -14,7 +14,8 @@ import {
   IMAGE_RENDITIONS,
   type ImageRendition,
   type RenditionSource,
-  renditionPaths,
+  renditionPath,
+  resultRenditionPath,
 } from "./renditions";
 import { removeQuietly, resolveDataPath, UploadError } from "./storage";
 import { zipStream } from "./zip-writer";
@@ -34,6 +35,8 @@ const querySchema = z.discriminatedUnion("type", [
     itemId: z.string(),
     /** A key of the item's result metadata that names another output (probability map, overlay). */
     variant: z.string().max(64).optional(),
+    /** A WebP made for display instead of the result's bytes (PNG results only). */
+    rendition: z.enum(IMAGE_RENDITIONS).optional(),
   }),
   z.object({ type: z.literal("task-zip"), teamId: z.string(), id: z.string() }),
   z.object({ type: z.literal("weight"), teamId: z.string(), id: z.string() }),
@@ -73,43 +76,45 @@ async function fileResponse(
   });
 }
 
-/**
- * A cached rendition (made on first request). The bytes of an image id never change, so its
- * sha256 and the rendition name make a strong ETag.
- */
+/** A cached rendition (made on first request). */
 async function renditionResponse(
   request: Request,
-  ctx: Context,
-  image: RenditionSource & { originalName: string; sha256: string },
+  source: RenditionSource,
   rendition: ImageRendition,
+  cache: {
+    /** Where it is cached, relative to DATA_DIR. */
+    path: string;
+    /** Strong: the source's bytes never change for the row that names them. */
+    etag: string;
+    fileName: string;
+    /** Whether the source's row is still there once the rendition is made. */
+    stillExists: () => Promise<boolean>;
+  },
 ): Promise<Response> {
-  const etag = `"${image.sha256}-${rendition}"`;
+  const { etag } = cache;
   const known = (request.headers.get("if-none-match") ?? "")
     .split(",")
     .map((tag) => tag.trim().replace(/^W\//, ""));
   if (known.includes(etag)) {
     return new Response(null, { status: 304, headers: { etag, "cache-control": REVALIDATE } });
   }
-  const cached = await ensureRendition(image, rendition);
-  if (cached.generated) {
-    // Deleting an image removes its renditions after the row is gone; one finished after
-    // that removal would be left behind, so it is removed here instead.
-    const still = await ctx.db.image.findFirst({ where: { id: image.id }, select: { id: true } });
-    if (!still) {
-      await removeQuietly(...renditionPaths(image).map(resolveDataPath));
-      return errorResponse(404, "not_found", "Image not found.");
-    }
+  const cached = await ensureRendition(source, rendition, cache.path);
+  // Deleting a source removes its renditions after the row is gone; one finished after that
+  // removal would be left behind, so it is removed here instead.
+  if (cached.generated && !(await cache.stillExists())) {
+    await removeQuietly(cached.path);
+    return errorResponse(404, "not_found", "The file is missing.");
   }
-  const name = `${baseName(image.originalName)}-${rendition}.webp`;
-  return fileResponse(cached.path, name, "image/webp", true, { etag });
+  return fileResponse(cached.path, cache.fileName, "image/webp", true, { etag });
 }
 
 /**
  * GET with query `type` = image | result | task-zip | weight, `teamId`, `id` (image, task or
  * weight id), and for results `itemId` (+ optional `variant`). Every file is looked up from a
  * row of the caller's team; no path from the client reaches the file system. `inline=1` asks
- * for inline display (images and results only). Images take `rendition=thumb` (within 256 px)
- * or `rendition=display` (within 2048 px) for an 8-bit sRGB WebP instead of the original.
+ * for inline display (images and results only). Images and PNG results take `rendition=thumb`
+ * (within 256 px) or `rendition=display` (within 2048 px) for an 8-bit sRGB WebP instead of the
+ * original.
  */
 export async function downloadFile(request: Request, ctx: Context): Promise<Response> {
   try {
@@ -144,7 +149,15 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         },
       });
       if (!image) return errorResponse(404, "not_found", "Image not found.");
-      if (query.rendition) return await renditionResponse(request, ctx, image, query.rendition);
+      if (query.rendition) {
+        return await renditionResponse(request, { kind: "upload", ...image }, query.rendition, {
+          path: renditionPath(image, query.rendition),
+          // The bytes of an image id never change.
+          etag: `"${image.sha256}-${query.rendition}"`,
+          fileName: `${baseName(image.originalName)}-${query.rendition}.webp`,
+          stillExists: async () => (await ctx.db.image.count({ where: { id: image.id } })) > 0,
+        });
+      }
       const type = IMAGE_MIME_TYPES[image.format as ImageFormat] ?? "application/octet-stream";
       return fileResponse(resolveDataPath(image.storagePath), image.originalName, type, inline);
     }
@@ -153,7 +166,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
       const item = await ctx.db.taskItem.findFirst({
         where: { id: query.itemId, taskId: query.id, task: { teamId: team.id } },
         select: {
-          position: true,
+          id: true,
           resultPath: true,
           resultMeta: true,
           image: { select: { originalName: true } },
@@ -161,10 +174,13 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
       });
       if (!item?.resultPath) return errorResponse(404, "not_found", "Result not found.");
       let relative = item.resultPath;
+      let variantKey: string | undefined;
       if (query.variant) {
         const meta = parseJson<Record<string, unknown>>(item.resultMeta, {});
         // "probability" finds the worker's `probabilityPath`; the full key works too.
-        const value = meta[`${query.variant}Path`] ?? meta[query.variant];
+        variantKey =
+          typeof meta[`${query.variant}Path`] === "string" ? `${query.variant}Path` : query.variant;
+        const value = meta[variantKey];
         // Only paths inside this task's result folder, whatever the metadata says.
         if (typeof value !== "string" || !value.startsWith(`results/${query.id}/`)) {
           return errorResponse(404, "not_found", "Result not found.");
@@ -174,6 +190,24 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
       const ext = path.extname(relative) || ".png";
       const suffix = query.variant ? `-${query.variant}` : "";
       const name = `${baseName(item.image.originalName)}${suffix}${ext}`;
+      if (query.rendition) {
+        if (ext !== ".png") {
+          return errorResponse(422, "not_renderable", "This result is not an image.");
+        }
+        const key = { teamId: team.id, taskId: query.id, itemId: item.id, variant: variantKey };
+        return await renditionResponse(
+          request,
+          { kind: "result", storagePath: relative },
+          query.rendition,
+          {
+            path: resultRenditionPath(key, query.rendition),
+            // Result files are never rewritten in place: item and variant name the bytes.
+            etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}"`,
+            fileName: `${baseName(item.image.originalName)}${suffix}-${query.rendition}.webp`,
+            stillExists: async () => (await ctx.db.taskItem.count({ where: { id: item.id } })) > 0,
+          },
+        );
+      }
       const type =
         ext === ".png"
           ? "image/png"

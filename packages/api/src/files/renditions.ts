@@ -1,6 +1,7 @@
-// Display renditions of uploaded images: originals are kept byte for byte (16-bit, TIFF, tens
-// of MB), which browsers display slowly or not at all. A rendition is an 8-bit sRGB WebP made
-// on first request and cached under DATA_DIR/renditions/<teamId>/<imageId>-<rendition>.webp.
+// Display renditions of uploaded images and of task results: originals are kept byte for byte
+// (16-bit, TIFF, tens of MB) and results can be tens of MB (super-resolution), which browsers
+// display slowly or not at all. A rendition is an 8-bit sRGB WebP made on first request and
+// cached under DATA_DIR/renditions/<teamId>/ (see renditionPath and resultRenditionPath).
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { decodeImage, ImageError, type RawImage, sharpFromRaw } from "@studio/core/image";
@@ -45,31 +46,62 @@ let generations = 0;
 /** Renditions made since start (for tests). */
 export const renditionsMade = () => generations;
 
-export interface RenditionSource {
-  id: string;
-  teamId: string;
-  storagePath: string;
-  format: string;
-  bitDepth: number;
-  channels: number;
-}
+export type RenditionSource =
+  | {
+      kind: "upload";
+      storagePath: string;
+      format: string;
+      bitDepth: number;
+      channels: number;
+    }
+  | {
+      /**
+       * A PNG the worker wrote: full range already (a probability map must keep its values, so
+       * it is not stretched), and within what the worker held in memory, so the upload pixel
+       * limit (which a 4x super-resolution exceeds) does not apply.
+       */
+      kind: "result";
+      storagePath: string;
+    };
 
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
 
-/** Where a rendition is cached, relative to DATA_DIR. */
+function assertSafe(...ids: string[]) {
+  if (!ids.every((id) => SAFE_ID.test(id))) throw new Error("id is not usable in a file name");
+}
+
+/** Where an image's rendition is cached, relative to DATA_DIR. */
 export function renditionPath(
   image: { id: string; teamId: string },
   rendition: ImageRendition,
 ): string {
-  if (!SAFE_ID.test(image.id) || !SAFE_ID.test(image.teamId)) {
-    throw new Error("image or team id is not usable in a file name");
-  }
+  assertSafe(image.id, image.teamId);
   return `renditions/${image.teamId}/${image.id}-${rendition}.webp`;
 }
 
 /** Every cached rendition an image may have, for deleting them with the image. */
 export function renditionPaths(image: { id: string; teamId: string }): string[] {
   return IMAGE_RENDITIONS.map((rendition) => renditionPath(image, rendition));
+}
+
+/** The folder of a task's cached result renditions, relative to DATA_DIR: removed with the task. */
+export function resultRenditionsDir(task: { id: string; teamId: string }): string {
+  assertSafe(task.id, task.teamId);
+  return `renditions/${task.teamId}/results/${task.id}`;
+}
+
+/**
+ * Where a result's rendition is cached, relative to DATA_DIR. Result files are never rewritten
+ * in place, so item id and variant (the result metadata key) name the bytes for good.
+ */
+export function resultRenditionPath(
+  result: { teamId: string; taskId: string; itemId: string; variant?: string },
+  rendition: ImageRendition,
+): string {
+  const variant = result.variant ?? "main";
+  assertSafe(result.itemId, variant);
+  const dir = resultRenditionsDir({ id: result.taskId, teamId: result.teamId });
+  return `${dir}/${result.itemId}-${variant}-${rendition}.webp`;
 }
 
 /**
@@ -79,8 +111,8 @@ export function renditionPaths(image: { id: string; teamId: string }): string[] 
 export async function ensureRendition(
   image: RenditionSource,
   rendition: ImageRendition,
+  relative: string,
 ): Promise<{ path: string; generated: boolean }> {
-  const relative = renditionPath(image, rendition);
   const target = resolveDataPath(relative);
   if ((await fileSize(target)) !== null) return { path: target, generated: false };
   let pending = inFlight.get(target);
@@ -125,6 +157,9 @@ async function render(image: RenditionSource, rendition: ImageRendition, relativ
 
 /** The image upright, first frame only, at most `side` pixels when it had to be decoded here. */
 async function orientedPixels(image: RenditionSource, source: string, side: number) {
+  if (image.kind === "result") {
+    return sharp(source, { pages: 1, failOn: "error", sequentialRead: true });
+  }
   const maxPixels = env().MAX_IMAGE_PIXELS;
   // libvips in sharp's prebuilt binaries has no BMP loader; BMPs are uncompressed, so their
   // pixels are no larger than the upload size limit.

@@ -253,14 +253,14 @@ export async function deleteDataset(
     }
     const items = await tx.taskItem.findMany({
       where: { imageId: { in: ids } },
-      select: { resultPath: true, resultMeta: true },
+      select: { id: true, taskId: true, resultPath: true, resultMeta: true },
     });
     await tx.dataset.delete({ where: { id: datasetId }, select: { id: true } });
     await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
     return {
       files: [
         ...images.flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })]),
-        ...items.flatMap(resultFiles),
+        ...items.flatMap((item) => resultFiles(teamId, item)),
       ],
       imagesDeleted: ids.length,
     };

@@ -4,7 +4,7 @@ import { createSemaphore } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { env } from "../env";
 import { conflict, notFound } from "../errors";
-import { renditionPaths } from "../files/renditions";
+import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../files/renditions";
 import {
   moveIntoPlace,
   type ReceivedFile,
@@ -188,7 +188,7 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
     });
     const results = await tx.taskItem.findMany({
       where: { imageId: { in: ids } },
-      select: { resultPath: true, resultMeta: true },
+      select: { id: true, taskId: true, resultPath: true, resultMeta: true },
     });
     await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
     return { images, results };
@@ -197,24 +197,41 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
     ...images
       .flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })])
       .map(resolveDataPath),
-    ...results.flatMap((r) => resultFiles(r).map(resolveDataPath)),
+    ...results.flatMap((r) => resultFiles(teamId, r).map(resolveDataPath)),
   );
   return { deleted: images.length };
 }
 
-export function resultFiles(item: {
-  resultPath: string | null;
-  resultMeta: string | null;
-}): string[] {
+/** A result item's files and their cached display renditions, relative to DATA_DIR. */
+export function resultFiles(
+  teamId: string,
+  item: { id: string; taskId: string; resultPath: string | null; resultMeta: string | null },
+): string[] {
   const files = item.resultPath ? [item.resultPath] : [];
+  // Renditions are cached per metadata key ("main" for the result itself).
+  const variants: (string | undefined)[] = item.resultPath ? [undefined] : [];
   if (item.resultMeta) {
     try {
       const meta = JSON.parse(item.resultMeta) as Record<string, unknown>;
-      for (const value of Object.values(meta)) {
-        if (typeof value === "string" && value.startsWith("results/")) files.push(value);
+      for (const [key, value] of Object.entries(meta)) {
+        if (typeof value === "string" && value.startsWith("results/")) {
+          files.push(value);
+          variants.push(key);
+        }
       }
     } catch {
       // metadata is written by the worker; a malformed one only means fewer files to remove
+    }
+  }
+  for (const variant of variants) {
+    for (const rendition of IMAGE_RENDITIONS) {
+      try {
+        files.push(
+          resultRenditionPath({ teamId, taskId: item.taskId, itemId: item.id, variant }, rendition),
+        );
+      } catch {
+        // a key that cannot name a file never had a rendition
+      }
     }
   }
   return files;

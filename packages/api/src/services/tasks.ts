@@ -5,6 +5,7 @@ import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
 import { badRequest, conflict, notFound } from "../errors";
+import { resultRenditionsDir } from "../files/renditions";
 import { resolveDataPath } from "../files/storage";
 import { parseJson } from "./json";
 import { usableWeightWhere } from "./weights";
@@ -434,7 +435,10 @@ export async function retryFailedItems(db: Db, teamId: string, taskId: string) {
   });
 }
 
-/** Deletes a finished or queued task and its result files; a running one must be canceled first. */
+/**
+ * Deletes a finished or queued task, its result files and their cached renditions; a running
+ * one must be canceled first.
+ */
 export async function deleteTask(db: Db, teamId: string, taskId: string) {
   const task = await db.task.findFirst({ where: { id: taskId, teamId }, select: { status: true } });
   if (!task) throw notFound("Task not found.");
@@ -443,7 +447,11 @@ export async function deleteTask(db: Db, teamId: string, taskId: string) {
     where: { id: taskId, teamId, status: { not: "running" } },
   });
   if (count === 0) throw conflict("The task started meanwhile; cancel it first.");
-  await rm(resolveDataPath(`results/${taskId}`), { recursive: true, force: true });
+  await Promise.all(
+    [`results/${taskId}`, resultRenditionsDir({ id: taskId, teamId })].map((dir) =>
+      rm(resolveDataPath(dir), { recursive: true, force: true }),
+    ),
+  );
   return { deleted: true as const };
 }
 

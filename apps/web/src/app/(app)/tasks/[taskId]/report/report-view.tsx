@@ -145,7 +145,7 @@ export function ReportView({ taskId }: { taskId: string }) {
                       {item.hasResult && kind !== "classification" ? (
                         // biome-ignore lint/performance/noImgElement: authorised route handler
                         <img
-                          src={fileUrls.result(teamId, taskId, item.id)}
+                          src={fileUrls.resultRendition(teamId, taskId, item.id, "thumb")}
                           alt={item.image.originalName}
                           loading="eager"
                           className="size-20 rounded border border-border object-contain checkerboard"
