@@ -238,7 +238,8 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     expect(body.timings.runMs).toBeGreaterThan(800);
     const during = answers.filter((a) => a.at < finishedAt);
     expect(during.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(400);
+    // A blocked loop would hold a probe for most of the > 800 ms run; leave room for a busy CI.
+    expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(600);
   });
 
   it("stops at the next tile when the client goes away, keeping the process and its sessions", async () => {

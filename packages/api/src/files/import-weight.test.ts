@@ -229,7 +229,8 @@ describe("PyTorch / safetensors weight upload", () => {
     expect(converted.report).toMatchObject({ verdict: "accepted", format: "pytorch" });
     expect(converted.file.size).toBeGreaterThan(100_000_000);
     expect(performance.now() - started).toBeGreaterThan(500);
-    expect(Math.max(...gaps)).toBeLessThan(250);
+    // Below the shortest in-process import, with room for a busy CI machine's scheduling.
+    expect(Math.max(...gaps)).toBeLessThan(500);
     await removeQuietly(converted.file.tmpPath);
     expect(files("tmp")).toEqual([]);
   }, 600_000);
