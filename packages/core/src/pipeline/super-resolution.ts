@@ -11,7 +11,15 @@ import {
   SuperResolutionParams,
   type SuperResolutionSpec,
 } from "../spec/index";
-import { inputAffine, modelChannels, quantise, type Rect } from "../tensor/index";
+import {
+  inputAffine,
+  LUMA_B,
+  LUMA_G,
+  LUMA_R,
+  modelChannels,
+  quantise,
+  type Rect,
+} from "../tensor/index";
 import { autoTileSize } from "../tiling/auto";
 import { autoOverlap, splitOverlap } from "../tiling/grid";
 import { type RowBlock, runTiled, type TileProgress, type TileRetry } from "../tiling/run";
@@ -218,7 +226,7 @@ function writeRows(
       const g = src[s + g0] as number;
       const b = src[s + b0] as number;
       if (gray) {
-        d[o++] = quantise((mc === 1 ? r : 0.299 * r + 0.587 * g + 0.114 * b) * k, max);
+        d[o++] = quantise((mc === 1 ? r : LUMA_R * r + LUMA_G * g + LUMA_B * b) * k, max);
       } else {
         d[o++] = quantise(r * k, max);
         d[o++] = quantise(g * k, max);

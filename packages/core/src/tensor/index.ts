@@ -55,9 +55,9 @@ function reflectTable(start: number, length: number, n: number): Int32Array {
 }
 
 // Rec. 601 luma, as PIL "L" and OpenCV's gray conversion use.
-const LUMA_R = 0.299;
-const LUMA_G = 0.587;
-const LUMA_B = 0.114;
+export const LUMA_R = 0.299;
+export const LUMA_G = 0.587;
+export const LUMA_B = 0.114;
 
 /**
  * Writes a rect of the image (may reach outside it: reflected) as planar NCHW floats into

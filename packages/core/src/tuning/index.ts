@@ -2,7 +2,7 @@ import sharp, { type Sharp } from "sharp";
 import type { RawImage } from "../image/types";
 import { maxValue } from "../image/types";
 import type { TuningValues } from "../spec/index";
-import { quantise } from "../tensor/index";
+import { LUMA_B, LUMA_G, LUMA_R, quantise } from "../tensor/index";
 
 /** Smallest blur sigma sharp accepts; a smaller non-zero sharpen uses this radius. */
 const MIN_SIGMA = 0.3;
@@ -10,8 +10,6 @@ const MIN_SIGMA = 0.3;
 const BLUR_MIN_AMPLITUDE = 0.01;
 /** Unsharp-mask gain: 1 adds back the full detail the blur removed. */
 const SHARPEN_AMOUNT = 1;
-/** Rec.601 luma weights. */
-const LUMA = [0.299, 0.587, 0.114] as const;
 
 /**
  * Output pixels a tuned pixel depends on around it (sharpen and median kernels). A crop
@@ -90,7 +88,6 @@ function pointwise(base: RawImage, blurred: RawImage | null, v: TuningValues, ou
     for (let i = 0; i < src.length; i++)
       target[i] = ks * (src[i] as number) - kb * (blur[i] as number) + offset;
   } else {
-    const [wr, wg, wb] = LUMA;
     const kc = gain * v.saturation;
     const ky = gain * (1 + a - v.saturation);
     const kb = gain * a;
@@ -98,9 +95,11 @@ function pointwise(base: RawImage, blurred: RawImage | null, v: TuningValues, ou
       const r = src[i] as number;
       const g = src[i + 1] as number;
       const b = src[i + 2] as number;
-      const y = wr * r + wg * g + wb * b;
+      const y = LUMA_R * r + LUMA_G * g + LUMA_B * b;
       const yBlur =
-        wr * (blur[i] as number) + wg * (blur[i + 1] as number) + wb * (blur[i + 2] as number);
+        LUMA_R * (blur[i] as number) +
+        LUMA_G * (blur[i + 1] as number) +
+        LUMA_B * (blur[i + 2] as number);
       const common = ky * y - kb * yBlur + offset;
       target[i] = kc * r + common;
       target[i + 1] = kc * g + common;
