@@ -10,13 +10,16 @@ import { runSegmentation } from "../src/pipeline/segmentation";
 import { runSuperResolution } from "../src/pipeline/super-resolution";
 import { CountingRunner, prepareFromBytes } from "../src/pipeline/testing";
 import { SessionCache } from "../src/runtime/cache";
+import { ortSessionOptions } from "../src/runtime/session";
 import type { SegmentationSpec, SuperResolutionSpec } from "../src/spec/index";
 import { type BenchModel, octaModel, octaUNetModel, segModel, srModel } from "./models";
 
 const fixtures = join(import.meta.dirname, "../test-fixtures");
 const threads = Number(process.argv.find((a) => a.startsWith("--threads="))?.slice(10) ?? 2);
 const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 3);
-const cache = new SessionCache({ intraOpThreads: threads, maxModels: 8 });
+const spinWait = process.argv.includes("--spin");
+const sessionOptions = { intraOpThreads: threads, spinWait };
+const cache = new SessionCache({ ...sessionOptions, maxModels: 8 });
 const rows: string[][] = [];
 
 function row(...cells: (string | number)[]) {
@@ -57,8 +60,8 @@ async function crop(name: string, side: number): Promise<Buffer> {
 /** Bare session.run on the very tensors the pipeline sent (captured with a counting runner). */
 async function bareCase(m: BenchModel, captured: CountingRunner) {
   const session = await ort.InferenceSession.create(m.bytes, {
-    intraOpNumThreads: threads,
-    graphOptimizationLevel: "all",
+    ...ortSessionOptions(sessionOptions),
+    executionProviders: ["cpu"],
   });
   const name = m.spec.inputName ?? (session.inputNames[0] as string);
   const tensors = captured.calls.map(
@@ -205,7 +208,7 @@ function memory() {
 const which = new Set(process.argv.slice(2).filter((a) => !a.startsWith("--")));
 const all = which.size === 0;
 console.log(
-  `threads=${threads}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling)`,
+  `threads=${threads}${spinWait ? ", spinning" : ""}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling)`,
 );
 if (all || which.has("overhead")) {
   await overheadSr(srModel(), "gentle");

@@ -1,5 +1,5 @@
 import type { DecodeOptions } from "../image/decode";
-import { DEFAULT_PNG_LEVEL, encodePng } from "../image/encode";
+import { DEFAULT_PNG_LEVEL, encodePng, PngWriter } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
@@ -141,8 +141,26 @@ export async function runSuperResolution(
   timings.runMs += tiled.runMs;
   timings.postMs += tiled.postMs;
 
+  const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
+  // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
+  // compress each strip on the thread pool while the next one is tuned.
+  const writer =
+    req.encode !== false && !req.region && colorChannels === img.channels
+      ? new PngWriter(color, pngOptions)
+      : null;
+  let streamed = false;
   let out = await timed(timings, "postMs", async () => {
-    let result = await applyTuning(color, tuning);
+    let result = await applyTuning(color, tuning, {
+      inPlace: true,
+      ...(writer
+        ? {
+            onRows: (tuned: RawImage, y0: number, y1: number) => {
+              writer.addRows(tuned.data, y0, y1);
+              streamed = true;
+            },
+          }
+        : {}),
+    });
     if (colorChannels !== img.channels) {
       const alpha = await upscaleAlpha(extractChannel(img, img.channels - 1, work), scale);
       result = withAlpha(result, alpha);
@@ -161,7 +179,7 @@ export async function runSuperResolution(
     req.encode === false
       ? Buffer.alloc(0)
       : await timed(timings, "encodeMs", () =>
-          encodePng(out, { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL }),
+          writer && streamed ? writer.finish() : encodePng(out, pngOptions),
         );
   timings.totalMs = performance.now() - started;
   return {

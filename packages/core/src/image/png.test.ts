@@ -1,0 +1,145 @@
+import zlib from "node:zlib";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { decodeImage } from "./decode";
+import { encodePng, PngWriter } from "./png";
+import type { RawImage } from "./types";
+
+/** Deterministic pseudo-random samples (full range, so every filter byte wraps somewhere). */
+function noise(width: number, height: number, channels: RawImage["channels"], depth: 8 | 16) {
+  const n = width * height * channels;
+  const max = depth === 16 ? 65535 : 255;
+  const data = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  let state = 12345;
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    data[i] = (state >>> 8) % (max + 1);
+  }
+  return { width, height, channels, depth, data } satisfies RawImage;
+}
+
+function bytesOf(img: RawImage): Buffer {
+  return Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+}
+
+/** Walks the chunks checking every CRC; returns the types and the joined IDAT data. */
+function chunks(png: Buffer) {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const types: string[] = [];
+  const idat: Buffer[] = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString("latin1", at + 4, at + 8);
+    const body = png.subarray(at + 4, at + 8 + length);
+    expect(png.readUInt32BE(at + 8 + length), `CRC of ${type}`).toBe(zlib.crc32(body));
+    types.push(type);
+    if (type === "IDAT") idat.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  return { types, idat: Buffer.concat(idat) };
+}
+
+describe("encodePng", () => {
+  it("round-trips every channel count and depth exactly, on word-aligned and odd rows", async () => {
+    for (const [width, height] of [
+      [1, 1],
+      [1, 37],
+      [37, 1],
+      [333, 71],
+      [256, 300],
+    ] as const) {
+      for (const channels of [1, 2, 3, 4] as const) {
+        for (const depth of [8, 16] as const) {
+          const img = noise(width, height, channels, depth);
+          const back = await decodeImage(await encodePng(img));
+          const label = `${width}x${height}x${channels}@${depth}`;
+          expect([back.width, back.height, back.channels, back.depth], label).toEqual([
+            width,
+            height,
+            channels,
+            depth,
+          ]);
+          expect(bytesOf(back).equals(bytesOf(img)), label).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("writes valid chunks: CRCs, one zlib stream whose Adler-32 checks, Up-filtered rows", async () => {
+    const img = noise(300, 500, 3, 8); // 450 KB: several strips, so several IDAT pieces
+    const { types, idat } = chunks(await encodePng(img));
+    expect(types[0]).toBe("IHDR");
+    expect(types.at(-1)).toBe("IEND");
+    expect(types.filter((t) => t === "IDAT").length).toBeGreaterThan(3);
+    // inflateSync verifies the stream's Adler-32 and fails on a broken concatenation.
+    const raw = zlib.inflateSync(idat);
+    const rowBytes = 300 * 3;
+    expect(raw.length).toBe(500 * (rowBytes + 1));
+    for (let y = 0; y < 500; y++) expect(raw[y * (rowBytes + 1)]).toBe(2);
+    const y = 10;
+    const x = 17;
+    const filtered = raw[y * (rowBytes + 1) + 1 + x];
+    const expected =
+      ((img.data[y * rowBytes + x] as number) - (img.data[(y - 1) * rowBytes + x] as number)) &
+      0xff;
+    expect(filtered).toBe(expected);
+  });
+
+  it("every zlib level is lossless, and level 1 halves upscaled output against sharp's", async () => {
+    const img = noise(64, 64, 3, 8);
+    for (const compressionLevel of [0, 1, 6, 9]) {
+      const back = await decodeImage(await encodePng(img, { compressionLevel }));
+      expect(bytesOf(back).equals(bytesOf(img))).toBe(true);
+    }
+    const { data, info } = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: "#000" },
+    })
+      .composite([
+        {
+          input: Buffer.from(noise(64, 64, 3, 8).data),
+          raw: { width: 64, height: 64, channels: 3 },
+        },
+      ])
+      .resize(1024, 1024, { kernel: "lanczos3" })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const smooth: RawImage = {
+      width: info.width,
+      height: info.height,
+      channels: 3,
+      depth: 8,
+      data,
+    };
+    const ours = await encodePng(smooth);
+    const sharps = await sharp(data, { raw: { width: 1024, height: 1024, channels: 3 } })
+      .png({ compressionLevel: 1, adaptiveFiltering: false })
+      .toBuffer();
+    expect(ours.length).toBeLessThan(sharps.length * 0.75);
+  });
+});
+
+describe("PngWriter", () => {
+  it("takes rows in uneven strips and gives the same file as one call", async () => {
+    const img = noise(123, 97, 4, 16);
+    const writer = new PngWriter(img);
+    for (const [y0, y1] of [
+      [0, 1],
+      [1, 40],
+      [40, 41],
+      [41, 97],
+    ] as const) {
+      writer.addRows(img.data, y0, y1);
+    }
+    const back = await decodeImage(await writer.finish());
+    expect(bytesOf(back).equals(bytesOf(img))).toBe(true);
+  });
+
+  it("rejects rows out of order and an unfinished image", async () => {
+    const img = noise(8, 8, 1, 8);
+    const writer = new PngWriter(img);
+    expect(() => writer.addRows(img.data, 2, 4)).toThrow(/expected row 0, got 2/);
+    writer.addRows(img.data, 0, 4);
+    expect(() => writer.addRows(img.data, 4, 9)).toThrow(/in order/);
+    await expect(writer.finish()).rejects.toThrow(/4 of 8 rows/);
+  });
+});

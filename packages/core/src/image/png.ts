@@ -1,0 +1,215 @@
+// A PNG writer that takes an image in strips of rows and deflates each strip on libuv's thread
+// pool as soon as it arrives, so compression runs on other cores while the caller is still
+// producing the next rows (tuning), and a whole image compresses on several cores at once.
+// sharp's PNG save is one thread and needs the finished image first.
+//
+// How strips become one PNG: each strip is filtered ("Up": byte minus the byte above, which
+// suits the smooth output of upscalers and masks) and compressed as raw deflate on its own;
+// every strip but the last ends with a sync flush (byte-aligned, not final), so the pieces
+// concatenate into one valid deflate stream. The zlib header and the Adler-32 of all filtered
+// bytes wrap it, and each piece is written as its own IDAT chunk (PNG decoders join them).
+import zlib from "node:zlib";
+import type { RawImage } from "./types";
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Deflate with a 32 KiB window, no preset dictionary (CMF/FLG check bits valid). */
+const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
+const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
+const FILTER_UP = 2;
+/** Uncompressed bytes per strip when a whole image is encoded at once. */
+const STRIP_BYTES = 256 * 1024;
+
+export interface PngOptions {
+  /**
+   * zlib level 0..9; lossless at every level. 1 (the default) uses run-length matching only:
+   * about as small as full deflate on filtered upscaler output, at half the time.
+   */
+  compressionLevel?: number;
+}
+
+type Shape = Pick<RawImage, "width" | "height" | "channels" | "depth">;
+
+export class PngWriter {
+  private readonly pieces: Promise<Buffer>[] = [];
+  private readonly rowBytes: number;
+  private nextRow = 0;
+  private adlerA = 1;
+  private adlerB = 0;
+
+  constructor(
+    private readonly shape: Shape,
+    private readonly options: PngOptions = {},
+  ) {
+    this.rowBytes = shape.width * shape.channels * (shape.depth / 8);
+  }
+
+  /**
+   * Rows [y0, y1) of the final image, read from `data` (the whole image's interleaved samples).
+   * Rows come in order; row y0 - 1 must still hold its final value (the filter reads it).
+   */
+  addRows(data: RawImage["data"], y0: number, y1: number): void {
+    if (y0 !== this.nextRow || y1 <= y0 || y1 > this.shape.height) {
+      throw new Error(
+        `PNG rows must come in order: expected row ${this.nextRow}, got ${y0}..${y1}`,
+      );
+    }
+    this.nextRow = y1;
+    const filtered = Buffer.allocUnsafe((y1 - y0) * (this.rowBytes + 1));
+    const samples = this.shape.width * this.shape.channels;
+    for (let y = y0; y < y1; y++) {
+      const at = (y - y0) * (this.rowBytes + 1);
+      filtered[at] = FILTER_UP;
+      if (data instanceof Uint16Array)
+        filterUp16(data, y * samples, samples, y > 0, filtered, at + 1);
+      else filterUp8(data, y * samples, samples, y > 0, filtered, at + 1);
+    }
+    this.updateAdler(filtered);
+    const last = y1 === this.shape.height;
+    const level = this.options.compressionLevel ?? 1;
+    this.pieces.push(
+      new Promise((resolve, reject) =>
+        zlib.deflateRaw(
+          filtered,
+          {
+            level,
+            strategy: level === 1 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,
+            finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+            // Room for the whole result: Node's zlib goes back to the event loop after every
+            // full output chunk, so a busy main thread would otherwise stall the compression.
+            chunkSize: filtered.length + (filtered.length >> 8) + 1024,
+          },
+          (err, out) => (err ? reject(err) : resolve(out)),
+        ),
+      ),
+    );
+  }
+
+  /** The PNG file, once every row was added. */
+  async finish(): Promise<Buffer> {
+    if (this.nextRow !== this.shape.height) {
+      throw new Error(`PNG has ${this.nextRow} of ${this.shape.height} rows`);
+    }
+    const pieces = await Promise.all(this.pieces);
+    const { width, height, channels, depth } = this.shape;
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(width, 0);
+    header.writeUInt32BE(height, 4);
+    header.writeUInt8(depth, 8);
+    header.writeUInt8(COLOR_TYPE[channels], 9);
+    // Compression 0 (deflate), filter method 0, no interlace: bytes 10..12 stay 0.
+    const adler = Buffer.alloc(4);
+    adler.writeUInt32BE(((this.adlerB << 16) | this.adlerA) >>> 0);
+    const chunks: [string, Buffer][] = [
+      ["IHDR", header],
+      ["IDAT", ZLIB_HEADER],
+      ...pieces.map((piece): [string, Buffer] => ["IDAT", piece]),
+      ["IDAT", adler],
+      ["IEND", Buffer.alloc(0)],
+    ];
+    const size = chunks.reduce((sum, [, data]) => sum + 12 + data.length, SIGNATURE.length);
+    const png = Buffer.allocUnsafe(size);
+    let at = SIGNATURE.copy(png, 0);
+    for (const [type, data] of chunks) at = writeChunk(png, at, type, data);
+    return png;
+  }
+
+  private updateAdler(bytes: Uint8Array): void {
+    let a = this.adlerA;
+    let b = this.adlerB;
+    // Sums stay exact in doubles far beyond zlib's 5552-byte block; reduce every 64 KiB.
+    for (let i = 0; i < bytes.length; ) {
+      const end = Math.min(bytes.length, i + 65536);
+      for (; i < end; i++) {
+        a += bytes[i] as number;
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+    this.adlerA = a;
+    this.adlerB = b;
+  }
+}
+
+/** Lossless PNG at the image's own bit depth (8 or 16) and channel count. */
+export async function encodePng(img: RawImage, options: PngOptions = {}): Promise<Buffer> {
+  const writer = new PngWriter(img, options);
+  const rowBytes = img.width * img.channels * (img.depth / 8);
+  const rowsPerStrip = Math.max(1, Math.floor(STRIP_BYTES / rowBytes));
+  for (let y = 0; y < img.height; y += rowsPerStrip) {
+    writer.addRows(img.data, y, Math.min(img.height, y + rowsPerStrip));
+  }
+  return writer.finish();
+}
+
+function filterUp8(
+  data: Uint8Array,
+  from: number,
+  count: number,
+  hasAbove: boolean,
+  out: Buffer,
+  to: number,
+): void {
+  if (!hasAbove) {
+    out.set(data.subarray(from, from + count), to);
+    return;
+  }
+  const above = from - count;
+  const start = data.byteOffset + above;
+  if (start % 4 === 0 && count % 4 === 0) {
+    // Four bytes per step; the destination (after a filter byte) is never aligned, so the
+    // words go through an aligned scratch row and one copy.
+    const words = count / 4;
+    const scratch = scratchRow(words);
+    const prev = new Uint32Array(data.buffer, start, words);
+    const cur = new Uint32Array(data.buffer, start + count, words);
+    for (let i = 0; i < words; i++) {
+      const x = cur[i] as number;
+      const y = prev[i] as number;
+      // Byte-wise x - y modulo 256 without borrows crossing bytes.
+      scratch[i] = ((x | 0x80808080) - (y & 0x7f7f7f7f)) ^ ((x ^ ~y) & 0x80808080);
+    }
+    out.set(new Uint8Array(scratch.buffer, 0, count), to);
+    return;
+  }
+  // Uint8 stores wrap modulo 256, as the filter wants.
+  for (let i = 0; i < count; i++) {
+    out[to + i] = (data[from + i] as number) - (data[above + i] as number);
+  }
+}
+
+let scratch = new Uint32Array(0);
+
+function scratchRow(words: number): Uint32Array {
+  if (scratch.length < words) scratch = new Uint32Array(words);
+  return scratch;
+}
+
+/** 16-bit samples are big-endian in PNG; the filter works on those bytes. */
+function filterUp16(
+  data: Uint16Array,
+  from: number,
+  count: number,
+  hasAbove: boolean,
+  out: Buffer,
+  to: number,
+): void {
+  const above = from - count;
+  for (let i = 0, o = to; i < count; i++, o += 2) {
+    const v = data[from + i] as number;
+    const p = hasAbove ? (data[above + i] as number) : 0;
+    out[o] = (v >>> 8) - (p >>> 8);
+    out[o + 1] = (v & 0xff) - (p & 0xff);
+  }
+}
+
+/** Length, type, data, CRC of type and data; returns the offset after the chunk. */
+function writeChunk(png: Buffer, at: number, type: string, data: Buffer): number {
+  png.writeUInt32BE(data.length, at);
+  png.write(type, at + 4, "latin1");
+  data.copy(png, at + 8);
+  const end = at + 8 + data.length;
+  // zlib.crc32 is built into Node since 20.15 (the root package.json asks for that).
+  png.writeUInt32BE(zlib.crc32(png.subarray(at + 4, end)), end);
+  return end + 4;
+}
