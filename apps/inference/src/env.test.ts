@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "./env";
+import { modelSettings } from "./models";
 
 describe("env", () => {
   it("defaults to 127.0.0.1:4010, a data dir in the repo and its SQLite file", () => {
@@ -27,5 +28,11 @@ describe("env", () => {
       CLEANUP_ENABLED: false,
       WORKER_CONCURRENCY: 4,
     });
+  });
+
+  it("hands the onnxruntime settings to every model store; threads do not spin unless asked", () => {
+    const defaults = modelSettings(parseEnv({ ORT_INTRA_OP_THREADS: "3" }));
+    expect(defaults).toMatchObject({ intraOpThreads: 3, interOpThreads: 1, spinWait: false });
+    expect(modelSettings(parseEnv({ ORT_SPIN_WAIT: "true" })).spinWait).toBe(true);
   });
 });

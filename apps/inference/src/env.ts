@@ -35,6 +35,11 @@ const schema = z.object({
   /** onnxruntime intra-op threads per session; by default the cores are split among workers. */
   ORT_INTRA_OP_THREADS: int(0).optional(),
   ORT_INTER_OP_THREADS: int(0).default(1),
+  /**
+   * Let onnxruntime's threads spin-wait between runs. Off by default: a spinning thread holds a
+   * core that decoding, tuning, PNG compression and the other processes need.
+   */
+  ORT_SPIN_WAIT: bool.default(false),
   WORKER_LEASE_MS: int(1000).default(30_000),
   WORKER_POLL_MS: int(10).default(500),
   /** Progress rows are written at most this often per task. */

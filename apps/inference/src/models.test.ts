@@ -41,6 +41,7 @@ describe("weight files and the session cache", () => {
       device: "cpu",
       intraOpThreads: 1,
       interOpThreads: 1,
+      spinWait: false,
       maxModels: 2,
     });
     try {

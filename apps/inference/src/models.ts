@@ -6,6 +6,7 @@ import path from "node:path";
 import { type PreparedModel, prepareModel, warmupFor } from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
 import { ModelSpec } from "@studio/core/spec";
+import type { InferenceEnv } from "./env";
 import type { WorkerMetrics } from "./metrics";
 
 /** A weight that cannot be used at all (missing file, checksum, spec): retrying will not help. */
@@ -56,12 +57,28 @@ export async function findWeightFile(dataDir: string, sha256: string): Promise<s
   );
 }
 
-export interface ModelStoreOptions {
+/** How a process loads weights; plain data, so preview processes get it on their command line. */
+export interface ModelSettings {
   dataDir: string;
   device: "auto" | "cpu" | "cuda";
   intraOpThreads: number;
   interOpThreads: number;
+  spinWait: boolean;
   maxModels: number;
+}
+
+export function modelSettings(config: InferenceEnv): ModelSettings {
+  return {
+    dataDir: config.DATA_DIR,
+    device: config.INFERENCE_DEVICE,
+    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    interOpThreads: config.ORT_INTER_OP_THREADS,
+    spinWait: config.ORT_SPIN_WAIT,
+    maxModels: config.SESSION_CACHE_MAX_MODELS,
+  };
+}
+
+export interface ModelStoreOptions extends ModelSettings {
   metrics?: WorkerMetrics;
 }
 
@@ -73,6 +90,7 @@ export class ModelStore {
       device: options.device,
       intraOpThreads: options.intraOpThreads,
       interOpThreads: options.interOpThreads,
+      spinWait: options.spinWait,
       maxModels: options.maxModels,
     });
   }

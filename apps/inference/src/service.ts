@@ -5,7 +5,7 @@ import type { InferenceEnv } from "./env";
 import { Limiter } from "./limiter";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
-import { ModelStore } from "./models";
+import { ModelStore, modelSettings } from "./models";
 import { PreviewPool } from "./preview/pool";
 import { convertRoutes } from "./routes/convert";
 import { opsRoutes } from "./routes/ops";
@@ -45,26 +45,12 @@ export async function createService(options: {
 }): Promise<Service> {
   const { config, logger, db } = options;
   const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
-  const models = new ModelStore({
-    dataDir: config.DATA_DIR,
-    device: config.INFERENCE_DEVICE,
-    intraOpThreads: config.ORT_INTRA_OP_THREADS,
-    interOpThreads: config.ORT_INTER_OP_THREADS,
-    maxModels: config.SESSION_CACHE_MAX_MODELS,
-    metrics,
-  });
+  const models = new ModelStore({ ...modelSettings(config), metrics });
   const worker = new TaskWorker({ db, logger, config, models, metrics });
   const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
   const previewPool = new PreviewPool({
     size: previews.limit,
-    settings: {
-      dataDir: config.DATA_DIR,
-      device: config.INFERENCE_DEVICE,
-      intraOpThreads: config.ORT_INTRA_OP_THREADS,
-      interOpThreads: config.ORT_INTER_OP_THREADS,
-      maxModels: config.SESSION_CACHE_MAX_MODELS,
-      maxImagePixels: config.MAX_IMAGE_PIXELS,
-    },
+    settings: { ...modelSettings(config), maxImagePixels: config.MAX_IMAGE_PIXELS },
     logger,
     metrics,
   });

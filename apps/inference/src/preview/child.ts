@@ -17,14 +17,7 @@ const settings = JSON.parse(process.argv[2] ?? "{}") as PreviewProcessSettings;
 const send = (message: FromPreviewProcess) => {
   if (process.connected) process.send?.(message);
 };
-const models = new ModelStore({
-  dataDir: settings.dataDir,
-  device: settings.device,
-  intraOpThreads: settings.intraOpThreads,
-  interOpThreads: settings.interOpThreads,
-  maxModels: settings.maxModels,
-  metrics: forwardingMetrics(send),
-});
+const models = new ModelStore({ ...settings, metrics: forwardingMetrics(send) });
 
 let current: { id: number; controller: AbortController } | undefined;
 

@@ -4,16 +4,11 @@
 import { ImageError, type ImageErrorCode } from "@studio/core/image";
 import { ZodError } from "zod";
 import type { MetricMessage } from "../metrics";
-import { WeightUnusableError } from "../models";
+import { type ModelSettings, WeightUnusableError } from "../models";
 import type { Crop, PreviewResponse, TaskKind } from "../protocol";
 
 /** Fixed for the life of a preview process; passed on its command line. */
-export interface PreviewProcessSettings {
-  dataDir: string;
-  device: "auto" | "cpu" | "cuda";
-  intraOpThreads: number;
-  interOpThreads: number;
-  maxModels: number;
+export interface PreviewProcessSettings extends ModelSettings {
   maxImagePixels: number;
 }
 

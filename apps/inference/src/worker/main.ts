@@ -6,7 +6,7 @@ import { createDb } from "@studio/db/client";
 import { env } from "../env";
 import { createLogger } from "../logger";
 import { forwardingMetrics, type MetricMessage } from "../metrics";
-import { ModelStore } from "../models";
+import { ModelStore, modelSettings } from "../models";
 import { TaskWorker } from "./worker";
 
 const config = env();
@@ -16,14 +16,7 @@ const send = (message: MetricMessage | { type: "running"; count: number }) => {
   if (process.connected) process.send?.(message);
 };
 const metrics = forwardingMetrics(send);
-const models = new ModelStore({
-  dataDir: config.DATA_DIR,
-  device: config.INFERENCE_DEVICE,
-  intraOpThreads: config.ORT_INTRA_OP_THREADS,
-  interOpThreads: config.ORT_INTER_OP_THREADS,
-  maxModels: config.SESSION_CACHE_MAX_MODELS,
-  metrics,
-});
+const models = new ModelStore({ ...modelSettings(config), metrics });
 const worker = new TaskWorker({
   db,
   logger,

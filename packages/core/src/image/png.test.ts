@@ -66,7 +66,7 @@ describe("encodePng", () => {
   });
 
   it("writes valid chunks: CRCs, one zlib stream whose Adler-32 checks, Up-filtered rows", async () => {
-    const img = noise(300, 500, 3, 8); // 450 KB: several strips, so several IDAT pieces
+    const img = noise(300, 1000, 3, 8); // 900 KB: several strips, so several IDAT pieces
     const { types, idat } = chunks(await encodePng(img));
     expect(types[0]).toBe("IHDR");
     expect(types.at(-1)).toBe("IEND");
@@ -74,8 +74,8 @@ describe("encodePng", () => {
     // inflateSync verifies the stream's Adler-32 and fails on a broken concatenation.
     const raw = zlib.inflateSync(idat);
     const rowBytes = 300 * 3;
-    expect(raw.length).toBe(500 * (rowBytes + 1));
-    for (let y = 0; y < 500; y++) expect(raw[y * (rowBytes + 1)]).toBe(2);
+    expect(raw.length).toBe(1000 * (rowBytes + 1));
+    for (let y = 0; y < 1000; y++) expect(raw[y * (rowBytes + 1)]).toBe(2);
     const y = 10;
     const x = 17;
     const filtered = raw[y * (rowBytes + 1) + 1 + x];
@@ -120,17 +120,20 @@ describe("encodePng", () => {
 
 describe("PngWriter", () => {
   it("takes rows in uneven strips and gives the same file as one call", async () => {
-    const img = noise(123, 97, 4, 16);
+    // 960 KB of 16-bit RGBA: a piece is compressed once 256 KB of rows are waiting.
+    const img = noise(400, 300, 4, 16);
     const writer = new PngWriter(img);
     for (const [y0, y1] of [
       [0, 1],
-      [1, 40],
-      [40, 41],
-      [41, 97],
+      [1, 140],
+      [140, 141],
+      [141, 300],
     ] as const) {
       writer.addRows(img.data, y0, y1);
     }
-    const back = await decodeImage(await writer.finish());
+    const png = await writer.finish();
+    expect(chunks(png).types.filter((t) => t === "IDAT").length).toBe(4);
+    const back = await decodeImage(png);
     expect(bytesOf(back).equals(bytesOf(img))).toBe(true);
   });
 

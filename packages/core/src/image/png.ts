@@ -16,6 +16,7 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
 const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
 const FILTER_UP = 2;
+const ADLER_MOD = 65521;
 /** Uncompressed bytes per strip when a whole image is encoded at once. */
 const STRIP_BYTES = 256 * 1024;
 
@@ -33,6 +34,8 @@ export class PngWriter {
   private readonly pieces: Promise<Buffer>[] = [];
   private readonly rowBytes: number;
   private nextRow = 0;
+  /** First row not yet compressed. */
+  private pendingFrom = 0;
   private adlerA = 1;
   private adlerB = 0;
 
@@ -44,8 +47,9 @@ export class PngWriter {
   }
 
   /**
-   * Rows [y0, y1) of the final image, read from `data` (the whole image's interleaved samples).
-   * Rows come in order; row y0 - 1 must still hold its final value (the filter reads it).
+   * Rows [y0, y1) of the final image in `data` (the whole image's interleaved samples). Rows
+   * come in order and must keep their values until finish(): they are read when their strip
+   * is compressed, and the filter reads each row's predecessor.
    */
   addRows(data: RawImage["data"], y0: number, y1: number): void {
     if (y0 !== this.nextRow || y1 <= y0 || y1 > this.shape.height) {
@@ -54,6 +58,14 @@ export class PngWriter {
       );
     }
     this.nextRow = y1;
+    // Strips of at least STRIP_BYTES: each deflate call sets up a fresh compressor.
+    const last = y1 === this.shape.height;
+    if (!last && (y1 - this.pendingFrom) * this.rowBytes < STRIP_BYTES) return;
+    this.compress(data, this.pendingFrom, y1, last);
+    this.pendingFrom = y1;
+  }
+
+  private compress(data: RawImage["data"], y0: number, y1: number, last: boolean): void {
     const filtered = Buffer.allocUnsafe((y1 - y0) * (this.rowBytes + 1));
     const samples = this.shape.width * this.shape.channels;
     for (let y = y0; y < y1; y++) {
@@ -64,7 +76,6 @@ export class PngWriter {
       else filterUp8(data, y * samples, samples, y > 0, filtered, at + 1);
     }
     this.updateAdler(filtered);
-    const last = y1 === this.shape.height;
     const level = this.options.compressionLevel ?? 1;
     this.pieces.push(
       new Promise((resolve, reject) =>
@@ -113,18 +124,34 @@ export class PngWriter {
     return png;
   }
 
+  /** Adler-32 of the zlib stream, continued over `bytes`. */
   private updateAdler(bytes: Uint8Array): void {
     let a = this.adlerA;
     let b = this.adlerB;
-    // Sums stay exact in doubles far beyond zlib's 5552-byte block; reduce every 64 KiB.
-    for (let i = 0; i < bytes.length; ) {
-      const end = Math.min(bytes.length, i + 65536);
-      for (; i < end; i++) {
-        a += bytes[i] as number;
-        b += a;
+    let i = 0;
+    for (; i < bytes.length && (bytes.byteOffset + i) % 4 !== 0; i++) {
+      a = (a + (bytes[i] as number)) % ADLER_MOD;
+      b = (b + a) % ADLER_MOD;
+    }
+    // Four bytes per step (little-endian words): after 256 words the sums still fit in int32.
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >> 2);
+    for (let w = 0; w < words.length; ) {
+      const end = Math.min(words.length, w + 256);
+      for (; w < end; w++) {
+        const x = words[w] as number;
+        const c0 = x & 0xff;
+        const c1 = (x >>> 8) & 0xff;
+        const c2 = (x >>> 16) & 0xff;
+        const c3 = x >>> 24;
+        b = (b + 4 * a + 4 * c0 + 3 * c1 + 2 * c2 + c3) | 0;
+        a = (a + c0 + c1 + c2 + c3) | 0;
       }
-      a %= 65521;
-      b %= 65521;
+      a %= ADLER_MOD;
+      b %= ADLER_MOD;
+    }
+    for (i += words.length * 4; i < bytes.length; i++) {
+      a = (a + (bytes[i] as number)) % ADLER_MOD;
+      b = (b + a) % ADLER_MOD;
     }
     this.adlerA = a;
     this.adlerB = b;
@@ -135,7 +162,7 @@ export class PngWriter {
 export async function encodePng(img: RawImage, options: PngOptions = {}): Promise<Buffer> {
   const writer = new PngWriter(img, options);
   const rowBytes = img.width * img.channels * (img.depth / 8);
-  const rowsPerStrip = Math.max(1, Math.floor(STRIP_BYTES / rowBytes));
+  const rowsPerStrip = Math.ceil(STRIP_BYTES / rowBytes);
   for (let y = 0; y < img.height; y += rowsPerStrip) {
     writer.addRows(img.data, y, Math.min(img.height, y + rowsPerStrip));
   }

@@ -4,7 +4,7 @@ import { warmupFor } from "../pipeline/model";
 import { SessionCache } from "./cache";
 import { isAllocationFailure } from "./errors";
 import { SessionRunner } from "./runner";
-import { createSession } from "./session";
+import { createSession, ortSessionOptions } from "./session";
 
 const a = buildTinySrModel({ seed: 1 });
 const b = buildTinySrModel({ seed: 2 });
@@ -64,6 +64,20 @@ describe("SessionCache", () => {
 });
 
 describe("createSession", () => {
+  it("keeps onnxruntime's threads from spinning unless asked, and such a session runs", async () => {
+    const quiet = {
+      session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } },
+    };
+    expect(ortSessionOptions({ intraOpThreads: 2 }).extra).toEqual(quiet);
+    expect(ortSessionOptions({ spinWait: true }).extra).toBeUndefined();
+    const { session } = await createSession(a.bytes, { device: "cpu", intraOpThreads: 2 });
+    try {
+      await warmupFor({ kind: "super_resolution", scale: 2 })(session);
+    } finally {
+      await session.release();
+    }
+  });
+
   it("falls back to CPU and says why when CUDA is requested but unavailable", async () => {
     const s = await createSession(a.bytes, { device: "cuda" });
     expect(s.device).toBe("cpu");

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { PARAM_SCHEMAS, type TaskKind } from "../spec/index";
 
 /** Bump whenever a change in pre/post-processing, tiling or tuning can change output pixels. */
-export const PIPELINE_VERSION = "core-2";
+export const PIPELINE_VERSION = "core-3";
 
 /** JSON with sorted keys and no undefined, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
