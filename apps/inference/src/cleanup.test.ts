@@ -26,7 +26,7 @@ function file(rel: string, ageMs: number, bytes = 100): string {
 }
 
 describe("cleanup job", () => {
-  it("removes only expired, unreferenced temporary files, upload chunks and stray results", async () => {
+  it("removes only expired, unreferenced temporary files, upload chunks, stray results and unused renditions", async () => {
     const { db, dataDir } = service;
     const team = await seedTeam(db);
     const imageId = await seedImage(db, dataDir, {
@@ -73,6 +73,9 @@ describe("cleanup job", () => {
       file("uploads/big-upload.part", old, 200),
       file(`results/${taskId}/0000-a0.png`, old, 50),
       file("results/deleted-task/0000-a1.png", old, 25),
+      // Renditions are a cache: unused for the max age, they go even while their image stays.
+      file(`renditions/${team.teamId}/${imageId}-thumb.webp`, old, 7),
+      file(`renditions/${team.teamId}/results/gone-task/item-display.webp`, old, 3),
     ];
     const kept = [
       file("tmp/preview-fresh.png", fresh),
@@ -83,16 +86,18 @@ describe("cleanup job", () => {
       file(`weights/${weight.sha256}.onnx`, old),
       file("weights/unknown.onnx", old),
       file("logs/inference.1.log", old),
+      file(`renditions/${team.teamId}/${imageId}-display.webp`, fresh),
     ];
     const report = await runCleanup({ dataDir, db, maxAgeMs: DAY });
     for (const f of expired) expect(existsSync(f), f).toBe(false);
     for (const f of kept) expect(existsSync(f), f).toBe(true);
-    expect(report.deletedFiles).toBe(6);
-    expect(report.freedBytes).toBe(1000 + 500 + 300 + 200 + 50 + 25);
+    expect(report.deletedFiles).toBe(8);
+    expect(report.freedBytes).toBe(1000 + 500 + 300 + 200 + 50 + 25 + 7 + 3);
     expect(report.byArea).toEqual({
       tmp: { files: 2, bytes: 1500 },
       uploads: { files: 2, bytes: 500 },
       results: { files: 2, bytes: 75 },
+      renditions: { files: 2, bytes: 10 },
     });
     expect(report.keptReferenced).toBeGreaterThanOrEqual(2);
     expect(existsSync(path.join(dataDir, "tmp"))).toBe(true);

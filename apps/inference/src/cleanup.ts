@@ -1,6 +1,7 @@
-// Deletes files nobody uses any more: temporary and preview files, orphaned upload chunks and
-// results left by interrupted attempts, once they have not been touched for the maximum age.
-// A file that a live row references (an image, a task result) is never deleted.
+// Deletes files nobody uses any more: temporary and preview files, orphaned upload chunks,
+// results left by interrupted attempts and display renditions (a cache, made again on the next
+// view), once they have not been touched for the maximum age. A file that a live row
+// references (an image, a task result) is never deleted.
 import { readdir, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "@studio/db/client";
@@ -104,7 +105,8 @@ async function removeEmptyDirs(dir: string, keepRoot: boolean, cutoff: number): 
 
 /**
  * One cleanup pass. Candidates: everything under tmp/; files under uploads/ that are upload
- * chunks (by name or folder); files under results/ (interrupted attempts, deleted tasks).
+ * chunks (by name or folder); files under results/ (interrupted attempts, deleted tasks);
+ * everything under renditions/ (cached display copies, also those of deleted images).
  * Each is deleted only if no row references it and it was neither modified nor read for
  * `maxAgeMs`. weights/, official/ and logs/ are never touched.
  */
@@ -135,6 +137,7 @@ export async function runCleanup(args: {
       },
     },
     { area: "results", candidate: () => true },
+    { area: "renditions", candidate: () => true },
   ];
   for (const { area, candidate } of areas) {
     const root = path.join(args.dataDir, area);

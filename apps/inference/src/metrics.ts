@@ -1,3 +1,4 @@
+import { TASK_STATUSES } from "@studio/db/status";
 import client from "prom-client";
 
 /** Counts the store is asked for at scrape time (tasks by state, queue depth). */
@@ -17,7 +18,6 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "inference_" });
 
-  const taskStatuses = ["queued", "running", "succeeded", "partially_failed", "failed", "canceled"];
   const tasksByState = new client.Gauge({
     name: "inference_tasks",
     help: "Tasks in the store by state",
@@ -26,7 +26,7 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
     async collect() {
       if (!options.queueCounts) return;
       const counts = await options.queueCounts();
-      for (const state of taskStatuses) this.set({ state }, counts.byStatus[state] ?? 0);
+      for (const state of TASK_STATUSES) this.set({ state }, counts.byStatus[state] ?? 0);
     },
   });
   // The registry collects metrics concurrently, so each store-derived gauge asks on its own.

@@ -1,9 +1,6 @@
-/** Task states after which nothing changes any more. */
-export const FINAL_TASK_STATES = new Set(["succeeded", "partially_failed", "failed", "canceled"]);
+import { isFinalTaskStatus } from "@studio/db/status";
 
-export function isFinalTaskStatus(status: string): boolean {
-  return FINAL_TASK_STATES.has(status);
-}
+export { isFinalTaskStatus };
 
 export const POLL_RUNNING_MS = 1000;
 export const POLL_IDLE_START_MS = 1500;

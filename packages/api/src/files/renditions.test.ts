@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import type { TestDatabase } from "@studio/db/testing";
 import sharp from "sharp";
@@ -160,6 +160,14 @@ describe("image renditions", () => {
     expect(renditionsMade()).toBe(made);
     // A regeneration renames a new file into place: a new inode and a new mtime.
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    // A hit on a copy last used hours ago marks it used (the cleanup job keeps used copies).
+    const hoursAgo = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    utimesSync(cachedFile(id, "thumb"), hoursAgo, hoursAgo);
+    await rendition(id, "thumb");
+    const touched = statSync(cachedFile(id, "thumb"));
+    expect(touched.ino).toBe(before.ino);
+    expect(Date.now() - touched.mtimeMs).toBeLessThan(60_000);
+    expect(renditionsMade()).toBe(made);
 
     const etag = first.response.headers.get("etag") as string;
     expect(etag).toMatch(/^"[0-9a-f]{64}-thumb"$/);

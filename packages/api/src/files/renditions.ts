@@ -2,7 +2,7 @@
 // (16-bit, TIFF, tens of MB) and results can be tens of MB (super-resolution), which browsers
 // display slowly or not at all. A rendition is an 8-bit sRGB WebP made on first request and
 // cached under DATA_DIR/renditions/<teamId>/ (see renditionPath and resultRenditionPath).
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { decodeImage, ImageError, type RawImage, sharpFromRaw } from "@studio/core/image";
 import sharp, { type Sharp } from "sharp";
@@ -16,6 +16,8 @@ import {
   resolveDataPath,
   UploadError,
 } from "./storage";
+
+const MARK_USED_EVERY_MS = 60 * 60 * 1000;
 
 /** Longest side of each rendition, in pixels; smaller images are never enlarged. */
 export const RENDITION_SIDES = { thumb: 256, display: 2048 } as const;
@@ -114,7 +116,7 @@ export async function ensureRendition(
   relative: string,
 ): Promise<{ path: string; generated: boolean }> {
   const target = resolveDataPath(relative);
-  if ((await fileSize(target)) !== null) return { path: target, generated: false };
+  if (await markUsed(target)) return { path: target, generated: false };
   let pending = inFlight.get(target);
   if (!pending) {
     pending = renderSlots
@@ -124,6 +126,21 @@ export async function ensureRendition(
   }
   await pending;
   return { path: target, generated: true };
+}
+
+/**
+ * Whether the rendition exists. A hit moves its modification time forward (at most hourly):
+ * the cleanup job removes renditions unused for CLEANUP_MAX_AGE_MS, and read times are not
+ * recorded on every file system.
+ */
+async function markUsed(target: string): Promise<boolean> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info?.isFile()) return false;
+  if (Date.now() - info.mtimeMs > MARK_USED_EVERY_MS) {
+    const now = new Date();
+    await utimes(target, now, now).catch(() => {});
+  }
+  return true;
 }
 
 async function render(image: RenditionSource, rendition: ImageRendition, relative: string) {

@@ -1,3 +1,4 @@
+import { TASK_STATUSES } from "@studio/db/status";
 import { z } from "zod";
 import {
   cancelTask,
@@ -13,14 +14,7 @@ import {
 import { router, teamProcedure } from "../trpc";
 import { actorOutput, id, jsonRecord, pageInput, taskKindSchema } from "./schemas";
 
-const taskStatusEnum = z.enum([
-  "queued",
-  "running",
-  "succeeded",
-  "partially_failed",
-  "failed",
-  "canceled",
-]);
+const taskStatusEnum = z.enum(TASK_STATUSES);
 
 const taskSummary = z.object({
   id: z.string(),

@@ -91,32 +91,13 @@ export function tuneStrips(
     for (let y = y0; y < y1; y++) {
       const row = y - y0 + r;
       if (kernel) blurDown(across, row, kernel, w, blurred);
-      const lumaAt = row * paddedW + r;
       const o = y * rowLen;
-      if (gray) {
-        const target = wide ?? (clamped as Uint8ClampedArray);
-        const t0 = wide ? 0 : o;
-        for (let x = 0; x < w; x++) {
-          target[t0 + x] = ky * (s[o + x] as number) - kb * (blurred[x] as number) + offset;
-        }
-      } else if (wide) {
-        colourRow(s, o, luma, lumaAt, blurred, wide, 0, w, kc, ky, kb, offset);
-      } else {
-        colourRow(
-          s,
-          o,
-          luma,
-          lumaAt,
-          blurred,
-          clamped as Uint8ClampedArray,
-          o,
-          w,
-          kc,
-          ky,
-          kb,
-          offset,
-        );
-      }
+      // 8-bit rows are written straight into the output (clamped stores round once); 16-bit
+      // rows go through a float row and are quantised.
+      const target = wide ?? (clamped as Uint8ClampedArray);
+      const t0 = wide ? 0 : o;
+      if (gray) grayRow(s, o, blurred, target, t0, w, ky, kb, offset);
+      else colourRow(s, o, luma, row * paddedW + r, blurred, target, t0, w, kc, ky, kb, offset);
       if (wide) for (let i = 0; i < rowLen; i++) out.data[o + i] = quantise(wide[i] as number, max);
     }
     onRows(y0, y1);
@@ -126,6 +107,23 @@ export function tuneStrips(
       luma.copyWithin(0, (rows - carried) * paddedW, rows * paddedW);
       across.copyWithin(0, (rows - carried) * w, rows * w);
     }
+  }
+}
+
+/** One gray row: the value is its own luma. */
+function grayRow(
+  s: RawImage["data"],
+  o: number,
+  blurred: Float32Array,
+  target: Float32Array | Uint8ClampedArray,
+  t0: number,
+  w: number,
+  ky: number,
+  kb: number,
+  offset: number,
+): void {
+  for (let x = 0; x < w; x++) {
+    target[t0 + x] = ky * (s[o + x] as number) - kb * (blurred[x] as number) + offset;
   }
 }
 

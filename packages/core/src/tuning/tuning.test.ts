@@ -3,17 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
-import { resolveTuning, TuningParams, type TuningValues } from "../spec/index";
+import { NEUTRAL_TUNING, resolveTuning, TuningParams, type TuningValues } from "../spec/index";
 import { applyTuning } from "./index";
-
-const NEUTRAL: TuningValues = {
-  sharpen: 0,
-  contrast: 1,
-  brightness: 1,
-  saturation: 1,
-  gamma: 1,
-  denoise: 0,
-};
 
 /**
  * The definition, pixel by pixel in doubles: luma unsharp mask with a 2-D Gaussian reaching to
@@ -101,14 +92,7 @@ describe("applyTuning", () => {
     expect(out.data).toBeInstanceOf(Uint16Array);
     // Real 16-bit precision survives (not all values multiples of 257).
     expect(Array.from(out.data.subarray(0, 5000)).some((v) => v % 257 !== 0)).toBe(true);
-    const g = await applyTuning(img, {
-      sharpen: 0,
-      contrast: 1,
-      brightness: 1,
-      saturation: 1,
-      gamma: 2,
-      denoise: 0,
-    });
+    const g = await applyTuning(img, { ...NEUTRAL_TUNING, gamma: 2 });
     const mid = img.data.findIndex((v) => v > 100 && v < 150);
     expect(g.data[mid]).toBe(Math.round(255 * ((img.data[mid] as number) / 255) ** 0.5));
   });
@@ -130,7 +114,7 @@ describe("applyTuning", () => {
     for (const img of [rgb, gray]) {
       // 0.5: the 3-tap fast path; 1.5: the general kernel (radius 4).
       for (const sharpen of [0.5, 1.5]) {
-        const v = { ...NEUTRAL, sharpen, contrast: 1.1, brightness: 0.95, saturation: 1.2 };
+        const v = { ...NEUTRAL_TUNING, sharpen, contrast: 1.1, brightness: 0.95, saturation: 1.2 };
         const tuned = await applyTuning(img, v);
         // Float32 sums against doubles: a rounding may land one step apart, never more.
         expect(

@@ -1,6 +1,7 @@
 "use client";
 
 import { TASK_KINDS, type TaskKind } from "@studio/core/spec";
+import { TASK_STATUSES } from "@studio/db/status";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { PlusCircle } from "lucide-react";
 import Link from "next/link";
@@ -19,21 +20,12 @@ import { Table, TD, TR } from "~/components/ui/table";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { useTRPC } from "~/trpc/react";
 
-const STATUSES = [
-  "queued",
-  "running",
-  "succeeded",
-  "partially_failed",
-  "failed",
-  "canceled",
-] as const;
-
 export function TasksList() {
   const t = useTranslations();
   const format = useFormatter();
   const trpc = useTRPC();
   const teamId = useTeamId();
-  const [status, setStatus] = useState<(typeof STATUSES)[number] | "all">("all");
+  const [status, setStatus] = useState<(typeof TASK_STATUSES)[number] | "all">("all");
   const [kind, setKind] = useState<TaskKind | "all">("all");
 
   const tasks = useInfiniteQuery(
@@ -79,7 +71,7 @@ export function TasksList() {
           onValueChange={setStatus}
           options={[
             { value: "all", label: t("common.all") },
-            ...STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+            ...TASK_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
           ]}
         />
         <Filter

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useLocale, useTranslations } from "next-intl";
+import { DataTableHeader } from "~/components/data-table-header";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, ErrorState, Loading } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -10,7 +11,7 @@ import { useTeam, useTeamId } from "~/components/team-context";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { Table, TD, TR } from "~/components/ui/table";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { formatBytes } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
@@ -133,16 +134,16 @@ export function WeightsView() {
               <EmptyState>{t("weights.empty")}</EmptyState>
             ) : (
               <Table>
-                <THead>
-                  <tr>
-                    <TH>{t("weights.name")}</TH>
-                    <TH>{t("weights.kind")}</TH>
-                    <TH className="hidden md:table-cell">{t("weights.family")}</TH>
-                    <TH className="hidden sm:table-cell">{t("weights.version")}</TH>
-                    <TH className="hidden md:table-cell">{t("weights.size")}</TH>
-                    <TH>{t("weights.status")}</TH>
-                  </tr>
-                </THead>
+                <DataTableHeader
+                  columns={[
+                    t("weights.name"),
+                    t("weights.kind"),
+                    { label: t("weights.family"), className: "hidden md:table-cell" },
+                    { label: t("weights.version"), className: "hidden sm:table-cell" },
+                    { label: t("weights.size"), className: "hidden md:table-cell" },
+                    t("weights.status"),
+                  ]}
+                />
                 <tbody>
                   {list.data.map((w) => (
                     <TR key={w.id}>

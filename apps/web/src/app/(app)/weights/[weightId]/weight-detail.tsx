@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Archive, Download, Star, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { DataTableHeader } from "~/components/data-table-header";
 import { PageHeader } from "~/components/page-header";
 import { ErrorState, Loading } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -12,7 +13,7 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TD, TH, THead, TR } from "~/components/ui/table";
+import { Table, TD, TR } from "~/components/ui/table";
 import { errorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes } from "~/lib/format";
@@ -34,13 +35,7 @@ function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
   const t = useTranslations("weights");
   return (
     <Table>
-      <THead>
-        <tr>
-          <TH>{t("tensor")}</TH>
-          <TH>{t("type")}</TH>
-          <TH>{t("shape")}</TH>
-        </tr>
-      </THead>
+      <DataTableHeader columns={[t("tensor"), t("type"), t("shape")]} />
       <tbody>
         {tensors.map((tensor, i) => (
           <TR key={tensor.name ?? i}>
