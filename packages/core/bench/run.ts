@@ -16,7 +16,7 @@ import { type BenchModel, octaModel, octaUNetModel, segModel, srModel } from "./
 
 const fixtures = join(import.meta.dirname, "../test-fixtures");
 const threads = Number(process.argv.find((a) => a.startsWith("--threads="))?.slice(10) ?? 2);
-const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 3);
+const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 5);
 const spinWait = process.argv.includes("--spin");
 const sessionOptions = { intraOpThreads: threads, spinWait };
 const cache = new SessionCache({ ...sessionOptions, maxModels: 8 });
@@ -30,11 +30,17 @@ function row(...cells: (string | number)[]) {
 interface Measure {
   wall: number;
   cpu: number;
+  /** Wall time of every round, in order. */
+  walls: number[];
 }
 
 /** Runs every case once per round, interleaved, and keeps each case's best wall and CPU time. */
 async function interleaved(cases: (() => Promise<unknown>)[]): Promise<Measure[]> {
-  const out = cases.map(() => ({ wall: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY }));
+  const out: Measure[] = cases.map(() => ({
+    wall: Number.POSITIVE_INFINITY,
+    cpu: Number.POSITIVE_INFINITY,
+    walls: [],
+  }));
   for (let r = 0; r < repeats; r++) {
     for (const [i, fn] of cases.entries()) {
       const cpu0 = process.cpuUsage();
@@ -44,6 +50,7 @@ async function interleaved(cases: (() => Promise<unknown>)[]): Promise<Measure[]
       const cpu = process.cpuUsage(cpu0);
       const m = out[i] as Measure;
       m.wall = Math.min(m.wall, wall);
+      m.walls.push(wall);
       m.cpu = Math.min(m.cpu, (cpu.user + cpu.system) / 1000);
     }
   }
@@ -76,13 +83,25 @@ async function bareCase(m: BenchModel, captured: CountingRunner) {
   };
 }
 
+/**
+ * The median over rounds of a / b within each round: the two ran back to back, so a slow
+ * spell of this shared machine weighs on both (best-of times may come from different spells).
+ */
+function medianPairedRatio(a: Measure, b: Measure): number {
+  const ratios = a.walls.map((w, i) => w / (b.walls[i] as number)).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2
+    ? (ratios[mid] as number)
+    : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
+}
+
 function ratioRow(label: string, model: string, full: Measure, bare: Measure, target: string) {
   row(
     label,
     model,
     `${full.wall.toFixed(0)} (cpu ${full.cpu.toFixed(0)})`,
     `${bare.wall.toFixed(0)} (cpu ${bare.cpu.toFixed(0)})`,
-    `${(full.wall / bare.wall).toFixed(3)} (cpu ${(full.cpu / bare.cpu).toFixed(3)})`,
+    `${(full.wall / bare.wall).toFixed(3)} (cpu ${(full.cpu / bare.cpu).toFixed(3)}; median of rounds ${medianPairedRatio(full, bare).toFixed(3)})`,
     target,
   );
 }
@@ -164,7 +183,7 @@ async function tilingEfficiency(m: BenchModel, side: number) {
       m.label,
       `${r.wall.toFixed(0)} (cpu ${r.cpu.toFixed(0)})`,
       "",
-      `${(base.wall / r.wall).toFixed(3)} (cpu ${(base.cpu / r.cpu).toFixed(3)})`,
+      `${(base.wall / r.wall).toFixed(3)} (cpu ${(base.cpu / r.cpu).toFixed(3)}; median of rounds ${medianPairedRatio(base, r).toFixed(3)})`,
       c.target,
     );
   });
@@ -208,7 +227,7 @@ function memory() {
 const which = new Set(process.argv.slice(2).filter((a) => !a.startsWith("--")));
 const all = which.size === 0;
 console.log(
-  `threads=${threads}${spinWait ? ", spinning" : ""}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling)`,
+  `threads=${threads}${spinWait ? ", spinning" : ""}, best of ${repeats} interleaved rounds; ms as wall (and process CPU); ratio = pipeline/bare (overhead) or untiled/tiled throughput (tiling) of the best times, and the median of each round's ratio`,
 );
 if (all || which.has("overhead")) {
   await overheadSr(srModel(), "gentle");
