@@ -1,4 +1,5 @@
-// Child process: one SR run at a fixed tile; prints peak RSS before/after as JSON.
+// Child process: one SR run at a fixed tile; prints peak RSS before/after as JSON. "full" as the
+// third argument adds the default tuning and the PNG (else raw pixels only).
 import { buildTinySrModel } from "../src/onnx/testing-models";
 import { runSuperResolution } from "../src/pipeline/super-resolution";
 import { prepareFromBytes } from "../src/pipeline/testing";
@@ -6,6 +7,7 @@ import type { SuperResolutionSpec } from "../src/spec/index";
 
 const side = Number(process.argv[2]);
 const tile = Number(process.argv[3] ?? 192);
+const full = process.argv[4] === "full";
 const m = buildTinySrModel({ scale: 4, layers: 4, hidden: 16, seed: 5 });
 const model = await prepareFromBytes<SuperResolutionSpec>(m.bytes, {
   kind: "super_resolution",
@@ -42,11 +44,11 @@ const timer = setInterval(() => {
 const res = await runSuperResolution({
   model,
   input,
-  params: { tile, tuning: { preset: "raw" } },
-  encode: false,
+  params: { tile, tuning: { preset: full ? "gentle" : "raw" } },
+  encode: full,
 });
 clearInterval(timer);
 sampled = Math.max(sampled, process.memoryUsage().rss);
 process.stdout.write(
-  `${JSON.stringify({ side, tile, before, sampled, growth: sampled - before, output: res.image.data.byteLength, tiles: res.tiling.tileCount })}\n`,
+  `${JSON.stringify({ side, tile, before, sampled, growth: sampled - before, output: res.image.data.byteLength, png: res.png.byteLength, tiles: res.tiling.tileCount })}\n`,
 );

@@ -137,6 +137,14 @@ describe("PngWriter", () => {
     expect(bytesOf(back).equals(bytesOf(img))).toBe(true);
   });
 
+  it("compresses on the calling thread past its queue bound, with the very same bytes", async () => {
+    const img = noise(400, 300, 3, 8); // 360 KB: two strips
+    const queued = await encodePng(img);
+    const inline = await encodePng(img, { maxQueuedBytes: 1024 });
+    expect(inline.equals(queued)).toBe(true);
+    expect(bytesOf(await decodeImage(inline)).equals(bytesOf(img))).toBe(true);
+  });
+
   it("rejects rows out of order and an unfinished image", async () => {
     const img = noise(8, 8, 1, 8);
     const writer = new PngWriter(img);

@@ -17,8 +17,9 @@ const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
 const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
 const FILTER_UP = 2;
 const ADLER_MOD = 65521;
-/** Uncompressed bytes per strip when a whole image is encoded at once. */
+/** Uncompressed bytes per strip (each deflate call sets up a fresh compressor). */
 const STRIP_BYTES = 256 * 1024;
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export interface PngOptions {
   /**
@@ -26,6 +27,11 @@ export interface PngOptions {
    * about as small as full deflate on filtered upscaler output, at half the time.
    */
   compressionLevel?: number;
+  /**
+   * Filtered bytes waiting for the thread pool at most (default 32 MiB); past it, strips are
+   * compressed on the calling thread, so memory stays bounded on any image size.
+   */
+  maxQueuedBytes?: number;
 }
 
 type Shape = Pick<RawImage, "width" | "height" | "channels" | "depth">;
@@ -38,6 +44,8 @@ export class PngWriter {
   private pendingFrom = 0;
   private adlerA = 1;
   private adlerB = 0;
+  /** Filtered bytes handed to the thread pool and not yet compressed. */
+  private queuedBytes = 0;
 
   constructor(
     private readonly shape: Shape,
@@ -58,7 +66,6 @@ export class PngWriter {
       );
     }
     this.nextRow = y1;
-    // Strips of at least STRIP_BYTES: each deflate call sets up a fresh compressor.
     const last = y1 === this.shape.height;
     if (!last && (y1 - this.pendingFrom) * this.rowBytes < STRIP_BYTES) return;
     this.compress(data, this.pendingFrom, y1, last);
@@ -77,20 +84,29 @@ export class PngWriter {
     }
     this.updateAdler(filtered);
     const level = this.options.compressionLevel ?? 1;
+    const options = {
+      level,
+      strategy: level === 1 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,
+      finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+      // Room for the whole result: Node's zlib goes back to the event loop after every full
+      // output chunk, so a busy main thread would otherwise stall the compression.
+      chunkSize: filtered.length + (filtered.length >> 8) + 1024,
+    };
+    // Filtered strips wait in memory until compressed, and completions are only counted when
+    // the event loop runs: past the bound, compress here instead (a copy of a whole large
+    // image would otherwise pile up while the caller is still producing rows).
+    if (this.queuedBytes + filtered.length > (this.options.maxQueuedBytes ?? MAX_QUEUED_BYTES)) {
+      this.pieces.push(Promise.resolve(zlib.deflateRawSync(filtered, options)));
+      return;
+    }
+    this.queuedBytes += filtered.length;
     this.pieces.push(
       new Promise((resolve, reject) =>
-        zlib.deflateRaw(
-          filtered,
-          {
-            level,
-            strategy: level === 1 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,
-            finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-            // Room for the whole result: Node's zlib goes back to the event loop after every
-            // full output chunk, so a busy main thread would otherwise stall the compression.
-            chunkSize: filtered.length + (filtered.length >> 8) + 1024,
-          },
-          (err, out) => (err ? reject(err) : resolve(out)),
-        ),
+        zlib.deflateRaw(filtered, options, (err, out) => {
+          this.queuedBytes -= filtered.length;
+          if (err) reject(err);
+          else resolve(out);
+        }),
       ),
     );
   }
