@@ -13,6 +13,7 @@ import {
   ensureRendition,
   IMAGE_RENDITIONS,
   type ImageRendition,
+  RENDITION_VERSION,
   type RenditionSource,
   renditionPath,
   resultRenditionPath,
@@ -153,7 +154,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         return await renditionResponse(request, { kind: "upload", ...image }, query.rendition, {
           path: renditionPath(image, query.rendition),
           // The bytes of an image id never change.
-          etag: `"${image.sha256}-${query.rendition}"`,
+          etag: `"${image.sha256}-${query.rendition}-v${RENDITION_VERSION}"`,
           fileName: `${baseName(image.originalName)}-${query.rendition}.webp`,
           stillExists: async () => (await ctx.db.image.count({ where: { id: image.id } })) > 0,
         });
@@ -202,7 +203,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           {
             path: resultRenditionPath(key, query.rendition),
             // Result files are never rewritten in place: item and variant name the bytes.
-            etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}"`,
+            etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}-v${RENDITION_VERSION}"`,
             fileName: `${baseName(item.image.originalName)}${suffix}-${query.rendition}.webp`,
             stillExists: async () => (await ctx.db.taskItem.count({ where: { id: item.id } })) > 0,
           },

@@ -29,6 +29,11 @@ export const IMAGE_RENDITIONS = Object.keys(RENDITION_SIDES) as [
 
 // The display rendition sits beside model output in before/after views, so it keeps more detail.
 const WEBP_QUALITY: Record<ImageRendition, number> = { thumb: 80, display: 90 };
+/**
+ * Part of every rendition's file name and ETag: bump it when sizes, quality or the conversion
+ * change, and browsers and the cache fetch new copies (old files go with the cleanup job).
+ */
+export const RENDITION_VERSION = 1;
 
 /** A pathological file must not hold a generation slot forever. */
 const RENDER_TIMEOUT_SECONDS = 60;
@@ -78,7 +83,7 @@ export function renditionPath(
   rendition: ImageRendition,
 ): string {
   assertSafe(image.id, image.teamId);
-  return `renditions/${image.teamId}/${image.id}-${rendition}.webp`;
+  return `renditions/${image.teamId}/${image.id}-${rendition}.v${RENDITION_VERSION}.webp`;
 }
 
 /** Every cached rendition an image may have, for deleting them with the image. */
@@ -103,7 +108,7 @@ export function resultRenditionPath(
   const variant = result.variant ?? "main";
   assertSafe(result.itemId, variant);
   const dir = resultRenditionsDir({ id: result.taskId, teamId: result.teamId });
-  return `${dir}/${result.itemId}-${variant}-${rendition}.webp`;
+  return `${dir}/${result.itemId}-${variant}-${rendition}.v${RENDITION_VERSION}.webp`;
 }
 
 /**

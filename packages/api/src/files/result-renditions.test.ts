@@ -7,7 +7,12 @@ import { deleteImages } from "../services/images";
 import { deleteTask } from "../services/tasks";
 import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
 import { downloadFile } from "./download";
-import { renditionsMade, resultRenditionPath, resultRenditionsDir } from "./renditions";
+import {
+  RENDITION_VERSION,
+  renditionsMade,
+  resultRenditionPath,
+  resultRenditionsDir,
+} from "./renditions";
 import { contextFor, useTempDataDir } from "./test-context";
 
 const chelsea = readFileSync(path.resolve(import.meta.dirname, "../../test/fixtures/chelsea.png"));
@@ -138,7 +143,7 @@ describe("result renditions", () => {
     expect((await sharp(firstBytes).metadata()).width).toBe(451);
 
     const etag = first.headers.get("etag") as string;
-    expect(etag).toBe(`"${result.itemId}-main-display"`);
+    expect(etag).toBe(`"${result.itemId}-main-display-v${RENDITION_VERSION}"`);
     const revalidated = await get(result, "rendition=display", {
       headers: { "if-none-match": etag },
     });
