@@ -24,7 +24,7 @@ const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 export interface PngOptions {
   /**
    * zlib level 0..9; lossless at every level. 1 (the default) uses run-length matching only:
-   * about as small as full deflate on filtered upscaler output, at half the time.
+   * on filtered upscaler output as small as full deflate at level 1 and about a quarter faster.
    */
   compressionLevel?: number;
   /**
