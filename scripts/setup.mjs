@@ -8,7 +8,17 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { log, productEnv, run, runPnpm } from "./lib.mjs";
 
+/** zlib.crc32 (the PNG writer) arrived in Node.js 20.15; say so before anything else fails. */
+function requireNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 15)) {
+    log(`Node.js ${process.versions.node} is too old: this project needs Node.js 20.15 or later.`);
+    process.exit(1);
+  }
+}
+
 export function setup({ browser = false, officialWeights = true } = {}) {
+  requireNode();
   const env = productEnv();
   log("installing dependencies (pnpm install)");
   runPnpm(["install", "--frozen-lockfile"], { env });
