@@ -13,10 +13,7 @@ export function sharpFromRaw(img: RawImage): Sharp {
   return img.channels <= 2 ? s.toColourspace("b-w") : s;
 }
 
-export { encodePng, type PngOptions, PngWriter } from "./png";
-
-/** zlib level of result PNGs: run-length deflate, see PngOptions. */
-export const DEFAULT_PNG_LEVEL = 1;
+export { DEFAULT_PNG_LEVEL, encodePng, type PngOptions, PngWriter } from "./png";
 
 export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");

@@ -21,6 +21,9 @@ const ADLER_MOD = 65521;
 const STRIP_BYTES = 256 * 1024;
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
+/** zlib level of result PNGs: run-length deflate, see PngOptions. */
+export const DEFAULT_PNG_LEVEL = 1;
+
 export interface PngOptions {
   /**
    * zlib level 0..9; lossless at every level. 1 (the default) uses run-length matching only:
@@ -83,7 +86,7 @@ export class PngWriter {
       else filterUp8(data, y * samples, samples, y > 0, filtered, at + 1);
     }
     this.updateAdler(filtered);
-    const level = this.options.compressionLevel ?? 1;
+    const level = this.options.compressionLevel ?? DEFAULT_PNG_LEVEL;
     const options = {
       level,
       strategy: level === 1 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,

@@ -3,7 +3,7 @@ import { maxValue } from "../image/types";
 import type { TuningValues } from "../spec/index";
 import { LUMA_B, LUMA_G, LUMA_R, quantise } from "../tensor/index";
 
-/** Smallest blur sigma a non-zero sharpen uses (sharp's floor for blur). */
+/** Smallest blur sigma a non-zero sharpen uses: below it the 3-tap mask barely blurs. */
 export const MIN_SIGMA = 0.3;
 /** The Gaussian mask reaches to where it falls below 1% (about 3 sigma), as libvips' gaussmat. */
 const BLUR_MIN_AMPLITUDE = 0.01;
