@@ -64,6 +64,18 @@ describe("authorisation matrix", () => {
     expect(procedures.length).toBeGreaterThan(10);
   });
 
+  it("keeps invitations to team admins", () => {
+    const access = Object.fromEntries(procedures.map(([path, p]) => [path, p._def.meta?.access]));
+    for (const path of [
+      "teams.invite",
+      "teams.addMember",
+      "teams.invitations",
+      "teams.revokeInvitation",
+    ]) {
+      expect(access[path], path).toBe("teamAdmin");
+    }
+  });
+
   it.each(procedures)("%s declares access, input and output", (path, procedure) => {
     const access = procedure._def.meta?.access;
     expect(access, path).toBeDefined();

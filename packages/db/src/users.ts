@@ -1,4 +1,5 @@
-import type { Db } from "./client";
+import { randomUUID } from "node:crypto";
+import type { Db, DbOrTx } from "./client";
 
 export class EmailTakenError extends Error {
   constructor(email: string) {
@@ -24,7 +25,35 @@ export interface CreatedUser {
 }
 
 /**
- * Creates the user, their personal team and their ADMIN membership in one transaction. The
+ * Turns the team invitations waiting for this email into memberships of the user. Each row is
+ * copied by one INSERT ... SELECT that reads the invitation itself, so an invitation revoked a
+ * moment before is not honoured, and ON CONFLICT keeps an existing membership (and its role)
+ * when two requests claim at once. Returns how many invitations were taken.
+ */
+export async function claimTeamInvitations(
+  db: DbOrTx,
+  userId: string,
+  email: string,
+  now = new Date(),
+): Promise<number> {
+  const pending = await db.teamInvitation.findMany({
+    where: { email: normaliseEmail(email) },
+    select: { id: true },
+  });
+  for (const { id } of pending) {
+    await db.$executeRaw`
+      INSERT INTO "Membership" ("id", "userId", "teamId", "role", "createdAt")
+      SELECT ${randomUUID()}, ${userId}, "teamId", "role", ${now}
+      FROM "TeamInvitation" WHERE "id" = ${id}
+      ON CONFLICT ("userId", "teamId") DO NOTHING`;
+    await db.teamInvitation.deleteMany({ where: { id } });
+  }
+  return pending.length;
+}
+
+/**
+ * Creates the user, their personal team and their ADMIN membership in one transaction, and
+ * takes up the team invitations waiting for the email in the same transaction. The
  * first user of the store becomes site admin: decided by inserting the single SiteState row
  * (id 1) with ON CONFLICT DO NOTHING, which exactly one transaction can win on SQLite and on
  * PostgreSQL alike, even when two people register at the same moment.
@@ -62,6 +91,7 @@ export async function createUserWithPersonalTeam(db: Db, input: NewUser): Promis
           data: { isSiteAdmin },
           select: { id: true },
         });
+      await claimTeamInvitations(tx, user.id, email, now);
       return { user: { id: user.id, email, name, isSiteAdmin }, team };
     });
   } catch (error) {

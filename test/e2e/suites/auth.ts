@@ -38,7 +38,7 @@ export function authSuite(studio: () => Studio): void {
     }
   });
 
-  it("registering an email twice says so", async () => {
+  it("registering an email twice does not reveal the account, and points to sign-in", async () => {
     const s = studio();
     const context = await s.newContext();
     const page = await context.newPage();
@@ -49,10 +49,12 @@ export function authSuite(studio: () => Studio): void {
       await page.goto("/sign-up");
       await page.getByLabel("Name").fill(user.name);
       await page.getByLabel("Email").fill(user.email);
-      await page.getByLabel("Password", { exact: true }).fill(user.password);
-      await page.getByLabel("Repeat password").fill(user.password);
+      await page.getByLabel("Password", { exact: true }).fill("another-password-123");
+      await page.getByLabel("Repeat password").fill("another-password-123");
       await page.getByRole("button", { name: "Create account" }).click();
-      await waitForText(page.getByRole("alert"), "already exists");
+      await waitForText(page.getByRole("alert"), "sign in with its password");
+      // The account is unchanged: its own password still signs in.
+      await signIn(page, user);
     } finally {
       await context.close();
     }

@@ -1,17 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { claimTeamInvitations } from "@studio/db/users";
 import { z } from "zod";
-import type { Db } from "../db";
+import { type Db, Prisma } from "../db";
 import { dummyHash, MAX_PASSWORD_LENGTH, verifyPassword } from "./password";
-import { countHits, hitRateLimit, lastHit, recordHit } from "./rate-limit";
+import { addressKey } from "./rate-limit";
 
-/** Failures in a row before an account is locked, and how long each lock lasts. */
-export const MAX_FAILED_SIGN_INS = 5;
-export const LOCK_MS = 15 * 60_000;
-/** Sign-in attempts per client address, whatever the account. */
-export const IP_SIGN_IN_RULE = { limit: 30, windowMs: 10 * 60_000 };
-/** How long failures against an unknown email are remembered. */
-const UNKNOWN_EMAIL_MEMORY_MS = 24 * 3600_000;
+/**
+ * Sign-in throttling (OWASP Authentication cheat sheet: no lock-out an attacker can use
+ * against the owner). Failures are remembered for FAILURE_WINDOW_MS and counted per
+ * (email, address):
+ * - an address may fail FREE_FAILURES times against one email, then waits BACKOFF_BASE_MS
+ *   after its last failure, doubling per further failure, at most BACKOFF_MAX_MS;
+ * - when failures against one email from all addresses exceed ACCOUNT_FREE_FAILURES (an attack
+ *   from many addresses), an address that has failed against it waits as if it had made the
+ *   excess itself, so each address of a botnet gets about one guess per email per back-off;
+ * - an address with no failure against that email is never delayed by it: the owner signs in
+ *   from their own address while an attacker elsewhere is being slowed down;
+ * - every address has a budget of ADDRESS_FAILURE_RULE failures across all emails.
+ */
+export const FAILURE_WINDOW_MS = 24 * 3600_000;
+export const FREE_FAILURES = 3;
+export const BACKOFF_BASE_MS = 1000;
+export const BACKOFF_MAX_MS = 15 * 60_000;
+export const ACCOUNT_FREE_FAILURES = 10;
+export const ADDRESS_FAILURE_RULE = { limit: 20, windowMs: 15 * 60_000 };
+
+/** The wait after `failures` failures of one address against one email. */
+export function backoffMs(failures: number): number {
+  if (failures < FREE_FAILURES) return 0;
+  return Math.min(BACKOFF_BASE_MS * 2 ** (failures - FREE_FAILURES), BACKOFF_MAX_MS);
+}
+
+/** Failures that count for an address, given its own and the email's total (see above). */
+function effectiveFailures(pairFailures: number, accountFailures: number) {
+  if (pairFailures === 0) return 0;
+  return Math.max(pairFailures, accountFailures - ACCOUNT_FREE_FAILURES);
+}
 
 export type SignInErrorCode = "INVALID_CREDENTIALS" | "TOO_MANY_ATTEMPTS";
+
+/** "30 seconds" / "15 minutes": how long a refused client waits, in words. */
+export function waitInWords(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
 
 /** The only errors sign-in produces; the message never says whether the email exists. */
 export class SignInError extends Error {
@@ -22,7 +55,7 @@ export class SignInError extends Error {
     super(
       code === "INVALID_CREDENTIALS"
         ? "Invalid email or password."
-        : "Too many sign-in attempts. Try again later.",
+        : `Too many sign-in attempts from this address. Try again in ${waitInWords(retryAfterMs)}.`,
     );
     this.name = "SignInError";
   }
@@ -42,12 +75,12 @@ export interface SignedInUser {
   sessionVersion: number;
 }
 
-const failBucket = (email: string) => `signin-fail:${email}`;
-
 /**
  * Checks credentials for next-auth's Credentials provider. Unknown email and wrong password
  * both verify a scrypt hash (a dummy one for the unknown email), fail with the same error,
- * and are throttled the same way, so neither timing nor responses reveal who has an account.
+ * and are throttled the same way (the counts are kept per email string, account or not), so
+ * neither timing nor responses reveal who has an account. `ip` is the client address
+ * (clientIpFromHeaders); without one, every such request shares the address "".
  */
 export async function authorize(
   db: Db,
@@ -55,111 +88,129 @@ export async function authorize(
   options: { ip?: string | null; now?: Date } = {},
 ): Promise<SignedInUser> {
   const now = options.now ?? new Date();
-  if (options.ip) {
-    const limit = await hitRateLimit(db, `signin-ip:${options.ip}`, IP_SIGN_IN_RULE, now);
-    if (!limit.allowed) throw new SignInError("TOO_MANY_ATTEMPTS", limit.retryAfterMs);
-  }
-  // Malformed input says nothing about any account, so it need not pay for a hash.
+  const address = options.ip ? addressKey(options.ip) : "";
   const parsed = credentialsSchema.safeParse(credentials);
+  // Malformed input (no hash needed) still counts against the address and the email typed.
+  const email = parsed.success ? normalizeEmail(parsed.data.email) : typedEmail(credentials);
+
+  // Reserve the attempt before the (slow) hash: concurrent guesses each take a slot
+  // atomically, so a burst cannot all pass a read-only check. A refusal depends only on
+  // counts kept for every email alike, so it skips the hash without revealing anything.
+  const refusedFor = await reserveAttempt(db, email, address, now);
+  if (refusedFor !== null) throw new SignInError("TOO_MANY_ATTEMPTS", refusedFor);
+  if (Math.random() < 0.01) await pruneSignInAttempts(db, now);
   if (!parsed.success) throw new SignInError("INVALID_CREDENTIALS");
-  const email = normalizeEmail(parsed.data.email);
-  const { password } = parsed.data;
 
   const user = await db.user.findUnique({
     where: { email },
-    select: {
-      id: true,
-      email: true,
-      name: true,
-      passwordHash: true,
-      sessionVersion: true,
-    },
+    select: { id: true, email: true, name: true, passwordHash: true, sessionVersion: true },
   });
+  const ok = await verifyPassword(parsed.data.password, user?.passwordHash ?? (await dummyHash()));
+  // A failure keeps its reserved row: that row is the record of the failure.
+  if (!user || !ok) throw new SignInError("INVALID_CREDENTIALS");
 
-  if (!user) {
-    // Same shape as an account: refuse while locked, else count the attempt before hashing.
-    const lockedFor = await unknownEmailLock(db, email, now);
-    if (lockedFor > 0) {
-      await verifyPassword(password, await dummyHash());
-      throw new SignInError("TOO_MANY_ATTEMPTS", lockedFor);
-    }
-    await recordHit(db, failBucket(email), now);
-    if (
-      (await countHits(db, failBucket(email), UNKNOWN_EMAIL_MEMORY_MS, now)) > MAX_FAILED_SIGN_INS
-    ) {
-      await verifyPassword(password, await dummyHash());
-      throw new SignInError("TOO_MANY_ATTEMPTS", LOCK_MS);
-    }
-    await verifyPassword(password, await dummyHash());
-    throw new SignInError("INVALID_CREDENTIALS");
-  }
-
-  // Reserve the attempt before the (slow) hash: concurrent guesses each take one of the
-  // MAX_FAILED_SIGN_INS slots atomically, so a burst cannot all pass a read-only lock check.
-  const reserved = await reserveAttempt(db, user.id, now);
-  if (!reserved.ok) {
-    await verifyPassword(password, await dummyHash());
-    throw new SignInError("TOO_MANY_ATTEMPTS", reserved.retryAfterMs);
-  }
-
-  const ok = await verifyPassword(password, user.passwordHash);
-  if (!ok) {
-    // The reservation already counted this failure; lock once the limit is reached.
-    await db.user.updateMany({
-      where: {
-        id: user.id,
-        failedSignIns: { gte: MAX_FAILED_SIGN_INS },
-        OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
-      },
-      data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
-    });
-    throw new SignInError("INVALID_CREDENTIALS");
-  }
-  await db.user.update({
-    where: { id: user.id },
-    data: { failedSignIns: 0, lockedUntil: null },
-    select: { id: true },
-  });
+  // This address proved it knows the password: its failures against this email (and the
+  // reservation) are forgiven. Other addresses' failures stay.
+  await db.signInAttempt.deleteMany({ where: { email, address } });
+  // Sign-in is where an existing account takes up the team invitations sent to its email.
+  await claimTeamInvitations(db, user.id, user.email, now);
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
+function typedEmail(credentials: unknown): string {
+  const email = (credentials as { email?: unknown } | null)?.email;
+  return typeof email === "string" ? normalizeEmail(email).slice(0, 320) : "";
+}
+
 /**
- * Counts one attempt against the account with conditional updates (each atomic in SQLite):
- * an expired lock first starts a fresh series, then the counter is increased only while it
- * is under the limit and the account is not locked.
+ * Inserts this attempt's row only when the rules above allow it, as one INSERT ... SELECT:
+ * SQLite runs it under its single write lock, so concurrent attempts in any number of
+ * processes see each other's rows. Returns null when reserved, else how long to wait.
+ * (PostgreSQL under READ COMMITTED would need `pg_advisory_xact_lock` on the email first.)
  */
 async function reserveAttempt(
   db: Db,
-  userId: string,
+  email: string,
+  address: string,
   now: Date,
-): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
-  await db.user.updateMany({
-    where: { id: userId, lockedUntil: { lte: now } },
-    data: { failedSignIns: 0, lockedUntil: null },
-  });
-  const reserved = await db.user.updateMany({
-    where: { id: userId, failedSignIns: { lt: MAX_FAILED_SIGN_INS }, lockedUntil: null },
-    data: { failedSignIns: { increment: 1 } },
-  });
-  if (reserved.count === 1) return { ok: true };
-  // The slots are taken by failures or attempts still running. Lock if nobody has yet, so
-  // a counter left high (a crash between reservation and result) cannot block forever.
-  await db.user.updateMany({
-    where: { id: userId, lockedUntil: null },
-    data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
-  });
-  const row = await db.user.findUnique({ where: { id: userId }, select: { lockedUntil: true } });
-  const retryAfterMs = row?.lockedUntil
-    ? Math.max(0, row.lockedUntil.getTime() - now.getTime())
-    : LOCK_MS;
-  return { ok: false, retryAfterMs };
+): Promise<number | null> {
+  const since = new Date(now.getTime() - FAILURE_WINDOW_MS);
+  const addressSince = new Date(now.getTime() - ADDRESS_FAILURE_RULE.windowMs);
+  // The wait grows with the effective count; the CASE maps each count to the latest
+  // failure time that has waited long enough by `now`.
+  const steps: Prisma.Sql[] = [];
+  for (let n = FREE_FAILURES; backoffMs(n) < BACKOFF_MAX_MS; n++) {
+    steps.push(Prisma.sql`WHEN ${n} THEN ${new Date(now.getTime() - backoffMs(n))}`);
+  }
+  const addressBudget = address
+    ? Prisma.sql`AND "origin"."n" < ${ADDRESS_FAILURE_RULE.limit}`
+    : Prisma.empty;
+  const inserted = await db.$queryRaw<{ id: string }[]>`
+    WITH "pair" AS (
+      SELECT COUNT(*) AS "n", MAX("createdAt") AS "last" FROM "SignInAttempt"
+      WHERE "email" = ${email} AND "address" = ${address} AND "createdAt" > ${since}
+    ), "account" AS (
+      SELECT COUNT(*) AS "n" FROM "SignInAttempt"
+      WHERE "email" = ${email} AND "createdAt" > ${since}
+    ), "origin" AS (
+      SELECT COUNT(*) AS "n" FROM "SignInAttempt"
+      WHERE "address" = ${address} AND "createdAt" > ${addressSince}
+    ), "effective" AS (
+      SELECT "pair"."last" AS "last", CASE
+        WHEN "pair"."n" = 0 THEN 0
+        WHEN "pair"."n" >= "account"."n" - ${ACCOUNT_FREE_FAILURES} THEN "pair"."n"
+        ELSE "account"."n" - ${ACCOUNT_FREE_FAILURES} END AS "n"
+      FROM "pair", "account"
+    )
+    INSERT INTO "SignInAttempt" ("id", "email", "address", "createdAt")
+    SELECT ${randomUUID()}, ${email}, ${address}, ${now} FROM "effective", "origin"
+    WHERE ("effective"."n" < ${FREE_FAILURES}
+      OR "effective"."last" <= CASE "effective"."n" ${Prisma.join(steps, " ")}
+        ELSE ${new Date(now.getTime() - BACKOFF_MAX_MS)} END)
+      ${addressBudget}
+    RETURNING "id"`;
+  if (inserted.length > 0) return null;
+  return retryAfterMs(db, email, address, now);
 }
 
-/** Mirrors the account lock for emails without an account. */
-async function unknownEmailLock(db: Db, email: string, now: Date): Promise<number> {
-  const failures = await countHits(db, failBucket(email), UNKNOWN_EMAIL_MEMORY_MS, now);
-  if (failures < MAX_FAILED_SIGN_INS) return 0;
-  const last = await lastHit(db, failBucket(email));
-  if (!last) return 0;
-  return Math.max(0, last.getTime() + LOCK_MS - now.getTime());
+/** How long until reserveAttempt would let this email and address through (advisory). */
+async function retryAfterMs(db: Db, email: string, address: string, now: Date) {
+  const since = new Date(now.getTime() - FAILURE_WINDOW_MS);
+  const [pair, accountFailures, origin] = await Promise.all([
+    db.signInAttempt.aggregate({
+      where: { email, address, createdAt: { gt: since } },
+      _count: { _all: true },
+      _max: { createdAt: true },
+    }),
+    db.signInAttempt.count({ where: { email, createdAt: { gt: since } } }),
+    address
+      ? db.signInAttempt.findMany({
+          where: {
+            address,
+            createdAt: { gt: new Date(now.getTime() - ADDRESS_FAILURE_RULE.windowMs) },
+          },
+          orderBy: { createdAt: "desc" },
+          skip: ADDRESS_FAILURE_RULE.limit - 1,
+          take: 1,
+          select: { createdAt: true },
+        })
+      : Promise.resolve([]),
+  ]);
+  const last = pair._max.createdAt?.getTime() ?? now.getTime();
+  const pairWait =
+    last + backoffMs(effectiveFailures(pair._count._all, accountFailures)) - now.getTime();
+  // The address may try again once the oldest of its newest `limit` failures leaves the window.
+  const oldest = origin[0]?.createdAt.getTime();
+  const addressWait =
+    oldest === undefined ? 0 : oldest + ADDRESS_FAILURE_RULE.windowMs - now.getTime();
+  // At least a second: a refusal caused by attempts still in flight has no computed wait.
+  return Math.max(1000, pairWait, addressWait);
+}
+
+/** Forgets attempts older than any rule looks back; run now and then by sign-in itself. */
+export async function pruneSignInAttempts(db: Db, now = new Date()) {
+  const { count } = await db.signInAttempt.deleteMany({
+    where: { createdAt: { lt: new Date(now.getTime() - FAILURE_WINDOW_MS) } },
+  });
+  return count;
 }

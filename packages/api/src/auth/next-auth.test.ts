@@ -9,7 +9,9 @@ import { createTRPCContext } from "../context";
 import { resetEnvForTests } from "../env";
 import { createCaller } from "../index";
 import { makeUser, TEST_PASSWORD, type TestUser, testDb } from "../test-helpers";
+import { ADDRESS_FAILURE_RULE } from "./authorize";
 import { createAuthOptions, type StudioSession } from "./next-auth";
+import { CLIENT_ADDRESS_HEADER } from "./rate-limit";
 
 // next-auth's framework-free handler (what its Next.js route wraps); not in its exports map.
 const require = createRequire(import.meta.url);
@@ -45,7 +47,7 @@ const cookieHeader = (jar: Jar) => [...jar].map(([k, v]) => `${k}=${v}`).join(";
 async function auth(
   jar: Jar,
   path: string,
-  init: { method?: string; body?: Record<string, string> } = {},
+  init: { method?: string; body?: Record<string, string>; headers?: Record<string, string> } = {},
 ) {
   const res = await AuthHandler({
     req: new Request(`${BASE}/api/auth/${path}`, {
@@ -54,6 +56,7 @@ async function auth(
         cookie: cookieHeader(jar),
         host: "localhost:3000",
         ...(init.body ? { "content-type": "application/json" } : {}),
+        ...init.headers,
       },
       // The framework-free handler reads JSON bodies (the Next.js route passes form posts on).
       body: init.body ? JSON.stringify(init.body) : undefined,
@@ -67,13 +70,14 @@ async function auth(
   return res;
 }
 
-async function signIn(email: string, password: string) {
+async function signIn(email: string, password: string, headers?: Record<string, string>) {
   const jar: Jar = new Map();
   const csrf = await auth(jar, "csrf");
   const { csrfToken } = csrf.body as { csrfToken: string };
   const res = await auth(jar, "callback/credentials", {
     method: "POST",
     body: { email, password, csrfToken, callbackUrl: `${BASE}/dashboard`, json: "true" },
+    headers,
   });
   return { jar, res };
 }
@@ -127,6 +131,42 @@ describe("next-auth credentials sign-in", () => {
     expect(wrong.res.redirect).toContain("error=CredentialsSignin");
     expect(wrong.res.status).toBe(unknown.res.status);
     expect([...wrong.jar.keys()].some((k) => k.includes("session-token"))).toBe(false);
+  });
+
+  it("limits an address by the socket address our server sets, without TRUST_PROXY", async () => {
+    const saved = process.env.TRUST_PROXY;
+    delete process.env.TRUST_PROXY;
+    resetEnvForTests();
+    try {
+      // The address has used its failure budget (rows as failed sign-ins leave them).
+      const now = Date.now();
+      await t.db.signInAttempt.createMany({
+        data: Array.from({ length: ADDRESS_FAILURE_RULE.limit }, (_, i) => ({
+          email: `someone-${i}@example.com`,
+          address: "198.51.100.23",
+          createdAt: new Date(now - 1000),
+        })),
+      });
+      const limited = await signIn("alice@example.com", TEST_PASSWORD, {
+        [CLIENT_ADDRESS_HEADER]: "198.51.100.23",
+        // Forged forwarding headers do not move the client to another address.
+        "x-forwarded-for": "203.0.113.99",
+        "x-real-ip": "203.0.113.99",
+      });
+      expect(limited.res.redirect).toMatch(/error=TOO_MANY_ATTEMPTS%3A\d+/);
+      expect([...limited.jar.keys()].some((k) => k.includes("session-token"))).toBe(false);
+      const wait = Number(/TOO_MANY_ATTEMPTS%3A(\d+)/.exec(limited.res.redirect ?? "")?.[1]);
+      expect(wait).toBeGreaterThan(ADDRESS_FAILURE_RULE.windowMs / 1000 - 60);
+      expect(wait).toBeLessThanOrEqual(ADDRESS_FAILURE_RULE.windowMs / 1000);
+
+      const other = await signIn("alice@example.com", TEST_PASSWORD, {
+        [CLIENT_ADDRESS_HEADER]: "198.51.100.24",
+      });
+      expect(other.res.redirect).toBe(`${BASE}/dashboard`);
+    } finally {
+      if (saved !== undefined) process.env.TRUST_PROXY = saved;
+      resetEnvForTests();
+    }
   });
 
   it("requires NEXTAUTH_SECRET in production", async () => {

@@ -68,9 +68,12 @@ export function createAuthOptions(getDb: () => Db): NextAuthOptions {
             return { id: user.id, email: user.email, name: user.name, sv: user.sessionVersion };
           } catch (error) {
             // null makes next-auth answer its generic CredentialsSignin; a thrown Error's
-            // message becomes the `error` query parameter, which only a lock may reveal.
+            // message becomes the `error` query parameter: only a back-off is told that way,
+            // as `TOO_MANY_ATTEMPTS:<seconds to wait>`, the same for every email.
             if (error instanceof SignInError && error.code === "INVALID_CREDENTIALS") return null;
-            if (error instanceof SignInError) throw new Error(error.code);
+            if (error instanceof SignInError) {
+              throw new Error(`${error.code}:${Math.ceil(error.retryAfterMs / 1000)}`);
+            }
             throw error;
           }
         },

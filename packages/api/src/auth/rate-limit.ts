@@ -101,19 +101,55 @@ function header(headers: HeaderSource, name: string): string | undefined {
 }
 
 /**
- * The client address for per-address limits. X-Forwarded-For / X-Real-IP are set by
- * whoever sends the request unless a proxy overwrites them, so they are read only when
- * TRUST_PROXY is on; otherwise there is no address (Next.js route handlers do not expose
- * the socket) and only the per-account limits apply. Values that are not IPs are ignored.
+ * Set by our own servers (apps/web/server.mjs, serveNode in http/handler.ts) to the socket's
+ * remote address, after deleting whatever the client sent under that name, so it cannot be
+ * forged. Route handlers in Next.js do not see the socket; this header is how they learn it.
+ */
+export const CLIENT_ADDRESS_HEADER = "x-studio-client-address";
+
+/**
+ * The client address for per-address limits. Behind a reverse proxy (TRUST_PROXY on) the
+ * socket belongs to the proxy, so the first X-Forwarded-For address (else X-Real-IP) is the
+ * client; those headers are whatever the client sent unless a proxy overwrites them, so
+ * without TRUST_PROXY only the socket address our server put in CLIENT_ADDRESS_HEADER counts.
+ * Values that are not IPs are ignored; IPv4-mapped IPv6 addresses are given as IPv4.
  */
 export function clientIpFromHeaders(
   headers: HeaderSource,
   trustProxy: boolean = env().TRUST_PROXY,
 ): string | null {
-  if (!trustProxy) return null;
-  const forwarded = header(headers, "x-forwarded-for")?.split(",")[0]?.trim();
-  const candidate = forwarded || header(headers, "x-real-ip")?.trim();
-  return candidate && isIP(candidate) ? candidate : null;
+  const candidates = trustProxy
+    ? [
+        header(headers, "x-forwarded-for")?.split(",")[0],
+        header(headers, "x-real-ip"),
+        header(headers, CLIENT_ADDRESS_HEADER),
+      ]
+    : [header(headers, CLIENT_ADDRESS_HEADER)];
+  const candidate = candidates.map((value) => value?.trim()).find((value) => value);
+  if (!candidate || !isIP(candidate)) return null;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(candidate);
+  return mapped?.[1] ?? candidate;
+}
+
+/**
+ * The key per-address limits count under: an IPv4 address as is, an IPv6 address by its /64
+ * prefix, because one subscriber usually holds a whole /64 and could otherwise take a fresh
+ * address for every guess.
+ */
+export function addressKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  // An embedded IPv4 tail (::1.2.3.4) is two groups, but it lies in the low 64 bits anyway.
+  const missing = 8 - left.length - right.length;
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, missing)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorize } from "../auth/authorize";
+import { runningHashes } from "../auth/password";
+import { CLIENT_ADDRESS_HEADER } from "../auth/rate-limit";
+import { resetEnvForTests } from "../env";
 import { callerFor } from "../test-caller";
 import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
 
@@ -11,42 +14,95 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe("auth and account", () => {
-  it("registers a user with a personal team; the first becomes site admin; duplicates conflict", async () => {
+  it("registers a user with a personal team; the first becomes site admin", async () => {
     const anon = await callerFor(t.db, null);
-    const first = await anon.auth.register({
-      email: "First@Example.com",
-      name: "First",
-      password: "long enough",
+    expect(
+      await anon.auth.register({
+        email: "First@Example.com",
+        name: "First",
+        password: "long enough",
+      }),
+    ).toEqual({ ok: true });
+    const first = await t.db.user.findUniqueOrThrow({
+      where: { email: "first@example.com" },
+      select: { id: true, name: true, isSiteAdmin: true },
     });
-    expect(first.user).toMatchObject({
-      email: "first@example.com",
-      name: "First",
-      isSiteAdmin: true,
-    });
-    expect(first.user).not.toHaveProperty("passwordHash");
-    const second = await anon.auth.register({
+    expect(first).toMatchObject({ name: "First", isSiteAdmin: true });
+    await anon.auth.register({
       email: "second@example.com",
       name: "Second",
       password: "long enough",
     });
-    expect(second.user.isSiteAdmin).toBe(false);
-    await expect(
-      anon.auth.register({ email: "SECOND@example.com", name: "Again", password: "long enough" }),
-    ).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(
       anon.auth.register({ email: "x@example.com", name: "X", password: "short" }),
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
 
-    const me = await (await callerFor(t.db, second.user.id)).auth.me();
-    expect(me.teams).toEqual([
-      { id: second.personalTeamId, name: expect.any(String), isPersonal: true, role: "ADMIN" },
-    ]);
     // The registered password signs in through the same function next-auth calls.
+    const second = await authorize(t.db, { email: "second@example.com", password: "long enough" });
+    const me = await (await callerFor(t.db, second.id)).auth.me();
+    expect(me.isSiteAdmin).toBe(false);
+    expect(me.teams).toEqual([
+      { id: expect.any(String), name: expect.any(String), isPersonal: true, role: "ADMIN" },
+    ]);
+  });
+
+  it("answers a registration for an existing email exactly like a new one, and changes nothing", async () => {
+    const anon = await callerFor(t.db, null);
+    const owner = await makeUser(t.db, { email: "taken@example.com", name: "Owner" });
+    const before = await t.db.user.findUniqueOrThrow({
+      where: { id: owner.id },
+      select: { name: true, passwordHash: true, sessionVersion: true, updatedAt: true },
+    });
+    const users = await t.db.user.count();
+
+    // The same scrypt work runs for a taken email as for a new one.
+    let hashed = false;
+    const watch = setInterval(() => {
+      hashed ||= runningHashes() > 0;
+    }, 2);
+    const taken = await anon.auth
+      .register({ email: "TAKEN@example.com", name: "Intruder", password: "intruder pass" })
+      .finally(() => clearInterval(watch));
+    expect(hashed).toBe(true);
+    const fresh = await anon.auth.register({
+      email: "fresh@example.com",
+      name: "Fresh",
+      password: "fresh password",
+    });
+    expect(taken).toEqual(fresh);
+    expect(JSON.stringify(taken)).toBe(JSON.stringify(fresh));
+
+    // No new user for the taken email, and the account is untouched.
+    expect(await t.db.user.count()).toBe(users + 1);
     expect(
-      (await authorize(t.db, { email: "second@example.com", password: "long enough" })).id,
-    ).toBe(second.user.id);
+      await t.db.user.findUniqueOrThrow({
+        where: { id: owner.id },
+        select: { name: true, passwordHash: true, sessionVersion: true, updatedAt: true },
+      }),
+    ).toEqual(before);
+    expect(
+      (await authorize(t.db, { email: "taken@example.com", password: TEST_PASSWORD })).id,
+    ).toBe(owner.id);
+    await expect(
+      authorize(
+        t.db,
+        { email: "taken@example.com", password: "intruder pass" },
+        { ip: "10.1.1.1" },
+      ),
+    ).rejects.toMatchObject({ code: "INVALID_CREDENTIALS" });
+  });
+
+  it("two registrations racing for one email both answer alike; one account results", async () => {
+    const anon = await callerFor(t.db, null);
+    const results = await Promise.all(
+      ["one pass here", "two pass here"].map((password) =>
+        anon.auth.register({ email: "race@example.com", name: "Race", password }),
+      ),
+    );
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    expect(await t.db.user.count({ where: { email: "race@example.com" } })).toBe(1);
   });
 
   it("rate-limits registrations per address", async () => {
@@ -61,6 +117,51 @@ describe("auth and account", () => {
     await expect(
       anon.auth.register({ email: "limited@example.com", name: "L", password: "long enough" }),
     ).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS" });
+  });
+
+  it("limits registrations by the socket address header without TRUST_PROXY", async () => {
+    const { createTRPCContext } = await import("../context");
+    const { createCaller } = await import("../index");
+    const saved = process.env.TRUST_PROXY;
+    delete process.env.TRUST_PROXY;
+    resetEnvForTests();
+    try {
+      const from = async (address: string) =>
+        createCaller(
+          await createTRPCContext({
+            db: t.db,
+            // A forged X-Forwarded-For does not move the client to another address.
+            headers: new Headers({
+              [CLIENT_ADDRESS_HEADER]: address,
+              "x-forwarded-for": `203.0.113.${Math.floor(Math.random() * 250)}`,
+            }),
+            getSession: async () => null,
+          }),
+        );
+      for (let i = 0; i < 10; i++) {
+        await t.db.rateLimitHit.create({ data: { bucket: "register-ip:10.8.8.8" } });
+      }
+      await expect(
+        (await from("10.8.8.8")).auth.register({
+          email: "socket-limited@example.com",
+          name: "L",
+          password: "long enough",
+        }),
+      ).rejects.toMatchObject({
+        code: "TOO_MANY_REQUESTS",
+        message: expect.stringMatching(/Try again in/),
+      });
+      expect(
+        await (await from("10.8.8.9")).auth.register({
+          email: "socket-ok@example.com",
+          name: "OK",
+          password: "long enough",
+        }),
+      ).toEqual({ ok: true });
+    } finally {
+      if (saved !== undefined) process.env.TRUST_PROXY = saved;
+      resetEnvForTests();
+    }
   });
 
   it("updates profile and settings", async () => {

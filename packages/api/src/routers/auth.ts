@@ -1,13 +1,16 @@
 import { z } from "zod";
 import { getMe, register, registerInput } from "../services/account";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
-import { teamSummaryOutput, userOutput } from "./schemas";
+import { okOutput, teamSummaryOutput, userOutput } from "./schemas";
 
 export const authRouter = router({
-  /** Creates the account and its personal team; the browser then signs in through next-auth. */
+  /**
+   * Creates the account and its personal team; the browser then signs in through next-auth.
+   * Answers the same for an email that already has an account (which stays unchanged).
+   */
   register: publicProcedure
     .input(registerInput)
-    .output(z.object({ user: userOutput, personalTeamId: z.string() }))
+    .output(okOutput)
     .mutation(({ ctx, input }) => register(ctx.db, input, ctx.clientIp)),
 
   me: protectedProcedure

@@ -1,7 +1,8 @@
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorize } from "../auth/authorize";
 import { callerFor } from "../test-caller";
-import { makeUser, testDb } from "../test-helpers";
+import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -10,20 +11,17 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe("teams", () => {
-  it("creates a team, adds members by email, changes roles, guards the last admin", async () => {
+  it("creates a team, adds members by invitation, changes roles, guards the last admin", async () => {
     const alice = await makeUser(t.db);
     const bob = await makeUser(t.db);
     const a = await callerFor(t.db, alice.id);
     const b = await callerFor(t.db, bob.id);
     const team = await a.teams.create({ name: "Lab" });
-    await expect(
-      a.teams.addMember({ teamId: team.id, email: "nobody@example.com" }),
-    ).rejects.toMatchObject({
-      code: "NOT_FOUND",
-    });
-    const added = await a.teams.addMember({ teamId: team.id, email: bob.email.toUpperCase() });
-    expect(added).toMatchObject({ userId: bob.id, role: "MEMBER" });
-    await expect(a.teams.addMember({ teamId: team.id, email: bob.email })).rejects.toMatchObject({
+    const invited = await a.teams.invite({ teamId: team.id, email: bob.email.toUpperCase() });
+    expect(invited).toMatchObject({ email: bob.email, role: "MEMBER" });
+    // Bob joins on his next visit (the app reads `me` on every page).
+    expect((await b.auth.me()).teams.map((x) => x.id)).toContain(team.id);
+    await expect(a.teams.invite({ teamId: team.id, email: bob.email })).rejects.toMatchObject({
       code: "CONFLICT",
     });
 
@@ -64,7 +62,7 @@ describe("teams", () => {
     const dave = await makeUser(t.db);
     const c = await callerFor(t.db, carol.id);
     const teamId = carol.personalTeamId;
-    await expect(c.teams.addMember({ teamId, email: dave.email })).rejects.toMatchObject({
+    await expect(c.teams.invite({ teamId, email: dave.email })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     await expect(c.teams.removeMember({ teamId, userId: carol.id })).rejects.toMatchObject({
@@ -84,5 +82,100 @@ describe("teams", () => {
     await expect(f.teams.members({ teamId: erin.personalTeamId })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+
+  it("answers an invitation alike whether or not the email has an account", async () => {
+    const admin = await makeUser(t.db);
+    const existing = await makeUser(t.db, { email: "existing-invitee@example.com" });
+    const a = await callerFor(t.db, admin.id);
+    const team = await a.teams.create({ name: "Discovery" });
+
+    const toAccount = await a.teams.invite({ teamId: team.id, email: existing.email });
+    const toNobody = await a.teams.invite({ teamId: team.id, email: "nobody-here@example.com" });
+    // Same fields, same values apart from the email and the row's own id and time.
+    const shape = (x: typeof toAccount) => ({ ...x, id: typeof x.id, email: typeof x.email });
+    expect(shape(toAccount)).toEqual({ ...shape(toNobody), invitedAt: toAccount.invitedAt });
+    expect(Object.keys(toAccount)).toEqual(Object.keys(toNobody));
+    expect(toAccount.invitedBy).toBe(toNobody.invitedBy);
+    // The old procedure name answers the same way.
+    const viaAlias = await a.teams.addMember({ teamId: team.id, email: "alias@example.com" });
+    expect(Object.keys(viaAlias)).toEqual(Object.keys(toNobody));
+    // Neither became a member at invite time: the member list does not tell them apart either.
+    expect((await a.teams.members({ teamId: team.id })).map((m) => m.userId)).toEqual([admin.id]);
+    expect((await a.teams.invitations({ teamId: team.id })).map((i) => i.email)).toEqual([
+      existing.email,
+      "nobody-here@example.com",
+      "alias@example.com",
+    ]);
+
+    // The existing account joins at its next sign-in.
+    await authorize(t.db, { email: existing.email, password: TEST_PASSWORD });
+    expect((await a.teams.members({ teamId: team.id })).map((m) => m.userId)).toContain(
+      existing.id,
+    );
+    expect((await a.teams.invitations({ teamId: team.id })).map((i) => i.email)).not.toContain(
+      existing.email,
+    );
+  });
+
+  it("an invited email that registers joins the team with the invited role", async () => {
+    const admin = await makeUser(t.db);
+    const a = await callerFor(t.db, admin.id);
+    const team = await a.teams.create({ name: "Newcomers" });
+    await a.teams.invite({ teamId: team.id, email: "Newbie@Example.com", role: "ADMIN" });
+    await (await callerFor(t.db, null)).auth.register({
+      email: "newbie@example.com",
+      name: "Newbie",
+      password: "newbie password",
+    });
+    const members = await a.teams.members({ teamId: team.id });
+    expect(members.find((m) => m.email === "newbie@example.com")?.role).toBe("ADMIN");
+    expect(await a.teams.invitations({ teamId: team.id })).toEqual([]);
+  });
+
+  it("revokes a pending invitation; a revoked one is not honoured", async () => {
+    const admin = await makeUser(t.db);
+    const other = await makeUser(t.db);
+    const a = await callerFor(t.db, admin.id);
+    const team = await a.teams.create({ name: "Revocable" });
+    const otherTeam = await (await callerFor(t.db, other.id)).teams.create({ name: "Other" });
+    const invitation = await a.teams.invite({ teamId: team.id, email: "revoked@example.com" });
+    // An admin of another team cannot reach it through their own team.
+    await expect(
+      (await callerFor(t.db, other.id)).teams.revokeInvitation({
+        teamId: otherTeam.id,
+        invitationId: invitation.id,
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(
+      await a.teams.revokeInvitation({ teamId: team.id, invitationId: invitation.id }),
+    ).toEqual({ invitationId: invitation.id });
+    await expect(
+      a.teams.revokeInvitation({ teamId: team.id, invitationId: invitation.id }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await (await callerFor(t.db, null)).auth.register({
+      email: "revoked@example.com",
+      name: "Revoked",
+      password: "revoked password",
+    });
+    expect((await a.teams.members({ teamId: team.id })).map((m) => m.email)).not.toContain(
+      "revoked@example.com",
+    );
+  });
+
+  it("inviting again changes the pending role instead of adding a second invitation", async () => {
+    const admin = await makeUser(t.db);
+    const a = await callerFor(t.db, admin.id);
+    const team = await a.teams.create({ name: "Roles" });
+    const first = await a.teams.invite({ teamId: team.id, email: "twice@example.com" });
+    const second = await a.teams.invite({
+      teamId: team.id,
+      email: "twice@example.com",
+      role: "ADMIN",
+    });
+    expect(second.id).toBe(first.id);
+    expect(await a.teams.invitations({ teamId: team.id })).toMatchObject([
+      { email: "twice@example.com", role: "ADMIN" },
+    ]);
   });
 });

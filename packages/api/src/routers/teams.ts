@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { emailSchema } from "../services/account";
 import {
-  addMemberByEmail,
   changeRole,
   createTeam,
+  inviteByEmail,
+  listInvitations,
   listMembers,
   listMyTeams,
   removeMember,
   renameTeam,
+  revokeInvitation,
 } from "../services/teams";
 import { protectedProcedure, router, teamAdminProcedure, teamProcedure } from "../trpc";
 import { id, roleSchema } from "./schemas";
@@ -26,6 +28,14 @@ const memberOutput = z.object({
   joinedAt: z.date(),
 });
 const teamName = z.string().trim().min(1).max(100);
+const invitationOutput = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  invitedAt: z.date(),
+  invitedBy: z.string().nullable(),
+});
+const inviteInput = z.object({ email: emailSchema, role: roleSchema.default("MEMBER") });
 
 export const teamsRouter = router({
   mine: protectedProcedure
@@ -47,10 +57,33 @@ export const teamsRouter = router({
     .output(z.array(memberOutput))
     .query(({ ctx }) => listMembers(ctx.db, ctx.team.id)),
 
+  /**
+   * Invites an email; answers with the pending invitation whether or not the email has an
+   * account (see inviteByEmail), so it cannot be used to find out who is registered.
+   */
+  invite: teamAdminProcedure
+    .input(inviteInput)
+    .output(invitationOutput)
+    .mutation(({ ctx, input }) =>
+      inviteByEmail(ctx.db, ctx.team, ctx.user.id, input.email, input.role),
+    ),
+
+  /** The former name of `invite`, kept for existing clients; it now invites too. */
   addMember: teamAdminProcedure
-    .input(z.object({ email: emailSchema, role: roleSchema.default("MEMBER") }))
-    .output(memberOutput)
-    .mutation(({ ctx, input }) => addMemberByEmail(ctx.db, ctx.team, input.email, input.role)),
+    .input(inviteInput)
+    .output(invitationOutput)
+    .mutation(({ ctx, input }) =>
+      inviteByEmail(ctx.db, ctx.team, ctx.user.id, input.email, input.role),
+    ),
+
+  invitations: teamAdminProcedure
+    .output(z.array(invitationOutput))
+    .query(({ ctx }) => listInvitations(ctx.db, ctx.team.id)),
+
+  revokeInvitation: teamAdminProcedure
+    .input(z.object({ invitationId: id }))
+    .output(z.object({ invitationId: z.string() }))
+    .mutation(({ ctx, input }) => revokeInvitation(ctx.db, ctx.team, input.invitationId)),
 
   changeRole: teamAdminProcedure
     .input(z.object({ userId: id, role: roleSchema }))

@@ -1,16 +1,20 @@
-import { createUserWithPersonalTeam, EmailTakenError } from "@studio/db/users";
+import {
+  claimTeamInvitations,
+  createUserWithPersonalTeam,
+  EmailTakenError,
+} from "@studio/db/users";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { normalizeEmail } from "../auth/authorize";
+import { normalizeEmail, waitInWords } from "../auth/authorize";
 import {
   hashPassword,
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
   verifyPassword,
 } from "../auth/password";
-import { hitRateLimit } from "../auth/rate-limit";
+import { addressKey, hitRateLimit } from "../auth/rate-limit";
 import type { Db } from "../db";
-import { badRequest, conflict, notFound, tooManyRequests } from "../errors";
+import { badRequest, notFound, tooManyRequests } from "../errors";
 
 export const emailSchema = z.email().max(320).transform(normalizeEmail);
 export const passwordSchema = z
@@ -36,40 +40,43 @@ export const userSelect = {
   createdAt: true,
 } as const;
 
+/**
+ * Creates the account, its personal team and the memberships of invitations waiting for the
+ * email. An email that already has an account gets the very same answer, after the same scrypt
+ * work, and nothing changes: registration must not tell anyone which emails have accounts
+ * (OWASP). The browser then signs in with the same email and password; that succeeds for the
+ * owner of an existing account too, and the sign-in page explains what to do otherwise.
+ */
 export async function register(
   db: Db,
   input: z.output<typeof registerInput>,
   clientIp: string | null,
-) {
+): Promise<{ ok: true }> {
   if (clientIp) {
-    const limit = await hitRateLimit(db, `register-ip:${clientIp}`, REGISTER_RULE);
-    if (!limit.allowed) throw tooManyRequests("Too many registrations from this address.");
+    const limit = await hitRateLimit(db, `register-ip:${addressKey(clientIp)}`, REGISTER_RULE);
+    if (!limit.allowed) {
+      throw tooManyRequests(
+        `Too many registrations from this address. Try again in ${waitInWords(limit.retryAfterMs)}.`,
+      );
+    }
   }
-  const existing = await db.user.findUnique({
-    where: { email: input.email },
-    select: { id: true },
-  });
-  if (existing) throw conflict("An account with this email already exists.");
   const passwordHash = await hashPassword(input.password);
-  const created = await createUserWithPersonalTeam(db, {
+  // The insert decides, so two registrations racing for one email also answer alike.
+  await createUserWithPersonalTeam(db, {
     email: input.email,
     name: input.name,
     passwordHash,
   }).catch((error: unknown) => {
-    // Two registrations racing for one email: the loser hears the same as above.
-    if (error instanceof EmailTakenError)
-      throw conflict("An account with this email already exists.");
-    throw error;
+    if (!(error instanceof EmailTakenError)) throw error;
   });
-  const user = await db.user.findUniqueOrThrow({
-    where: { id: created.user.id },
-    select: userSelect,
-  });
-  return { user, personalTeamId: created.team.id };
+  return { ok: true };
 }
 
 export async function getMe(db: Db, userId: string) {
   const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: userSelect });
+  // An account invited while signed in joins on its next visit (the app reads `me` on every
+  // page), without waiting for the next sign-in.
+  await claimTeamInvitations(db, user.id, user.email);
   const memberships = await db.membership.findMany({
     where: { userId },
     orderBy: [{ team: { isPersonal: "desc" } }, { createdAt: "asc" }],
@@ -113,8 +120,6 @@ export async function changePassword(
       data: {
         passwordHash,
         sessionVersion: { increment: 1 },
-        failedSignIns: 0,
-        lockedUntil: null,
       },
       select: { sessionVersion: true },
     }),

@@ -63,22 +63,83 @@ export async function listMembers(db: Db, teamId: string) {
   }));
 }
 
-export async function addMemberByEmail(db: Db, team: TeamAccess, email: string, role: TeamRole) {
+/** Pending invitations one team may hold; beyond it, revoke some first. */
+export const MAX_PENDING_INVITATIONS = 500;
+
+const invitationSelect = {
+  id: true,
+  email: true,
+  role: true,
+  createdAt: true,
+  invitedBy: { select: { name: true } },
+} as const;
+
+function invitationRow(row: {
+  id: string;
+  email: string;
+  role: string;
+  createdAt: Date;
+  invitedBy: { name: string } | null;
+}) {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role as TeamRole,
+    invitedAt: row.createdAt,
+    invitedBy: row.invitedBy?.name ?? null,
+  };
+}
+
+/**
+ * Records an invitation for the email, whether or not it has an account, and answers with the
+ * pending invitation either way: the admin must not learn who has an account. The invitation
+ * becomes a membership when the email registers, or for an existing account at its next
+ * sign-in or visit. Inviting again changes the role. Only an email that is already a member
+ * (which the member list shows anyway) is refused.
+ */
+export async function inviteByEmail(
+  db: Db,
+  team: TeamAccess,
+  invitedById: string,
+  email: string,
+  role: TeamRole,
+) {
   if (team.isPersonal) throw badRequest("A personal team has exactly one member.");
-  const user = await db.user.findUnique({ where: { email }, select: { id: true } });
-  if (!user) throw notFound("No user with this email. Ask them to register first.");
-  const existing = await db.membership.findUnique({
-    where: { userId_teamId: { userId: user.id, teamId: team.id } },
+  const member = await db.membership.findFirst({
+    where: { teamId: team.id, user: { email } },
     select: { id: true },
   });
-  if (existing) throw conflict("This user is already a member.");
-  await db.membership.create({
-    data: { userId: user.id, teamId: team.id, role },
-    select: { id: true },
+  if (member) throw conflict("This person is already a member of the team.");
+  const pending = await db.teamInvitation.count({ where: { teamId: team.id, NOT: { email } } });
+  if (pending >= MAX_PENDING_INVITATIONS) {
+    throw badRequest(
+      `This team already has ${MAX_PENDING_INVITATIONS} pending invitations; revoke some first.`,
+    );
+  }
+  const row = await db.teamInvitation.upsert({
+    where: { teamId_email: { teamId: team.id, email } },
+    create: { teamId: team.id, email, role, invitedById },
+    update: { role, invitedById },
+    select: invitationSelect,
   });
-  const members = await listMembers(db, team.id);
-  // biome-ignore lint/style/noNonNullAssertion: created just above
-  return members.find((m) => m.userId === user.id)!;
+  return invitationRow(row);
+}
+
+export async function listInvitations(db: Db, teamId: string) {
+  const rows = await db.teamInvitation.findMany({
+    where: { teamId },
+    orderBy: { createdAt: "asc" },
+    select: invitationSelect,
+  });
+  return rows.map(invitationRow);
+}
+
+export async function revokeInvitation(db: Db, team: TeamAccess, invitationId: string) {
+  const { count } = await db.teamInvitation.deleteMany({
+    where: { id: invitationId, teamId: team.id },
+  });
+  if (count === 0) throw notFound("Invitation not found; it may have been accepted or revoked.");
+  return { invitationId };
 }
 
 /** Fails when the change would leave the team without an admin. */

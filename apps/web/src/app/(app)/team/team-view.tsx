@@ -29,8 +29,19 @@ export function TeamView() {
   const members = useQuery(trpc.teams.members.queryOptions({ teamId }));
   const invalidate = () =>
     queryClient.invalidateQueries({ queryKey: trpc.teams.members.queryKey({ teamId }) });
+  const isAdmin = team?.role === "ADMIN";
+  // Only admins may list invitations; members would get FORBIDDEN.
+  const invitations = useQuery({
+    ...trpc.teams.invitations.queryOptions({ teamId }),
+    enabled: isAdmin,
+  });
+  const invalidateInvitations = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.teams.invitations.queryKey({ teamId }) });
   const add = useMutation(
-    trpc.teams.addMember.mutationOptions({ onSuccess: () => void invalidate() }),
+    trpc.teams.invite.mutationOptions({ onSuccess: () => void invalidateInvitations() }),
+  );
+  const revokeInvitation = useMutation(
+    trpc.teams.revokeInvitation.mutationOptions({ onSuccess: () => void invalidateInvitations() }),
   );
   const changeRole = useMutation(
     trpc.teams.changeRole.mutationOptions({ onSuccess: () => void invalidate() }),
@@ -51,8 +62,8 @@ export function TeamView() {
       },
     }),
   );
-  const isAdmin = team?.role === "ADMIN";
-  const mutationError = add.error ?? changeRole.error ?? remove.error ?? createTeam.error;
+  const mutationError =
+    add.error ?? revokeInvitation.error ?? changeRole.error ?? remove.error ?? createTeam.error;
 
   return (
     <>
@@ -62,7 +73,7 @@ export function TeamView() {
           <Card data-testid="team-admin-controls">
             <CardHeader>
               <CardTitle>{t("team.addMember")}</CardTitle>
-              <CardDescription>{t("team.addMemberHint")}</CardDescription>
+              <CardDescription>{t("team.inviteHint")}</CardDescription>
             </CardHeader>
             <CardContent>
               <Form
@@ -90,7 +101,10 @@ export function TeamView() {
                 </Field>
                 <SubmitButton pending={add.isPending}>{t("team.addMember")}</SubmitButton>
               </Form>
-              <MutationFeedback success={add.isSuccess ? t("team.added") : null} className="mt-3" />
+              <MutationFeedback
+                success={add.data ? t("team.invited", { email: add.data.email }) : null}
+                className="mt-3"
+              />
             </CardContent>
           </Card>
         ) : (
@@ -166,6 +180,62 @@ export function TeamView() {
             )}
           </CardContent>
         </Card>
+        {isAdmin && !team?.isPersonal ? (
+          <Card data-testid="team-invitations">
+            <CardHeader>
+              <CardTitle>{t("team.invitations")}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {invitations.isPending ? (
+                <Loading />
+              ) : invitations.error ? (
+                <ErrorState error={invitations.error} onRetry={() => void invitations.refetch()} />
+              ) : invitations.data.length === 0 ? (
+                <p className="text-sm text-muted-foreground">{t("team.noInvitations")}</p>
+              ) : (
+                <Table>
+                  <DataTableHeader
+                    columns={[
+                      t("team.email"),
+                      t("team.role"),
+                      t("team.invitedAt"),
+                      t("team.invitedBy"),
+                    ]}
+                    actions
+                  />
+                  <tbody>
+                    {invitations.data.map((invitation) => (
+                      <TR key={invitation.id}>
+                        <TD className="break-all">{invitation.email}</TD>
+                        <TD>{t(`roles.${invitation.role}`)}</TD>
+                        <TD>{format.dateTime(invitation.invitedAt, { dateStyle: "medium" })}</TD>
+                        <TD>{invitation.invitedBy ?? ""}</TD>
+                        <TD className="text-right">
+                          <Button
+                            size="sm"
+                            variant="outline"
+                            disabled={revokeInvitation.isPending}
+                            onClick={() => {
+                              if (
+                                window.confirm(
+                                  t("team.confirmRevokeInvitation", { email: invitation.email }),
+                                )
+                              ) {
+                                revokeInvitation.mutate({ teamId, invitationId: invitation.id });
+                              }
+                            }}
+                          >
+                            {t("team.revokeInvitation")}
+                          </Button>
+                        </TD>
+                      </TR>
+                    ))}
+                  </tbody>
+                </Table>
+              )}
+            </CardContent>
+          </Card>
+        ) : null}
         <Card>
           <CardHeader>
             <CardTitle>{t("team.newTeam")}</CardTitle>

@@ -6,8 +6,8 @@ import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { SubmitButton } from "~/components/form";
 import { Alert } from "~/components/ui/alert";
-import { signInErrorKey } from "~/lib/auth-errors";
 import { AuthForm, EmailField, PasswordField } from "../auth-form";
+import { signInErrorMessage } from "../sign-in-error";
 
 export function SignInForm({
   callbackUrl,
@@ -21,7 +21,7 @@ export function SignInForm({
   const t = useTranslations("auth");
   const router = useRouter();
   const [error, setError] = useState<string | null>(
-    initialError ? t(`errors.${signInErrorKey(initialError)}`) : null,
+    initialError ? signInErrorMessage(t, initialError) : null,
   );
   const [pending, setPending] = useState(false);
 
@@ -35,7 +35,7 @@ export function SignInForm({
         redirect: false,
       });
       if (!result || result.error) {
-        setError(t(`errors.${signInErrorKey(result?.error ?? "")}`));
+        setError(signInErrorMessage(t, result?.error ?? ""));
         setPending(false);
         return;
       }
@@ -63,6 +63,9 @@ export function SignInForm({
       <SubmitButton pending={pending} pendingLabel={t("signingIn")}>
         {t("signIn")}
       </SubmitButton>
+      <p className="text-sm text-muted-foreground" data-testid="sign-in-help">
+        {t("signInHelp")}
+      </p>
     </AuthForm>
   );
 }

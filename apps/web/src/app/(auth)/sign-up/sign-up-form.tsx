@@ -6,10 +6,10 @@ import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { SubmitButton, TextField } from "~/components/form";
-import { signInErrorKey } from "~/lib/auth-errors";
 import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 import { AuthForm, EmailField, PasswordField } from "../auth-form";
+import { signInErrorMessage } from "../sign-in-error";
 
 type FieldErrors = Partial<Record<"name" | "email" | "password" | "confirm", string>>;
 
@@ -52,8 +52,7 @@ export function SignUpForm() {
         password: values.password,
       });
     } catch (e) {
-      const code = (e as { data?: { code?: string } }).data?.code;
-      setError(code === "CONFLICT" ? t("errors.emailTaken") : errorMessage(e, tc));
+      setError(errorMessage(e, tc));
       return;
     }
     setSigningIn(true);
@@ -64,7 +63,14 @@ export function SignUpForm() {
     }).catch(() => null);
     if (!result || result.error) {
       setSigningIn(false);
-      setError(t(`errors.${signInErrorKey(result?.error ?? "NETWORK")}`));
+      // Registration answers alike for an email that already has an account (which it leaves
+      // unchanged), so a refused password here most likely means exactly that.
+      const error = result?.error ?? "NETWORK";
+      setError(
+        error === "CredentialsSignin"
+          ? t("errors.registeredSignInFailed")
+          : signInErrorMessage(t, error),
+      );
       return;
     }
     router.replace("/dashboard");
