@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image";
+import { zipStream } from "@studio/core/zip";
 import { z } from "zod";
 import type { Context } from "../context";
 import { parseJson } from "../services/json";
@@ -19,7 +20,6 @@ import {
   resultRenditionPath,
 } from "./renditions";
 import { removeQuietly, resolveDataPath, UploadError } from "./storage";
-import { zipStream } from "./zip-writer";
 
 const querySchema = z.discriminatedUnion("type", [
   z.object({
@@ -233,7 +233,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         return errorResponse(404, "not_found", "The task has no results yet.");
       const sources = items.map((item) => ({
         name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
-        path: resolveDataPath(item.resultPath as string),
+        open: () => createReadStream(resolveDataPath(item.resultPath as string)),
       }));
       return new Response(zipStream(sources), {
         status: 200,

@@ -10,7 +10,7 @@ import {
   resolveDataPath,
   UploadError,
 } from "./storage";
-import { extractEntry, readZipDirectory } from "./zip-reader";
+import { openArchive } from "./zip-reader";
 
 /**
  * An NCNN model arrives as a zip holding one `.param` and one `.bin`. The archive is checked and
@@ -25,10 +25,10 @@ export async function convertNcnnZip(
   const max = env().MAX_WEIGHT_BYTES;
   const limits = { maxEntries: 16, maxTotalBytes: max * 2, maxEntryBytes: max };
   const dir = resolveDataPath(`tmp/${randomName()}`);
+  let zip: Awaited<ReturnType<typeof openArchive>> | undefined;
   try {
-    const entries = (await readZipDirectory(archive.tmpPath, archive.size, limits)).filter(
-      (e) => !e.isDirectory && !e.name.startsWith("__MACOSX/"),
-    );
+    zip = await openArchive(archive.tmpPath, limits);
+    const entries = zip.entries.filter((e) => !e.isDirectory && !e.name.startsWith("__MACOSX/"));
     const params = entries.filter((e) => e.name.toLowerCase().endsWith(".param"));
     const bins = entries.filter((e) => e.name.toLowerCase().endsWith(".bin"));
     if (params.length !== 1 || bins.length !== 1) {
@@ -41,8 +41,9 @@ export async function convertNcnnZip(
     await mkdir(dir, { recursive: true });
     const paramPath = path.join(dir, "model.param");
     const binPath = path.join(dir, "model.bin");
-    await extractEntry(archive.tmpPath, params[0] as (typeof params)[number], paramPath);
-    await extractEntry(archive.tmpPath, bins[0] as (typeof bins)[number], binPath);
+    await zip.extractTo(params[0] as (typeof params)[number], paramPath);
+    await zip.extractTo(bins[0] as (typeof bins)[number], binPath);
+    zip.close();
     const { file } = await convertInService(inference, {
       kind: "ncnn",
       param: relativeDataPath(paramPath),
@@ -51,6 +52,7 @@ export async function convertNcnnZip(
     });
     return file;
   } finally {
+    zip?.close();
     await removeQuietly(dir, archive.tmpPath);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { crc32, deflateRawSync } from "node:zlib";
+import { type RawZipEntry, writeZipEntries } from "@studio/core/importers/testing";
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "../env";
@@ -12,57 +12,8 @@ const fixtures = path.resolve(import.meta.dirname, "../../test/fixtures");
 const png = readFileSync(path.join(fixtures, "microaneurysms.png"));
 const jpeg = readFileSync(path.join(fixtures, "rocket.jpg"));
 
-interface Entry {
-  name: string;
-  data: Buffer | string;
-  deflate?: boolean;
-  /** Lie about the unpacked size in the headers. */
-  declaredSize?: number;
-}
-
-/** A minimal zip writer for building good and hostile archives. */
-function zip(entries: Entry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const raw = Buffer.from(e.data);
-    const body = e.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(e.name);
-    const size = e.declaredSize ?? raw.length;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc32(raw) >>> 0, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x800, 8);
-    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc32(raw) >>> 0, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const dir = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, dir, end]);
-}
+/** Good and hostile archives (lying sizes) alike, from fflate's streaming writer. */
+const zip = (entries: RawZipEntry[]) => Buffer.from(writeZipEntries(entries));
 
 interface ArchiveBody {
   imported: number;

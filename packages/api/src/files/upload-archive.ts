@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { detectFormat } from "@studio/core/image";
+import type { ZipReader } from "@studio/core/zip/read";
 import type { Context } from "../context";
 import { env } from "../env";
 import { detectLayout } from "../services/dataset-layout";
@@ -19,7 +20,7 @@ import {
   resolveDataPath,
   UploadError,
 } from "./storage";
-import { extractEntry, readZipDirectory } from "./zip-reader";
+import { openArchive } from "./zip-reader";
 
 const MAX_TEXT_BYTES = 50 * 1024 * 1024;
 /** VOC files are a few KB; larger XML is not parsed, so it is not kept either. */
@@ -72,6 +73,7 @@ interface StagedImage {
 export async function uploadArchive(request: Request, ctx: Context): Promise<Response> {
   let tmpPath: string | undefined;
   let workDir: string | undefined;
+  let zip: ZipReader | undefined;
   const placed: string[] = [];
   try {
     if (request.method !== "POST") throw new UploadError(405, "method_not_allowed", "Use POST.");
@@ -99,11 +101,12 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
     await checkUploadLimits(ctx, user, null);
     const archive = await receiveToTemp(request.body, e.MAX_ARCHIVE_BYTES);
     tmpPath = archive.tmpPath;
-    const entries = await readZipDirectory(archive.tmpPath, archive.size, {
+    zip = await openArchive(archive.tmpPath, {
       maxEntries: e.MAX_ARCHIVE_ENTRIES,
       maxTotalBytes: e.MAX_ARCHIVE_UNPACKED_BYTES,
       maxEntryBytes: e.MAX_IMAGE_BYTES,
     });
+    const entries = zip.entries;
     await checkUploadLimits(
       ctx,
       user,
@@ -124,7 +127,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
         continue;
       }
       const target = path.join(workDir, String(index++));
-      await extractEntry(archive.tmpPath, entry, target);
+      await zip.extractTo(entry, target);
       const head = await headOf(target);
       if (detectFormat(head)) {
         const file: ReceivedFile = {
@@ -238,6 +241,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
     await removeQuietly(...placed);
     return toErrorResponse(error);
   } finally {
+    zip?.close();
     await removeQuietly(tmpPath, workDir);
   }
 }

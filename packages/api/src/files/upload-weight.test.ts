@@ -1,8 +1,9 @@
 // Weight upload against the real inference service (validation in its child process), then a
 // preview and a task with the previewed signature, and system.status.
-import { readdirSync, readFileSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { buildTinySrModel } from "@studio/core/onnx/testing";
+import { zipStream } from "@studio/core/zip";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInnerContext } from "../context";
@@ -13,7 +14,6 @@ import { makeTeam, makeUser, type TestUser } from "../test-helpers";
 import { post } from "./test-context";
 import { uploadImage } from "./upload-image";
 import { uploadWeight } from "./upload-weight";
-import { zipStream } from "./zip-writer";
 
 let svc: TestService;
 let admin: TestUser;
@@ -109,11 +109,11 @@ describe("weight upload, preview and tasks with the real inference service", () 
         zipStream([
           {
             name: "x4/realesr-animevideov3-x4.param",
-            path: path.join(fixtures, "realesr-animevideov3-x4.param"),
+            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.param")),
           },
           {
             name: "x4/realesr-animevideov3-x4.bin",
-            path: path.join(fixtures, "realesr-animevideov3-x4.bin"),
+            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.bin")),
           },
         ]),
       ).arrayBuffer(),
@@ -133,7 +133,10 @@ describe("weight upload, preview and tasks with the real inference service", () 
     const onlyParam = Buffer.from(
       await new Response(
         zipStream([
-          { name: "a.param", path: path.join(fixtures, "realesr-animevideov3-x4.param") },
+          {
+            name: "a.param",
+            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.param")),
+          },
         ]),
       ).arrayBuffer(),
     );

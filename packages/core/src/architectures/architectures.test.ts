@@ -107,7 +107,7 @@ describe("imported architectures match an independent reference", () => {
           format === "pytorch"
             ? writePytorch(tensors)
             : writeSafetensors(tensors, { format: "pt" });
-        const { onnx, report } = importWeights({
+        const { onnx, report } = await importWeights({
           bytes,
           fileName: format === "pytorch" ? "model.pth" : "model.safetensors",
           architecture: testCase.architecture,
@@ -134,7 +134,7 @@ describe("imported architectures match an independent reference", () => {
         { ...t, dtype: i % 2 ? ("F16" as const) : ("BF16" as const) },
       ]),
     );
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writePytorch(tensors),
       fileName: "half.pt",
       architecture,
@@ -142,7 +142,7 @@ describe("imported architectures match an independent reference", () => {
     expect(report.verdict).toBe("accepted");
     expect(report.warnings.join(" ")).toMatch(/half-precision tensor\(s\) converted to float32/);
     // The reference sees the same rounded values the file stores.
-    const stored = readPytorch(writePytorch(tensors)).tensors;
+    const stored = (await readPytorch(writePytorch(tensors))).tensors;
     const rounded = Object.fromEntries(
       [...stored].map(([key, t]) => [key, { shape: t.shape, values: [...toFloat32(t)] }]),
     );

@@ -101,7 +101,7 @@ describe("real Real-ESRGAN weights through the importer", () => {
       ),
     );
     const bytes = writer.finish(new PickleDict([["params", stateDict]]), "realesr-animevideov3");
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes,
       fileName: "realesr-animevideov3.pth",
       architecture,
@@ -127,7 +127,7 @@ describe("real Real-ESRGAN weights through the importer", () => {
         { shape: spec.shape, values: ncnn.weights[i]?.values ?? [] },
       ]),
     );
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writeSafetensors(tensors),
       fileName: "RealESRGAN_x4plus_anime_6B.safetensors",
       architecture,

@@ -20,7 +20,7 @@ const stateDict = (): Record<string, PtTensor> =>
 
 describe("importWeights reports", () => {
   it("accepts a complete state_dict and builds a runnable model", async () => {
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writePytorch(stateDict()),
       fileName: "unet.pth",
       architecture,
@@ -45,10 +45,10 @@ describe("importWeights reports", () => {
     await session.release();
   });
 
-  it("rejects a missing final_conv.bias, naming it", () => {
+  it("rejects a missing final_conv.bias, naming it", async () => {
     const tensors = stateDict();
     delete tensors["final_conv.bias"];
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writePytorch(tensors),
       fileName: "unet.pth",
       architecture,
@@ -62,10 +62,10 @@ describe("importWeights reports", () => {
     );
   });
 
-  it("rejects a wrong shape in enc3, naming the key and both shapes", () => {
+  it("rejects a wrong shape in enc3, naming the key and both shapes", async () => {
     const tensors = stateDict();
     tensors["enc3.0.weight"] = { shape: [16, 8, 5, 5], values: new Array(16 * 8 * 25).fill(0) };
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writeSafetensors(tensors),
       fileName: "unet.safetensors",
       architecture,
@@ -80,10 +80,10 @@ describe("importWeights reports", () => {
     ]);
   });
 
-  it("lists an extra key and still accepts (non-strict loading)", () => {
+  it("lists an extra key and still accepts (non-strict loading)", async () => {
     const tensors = stateDict();
     tensors["aux_head.weight"] = { shape: [2, 3], values: [1, 2, 3, 4, 5, 6] };
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writePytorch(tensors),
       fileName: "unet.pt",
       architecture,
@@ -94,11 +94,11 @@ describe("importWeights reports", () => {
     expect(report.warnings).toContain("1 unexpected key(s) ignored: aux_head.weight");
   });
 
-  it("accepts a DataParallel checkpoint wrapped under model_state_dict", () => {
+  it("accepts a DataParallel checkpoint wrapped under model_state_dict", async () => {
     const prefixed = Object.fromEntries(
       Object.entries(stateDict()).map(([k, t]) => [`module.${k}`, t]),
     );
-    const { report } = importWeights({
+    const { report } = await importWeights({
       bytes: writePytorch(prefixed, { wrapper: "model_state_dict", extra: [["epoch", 40]] }),
       fileName: "checkpoint.pth",
       architecture,
@@ -112,11 +112,11 @@ describe("importWeights reports", () => {
     ]);
   });
 
-  it("rejects a pickle that names os.system", () => {
+  it("rejects a pickle that names os.system", async () => {
     const evil = new Pickler().dump(
       new PickleReduce(new PickleGlobal("os", "system"), new PickleTuple(["rm -rf /"])),
     );
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: writeZip([{ name: "archive/data.pkl", data: evil }]),
       fileName: "evil.pth",
       architecture,
@@ -128,9 +128,9 @@ describe("importWeights reports", () => {
     );
   });
 
-  it("rejects a truncated archive", () => {
+  it("rejects a truncated archive", async () => {
     const bytes = writePytorch(stateDict());
-    const { report } = importWeights({
+    const { report } = await importWeights({
       bytes: bytes.subarray(0, bytes.byteLength >> 1),
       fileName: "cut.pth",
       architecture,
@@ -141,38 +141,44 @@ describe("importWeights reports", () => {
     });
   });
 
-  it("rejects a non-tensor payload", () => {
+  it("rejects a non-tensor payload", async () => {
     const bytes = writeZip([
       { name: "archive/data.pkl", data: new Pickler().dump(["not", "weights"]) },
     ]);
-    const { report } = importWeights({ bytes, fileName: "list.pth", architecture });
+    const { report } = await importWeights({ bytes, fileName: "list.pth", architecture });
     expect(report.error?.code).toBe("not_a_state_dict");
     expect(report.error?.message).toMatch(/the file holds a list of 2 items, not a state_dict/);
   });
 
-  it("rejects integer tensors where floats are needed, NaN weights, and unknown files", () => {
+  it("rejects integer tensors where floats are needed, NaN weights, and unknown files", async () => {
     const ints = stateDict();
     ints["final_conv.weight"] = { shape: [1, 4, 1, 1], values: [1, 2, 3, 4], dtype: "I64" };
     expect(
-      importWeights({ bytes: writePytorch(ints), fileName: "a.pth", architecture }).report.problems,
+      (await importWeights({ bytes: writePytorch(ints), fileName: "a.pth", architecture })).report
+        .problems,
     ).toEqual(["'final_conv.weight' is stored as I64, a floating-point tensor is needed"]);
     const nan = stateDict();
     nan["dec1.3.bias"] = { shape: [4], values: [0, Number.NaN, 0, 0] };
     expect(
-      importWeights({ bytes: writeSafetensors(nan), fileName: "a.safetensors", architecture })
-        .report.problems,
+      (
+        await importWeights({
+          bytes: writeSafetensors(nan),
+          fileName: "a.safetensors",
+          architecture,
+        })
+      ).report.problems,
     ).toEqual(["'dec1.3.bias' contains NaN or infinite values"]);
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 0, 0]);
-    expect(importWeights({ bytes: png, fileName: "a.pth", architecture }).report.error?.code).toBe(
-      "unknown_format",
-    );
     expect(
-      importWeights({ bytes: png, fileName: "a.onnx", architecture }).report.error?.message,
+      (await importWeights({ bytes: png, fileName: "a.pth", architecture })).report.error?.code,
+    ).toBe("unknown_format");
+    expect(
+      (await importWeights({ bytes: png, fileName: "a.onnx", architecture })).report.error?.message,
     ).toBe("'a.onnx' is not a .pth, .pt or .safetensors file");
   });
 
-  it("enforces the size cap", () => {
-    const { report } = importWeights({
+  it("enforces the size cap", async () => {
+    const { report } = await importWeights({
       bytes: writePytorch(stateDict()),
       fileName: "unet.pth",
       architecture,

@@ -51,7 +51,7 @@ export interface ImportResult {
  * Reads a PyTorch or safetensors state_dict, checks it against a known architecture and builds
  * the ONNX model. Problems with the upload never throw: they come back as a rejected report.
  */
-export function importWeights(input: ImportInput): ImportResult {
+export async function importWeights(input: ImportInput): Promise<ImportResult> {
   const architecture =
     typeof input.architecture === "string"
       ? getArchitecture(input.architecture)
@@ -87,7 +87,7 @@ export function importWeights(input: ImportInput): ImportResult {
   };
 
   try {
-    return runImport(input, architecture, report, reject);
+    return await runImport(input, architecture, report, reject);
   } catch (error) {
     if (!(error instanceof ImportError)) throw error;
     report.error = { code: error.code, message: error.message };
@@ -96,13 +96,13 @@ export function importWeights(input: ImportInput): ImportResult {
   }
 }
 
-function runImport(
+async function runImport(
   input: ImportInput,
   architecture: Architecture,
   report: ImportReport,
   reject: () => ImportResult,
-): ImportResult {
-  let tensors = readStateDict(input, report);
+): Promise<ImportResult> {
+  let tensors = await readStateDict(input, report);
   const stripped = stripModulePrefix(tensors);
   tensors = stripped.tensors;
   if (stripped.count > 0) {
@@ -157,12 +157,12 @@ function runImport(
 }
 
 /** Reads the upload with the reader its bytes call for; notes wrapper keys in the report. */
-function readStateDict(input: ImportInput, report: ImportReport): StateDict {
+async function readStateDict(input: ImportInput, report: ImportReport): Promise<StateDict> {
   const format = detectFormat(input.bytes, input.fileName);
   report.format = format;
   const maxBytes = input.maxBytes ?? DEFAULT_MAX_BYTES;
   if (format === "safetensors") return readSafetensors(input.bytes, { maxBytes }).tensors;
-  const file = readPytorch(input.bytes, { maxBytes });
+  const file = await readPytorch(input.bytes, { maxBytes });
   report.wrapperKey = file.wrapperKey;
   if (file.wrapperKey) {
     const ignored = file.ignoredTopLevelKeys.length

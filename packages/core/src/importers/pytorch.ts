@@ -25,7 +25,10 @@ export interface ReadOptions {
  * `<name>/data.pkl` is interpreted by the allow-list unpickler and each tensor's bytes come from
  * `<name>/data/<storage key>`.
  */
-export function readPytorch(bytes: Uint8Array, options: ReadOptions = {}): PytorchFile {
+export async function readPytorch(
+  bytes: Uint8Array,
+  options: ReadOptions = {},
+): Promise<PytorchFile> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   checkSize(bytes.byteLength, maxBytes, "PyTorch file");
   if (bytes[0] === 0x80) {
@@ -34,10 +37,18 @@ export function readPytorch(bytes: Uint8Array, options: ReadOptions = {}): Pytor
       "this is the legacy (pre-1.6, non-zip) torch.save format; load it and save it again with a current PyTorch (torch.save(model.state_dict(), path))",
     );
   }
-  const archive = readZip(bytes, { maxUncompressedBytes: maxBytes });
+  const archive = await readZip(bytes, { maxUncompressedBytes: maxBytes });
+  try {
+    return await readArchive(archive);
+  } finally {
+    archive.close();
+  }
+}
+
+async function readArchive(archive: ZipArchive): Promise<PytorchFile> {
   const prefix = findPrefix(archive);
   const byteorder = archive.entries.get(`${prefix}/byteorder`);
-  if (byteorder && new TextDecoder().decode(archive.read(byteorder)).trim() !== "little") {
+  if (byteorder && new TextDecoder().decode(await archive.read(byteorder)).trim() !== "little") {
     throw new ImportError("unsupported", "the archive stores big-endian tensors");
   }
   const pickleEntry = archive.entries.get(`${prefix}/data.pkl`);
@@ -49,15 +60,14 @@ export function readPytorch(bytes: Uint8Array, options: ReadOptions = {}): Pytor
       `${prefix}/data.pkl is ${pickleEntry.size} bytes (limit ${MAX_PICKLE_BYTES}); a state_dict's pickle holds only names and shapes`,
     );
   }
-  const root = unpickle(archive.read(pickleEntry), `${prefix}/data.pkl`);
+  const root = unpickle(await archive.read(pickleEntry), `${prefix}/data.pkl`);
 
   const { dict, wrapperKey } = locateStateDict(root);
   const ignoredTopLevelKeys =
     wrapperKey && root instanceof PyDict
       ? [...root.entries.keys()].map(String).filter((key) => key !== wrapperKey)
       : [];
-  const storages = new StorageCache(archive, prefix);
-  const tensors: StateDict = new Map();
+  const refs: Array<[string, TensorRef]> = [];
   for (const [key, value] of dict.entries) {
     const name = String(key);
     if (!(value instanceof TensorRef)) {
@@ -66,8 +76,11 @@ export function readPytorch(bytes: Uint8Array, options: ReadOptions = {}): Pytor
         `state_dict entry '${name}' is ${describe(value)}, not a tensor`,
       );
     }
-    tensors.set(name, storages.materialize(name, value));
+    refs.push([name, value]);
   }
+  const storages = await StorageCache.load(archive, prefix, refs);
+  const tensors: StateDict = new Map();
+  for (const [name, ref] of refs) tensors.set(name, storages.materialize(name, ref));
   return { tensors, wrapperKey, ignoredTopLevelKeys };
 }
 
@@ -151,17 +164,37 @@ export function describe(value: PyValue | undefined): string {
 }
 
 class StorageCache {
-  private readonly loaded = new Map<string, Uint8Array>();
-
-  constructor(
-    private readonly archive: ZipArchive,
+  private constructor(
+    private readonly loaded: Map<string, Uint8Array>,
     private readonly prefix: string,
   ) {}
+
+  /** Reads each storage the tensors refer to once (zip reads are asynchronous). */
+  static async load(
+    archive: ZipArchive,
+    prefix: string,
+    refs: Array<[string, TensorRef]>,
+  ): Promise<StorageCache> {
+    const loaded = new Map<string, Uint8Array>();
+    for (const [name, { storage }] of refs) {
+      if (loaded.has(storage.key)) continue;
+      const path = `${prefix}/data/${storage.key}`;
+      const entry = archive.entries.get(path);
+      if (!entry) {
+        throw new ImportError(
+          "bad_archive",
+          `tensor '${name}' refers to storage '${storage.key}' but the archive has no ${path}`,
+        );
+      }
+      loaded.set(storage.key, await archive.read(entry));
+    }
+    return new StorageCache(loaded, prefix);
+  }
 
   materialize(name: string, ref: TensorRef): WeightTensor {
     const { storage, shape, stride, offset } = ref;
     const size = DTYPE_SIZE[storage.dtype];
-    const data = this.storageBytes(name, ref);
+    const data = this.storageBytes(ref);
     const count = numel(shape);
     if (count === 0) return { dtype: storage.dtype, shape, data: new Uint8Array(0) };
     let last = offset;
@@ -197,21 +230,10 @@ class StorageCache {
     return { dtype: storage.dtype, shape, data: out };
   }
 
-  private storageBytes(name: string, ref: TensorRef): Uint8Array {
+  private storageBytes(ref: TensorRef): Uint8Array {
     const { storage } = ref;
     const path = `${this.prefix}/data/${storage.key}`;
-    let data = this.loaded.get(storage.key);
-    if (!data) {
-      const entry = this.archive.entries.get(path);
-      if (!entry) {
-        throw new ImportError(
-          "bad_archive",
-          `tensor '${name}' refers to storage '${storage.key}' but the archive has no ${path}`,
-        );
-      }
-      data = this.archive.read(entry);
-      this.loaded.set(storage.key, data);
-    }
+    const data = this.loaded.get(storage.key) as Uint8Array;
     // Checked for every reference: two tensors may name the same storage with different types.
     const expected = storage.numel * DTYPE_SIZE[storage.dtype];
     if (data.byteLength !== expected) {

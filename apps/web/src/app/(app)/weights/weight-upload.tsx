@@ -1,6 +1,7 @@
 "use client";
 
 import { SPEC_PRESETS, TASK_KINDS, type TaskKind } from "@studio/core/spec";
+import { zipStored } from "@studio/core/zip";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useFormatter, useTranslations } from "next-intl";
@@ -13,7 +14,6 @@ import { Input } from "~/components/ui/input";
 import { NativeSelect } from "~/components/ui/native-select";
 import { Progress } from "~/components/ui/progress";
 import { fileUrls } from "~/lib/file-urls";
-import { zipStored } from "~/lib/stored-zip";
 import { UploadError, uploadFile } from "~/lib/upload";
 import { useTRPC } from "~/trpc/react";
 import { ImportReportDetails, type ImportReportView, parseImportReport } from "./import-report";
