@@ -1,26 +1,18 @@
-export const TASK_STATUSES = [
-  "queued",
-  "running",
-  "succeeded",
-  "partially_failed",
-  "failed",
-  "canceled",
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const FINAL_TASK_STATUSES = ["succeeded", "partially_failed", "failed", "canceled"] as const;
-export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
+// Kinds and statuses are defined once in @studio/contracts; the queue adds what only it needs.
+export {
+  FINAL_TASK_STATUSES,
+  type FinalTaskStatus,
+  ITEM_STATUSES,
+  type ItemStatus,
+  isFinalTaskStatus,
+  TASK_KINDS,
+  TASK_STATUSES,
+  type TaskKind,
+  type TaskStatus,
+} from "@studio/contracts/task";
 
-export const ITEM_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
-export type ItemStatus = (typeof ITEM_STATUSES)[number];
 /** Items a (re)claimed task still has to run. */
 export const PENDING_ITEM_STATUSES = ["queued", "running", "failed"] as const;
-
-export const TASK_KINDS = ["segmentation", "super_resolution", "classification"] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-
-export function isFinalTaskStatus(status: string): status is FinalTaskStatus {
-  return (FINAL_TASK_STATUSES as readonly string[]).includes(status);
-}
 
 export interface BackoffOptions {
   /** Delay before the second attempt; doubles for each further attempt. Default 10 s. */
