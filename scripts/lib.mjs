@@ -2,9 +2,10 @@
 // and npm, so they use nothing but Node's standard library.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,9 +38,90 @@ export function runPnpm(args, options = {}) {
   run(command, [...prefix, ...args], options);
 }
 
-export function spawnPnpm(args, options = {}) {
-  const [command, ...prefix] = pnpmCommand();
-  return spawn(command, [...prefix, ...args], { stdio: "inherit", cwd: repoRoot, ...options });
+/**
+ * tsx's loader as a URL for `node --import`, resolved from `packageDir`: a package's TypeScript
+ * entry then runs in node itself, with no tsx CLI process in between to lose stop signals.
+ */
+export function tsxLoader(packageDir) {
+  return pathToFileURL(createRequire(path.join(packageDir, "package.json")).resolve("tsx")).href;
+}
+
+/**
+ * Starts `node ...args` as one of the product's services: in its own process group, so that
+ * everything it starts (worker, preview and conversion processes) can be killed with it, and
+ * with an IPC channel whose closing tells the service that its supervisor is gone.
+ */
+export function startNodeService(args, { cwd, env }) {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+    // Without a pid the process never started and no exit event follows.
+    child.once("error", (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+  });
+  return { child, exited };
+}
+
+/** Sends `signal` to every process of a group; false when none is left. */
+export function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `rootPid` right now, from /proc (Linux); empty where there is none. */
+export function descendantPids(rootPid) {
+  const children = new Map();
+  let entries = [];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // The command name may contain spaces and parentheses; the fields after it do not.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(name));
+  }
+  const found = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    for (const pid of children.get(queue.shift()) ?? []) {
+      found.push(pid);
+      queue.push(pid);
+    }
+  }
+  return found;
+}
+
+/** Whether a process exists (a zombie waiting for its parent counts as gone). */
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
 }
 
 /**

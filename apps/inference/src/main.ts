@@ -1,11 +1,13 @@
 // The inference service process: HTTP API, task worker (a supervised child process by
 // default, see worker/main.ts), preview processes (preview/pool.ts) and cleanup job. SIGTERM or
-// SIGINT stops claiming, lets running tasks finish within WORKER_DRAIN_MS (then hands them back
-// to the queue), answers the previews in flight, stops the preview processes, closes the store
-// and exits 0.
+// SIGINT stops claiming, stops weight validations and conversions in flight (they answer 503),
+// lets running tasks finish within WORKER_DRAIN_MS (then hands them back to the queue), answers
+// the previews in flight, stops the preview processes, closes the store and exits 0. Every child
+// process also ends by itself when this process dies, even by SIGKILL.
 import { createDb } from "@studio/db/client";
 import { startCleanup } from "./cleanup";
 import { env } from "./env";
+import { stopIsolatedRuns } from "./isolated/spawn";
 import { createLogger } from "./logger";
 import { createService } from "./service";
 import { WorkerSupervisor } from "./worker/supervisor";
@@ -70,6 +72,9 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, drainMs: config.WORKER_DRAIN_MS }, "shutting down");
+  // Not waited for: a conversion may run for minutes. Their requests answer 503 and remove
+  // what they wrote, so the HTTP close below does not wait long for them either.
+  stopIsolatedRuns();
   try {
     await Promise.all([
       service.app.close(),
@@ -97,4 +102,10 @@ async function shutdown(signal: string): Promise<void> {
 }
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => void shutdown(signal));
+}
+// Started by scripts/start.mjs with an IPC channel: if that supervisor is killed outright, the
+// channel closes and the service stops as on SIGTERM instead of running on unsupervised.
+if (process.send !== undefined) {
+  process.on("disconnect", () => void shutdown("supervisor gone"));
+  if (!process.connected) void shutdown("supervisor gone");
 }

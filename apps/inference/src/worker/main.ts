@@ -33,6 +33,8 @@ let stopping = false;
 process.on("disconnect", () => {
   if (!stopping) process.kill(process.pid, "SIGKILL");
 });
+// It may have gone while this process was still loading (started without a channel: stays).
+if (process.send !== undefined && !process.connected) process.kill(process.pid, "SIGKILL");
 
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;

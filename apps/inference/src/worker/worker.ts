@@ -167,10 +167,15 @@ export class TaskWorker {
     this.stopping.abort();
     clearInterval(this.maintenance);
     const all = Promise.all(this.loops);
+    let graceTimer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       all.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs)),
+      new Promise<boolean>((r) => {
+        graceTimer = setTimeout(() => r(false), graceMs);
+      }),
     ]);
+    // A pending grace timer would keep a stopped process alive for the rest of the period.
+    clearTimeout(graceTimer);
     if (!inTime) {
       this.log.warn(
         { tasks: [...this.running.keys()] },
