@@ -49,6 +49,11 @@ export interface Studio {
   screenshot(page: Page, name: string): Promise<string>;
   /** Output of both servers so far, for failure messages. */
   logs(): string;
+  /**
+   * Content security policy violations seen so far in any page of any context (the
+   * `securitypolicyviolation` event and the browser's console report of it).
+   */
+  cspViolations(): string[];
   stop(): Promise<void>;
 }
 
@@ -171,6 +176,27 @@ function provideOfficialWeights(dataDir: string, databaseUrl: string): void {
   }
 }
 
+/** Records every content security policy violation in the context's pages into `into`. */
+async function watchCsp(context: BrowserContext, into: string[]): Promise<void> {
+  await context.exposeBinding("__studioCspViolation", ({ page }, report: string) => {
+    into.push(`${page?.url() ?? "?"}: ${report}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (window as unknown as { __studioCspViolation(r: string): void })
+        .__studioCspViolation;
+      report(
+        `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`,
+      );
+    });
+  });
+  context.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) {
+      into.push(`${message.page()?.url() ?? "?"}: console: ${message.text()}`);
+    }
+  });
+}
+
 export async function startStudio(
   options: { extraEnv?: Record<string, string> } = {},
 ): Promise<Studio> {
@@ -250,6 +276,7 @@ export async function startStudio(
   }
   const liveBrowser = browser;
   let contextCount = 0;
+  const cspViolations: string[] = [];
 
   return {
     webUrl,
@@ -269,6 +296,7 @@ export async function startStudio(
         acceptDownloads: true,
       });
       context.setDefaultTimeout(20_000);
+      await watchCsp(context, cspViolations);
       return context;
     },
     async screenshot(page, name) {
@@ -277,6 +305,7 @@ export async function startStudio(
       return file;
     },
     logs: () => log.join(""),
+    cspViolations: () => [...cspViolations],
     async stop() {
       await liveBrowser.close().catch(() => undefined);
       await Promise.all(children.map(stopProcess));

@@ -103,13 +103,23 @@ export interface CreateTRPCContextOptions {
   getSession: () => Promise<StudioSession | null>;
 }
 
+/**
+ * Whether the request names its caller in an Authorization header. Such a request is judged by
+ * that header alone, never by the session cookie, so a foreign page gains nothing from the
+ * victim's cookie with it (and a browser sends it cross-origin only after a CORS preflight this
+ * API never grants): the cross-site check of http/guards.ts skips it.
+ */
+export function presentsApiToken(headers: Headers): boolean {
+  return Boolean(headers.get("authorization"));
+}
+
 /** Resolves `Authorization: Bearer <api token>` or the request's next-auth session. */
 export async function resolveAuth(options: CreateTRPCContextOptions): Promise<InnerContextOptions> {
   const { db, headers } = options;
   const clientIp = clientIpFromHeaders(headers);
   const inference = options.inference;
-  const authorization = headers.get("authorization");
-  if (authorization) {
+  if (presentsApiToken(headers)) {
+    const authorization = headers.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     const verified = match?.[1] ? await verifyApiToken(db, match[1]) : null;
     // A bad token must not fall back to a cookie: the caller asked to be someone specific.

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type AuthUser, type Context, readTeamMembership } from "./context";
 import { isProduction } from "./env";
 import { toClientError } from "./errors";
+import { checkInputEnvelope, MalformedInputError } from "./http/input-envelope";
 
 export type TeamRole = "ADMIN" | "MEMBER";
 
@@ -20,11 +21,40 @@ export interface Meta {
   access: Access;
 }
 
+/**
+ * superjson, with every HTTP input's envelope checked first: superjson itself recurses without
+ * bound on malformed annotations. Any error it still throws is the client's malformed input.
+ */
+const transformer = {
+  input: {
+    serialize: (value: unknown) => superjson.serialize(value),
+    deserialize(value: unknown): unknown {
+      try {
+        checkInputEnvelope(value);
+      } catch (error) {
+        if (error instanceof MalformedInputError) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+        }
+        throw error;
+      }
+      try {
+        return superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0]);
+      } catch {
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "Malformed request input: its superjson annotations do not fit its value.",
+        });
+      }
+    },
+  },
+  output: superjson,
+};
+
 const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer,
     isDev: !isProduction(),
     errorFormatter({ shape, error }) {
       const production = isProduction();

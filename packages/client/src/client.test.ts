@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createApiToken, revokeApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
+import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
 import { makeUser, makeWeight, testDb, useTempDataDir } from "@studio/api/testing";
 import { claimNextTask, completeItem, completeTask } from "@studio/db/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +119,21 @@ describe("@studio/client", () => {
     );
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
     expect(zip.includes(png.subarray(0, 64))).toBe(true);
+  });
+
+  it("splits many calls at once into batches the server accepts", async () => {
+    let requests = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      requests += 1;
+      return fetch(input, init);
+    };
+    const client = createClient({ url: server.url, token, fetch: countingFetch });
+    const calls = TRPC_MAX_BATCH_SIZE * 2 + 1;
+    const answers = await Promise.all(
+      Array.from({ length: calls }, () => client.trpc.auth.me.query()),
+    );
+    expect(answers.every((me) => me.id === userId)).toBe(true);
+    expect(requests).toBe(3);
   });
 
   it("reports file-route errors with their code, and refuses a revoked token", async () => {

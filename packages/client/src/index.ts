@@ -1,6 +1,7 @@
 // Typed client for developers: the tRPC AppRouter over HTTP with an API token, plus the file
 // routes (uploads and downloads carry bytes, which tRPC does not) and task polling.
 import type { AppRouter } from "@studio/api";
+import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 
@@ -83,6 +84,8 @@ export function createClient(options: ClientOptions) {
         transformer: superjson,
         headers: () => auth,
         fetch: doFetch,
+        // The server refuses larger batches; more calls at once go out as several requests.
+        maxItems: TRPC_MAX_BATCH_SIZE,
       }),
     ],
   });

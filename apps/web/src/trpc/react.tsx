@@ -1,12 +1,19 @@
 "use client";
 
 import type { AppRouter } from "@studio/api";
+import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
 import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState } from "react";
 import superjson from "superjson";
+import { z } from "zod";
 import { makeQueryClient } from "./query-client";
+
+// Zod probes whether it may compile parsers with `new Function` on its first object parse. The
+// pages' content security policy forbids eval, so in the browser the probe only produces a
+// policy violation report; parsing without compiled parsers gives the same results.
+if (typeof window !== "undefined") z.config({ jitless: true });
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -29,6 +36,8 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
           transformer: superjson,
           // The next-auth session cookie rides along: same origin sends it by default.
           maxURLLength: 2000,
+          // The server refuses larger batches; more calls at once go out as several requests.
+          maxItems: TRPC_MAX_BATCH_SIZE,
         }),
       ],
     }),

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { StudioSession } from "../auth/next-auth";
 import { createTRPCContext } from "../context";
 import type { Db } from "../db";
 import { downloadFile } from "../files/download";
+import { errorResponse } from "../files/http";
 import { uploadArchive } from "../files/upload-archive";
 import { uploadImage } from "../files/upload-image";
 import { uploadWeight } from "../files/upload-weight";
 import type { InferenceClient } from "../inference";
-import { appRouter } from "../root";
+import { serveFileRoute, withSecurityHeaders } from "./guards";
+import { handleTrpcRequest } from "./trpc-handler";
 
 export interface ApiHandlerOptions {
   db: Db;
@@ -31,33 +31,33 @@ export function createApiHandler(options: ApiHandlerOptions) {
       headers: request.headers,
       getSession: async () => (options.getSession ? options.getSession(request) : null),
     });
+  const fileRoutes: Record<string, Parameters<typeof serveFileRoute>[2]> = {
+    "/api/files/images": uploadImage,
+    "/api/files/archives": uploadArchive,
+    "/api/files/weights": uploadWeight,
+    "/api/files/download": downloadFile,
+  };
   return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname.startsWith("/api/trpc")) {
-      return fetchRequestHandler({
-        endpoint: "/api/trpc",
-        req: request,
-        router: appRouter,
-        createContext: () => context(request),
+      return handleTrpcRequest(request, {
+        db: options.db,
+        inference: options.inference,
+        getSession: options.getSession,
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR")
             console.error(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
         },
       });
     }
-    if (pathname === "/api/files/images") return uploadImage(request, await context(request));
-    if (pathname === "/api/files/archives") return uploadArchive(request, await context(request));
-    if (pathname === "/api/files/weights") return uploadWeight(request, await context(request));
-    if (pathname === "/api/files/download") return downloadFile(request, await context(request));
-    return new Response(
-      JSON.stringify({ error: { code: "not_found", message: "No such route." } }),
-      {
-        status: 404,
-        headers: { "content-type": "application/json" },
-      },
-    );
+    const route = fileRoutes[pathname];
+    if (route) return serveFileRoute(request, context, route);
+    return withSecurityHeaders(errorResponse(404, "not_found", "No such route."));
   };
 }
+
+/** Set by the server in front of the app to the connection's peer address. */
+export const CLIENT_ADDRESS_HEADER = "x-studio-client-address";
 
 function toRequest(req: IncomingMessage): Request {
   const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
@@ -66,13 +66,39 @@ function toRequest(req: IncomingMessage): Request {
     if (Array.isArray(value)) for (const v of value) headers.append(key, v);
     else if (value !== undefined) headers.set(key, value);
   }
+  // The peer address as the socket saw it, for per-address limits (auth/rate-limit.ts); a
+  // client's own value of this header is never passed on.
+  headers.delete(CLIENT_ADDRESS_HEADER);
+  if (req.socket.remoteAddress) headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress);
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   return new Request(url, {
     method: req.method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? lazyBody(req) : undefined,
     duplex: "half",
   } as RequestInit);
+}
+
+/**
+ * The request body as a web stream that reads from the socket only when pulled. A handler that
+ * answers without reading it (a refused request) leaves it unconsumed, so node:http discards it
+ * and the client receives the answer instead of a reset connection.
+ */
+function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value));
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 async function send(res: ServerResponse, response: Response) {

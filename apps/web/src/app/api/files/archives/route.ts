@@ -1,11 +1,9 @@
 import { uploadArchive } from "@studio/api/files";
-import { requestContext } from "~/server/request-context";
+import { fileRoute } from "~/server/request-context";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 // A large archive is unpacked and every image checked before the response.
 export const maxDuration = 600;
 
-export async function POST(request: Request): Promise<Response> {
-  return uploadArchive(request, await requestContext(request));
-}
+export const POST = fileRoute(uploadArchive);

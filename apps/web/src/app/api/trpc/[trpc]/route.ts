@@ -1,21 +1,18 @@
-import { appRouter, createTRPCContext } from "@studio/api";
 import { authOptions } from "@studio/api/auth";
+import { handleTrpcRequest } from "@studio/api/http/trpc";
 import { getDb } from "@studio/db/client";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getServerSession } from "next-auth";
 import { env } from "~/env";
 
-function handler(req: Request) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: () =>
-      createTRPCContext({
-        headers: req.headers,
-        db: getDb(),
-        getSession: () => getServerSession(authOptions),
-      }),
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+// The same handler as @studio/api's createApiHandler: origin, content type, batch and body
+// limits are checked there, once.
+function handler(request: Request) {
+  return handleTrpcRequest(request, {
+    db: getDb(),
+    getSession: () => getServerSession(authOptions),
     onError:
       env.NODE_ENV === "development"
         ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}:`, error)
