@@ -2,12 +2,63 @@
 // Chromium), checks types and lint, runs every package's tests and the cross-package and
 // browser tests in one vitest run, and ends with the plain line `N passed, N failed`
 // (the type check and the lint count as one test each).
+//
+// Options of this script (taken out before the rest goes to vitest), to check that the suite
+// passes on any machine:
+//   --stress           one busy-looping process per core runs beside the tests (a busy machine)
+//   --ort-threads=N    ORT_INTRA_OP_THREADS=N for every process (onnxruntime on N threads)
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { log, pnpmCommand, repoRoot, runPnpm } from "./lib.mjs";
 import { setup } from "./setup.mjs";
+
+const args = process.argv.slice(2);
+const stress = args.includes("--stress");
+const ortThreadsArg = args.find((a) => a.startsWith("--ort-threads="));
+const vitestArgs = args.filter((a) => a !== "--stress" && a !== ortThreadsArg);
+if (ortThreadsArg) {
+  const threads = ortThreadsArg.slice("--ort-threads=".length);
+  if (!/^[1-9]\d*$/.test(threads)) {
+    console.error(`--ort-threads takes a whole number of threads, 1 or more (got "${threads}")`);
+    process.exit(2);
+  }
+  // Before setup, so every process started from here on inherits it.
+  process.env.ORT_INTRA_OP_THREADS = threads;
+  log(`onnxruntime runs on ${threads} thread(s) in every process`);
+}
+
+/**
+ * One busy loop per core, beside the tests. Each also ends by itself once this script is gone
+ * (it sees its parent change), so not even a SIGKILL of this script leaves one spinning.
+ */
+function startCpuHog() {
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const loop = `const parent = process.ppid;
+for (;;) {
+  const until = Date.now() + 200;
+  while (Date.now() < until) {}
+  if (process.ppid !== parent) process.exit(0);
+}`;
+  const hogs = Array.from({ length: cores }, () =>
+    spawn(process.execPath, ["-e", loop], { stdio: "ignore" }),
+  );
+  const stop = () => {
+    for (const hog of hogs)
+      if (hog.exitCode === null && hog.signalCode === null) hog.kill("SIGKILL");
+  };
+  process.on("exit", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.once(signal, () => {
+      stop();
+      process.exit(128 + (os.constants.signals[signal] ?? 0));
+    });
+  }
+  log(`stress: ${cores} busy-looping process(es) run beside the tests`);
+  return stop;
+}
 
 const env = setup({ browser: true });
 const [command, ...prefix] = pnpmCommand();
@@ -16,7 +67,6 @@ const pnpm = (args) =>
 
 let passed = 0;
 let failed = 0;
-const vitestArgs = process.argv.slice(2);
 // A filtered run (`npm test -- packages/core`) is for development: skip the whole-repo checks.
 if (vitestArgs.length === 0) {
   for (const [name, args] of [
@@ -40,6 +90,7 @@ mkdirSync(resultsDir, { recursive: true });
 const jsonReport = path.join(resultsDir, "vitest.json");
 rmSync(jsonReport, { force: true });
 log("running the test suite");
+const stopCpuHog = stress ? startCpuHog() : () => {};
 const result = pnpm([
   "exec",
   "vitest",
@@ -49,6 +100,7 @@ const result = pnpm([
   `--outputFile.json=${jsonReport}`,
   ...vitestArgs,
 ]);
+stopCpuHog();
 
 let failedHere = 0;
 if (existsSync(jsonReport)) {

@@ -242,11 +242,11 @@ export async function startStudio(
       log,
     );
     children.push(inference);
-    const next = join(WEB_DIR, "node_modules/.bin/next");
+    // The production server that `npm start` runs (it sets the trusted client-address header).
     const web = startProcess(
       "web",
-      next,
-      ["start", "-p", String(webPort), "-H", "127.0.0.1"],
+      process.execPath,
+      ["server.mjs"],
       {
         cwd: WEB_DIR,
         env: {

@@ -99,6 +99,13 @@ const schema = z.object({
 
   /** Largest JSON body the HTTP API accepts (previews carry no image bytes). */
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+
+  /**
+   * Tests only (ignored unless NODE_ENV=test): a directory through which a test holds a
+   * validation or conversion process at a named point (isolated/hold.ts), so it can stop the
+   * work at that exact moment instead of guessing how long the work takes on this machine.
+   */
+  INFERENCE_TEST_HOLD_DIR: z.string().min(1).optional(),
 });
 
 export type InferenceEnv = Omit<z.infer<typeof schema>, "DATA_DIR" | "DATABASE_URL"> & {
@@ -121,6 +128,8 @@ export function parseEnv(source: Record<string, string | undefined>): InferenceE
     DATABASE_URL: anchorSqliteUrl(parsed.DATABASE_URL ?? `file:${path.join(dataDir, "studio.db")}`),
     ORT_INTRA_OP_THREADS:
       parsed.ORT_INTRA_OP_THREADS ?? Math.max(1, Math.floor(cores / parsed.WORKER_CONCURRENCY)),
+    INFERENCE_TEST_HOLD_DIR:
+      parsed.NODE_ENV === "test" ? parsed.INFERENCE_TEST_HOLD_DIR : undefined,
   };
 }
 
@@ -131,6 +140,15 @@ function anchorSqliteUrl(url: string): string {
   const file = url.slice("file:".length);
   if (file === ":memory:" || path.isAbsolute(file)) return url;
   return `file:${path.resolve(repoRoot, file)}`;
+}
+
+/**
+ * What a test run sets for every process (`npm test -- --ort-threads=1`) that a test's own
+ * service configuration, built from an object rather than process.env, should still honour.
+ */
+export function testRunSettings(): Record<string, string> {
+  const threads = process.env.ORT_INTRA_OP_THREADS;
+  return threads ? { ORT_INTRA_OP_THREADS: threads } : {};
 }
 
 let cached: InferenceEnv | undefined;

@@ -1,4 +1,4 @@
-import type { ExecutionProvider } from "./protocol";
+import type { ExecutionProvider } from "@studio/contracts/inference/system";
 
 type Ort = typeof import("onnxruntime-node");
 

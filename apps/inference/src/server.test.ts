@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { readyResponseSchema } from "@studio/contracts/inference/system";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readyResponseSchema } from "./protocol";
 import { buildServer } from "./server";
 
 const TOKEN = "test-token-0123456789";

@@ -1,3 +1,4 @@
+import type { HealthResponse } from "@studio/contracts/inference/system";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { ZodError } from "zod";
 import type { InferenceEnv } from "./env";
@@ -5,7 +6,6 @@ import { registerAuth } from "./http/auth";
 import { HttpError } from "./http/errors";
 import { checkReadiness } from "./http/ready";
 import type { Logger } from "./logger";
-import type { HealthResponse } from "./protocol";
 
 import { SERVICE_VERSION } from "./version";
 

@@ -4,8 +4,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { SystemResponse } from "@studio/contracts/inference/system";
 import { loadOrt, ortInfo } from "./ort";
-import type { SystemResponse } from "./protocol";
 import { SERVICE_VERSION } from "./version";
 
 const run = promisify(execFile);

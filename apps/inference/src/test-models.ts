@@ -1,6 +1,7 @@
 // Synthetic ONNX models for the service's tests: one per way a weight can be bad, built with
 // core's writer so every case is a real protobuf that onnxruntime really loads (or refuses).
 import { attr, decodeModel, GraphBuilder, tensor } from "@studio/core/onnx";
+import { loadOrt } from "./ort";
 
 /** Re-encodes a decoded model after a test has changed it by hand. */
 function reencode(proto: ReturnType<typeof decodeModel>): Uint8Array {
@@ -105,4 +106,50 @@ export function slowModel(layers = 16, width = 192): Uint8Array {
     for (let i = 0; i < layers; i++) h = g.node("Relu", [g.node("Conv", [h, wMid], pads)]);
     return g.node("Conv", [h, wOut], pads);
   });
+}
+
+/**
+ * A slowModel sized from the speed of this machine, measured now: one run on a
+ * [1, 1, height, width] input takes about `targetMs` with `threads` onnxruntime threads. Tests
+ * that need a long model run build it with this instead of assuming how fast a machine is.
+ * (A preview with tile "off" runs the model on the whole image, not on the crop.)
+ */
+export async function calibratedSlowModel(opts: {
+  targetMs: number;
+  width: number;
+  height: number;
+  threads: number;
+  channels?: number;
+}): Promise<{ bytes: Uint8Array; layers: number; layerMs: number }> {
+  const channels = opts.channels ?? 64;
+  const probeLayers = 4;
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(slowModel(probeLayers, channels), {
+    intraOpNumThreads: opts.threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+  });
+  try {
+    const input = new ort.Tensor("float32", new Float32Array(opts.width * opts.height).fill(0.5), [
+      1,
+      1,
+      opts.height,
+      opts.width,
+    ]);
+    const feeds = { [session.inputNames[0] as string]: input };
+    await session.run(feeds);
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      await session.run(feeds);
+      best = Math.min(best, performance.now() - started);
+    }
+    // The first and last convolutions count as one more layer: an overestimate of a layer's
+    // cost would make the model shorter than asked.
+    const layerMs = best / (probeLayers + 1);
+    const layers = Math.min(5000, Math.max(1, Math.ceil(opts.targetMs / layerMs)));
+    return { bytes: slowModel(layers, channels), layers, layerMs };
+  } finally {
+    await session.release();
+  }
 }

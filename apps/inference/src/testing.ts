@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Db } from "@studio/db/client";
 import { createTestDatabase } from "@studio/db/testing";
 import pino from "pino";
-import { type InferenceEnv, parseEnv } from "./env";
+import { type InferenceEnv, parseEnv, testRunSettings } from "./env";
 import { createService, type Service } from "./service";
 
 export interface TestService extends Service {
@@ -41,6 +41,7 @@ export async function startTestService(
     LOG_LEVEL: "silent",
     WORKER_ENABLED: "false",
     CLEANUP_ENABLED: "false",
+    ...testRunSettings(),
     ...overrides,
   });
   const logger = pino({ level: config.LOG_LEVEL });

@@ -3,15 +3,25 @@
 // a 31M-parameter U-Net) and parse bytes an uploader chose, so they run here, under the memory
 // cap and time limit of isolated/spawn.ts, instead of on an HTTP server's event loop.
 import { createHash } from "node:crypto";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { open, readFile, rename, stat } from "node:fs/promises";
 import { importWeights } from "@studio/core/importers";
 import { convertNcnnFiles, NcnnFormatError, NcnnUnsupportedError } from "@studio/core/ncnn";
+import { holdPoint } from "../isolated/hold";
 import { serveOneJob } from "../isolated/serve";
 import { type ConversionJob, type ConversionResult, writingPathOf } from "./job";
 
 async function writeOnnx(output: string, bytes: Uint8Array) {
   const writing = writingPathOf(output);
-  await writeFile(writing, bytes, { flag: "wx" });
+  const file = await open(writing, "wx");
+  try {
+    // In two parts so a test can stop the process with a half-written file on disk.
+    const half = Math.floor(bytes.byteLength / 2);
+    await file.writeFile(bytes.subarray(0, half));
+    await holdPoint("convert-writing");
+    await file.writeFile(bytes.subarray(half));
+  } finally {
+    await file.close();
+  }
   await rename(writing, output);
   return {
     size: bytes.byteLength,
@@ -30,12 +40,13 @@ function tooLarge(what: string, size: number, maxBytes: number): ConversionResul
 }
 
 async function convert(job: ConversionJob): Promise<ConversionResult> {
+  await holdPoint("convert-start");
   if (job.kind === "state_dict") {
     const size = (await stat(job.file)).size;
     // Checked before reading, so a huge file is refused without being loaded.
     if (size > job.maxBytes) return tooLarge("the state_dict", size, job.maxBytes);
     const buffer = await readFile(job.file);
-    const { onnx, report } = importWeights({
+    const { onnx, report } = await importWeights({
       bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
       fileName: job.fileName,
       architecture: job.architecture,

@@ -1,6 +1,8 @@
 // What a conversion process receives and answers; shared by child.ts and run.ts.
+import type { InferenceErrorCode } from "@studio/contracts/errors";
+import type { NcnnReport } from "@studio/contracts/inference/convert";
+import type { ImportReportWire } from "@studio/contracts/inference/import-report";
 import type { ImportReport } from "@studio/core/importers";
-import type { ImportReportWire, NcnnReport } from "../protocol";
 
 /** Absolute paths: the parent has already checked them against DATA_DIR/tmp. */
 export type ConversionSource =
@@ -23,7 +25,13 @@ export type ConversionResult =
   | (Written & { ok: true; kind: "state_dict"; report: ImportReport })
   | (Written & { ok: true; kind: "ncnn"; report: NcnnReport })
   /** The upload cannot be converted; status, code and message go to the client as they are. */
-  | { ok: false; status: 400 | 413 | 422; code: string; message: string; details?: unknown };
+  | {
+      ok: false;
+      status: 400 | 413 | 422;
+      code: InferenceErrorCode;
+      message: string;
+      details?: unknown;
+    };
 
 // The wire schema must describe every report the importer writes (this fails to compile if
 // not). Its index signature, for fields added later, is left out of the comparison.

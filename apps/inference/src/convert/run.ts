@@ -33,7 +33,9 @@ function duration(ms: number): string {
 
 /**
  * Converts one upload to ONNX in an isolated child process and leaves the result in
- * `outputDir` as <random>.onnx.part. All or nothing: on any failure no output file remains.
+ * `outputDir` as <random>.onnx.part. All or nothing: on any failure no output file remains,
+ * whenever the child stopped (it writes <output>.writing and renames it when complete; a child
+ * killed before that, even by someone else's SIGKILL, leaves a file only this side removes).
  * Failures are HttpErrors whose code and message are meant for the uploader; a conversion past
  * its time or memory limit has its process killed. `cancel` stops it when the client leaves.
  */
@@ -42,13 +44,20 @@ export async function convertWeightFile(
   outputDir: string,
   limits: ConversionLimits,
   cancel?: AbortSignal,
+  testHoldDir?: string,
 ): Promise<Converted> {
   const started = performance.now();
   const output = path.join(outputDir, `${randomBytes(16).toString("hex")}.onnx.part`);
   const job: ConversionJob = { ...source, output, maxBytes: limits.maxBytes };
   let kept = false;
   try {
-    const run = await runIsolated<ConversionJob, ConversionResult>(CHILD, job, limits, cancel);
+    const run = await runIsolated<ConversionJob, ConversionResult>(
+      CHILD,
+      job,
+      limits,
+      cancel,
+      testHoldDir,
+    );
     const { result } = run;
     if (result?.ok) {
       // The answer goes on only if the file on disk is the one it describes.

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { ReadyResponse } from "@studio/contracts/inference/system";
 import { ortInfo } from "../ort";
-import type { ReadyResponse } from "../protocol";
 
 export interface ReadinessDeps {
   dataDir: string;

@@ -2,12 +2,15 @@
 // and weight conversion both feed untrusted files (ONNX graphs, pickles, NCNN blobs) to code
 // whose time and memory depend on the file, so a hostile or huge upload may only take down its
 // own process, never the service's event loop. The child's half of the protocol is serve.ts.
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { promisify } from "node:util";
+import { HttpError } from "../http/errors";
 import { TSX_EXEC_ARGV } from "../tsx";
+import { holdArgs } from "./hold";
 import { type ChildMessage, isOutOfMemory } from "./serve";
 
 const execFileAsync = promisify(execFile);
@@ -53,6 +56,34 @@ function childEnv(): NodeJS.ProcessEnv {
   ) as NodeJS.ProcessEnv;
 }
 
+/**
+ * Loaded into every child before its script. The child's life is the service's to decide: a stop
+ * signal sent to the whole process group (Ctrl-C in a terminal, systemd stopping the unit) must
+ * not kill it behind the service's back, where a validation would read as "the model crashed";
+ * the service kills it at shutdown (stopIsolatedRuns). Its IPC channel closes when the service
+ * dies, even by SIGKILL, and then the child goes too.
+ */
+const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
+  'process.on("disconnect",()=>process.exit(1));for(const s of ["SIGINT","SIGTERM"])process.on(s,()=>{});',
+)}`;
+
+/** Kills the child of every run in progress; set by runIsolated while its child lives. */
+const liveRuns = new Set<() => void>();
+let stopping = false;
+
+/** The answer to a run that the stopping service ended (the caller may retry elsewhere). */
+const serviceStopping = () =>
+  new HttpError(503, "unavailable", "the inference service is stopping; try again shortly");
+
+/**
+ * Service shutdown: kills every isolated child at once (validations and conversions are
+ * stopped, not waited for); their runs, and any started later, throw a 503 HttpError.
+ */
+export function stopIsolatedRuns(): void {
+  stopping = true;
+  for (const stop of liveRuns) stop();
+}
+
 const hasPrlimit = existsSync("/usr/bin/prlimit") || existsSync("/bin/prlimit");
 
 /**
@@ -78,26 +109,40 @@ async function capAddressSpace(pid: number, allowanceBytes: number): Promise<boo
  * Runs `script` (a module that calls serveOneJob) in a child process with a V8 heap cap, an
  * address-space cap via prlimit where available, an RSS watchdog and a wall-clock limit, and
  * hands it `job`. Never throws for anything the child does: the outcome says what happened.
- * `cancel` kills the child early (the client went away).
+ * `cancel` kills the child early (the client went away). Throws a 503 HttpError only when the
+ * service is stopping (stopIsolatedRuns). `testHoldDir`: see hold.ts.
  */
 export async function runIsolated<Job, Result>(
   script: string,
   job: Job,
   limits: IsolationLimits,
   cancel?: AbortSignal,
+  testHoldDir?: string,
 ): Promise<IsolatedRun<Result>> {
+  if (stopping) throw serviceStopping();
   const maxBytes = limits.maxMemoryMb * 1024 * 1024;
+  // The IPC channel is PARENT_WATCH's; with it as a 4th stdio entry, Node's types no longer
+  // know that the three pipes exist.
   const child = spawn(
     process.execPath,
     [
       ...TSX_EXEC_ARGV,
+      "--import",
+      PARENT_WATCH,
       // Most of what a job holds lives outside the V8 heap (ArrayBuffers, onnxruntime), which
       // the watchdog and the address-space cap bound; half the allowance is plenty for objects.
       `--max-old-space-size=${Math.max(64, Math.floor(limits.maxMemoryMb / 2))}`,
       script,
+      ...holdArgs(testHoldDir),
     ],
-    { stdio: ["pipe", "pipe", "pipe"], env: childEnv() },
-  );
+    { stdio: ["pipe", "pipe", "pipe", "ipc"], env: childEnv() },
+  ) as ChildProcessByStdio<Writable, Readable, Readable>;
+  let stoppedByService = false;
+  const stopForShutdown = () => {
+    stoppedByService = true;
+    child.kill("SIGKILL");
+  };
+  liveRuns.add(stopForShutdown);
   const pid = child.pid ?? -1;
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
@@ -153,9 +198,11 @@ export async function runIsolated<Job, Result>(
   });
 
   const { code, signal } = await exited;
+  liveRuns.delete(stopForShutdown);
   clearTimeout(timer);
   clearInterval(watchdog);
   cancel?.removeEventListener("abort", onCancel);
+  if (stoppedByService && result === undefined) throw serviceStopping();
   const lastError =
     childError ?? stderr.trim().split("\n").filter(Boolean).slice(-1)[0]?.slice(0, 300) ?? "";
   return {

@@ -44,5 +44,12 @@ process.on("message", (message: ToPreviewProcess) => {
 
 // The service went away without closing the pool (it was killed): nothing here outlives it.
 process.on("disconnect", () => process.exit(0));
+// It may have gone while this process was still loading.
+if (!process.connected) process.exit(0);
+// The pool decides when this process ends (it kills it at close). A stop signal sent to the
+// whole process group (Ctrl-C in a terminal, systemd stopping the unit) must not end it first:
+// the pool would take that for a crash, fail the preview in flight and start a replacement
+// while the service is stopping.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => {});
 
 send({ type: "ready" });

@@ -1,6 +1,7 @@
 // The pipeline part of a preview, run inside a preview process (child.ts): the task's pipeline
 // on a crop of the image, computed exactly as the full run computes that region.
 import { readFile } from "node:fs/promises";
+import type { PreviewResponse } from "@studio/contracts/inference/preview";
 import { decodeImage, encodePng, toBase64 } from "@studio/core/image";
 import {
   cropImage,
@@ -11,7 +12,6 @@ import {
 } from "@studio/core/pipeline";
 import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
 import type { ModelStore } from "../models";
-import type { PreviewResponse } from "../protocol";
 import type { PreviewJob } from "./messages";
 
 const round = (t: object) =>

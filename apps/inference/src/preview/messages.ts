@@ -1,11 +1,13 @@
 // What the service and a preview process (child.ts) say to each other over the IPC channel.
 // Errors cross as data and are rebuilt on the service's side as the same classes, so the
 // preview route maps them to the same HTTP answers as when the pipeline ran in-process.
+
+import type { Crop, PreviewResponse } from "@studio/contracts/inference/preview";
+import type { TaskKind } from "@studio/contracts/task";
 import { ImageError, type ImageErrorCode } from "@studio/core/image";
 import { ZodError } from "zod";
 import type { MetricMessage } from "../metrics";
 import { type ModelSettings, WeightUnusableError } from "../models";
-import type { Crop, PreviewResponse, TaskKind } from "../protocol";
 
 /** Fixed for the life of a preview process; passed on its command line. */
 export interface PreviewProcessSettings extends ModelSettings {

@@ -5,9 +5,9 @@
 // the next preview gets a fresh one.
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { PreviewResponse } from "@studio/contracts/inference/preview";
 import type { Logger } from "../logger";
 import { applyMetricMessage, type Metrics } from "../metrics";
-import type { PreviewResponse } from "../protocol";
 import { TSX_EXEC_ARGV } from "../tsx";
 import {
   type FromPreviewProcess,

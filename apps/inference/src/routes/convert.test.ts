@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { type ConvertResponse, convertResponseSchema } from "@studio/contracts/inference/convert";
 import { getArchitecture } from "@studio/core/architectures";
 import {
   assembleSafetensors,
@@ -15,10 +16,12 @@ import {
 } from "@studio/core/importers/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrt } from "../ort";
-import { type ConvertResponse, convertResponseSchema } from "../protocol";
+import { createHolds, type Holds } from "../test-hold";
+import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
 
 let service: TestService;
+let holds: Holds;
 /** The full-size OCTA U-Net (31M parameters, 124 MB of float32) as a .safetensors upload. */
 let unet: string;
 
@@ -79,6 +82,15 @@ function outputsLeft(): string[] {
   );
 }
 
+/** The current value of one series on /metrics. */
+async function metric(series: string): Promise<number> {
+  const res = await fetch(`${service.url}/metrics`, {
+    headers: { authorization: `Bearer ${service.token}` },
+  });
+  const line = (await res.text()).split("\n").find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(" ")[1] ?? 0);
+}
+
 async function convert(body: unknown, token = service.token) {
   const res = await fetch(`${service.url}/v1/weights/convert`, {
     method: "POST",
@@ -118,25 +130,34 @@ async function runOnce(file: string, input: Float32Array, dims: number[]) {
 }
 
 beforeAll(async () => {
-  service = await startTestService({ CONVERT_TIMEOUT_MS: "120000" });
+  holds = createHolds();
+  service = await startTestService({
+    CONVERT_TIMEOUT_MS: "120000",
+    INFERENCE_TEST_HOLD_DIR: holds.dir,
+  });
   unet = put("unet.safetensors", stateDictSafetensors("octa-unet"));
 });
 afterAll(async () => {
   await service?.cleanup();
+  holds?.cleanup();
 });
 
 describe("POST /v1/weights/convert converts", () => {
   it("a .safetensors U-Net into an ONNX file that runs, while the service keeps answering", async () => {
+    // Held half-way through writing its output: the conversion is under way, however fast
+    // this machine converts, and /health must answer meanwhile.
+    holds.arm("convert-writing");
     const pending = converted({
       kind: "state_dict",
       path: unet,
       architecture: "octa-unet",
       fileName: "unet.safetensors",
     });
-    // The conversion takes seconds; /health must answer during it.
-    const started = performance.now();
+    await holds.reached("convert-writing");
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Only the temporary name exists until the file is complete.
+    expect(outputsLeft()).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.onnx\.part\.writing$/)]);
+    holds.release("convert-writing");
     const r = await pending;
 
     expect(r.kind).toBe("state_dict");
@@ -323,18 +344,89 @@ describe("POST /v1/weights/convert limits", () => {
     fileName: "unet.safetensors",
     limits,
   });
+  let ncnnFiles: { param: string; bin: string } | undefined;
+  const ncnnRequest = (limits: Record<string, number> = {}) => {
+    const net = ncnnNet();
+    ncnnFiles ??= { param: put("limits.param", net.param), bin: put("limits.bin", net.bin) };
+    return { kind: "ncnn", ...ncnnFiles, limits };
+  };
+  // The points at which a conversion is stopped: before it read anything, and with half of
+  // its output on disk. Held there by the test hook, so the moment does not depend on speed.
+  const points = ["convert-start", "convert-writing"] as const;
+  let measuredLimitMs: number | undefined;
+  /**
+   * A time limit within which held conversions surely reach their hold points, from how long
+   * they take to get there on this machine, measured once (start-up dominates).
+   */
+  async function timeLimitMs(): Promise<number> {
+    if (measuredLimitMs !== undefined) return measuredLimitMs;
+    let slowest = 0;
+    for (const point of points) {
+      holds.arm(point);
+      const started = performance.now();
+      const pending = converted(ncnnRequest());
+      await holds.reached(point);
+      slowest = Math.max(slowest, performance.now() - started);
+      holds.release(point);
+      rmSync(path.join(service.dataDir, (await pending).path));
+    }
+    // A generous multiple absorbs a machine that turns busier meanwhile.
+    measuredLimitMs = Math.max(2000, Math.ceil(slowest * 5));
+    return measuredLimitMs;
+  }
 
-  it("kills a conversion past its time limit, with a clear error", async () => {
-    const started = performance.now();
-    const { status, json } = await convert(unetRequest({ timeoutMs: 1000 }));
-    expect(status).toBe(422);
-    expect(json.error).toMatchObject({
-      code: "too_slow",
-      message: "the conversion did not finish within 1 s and was stopped",
+  for (const point of points) {
+    it(`kills a conversion past its time limit (held at ${point}), with a clear error, leaving nothing`, async () => {
+      const timeoutMs = await timeLimitMs();
+      holds.arm(point);
+      const pending = convert(ncnnRequest({ timeoutMs }));
+      const pid = await holds.reached(point);
+      const { status, json } = await pending;
+      holds.release(point);
+      expect(status).toBe(422);
+      expect(json.error.code).toBe("too_slow");
+      expect(json.error.message).toMatch(
+        /^the conversion did not finish within \d+ m?s and was stopped$/,
+      );
+      expect(isRunning(pid)).toBe(false);
+      expect(outputsLeft()).toEqual([]);
     });
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect(outputsLeft()).toEqual([]);
-  });
+
+    it(`stops a conversion whose client went away (held at ${point}), leaving nothing`, async () => {
+      const canceled = 'inference_weight_conversions_total{kind="ncnn",outcome="canceled"}';
+      const before = await metric(canceled);
+      holds.arm(point);
+      const client = new AbortController();
+      const pending = fetch(`${service.url}/v1/weights/convert`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+        body: JSON.stringify(ncnnRequest()),
+        signal: client.signal,
+      }).catch((e: unknown) => e);
+      const pid = await holds.reached(point);
+      client.abort();
+      expect(await pending).toMatchObject({ name: "AbortError" });
+      // The service counts the cancellation once the child is gone and its files removed.
+      while ((await metric(canceled)) === before) await new Promise((r) => setTimeout(r, 20));
+      holds.release(point);
+      expect(await metric(canceled)).toBe(before + 1);
+      expect(isRunning(pid)).toBe(false);
+      expect(outputsLeft()).toEqual([]);
+    });
+
+    it(`leaves nothing when the conversion process is killed from outside (held at ${point})`, async () => {
+      holds.arm(point);
+      const pending = convert(ncnnRequest());
+      const pid = await holds.reached(point);
+      // As the kernel's OOM killer or an operator would.
+      process.kill(pid, "SIGKILL");
+      const { status, json } = await pending;
+      holds.release(point);
+      expect(status).toBe(500);
+      expect(json.error).toEqual({ code: "internal", message: "internal error" });
+      expect(outputsLeft()).toEqual([]);
+    });
+  }
 
   it("stops a conversion that needs more memory than allowed", async () => {
     const { status, json } = await convert(unetRequest({ maxMemoryMb: 128 }));
@@ -343,33 +435,6 @@ describe("POST /v1/weights/convert limits", () => {
       code: "too_much_memory",
       message: "the conversion needed more than 128 MB of memory and was stopped",
     });
-    expect(outputsLeft()).toEqual([]);
-  });
-
-  it("stops a conversion whose client went away, leaving nothing", async () => {
-    const controller = new AbortController();
-    const pending = fetch(`${service.url}/v1/weights/convert`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
-      body: JSON.stringify(unetRequest({})),
-      signal: controller.signal,
-    }).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    controller.abort();
-    expect(await pending).toMatchObject({ name: "AbortError" });
-    const metrics = async () =>
-      (
-        await fetch(`${service.url}/metrics`, {
-          headers: { authorization: `Bearer ${service.token}` },
-        })
-      ).text();
-    const deadline = Date.now() + 10_000;
-    while (!/outcome="canceled"\} 1/.test(await metrics()) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(await metrics()).toMatch(
-      /inference_weight_conversions_total\{kind="state_dict",outcome="canceled"\} 1/,
-    );
     expect(outputsLeft()).toEqual([]);
   });
 
@@ -388,5 +453,7 @@ describe("POST /v1/weights/convert limits", () => {
     expect(text).toMatch(
       /inference_weight_conversions_total\{kind="ncnn",outcome="ncnn_unsupported"\} 1/,
     );
+    expect(text).toMatch(/inference_weight_conversions_total\{kind="ncnn",outcome="too_slow"\} 2/);
+    expect(text).toMatch(/inference_weight_conversions_total\{kind="ncnn",outcome="canceled"\} 2/);
   });
 });

@@ -1,5 +1,10 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import {
+  type ConvertResponse,
+  convertRequestSchema,
+  convertResponseSchema,
+} from "@studio/contracts/inference/convert";
 import { ARCHITECTURE_IDS } from "@studio/core/architectures";
 import { DEFAULT_MAX_BYTES } from "@studio/core/importers";
 import { canceledError, convertWeightFile } from "../convert/run";
@@ -8,12 +13,15 @@ import type { InferenceEnv } from "../env";
 import { HttpError } from "../http/errors";
 import { Limiter } from "../limiter";
 import type { Metrics } from "../metrics";
-import { type ConvertResponse, convertRequestSchema, convertResponseSchema } from "../protocol";
 import type { RouteModule } from "../server";
 
 type Config = Pick<
   InferenceEnv,
-  "DATA_DIR" | "CONVERT_TIMEOUT_MS" | "CONVERT_MAX_MEMORY_MB" | "CONVERT_MAX_CONCURRENT"
+  | "DATA_DIR"
+  | "CONVERT_TIMEOUT_MS"
+  | "CONVERT_MAX_MEMORY_MB"
+  | "CONVERT_MAX_CONCURRENT"
+  | "INFERENCE_TEST_HOLD_DIR"
 >;
 
 const tighter = (requested: number | undefined, own: number) =>
@@ -73,19 +81,28 @@ export function convertRoutes(deps: { config: Config; metrics?: Metrics }): Rout
         );
       }
       const gone = new AbortController();
+      /** The finished ONNX file until the answer naming it has gone out. */
+      let output: string | undefined;
       // The response closes before it was sent only when the client went away; its conversion
       // (or its place in the queue) is then given up and nothing is left behind.
       reply.raw.once("close", () => {
-        if (!reply.raw.writableFinished) gone.abort();
+        if (reply.raw.writableFinished) return;
+        gone.abort();
+        // Converted, but the answer never reached the caller: nobody would ever claim the file.
+        if (output) void rm(output, { force: true });
       });
       try {
         // A request that waited for its turn may have been abandoned meanwhile.
         if (gone.signal.aborted) throw canceledError();
-        const converted = await convertWeightFile(source, outputDir, limits, gone.signal);
-        if (gone.signal.aborted) {
-          await rm(converted.output, { force: true });
-          throw canceledError();
-        }
+        const converted = await convertWeightFile(
+          source,
+          outputDir,
+          limits,
+          gone.signal,
+          config.INFERENCE_TEST_HOLD_DIR,
+        );
+        output = converted.output;
+        if (gone.signal.aborted) throw canceledError();
         metrics?.conversions.inc({ kind: body.kind, outcome: "ok" });
         request.log.info(
           {
@@ -107,6 +124,7 @@ export function convertRoutes(deps: { config: Config; metrics?: Metrics }): Rout
           peakRssMb: converted.peakRssMb,
         });
       } catch (error) {
+        if (output) await rm(output, { force: true });
         const code = error instanceof HttpError ? error.code : "internal";
         metrics?.conversions.inc({ kind: body.kind, outcome: code });
         throw error;

@@ -1,5 +1,5 @@
+import { systemResponseSchema } from "@studio/contracts/inference/system";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemResponseSchema } from "../protocol";
 import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";
 

@@ -1,4 +1,6 @@
 import path from "node:path";
+import { type PreviewResponse, previewRequestSchema } from "@studio/contracts/inference/preview";
+import { taskKindSchema } from "@studio/contracts/task";
 import { ImageError } from "@studio/core/image";
 import type { Db } from "@studio/db/client";
 import type { InferenceEnv } from "../env";
@@ -7,7 +9,6 @@ import type { Limiter } from "../limiter";
 import type { Metrics } from "../metrics";
 import { WeightUnusableError } from "../models";
 import type { PreviewPool } from "../preview/pool";
-import { type PreviewResponse, previewRequestSchema, taskKindSchema } from "../protocol";
 import type { RouteModule } from "../server";
 
 type Config = Pick<

@@ -2,37 +2,62 @@ import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type ValidateResponse,
+  validateResponseSchema,
+} from "@studio/contracts/inference/validate";
+import {
   buildClassifierModel,
   buildSegmentationModel,
   buildTinySrModel,
 } from "@studio/core/onnx/testing";
 import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ValidateResponse, validateResponseSchema } from "../protocol";
+import { createHolds, type Holds } from "../test-hold";
 import {
+  calibratedSlowModel,
   constantModel,
   customDomainModel,
   externalDataModel,
   memoryBombModel,
   nanModel,
-  slowModel,
 } from "../test-models";
+import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
 let service: TestService;
+let holds: Holds;
+/** The longest accepted reference run, and a model whose run surely takes longer. */
+let maxRunMs = 0;
+let slowBytes: Uint8Array;
 
 beforeAll(async () => {
+  // Sized from this machine's speed, measured now (the validation child runs one thread on a
+  // 64x64 reference input): the limit stays far above the sound models' few milliseconds, and
+  // the slow model needs five times the limit, so a machine twice as fast or twice as busy
+  // gives the same verdicts.
+  const probe = await calibratedSlowModel({ targetMs: 0, width: 64, height: 64, threads: 1 });
+  maxRunMs = Math.max(400, Math.ceil(20 * probe.layerMs));
+  slowBytes = (
+    await calibratedSlowModel({ targetMs: 5 * maxRunMs, width: 64, height: 64, threads: 1 })
+  ).bytes;
+  holds = createHolds();
   service = await startTestService({
-    VALIDATE_MAX_RUN_MS: "400",
-    VALIDATE_TIMEOUT_MS: "20000",
+    VALIDATE_MAX_RUN_MS: String(maxRunMs),
+    VALIDATE_TIMEOUT_MS: "60000",
     VALIDATE_MAX_MEMORY_MB: "512",
     VALIDATE_MAX_CONCURRENT: "2",
+    INFERENCE_TEST_HOLD_DIR: holds.dir,
   });
 });
 afterAll(async () => {
   await service?.cleanup();
+  holds?.cleanup();
 });
+
+/** Runtime internals that must never reach a response: source paths, C++ signatures. */
+const INTERNALS =
+  /onnxruntime_src|\.cc:\d|\.h:\d|onnxruntime::|\(size_t|BFCArena|\[ONNXRuntimeError\]/;
 
 function put(name: string, bytes: Uint8Array): string {
   writeFileSync(path.join(service.dataDir, "tmp", name), bytes);
@@ -195,13 +220,13 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
     {
       name: "too slow",
       code: "too_slow",
-      reason: /took \d+ ms \(limit 400 ms\)/,
-      make: () => ({ path: put("slow.onnx", slowModel()), taskKind: "segmentation" }),
+      reason: /took \d+ ms \(limit \d+ ms\)/,
+      make: () => ({ path: put("slow.onnx", slowBytes), taskKind: "segmentation" }),
     },
     {
       name: "too much memory: ConstantOfShape asking for a terabyte",
       code: "too_much_memory",
-      reason: /more memory than allowed/,
+      reason: /more memory than the validation limit of 512 MB allows/,
       make: () => ({ path: put("bomb-tb.onnx", memoryBombModel(1024)), taskKind: "segmentation" }),
     },
     {
@@ -220,9 +245,27 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       expect(r.ok).toBe(false);
       expect(r.code).toBe(c.code);
       expect(r.reason).toMatch(c.reason);
+      expect(JSON.stringify(r)).not.toMatch(INTERNALS);
       await healthy();
     });
   }
+
+  it("a memory-capped validation says so in the user's terms, with no runtime internals", async () => {
+    const { status, json } = await validate({
+      path: put("bomb-2g.onnx", memoryBombModel(2)),
+      taskKind: "segmentation",
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({
+      ok: false,
+      code: "too_much_memory",
+      reason: expect.stringMatching(
+        /needs more memory than the validation limit of 512 MB allows$/,
+      ),
+    });
+    expect(JSON.stringify(json)).not.toMatch(INTERNALS);
+    expect(JSON.stringify(json)).not.toContain(service.dataDir);
+  });
 
   it("records a rejection on the Weight row", async () => {
     const weight = await service.db.weight.create({
@@ -275,5 +318,47 @@ describe("POST /v1/weights/validate refuses bad requests", () => {
     const { status, json } = await validate({ path: "tmp/sr.onnx", taskKind: "detection" });
     expect(status).toBe(400);
     expect(json).toMatchObject({ error: { code: "bad_request" } });
+  });
+});
+
+describe("POST /v1/weights/validate time limit", () => {
+  it("stops a validation past its time limit, leaving no process behind", async () => {
+    const file = put("held.onnx", buildTinySrModel({ scale: 2 }).bytes);
+    // How long a validation takes to reach its first step here (start-up dominates).
+    holds.arm("validate-start");
+    const started = performance.now();
+    const pending = report({ path: file, taskKind: "super_resolution" });
+    await holds.reached("validate-start");
+    const reachMs = performance.now() - started;
+    holds.release("validate-start");
+    expect((await pending).ok).toBe(true);
+
+    const timeoutMs = Math.max(2000, Math.ceil(reachMs * 5));
+    const limited = await startTestService({
+      VALIDATE_TIMEOUT_MS: String(timeoutMs),
+      INFERENCE_TEST_HOLD_DIR: holds.dir,
+    });
+    try {
+      copyFileSync(path.join(service.dataDir, file), path.join(limited.dataDir, file));
+      holds.arm("validate-start");
+      const res = fetch(`${limited.url}/v1/weights/validate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${limited.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ path: file, taskKind: "super_resolution" }),
+      });
+      // Held before loading the model: it can only end by the time limit.
+      const pid = await holds.reached("validate-start");
+      const answer = await res;
+      holds.release("validate-start");
+      expect(answer.status).toBe(200);
+      expect(validateResponseSchema.parse(await answer.json())).toMatchObject({
+        ok: false,
+        code: "too_slow",
+        reason: `validation did not finish within ${Math.round(timeoutMs / 1000)} s (load and one reference run)`,
+      });
+      expect(isRunning(pid)).toBe(false);
+    } finally {
+      await limited.cleanup();
+    }
   });
 });

@@ -1,10 +1,10 @@
+import { type ValidateResponse, validateRequestSchema } from "@studio/contracts/inference/validate";
 import type { Db } from "@studio/db/client";
 import { resolveDataPath } from "../data-path";
 import type { InferenceEnv } from "../env";
 import { HttpError } from "../http/errors";
 import { Limiter } from "../limiter";
 import type { Metrics } from "../metrics";
-import { type ValidateResponse, validateRequestSchema } from "../protocol";
 import type { RouteModule } from "../server";
 import { validateWeightFile } from "../validate/run";
 
@@ -15,6 +15,7 @@ type Config = Pick<
   | "VALIDATE_MAX_MEMORY_MB"
   | "VALIDATE_MAX_RUN_MS"
   | "VALIDATE_MAX_CONCURRENT"
+  | "INFERENCE_TEST_HOLD_DIR"
 >;
 
 /** What is stored on the Weight row: the I/O summary and the full report. */
@@ -65,19 +66,21 @@ export function validateRoutes(deps: { config: Config; db: Db; metrics?: Metrics
           },
         );
       }
-      let report: ValidateResponse;
+      let validated: Awaited<ReturnType<typeof validateWeightFile>>;
       try {
-        report = await validateWeightFile(
+        validated = await validateWeightFile(
           { file, taskKind: body.taskKind, spec: body.spec },
           {
             timeoutMs: deps.config.VALIDATE_TIMEOUT_MS,
             maxMemoryMb: deps.config.VALIDATE_MAX_MEMORY_MB,
             maxRunMs: deps.config.VALIDATE_MAX_RUN_MS,
           },
+          deps.config.INFERENCE_TEST_HOLD_DIR,
         );
       } finally {
         release();
       }
+      const { report, detail } = validated;
       deps.metrics?.validations.inc({ outcome: report.ok ? "ok" : (report.code ?? "rejected") });
       request.log.info(
         {
@@ -87,6 +90,7 @@ export function validateRoutes(deps: { config: Config; db: Db; metrics?: Metrics
           ok: report.ok,
           code: report.code,
           ms: report.timings.totalMs,
+          ...(detail === undefined ? {} : { detail }),
         },
         "weight validated",
       );

@@ -1,8 +1,9 @@
 // What a weight must satisfy to be registered for a task kind: checks on the declared graph
 // I/O (before anything runs) and on the output of one reference run.
+
+import type { RejectionCode } from "@studio/contracts/inference/validate";
 import type { OnnxInspection, ValueInfo } from "@studio/core/onnx";
 import { ModelSpec, type ModelSpecInput, type TaskKind } from "@studio/core/spec";
-import type { RejectionCode } from "../protocol";
 
 export class Rejection extends Error {
   constructor(

@@ -2,6 +2,7 @@
 // memory cap and a time limit set by the parent (run.ts, through isolated/spawn.ts), so a
 // hostile graph can only take this process down.
 import { readFile } from "node:fs/promises";
+import type { RejectionCode } from "@studio/contracts/inference/validate";
 import {
   assertRunnable,
   inspectOnnx,
@@ -10,8 +11,9 @@ import {
 } from "@studio/core/onnx";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import * as ortModule from "onnxruntime-node";
+import { withoutInternals } from "../http/errors";
+import { holdPoint } from "../isolated/hold";
 import { isOutOfMemory, serveOneJob } from "../isolated/serve";
-import type { RejectionCode } from "../protocol";
 import { checkDeclaredIo, checkOutput, Rejection, referenceInput, resolveSpec } from "./checks";
 
 const ort = ((ortModule as { default?: typeof ortModule }).default ??
@@ -22,6 +24,8 @@ export interface ChildJob {
   taskKind: TaskKind;
   spec?: unknown;
   maxRunMs: number;
+  /** The memory allowance, named in a rejection for memory. */
+  maxMemoryMb: number;
 }
 
 export interface ChildResult {
@@ -39,6 +43,8 @@ export interface ChildResult {
   referenceOutputShape?: number[];
   timings: { inspectMs?: number; loadMs?: number; runMs?: number };
   peakRssMb: number;
+  /** A library's own words behind a rejection, for the service's log only. */
+  detail?: string;
 }
 
 const INSPECT_CODES: Record<string, RejectionCode> = {
@@ -65,7 +71,14 @@ async function validate(job: ChildJob): Promise<ChildResult> {
     timings: {},
     peakRssMb: 0,
   };
+  // The user is told what was wrong in their terms; the library's words go to the log.
+  const reject = (code: RejectionCode, reason: string, raw: string) => {
+    result.detail = raw.slice(0, 2000);
+    return new Rejection(code, reason);
+  };
+  const memoryLimit = `the validation limit of ${job.maxMemoryMb} MB`;
   try {
+    await holdPoint("validate-start");
     let t = performance.now();
     const bytes = await readFile(job.file);
     let info: OnnxInspection;
@@ -102,11 +115,16 @@ async function validate(job: ChildJob): Promise<ChildResult> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (isOutOfMemory(message))
-        throw new Rejection(
+        throw reject(
           "too_much_memory",
-          `loading the model needs more memory than allowed: ${message}`,
+          `loading the model needs more memory than ${memoryLimit} allows`,
+          message,
         );
-      throw new Rejection("load_failed", `onnxruntime cannot load the model: ${message}`);
+      throw reject(
+        "load_failed",
+        `onnxruntime cannot load the model: ${withoutInternals(message).slice(0, 400)}`,
+        message,
+      );
     }
     result.timings.loadMs = ms(t);
 
@@ -126,14 +144,16 @@ async function validate(job: ChildJob): Promise<ChildResult> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (isOutOfMemory(message)) {
-        throw new Rejection(
+        throw reject(
           "too_much_memory",
-          `running the model on a ${ref.dims[3]}x${ref.dims[2]} reference input needs more memory than allowed: ${message.slice(0, 400)}`,
+          `running the model on a ${ref.dims[3]}x${ref.dims[2]} reference input needs more memory than ${memoryLimit} allows`,
+          message,
         );
       }
-      throw new Rejection(
+      throw reject(
         "run_failed",
-        `the model fails on a ${ref.dims[3]}x${ref.dims[2]} reference input ${JSON.stringify(ref.dims)}: ${message.slice(0, 400)}`,
+        `the model fails on a ${ref.dims[3]}x${ref.dims[2]} reference input ${JSON.stringify(ref.dims)}: ${withoutInternals(message).slice(0, 400)}`,
+        message,
       );
     }
     result.timings.runMs = ms(t);
@@ -157,8 +177,10 @@ async function validate(job: ChildJob): Promise<ChildResult> {
       result.code = error.code;
       result.reason = error.message;
     } else {
+      const message = error instanceof Error ? error.message : String(error);
       result.code = "load_failed";
-      result.reason = error instanceof Error ? error.message : String(error);
+      result.reason = withoutInternals(message).slice(0, 400);
+      result.detail = message.slice(0, 2000);
     }
   }
   result.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

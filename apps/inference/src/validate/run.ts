@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import type { ValidateResponse } from "@studio/contracts/inference/validate";
+import type { TaskKind } from "@studio/contracts/task";
 import { runIsolated } from "../isolated/spawn";
-import type { TaskKind, ValidateResponse } from "../protocol";
 import type { ChildJob, ChildResult } from "./child";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
@@ -29,6 +30,13 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
+export interface Validated {
+  /** The answer for the uploader: reasons in their terms. */
+  report: ValidateResponse;
+  /** What the libraries or the process said behind a rejection, for the service's log only. */
+  detail?: string;
+}
+
 /**
  * Validates one ONNX file in an isolated child process (memory cap, time limit). Never throws
  * for anything the model does; every failure becomes a rejection with its reason.
@@ -36,7 +44,8 @@ async function sha256File(file: string): Promise<string> {
 export async function validateWeightFile(
   input: ValidationInput,
   limits: ValidationLimits,
-): Promise<ValidateResponse> {
+  testHoldDir?: string,
+): Promise<Validated> {
   const started = performance.now();
   const total = () => Math.round(performance.now() - started);
   const base = { taskKind: input.taskKind, inputs: [], outputs: [], opsets: [] };
@@ -48,8 +57,9 @@ export async function validateWeightFile(
     taskKind: input.taskKind,
     spec: input.spec,
     maxRunMs: limits.maxRunMs,
+    maxMemoryMb: limits.maxMemoryMb,
   };
-  const run = await runIsolated<ChildJob, ChildResult>(CHILD, job, limits);
+  const run = await runIsolated<ChildJob, ChildResult>(CHILD, job, limits, undefined, testHoldDir);
   const { result } = run;
   const common = { ...base, sha256, sizeBytes: info.size };
   const peakRssMb = Math.round(
@@ -57,39 +67,32 @@ export async function validateWeightFile(
   );
 
   if (result) {
+    const { detail, ...answer } = result;
     return {
-      ...common,
-      ...result,
-      timings: { ...result.timings, totalMs: total() },
-      peakRssMb,
+      report: { ...common, ...answer, timings: { ...answer.timings, totalMs: total() }, peakRssMb },
+      ...(detail === undefined ? {} : { detail }),
     };
   }
+  const detail = run.lastError || undefined;
+  const rejected = (code: ValidateResponse["code"], reason: string): Validated => ({
+    report: { ...common, ok: false, code, reason, timings: { totalMs: total() }, peakRssMb },
+    ...(detail === undefined ? {} : { detail }),
+  });
   if (run.killedFor === "time") {
-    return {
-      ...common,
-      ok: false,
-      code: "too_slow",
-      reason: `validation did not finish within ${Math.round(limits.timeoutMs / 1000)} s (load and one reference run)`,
-      timings: { totalMs: total() },
-      peakRssMb,
-    };
+    return rejected(
+      "too_slow",
+      `validation did not finish within ${Math.round(limits.timeoutMs / 1000)} s (load and one reference run)`,
+    );
   }
   if (run.outOfMemory) {
-    return {
-      ...common,
-      ok: false,
-      code: "too_much_memory",
-      reason: `the model needed more than ${limits.maxMemoryMb} MB of memory during validation`,
-      timings: { totalMs: total() },
-      peakRssMb,
-    };
+    return rejected(
+      "too_much_memory",
+      `the model needs more memory than the validation limit of ${limits.maxMemoryMb} MB allows`,
+    );
   }
-  return {
-    ...common,
-    ok: false,
-    code: "load_failed",
-    reason: `the validation process died (${run.signal ?? `exit ${run.exitCode}`}) while loading or running the model${run.lastError ? `: ${run.lastError}` : ""}`,
-    timings: { totalMs: total() },
-    peakRssMb,
-  };
+  // What the process printed as it died is for the log: it names the runtime's internals.
+  return rejected(
+    "load_failed",
+    `the validation process stopped unexpectedly (${run.signal ?? `exit code ${run.exitCode}`}) while loading or running the model`,
+  );
 }
