@@ -1,5 +1,11 @@
+// The API's side of the inference service: which service to call (INFERENCE_URL,
+// INFERENCE_TOKEN) and the client type the context carries. The client itself and the wire
+// schemas live in @studio/contracts, so the API never depends on the service's code.
+import { createInferenceClient } from "@studio/contracts/inference-client";
 import { env } from "./env";
-import { createInferenceClient, type InferenceClient } from "./inference-client";
+
+/** What procedures and route handlers reach the service through (`ctx.inference`). */
+export type InferenceClient = ReturnType<typeof createInferenceClient>;
 
 let shared: InferenceClient | undefined;
 
@@ -9,5 +15,3 @@ export function getInferenceClient(): InferenceClient {
   shared ??= createInferenceClient({ baseUrl: INFERENCE_URL, token: INFERENCE_TOKEN });
   return shared;
 }
-
-export type { InferenceClient };

@@ -4,13 +4,11 @@
 // service reads the upload from DATA_DIR/tmp and writes the ONNX file beside it.
 import { open } from "node:fs/promises";
 import path from "node:path";
-import type { ConvertRequest, ConvertResponse } from "@studio/inference/protocol";
-import {
-  type InferenceClient,
-  InferenceRequestError,
-  InferenceUnavailableError,
-} from "../inference-client";
-import { dataDir, type ReceivedFile, removeQuietly, resolveDataPath, UploadError } from "./storage";
+import type { ConvertRequest, ConvertResponse } from "@studio/contracts/inference/convert";
+import { InferenceRequestError } from "@studio/contracts/inference-client";
+import { type AppError, inferenceError } from "../errors";
+import type { InferenceClient } from "../inference";
+import { dataDir, type ReceivedFile, removeQuietly, resolveDataPath } from "./storage";
 
 const HEAD_BYTES = 64;
 
@@ -34,30 +32,24 @@ type Kind = ConvertRequest["kind"];
 
 /**
  * Has the inference service convert an upload and answers the ONNX file (in DATA_DIR/tmp, now
- * the caller's) with the service's report. A refusal becomes an UploadError with the service's
- * status, code and message, unless `refusal` turns it into a richer error; an unreachable
- * service is a 503. Nothing is left behind when this throws.
+ * the caller's) with the service's report. A refusal becomes an AppError with the service's
+ * code and message, unless `refusal` turns it into a richer one; an unreachable service is
+ * `inference_unavailable`. Nothing is left behind when this throws.
  */
 export async function convertInService<K extends Kind>(
   inference: InferenceClient,
   request: Extract<ConvertRequest, { kind: K }>,
-  refusal?: (error: InferenceRequestError) => UploadError | undefined,
+  refusal?: (error: InferenceRequestError) => AppError | undefined,
 ): Promise<{ file: ReceivedFile; response: Extract<ConvertResponse, { kind: K }> }> {
   let response: ConvertResponse;
   try {
     response = await inference.convertWeight(request);
   } catch (error) {
-    if (error instanceof InferenceUnavailableError) {
-      throw new UploadError(
-        503,
-        "inference_unavailable",
-        "The inference service is unavailable; try again shortly.",
-      );
-    }
     if (error instanceof InferenceRequestError) {
-      throw refusal?.(error) ?? new UploadError(error.status, error.code, error.message);
+      const refused = refusal?.(error);
+      if (refused) throw refused;
     }
-    throw error;
+    throw inferenceError(error);
   }
   const tmpPath = resolveDataPath(response.path);
   try {

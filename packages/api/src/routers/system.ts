@@ -1,5 +1,5 @@
+import { type SystemResponse, systemResponseSchema } from "@studio/contracts/inference/system";
 import { queueStats } from "@studio/db/queue";
-import { type SystemResponse, systemResponseSchema } from "@studio/inference/protocol";
 import { z } from "zod";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
 

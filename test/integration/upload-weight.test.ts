@@ -2,18 +2,22 @@
 // preview and a task with the previewed signature, and system.status.
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { createCaller, createInnerContext } from "@studio/api";
+import { uploadImage, uploadWeight } from "@studio/api/files";
+import { makeTeam, makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import { createInferenceClient } from "@studio/contracts/inference-client";
 import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { zipStream } from "@studio/core/zip";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInnerContext } from "../context";
-import { resetEnvForTests } from "../env";
-import { createCaller } from "../index";
-import { createInferenceClient } from "../inference-client";
-import { makeTeam, makeUser, type TestUser } from "../test-helpers";
-import { post } from "./test-context";
-import { uploadImage } from "./upload-image";
-import { uploadWeight } from "./upload-weight";
+
+const fixture = (name: string) => path.resolve(import.meta.dirname, "../e2e/fixtures", name);
+
+/** A POST as the web app's route hands it to the API's route-handler function. */
+function post(url: string, body: Uint8Array) {
+  // A copy on a plain ArrayBuffer: what the DOM's BodyInit accepts.
+  return new Request(`http://studio.test${url}`, { method: "POST", body: new Uint8Array(body) });
+}
 
 let svc: TestService;
 let admin: TestUser;
@@ -103,17 +107,16 @@ describe("weight upload, preview and tasks with the real inference service", () 
   });
 
   it("converts an NCNN .param/.bin pair (zipped) to ONNX and validates it", async () => {
-    const fixtures = path.resolve(import.meta.dirname, "../../test/fixtures");
     const pair = Buffer.from(
       await new Response(
         zipStream([
           {
             name: "x4/realesr-animevideov3-x4.param",
-            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.param")),
+            open: () => createReadStream(fixture("realesr-animevideov3-x4.param")),
           },
           {
             name: "x4/realesr-animevideov3-x4.bin",
-            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.bin")),
+            open: () => createReadStream(fixture("realesr-animevideov3-x4.bin")),
           },
         ]),
       ).arrayBuffer(),
@@ -135,7 +138,7 @@ describe("weight upload, preview and tasks with the real inference service", () 
         zipStream([
           {
             name: "a.param",
-            open: () => createReadStream(path.join(fixtures, "realesr-animevideov3-x4.param")),
+            open: () => createReadStream(fixture("realesr-animevideov3-x4.param")),
           },
         ]),
       ).arrayBuffer(),
@@ -153,9 +156,7 @@ describe("weight upload, preview and tasks with the real inference service", () 
   it("previews a crop and runs a task with the previewed signature", async () => {
     const caller = createCaller(await ctx(member));
     const weight = (await caller.weights.list({ teamId })).find((w) => w.family === "tiny");
-    const png = readFileSync(
-      path.resolve(import.meta.dirname, "../../test/fixtures/microaneurysms.png"),
-    );
+    const png = readFileSync(fixture("microaneurysms.png"));
     const res = await uploadImage(
       post(`/api/files/images?teamId=${teamId}&name=m.png`, png),
       await ctx(member),

@@ -1,20 +1,32 @@
-// The README example end to end: real inference service with its task worker, the API over
-// real HTTP, a token, an official super-resolution weight validated by the service.
-import { mkdtempSync, readFileSync } from "node:fs";
+// The README's upscale example (packages/client/examples/upscale.ts) run as its own process, as a
+// developer runs it, against the API over real HTTP and the real inference service with its task
+// worker: a token, an official super-resolution weight validated by the service. (The same
+// example against the built web app: client-example.test.ts.)
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
-import { createInferenceClient } from "@studio/api/inference-client";
 import { makeUser, resetEnvForTests } from "@studio/api/testing";
+import { createClient } from "@studio/client";
+import { createInferenceClient } from "@studio/contracts/inference-client";
 import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { upscale } from "../examples/upscale";
-import { createClient } from "./index";
+
+const CLIENT_DIR = path.resolve(import.meta.dirname, "../../packages/client");
+const INPUT = path.resolve(import.meta.dirname, "../fixtures/microaneurysms.png");
+
+function pngSize(bytes: Buffer) {
+  expect(bytes.subarray(1, 4).toString("ascii")).toBe("PNG");
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
 
 let svc: TestService;
 let server: Awaited<ReturnType<typeof serveNode>>;
+let outDir: string;
 
 beforeAll(async () => {
   svc = await startTestService({ WORKER_ENABLED: "true", WORKER_POLL_MS: "100" });
@@ -24,10 +36,12 @@ beforeAll(async () => {
   resetEnvForTests();
   const inference = createInferenceClient({ baseUrl: svc.url, token: svc.token });
   server = await serveNode(createApiHandler({ db: svc.db, inference }));
+  outDir = mkdtempSync(path.join(tmpdir(), "client-upscale-"));
 }, 120_000);
 afterAll(async () => {
   await server?.close();
   await svc?.cleanup();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 it("uploads, upscales with the official default weight, waits and saves the PNG", async () => {
@@ -47,14 +61,27 @@ it("uploads, upscales with the official default weight, waits and saves the PNG"
   });
   await adminClient.trpc.weights.official.setDefault.mutate({ weightId: weight.id });
 
-  const out = path.join(mkdtempSync(path.join(tmpdir(), "example-")), "out.png");
-  const input = path.resolve(import.meta.dirname, "../test/fixtures/chelsea.png");
-  const lines: string[] = [];
+  const output = path.join(outDir, "out.png");
   const token = (await createApiToken(svc.db, user.id, { name: "u" })).token;
-  await upscale({ url: server.url, token, input, output: out, log: (l) => lines.push(l) });
-  const png = readFileSync(out);
-  expect(png.subarray(1, 4).toString()).toBe("PNG");
-  // IHDR: twice the input's 451x300
-  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([902, 600]);
-  expect(lines.at(-1)).toContain("saved");
+  const run = await promisify(execFile)(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "examples/upscale.ts",
+      "--url",
+      server.url,
+      "--token",
+      token,
+      INPUT,
+      output,
+    ],
+    { cwd: CLIENT_DIR, env: process.env },
+  );
+  const input = pngSize(readFileSync(INPUT));
+  expect(pngSize(readFileSync(output))).toEqual({
+    width: input.width * 2,
+    height: input.height * 2,
+  });
+  expect(run.stdout.trim().split("\n").at(-1)).toContain("saved");
 });

@@ -1,0 +1,283 @@
+// Typed HTTP client of the inference service (apps/inference). It checks every answer against
+// the same wire schemas the service validates with, and needs nothing but zod and fetch, so any
+// package (and a script outside the workspace) can call the service without depending on it.
+import type { z } from "zod";
+import { type ErrorBody, errorBodySchema, type InferenceErrorCode } from "../errors";
+import { type ConvertRequest, type ConvertResponse, convertResponseSchema } from "./convert";
+import { type PreviewRequest, type PreviewResponse, previewResponseSchema } from "./preview";
+import {
+  type HealthResponse,
+  healthResponseSchema,
+  type ReadyResponse,
+  readyResponseSchema,
+  type SystemResponse,
+  systemResponseSchema,
+} from "./system";
+import { type ValidateRequest, type ValidateResponse, validateResponseSchema } from "./validate";
+
+/**
+ * The service cannot be reached (refused, reset, timed out, restarting). The message is the
+ * one the UI shows; the cause says what happened.
+ */
+export class InferenceUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super("inference service unavailable", options);
+    this.name = "InferenceUnavailableError";
+  }
+}
+
+/** The service answered with an error (bad request, not found, unprocessable, ...). */
+export class InferenceRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: InferenceErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "InferenceRequestError";
+  }
+}
+
+/** Too many previews at once; try again after `retryAfterSeconds`. */
+export class InferenceBusyError extends InferenceRequestError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "too_many_requests", message);
+    this.name = "InferenceBusyError";
+  }
+}
+
+export interface InferenceClientOptions {
+  /** For example http://127.0.0.1:4010 (INFERENCE_URL). */
+  baseUrl: string;
+  /** INFERENCE_TOKEN; sent as a bearer token. */
+  token?: string;
+  /** Per-attempt time-out for quick calls (health, ready, system, metrics). */
+  timeoutMs?: number;
+  /** Per-attempt time-out for previews. */
+  previewTimeoutMs?: number;
+  /** Per-attempt time-out for weight validation (a child process loads and runs the model). */
+  validateTimeoutMs?: number;
+  /**
+   * Per-attempt time-out for a weight conversion (a child process builds the ONNX file; the
+   * service stops it at its own CONVERT_TIMEOUT_MS, 120 s by default, and one may be queued).
+   */
+  convertTimeoutMs?: number;
+  /** Further attempts for idempotent calls when the service is down or restarting. */
+  retries?: number;
+  /** First pause between attempts; doubles each time. */
+  retryDelayMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface CallOptions {
+  method: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  timeoutMs: number;
+  /**
+   * Whether a repeat is harmless. Every endpoint of the service is (previews, validation and
+   * conversion compute the same answer again; a conversion whose client went away removes its
+   * file), but a call that timed out is only repeated when it was a quick read, so a slow
+   * computation is not started twice.
+   */
+  retryOnTimeout: boolean;
+  signal?: AbortSignal;
+}
+
+export type InferenceClient = ReturnType<typeof createInferenceClient>;
+
+export function createInferenceClient(options: InferenceClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? fetch;
+  const retries = options.retries ?? 3;
+  const retryDelayMs = options.retryDelayMs ?? 250;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+
+  async function attempt(call: CallOptions): Promise<Response> {
+    const timeout = AbortSignal.timeout(call.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (call.body !== undefined) headers["content-type"] = "application/json";
+    return doFetch(`${baseUrl}${call.path}`, {
+      method: call.method,
+      headers,
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      signal,
+    });
+  }
+
+  async function request(call: CallOptions): Promise<Response> {
+    let lastError: unknown;
+    for (let n = 0; n <= retries; n++) {
+      if (n > 0) await sleep(retryDelayMs * 2 ** (n - 1), call.signal);
+      try {
+        const response = await attempt(call);
+        // 503 from a proxy or a service that is starting or stopping: worth another try.
+        if (response.status === 503 && n < retries && call.path !== "/ready") {
+          lastError = new Error(`HTTP 503 from ${call.path}`);
+          await response.body?.cancel();
+          continue;
+        }
+        return response;
+      } catch (error) {
+        if (call.signal?.aborted) throw call.signal.reason ?? error;
+        lastError = error;
+        if (isTimeout(error) && !call.retryOnTimeout) break;
+      }
+    }
+    throw new InferenceUnavailableError({ cause: lastError });
+  }
+
+  async function json<S extends z.ZodType>(call: CallOptions, schema: S): Promise<z.infer<S>> {
+    const response = await request(call);
+    let payload: unknown;
+    try {
+      payload = await response.json();
+    } catch (error) {
+      // A body cut off mid-way means the process went away while answering.
+      throw new InferenceUnavailableError({ cause: error });
+    }
+    if (response.status === 503) throw new InferenceUnavailableError({ cause: payload });
+    if (!response.ok) throw toRequestError(response, payload);
+    return schema.parse(payload);
+  }
+
+  return {
+    /** Liveness. Throws InferenceUnavailableError when the service cannot be reached. */
+    health(): Promise<HealthResponse> {
+      return json(
+        { method: "GET", path: "/health", timeoutMs, retryOnTimeout: true },
+        healthResponseSchema,
+      );
+    },
+
+    /** Readiness report; answers also when not ready (the report says why). */
+    async ready(): Promise<ReadyResponse> {
+      const response = await request({
+        method: "GET",
+        path: "/ready",
+        timeoutMs,
+        retryOnTimeout: true,
+      });
+      const payload: unknown = await response.json().catch((error: unknown) => {
+        throw new InferenceUnavailableError({ cause: error });
+      });
+      if (response.status !== 200 && response.status !== 503)
+        throw toRequestError(response, payload);
+      return readyResponseSchema.parse(payload);
+    },
+
+    system(): Promise<SystemResponse> {
+      return json(
+        { method: "GET", path: "/v1/system", timeoutMs, retryOnTimeout: true },
+        systemResponseSchema,
+      );
+    },
+
+    /** Prometheus text exposition. */
+    async metrics(): Promise<string> {
+      const response = await request({
+        method: "GET",
+        path: "/metrics",
+        timeoutMs,
+        retryOnTimeout: true,
+      });
+      const text = await response.text();
+      if (!response.ok) throw toRequestError(response, safeJson(text));
+      return text;
+    },
+
+    /** Runs the pipeline on a crop. Throws InferenceBusyError when too many previews run. */
+    preview(input: PreviewRequest, signal?: AbortSignal): Promise<PreviewResponse> {
+      return json(
+        {
+          method: "POST",
+          path: "/v1/preview",
+          body: input,
+          timeoutMs: options.previewTimeoutMs ?? 30_000,
+          retryOnTimeout: false,
+          signal,
+        },
+        previewResponseSchema,
+      );
+    },
+
+    /** Inspects and trial-runs an ONNX file; `ok: false` with `code` and `reason` when rejected. */
+    validateWeight(input: ValidateRequest, signal?: AbortSignal): Promise<ValidateResponse> {
+      return json(
+        {
+          method: "POST",
+          path: "/v1/weights/validate",
+          body: input,
+          timeoutMs: options.validateTimeoutMs ?? 120_000,
+          retryOnTimeout: false,
+          signal,
+        },
+        validateResponseSchema,
+      );
+    },
+
+    /**
+     * Converts an upload in DATA_DIR/tmp (a state_dict or an NCNN pair) to an ONNX file in
+     * DATA_DIR/tmp, which the caller then owns. A refused upload is an InferenceRequestError
+     * with the converter's code and message (the import report in `details` for a state_dict).
+     */
+    convertWeight(input: ConvertRequest, signal?: AbortSignal): Promise<ConvertResponse> {
+      return json(
+        {
+          method: "POST",
+          path: "/v1/weights/convert",
+          body: input,
+          timeoutMs: options.convertTimeoutMs ?? 300_000,
+          retryOnTimeout: false,
+          signal,
+        },
+        convertResponseSchema,
+      );
+    },
+  };
+}
+
+function toRequestError(response: Response, payload: unknown): InferenceRequestError {
+  const parsed = errorBodySchema.safeParse(payload);
+  const error: ErrorBody["error"] = parsed.success
+    ? parsed.data.error
+    : { code: "internal", message: `inference service answered HTTP ${response.status}` };
+  if (response.status === 429) {
+    const retryAfter = Number(response.headers.get("retry-after") ?? "1");
+    return new InferenceBusyError(error.message, Number.isFinite(retryAfter) ? retryAfter : 1);
+  }
+  return new InferenceRequestError(response.status, error.code, error.message, error.details);
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "TimeoutError";
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,61 @@
+// system.status against the real inference service: site admins see hosts and workers,
+// everyone else an aggregate summary. (An unreachable service: packages/api routers/system.test.ts.)
+import { createCaller, createInnerContext } from "@studio/api";
+import { makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import { createInferenceClient } from "@studio/contracts/inference-client";
+import { registerWorker } from "@studio/db/queue";
+import { startTestService, type TestService } from "@studio/inference/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+let svc: TestService;
+let siteAdmin: TestUser;
+let member: TestUser;
+const callerFor = async (user: TestUser) =>
+  createCaller(
+    await createInnerContext({
+      db: svc.db,
+      userId: user.id,
+      via: "session",
+      inference: createInferenceClient({ baseUrl: svc.url, token: svc.token }),
+    }),
+  );
+
+beforeAll(async () => {
+  svc = await startTestService();
+  process.env.DATA_DIR = svc.dataDir;
+  resetEnvForTests();
+  siteAdmin = await makeUser(svc.db);
+  member = await makeUser(svc.db);
+  // The test service may have seeded the first user already: promote explicitly.
+  await svc.db.user.update({ where: { id: siteAdmin.id }, data: { isSiteAdmin: true } });
+  await svc.db.user.update({ where: { id: member.id }, data: { isSiteAdmin: false } });
+  await registerWorker(svc.db, { id: "secret-host:123", hostname: "secret-host", pid: 123 });
+}, 120_000);
+afterAll(async () => {
+  await svc?.cleanup();
+});
+
+it("gives site admins the full host report and worker list", async () => {
+  const status = await (await callerFor(siteAdmin)).system.status();
+  expect(status.detail).toBe("full");
+  expect(status.workers.list.map((w) => w.hostname)).toContain("secret-host");
+  expect(status.inference.reachable).toBe(true);
+  expect(status.inference.report).toHaveProperty("hostname");
+});
+
+it("gives other users aggregate counts and a host summary without hostnames", async () => {
+  const status = await (await callerFor(member)).system.status();
+  expect(status.detail).toBe("summary");
+  expect(Object.keys(status.queue.tasks).sort()).toEqual(["queued", "running"]);
+  expect(status.workers.list).toEqual([]);
+  expect(status.workers.total).toBeGreaterThanOrEqual(1);
+  const report = status.inference.report as Record<string, unknown>;
+  expect(report).not.toHaveProperty("hostname");
+  expect(report).not.toHaveProperty("versions");
+  expect(report).toMatchObject({
+    cpu: { cores: expect.any(Number) },
+    memory: { totalBytes: expect.any(Number) },
+    gpu: { cudaAvailable: expect.any(Boolean) },
+  });
+  expect(JSON.stringify(status)).not.toContain("secret-host");
+});
