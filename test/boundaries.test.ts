@@ -47,17 +47,6 @@ const KNOWN_VIOLATIONS_TO_REMOVE: ReadonlyArray<{ file: string; specifier: strin
   { file: "packages/api/src/routers/weights.ts", specifier: "@studio/core/architectures" },
   { file: "packages/api/src/services/official-weights.ts", specifier: "@studio/core/official" },
   { file: "packages/api/src/services/official-weights.ts", specifier: "@studio/core/onnx" },
-  // An api test that starts the real inference service: it moves to test/integration.
-  { file: "packages/api/src/files/import-weight.test.ts", specifier: "@studio/inference/testing" },
-  // The U-Net state_dict builder is api's test code; it needs a package export to be shared.
-  {
-    file: "test/e2e/state-dict.ts",
-    specifier: "../../packages/api/src/files/import-weight.testing",
-  },
-  {
-    file: "test/integration/pytorch-weight.test.ts",
-    specifier: "../../packages/api/src/files/import-weight.testing",
-  },
   // web -> db: the web side of issue #13 is removing these.
   { file: "apps/web/package.json", specifier: "@studio/db" },
   { file: "apps/web/src/app/api/trpc/[trpc]/route.ts", specifier: "@studio/db/client" },

@@ -1,7 +1,9 @@
 // Test helpers for packages that test against this API (packages/client, test/).
 
 export { resetEnvForTests } from "./env";
-export { contextFor, useTempDataDir } from "./files/test-context";
+export { architectureFor, importStateDict } from "./files/import-weight";
+export { receiveToTemp, removeQuietly } from "./files/storage";
+export { contextFor, post, useTempDataDir } from "./files/test-context";
 export {
   makeImage,
   makeTeam,

@@ -3,9 +3,9 @@
 // loaded machine; here the tensors are encoded once into float16 bytes and both containers
 // (torch.save zip + pickle, safetensors) are assembled from those bytes with the same core
 // test primitives (Pickler, writeZip, assembleSafetensors).
-import { getArchitecture } from "@studio/core/architectures";
+import { getArchitecture } from "../../architectures";
+import { float32ToFloat16Bits } from "../../onnx";
 import {
-  assembleSafetensors,
   PickleDict,
   PickleGlobal,
   PicklePersistent,
@@ -13,9 +13,9 @@ import {
   Pickler,
   PickleTuple,
   type PickleValue,
-  writeZip,
-} from "@studio/core/importers/testing";
-import { float32ToFloat16Bits } from "@studio/core/onnx";
+} from "./pickler";
+import { assembleSafetensors } from "./write-safetensors";
+import { writeZip } from "./zip-writer";
 
 export interface EncodedTensor {
   shape: number[];

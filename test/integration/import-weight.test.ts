@@ -3,32 +3,34 @@
 // parameters) is built once, in half precision, and reused by every case.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-// The core importer's test pickler; not a package export, so reached by path.
+import { createCaller, createInnerContext } from "@studio/api";
+import { uploadWeight } from "@studio/api/files";
 import {
+  architectureFor,
+  importStateDict,
+  makeTeam,
+  makeUser,
+  post,
+  receiveToTemp,
+  removeQuietly,
+  resetEnvForTests,
+  type TestUser,
+} from "@studio/api/testing";
+import { createInferenceClient } from "@studio/contracts/inference-client";
+import {
+  type EncodedStateDict,
+  octaUnetStateDict,
   PickleDict,
   PickleGlobal,
   PickleReduce,
   Pickler,
   PickleTuple,
+  toPth,
+  toSafetensors,
   writeZip,
 } from "@studio/core/importers/testing";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInnerContext } from "../context";
-import { resetEnvForTests } from "../env";
-import { createCaller } from "../index";
-import { createInferenceClient } from "../inference-client";
-import { makeTeam, makeUser, type TestUser } from "../test-helpers";
-import { architectureFor, importStateDict } from "./import-weight";
-import {
-  type EncodedStateDict,
-  octaUnetStateDict,
-  toPth,
-  toSafetensors,
-} from "./import-weight.testing";
-import { receiveToTemp, removeQuietly } from "./storage";
-import { post } from "./test-context";
-import { uploadWeight } from "./upload-weight";
 
 let svc: TestService;
 let admin: TestUser;
@@ -62,9 +64,12 @@ afterAll(async () => {
   await svc?.cleanup();
 });
 
+// The test writers return Uint8Arrays over plain ArrayBuffers; the DOM's BodyInit wants that said.
+const asBody = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
+
 async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
   const qs = new URLSearchParams({ teamId, ...query });
-  const response = await uploadWeight(post(`/api/files/weights?${qs}`, body), await ctx(user));
+  const response = await uploadWeight(post(`/api/files/weights?${qs}`, asBody(body)), await ctx(user));
   return {
     status: response.status,
     body: (await response.json()) as {
@@ -205,7 +210,7 @@ describe("PyTorch / safetensors weight upload", () => {
   });
 
   it("keeps the web server's event loop free while the service converts a U-Net", async () => {
-    const upload = await receiveToTemp(new Response(pth).body, Number.MAX_SAFE_INTEGER);
+    const upload = await receiveToTemp(new Response(asBody(pth)).body, Number.MAX_SAFE_INTEGER);
     // Converting in this process held the event loop for the whole import (about a second
     // for this model on an idle machine); now every tick of a 10 ms timer must come on time.
     const gaps: number[] = [];
@@ -228,9 +233,11 @@ describe("PyTorch / safetensors weight upload", () => {
     }
     expect(converted.report).toMatchObject({ verdict: "accepted", format: "pytorch" });
     expect(converted.file.size).toBeGreaterThan(100_000_000);
-    expect(performance.now() - started).toBeGreaterThan(500);
-    // Below the shortest in-process import, with room for a busy CI machine's scheduling.
-    expect(Math.max(...gaps)).toBeLessThan(500);
+    // Converting on this event loop would hold it for about the whole import, as one gap
+    // between ticks; relative to the import as this machine ran it, not to a fixed duration.
+    const elapsed = performance.now() - started;
+    expect(gaps.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gaps)).toBeLessThan(elapsed / 2);
     await removeQuietly(converted.file.tmpPath);
     expect(files("tmp")).toEqual([]);
   }, 600_000);
