@@ -6,6 +6,9 @@ export interface TestUser {
   password: string;
 }
 
+// Signing up or in lands on the dashboard of the last (or personal) team.
+const TEAM_DASHBOARD = /\/t\/[^/]+\/dashboard$/;
+
 let counter = 0;
 export function newUser(label: string): TestUser {
   counter += 1;
@@ -24,7 +27,7 @@ export async function signUp(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByLabel("Repeat password").fill(user.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/dashboard");
+  await page.waitForURL(TEAM_DASHBOARD);
 }
 
 export async function signIn(
@@ -35,8 +38,23 @@ export async function signIn(
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/dashboard");
+  await page.waitForURL(TEAM_DASHBOARD);
 }
+
+/** The team whose page is open (team pages live under /t/<teamId>/...). */
+export function currentTeamId(page: Page): string {
+  const match = /^\/t\/([^/]+)\//.exec(new URL(page.url()).pathname);
+  if (!match?.[1]) throw new Error(`not on a team page: ${page.url()}`);
+  return decodeURIComponent(match[1]);
+}
+
+/** A page of the team that is open: `inTeam(page, "/tasks/new")` is "/t/<teamId>/tasks/new". */
+export function inTeam(page: Page, path: string): string {
+  return `/t/${encodeURIComponent(currentTeamId(page))}${path}`;
+}
+
+/** A task's own page, not "new task" (both are /t/<teamId>/tasks/<something>[?query]). */
+export const TASK_PAGE = /\/t\/[^/]+\/tasks\/(?!new(?:$|\?))[^/?]+$/;
 
 export async function signOut(page: Page): Promise<void> {
   await page.locator('[data-testid="user-menu"]:visible').click();

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createApiToken, hashPassword } from "@studio/api/auth";
 import { createDb } from "@studio/db/client";
 import { createUserWithPersonalTeam } from "@studio/db/users";
+import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, type Studio, startStudio } from "../e2e/harness";
 
@@ -34,7 +35,7 @@ describe("typed client example", () => {
     const { token } = await createApiToken(db, user.id, { name: "example" });
     await db.$disconnect();
 
-    const input = path.join(REPO_ROOT, "test/e2e/fixtures/microaneurysms.png");
+    const input = fixturePath("microaneurysms.png");
     const output = path.join(studio.dataDir, "example-output.png");
     const run = spawnSync(
       path.join(REPO_ROOT, "node_modules/.bin/tsx"),

@@ -9,15 +9,16 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
-import { makeUser, resetEnvForTests } from "@studio/api/testing";
+import { makeUser } from "@studio/api/testing";
 import { createClient } from "@studio/client";
-import { createInferenceClient } from "@studio/contracts/inference-client";
 import { buildTinySrModel } from "@studio/core/onnx/testing";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import { fixturePath } from "@studio/fixtures";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { serviceClient, startServiceForApi } from "./api-on-service";
 
 const CLIENT_DIR = path.resolve(import.meta.dirname, "../../packages/client");
-const INPUT = path.resolve(import.meta.dirname, "../fixtures/microaneurysms.png");
+const INPUT = fixturePath("microaneurysms.png");
 
 function pngSize(bytes: Buffer) {
   expect(bytes.subarray(1, 4).toString("ascii")).toBe("PNG");
@@ -29,13 +30,10 @@ let server: Awaited<ReturnType<typeof serveNode>>;
 let outDir: string;
 
 beforeAll(async () => {
-  svc = await startTestService({ WORKER_ENABLED: "true", WORKER_POLL_MS: "100" });
+  svc = await startServiceForApi({ WORKER_ENABLED: "true", WORKER_POLL_MS: "100" });
   // The test service builds the worker without starting it, as main.ts would.
   await svc.worker.start();
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
-  const inference = createInferenceClient({ baseUrl: svc.url, token: svc.token });
-  server = await serveNode(createApiHandler({ db: svc.db, inference }));
+  server = await serveNode(createApiHandler({ db: svc.db, inference: serviceClient(svc) }));
   outDir = mkdtempSync(path.join(tmpdir(), "client-upscale-"));
 }, 120_000);
 afterAll(async () => {
@@ -84,4 +82,18 @@ it("uploads, upscales with the official default weight, waits and saves the PNG"
     height: input.height * 2,
   });
   expect(run.stdout.trim().split("\n").at(-1)).toContain("saved");
+});
+
+it("downloads a WebP thumbnail that the inference service made", async () => {
+  const user = await makeUser(svc.db);
+  const client = createClient({
+    url: server.url,
+    token: (await createApiToken(svc.db, user.id, { name: "t" })).token,
+  });
+  const image = await client.uploadImage({ data: readFileSync(INPUT), name: "eye.png" });
+  const thumb = Buffer.from(await client.downloadImage({ imageId: image.id, rendition: "thumb" }));
+  expect([thumb.toString("latin1", 0, 4), thumb.toString("latin1", 8, 12)]).toEqual([
+    "RIFF",
+    "WEBP",
+  ]);
 });

@@ -3,20 +3,15 @@
 // parameters) is built once, in half precision, and reused by every case.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { createCaller, createInnerContext } from "@studio/api";
 import { uploadWeight } from "@studio/api/files";
 import {
   architectureFor,
   importStateDict,
-  makeTeam,
-  makeUser,
   post,
   receiveToTemp,
   removeQuietly,
-  resetEnvForTests,
   type TestUser,
 } from "@studio/api/testing";
-import { createInferenceClient } from "@studio/contracts/inference-client";
 import {
   type EncodedStateDict,
   octaUnetStateDict,
@@ -29,8 +24,17 @@ import {
   toSafetensors,
   writeZip,
 } from "@studio/core/importers/testing";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  LARGE_MODEL_CLIENT,
+  LARGE_MODEL_LIMITS,
+  makeAdminAndMember,
+  serviceClient,
+  sessionCaller,
+  sessionContext,
+  startServiceForApi,
+} from "./api-on-service";
 
 let svc: TestService;
 let admin: TestUser;
@@ -39,24 +43,12 @@ let teamId: string;
 let tensors: EncodedStateDict;
 let pth: Uint8Array;
 
-const inference = () =>
-  createInferenceClient({ baseUrl: svc.url, token: svc.token, validateTimeoutMs: 300_000 });
-const ctx = (user: TestUser) =>
-  createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
+const ctx = (user: TestUser) => sessionContext(svc, user.id, LARGE_MODEL_CLIENT);
 
 beforeAll(async () => {
   // A 31M-parameter model on a shared 2-core machine: give validation room.
-  svc = await startTestService({ VALIDATE_MAX_RUN_MS: "180000", VALIDATE_TIMEOUT_MS: "240000" });
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
-  admin = await makeUser(svc.db);
-  member = await makeUser(svc.db);
-  teamId = (
-    await makeTeam(svc.db, [
-      { userId: admin.id, role: "ADMIN" },
-      { userId: member.id, role: "MEMBER" },
-    ])
-  ).id;
+  svc = await startServiceForApi(LARGE_MODEL_LIMITS);
+  ({ admin, member, teamId } = await makeAdminAndMember(svc));
   tensors = octaUnetStateDict();
   pth = toPth(tensors);
 }, 300_000);
@@ -69,7 +61,10 @@ const asBody = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
 
 async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
   const qs = new URLSearchParams({ teamId, ...query });
-  const response = await uploadWeight(post(`/api/files/weights?${qs}`, asBody(body)), await ctx(user));
+  const response = await uploadWeight(
+    post(`/api/files/weights?${qs}`, asBody(body)),
+    await ctx(user),
+  );
   return {
     status: response.status,
     body: (await response.json()) as {
@@ -106,7 +101,7 @@ describe("PyTorch / safetensors weight upload", () => {
     expect(files("weights")).toEqual([`${res.body.weight.sha256}.onnx`]);
     expect(files("tmp")).toEqual([]);
 
-    const detail = await createCaller(await ctx(member)).weights.get({
+    const detail = await (await sessionCaller(svc, member, LARGE_MODEL_CLIENT)).weights.get({
       teamId,
       weightId: res.body.weight.id,
     });
@@ -226,7 +221,7 @@ describe("PyTorch / safetensors weight upload", () => {
       converted = await importStateDict(
         upload,
         { architecture: architectureFor("octa-unet"), fileName: "unet.pth" },
-        inference(),
+        serviceClient(svc, LARGE_MODEL_CLIENT),
       );
     } finally {
       clearInterval(ticker);
@@ -285,7 +280,9 @@ describe("PyTorch / safetensors weight upload", () => {
   });
 
   it("lists the registered architectures for the upload form", async () => {
-    const list = await createCaller(await ctx(member)).weights.architectures();
+    const list = await (
+      await sessionCaller(svc, member, LARGE_MODEL_CLIENT)
+    ).weights.architectures();
     expect(list.map((a) => a.id)).toContain("octa-unet");
     expect(list.find((a) => a.id === "octa-unet")).toMatchObject({
       family: "unet",
@@ -293,7 +290,7 @@ describe("PyTorch / safetensors weight upload", () => {
       parameterCount: 31_054_145,
       requiredKeys: 118,
     });
-    const sr = await createCaller(await ctx(member)).weights.architectures({
+    const sr = await (await sessionCaller(svc, member, LARGE_MODEL_CLIENT)).weights.architectures({
       taskKind: "super_resolution",
     });
     expect(sr.length).toBeGreaterThan(0);

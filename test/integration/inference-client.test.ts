@@ -5,6 +5,7 @@ import {
   InferenceRequestError,
   InferenceUnavailableError,
 } from "@studio/contracts/inference-client";
+import { fixturePath } from "@studio/fixtures";
 import { startTestService, type TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -50,10 +51,9 @@ describe("inference client against the real service", () => {
   });
 
   it("has an NCNN pair converted and reads the ONNX file's description", async () => {
-    const fixtures = path.resolve(import.meta.dirname, "../e2e/fixtures");
     for (const ext of ["param", "bin"]) {
       copyFileSync(
-        path.join(fixtures, `realesr-animevideov3-x4.${ext}`),
+        fixturePath(`realesr-animevideov3-x4.${ext}`),
         path.join(service.dataDir, "tmp", `client.${ext}`),
       );
     }

@@ -3,21 +3,24 @@
 // and a segmentation task with the built-in preset runs on a real retinal image in the real
 // worker and yields a binary mask of the image's size.
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
-import { createInferenceClient } from "@studio/api/inference-client";
-import { makeTeam, makeUser, resetEnvForTests } from "@studio/api/testing";
+import { makeTeam, makeUser } from "@studio/api/testing";
 import { createClient, FileRouteError } from "@studio/client";
 import { decodeImage } from "@studio/core/image";
+import { octaUnetStateDict, toPth } from "@studio/core/importers/testing";
 import { SPEC_PRESETS } from "@studio/core/spec";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import { fixturePath } from "@studio/fixtures";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// Not package exports: @studio/test does not depend on @studio/inference, and the U-Net file
-// builder is test code of packages/api.
-import { octaUnetStateDict, toPth } from "../../packages/api/src/files/import-weight.testing";
+import {
+  LARGE_MODEL_CLIENT,
+  LARGE_MODEL_LIMITS,
+  serviceClient,
+  startServiceForApi,
+} from "./api-on-service";
 
-const fixture = (name: string) => path.resolve(import.meta.dirname, "../fixtures", name);
+const fixture = fixturePath;
 
 let svc: TestService;
 let server: Awaited<ReturnType<typeof serveNode>>;
@@ -27,28 +30,18 @@ let teamId: string;
 beforeAll(async () => {
   // One U-Net run takes seconds on this shared machine: validation limits and the worker lease
   // must outlast it (heartbeats cannot be sent while onnxruntime runs).
-  svc = await startTestService({
-    VALIDATE_MAX_RUN_MS: "180000",
-    VALIDATE_TIMEOUT_MS: "240000",
+  svc = await startServiceForApi({
+    ...LARGE_MODEL_LIMITS,
     WORKER_LEASE_MS: "240000",
     WORKER_CONCURRENCY: "1",
     WORKER_ENABLED: "true",
     WORKER_POLL_MS: "200",
   });
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
   const admin = await makeUser(svc.db);
   teamId = (await makeTeam(svc.db, [{ userId: admin.id, role: "ADMIN" }])).id;
   const { token } = await createApiToken(svc.db, admin.id, { name: "pytorch-import" });
   server = await serveNode(
-    createApiHandler({
-      db: svc.db,
-      inference: createInferenceClient({
-        baseUrl: svc.url,
-        token: svc.token,
-        validateTimeoutMs: 300_000,
-      }),
-    }),
+    createApiHandler({ db: svc.db, inference: serviceClient(svc, LARGE_MODEL_CLIENT) }),
   );
   client = createClient({ url: server.url, token, teamId });
 }, 300_000);

@@ -1,34 +1,26 @@
 // system.status against the real inference service: site admins see hosts and workers,
 // everyone else an aggregate summary. (An unreachable service: packages/api routers/system.test.ts.)
-import { createCaller, createInnerContext } from "@studio/api";
-import { makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
-import { createInferenceClient } from "@studio/contracts/inference-client";
+import { makeUser, type TestUser } from "@studio/api/testing";
 import { registerWorker } from "@studio/db/queue";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { sessionCaller, startServiceForApi } from "./api-on-service";
+
+/** A site admin and a plain user, flagged explicitly: the service may promote a store's first user. */
+async function siteAdminAndMember(db: TestService["db"]) {
+  const [siteAdmin, member] = [await makeUser(db), await makeUser(db)];
+  await db.user.update({ where: { id: siteAdmin.id }, data: { isSiteAdmin: true } });
+  await db.user.update({ where: { id: member.id }, data: { isSiteAdmin: false } });
+  return { siteAdmin, member };
+}
 
 let svc: TestService;
 let siteAdmin: TestUser;
 let member: TestUser;
-const callerFor = async (user: TestUser) =>
-  createCaller(
-    await createInnerContext({
-      db: svc.db,
-      userId: user.id,
-      via: "session",
-      inference: createInferenceClient({ baseUrl: svc.url, token: svc.token }),
-    }),
-  );
 
 beforeAll(async () => {
-  svc = await startTestService();
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
-  siteAdmin = await makeUser(svc.db);
-  member = await makeUser(svc.db);
-  // The test service may have seeded the first user already: promote explicitly.
-  await svc.db.user.update({ where: { id: siteAdmin.id }, data: { isSiteAdmin: true } });
-  await svc.db.user.update({ where: { id: member.id }, data: { isSiteAdmin: false } });
+  svc = await startServiceForApi();
+  ({ siteAdmin, member } = await siteAdminAndMember(svc.db));
   await registerWorker(svc.db, { id: "secret-host:123", hostname: "secret-host", pid: 123 });
 }, 120_000);
 afterAll(async () => {
@@ -36,7 +28,7 @@ afterAll(async () => {
 });
 
 it("gives site admins the full host report and worker list", async () => {
-  const status = await (await callerFor(siteAdmin)).system.status();
+  const status = await (await sessionCaller(svc, siteAdmin)).system.status();
   expect(status.detail).toBe("full");
   expect(status.workers.list.map((w) => w.hostname)).toContain("secret-host");
   expect(status.inference.reachable).toBe(true);
@@ -44,7 +36,7 @@ it("gives site admins the full host report and worker list", async () => {
 });
 
 it("gives other users aggregate counts and a host summary without hostnames", async () => {
-  const status = await (await callerFor(member)).system.status();
+  const status = await (await sessionCaller(svc, member)).system.status();
   expect(status.detail).toBe("summary");
   expect(Object.keys(status.queue.tasks).sort()).toEqual(["queued", "running"]);
   expect(status.workers.list).toEqual([]);

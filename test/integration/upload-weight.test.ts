@@ -2,16 +2,21 @@
 // preview and a task with the previewed signature, and system.status.
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createCaller, createInnerContext } from "@studio/api";
 import { uploadImage, uploadWeight } from "@studio/api/files";
-import { makeTeam, makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
-import { createInferenceClient } from "@studio/contracts/inference-client";
+import type { TestUser } from "@studio/api/testing";
 import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { zipStream } from "@studio/core/zip";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import { fixturePath } from "@studio/fixtures";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  makeAdminAndMember,
+  sessionCaller,
+  sessionContext,
+  startServiceForApi,
+} from "./api-on-service";
 
-const fixture = (name: string) => path.resolve(import.meta.dirname, "../e2e/fixtures", name);
+const fixture = fixturePath;
 
 /** A POST as the web app's route hands it to the API's route-handler function. */
 function post(url: string, body: Uint8Array) {
@@ -23,9 +28,7 @@ let svc: TestService;
 let admin: TestUser;
 let member: TestUser;
 let teamId: string;
-const inference = () => createInferenceClient({ baseUrl: svc.url, token: svc.token });
-const ctx = (user: TestUser) =>
-  createInnerContext({ db: svc.db, userId: user.id, via: "session", inference: inference() });
+const ctx = (user: TestUser) => sessionContext(svc, user.id);
 const sr = buildTinySrModel({ scale: 2, seed: 1 });
 
 function files(dir: string) {
@@ -33,17 +36,8 @@ function files(dir: string) {
 }
 
 beforeAll(async () => {
-  svc = await startTestService();
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
-  admin = await makeUser(svc.db);
-  member = await makeUser(svc.db);
-  teamId = (
-    await makeTeam(svc.db, [
-      { userId: admin.id, role: "ADMIN" },
-      { userId: member.id, role: "MEMBER" },
-    ])
-  ).id;
+  svc = await startServiceForApi();
+  ({ admin, member, teamId } = await makeAdminAndMember(svc));
 }, 120_000);
 afterAll(async () => {
   await svc?.cleanup();
@@ -76,7 +70,7 @@ describe("weight upload, preview and tasks with the real inference service", () 
       taskKind: "super_resolution",
       sizeBytes: sr.bytes.length,
     });
-    const detail = await createCaller(await ctx(member)).weights.get({
+    const detail = await (await sessionCaller(svc, member)).weights.get({
       teamId,
       weightId: res.body.weight.id,
     });
@@ -127,7 +121,7 @@ describe("weight upload, preview and tasks with the real inference service", () 
       family: "animevideo",
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const detail = await createCaller(await ctx(admin)).weights.get({
+    const detail = await (await sessionCaller(svc, admin)).weights.get({
       teamId,
       weightId: res.body.weight.id,
     });
@@ -154,7 +148,7 @@ describe("weight upload, preview and tasks with the real inference service", () 
   });
 
   it("previews a crop and runs a task with the previewed signature", async () => {
-    const caller = createCaller(await ctx(member));
+    const caller = await sessionCaller(svc, member);
     const weight = (await caller.weights.list({ teamId })).find((w) => w.family === "tiny");
     const png = readFileSync(fixture("microaneurysms.png"));
     const res = await uploadImage(

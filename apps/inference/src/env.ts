@@ -1,27 +1,22 @@
 import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { booleanFlag, createEnv, sharedEnv } from "@studio/contracts/env";
+import { resolveDatabaseUrl, resolveDataDir } from "@studio/db/env";
 import { z } from "zod";
-
-// apps/inference/src -> repository root
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
-  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+const bool = booleanFlag();
 const int = (min: number) => z.coerce.number().int().min(min);
 
-const schema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  DATA_DIR: z.string().min(1).optional(),
-  DATABASE_URL: z.string().min(1).optional(),
+const shape = {
+  NODE_ENV: sharedEnv.NODE_ENV,
+  LOG_LEVEL: sharedEnv.LOG_LEVEL,
+  DATA_DIR: sharedEnv.DATA_DIR,
+  DATABASE_URL: sharedEnv.DATABASE_URL,
   INFERENCE_HOST: z.string().min(1).default("127.0.0.1"),
   INFERENCE_PORT: int(0).max(65535).default(4010),
   /** Shared secret with the web app; required in production, optional in development. */
-  INFERENCE_TOKEN: z.string().min(1).optional(),
+  INFERENCE_TOKEN: sharedEnv.INFERENCE_TOKEN,
 
   /** Tasks one process runs at once. One per two cores keeps ORT's own threads busy. */
   WORKER_ENABLED: bool.default(true),
@@ -106,9 +101,12 @@ const schema = z.object({
    * work at that exact moment instead of guessing how long the work takes on this machine.
    */
   INFERENCE_TEST_HOLD_DIR: z.string().min(1).optional(),
-});
+};
 
-export type InferenceEnv = Omit<z.infer<typeof schema>, "DATA_DIR" | "DATABASE_URL"> & {
+export type InferenceEnv = Omit<
+  z.output<z.ZodObject<typeof shape>>,
+  "DATA_DIR" | "DATABASE_URL"
+> & {
   DATA_DIR: string;
   DATABASE_URL: string;
   ORT_INTRA_OP_THREADS: number;
@@ -116,30 +114,21 @@ export type InferenceEnv = Omit<z.infer<typeof schema>, "DATA_DIR" | "DATABASE_U
 
 /** Validates a process environment (or a test's object) into the service configuration. */
 export function parseEnv(source: Record<string, string | undefined>): InferenceEnv {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
-  const parsed = schema.parse(cleaned);
+  const parsed = createEnv("@studio/inference", shape, source);
   if (parsed.NODE_ENV === "production" && !parsed.INFERENCE_TOKEN) {
     throw new Error("INFERENCE_TOKEN is required in production");
   }
-  const dataDir = path.resolve(parsed.DATA_DIR ?? path.join(repoRoot, "data"));
+  // Resolved exactly as @studio/db resolves them, so web and inference open the same files.
+  const dataDir = resolveDataDir(parsed.DATA_DIR);
   return {
     ...parsed,
     DATA_DIR: dataDir,
-    DATABASE_URL: anchorSqliteUrl(parsed.DATABASE_URL ?? `file:${path.join(dataDir, "studio.db")}`),
+    DATABASE_URL: resolveDatabaseUrl(parsed.DATABASE_URL, dataDir),
     ORT_INTRA_OP_THREADS:
       parsed.ORT_INTRA_OP_THREADS ?? Math.max(1, Math.floor(cores / parsed.WORKER_CONCURRENCY)),
     INFERENCE_TEST_HOLD_DIR:
       parsed.NODE_ENV === "test" ? parsed.INFERENCE_TEST_HOLD_DIR : undefined,
   };
-}
-
-// A relative SQLite path would depend on the cwd; the db package anchors it at the repo root
-// too, so web and inference open the same file.
-function anchorSqliteUrl(url: string): string {
-  if (!url.startsWith("file:")) return url;
-  const file = url.slice("file:".length);
-  if (file === ":memory:" || path.isAbsolute(file)) return url;
-  return `file:${path.resolve(repoRoot, file)}`;
 }
 
 /**

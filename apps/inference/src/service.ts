@@ -7,9 +7,11 @@ import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
 import { ModelStore, modelSettings } from "./models";
 import { PreviewPool } from "./preview/pool";
+import { RenditionMaker } from "./renditions/maker";
 import { convertRoutes } from "./routes/convert";
 import { opsRoutes } from "./routes/ops";
 import { previewRoutes } from "./routes/preview";
+import { renditionRoutes } from "./routes/renditions";
 import { validateRoutes } from "./routes/validate";
 import { buildServer } from "./server";
 import { TaskWorker } from "./worker/worker";
@@ -22,6 +24,8 @@ export interface Service {
   worker: TaskWorker;
   /** The processes that compute previews; closed with the HTTP app. */
   previewPool: PreviewPool;
+  /** Display copies of images (POST /v1/renditions). */
+  renditions: RenditionMaker;
 }
 
 async function queueCounts(db: Db): Promise<QueueCounts> {
@@ -54,6 +58,11 @@ export async function createService(options: {
     logger,
     metrics,
   });
+  const renditions = new RenditionMaker({
+    dataDir: config.DATA_DIR,
+    maxPixels: config.MAX_IMAGE_PIXELS,
+    logger,
+  });
   const app = await buildServer({
     config,
     logger,
@@ -66,6 +75,7 @@ export async function createService(options: {
       previewRoutes({ config, db, pool: previewPool, limiter: previews, metrics }),
       validateRoutes({ config, db, metrics }),
       convertRoutes({ config, metrics }),
+      renditionRoutes({ maker: renditions }),
       opsRoutes({
         metrics,
         system: () => ({
@@ -86,5 +96,5 @@ export async function createService(options: {
   });
   // Fastify runs this once the server has stopped and answered the requests in flight.
   app.addHook("onClose", () => previewPool.close());
-  return { app, metrics, models, worker, previewPool };
+  return { app, metrics, models, worker, previewPool, renditions };
 }

@@ -3,16 +3,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parameterSignature } from "@studio/core/signature";
 import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
 import type { Db } from "@studio/db/client";
 import { createTask } from "@studio/db/queue";
+import { fixturePath } from "@studio/fixtures";
 
-export const FIXTURES_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../test/fixtures",
-);
+export { FIXTURES_DIR } from "@studio/fixtures";
 
 export async function seedTeam(db: Db): Promise<{ userId: string; teamId: string }> {
   const suffix = randomBytes(4).toString("hex");
@@ -80,7 +77,7 @@ export async function seedImage(
   const storagePath = `uploads/${name}`;
   mkdirSync(path.join(dataDir, "uploads"), { recursive: true });
   const target = path.join(dataDir, storagePath);
-  if (args.fixture) copyFileSync(path.join(FIXTURES_DIR, args.fixture), target);
+  if (args.fixture) copyFileSync(fixturePath(args.fixture), target);
   else writeFileSync(target, args.bytes ?? new Uint8Array());
   const bytes = readFileSync(target);
   const image = await db.image.create({

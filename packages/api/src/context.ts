@@ -1,7 +1,7 @@
 import type { StudioSession } from "./auth/next-auth";
 import { clientIpFromHeaders } from "./auth/rate-limit";
 import { verifyApiToken } from "./auth/tokens";
-import type { Db } from "./db";
+import { type Db, getDb } from "./db";
 import { getInferenceClient, type InferenceClient } from "./inference";
 
 export type AuthVia = "session" | "token";
@@ -97,7 +97,8 @@ async function readAuthUser(db: Db, userId: string): Promise<AuthUser | null> {
 
 export interface CreateTRPCContextOptions {
   headers: Headers;
-  db: Db;
+  /** The store; the process's shared client when omitted (the web app's route handlers). */
+  db?: Db;
   inference?: InferenceClient;
   /** Reads the next-auth session of this request (for example `getServerSession(authOptions)`). */
   getSession: () => Promise<StudioSession | null>;
@@ -115,7 +116,8 @@ export function presentsApiToken(headers: Headers): boolean {
 
 /** Resolves `Authorization: Bearer <api token>` or the request's next-auth session. */
 export async function resolveAuth(options: CreateTRPCContextOptions): Promise<InnerContextOptions> {
-  const { db, headers } = options;
+  const { headers } = options;
+  const db = options.db ?? getDb();
   const clientIp = clientIpFromHeaders(headers);
   const inference = options.inference;
   if (presentsApiToken(headers)) {

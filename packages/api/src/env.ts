@@ -1,14 +1,14 @@
-import path from "node:path";
-import { REPO_ROOT } from "@studio/db/env";
+import { booleanFlag, createEnv, sharedEnv } from "@studio/contracts/env";
+import { resolveDataDir } from "@studio/db/env";
 import { z } from "zod";
 
-const schema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  DATA_DIR: z.string().min(1).optional(),
-  NEXTAUTH_SECRET: z.string().min(1).optional(),
-  NEXTAUTH_URL: z.string().url().default("http://localhost:3000"),
-  INFERENCE_URL: z.string().url().default("http://127.0.0.1:4010"),
-  INFERENCE_TOKEN: z.string().optional(),
+const shape = {
+  NODE_ENV: sharedEnv.NODE_ENV,
+  DATA_DIR: sharedEnv.DATA_DIR,
+  NEXTAUTH_SECRET: sharedEnv.NEXTAUTH_SECRET,
+  NEXTAUTH_URL: sharedEnv.NEXTAUTH_URL,
+  INFERENCE_URL: sharedEnv.INFERENCE_URL,
+  INFERENCE_TOKEN: sharedEnv.INFERENCE_TOKEN,
   /** Upload caps in bytes (defaults: images 50 MB, archives 2 GB, weights 200 MB). */
   MAX_IMAGE_BYTES: z.coerce
     .number()
@@ -33,6 +33,11 @@ const schema = z.object({
     .int()
     .positive()
     .default(20 * 1024 ** 3),
+  /**
+   * Accounts one client address may register per hour. A shared address (an office behind one
+   * NAT, a test harness) may need more; sign-in back-off does not depend on it.
+   */
+  REGISTRATIONS_PER_HOUR: z.coerce.number().int().positive().default(10),
   /** Upload requests one user may make per minute. */
   UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Entries and total uncompressed bytes an archive may hold. */
@@ -52,18 +57,15 @@ const schema = z.object({
    * Trust X-Forwarded-For / X-Real-IP for the client address (sign-in and registration
    * limits). Only turn on behind a reverse proxy that overwrites these headers.
    */
-  TRUST_PROXY: z
-    .enum(["0", "1", "true", "false", "yes", "no", "on", "off", ""])
-    .default("0")
-    .transform((v) => ["1", "true", "yes", "on"].includes(v)),
-});
+  TRUST_PROXY: booleanFlag().default(false),
+};
 
 /** DATA_DIR is resolved exactly as @studio/db resolves it, so both agree on the directory. */
-export type ApiEnv = z.infer<typeof schema> & { DATA_DIR: string };
+export type ApiEnv = z.output<z.ZodObject<typeof shape>> & { DATA_DIR: string };
 
 function load(): ApiEnv {
-  const parsed = schema.parse(process.env);
-  return { ...parsed, DATA_DIR: path.resolve(REPO_ROOT, parsed.DATA_DIR ?? "data") };
+  const parsed = createEnv("@studio/api", shape);
+  return { ...parsed, DATA_DIR: resolveDataDir(parsed.DATA_DIR) };
 }
 
 let cached: ApiEnv | undefined;

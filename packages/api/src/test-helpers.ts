@@ -1,8 +1,10 @@
 // Shared setup for this package's tests: a migrated SQLite file and users created with one
 // precomputed scrypt hash (scrypt at N=2^17 costs about a second; tests need many users).
+import type { TaskKind } from "@studio/contracts/task";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { hashPassword } from "./auth/password";
 import type { Db } from "./db";
+import { useTempDataDir } from "./http/files/test-context";
 
 export const TEST_PASSWORD = "correct horse battery";
 let testHash: Promise<string> | undefined;
@@ -60,6 +62,28 @@ export async function testDb(): Promise<TestDatabase> {
   return createTestDatabase({ prefix: "studio-api-test-" });
 }
 
+export interface TestStore {
+  db: Db;
+  /** DATA_DIR of this process while the store is in use. */
+  dataDir: string;
+  /** Deletes the database and the data dir. */
+  cleanup(): Promise<void>;
+}
+
+/** A migrated database and a temp DATA_DIR: what the routers and file routes write to. */
+export async function testStore(): Promise<TestStore> {
+  const data = useTempDataDir();
+  const database = await testDb();
+  return {
+    db: database.db,
+    dataDir: data.dir,
+    async cleanup() {
+      await database.cleanup();
+      data.cleanup();
+    },
+  };
+}
+
 let weightCounter = 0;
 
 /** A weight row as the upload flow leaves it after validation (no file needed by the API). */
@@ -67,7 +91,7 @@ export async function makeWeight(
   db: Db,
   options: {
     teamId?: string | null;
-    taskKind?: "segmentation" | "super_resolution" | "classification";
+    taskKind?: TaskKind;
     status?: string;
     family?: string;
   } = {},

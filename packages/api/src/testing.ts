@@ -1,15 +1,17 @@
 // Test helpers for packages that test against this API (packages/client, test/).
 
 export { resetEnvForTests } from "./env";
-export { architectureFor, importStateDict } from "./files/import-weight";
-export { receiveToTemp, removeQuietly } from "./files/storage";
-export { contextFor, post, useTempDataDir } from "./files/test-context";
+export { contextFor, post, useTempDataDir } from "./http/files/test-context";
+export { architectureFor, importStateDict } from "./services/import-weight";
+export { receiveToTemp, removeQuietly } from "./storage/files";
 export {
   makeImage,
   makeTeam,
   makeUser,
   makeWeight,
   TEST_PASSWORD,
+  type TestStore,
   type TestUser,
   testDb,
+  testStore,
 } from "./test-helpers";

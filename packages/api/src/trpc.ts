@@ -1,9 +1,9 @@
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { type AuthUser, type Context, readTeamMembership } from "./context";
 import { isProduction } from "./env";
-import { toClientError } from "./errors";
+import { AppError, appErrorOf, forbidden, notFound, toTRPCError, unauthorized } from "./errors";
 import { checkInputEnvelope, MalformedInputError } from "./http/input-envelope";
 
 export type TeamRole = "ADMIN" | "MEMBER";
@@ -33,17 +33,19 @@ const transformer = {
         checkInputEnvelope(value);
       } catch (error) {
         if (error instanceof MalformedInputError) {
-          throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+          throw toTRPCError(new AppError("bad_request", error.message));
         }
         throw error;
       }
       try {
         return superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0]);
       } catch {
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: "Malformed request input: its superjson annotations do not fit its value.",
-        });
+        throw toTRPCError(
+          new AppError(
+            "bad_request",
+            "Malformed request input: its superjson annotations do not fit its value.",
+          ),
+        );
       }
     },
   },
@@ -56,15 +58,22 @@ const t = initTRPC
   .create({
     transformer,
     isDev: !isProduction(),
+    // Every error, whoever raised it, carries the stable code (`appCode`) clients key on; an
+    // unexpected error's message may hold paths or SQL, so production answers a fixed one.
     errorFormatter({ shape, error }) {
       const production = isProduction();
-      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      const app = appErrorOf(error);
       const zodError = error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null;
       const { stack: _stack, ...data } = shape.data;
       return {
         ...shape,
-        message: internal && production ? "Internal server error." : shape.message,
-        data: production ? { ...data, zodError } : { ...shape.data, zodError },
+        message: !app.known && production ? "Internal server error." : shape.message,
+        data: {
+          ...(production ? data : shape.data),
+          appCode: app.code,
+          ...(app.details === undefined ? {} : { details: app.details }),
+          zodError,
+        },
       };
     },
   });
@@ -73,17 +82,17 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-// Store errors become clean codes for every procedure, HTTP or createCaller alike.
-// Unexpected errors are logged here, since their message never reaches the client.
+// AppErrors and store errors get the table's tRPC code for every procedure, HTTP or
+// createCaller alike. Unexpected errors are logged here, since their message never reaches
+// the client.
 const cleanErrors = t.middleware(async ({ next, path }) => {
   const result = await next();
   if (!result.ok) {
-    const mapped = toClientError(result.error);
-    const final = mapped ?? result.error;
-    if (final.code === "INTERNAL_SERVER_ERROR") {
+    const mapped = toTRPCError(result.error);
+    if (appErrorOf(mapped).code === "internal") {
       console.error(`[api] ${path} failed:`, result.error.cause ?? result.error);
     }
-    if (mapped) throw mapped;
+    if (mapped !== result.error) throw mapped;
   }
   return result;
 });
@@ -94,7 +103,7 @@ export const protectedProcedure = t.procedure
   .meta({ access: "protected" })
   .use(cleanErrors)
   .use(({ ctx, next }) => {
-    if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    if (!ctx.user) throw unauthorized();
     return next({ ctx: { ...ctx, user: ctx.user as AuthUser } });
   });
 
@@ -111,7 +120,7 @@ export const teamProcedure = protectedProcedure
   .use(async ({ ctx, input, next }) => {
     // Re-read on every call so a removal or demotion takes effect at once.
     const team = await readTeamMembership(ctx.db, ctx.user.id, input.teamId);
-    if (!team) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found." });
+    if (!team) throw notFound("Team not found.");
     return next({ ctx: { ...ctx, team } });
   });
 
@@ -119,7 +128,7 @@ export const teamAdminProcedure = teamProcedure
   .meta({ access: "teamAdmin" })
   .use(({ ctx, next }) => {
     if (ctx.team.role !== "ADMIN") {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only team admins may do this." });
+      throw forbidden("Only team admins may do this.");
     }
     return next({ ctx: { ...ctx, team: { ...ctx.team, role: "ADMIN" as const } } });
   });
@@ -128,7 +137,7 @@ export const siteAdminProcedure = protectedProcedure
   .meta({ access: "siteAdmin" })
   .use(({ ctx, next }) => {
     if (!ctx.user.isSiteAdmin) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only site admins may do this." });
+      throw forbidden("Only site admins may do this.");
     }
     return next({ ctx });
   });

@@ -1,7 +1,9 @@
 // Typed client for developers: the tRPC AppRouter over HTTP with an API token, plus the file
 // routes (uploads and downloads carry bytes, which tRPC does not) and task polling.
 import type { AppRouter } from "@studio/api";
+import { FILE_ROUTE_PATHS, TRPC_PATH } from "@studio/api/http/file-routes";
 import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
+import { type AppErrorCode, appCodeForStatus, isAppErrorCode } from "@studio/contracts/errors";
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 
@@ -19,6 +21,7 @@ export type UploadedImage = {
   sha256: string;
   sizeBytes: number;
 };
+export type { AppErrorCode };
 export { TRPCClientError };
 
 export interface ClientOptions {
@@ -34,18 +37,21 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_PATHS = {
-  trpc: "/api/trpc",
-  uploadImage: "/api/files/images",
-  uploadArchive: "/api/files/archives",
-  uploadWeight: "/api/files/weights",
-  download: "/api/files/download",
+  trpc: TRPC_PATH,
+  uploadImage: FILE_ROUTE_PATHS.images,
+  uploadArchive: FILE_ROUTE_PATHS.archives,
+  uploadWeight: FILE_ROUTE_PATHS.weights,
+  download: FILE_ROUTE_PATHS.download,
 };
 
-/** An error answered by a file route: `status` and the route's `code` and message. */
+/**
+ * An error answered by a file route: `status`, the stable `code` (the same list as tRPC errors'
+ * `data.appCode`) and the message.
+ */
 export class FileRouteError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: AppErrorCode,
     message: string,
     /** Extra detail some routes send, e.g. the import report of a refused .pth upload. */
     readonly details?: unknown,
@@ -119,9 +125,10 @@ export function createClient(options: ClientOptions) {
       const payload = (await response.json().catch(() => null)) as {
         error?: { code?: string; message?: string; details?: unknown };
       } | null;
+      const code = payload?.error?.code;
       throw new FileRouteError(
         response.status,
-        payload?.error?.code ?? "http_error",
+        isAppErrorCode(code) ? code : appCodeForStatus(response.status),
         payload?.error?.message ?? `HTTP ${response.status}`,
         payload?.error?.details,
       );

@@ -2,7 +2,7 @@
 // wire protocol: the API maps them to its own errors and some reach the uploader as they are,
 // so a code is never renamed; a new one is added here first.
 import { z } from "zod";
-import type { RejectionCode } from "./inference/validate";
+import { type RejectionCode, rejectionCodeSchema } from "./inference/validate";
 
 /** Codes any endpoint of the inference service may answer. */
 export const COMMON_ERROR_CODES = [
@@ -61,15 +61,17 @@ export const INFERENCE_ERROR_CODES = [...COMMON_ERROR_CODES, ...CONVERT_ERROR_CO
 export const inferenceErrorCodeSchema = z.enum(INFERENCE_ERROR_CODES);
 export type InferenceErrorCode = z.infer<typeof inferenceErrorCodeSchema>;
 
+const errorBodyWith = <Code extends z.ZodType<string>>(code: Code) =>
+  z.object({ error: z.object({ code, message: z.string(), details: z.unknown().optional() }) });
+
 /** Every non-2xx answer of the inference service has this body. */
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: inferenceErrorCodeSchema,
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+export const errorBodySchema = errorBodyWith(inferenceErrorCodeSchema);
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** An error answer's body, inference service and API alike: `details` only when there are some. */
+export function errorBody<Code extends string>(code: Code, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Application errors: what the API (tRPC procedures and file routes alike) answers with. One
@@ -177,6 +179,9 @@ export interface AppErrorMapping {
 const unprocessable: AppErrorMapping = { trpc: "UNPROCESSABLE_CONTENT", http: 422 };
 const badRequest: AppErrorMapping = { trpc: "BAD_REQUEST", http: 400 };
 
+const eachAs = <Code extends string>(codes: readonly Code[], mapping: AppErrorMapping) =>
+  Object.fromEntries(codes.map((code) => [code, mapping])) as Record<Code, AppErrorMapping>;
+
 /** The one table: how each code travels over tRPC and over HTTP (file routes). */
 export const APP_ERROR_TABLE: Readonly<Record<AppErrorCode, AppErrorMapping>> = {
   bad_request: badRequest,
@@ -211,29 +216,11 @@ export const APP_ERROR_TABLE: Readonly<Record<AppErrorCode, AppErrorMapping>> = 
   corrupt: unprocessable,
 
   weight_rejected: unprocessable,
-  not_onnx: unprocessable,
-  external_data: unprocessable,
-  custom_op_domain: unprocessable,
-  io_mismatch: unprocessable,
-  load_failed: unprocessable,
-  run_failed: unprocessable,
-  nan_output: unprocessable,
-  constant_output: unprocessable,
-  too_slow: unprocessable,
-  too_much_memory: unprocessable,
+  ...eachAs(rejectionCodeSchema.options, unprocessable),
 
-  // A tensor or archive entry past the importer's limit: the upload itself was accepted.
-  too_large: unprocessable,
-  unknown_format: unprocessable,
-  bad_header: unprocessable,
-  bad_tensor: unprocessable,
-  overlap: unprocessable,
-  truncated: unprocessable,
-  bad_archive: unprocessable,
-  bad_pickle: unprocessable,
-  forbidden_global: unprocessable,
-  not_a_state_dict: unprocessable,
-  unsupported: unprocessable,
+  // Importer refusals, too_large included (a tensor or archive entry past the importer's
+  // limit): the upload itself was accepted.
+  ...eachAs(IMPORT_ERROR_CODES, unprocessable),
   import_rejected: unprocessable,
   unknown_architecture: badRequest,
   ncnn_unsupported: unprocessable,
@@ -274,13 +261,7 @@ export function isAppErrorCode(value: unknown): value is AppErrorCode {
 }
 
 /** What a file route answers on failure (the inference service's shape, with the API's codes). */
-export const appErrorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+export const appErrorBodySchema = errorBodyWith(z.string());
 export type AppErrorBody = {
   error: { code: AppErrorCode; message: string; details?: unknown };
 };

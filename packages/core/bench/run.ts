@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { decodeImage } from "../src/image/decode";
@@ -14,7 +15,6 @@ import { ortSessionOptions } from "../src/runtime/session";
 import type { SegmentationSpec, SuperResolutionSpec } from "../src/spec/index";
 import { type BenchModel, octaModel, octaUNetModel, segModel, srModel } from "./models";
 
-const fixtures = join(import.meta.dirname, "../test-fixtures");
 const threads = Number(process.argv.find((a) => a.startsWith("--threads="))?.slice(10) ?? 2);
 const repeats = Number(process.argv.find((a) => a.startsWith("--repeats="))?.slice(10) ?? 5);
 const spinWait = process.argv.includes("--spin");
@@ -58,7 +58,7 @@ async function interleaved(cases: (() => Promise<unknown>)[]): Promise<Measure[]
 }
 
 async function crop(name: string, side: number): Promise<Buffer> {
-  return sharp(readFileSync(join(fixtures, name)))
+  return sharp(readFileSync(fixturePath(name)))
     .resize(side, side, { fit: "cover" })
     .png()
     .toBuffer();

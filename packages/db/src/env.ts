@@ -1,15 +1,15 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import { createEnv, type EnvSource, sharedEnv } from "@studio/contracts/env";
 
 /** The monorepo root; defaults are anchored here so they do not depend on the cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-const schema = z.object({
-  DATA_DIR: z.string().min(1).optional(),
-  DATABASE_URL: z.string().min(1).optional(),
-  NODE_ENV: z.string().optional(),
-});
+const shape = {
+  DATA_DIR: sharedEnv.DATA_DIR,
+  DATABASE_URL: sharedEnv.DATABASE_URL,
+  NODE_ENV: sharedEnv.NODE_ENV,
+};
 
 export interface DbEnv {
   /** Absolute path of the data directory. */
@@ -20,15 +20,24 @@ export interface DbEnv {
   NODE_ENV: string;
 }
 
-export function loadDbEnv(source: NodeJS.ProcessEnv = process.env): DbEnv {
-  const parsed = schema.parse(source);
-  const dataDir = resolve(REPO_ROOT, parsed.DATA_DIR ?? "data");
-  const databaseUrl = parsed.DATABASE_URL ?? `file:${resolve(dataDir, "studio.db")}`;
+export function loadDbEnv(source: EnvSource = process.env): DbEnv {
+  const parsed = createEnv("@studio/db", shape, source);
+  const dataDir = resolveDataDir(parsed.DATA_DIR);
   return {
     DATA_DIR: dataDir,
-    DATABASE_URL: normaliseSqliteUrl(databaseUrl),
-    NODE_ENV: parsed.NODE_ENV ?? "development",
+    DATABASE_URL: resolveDatabaseUrl(parsed.DATABASE_URL, dataDir),
+    NODE_ENV: parsed.NODE_ENV,
   };
+}
+
+/** DATA_DIR as every process resolves it: relative to the repository root, default `data`. */
+export function resolveDataDir(value: string | undefined): string {
+  return resolve(REPO_ROOT, value ?? "data");
+}
+
+/** DATABASE_URL as every process resolves it: default the SQLite file in the data directory. */
+export function resolveDatabaseUrl(value: string | undefined, dataDir: string): string {
+  return normaliseSqliteUrl(value ?? `file:${resolve(dataDir, "studio.db")}`);
 }
 
 /**

@@ -37,6 +37,12 @@ export async function createTestDatabase(options: { prefix?: string } = {}): Pro
   };
 }
 
+/** A fresh store holding one set of `createTestFixtures`. */
+export async function createTestStoreWithFixtures(options: { images?: number } = {}) {
+  const store = await createTestDatabase();
+  return { store, db: store.db, fx: await createTestFixtures(store.db, options) };
+}
+
 export interface TestFixtures {
   userId: string;
   teamId: string;

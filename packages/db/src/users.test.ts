@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { raceProcesses } from "./fixtures/spawn";
+import { raceProcesses } from "./race-scripts/spawn";
 import { createTestDatabase, type TestDatabase } from "./testing";
 import { createUserWithPersonalTeam, EmailTakenError } from "./users";
 

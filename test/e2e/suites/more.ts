@@ -1,12 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSegmentationModel } from "@studio/core/onnx/testing";
+import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
-import { newUser, signUp, waitForText } from "../helpers";
+import { inTeam, newUser, signUp, TASK_PAGE, waitForText } from "../helpers";
 import { pngSize } from "../png";
 
-const FIXTURES = join(REPO_ROOT, "test/e2e/fixtures");
+const FIXTURES = FIXTURES_DIR;
 const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
 
 export function moreSuite(studio: () => Studio): void {
@@ -16,7 +17,7 @@ export function moreSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Data"));
-      await page.goto("/datasets");
+      await page.goto(inTeam(page, "/datasets"));
       await page.getByLabel("Dataset name").fill("Retina crops");
       await page.getByRole("button", { name: "Create dataset" }).click();
       await page.waitForURL(/\/datasets\/[^/]+$/);
@@ -76,7 +77,7 @@ export function moreSuite(studio: () => Studio): void {
       const weightFile = join(ARTIFACTS, "tiny-unet.onnx");
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(weightFile, model.bytes);
-      await page.goto("/weights");
+      await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
       await upload.getByLabel("Weight file").setInputFiles(weightFile);
       await upload.getByLabel("Task kind").selectOption("segmentation");
@@ -92,7 +93,7 @@ export function moreSuite(studio: () => Studio): void {
       expect(await page.getByTestId("weight-upload-error").count()).toBe(0);
       await s.screenshot(page, "weights-uploaded");
 
-      await page.goto("/tasks/new");
+      await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("kind-select").click();
       await page.getByRole("option", { name: "Segmentation" }).click();
       await page.getByTestId("weight-select").click();
@@ -102,7 +103,7 @@ export function moreSuite(studio: () => Studio): void {
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await page.getByTestId("submit-task").click();
-      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
       await page.getByRole("link", { name: "Open" }).first().click();
       await page.getByTestId("mask-canvas").waitFor();
@@ -143,7 +144,7 @@ export function moreSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Cls"));
-      await page.goto("/tasks/new?kind=classification");
+      await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
       await page
         .getByTestId("dropzone")
@@ -152,7 +153,7 @@ export function moreSuite(studio: () => Studio): void {
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await page.getByTestId("submit-task").click();
-      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
       await page.getByRole("link", { name: "Open" }).first().click();
       await page.locator(".recharts-bar-rectangle").first().waitFor();

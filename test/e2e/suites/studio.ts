@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
-import { newUser, signUp, waitForText } from "../helpers";
+import { currentTeamId, inTeam, newUser, signUp, TASK_PAGE, waitForText } from "../helpers";
 import { pngSize } from "../png";
 import { SRVGG_ID, srvggPth } from "../state-dict";
 
-const FIXTURES = join(REPO_ROOT, "test/e2e/fixtures");
+const FIXTURES = FIXTURES_DIR;
 const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
 
 export function studioSuite(studio: () => Studio): void {
@@ -18,7 +19,7 @@ export function studioSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Sr"));
-      await page.goto("/tasks/new");
+      await page.goto(inTeam(page, "/tasks/new"));
 
       // The official SR weight is the default for super-resolution; choose it explicitly anyway.
       await page.getByTestId("weight-select").click();
@@ -54,7 +55,7 @@ export function studioSuite(studio: () => Studio): void {
       await s.screenshot(page, "new-task-preview-anime");
 
       await page.getByTestId("submit-task").click();
-      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
       // Polling stops at the final state: no more tasks.get requests from this page.
       const polls: string[] = [];
@@ -106,13 +107,14 @@ export function studioSuite(studio: () => Studio): void {
       expect(statSync(zipFile).size).toBeGreaterThan(1000);
 
       // Screenshots of the main pages with real data, in both languages.
+      const team = (path: string) => inTeam(page, path);
       for (const [path, name] of [
-        ["/dashboard", "dashboard-with-tasks"],
-        ["/tasks", "tasks-list"],
-        ["/weights", "weights"],
-        ["/datasets", "datasets"],
+        [team("/dashboard"), "dashboard-with-tasks"],
+        [team("/tasks"), "tasks-list"],
+        [team("/weights"), "weights"],
+        [team("/datasets"), "datasets"],
         ["/settings", "settings"],
-        ["/team", "team"],
+        [team("/team"), "team"],
       ] as const) {
         await page.goto(path);
         await page.locator("main h1").waitFor();
@@ -121,19 +123,19 @@ export function studioSuite(studio: () => Studio): void {
       }
       // Phone width: the same pages in one column with the menu in the top bar.
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.goto("/tasks");
+      await page.goto(inTeam(page, "/tasks"));
       await page.locator("main h1").waitFor();
       await s.screenshot(page, "tasks-list-phone");
-      await page.goto("/tasks/new");
+      await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
       await s.screenshot(page, "new-task-phone");
       await page.setViewportSize({ width: 1366, height: 900 });
       await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);
-      await page.goto("/dashboard");
+      await page.goto(inTeam(page, "/dashboard"));
       await waitForText(page.locator("main h1"), "概览");
       await page.waitForLoadState("networkidle");
       await s.screenshot(page, "dashboard-zh");
-      await page.goto("/tasks");
+      await page.goto(inTeam(page, "/tasks"));
       await page.waitForLoadState("networkidle");
       await s.screenshot(page, "tasks-list-zh");
     } finally {
@@ -147,7 +149,7 @@ export function studioSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Stopper"));
-      await page.goto("/tasks/new");
+      await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
       // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
       await page
@@ -156,7 +158,7 @@ export function studioSuite(studio: () => Studio): void {
         .setInputFiles(join(FIXTURES, "retina.jpg"));
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
       await page.getByTestId("submit-task").click();
-      await page.waitForURL(/\/tasks\/[^/]+$/);
+      await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="running"]').waitFor({ timeout: 60_000 });
       const [response] = await Promise.all([
         page.waitForResponse((r) => r.url().includes("tasks.cancel")),
@@ -213,7 +215,7 @@ export function studioSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Admin"));
-      await page.goto("/weights");
+      await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
       const bogus = join(ARTIFACTS, "not-a-model.onnx");
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -241,7 +243,7 @@ export function studioSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Importer"));
-      await page.goto("/weights");
+      await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
       await upload.getByLabel("File format").selectOption("pytorch");
       const architecture = upload.getByLabel("Architecture");
@@ -292,7 +294,7 @@ export function studioSuite(studio: () => Studio): void {
     const page = await context.newPage();
     try {
       await signUp(page, newUser("Ncnn"));
-      await page.goto("/weights");
+      await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
       await upload.getByLabel("File format").selectOption("ncnn");
       await upload
@@ -316,6 +318,72 @@ export function studioSuite(studio: () => Studio): void {
     }
   });
 
+  it("a task link opens that task whichever team is selected; old URLs and strangers are handled", async () => {
+    const s = studio();
+    const context = await s.newContext();
+    const page = await context.newPage();
+    const strangerContext = await s.newContext();
+    try {
+      await signUp(page, newUser("Linker"));
+      const personal = currentTeamId(page);
+      await page.goto(inTeam(page, "/team"));
+      await page.getByLabel("Team name").fill("Lab link");
+      await page.getByRole("button", { name: "Create" }).click();
+      // Creating a team opens its page: the team is in the URL now.
+      await page.waitForURL(
+        (url) => /^\/t\/[^/]+\/team$/.test(url.pathname) && !url.pathname.includes(personal),
+      );
+      const lab = currentTeamId(page);
+
+      // A task in the new team (the official classifier is the quickest run).
+      await page.goto(inTeam(page, "/tasks/new?kind=classification"));
+      await waitForText(page.getByTestId("weight-select"), "direction classifier");
+      await page
+        .getByTestId("dropzone")
+        .locator('input[type="file"]')
+        .setInputFiles(join(FIXTURES, "text.png"));
+      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
+      await page.getByTestId("submit-task").click();
+      await page.waitForURL(TASK_PAGE);
+      const taskUrl = page.url();
+      expect(new URL(taskUrl).pathname.startsWith(`/t/${lab}/tasks/`)).toBe(true);
+      const taskId = new URL(taskUrl).pathname.split("/").at(-1) as string;
+
+      // Switching to the personal team leaves the task's page for that team's task list.
+      await page.locator('[data-testid="team-switcher"]:visible').click();
+      await page.getByRole("option", { name: /\(personal\)/ }).click();
+      await page.waitForURL(`**/t/${personal}/tasks`);
+      await page.locator("main h1").waitFor();
+
+      // The link, opened in another tab while the personal team is the one chosen.
+      const tab = await context.newPage();
+      await tab.goto(taskUrl);
+      await tab.locator("h1 [data-status]").waitFor();
+      expect(tab.url()).toBe(taskUrl);
+      expect(await tab.getByText("Not found").count()).toBe(0);
+      await waitForText(tab.locator('[data-testid="team-switcher"]:visible'), "Lab link");
+      await s.screenshot(tab, "task-link-other-team");
+
+      // An old URL without a team opens in the last team chosen (the link's team, now).
+      await tab.goto(`/tasks/${taskId}`);
+      await tab.waitForURL(taskUrl);
+      await tab.locator("h1 [data-status]").waitFor();
+      await tab.goto("/tasks");
+      await tab.waitForURL(`**/t/${lab}/tasks`);
+
+      // Someone outside the team gets a plain answer, not another team's data.
+      const stranger = await strangerContext.newPage();
+      await signUp(stranger, newUser("Stranger"));
+      await stranger.goto(taskUrl);
+      await waitForText(stranger.getByTestId("unknown-team"), "not a member");
+      expect(await stranger.locator("h1 [data-status]").count()).toBe(0);
+    } finally {
+      await context.close();
+      await strangerContext.close();
+    }
+  });
+
   it("a team member does not see the admin controls", async () => {
     const s = studio();
     const adminContext = await s.newContext();
@@ -326,7 +394,7 @@ export function studioSuite(studio: () => Studio): void {
       const memberUser = newUser("Member");
       await signUp(member, memberUser);
       await signUp(admin, newUser("Lead"));
-      await admin.goto("/team");
+      await admin.goto(inTeam(admin, "/team"));
       await admin.getByLabel("Team name").fill("Lab");
       await admin.getByRole("button", { name: "Create" }).click();
       await waitForText(admin.getByRole("heading", { level: 1 }).locator(".."), "Lab");
@@ -335,7 +403,7 @@ export function studioSuite(studio: () => Studio): void {
       await waitForText(admin.getByRole("table"), memberUser.email);
       await s.screenshot(admin, "team-admin");
 
-      await member.goto("/team");
+      await member.goto(inTeam(member, "/team"));
       await member.locator('[data-testid="team-switcher"]:visible').click();
       await member.getByRole("option", { name: /Lab/ }).click();
       await waitForText(
@@ -343,7 +411,7 @@ export function studioSuite(studio: () => Studio): void {
         "Only team admins",
       );
       expect(await member.getByTestId("team-admin-controls").count()).toBe(0);
-      await member.goto("/weights");
+      await member.goto(inTeam(member, "/weights"));
       await waitForText(member.locator("main"), "Only team admins can upload and manage weights.");
       expect(await member.getByTestId("weight-upload").count()).toBe(0);
       await s.screenshot(member, "weights-member");

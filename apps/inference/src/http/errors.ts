@@ -1,4 +1,4 @@
-import type { ErrorBody, InferenceErrorCode } from "@studio/contracts/errors";
+import { type ErrorBody, errorBody, type InferenceErrorCode } from "@studio/contracts/errors";
 
 /** An error with an HTTP status and a stable code; its message is safe to show to clients. */
 export class HttpError extends Error {
@@ -14,13 +14,7 @@ export class HttpError extends Error {
   }
 
   body(): ErrorBody {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.details === undefined ? {} : { details: this.details }),
-      },
-    };
+    return errorBody(this.code, this.message, this.details);
   }
 }
 

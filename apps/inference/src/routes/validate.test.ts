@@ -1,6 +1,5 @@
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type ValidateResponse,
   validateResponseSchema,
@@ -11,6 +10,7 @@ import {
   buildTinySrModel,
 } from "@studio/core/onnx/testing";
 import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
+import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHolds, type Holds } from "../test-hold";
 import {
@@ -24,7 +24,6 @@ import {
 import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
 
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
 let service: TestService;
 let holds: Holds;
 /** The longest accepted reference run, and a model whose run surely takes longer. */
@@ -156,7 +155,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       reason: /not an ONNX model.*PNG/i,
       make: () => {
         copyFileSync(
-          path.join(fixtures, "microaneurysms.png"),
+          fixturePath("microaneurysms.png"),
           path.join(service.dataDir, "tmp", "image.onnx"),
         );
         return { path: "tmp/image.onnx", taskKind: "segmentation" };

@@ -19,6 +19,7 @@ import { useTranslations } from "next-intl";
 import { Dialog as SheetPrimitive } from "radix-ui";
 import { useState } from "react";
 import { LocaleSwitcher } from "~/components/locale-switcher";
+import { useTeam } from "~/components/team-context";
 import { TeamSwitcher } from "~/components/team-switcher";
 import { Button } from "~/components/ui/button";
 import {
@@ -29,32 +30,44 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "~/components/ui/dropdown-menu";
+import { routes } from "~/lib/routes";
 import { cn } from "~/lib/utils";
 
 const links = [
-  { href: "/dashboard", key: "dashboard", icon: LayoutDashboard },
-  { href: "/tasks/new", key: "newTask", icon: PlusCircle },
-  { href: "/tasks", key: "tasks", icon: ListChecks },
-  { href: "/datasets", key: "datasets", icon: FolderOpen },
-  { href: "/weights", key: "weights", icon: Boxes },
-  { href: "/team", key: "team", icon: Users },
-  { href: "/settings", key: "settings", icon: Settings },
+  { href: routes.dashboard, key: "dashboard", icon: LayoutDashboard },
+  { href: (teamId: string) => routes.newTask(teamId), key: "newTask", icon: PlusCircle },
+  { href: routes.tasks, key: "tasks", icon: ListChecks },
+  { href: routes.datasets, key: "datasets", icon: FolderOpen },
+  { href: routes.weights, key: "weights", icon: Boxes },
+  { href: routes.team, key: "team", icon: Users },
+  { href: routes.settings, key: "settings", icon: Settings },
 ] as const;
 
-function isActive(pathname: string, href: string): boolean {
-  if (href === "/tasks") return pathname === "/tasks" || /^\/tasks\/(?!new)/.test(pathname);
+function isActive(pathname: string, href: string, tasksHref: string): boolean {
+  if (href === tasksHref) {
+    return pathname === href || (pathname.startsWith(`${href}/`) && pathname !== `${href}/new`);
+  }
   return pathname === href || pathname.startsWith(`${href}/`);
+}
+
+/** The team the links point into; on a team the user cannot open, their personal one. */
+function useNavTeamId(): string | null {
+  const { team, teams } = useTeam();
+  return (team ?? teams.find((item) => item.isPersonal) ?? teams[0])?.id ?? null;
 }
 
 function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
   const t = useTranslations("nav");
   const pathname = usePathname();
+  const teamId = useNavTeamId();
+  if (!teamId) return null;
   return (
     <ul className="grid gap-1">
-      {links.map(({ href, key, icon: Icon }) => {
-        const active = isActive(pathname, href);
+      {links.map(({ href: hrefFor, key, icon: Icon }) => {
+        const href = hrefFor(teamId);
+        const active = isActive(pathname, href, routes.tasks(teamId));
         return (
-          <li key={href}>
+          <li key={key}>
             <Link
               href={href}
               onClick={onNavigate}
@@ -89,7 +102,7 @@ function UserMenu({ user }: { user: { name: string; email: string } }) {
         <DropdownMenuLabel className="truncate">{user.email}</DropdownMenuLabel>
         <DropdownMenuSeparator />
         <DropdownMenuItem asChild>
-          <Link href="/settings">
+          <Link href={routes.settings()}>
             <Settings className="size-4" aria-hidden />
             {t("settings")}
           </Link>
@@ -106,6 +119,9 @@ function UserMenu({ user }: { user: { name: string; email: string } }) {
 export function AppNav({ user }: { user: { name: string; email: string } }) {
   const t = useTranslations();
   const [open, setOpen] = useState(false);
+  const navTeamId = useNavTeamId();
+  // The nav renders beside the team gate, before the team is known.
+  const home = navTeamId ? routes.dashboard(navTeamId) : "/";
   return (
     <>
       {/* Phones: a top bar with a slide-in menu. */}
@@ -136,7 +152,7 @@ export function AppNav({ user }: { user: { name: string; email: string } }) {
             </SheetPrimitive.Content>
           </SheetPrimitive.Portal>
         </SheetPrimitive.Root>
-        <Link href="/dashboard" className="text-sm font-semibold">
+        <Link href={home} className="text-sm font-semibold">
           {t("app.name")}
         </Link>
         <LocaleSwitcher />
@@ -144,7 +160,7 @@ export function AppNav({ user }: { user: { name: string; email: string } }) {
 
       {/* Desktop: a fixed sidebar. */}
       <aside className="no-print sticky top-0 hidden h-dvh min-w-0 flex-col gap-4 border-r border-border bg-muted/30 p-4 md:flex">
-        <Link href="/dashboard" className="px-3 py-1 text-base font-semibold">
+        <Link href={home} className="px-3 py-1 text-base font-semibold">
           {t("app.name")}
         </Link>
         <TeamSwitcher />

@@ -6,6 +6,7 @@ import { useCallback, useRef, useState } from "react";
 import { type Accept, useDropzone } from "react-dropzone";
 import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
+import { useErrorMessage } from "~/lib/errors";
 import { formatBytes } from "~/lib/format";
 import type { UploadProgress } from "~/lib/upload";
 import { cn } from "~/lib/utils";
@@ -64,6 +65,7 @@ export function FileDropzone<T>({
     setEntries((list) => list.map((e) => (e.id === id ? { ...e, ...change } : e)));
   }, []);
 
+  const errorMessage = useErrorMessage();
   const pump = useCallback(() => {
     while (active.current < CONCURRENCY && queue.current.length > 0) {
       const entry = queue.current.shift() as Entry;
@@ -77,7 +79,7 @@ export function FileDropzone<T>({
         .catch((error: unknown) => {
           patch(entry.id, {
             state: "failed",
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           });
         })
         .finally(() => {
@@ -85,7 +87,7 @@ export function FileDropzone<T>({
           pump();
         });
     }
-  }, [upload, onUploaded, patch]);
+  }, [upload, onUploaded, patch, errorMessage]);
 
   const enqueue = useCallback(
     (files: File[]) => {

@@ -1,12 +1,11 @@
 "use client";
 
-import { useTranslations } from "next-intl";
 import type * as React from "react";
 import { Alert } from "~/components/ui/alert";
 import { Button, type ButtonProps } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
-import { errorMessage } from "~/lib/errors";
+import { useErrorMessage } from "~/lib/errors";
 import { cn } from "~/lib/utils";
 
 /** A form that hands its values to `onValues` instead of navigating. */
@@ -98,7 +97,7 @@ function fieldErrorId(controlId: string): string {
   return `${controlId}-error`;
 }
 
-/** How a mutation ended: its error in words, or `success` once it succeeded. */
+/** How a mutation ended: its error in the user's language, or `success` once it succeeded. */
 export function MutationFeedback({
   error,
   success,
@@ -109,10 +108,10 @@ export function MutationFeedback({
   /** Spacing where the feedback does not sit in a grid with gaps. */
   className?: string;
 }) {
-  const t = useTranslations("common");
+  const errorMessage = useErrorMessage();
   return (
     <>
-      {error ? <Alert className={className}>{errorMessage(error, t)}</Alert> : null}
+      {error ? <Alert className={className}>{errorMessage(error)}</Alert> : null}
       {success ? (
         <Alert variant="success" className={className}>
           {success}

@@ -4,7 +4,7 @@ import { Loader2 } from "lucide-react";
 import { useTranslations } from "next-intl";
 import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
-import { errorMessage } from "~/lib/errors";
+import { useErrorMessage } from "~/lib/errors";
 
 export function Loading({ label }: { label?: string }) {
   const t = useTranslations("common");
@@ -18,9 +18,10 @@ export function Loading({ label }: { label?: string }) {
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const t = useTranslations("common");
+  const errorMessage = useErrorMessage();
   return (
     <Alert className="flex flex-wrap items-center justify-between gap-3">
-      <span>{t("errorPrefix", { message: errorMessage(error, t) })}</span>
+      <span>{t("errorPrefix", { message: errorMessage(error) })}</span>
       {onRetry ? (
         <Button size="sm" variant="outline" onClick={onRetry}>
           {t("retry")}
@@ -43,4 +44,40 @@ export function EmptyState({
       {action}
     </div>
   );
+}
+
+/** What the states below read from a react-query result, plain or infinite. */
+interface QueryResult<T> {
+  isPending: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => Promise<unknown>;
+}
+
+/** A query that has no data to show yet: loading, or its error with a retry. */
+export function QueryFallback({ query }: { query: Omit<QueryResult<unknown>, "data"> }) {
+  if (query.isPending) return <Loading />;
+  return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+}
+
+/**
+ * A query's data once it has arrived, `empty` in its place when `isEmpty` says there is nothing
+ * to show, or the query's loading and error states.
+ */
+export function QueryView<T>({
+  query,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: QueryResult<T>;
+  isEmpty?: (data: T) => boolean;
+  empty?: React.ReactNode;
+  children: (data: T) => React.ReactNode;
+}) {
+  if (query.isPending || query.error || query.data === undefined) {
+    return <QueryFallback query={query} />;
+  }
+  if (isEmpty?.(query.data)) return empty;
+  return children(query.data);
 }

@@ -16,12 +16,12 @@ const tones = {
   deprecated: "warning",
 } as const;
 
-export function StatusBadge({ status }: { status: string }) {
+/** Task, item and weight states, each with its own words and colour. */
+export function StatusBadge({ status }: { status: keyof typeof tones }) {
   const t = useTranslations("status");
-  const tone = tones[status as keyof typeof tones] ?? "neutral";
   return (
-    <Badge tone={tone} data-status={status}>
-      {t.has(status) ? t(status) : status}
+    <Badge tone={tones[status]} data-status={status}>
+      {t(status)}
     </Badge>
   );
 }

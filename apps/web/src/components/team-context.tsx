@@ -1,20 +1,22 @@
 "use client";
 
+import type { RouterOutputs } from "@studio/api";
 import { useQuery } from "@tanstack/react-query";
+import { useParams, useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import { pathForTeam } from "~/lib/routes";
 import { useTRPC } from "~/trpc/react";
 
-export interface CurrentTeam {
-  id: string;
-  name: string;
-  isPersonal: boolean;
-  role: "ADMIN" | "MEMBER";
-}
+export type CurrentTeam = RouterOutputs["auth"]["me"]["teams"][number];
 
 interface TeamState {
+  /** The team of the page: from the URL on team pages, else the last one chosen. */
   team: CurrentTeam | null;
   teams: CurrentTeam[];
   isSiteAdmin: boolean;
+  /** The URL names a team the user is not a member of (or that does not exist). */
+  unknownTeam: boolean;
+  /** Switches team: the same page for the other team, or remembered on pages outside teams. */
   setTeamId: (id: string) => void;
   isLoading: boolean;
   error: unknown;
@@ -24,36 +26,57 @@ const TeamContext = createContext<TeamState | null>(null);
 const STORAGE_KEY = "studio.teamId";
 
 /**
- * Every team-scoped procedure takes a teamId; the chosen team lives here (remembered per
- * browser) so pages need not thread it through the URL. Defaults to the personal team.
+ * Team pages take the team from the URL (/t/<teamId>/...), so links work for every member
+ * whatever they last chose. The browser only remembers the last team, for `/`, old URLs
+ * without a team and pages outside teams; without one, the personal team.
  */
 export function TeamProvider({ children }: { children: React.ReactNode }) {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions());
-  const [chosen, setChosen] = useState<string | null>(null);
+  const params = useParams<{ teamId?: string }>();
+  const routeTeamId = typeof params?.teamId === "string" ? params.teamId : null;
+  const router = useRouter();
+  // undefined until read: storage exists only in the browser, after hydration.
+  const [remembered, setRemembered] = useState<string | null | undefined>(undefined);
 
   useEffect(() => {
-    setChosen(window.localStorage.getItem(STORAGE_KEY));
+    setRemembered(window.localStorage.getItem(STORAGE_KEY));
   }, []);
 
-  const setTeamId = useCallback((id: string) => {
-    window.localStorage.setItem(STORAGE_KEY, id);
-    setChosen(id);
-  }, []);
+  const teams = useMemo(() => me.data?.teams ?? [], [me.data]);
+  const routeTeam = routeTeamId ? (teams.find((t) => t.id === routeTeamId) ?? null) : null;
+
+  useEffect(() => {
+    if (!routeTeam) return;
+    window.localStorage.setItem(STORAGE_KEY, routeTeam.id);
+    setRemembered(routeTeam.id);
+  }, [routeTeam]);
+
+  const setTeamId = useCallback(
+    (id: string) => {
+      window.localStorage.setItem(STORAGE_KEY, id);
+      setRemembered(id);
+      // The address bar, not the rendered route: right after a navigation the new page may
+      // still be loading, and switching must leave from where the user is now.
+      const target = pathForTeam(window.location.pathname, id);
+      if (target) router.push(target);
+    },
+    [router],
+  );
 
   const value = useMemo<TeamState>(() => {
-    const teams = (me.data?.teams ?? []) as CurrentTeam[];
-    const team =
-      teams.find((t) => t.id === chosen) ?? teams.find((t) => t.isPersonal) ?? teams[0] ?? null;
+    const fallback =
+      teams.find((t) => t.id === remembered) ?? teams.find((t) => t.isPersonal) ?? teams[0] ?? null;
     return {
-      team,
+      team: routeTeamId ? routeTeam : fallback,
       teams,
       isSiteAdmin: me.data?.isSiteAdmin ?? false,
+      unknownTeam: Boolean(routeTeamId && me.data && !routeTeam),
       setTeamId,
-      isLoading: me.isPending,
+      isLoading: me.isPending || remembered === undefined,
       error: me.error,
     };
-  }, [me.data, me.isPending, me.error, chosen, setTeamId]);
+  }, [me.data, me.isPending, me.error, teams, remembered, routeTeamId, routeTeam, setTeamId]);
 
   return <TeamContext.Provider value={value}>{children}</TeamContext.Provider>;
 }

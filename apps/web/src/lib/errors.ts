@@ -1,15 +1,124 @@
+import {
+  type AppErrorCode,
+  appCodeForStatus,
+  isAppErrorCode,
+  TRPC_CODES,
+  TRPC_TO_APP_CODE,
+  type TrpcCode,
+} from "@studio/contracts/errors";
+import { useLocale, useTranslations } from "next-intl";
+import { useCallback } from "react";
+
+/** Failures that happen in the browser before any answer: they have no server code. */
+export type ClientErrorCode = "network" | "aborted";
+export type ErrorCode = AppErrorCode | ClientErrorCode;
+
+/** The language the server writes its messages in. */
+const SERVER_LOCALE = "en";
+
+/** Codes whose translation says more than any message that comes with them. */
+const ALWAYS_TRANSLATED: ReadonlySet<ErrorCode> = new Set(["network", "aborted", "unauthorized"]);
+
 /**
- * Turns a tRPC or fetch error into words for the user. The server already sends safe,
- * plain messages (no stack traces); codes without a useful message get a translated one.
+ * A failed request to a file route (uploads, downloads), or one that never got an answer:
+ * the route's stable code, message and details (the weight import report on a refusal).
+ */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+/** The error a file route's answer stands for: `{ error: { code, message, details? } }`. */
+export function requestErrorFromBody(status: number, statusText: string, body: unknown) {
+  const payload = body as {
+    error?: { code?: unknown; message?: unknown; details?: unknown } | string;
+    message?: unknown;
+  } | null;
+  const error = typeof payload?.error === "object" ? payload.error : null;
+  const message =
+    (typeof error?.message === "string" ? error.message : null) ??
+    (typeof payload?.error === "string" ? payload.error : null) ??
+    (typeof payload?.message === "string" ? payload.message : null) ??
+    `${status} ${statusText}`;
+  const code = isAppErrorCode(error?.code) ? error.code : appCodeForStatus(status);
+  return new RequestError(message, status, code, error?.details ?? null);
+}
+
+/**
+ * The stable code of any error the app shows: a file route's (RequestError, or the typed
+ * client's FileRouteError), or a tRPC call's (`data.appCode`; `data.code` from a server that
+ * predates it). A tRPC call that never got an answer is a network failure. Null otherwise.
+ */
+export function errorCode(error: unknown): ErrorCode | null {
+  if (error instanceof RequestError) return error.code;
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    data?: { appCode?: unknown; code?: unknown } | null;
+  } | null;
+  if (!e || typeof e !== "object") return null;
+  if (isAppErrorCode(e.code)) return e.code;
+  if (isAppErrorCode(e.data?.appCode)) return e.data.appCode;
+  const trpcCode = e.data?.code;
+  if (typeof trpcCode === "string" && (TRPC_CODES as readonly string[]).includes(trpcCode)) {
+    return TRPC_TO_APP_CODE[trpcCode as TrpcCode];
+  }
+  if (e.name === "TRPCClientError" && !e.data) return "network";
+  return null;
+}
+
+/** What next-intl's `useTranslations("errors")` (or `createTranslator`) returns, as used here. */
+export interface ErrorTranslator {
+  (key: ErrorCode): string;
+  has(key: ErrorCode): boolean;
+}
+
+/**
+ * An error in the user's language. The server writes precise English messages (naming the
+ * record, the limit, the field), so English shows them as they are; other languages show the
+ * translation of the error's code (`errors.<code>`), and the server's message only for a code
+ * without one. A missing message falls back to the translation in every language.
+ */
+export function translateError(error: unknown, t: ErrorTranslator, locale: string): string {
+  const code = errorCode(error);
+  const translated = code && t.has(code) ? t(code) : null;
+  const message = isMessage(error) ? error.message : null;
+  if (locale === SERVER_LOCALE && !(code && ALWAYS_TRANSLATED.has(code))) {
+    return message || translated || String(error);
+  }
+  return translated || message || String(error);
+}
+
+function isMessage(value: unknown): value is { message: string } {
+  return typeof (value as { message?: unknown } | null)?.message === "string";
+}
+
+/** `(error) => message` in the current language; see translateError. */
+export function useErrorMessage(): (error: unknown) => string {
+  const t = useTranslations("errors");
+  const locale = useLocale();
+  return useCallback((error: unknown) => translateError(error, t, locale), [t, locale]);
+}
+
+/**
+ * @deprecated Use `useErrorMessage`, which translates every code. Kept for pages that still
+ * pass `common` keys; it now also reads the stable code.
  */
 export function errorMessage(
   error: unknown,
   t: (key: "notSignedIn" | "forbidden" | "notFound") => string,
 ): string {
-  const e = error as { message?: string; data?: { code?: string } } | null;
-  const code = e?.data?.code;
-  if (code === "UNAUTHORIZED") return t("notSignedIn");
-  if (code === "FORBIDDEN" && !e?.message) return t("forbidden");
-  if (code === "NOT_FOUND" && !e?.message) return t("notFound");
-  return e?.message || String(error);
+  const code = errorCode(error);
+  const message = isMessage(error) ? error.message : "";
+  if (code === "unauthorized") return t("notSignedIn");
+  if (code === "forbidden" && !message) return t("forbidden");
+  if (code === "not_found" && !message) return t("notFound");
+  return message || String(error);
 }

@@ -1,6 +1,7 @@
 // Every link to a file goes through the authorised route handlers (app/api/files/*,
 // mounted from @studio/api/files). One place so pages never build paths themselves.
 import type { ImageRendition } from "@studio/api/files";
+import { FILE_ROUTE_PATHS } from "@studio/api/http/file-routes";
 
 function query(params: Record<string, string | undefined | null>): string {
   const search = new URLSearchParams();
@@ -9,7 +10,7 @@ function query(params: Record<string, string | undefined | null>): string {
 }
 
 const download = (params: Record<string, string | undefined | null>) =>
-  `/api/files/download?${query(params)}`;
+  `${FILE_ROUTE_PATHS.download}?${query(params)}`;
 
 export type ResultVariant = "probabilityPath" | "overlayPath";
 
@@ -51,10 +52,10 @@ export const fileUrls = {
   taskZip: (teamId: string, taskId: string) => download({ type: "task-zip", teamId, id: taskId }),
   weight: (teamId: string, weightId: string) => download({ type: "weight", teamId, id: weightId }),
   uploadImage: (teamId: string, name: string, datasetId?: string) =>
-    `/api/files/images?${query({ teamId, name, datasetId })}`,
+    `${FILE_ROUTE_PATHS.images}?${query({ teamId, name, datasetId })}`,
   /** A zip into an existing dataset (`datasetId`) or a new one named `name`. */
   uploadArchive: (teamId: string, target: { datasetId: string } | { name: string }) =>
-    `/api/files/archives?${query({ teamId, ...target })}`,
+    `${FILE_ROUTE_PATHS.archives}?${query({ teamId, ...target })}`,
   /**
    * ONNX needs taskKind/name/family; `format: "ncnn"` sends a zip of .param + .bin; a PyTorch or
    * safetensors state_dict needs `architecture` (taskKind, name, family default to its own).
@@ -70,5 +71,5 @@ export const fileUrls = {
     format?: "ncnn" | "pytorch" | "safetensors";
     architecture?: string;
     fileName?: string;
-  }) => `/api/files/weights?${query(params)}`,
+  }) => `${FILE_ROUTE_PATHS.weights}?${query(params)}`,
 };

@@ -1,3 +1,4 @@
+import { FINAL_TASK_STATUSES } from "@studio/contracts/task";
 import { describe, expect, it } from "vitest";
 import { nextPollInterval, POLL_IDLE_MAX_MS, POLL_RUNNING_MS } from "./polling";
 
@@ -15,7 +16,7 @@ describe("nextPollInterval", () => {
   });
 
   it("stops at every final state", () => {
-    for (const status of ["succeeded", "partially_failed", "failed", "canceled"]) {
+    for (const status of FINAL_TASK_STATUSES) {
       expect(nextPollInterval(status, 0)).toBe(false);
     }
   });

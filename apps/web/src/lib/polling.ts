@@ -1,4 +1,4 @@
-import { isFinalTaskStatus } from "@studio/db/status";
+import { isFinalTaskStatus, type TaskStatus } from "@studio/contracts/task";
 
 export { isFinalTaskStatus };
 
@@ -11,7 +11,7 @@ export const POLL_IDLE_MAX_MS = 15_000;
  * doubling while it waits in the queue and nothing changes, and never once it is final.
  * `unchangedPolls` counts consecutive answers that were identical to the one before.
  */
-export function nextPollInterval(status: string, unchangedPolls: number): number | false {
+export function nextPollInterval(status: TaskStatus, unchangedPolls: number): number | false {
   if (isFinalTaskStatus(status)) return false;
   if (status === "running") return POLL_RUNNING_MS;
   const backoff = POLL_IDLE_START_MS * 2 ** Math.max(0, unchangedPolls);

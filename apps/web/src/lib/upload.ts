@@ -1,24 +1,20 @@
+import { RequestError, requestErrorFromBody } from "./errors";
+
 export interface UploadProgress {
   loaded: number;
   total: number;
 }
 
-export class UploadError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string | null,
-    /** Structured detail some routes add (the weight import report on a 422). */
-    readonly details: unknown = null,
-  ) {
-    super(message);
-    this.name = "UploadError";
-  }
-}
+/**
+ * @deprecated The error of a failed upload is a RequestError (lib/errors); show it with
+ * `useErrorMessage`. This name stays for pages that still check `instanceof UploadError`.
+ */
+export const UploadError = RequestError;
 
 /**
  * Sends one file with XMLHttpRequest, because fetch cannot report upload progress yet.
- * The route handlers answer JSON; on failure `{ error: { code, message } }` or `{ message }`.
+ * The route handlers answer JSON; a failure rejects with a RequestError carrying the route's
+ * stable code, message and details, or the code `network` / `aborted` without an answer.
  */
 export function uploadFile<T>(
   url: string,
@@ -44,21 +40,11 @@ export function uploadFile<T>(
         resolve(json as T);
         return;
       }
-      const body = json as {
-        error?: { code?: string; message?: string; details?: unknown } | string;
-        message?: string;
-      } | null;
-      const error = typeof body?.error === "object" ? body.error : null;
-      const message =
-        error?.message ??
-        (typeof body?.error === "string" ? body.error : null) ??
-        body?.message ??
-        `${xhr.status} ${xhr.statusText}`;
-      reject(new UploadError(message, xhr.status, error?.code ?? null, error?.details ?? null));
+      reject(requestErrorFromBody(xhr.status, xhr.statusText, json));
     };
     xhr.onerror = () =>
-      reject(new UploadError("The upload was interrupted (network error).", 0, "network"));
-    xhr.onabort = () => reject(new UploadError("The upload was canceled.", 0, "aborted"));
+      reject(new RequestError("The upload was interrupted (network error).", 0, "network"));
+    xhr.onabort = () => reject(new RequestError("The upload was canceled.", 0, "aborted"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });

@@ -1,14 +1,14 @@
 "use client";
 
+import type { RouterOutputs } from "@studio/api";
 import { useRef } from "react";
 import { nextPollInterval } from "./polling";
 
-interface PolledTask {
-  status: string;
-  progress: number;
-  itemsDone?: number;
-  itemsFailed?: number;
-}
+/** What both `tasks.get` and `tasks.status` answer, which is all the interval looks at. */
+type PolledTask = Pick<
+  RouterOutputs["tasks"]["status"],
+  "status" | "progress" | "itemsDone" | "itemsFailed"
+>;
 
 /**
  * A react-query `refetchInterval` for one task: fast while running, backing off while it
@@ -22,7 +22,7 @@ export function useTaskRefetchInterval() {
     if (!data) return 2000;
     const s = state.current;
     if (query.state.dataUpdatedAt !== s.updatedAt) {
-      const fingerprint = `${data.status}|${data.progress}|${data.itemsDone ?? ""}|${data.itemsFailed ?? ""}`;
+      const fingerprint = `${data.status}|${data.progress}|${data.itemsDone}|${data.itemsFailed}`;
       s.unchanged = fingerprint === s.fingerprint ? s.unchanged + 1 : 0;
       s.fingerprint = fingerprint;
       s.updatedAt = query.state.dataUpdatedAt;

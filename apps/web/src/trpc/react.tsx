@@ -1,6 +1,7 @@
 "use client";
 
 import type { AppRouter } from "@studio/api";
+import { TRPC_PATH } from "@studio/api/http/file-routes";
 import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
 import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
@@ -32,7 +33,7 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
     createTRPCClient<AppRouter>({
       links: [
         httpBatchLink({
-          url: "/api/trpc",
+          url: TRPC_PATH,
           transformer: superjson,
           // The next-auth session cookie rides along: same origin sends it by default.
           maxURLLength: 2000,

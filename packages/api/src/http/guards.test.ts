@@ -3,18 +3,18 @@
 
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import path from "node:path";
 import type { TestDatabase } from "@studio/db/testing";
+import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../auth/tokens";
-import { formatBytes } from "../files/storage";
-import { useTempDataDir } from "../files/test-context";
+import { formatBytes } from "../storage/files";
 import { makeUser, type TestUser, testDb } from "../test-helpers";
+import { useTempDataDir } from "./files/test-context";
 import { createApiHandler, serveNode } from "./handler";
 import { TRPC_MAX_BATCH_SIZE, TRPC_MAX_BODY_BYTES } from "./limits";
 
 const APP = "http://studio.test";
-const png = readFileSync(path.resolve(import.meta.dirname, "../../test/fixtures/chelsea.png"));
+const png = readFileSync(fixturePath("chelsea.png"));
 
 let t: TestDatabase;
 let data: ReturnType<typeof useTempDataDir>;
@@ -69,7 +69,9 @@ function uploadImage(headers: Record<string, string>) {
 }
 
 type TrpcError = {
-  error: { json: { message: string; data: { code: string; httpStatus: number } } };
+  error: {
+    json: { message: string; data: { code: string; appCode: string; httpStatus: number } };
+  };
 };
 async function trpcErrors(response: Response): Promise<TrpcError["error"]["json"][]> {
   const body = (await response.json()) as TrpcError | TrpcError[];
@@ -111,6 +113,8 @@ describe("cross-site requests", () => {
       expect(response.status, contentType).toBe(403);
       const [error] = await trpcErrors(response);
       expect(error?.data.code).toBe("FORBIDDEN");
+      // The same code as the file routes answer for the same refusal.
+      expect(error?.data.appCode).toBe("cross_site_request");
       expect(error?.message).toContain("another site");
     }
     expect(await datasets()).toBe(before);
@@ -247,6 +251,7 @@ describe("tRPC content types and limits", () => {
     expect(declared.status).toBe(413);
     const [error] = await trpcErrors(declared);
     expect(error?.data.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(error?.data.appCode).toBe("payload_too_large");
     expect(error?.message).toContain(formatBytes(TRPC_MAX_BODY_BYTES));
 
     // Without Content-Length the body is counted as it arrives.

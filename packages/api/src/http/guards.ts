@@ -4,7 +4,7 @@
 import type { Context } from "../context";
 import { presentsApiToken } from "../context";
 import { env } from "../env";
-import { errorResponse } from "../files/http";
+import { errorResponse } from "./files/responses";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -58,7 +58,7 @@ export function crossSiteRefusal(request: Request, origin = appOrigin()): string
 /** The 403 a file or auth route answers for a cross-site request, or null when it may pass. */
 export function crossSiteResponse(request: Request): Response | null {
   const refusal = crossSiteRefusal(request);
-  return refusal ? withSecurityHeaders(errorResponse(403, "cross_site_request", refusal)) : null;
+  return refusal ? withSecurityHeaders(errorResponse("cross_site_request", refusal)) : null;
 }
 
 /**

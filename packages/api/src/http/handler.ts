@@ -1,13 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { StudioSession } from "../auth/next-auth";
+import { CLIENT_ADDRESS_HEADER } from "../auth/rate-limit";
 import { createTRPCContext } from "../context";
 import type { Db } from "../db";
-import { downloadFile } from "../files/download";
-import { errorResponse } from "../files/http";
-import { uploadArchive } from "../files/upload-archive";
-import { uploadImage } from "../files/upload-image";
-import { uploadWeight } from "../files/upload-weight";
 import type { InferenceClient } from "../inference";
+import { FILE_ROUTE_PATHS, type FileRouteName, TRPC_PATH } from "./file-routes";
+import { errorResponse } from "./files/responses";
+import { FILE_ROUTE_HANDLERS } from "./files/routes";
 import { serveFileRoute, withSecurityHeaders } from "./guards";
 import { handleTrpcRequest } from "./trpc-handler";
 
@@ -31,15 +30,15 @@ export function createApiHandler(options: ApiHandlerOptions) {
       headers: request.headers,
       getSession: async () => (options.getSession ? options.getSession(request) : null),
     });
-  const fileRoutes: Record<string, Parameters<typeof serveFileRoute>[2]> = {
-    "/api/files/images": uploadImage,
-    "/api/files/archives": uploadArchive,
-    "/api/files/weights": uploadWeight,
-    "/api/files/download": downloadFile,
-  };
+  const fileRoutes = new Map(
+    (Object.keys(FILE_ROUTE_PATHS) as FileRouteName[]).map((name) => [
+      FILE_ROUTE_PATHS[name] as string,
+      FILE_ROUTE_HANDLERS[name],
+    ]),
+  );
   return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
-    if (pathname.startsWith("/api/trpc")) {
+    if (pathname.startsWith(TRPC_PATH)) {
       return handleTrpcRequest(request, {
         db: options.db,
         inference: options.inference,
@@ -50,14 +49,11 @@ export function createApiHandler(options: ApiHandlerOptions) {
         },
       });
     }
-    const route = fileRoutes[pathname];
+    const route = fileRoutes.get(pathname);
     if (route) return serveFileRoute(request, context, route);
-    return withSecurityHeaders(errorResponse(404, "not_found", "No such route."));
+    return withSecurityHeaders(errorResponse("not_found", "No such route."));
   };
 }
-
-/** Set by the server in front of the app to the connection's peer address. */
-export const CLIENT_ADDRESS_HEADER = "x-studio-client-address";
 
 function toRequest(req: IncomingMessage): Request {
   const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;

@@ -1,18 +1,22 @@
 // The one tRPC HTTP handler: the web app's /api/trpc route and createApiHandler both call it,
 // so the request checks below hold wherever the API is served.
-import { TRPCError } from "@trpc/server";
+import type { AppErrorCode } from "@studio/contracts/errors";
+import type { TRPCError } from "@trpc/server";
 import { type HTTPErrorHandler, resolveResponse } from "@trpc/server/http";
 import type { StudioSession } from "../auth/next-auth";
 import { createInnerContext, createTRPCContext } from "../context";
-import type { Db } from "../db";
-import { formatBytes } from "../files/storage";
+import { type Db, getDb } from "../db";
+import { AppError, toTRPCError } from "../errors";
 import type { InferenceClient } from "../inference";
 import { type AppRouter, appRouter } from "../root";
+import { formatBytes } from "../storage/files";
+import { TRPC_PATH } from "./file-routes";
 import { crossSiteRefusal, isStateChanging, withSecurityHeaders } from "./guards";
 import { TRPC_MAX_BATCH_SIZE, TRPC_MAX_BODY_BYTES } from "./limits";
 
 export interface TrpcHandlerOptions {
-  db: Db;
+  /** The store; the process's shared client when omitted (the web app's route handler). */
+  db?: Db;
   inference?: InferenceClient;
   /** The next-auth session of the request; without it only API tokens authenticate. */
   getSession?: (request: Request) => Promise<StudioSession | null>;
@@ -32,9 +36,10 @@ export async function handleTrpcRequest(
   request: Request,
   options: TrpcHandlerOptions,
 ): Promise<Response> {
-  const { db, inference } = options;
+  const { inference } = options;
+  const db = options.db ?? getDb();
   const url = new URL(request.url);
-  const endpoint = trimSlashes(options.endpoint ?? "/api/trpc");
+  const endpoint = trimSlashes(options.endpoint ?? TRPC_PATH);
   const path = trimSlashes(trimSlashes(url.pathname).slice(endpoint.length));
   const admitted = await admit(request, url, path);
   const response = await resolveResponse({
@@ -76,7 +81,7 @@ async function admit(request: Request, url: URL, path: string): Promise<Admissio
     if (calls > TRPC_MAX_BATCH_SIZE) {
       return refuse(
         request,
-        "BAD_REQUEST",
+        "bad_request",
         `This request holds ${calls} calls; at most ${TRPC_MAX_BATCH_SIZE} are accepted in one request. Send them in smaller batches.`,
       );
     }
@@ -84,14 +89,14 @@ async function admit(request: Request, url: URL, path: string): Promise<Admissio
   if (!isStateChanging(request.method)) return { request, error: null };
 
   const refusal = crossSiteRefusal(request);
-  if (refusal) return refuse(request, "FORBIDDEN", refusal);
+  if (refusal) return refuse(request, "cross_site_request", refusal);
 
   const contentType = request.headers.get("content-type");
   const mediaType = contentType?.split(";", 1)[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     return refuse(
       request,
-      "UNSUPPORTED_MEDIA_TYPE",
+      "unsupported_media_type",
       contentType
         ? `API calls must be sent as JSON (Content-Type: application/json), not ${mediaType}.`
         : "API calls must be sent as JSON (Content-Type: application/json); this request has no Content-Type.",
@@ -102,10 +107,10 @@ async function admit(request: Request, url: URL, path: string): Promise<Admissio
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > TRPC_MAX_BODY_BYTES) {
     if (declared <= DRAIN_BYTES) await drain(request.body, 0);
-    return refuse(request, "PAYLOAD_TOO_LARGE", tooLarge);
+    return refuse(request, "payload_too_large", tooLarge);
   }
   const body = await readAtMost(request.body, TRPC_MAX_BODY_BYTES);
-  if (!body) return refuse(request, "PAYLOAD_TOO_LARGE", tooLarge);
+  if (!body) return refuse(request, "payload_too_large", tooLarge);
   return {
     request: new Request(request.url, {
       method: request.method,
@@ -121,14 +126,14 @@ async function admit(request: Request, url: URL, path: string): Promise<Admissio
  * A refused request reaches tRPC as a body-less JSON request with the same path, so tRPC
  * parses nothing the client sent and answers `error` in its shape for each call.
  */
-function refuse(request: Request, code: TRPCError["code"], message: string): Admission {
+function refuse(request: Request, code: AppErrorCode, message: string): Admission {
   const stateChanging = isStateChanging(request.method);
   return {
     request: new Request(request.url, {
       method: stateChanging ? "POST" : request.method,
       headers: stateChanging ? { "content-type": "application/json" } : {},
     }),
-    error: new TRPCError({ code, message }),
+    error: toTRPCError(new AppError(code, message)),
   };
 }
 

@@ -1,25 +1,21 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTempDataDir } from "../files/test-context";
 import { callerFor } from "../test-caller";
-import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
+import type { TestStore, TestUser } from "../test-helpers";
+import { makeImage, makeUser, makeWeight, testStore } from "../test-helpers";
 
-let t: TestDatabase;
-let data: ReturnType<typeof useTempDataDir>;
+let t: TestStore;
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  data = useTempDataDir();
-  t = await testDb();
+  t = await testStore();
   alice = await makeUser(t.db);
   bob = await makeUser(t.db);
 });
 afterAll(async () => {
   await t.cleanup();
-  data.cleanup();
 });
 
 async function imageWithFile(teamId: string, userId: string, name: string) {
@@ -28,7 +24,7 @@ async function imageWithFile(teamId: string, userId: string, name: string) {
     where: { id: image.id },
     select: { storagePath: true },
   });
-  const file = path.join(data.dir, row.storagePath);
+  const file = path.join(t.dataDir, row.storagePath);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, "x");
   return { id: image.id, file };
@@ -119,8 +115,8 @@ describe("images and datasets", () => {
     });
     await a.tasks.cancel({ teamId, taskId: task.id });
     const resultRel = `results/${task.id}/0.png`;
-    mkdirSync(path.join(data.dir, "results", task.id), { recursive: true });
-    writeFileSync(path.join(data.dir, resultRel), "r");
+    mkdirSync(path.join(t.dataDir, "results", task.id), { recursive: true });
+    writeFileSync(path.join(t.dataDir, resultRel), "r");
     await t.db.taskItem.updateMany({
       where: { taskId: task.id, imageId: imgs[0]?.id },
       data: { resultPath: resultRel },
@@ -137,7 +133,7 @@ describe("images and datasets", () => {
       imagesDeleted: 3,
     });
     for (const img of imgs) expect(existsSync(img.file)).toBe(false);
-    expect(existsSync(path.join(data.dir, resultRel))).toBe(false);
+    expect(existsSync(path.join(t.dataDir, resultRel))).toBe(false);
     expect(await t.db.image.count({ where: { id: { in: imgs.map((i) => i.id) } } })).toBe(0);
     expect(await t.db.taskItem.count({ where: { taskId: task.id } })).toBe(0);
   });

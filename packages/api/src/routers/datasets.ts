@@ -10,14 +10,14 @@ import {
   updateDataset,
 } from "../services/datasets";
 import { router, teamProcedure } from "../trpc";
-import { actorOutput, id, jsonRecord, pageInput, pageOutput } from "./schemas";
+import { actorOutput, id, jsonRecord, pageInput, pageOutput, storedDatasetLayout } from "./schemas";
 
 const datasetOutput = z.object({
   id: z.string(),
   teamId: z.string(),
   name: z.string(),
   description: z.string(),
-  layout: z.string(),
+  layout: storedDatasetLayout,
   layoutReport: jsonRecord,
   imageCount: z.number().int(),
   createdAt: z.date(),

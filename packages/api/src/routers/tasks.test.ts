@@ -1,13 +1,11 @@
 import { parameterSignature } from "@studio/core/signature";
 import { claimNextTask, completeItem, completeTask, failItem } from "@studio/db/queue";
-import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTempDataDir } from "../files/test-context";
 import { callerFor } from "../test-caller";
-import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
+import type { TestStore, TestUser } from "../test-helpers";
+import { makeImage, makeUser, makeWeight, testStore } from "../test-helpers";
 
-let t: TestDatabase;
-let data: ReturnType<typeof useTempDataDir>;
+let t: TestStore;
 let alice: TestUser;
 let bob: TestUser;
 let a: Awaited<ReturnType<typeof callerFor>>;
@@ -17,8 +15,7 @@ let weight: { id: string; sha256: string };
 let images: string[];
 
 beforeAll(async () => {
-  data = useTempDataDir();
-  t = await testDb();
+  t = await testStore();
   alice = await makeUser(t.db);
   bob = await makeUser(t.db);
   a = await callerFor(t.db, alice.id);
@@ -31,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.cleanup();
-  data.cleanup();
 });
 
 describe("tasks", () => {

@@ -1,4 +1,4 @@
-import { TASK_STATUSES } from "@studio/db/status";
+import { taskStatusSchema } from "@studio/contracts/task";
 import { z } from "zod";
 import {
   cancelTask,
@@ -9,24 +9,35 @@ import {
   retryFailedItems,
   taskReport,
   taskStatus,
+  taskStatusSelect,
   taskTargetSchema,
 } from "../services/tasks";
 import { router, teamProcedure } from "../trpc";
-import { actorOutput, id, jsonRecord, pageInput, taskKindSchema } from "./schemas";
+import {
+  actorOutput,
+  id,
+  jsonRecord,
+  pageInput,
+  storedItemStatus,
+  storedSourceFormat,
+  storedTaskKind,
+  storedTaskStatus,
+  taskKindSchema,
+} from "./schemas";
 
-const taskStatusEnum = z.enum(TASK_STATUSES);
+const count = z.number().int();
 
 const taskSummary = z.object({
   id: z.string(),
   teamId: z.string(),
-  taskKind: z.string(),
-  status: z.string(),
+  taskKind: storedTaskKind,
+  status: storedTaskStatus,
   progress: z.number(),
-  itemCount: z.number().int(),
-  itemsDone: z.number().int(),
-  itemsFailed: z.number().int(),
-  attempts: z.number().int(),
-  maxAttempts: z.number().int(),
+  itemCount: count,
+  itemsDone: count,
+  itemsFailed: count,
+  attempts: count,
+  maxAttempts: count,
   cancelRequested: z.boolean(),
   device: z.string().nullable(),
   error: z.string().nullable(),
@@ -45,15 +56,31 @@ const taskSummary = z.object({
     .nullable(),
 });
 
+/**
+ * What the worker records with a result (stored as JSON). The fields pages read are typed;
+ * others pass through, and a damaged field reads as absent rather than failing the answer.
+ */
+const optional = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const resultMetaOutput = jsonRecord.pipe(
+  z.looseObject({
+    width: optional(z.number()),
+    height: optional(z.number()),
+    threshold: optional(z.number()),
+    probabilityPath: optional(z.string()),
+    overlayPath: optional(z.string()),
+    top: optional(z.array(z.object({ label: z.string(), index: z.number(), score: z.number() }))),
+  }),
+);
+
 const itemOutput = z.object({
   id: z.string(),
   position: z.number().int(),
-  status: z.string(),
+  status: storedItemStatus,
   progress: z.number(),
   hasResult: z.boolean(),
   resultSha256: z.string().nullable(),
   resultBytes: z.number().int().nullable(),
-  resultMeta: jsonRecord.nullable(),
+  resultMeta: resultMetaOutput.nullable(),
   paramSignature: z.string().nullable(),
   device: z.string().nullable(),
   timings: z.record(z.string(), z.number()).nullable(),
@@ -95,7 +122,7 @@ export const tasksRouter = router({
   list: teamProcedure
     .input(
       pageInput.extend({
-        status: z.array(taskStatusEnum).max(6).nullish(),
+        status: z.array(taskStatusSchema).max(6).nullish(),
         taskKind: taskKindSchema.nullish(),
         weightId: id.nullish(),
         from: z.date().nullish(),
@@ -125,22 +152,7 @@ export const tasksRouter = router({
   /** What a progress bar needs, for fast polling; `get` adds the items. */
   status: teamProcedure
     .input(taskIdInput)
-    .output(
-      z.object({
-        id: z.string(),
-        status: z.string(),
-        progress: z.number(),
-        itemCount: z.number().int(),
-        itemsDone: z.number().int(),
-        itemsFailed: z.number().int(),
-        cancelRequested: z.boolean(),
-        device: z.string().nullable(),
-        error: z.string().nullable(),
-        startedAt: z.date().nullable(),
-        finishedAt: z.date().nullable(),
-        updatedAt: z.date(),
-      }),
-    )
+    .output(taskSummary.pick(taskStatusSelect))
     .query(({ ctx, input }) => taskStatus(ctx.db, ctx.team.id, input.taskId)),
 
   /** A queued task stops at once; a running one stops between tiles. */
@@ -154,7 +166,7 @@ export const tasksRouter = router({
 
   retryFailed: teamProcedure
     .input(taskIdInput)
-    .output(z.object({ requeued: z.number().int() }))
+    .output(z.object({ requeued: count }))
     .mutation(({ ctx, input }) => retryFailedItems(ctx.db, ctx.team.id, input.taskId)),
 
   delete: teamProcedure
@@ -177,16 +189,16 @@ export const tasksRouter = router({
               version: z.string(),
               sha256: z.string(),
               isOfficial: z.boolean(),
-              sourceFormat: z.string(),
+              sourceFormat: storedSourceFormat,
             })
             .nullable(),
           dataset: z.object({ id: z.string(), name: z.string() }).nullable(),
         }),
         items: z.array(itemOutput),
         summary: z.object({
-          items: z.number().int(),
-          succeeded: z.number().int(),
-          failed: z.number().int(),
+          items: count,
+          succeeded: count,
+          failed: count,
           totalRunMs: z.number(),
           meanRunMs: z.number().nullable(),
           wallMs: z.number().nullable(),

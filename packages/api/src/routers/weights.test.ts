@@ -1,11 +1,9 @@
-import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTempDataDir } from "../files/test-context";
 import { callerFor } from "../test-caller";
-import { makeImage, makeTeam, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
+import type { TestStore, TestUser } from "../test-helpers";
+import { makeImage, makeTeam, makeUser, makeWeight, testStore } from "../test-helpers";
 
-let t: TestDatabase;
-let data: ReturnType<typeof useTempDataDir>;
+let t: TestStore;
 let admin: TestUser;
 let member: TestUser;
 let outsider: TestUser;
@@ -13,8 +11,7 @@ let siteAdmin: TestUser;
 let teamId: string;
 
 beforeAll(async () => {
-  data = useTempDataDir();
-  t = await testDb();
+  t = await testStore();
   admin = await makeUser(t.db);
   member = await makeUser(t.db);
   outsider = await makeUser(t.db);
@@ -28,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.cleanup();
-  data.cleanup();
 });
 
 describe("weights", () => {
@@ -44,10 +40,28 @@ describe("weights", () => {
     const sr = tree.find((n) => n.taskKind === "super_resolution");
     expect(sr?.families.find((f) => f.family === "esrgan")?.versions).toHaveLength(2);
     const detail = await m.weights.get({ teamId, weightId: own.id });
-    expect(detail).toMatchObject({ id: own.id, activeTasks: 0, ioMetadata: {} });
+    // Not validated yet: the inspection fields are there, empty, so pages need no guessing.
+    expect(detail).toMatchObject({
+      id: own.id,
+      activeTasks: 0,
+      ioMetadata: { inputs: [], outputs: [], opset: null, parameterCount: null },
+    });
     await expect(m.weights.get({ teamId, weightId: foreign.id })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+
+  it("answers kinds and statuses from the shared lists; a stored value outside them is refused", async () => {
+    const w = await makeWeight(t.db, { teamId, taskKind: "segmentation" });
+    const m = await callerFor(t.db, member.id);
+    const detail = await m.weights.get({ teamId, weightId: w.id });
+    expect(detail).toMatchObject({ taskKind: "segmentation", status: "ready" });
+    // The store keeps these as text; the output parses them, so a client never sees a stray one.
+    await t.db.weight.update({ where: { id: w.id }, data: { status: "half-done" } });
+    await expect(m.weights.get({ teamId, weightId: w.id })).rejects.toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+    });
+    await t.db.weight.delete({ where: { id: w.id } });
   });
 
   it("sets one default per kind (team before official) and deprecates", async () => {

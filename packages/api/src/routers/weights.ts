@@ -1,4 +1,5 @@
-import { describeArchitecture, listArchitectures } from "@studio/core/architectures";
+import { tensorInfoSchema } from "@studio/contracts/inference/validate";
+import { describeArchitecture, listArchitectureInfos } from "@studio/core/architectures/catalog";
 import { z } from "zod";
 import {
   defaultWeightFor,
@@ -16,21 +17,30 @@ import {
   teamAdminProcedure,
   teamProcedure,
 } from "../trpc";
-import { actorOutput, id, jsonRecord, taskKindSchema } from "./schemas";
+import {
+  actorOutput,
+  id,
+  jsonRecord,
+  storedSourceFormat,
+  storedTaskKind,
+  storedWeightStatus,
+  taskKindSchema,
+  weightStatusSchema,
+} from "./schemas";
 
 const weightSummary = z.object({
   id: z.string(),
   teamId: z.string().nullable(),
   isOfficial: z.boolean(),
-  taskKind: z.string(),
+  taskKind: storedTaskKind,
   name: z.string(),
   family: z.string(),
   version: z.string(),
   description: z.string(),
   sha256: z.string(),
   sizeBytes: z.number().int(),
-  sourceFormat: z.string(),
-  status: z.string(),
+  sourceFormat: storedSourceFormat,
+  status: storedWeightStatus,
   validationError: z.string().nullable(),
   isDefault: z.boolean(),
   deprecatedAt: z.date().nullable(),
@@ -38,6 +48,18 @@ const weightSummary = z.object({
   createdAt: z.date(),
   uploadedBy: actorOutput.nullable(),
 });
+/**
+ * What inspecting the ONNX file found (stored as JSON); empty lists and nulls until the weight
+ * has been validated, or when a stored value is damaged.
+ */
+const ioMetadataOutput = jsonRecord.pipe(
+  z.object({
+    inputs: z.array(tensorInfoSchema).catch([]),
+    outputs: z.array(tensorInfoSchema).catch([]),
+    opset: z.number().nullable().catch(null),
+    parameterCount: z.number().nullable().catch(null),
+  }),
+);
 const weightIdInput = z.object({ weightId: id });
 const deprecateInput = z.object({ weightId: id, deprecated: z.boolean().default(true) });
 const changeOutput = z.object({
@@ -66,7 +88,7 @@ export const weightsRouter = router({
     .input(
       z.object({
         taskKind: taskKindSchema.nullish(),
-        status: z.enum(["validating", "ready", "invalid"]).nullish(),
+        status: weightStatusSchema.nullish(),
         includeDeprecated: z.boolean().default(false),
       }),
     )
@@ -77,7 +99,7 @@ export const weightsRouter = router({
     .output(
       z.array(
         z.object({
-          taskKind: z.string(),
+          taskKind: storedTaskKind,
           families: z.array(z.object({ family: z.string(), versions: z.array(weightSummary) })),
         }),
       ),
@@ -89,7 +111,7 @@ export const weightsRouter = router({
     .output(
       weightSummary.extend({
         spec: z.unknown(),
-        ioMetadata: jsonRecord,
+        ioMetadata: ioMetadataOutput,
         validationReport: jsonRecord,
         updatedAt: z.date(),
         activeTasks: z.number().int(),
@@ -135,7 +157,7 @@ export const weightsRouter = router({
     .input(z.object({ taskKind: taskKindSchema.nullish() }).optional())
     .output(z.array(architectureOutput))
     .query(({ input }) =>
-      listArchitectures()
+      listArchitectureInfos()
         .filter((a) => !input?.taskKind || a.taskKind === input.taskKind)
         .map(describeArchitecture),
     ),

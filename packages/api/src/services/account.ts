@@ -3,7 +3,6 @@ import {
   createUserWithPersonalTeam,
   EmailTakenError,
 } from "@studio/db/users";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { normalizeEmail, waitInWords } from "../auth/authorize";
 import {
@@ -14,6 +13,7 @@ import {
 } from "../auth/password";
 import { addressKey, hitRateLimit } from "../auth/rate-limit";
 import type { Db } from "../db";
+import { env } from "../env";
 import { badRequest, notFound, tooManyRequests } from "../errors";
 
 export const emailSchema = z.email().max(320).transform(normalizeEmail);
@@ -29,8 +29,8 @@ export const registerInput = z.object({
   password: passwordSchema,
 });
 
-/** Registrations per client address per hour. */
-const REGISTER_RULE = { limit: 10, windowMs: 3600_000 };
+/** Registrations per client address per hour (REGISTRATIONS_PER_HOUR). */
+const registerRule = () => ({ limit: env().REGISTRATIONS_PER_HOUR, windowMs: 3600_000 });
 
 export const userSelect = {
   id: true,
@@ -53,7 +53,7 @@ export async function register(
   clientIp: string | null,
 ): Promise<{ ok: true }> {
   if (clientIp) {
-    const limit = await hitRateLimit(db, `register-ip:${addressKey(clientIp)}`, REGISTER_RULE);
+    const limit = await hitRateLimit(db, `register-ip:${addressKey(clientIp)}`, registerRule());
     if (!limit.allowed) {
       throw tooManyRequests(
         `Too many registrations from this address. Try again in ${waitInWords(limit.retryAfterMs)}.`,
@@ -106,7 +106,7 @@ export async function changePassword(
     select: { passwordHash: true },
   });
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "The current password is wrong." });
+    throw badRequest("The current password is wrong.");
   }
   if (input.currentPassword === input.newPassword) {
     throw badRequest("The new password must differ from the current one.");

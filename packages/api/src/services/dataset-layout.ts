@@ -2,7 +2,8 @@
 // Pascal VOC (Annotations/*.xml), YOLO (labels/*.txt + data.yaml), classification folders
 // (<class>/<image>). Pure: it gets paths and the text of candidate annotation files.
 
-export type Layout = "none" | "classification" | "yolo" | "coco" | "voc";
+export const DATASET_LAYOUTS = ["none", "classification", "yolo", "coco", "voc"] as const;
+export type Layout = (typeof DATASET_LAYOUTS)[number];
 
 export interface Box {
   label: string;

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
-import { renditionPaths } from "../files/renditions";
-import { removeQuietly, resolveDataPath } from "../files/storage";
+import { removeQuietly, resolveDataPath } from "../storage/files";
+import { renditionPaths } from "../storage/renditions";
 import { resultFiles } from "./images";
 import { parseJson } from "./json";
 

@@ -2,8 +2,9 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createTask } from "@studio/db/queue";
 import type { TestDatabase } from "@studio/db/testing";
+import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { useTempDataDir } from "../files/test-context";
+import { useTempDataDir } from "../http/files/test-context";
 import { makeImage, makeUser, makeWeight, testDb } from "../test-helpers";
 import { checkImageFile, deleteImages, runningImageChecks } from "./images";
 
@@ -63,17 +64,17 @@ it("refuses to delete an image an unfinished task uses, and unknown images, chan
     imageIds: [busy.id],
   });
   await expect(deleteImages(t.db, user.personalTeamId, [free.id, busy.id])).rejects.toMatchObject({
-    code: "CONFLICT",
+    code: "conflict",
   });
   await expect(deleteImages(t.db, user.personalTeamId, [free.id, "missing"])).rejects.toMatchObject(
-    { code: "NOT_FOUND" },
+    { code: "not_found" },
   );
   expect(await t.db.image.count({ where: { id: { in: [free.id, busy.id] } } })).toBe(2);
   expect(await deleteImages(t.db, user.personalTeamId, [free.id])).toEqual({ deleted: 1 });
 });
 
 it("checks one image at a time, however many uploads arrive together", async () => {
-  const source = path.resolve(import.meta.dirname, "../../test/fixtures/chelsea.png");
+  const source = fixturePath("chelsea.png");
   mkdirSync(path.join(data.dir, "tmp"), { recursive: true });
   const head = readFileSync(source).subarray(0, 64);
   let peak = 0;

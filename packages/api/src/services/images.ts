@@ -3,16 +3,15 @@ import { detectFormat, ImageError, verifyImageDecodes } from "@studio/core/image
 import { createSemaphore } from "../auth/rate-limit";
 import type { Db } from "../db";
 import { env } from "../env";
-import { conflict, notFound } from "../errors";
-import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../files/renditions";
+import { AppError, conflict, notFound } from "../errors";
 import {
   moveIntoPlace,
   type ReceivedFile,
   randomName,
   removeQuietly,
   resolveDataPath,
-  UploadError,
-} from "../files/storage";
+} from "../storage/files";
+import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../storage/renditions";
 
 export const imageSelect = {
   id: true,
@@ -28,14 +27,6 @@ export const imageSelect = {
   createdAt: true,
   uploadedBy: { select: { id: true, name: true } },
 } as const;
-
-const IMAGE_ERROR_STATUS: Record<ImageError["code"], number> = {
-  empty: 400,
-  unsupported_format: 415,
-  extension_mismatch: 415,
-  too_many_pixels: 422,
-  corrupt: 422,
-};
 
 export interface CheckedImage {
   format: string;
@@ -62,8 +53,7 @@ export const runningImageChecks = () => decodeSlots.running;
  */
 export async function checkImageFile(file: ReceivedFile, name: string): Promise<CheckedImage> {
   if (!detectFormat(file.head)) {
-    throw new UploadError(
-      415,
+    throw new AppError(
       "unsupported_format",
       `"${name}" is not a supported image (its content is not PNG, JPEG, WebP, TIFF, BMP or GIF).`,
     );
@@ -83,11 +73,8 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
     };
   } catch (error) {
     if (error instanceof ImageError) {
-      throw new UploadError(
-        IMAGE_ERROR_STATUS[error.code],
-        error.code,
-        `"${name}": ${error.message}`,
-      );
+      // The decoder's codes are application codes (IMAGE_ERROR_CODES of the contracts).
+      throw new AppError(error.code, `"${name}": ${error.message}`);
     }
     throw error;
   }

@@ -1,61 +1,10 @@
 import { parameterSignature } from "@studio/core/signature";
 import type { TaskKind } from "@studio/core/spec";
-import { TRPCError } from "@trpc/server";
 import type { Db } from "../db";
-import { conflict, notFound } from "../errors";
-import {
-  InferenceBusyError,
-  type InferenceClient,
-  InferenceRequestError,
-  InferenceUnavailableError,
-} from "../inference-client";
+import { badRequest, conflict, inferenceError, notFound } from "../errors";
+import type { InferenceClient } from "../inference";
 import { validateParams } from "./tasks";
 import { usableWeightWhere } from "./weights";
-
-/** Turns the service's failures into tRPC errors with its (clean) message. */
-export function inferenceError(error: unknown): unknown {
-  if (error instanceof InferenceUnavailableError) {
-    return new TRPCError({
-      code: "SERVICE_UNAVAILABLE",
-      message: "The inference service is unavailable.",
-      cause: error,
-    });
-  }
-  if (error instanceof InferenceBusyError) {
-    return new TRPCError({
-      code: "TOO_MANY_REQUESTS",
-      message: `Too many previews are running; try again in ${error.retryAfterSeconds} s.`,
-    });
-  }
-  if (error instanceof InferenceRequestError) {
-    const code =
-      error.status === 404
-        ? "NOT_FOUND"
-        : error.status === 400
-          ? "BAD_REQUEST"
-          : error.status === 413
-            ? "PAYLOAD_TOO_LARGE"
-            : error.status === 422
-              ? "UNPROCESSABLE_CONTENT"
-              : error.status === 504
-                ? "GATEWAY_TIMEOUT"
-                : "BAD_GATEWAY";
-    // The service's messages are meant to be clean, but a path that slips into one (a
-    // missing file) must not reach the browser; the cause keeps the original for the log.
-    return new TRPCError({ code, message: withoutServerPaths(error.message), cause: error });
-  }
-  return error;
-}
-
-// Absolute POSIX or Windows paths of at least two segments. Segments exclude the
-// separator, so the pattern cannot backtrack badly on long input.
-const ABSOLUTE_PATH = /(?:[A-Za-z]:)?[\\/](?:[^\s'"`,;()<>\\/]+[\\/])+[^\s'"`,;()<>\\/]*/g;
-
-/** Replaces server paths in a message with "<path>"; "missing" files get a plain sentence. */
-export function withoutServerPaths(message: string): string {
-  if (/\bENOENT\b/.test(message)) return "A file the service needs is missing.";
-  return message.replace(ABSOLUTE_PATH, "<path>");
-}
 
 export interface PreviewArgs {
   teamId: string;
@@ -85,10 +34,7 @@ export async function preview(db: Db, inference: InferenceClient, args: PreviewA
   if (!image) throw notFound("Image not found.");
   const { crop } = args;
   if (crop.x + crop.width > image.width || crop.y + crop.height > image.height) {
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: `The crop exceeds the image (${image.width}x${image.height}).`,
-    });
+    throw badRequest(`The crop exceeds the image (${image.width}x${image.height}).`);
   }
   const kind = weight.taskKind as TaskKind;
   const params = validateParams(kind, args.params, weight.spec);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db";
 import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
 import { parseJson } from "./json";
-import { getTask } from "./tasks";
+import { getTask, itemSelect, presentItem, taskSummarySelect } from "./tasks";
 
 /** getTask as nested Prisma selects: the reference the SQL version must match exactly. */
 async function getTaskWithPrisma(
@@ -15,76 +15,20 @@ async function getTaskWithPrisma(
 ) {
   const task = await db.task.findFirst({
     where: { id: taskId, teamId },
-    select: {
-      id: true,
-      teamId: true,
-      taskKind: true,
-      status: true,
-      progress: true,
-      itemCount: true,
-      itemsDone: true,
-      itemsFailed: true,
-      attempts: true,
-      maxAttempts: true,
-      cancelRequested: true,
-      device: true,
-      error: true,
-      paramSignature: true,
-      idempotencyKey: true,
-      weightId: true,
-      weightSha256: true,
-      datasetId: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
-      updatedAt: true,
-      params: true,
-      createdBy: { select: { id: true, name: true } },
-      weight: { select: { id: true, name: true, family: true, version: true } },
-    },
+    select: { ...taskSummarySelect, params: true },
   });
   if (!task) return null;
   const items = await db.taskItem.findMany({
     where: { taskId, position: { gte: page.itemsCursor ?? 0 } },
     orderBy: { position: "asc" },
     take: page.itemsLimit + 1,
-    select: {
-      id: true,
-      position: true,
-      status: true,
-      progress: true,
-      resultPath: true,
-      resultSha256: true,
-      resultBytes: true,
-      resultMeta: true,
-      paramSignature: true,
-      device: true,
-      timings: true,
-      error: true,
-      startedAt: true,
-      finishedAt: true,
-      image: {
-        select: {
-          id: true,
-          originalName: true,
-          width: true,
-          height: true,
-          sha256: true,
-          format: true,
-        },
-      },
-    },
+    select: itemSelect,
   });
   const more = items.length > page.itemsLimit;
   return {
     ...task,
     params: parseJson(task.params, {}),
-    items: items.slice(0, page.itemsLimit).map(({ resultPath, resultMeta, timings, ...rest }) => ({
-      ...rest,
-      hasResult: resultPath !== null,
-      resultMeta: parseJson(resultMeta, null),
-      timings: parseJson(timings, null),
-    })),
+    items: items.slice(0, page.itemsLimit).map(presentItem),
     nextItemsCursor: more ? (items[page.itemsLimit]?.position ?? null) : null,
   };
 }
@@ -182,11 +126,11 @@ describe("getTask", () => {
     expect(got).toStrictEqual(await getTaskWithPrisma(t.db, teamId, orphanId, { itemsLimit: 200 }));
   });
 
-  it("answers NOT_FOUND for another team's task and for an unknown id", async () => {
+  it("answers not_found for another team's task and for an unknown id", async () => {
     const bob = await makeUser(t.db);
     await expect(getTask(t.db, bob.personalTeamId, runningId)).rejects.toMatchObject({
-      code: "NOT_FOUND",
+      code: "not_found",
     });
-    await expect(getTask(t.db, teamId, "nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(getTask(t.db, teamId, "nope")).rejects.toMatchObject({ code: "not_found" });
   });
 });

@@ -5,8 +5,8 @@ import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
 import { badRequest, conflict, notFound } from "../errors";
-import { resultRenditionsDir } from "../files/renditions";
-import { resolveDataPath } from "../files/storage";
+import { resolveDataPath } from "../storage/files";
+import { resultRenditionsDir } from "../storage/renditions";
 import { parseJson } from "./json";
 import { usableWeightWhere } from "./weights";
 
@@ -115,7 +115,7 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
   });
 }
 
-const taskSummarySelect = {
+export const taskSummarySelect = {
   id: true,
   teamId: true,
   taskKind: true,
@@ -177,7 +177,7 @@ export async function listTasks(db: Db, teamId: string, input: ListTasksInput) {
   return { items: rows.slice(0, input.limit), nextCursor };
 }
 
-const itemSelect = {
+export const itemSelect = {
   id: true,
   position: true,
   status: true,
@@ -197,7 +197,7 @@ const itemSelect = {
   },
 } as const;
 
-function presentItem<
+export function presentItem<
   T extends { resultPath: string | null; resultMeta: string | null; timings: string | null },
 >(item: T) {
   const { resultPath, resultMeta, timings, ...rest } = item;
@@ -358,24 +358,27 @@ function presentItemRow(row: ItemRow) {
   };
 }
 
-/** The cheap poll: state, counters and progress, without items. */
+/** What the cheap poll answers: state, counters and progress. */
+export const taskStatusSelect = {
+  id: true,
+  status: true,
+  progress: true,
+  itemCount: true,
+  itemsDone: true,
+  itemsFailed: true,
+  cancelRequested: true,
+  device: true,
+  error: true,
+  startedAt: true,
+  finishedAt: true,
+  updatedAt: true,
+} as const;
+
+/** The cheap poll, without items. */
 export async function taskStatus(db: Db, teamId: string, taskId: string) {
   const task = await db.task.findFirst({
     where: { id: taskId, teamId },
-    select: {
-      id: true,
-      status: true,
-      progress: true,
-      itemCount: true,
-      itemsDone: true,
-      itemsFailed: true,
-      cancelRequested: true,
-      device: true,
-      error: true,
-      startedAt: true,
-      finishedAt: true,
-      updatedAt: true,
-    },
+    select: taskStatusSelect,
   });
   if (!task) throw notFound("Task not found.");
   return task;

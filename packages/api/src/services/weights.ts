@@ -1,21 +1,23 @@
 import { readdir, readFile } from "node:fs/promises";
+import { TASK_KINDS } from "@studio/contracts/task";
+import { groupWeightTree } from "@studio/contracts/weights";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
 import type { Db } from "../db";
-import { badRequest, conflict, forbidden, notFound } from "../errors";
+import { AppError, badRequest, conflict, forbidden, inferenceError, notFound } from "../errors";
+import type { InferenceClient } from "../inference";
 import {
   fileSize,
   moveIntoPlace,
   type ReceivedFile,
   removeQuietly,
   resolveDataPath,
-  UploadError,
-} from "../files/storage";
-import {
-  type InferenceClient,
-  InferenceRequestError,
-  InferenceUnavailableError,
-} from "../inference-client";
+} from "../storage/files";
 import { parseJson } from "./json";
+
+/** What the store's `status` and `sourceFormat` columns hold (the schema keeps them as text). */
+export const WEIGHT_STATUSES = ["validating", "ready", "invalid"] as const;
+export const SOURCE_FORMATS = ["onnx", "ncnn", "pytorch", "safetensors"] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 /** Weights a team may see and run: its own and the official ones. */
 export const usableWeightWhere = (teamId: string) => ({
@@ -60,21 +62,9 @@ export async function listWeights(
   });
 }
 
-type WeightSummary = Awaited<ReturnType<typeof listWeights>>[number];
-
 /** Task kind -> family -> versions, newest version first. */
 export async function weightTree(db: Db, teamId: string) {
-  const weights = await listWeights(db, teamId, { includeDeprecated: true });
-  const kinds = new Map<string, Map<string, WeightSummary[]>>();
-  for (const w of weights) {
-    const families = kinds.get(w.taskKind) ?? new Map<string, WeightSummary[]>();
-    kinds.set(w.taskKind, families);
-    families.set(w.family, [...(families.get(w.family) ?? []), w]);
-  }
-  return [...kinds].map(([taskKind, families]) => ({
-    taskKind,
-    families: [...families].map(([family, versions]) => ({ family, versions })),
-  }));
+  return groupWeightTree(await listWeights(db, teamId, { includeDeprecated: true }));
 }
 
 export async function getWeight(db: Db, teamId: string, weightId: string) {
@@ -239,7 +229,7 @@ export interface WeightUploadMeta {
   /** The model spec (or null to let the service derive it from the graph). */
   spec?: unknown;
   /** What was uploaded; the stored file is always the ONNX that runs. */
-  sourceFormat?: "onnx" | "ncnn" | "pytorch" | "safetensors";
+  sourceFormat?: SourceFormat;
   /** The importer's report for a PyTorch/safetensors upload, kept in validationReport.import. */
   importReport?: unknown;
 }
@@ -265,16 +255,14 @@ export async function registerWeightUpload(
     const parsed = ModelSpec.safeParse(meta.spec);
     if (!parsed.success) {
       await removeQuietly(file.tmpPath);
-      throw new UploadError(
-        400,
+      throw new AppError(
         "invalid_spec",
         `The model spec is invalid: ${parsed.error.issues[0]?.message}`,
       );
     }
     if (parsed.data.kind !== meta.taskKind) {
       await removeQuietly(file.tmpPath);
-      throw new UploadError(
-        400,
+      throw new AppError(
         "invalid_spec",
         `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`,
       );
@@ -288,11 +276,7 @@ export async function registerWeightUpload(
   });
   if (clash) {
     await removeQuietly(file.tmpPath);
-    throw new UploadError(
-      409,
-      "conflict",
-      `Version ${meta.version} of ${meta.family} already exists.`,
-    );
+    throw conflict(`Version ${meta.version} of ${meta.family} already exists.`);
   }
 
   const relative = weightFilePath(file.sha256);
@@ -335,22 +319,12 @@ export async function registerWeightUpload(
     report = await inference.validateWeight({ path: relative, taskKind: meta.taskKind, spec });
   } catch (error) {
     await cleanup(created.id);
-    if (error instanceof InferenceUnavailableError) {
-      throw new UploadError(
-        503,
-        "inference_unavailable",
-        "The inference service is unavailable; try again shortly.",
-      );
-    }
-    if (error instanceof InferenceRequestError)
-      throw new UploadError(422, error.code, error.message);
-    throw error;
+    throw inferenceError(error);
   }
   if (!report.ok) {
     await cleanup(created.id);
-    throw new UploadError(
-      422,
-      report.code ?? "invalid",
+    throw new AppError(
+      report.code ?? "weight_rejected",
       report.reason ?? "The weight failed validation.",
     );
   }
@@ -377,7 +351,7 @@ export async function registerWeightUpload(
 }
 
 export function assertKind(kind: string): asserts kind is TaskKind {
-  if (!["segmentation", "super_resolution", "classification"].includes(kind)) {
+  if (!(TASK_KINDS as readonly string[]).includes(kind)) {
     throw badRequest(`Unknown task kind ${kind}.`);
   }
 }

@@ -6,6 +6,11 @@ import { type ErrorBody, errorBodySchema, type InferenceErrorCode } from "../err
 import { type ConvertRequest, type ConvertResponse, convertResponseSchema } from "./convert";
 import { type PreviewRequest, type PreviewResponse, previewResponseSchema } from "./preview";
 import {
+  type RenditionRequest,
+  type RenditionResponse,
+  renditionResponseSchema,
+} from "./rendition";
+import {
   type HealthResponse,
   healthResponseSchema,
   type ReadyResponse,
@@ -66,6 +71,11 @@ export interface InferenceClientOptions {
    * service stops it at its own CONVERT_TIMEOUT_MS, 120 s by default, and one may be queued).
    */
   convertTimeoutMs?: number;
+  /**
+   * Per-attempt time-out for a rendition (the service makes two at a time, each stopped after
+   * 60 s, so a burst of thumbnails may wait its turn).
+   */
+  renditionTimeoutMs?: number;
   /** Further attempts for idempotent calls when the service is down or restarting. */
   retries?: number;
   /** First pause between attempts; doubles each time. */
@@ -147,23 +157,38 @@ export function createInferenceClient(options: InferenceClientOptions) {
     return schema.parse(payload);
   }
 
+  /** A quick read: repeated after a time-out like after any other failure. */
+  const quickRead = (path: string): CallOptions => ({
+    method: "GET",
+    path,
+    timeoutMs,
+    retryOnTimeout: true,
+  });
+
+  /** A computation: never repeated after a time-out, so it is not started twice. */
+  const computation = (
+    path: string,
+    body: unknown,
+    callTimeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): CallOptions => ({
+    method: "POST",
+    path,
+    body,
+    timeoutMs: callTimeoutMs,
+    retryOnTimeout: false,
+    signal,
+  });
+
   return {
     /** Liveness. Throws InferenceUnavailableError when the service cannot be reached. */
     health(): Promise<HealthResponse> {
-      return json(
-        { method: "GET", path: "/health", timeoutMs, retryOnTimeout: true },
-        healthResponseSchema,
-      );
+      return json(quickRead("/health"), healthResponseSchema);
     },
 
     /** Readiness report; answers also when not ready (the report says why). */
     async ready(): Promise<ReadyResponse> {
-      const response = await request({
-        method: "GET",
-        path: "/ready",
-        timeoutMs,
-        retryOnTimeout: true,
-      });
+      const response = await request(quickRead("/ready"));
       const payload: unknown = await response.json().catch((error: unknown) => {
         throw new InferenceUnavailableError({ cause: error });
       });
@@ -173,20 +198,12 @@ export function createInferenceClient(options: InferenceClientOptions) {
     },
 
     system(): Promise<SystemResponse> {
-      return json(
-        { method: "GET", path: "/v1/system", timeoutMs, retryOnTimeout: true },
-        systemResponseSchema,
-      );
+      return json(quickRead("/v1/system"), systemResponseSchema);
     },
 
     /** Prometheus text exposition. */
     async metrics(): Promise<string> {
-      const response = await request({
-        method: "GET",
-        path: "/metrics",
-        timeoutMs,
-        retryOnTimeout: true,
-      });
+      const response = await request(quickRead("/metrics"));
       const text = await response.text();
       if (!response.ok) throw toRequestError(response, safeJson(text));
       return text;
@@ -195,14 +212,7 @@ export function createInferenceClient(options: InferenceClientOptions) {
     /** Runs the pipeline on a crop. Throws InferenceBusyError when too many previews run. */
     preview(input: PreviewRequest, signal?: AbortSignal): Promise<PreviewResponse> {
       return json(
-        {
-          method: "POST",
-          path: "/v1/preview",
-          body: input,
-          timeoutMs: options.previewTimeoutMs ?? 30_000,
-          retryOnTimeout: false,
-          signal,
-        },
+        computation("/v1/preview", input, options.previewTimeoutMs ?? 30_000, signal),
         previewResponseSchema,
       );
     },
@@ -210,14 +220,7 @@ export function createInferenceClient(options: InferenceClientOptions) {
     /** Inspects and trial-runs an ONNX file; `ok: false` with `code` and `reason` when rejected. */
     validateWeight(input: ValidateRequest, signal?: AbortSignal): Promise<ValidateResponse> {
       return json(
-        {
-          method: "POST",
-          path: "/v1/weights/validate",
-          body: input,
-          timeoutMs: options.validateTimeoutMs ?? 120_000,
-          retryOnTimeout: false,
-          signal,
-        },
+        computation("/v1/weights/validate", input, options.validateTimeoutMs ?? 120_000, signal),
         validateResponseSchema,
       );
     },
@@ -229,15 +232,20 @@ export function createInferenceClient(options: InferenceClientOptions) {
      */
     convertWeight(input: ConvertRequest, signal?: AbortSignal): Promise<ConvertResponse> {
       return json(
-        {
-          method: "POST",
-          path: "/v1/weights/convert",
-          body: input,
-          timeoutMs: options.convertTimeoutMs ?? 300_000,
-          retryOnTimeout: false,
-          signal,
-        },
+        computation("/v1/weights/convert", input, options.convertTimeoutMs ?? 300_000, signal),
         convertResponseSchema,
+      );
+    },
+
+    /**
+     * Makes (or finds) the WebP rendition of a stored image at `target`. A source the service
+     * cannot render is `ok: false` with a code and a message; a missing source is a 404
+     * InferenceRequestError.
+     */
+    makeRendition(input: RenditionRequest, signal?: AbortSignal): Promise<RenditionResponse> {
+      return json(
+        computation("/v1/renditions", input, options.renditionTimeoutMs ?? 180_000, signal),
+        renditionResponseSchema,
       );
     },
   };

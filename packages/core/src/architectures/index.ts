@@ -1,13 +1,15 @@
-// Public API of `@studio/core/architectures`: known networks buildable from a state_dict.
+// Public API of `@studio/core/architectures`: known networks buildable from a state_dict. The
+// metadata alone (no graph builders) is `@studio/core/architectures/catalog`.
 export {
   ARCHITECTURE_IDS,
   type ArchitectureSummary,
   describeArchitecture,
-  getArchitecture,
-  listArchitectures,
+  getArchitectureInfo,
+  listArchitectureInfos,
   parameterCount,
-} from "./registry";
+} from "./catalog";
+export { getArchitecture, listArchitectures } from "./registry";
 export { createRrdb, type RrdbConfig } from "./rrdb";
 export { createSrvgg, type SrvggConfig } from "./srvgg";
-export type { Architecture, ParamSpec, Weights } from "./types";
+export type { Architecture, ArchitectureInfo, ParamSpec, Weights } from "./types";
 export { createUNet, type UNetConfig } from "./unet";

@@ -1,5 +1,7 @@
 import { attr, type GraphBuilder, tensor } from "../onnx/write";
-import type { ParamSpec, Weights } from "./types";
+import type { Weights } from "./types";
+
+export { batchNormParams, convParams } from "./param-specs";
 
 /** PyTorch's BatchNorm2d default epsilon. */
 export const BN_EPS = 1e-5;
@@ -8,29 +10,6 @@ export function param(weights: Weights, name: string): Float32Array {
   const value = weights.get(name);
   if (!value) throw new Error(`weight '${name}' is missing (check keys before building)`);
   return value;
-}
-
-export function convParams(
-  name: string,
-  outC: number,
-  inC: number,
-  k: number,
-  bias = true,
-): ParamSpec[] {
-  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [outC, inC, k, k], required: true }];
-  if (bias) specs.push({ name: `${name}.bias`, shape: [outC], required: true });
-  return specs;
-}
-
-export function batchNormParams(name: string, channels: number): ParamSpec[] {
-  return [
-    ...["weight", "bias", "running_mean", "running_var"].map((field) => ({
-      name: `${name}.${field}`,
-      shape: [channels],
-      required: true,
-    })),
-    { name: `${name}.num_batches_tracked`, shape: [], required: false },
-  ];
 }
 
 /**

@@ -1,42 +1,10 @@
 import { GraphBuilder } from "../onnx/write";
-import { REAL_ESRGAN_X4_SPEC } from "../spec";
-import { conv, convParams, leakyRelu, param, scaleBy, upsampleNearest } from "./layers";
-import type { Architecture, ParamSpec, Weights } from "./types";
+import { type RrdbConfig, rrdbInfo } from "./catalog";
+import { conv, leakyRelu, param, scaleBy, upsampleNearest } from "./layers";
+import type { Architecture, Weights } from "./types";
 
-export interface RrdbConfig {
-  id: string;
-  name: string;
-  inChannels?: number;
-  outChannels?: number;
-  numFeat?: number;
-  numBlock: number;
-  numGrowCh?: number;
-}
-
-/** Keys of basicsr's RRDBNet at scale 4 (no pixel-unshuffle), in state_dict order. */
-export function rrdbParameters(
-  inC: number,
-  outC: number,
-  feat: number,
-  blocks: number,
-  grow: number,
-): ParamSpec[] {
-  const specs: ParamSpec[] = [...convParams("conv_first", feat, inC, 3)];
-  for (let b = 0; b < blocks; b++) {
-    for (let r = 1; r <= 3; r++) {
-      for (let c = 1; c <= 5; c++) {
-        const out = c === 5 ? feat : grow;
-        specs.push(...convParams(`body.${b}.rdb${r}.conv${c}`, out, feat + (c - 1) * grow, 3));
-      }
-    }
-  }
-  specs.push(...convParams("conv_body", feat, feat, 3));
-  specs.push(...convParams("conv_up1", feat, feat, 3));
-  specs.push(...convParams("conv_up2", feat, feat, 3));
-  specs.push(...convParams("conv_hr", feat, feat, 3));
-  specs.push(...convParams("conv_last", outC, feat, 3));
-  return specs;
-}
+export { rrdbParameters } from "./param-specs";
+export type { RrdbConfig };
 
 export function createRrdb(config: RrdbConfig): Architecture {
   const inC = config.inChannels ?? 3;
@@ -44,8 +12,8 @@ export function createRrdb(config: RrdbConfig): Architecture {
   const feat = config.numFeat ?? 64;
   const grow = config.numGrowCh ?? 32;
   const blocks = config.numBlock;
-  const input = { name: "input", shape: ["N", inC, "H", "W"] as (number | string)[] };
-  const output = { name: "output", shape: ["N", outC, "H*4", "W*4"] as (number | string)[] };
+  const info = rrdbInfo(config);
+  const { input, output } = info;
 
   const convAt = (
     g: GraphBuilder,
@@ -81,18 +49,7 @@ export function createRrdb(config: RrdbConfig): Architecture {
   };
 
   return {
-    id: config.id,
-    name: config.name,
-    family: "rrdb",
-    taskKind: "super_resolution",
-    doc:
-      `RRDBNet (ESRGAN / Real-ESRGAN, basicsr/archs/rrdbnet_arch.py) with num_in_ch=${inC}, num_out_ch=${outC}, ` +
-      `scale=4, num_feat=${feat}, num_block=${blocks}, num_grow_ch=${grow}: ${blocks} residual-in-residual dense blocks, ` +
-      "two nearest x2 upsamplings with convolutions, LeakyReLU(0.2). RGB in 0..1, any size.",
-    parameters: rrdbParameters(inC, outC, feat, blocks, grow),
-    input,
-    output,
-    defaultSpec: REAL_ESRGAN_X4_SPEC,
+    ...info,
     build(w: Weights): Uint8Array {
       const g = new GraphBuilder(config.id.replaceAll("-", "_"));
       const x = g.input(input.name, "float32", input.shape);

@@ -11,7 +11,8 @@ export interface ParamSpec {
 /** Float32 values by state_dict key, already checked against `parameters`. */
 export type Weights = ReadonlyMap<string, Float32Array>;
 
-export interface Architecture {
+/** What an architecture is, without the graph builder (the API lists and checks these). */
+export interface ArchitectureInfo {
   /** Stable id stored with imported weights, e.g. "octa-unet". */
   id: string;
   name: string;
@@ -23,6 +24,9 @@ export interface Architecture {
   input: { name: string; shape: (number | string)[] };
   output: { name: string; shape: (number | string)[] };
   defaultSpec: ModelSpec;
+}
+
+export interface Architecture extends ArchitectureInfo {
   /** Builds the ONNX graph (opset 17, float32) with these weights as initializers. */
   build(weights: Weights): Uint8Array;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { fixturePath } from "@studio/fixtures";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,8 +12,7 @@ import {
   verifyImageDecodes,
 } from "./index";
 
-const fixtures = join(import.meta.dirname, "../../test-fixtures");
-const read = (name: string) => readFileSync(join(fixtures, name));
+const read = (name: string) => readFileSync(fixturePath(name));
 
 async function rejects(p: Promise<unknown>, code: string, text: RegExp) {
   const err = await p.then(

@@ -2,4 +2,5 @@ export * from "./decode";
 export * from "./encode";
 export * from "./errors";
 export * from "./format";
+export * from "./rendition";
 export * from "./types";

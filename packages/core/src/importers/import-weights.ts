@@ -1,14 +1,13 @@
 import { getArchitecture, parameterCount } from "../architectures/registry";
 import type { Architecture } from "../architectures/types";
 import { DEFAULT_MAX_BYTES, ImportError, type ImportErrorCode } from "./errors";
+import { IMPORTABLE_EXTENSIONS, type WeightFormat } from "./formats";
 import { checkKeys, type KeyReport, keyProblems } from "./keys";
 import { readPytorch } from "./pytorch";
 import { readSafetensors } from "./safetensors";
 import { type DType, type StateDict, toFloat32 } from "./tensor";
 
-export type WeightFormat = "safetensors" | "pytorch";
-
-export const IMPORTABLE_EXTENSIONS = [".pth", ".pt", ".safetensors"] as const;
+export { IMPORTABLE_EXTENSIONS, type WeightFormat };
 
 export interface ImportReport extends KeyReport {
   verdict: "accepted" | "rejected";

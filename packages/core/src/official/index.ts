@@ -14,6 +14,8 @@ export {
 export {
   type DeclaredIo,
   findOfficialModel,
+  type InspectedGraph,
+  type InspectedIo,
   OFFICIAL_MODELS,
   type OfficialModel,
   type SourceFile,

@@ -15,6 +15,26 @@ export interface DeclaredIo {
   shape: (number | null)[];
 }
 
+/** A graph input or output exactly as inspecting the ONNX file reports it (symbolic dims kept). */
+export interface InspectedIo {
+  name: string;
+  dtype: string;
+  shape: (number | string | null)[] | null;
+}
+
+/**
+ * What inspecting the ONNX file reports, recorded here so that registering an official weight
+ * needs no ONNX parser: `onnx.sha256` pins the bytes, so these values are fixed (fetch.test.ts
+ * checks them against the inspection of every fetched file).
+ */
+export interface InspectedGraph {
+  inputs: InspectedIo[];
+  outputs: InspectedIo[];
+  opset: number | null;
+  opsetImports: { domain: string; version: number }[];
+  parameterCount: number;
+}
+
 export interface OfficialModel {
   /** Stable id; the file is DATA_DIR/official/<name>.onnx. */
   name: string;
@@ -38,6 +58,7 @@ export interface OfficialModel {
   onnx: { sha256: string; bytes: number };
   inputs: DeclaredIo[];
   outputs: DeclaredIo[];
+  graph: InspectedGraph;
   license: { spdx: string; notice: string };
 }
 
@@ -91,6 +112,25 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
     outputs: [{ name: "sigmoid_0.tmp_0", dtype: "float32", shape: [null, 1, null, null] }],
+    graph: {
+      inputs: [
+        {
+          name: "x",
+          dtype: "float32",
+          shape: ["p2o.DynamicDimension.0", 3, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"],
+        },
+      ],
+      outputs: [
+        {
+          name: "sigmoid_0.tmp_0",
+          dtype: "float32",
+          shape: ["p2o.DynamicDimension.3", 1, "p2o.DynamicDimension.4", "p2o.DynamicDimension.5"],
+        },
+      ],
+      opset: 11,
+      opsetImports: [{ domain: "", version: 11 }],
+      parameterCount: 1_171_841,
+    },
     license: PADDLE_LICENSE,
   },
   {
@@ -128,6 +168,21 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
     outputs: [{ name: "softmax_0.tmp_0", dtype: "float32", shape: [null, 2] }],
+    graph: {
+      inputs: [
+        {
+          name: "x",
+          dtype: "float32",
+          shape: ["p2o.DynamicDimension.0", 3, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"],
+        },
+      ],
+      outputs: [
+        { name: "softmax_0.tmp_0", dtype: "float32", shape: ["p2o.DynamicDimension.3", 2] },
+      ],
+      opset: 9,
+      opsetImports: [{ domain: "", version: 9 }],
+      parameterCount: 133_665,
+    },
     license: PADDLE_LICENSE,
   },
   {
@@ -171,6 +226,13 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
     outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    graph: {
+      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
+      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
+      opset: 17,
+      opsetImports: [{ domain: "", version: 17 }],
+      parameterCount: 621_428,
+    },
     license: REAL_ESRGAN_LICENSE,
   },
   {
@@ -214,6 +276,13 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
     outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    graph: {
+      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
+      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
+      opset: 17,
+      opsetImports: [{ domain: "", version: 17 }],
+      parameterCount: 621_432,
+    },
     license: REAL_ESRGAN_LICENSE,
   },
   {
@@ -256,6 +325,13 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
     outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    graph: {
+      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
+      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
+      opset: 17,
+      opsetImports: [{ domain: "", version: 17 }],
+      parameterCount: 4_467_811,
+    },
     license: REAL_ESRGAN_LICENSE,
   },
 ];

@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { buildClassifierModel } from "../onnx/testing-models";
 import type { ClassificationSpec } from "../spec/index";
 import { runClassification } from "./classification";
 import { prepareFromBytes } from "./testing";
-
-const fixtures = join(import.meta.dirname, "../../test-fixtures");
 
 describe("runClassification", () => {
   it("returns softmax top-k with labels, or the raw logits", async () => {
@@ -18,7 +16,7 @@ describe("runClassification", () => {
       activation: "softmax",
       labels: ["cat", "dog", "car", "tree"],
     });
-    const input = readFileSync(join(fixtures, "chelsea.png"));
+    const input = readFileSync(fixturePath("chelsea.png"));
     const res = await runClassification({ model, input, params: { topK: 2 } });
     expect(res.top).toHaveLength(2);
     expect(res.scoreKind).toBe("softmax");

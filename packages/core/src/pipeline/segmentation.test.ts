@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { fixturePath } from "@studio/fixtures";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../image/decode";
@@ -10,8 +10,7 @@ import type { PreparedModel } from "./model";
 import { octaStyleTensor, runSegmentation, thresholdMask } from "./segmentation";
 import { prepareFromBytes } from "./testing";
 
-const fixtures = join(import.meta.dirname, "../../test-fixtures");
-const read = (name: string) => readFileSync(join(fixtures, name));
+const read = (name: string) => readFileSync(fixturePath(name));
 
 let octa: PreparedModel<SegmentationSpec>;
 let dynamic: PreparedModel<SegmentationSpec>;

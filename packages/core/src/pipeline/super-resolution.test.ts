@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,8 +13,7 @@ import type { PreparedModel } from "./model";
 import { runSuperResolution } from "./super-resolution";
 import { CountingRunner, prepareFromBytes } from "./testing";
 
-const fixtures = join(import.meta.dirname, "../../test-fixtures");
-const read = (name: string) => readFileSync(join(fixtures, name));
+const read = (name: string) => readFileSync(fixturePath(name));
 
 const tiny = buildTinySrModel({ scale: 2, layers: 4, seed: 7 });
 let model: PreparedModel<SuperResolutionSpec>;

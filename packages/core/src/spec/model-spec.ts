@@ -1,8 +1,10 @@
+import { TASK_KINDS, taskKindSchema } from "@studio/contracts/task";
 import { z } from "zod";
 
-export const TaskKind = z.enum(["segmentation", "super_resolution", "classification"]);
+// The kinds are listed once, in contracts; the spec re-exports them under its own names.
+export const TaskKind = taskKindSchema;
 export type TaskKind = z.infer<typeof TaskKind>;
-export const TASK_KINDS = TaskKind.options;
+export { TASK_KINDS };
 
 export const ColorOrder = z.enum(["rgb", "bgr", "gray"]);
 export type ColorOrder = z.infer<typeof ColorOrder>;

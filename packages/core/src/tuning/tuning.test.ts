@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { fixturePath } from "@studio/fixtures";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
@@ -61,11 +61,9 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-const fixtures = join(import.meta.dirname, "../../test-fixtures");
-
 describe("applyTuning", () => {
   it("raw returns the very same pixels; gentle changes them but keeps shape", async () => {
-    const img = await decodeImage(readFileSync(join(fixtures, "chelsea.png")));
+    const img = await decodeImage(readFileSync(fixturePath("chelsea.png")));
     const raw = await applyTuning(
       img,
       resolveTuning(TuningParams.parse({ preset: "raw", overrides: { contrast: 2 } })),
@@ -81,7 +79,7 @@ describe("applyTuning", () => {
   });
 
   it("keeps 16-bit gray 16-bit and gray, and gamma brightens mid-tones", async () => {
-    const img = await decodeImage(readFileSync(join(fixtures, "camera.png")));
+    const img = await decodeImage(readFileSync(fixturePath("camera.png")));
     const wide = {
       ...img,
       depth: 16 as const,
@@ -98,14 +96,14 @@ describe("applyTuning", () => {
   });
 
   it("matches the pixel-by-pixel definition across strip boundaries, in colour and gray", async () => {
-    const photo = await decodeImage(readFileSync(join(fixtures, "chelsea.png")));
+    const photo = await decodeImage(readFileSync(fixturePath("chelsea.png")));
     // 150 rows: three strips of the strip-wise pass, with the blur reaching across each seam.
     const rgb: RawImage = {
       ...photo,
       height: 150,
       data: photo.data.slice(0, photo.width * 150 * 3),
     };
-    const camera = await decodeImage(readFileSync(join(fixtures, "camera.png")));
+    const camera = await decodeImage(readFileSync(fixturePath("camera.png")));
     const gray: RawImage = {
       ...camera,
       height: 150,
@@ -126,7 +124,7 @@ describe("applyTuning", () => {
   });
 
   it("in place gives the same pixels as a copy, and reports strips top to bottom", async () => {
-    const img = await decodeImage(readFileSync(join(fixtures, "chelsea.png")));
+    const img = await decodeImage(readFileSync(fixturePath("chelsea.png")));
     const v = resolveTuning(TuningParams.parse({ preset: "photo" }));
     const copy = await applyTuning(img, v);
     const own = { ...img, data: img.data.slice() };

@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../client";
-import {
-  createTestDatabase,
-  createTestFixtures,
-  type TestDatabase,
-  type TestFixtures,
-} from "../testing";
+import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
 import { claimNextTask, createTask, reclaimExpiredLeases } from "./tasks";
 
@@ -14,9 +9,7 @@ let db: Db;
 let fx: TestFixtures;
 
 beforeEach(async () => {
-  store = await createTestDatabase();
-  db = store.db;
-  fx = await createTestFixtures(db, { images: 2 });
+  ({ store, db, fx } = await createTestStoreWithFixtures({ images: 2 }));
 });
 afterEach(async () => {
   await store.cleanup();

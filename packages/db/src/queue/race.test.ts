@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../client";
-import { raceProcesses } from "../fixtures/spawn";
+import { raceProcesses } from "../race-scripts/spawn";
 import {
   createTestDatabase,
   createTestFixtures,

@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createTestDatabase,
-  createTestFixtures,
-  type TestDatabase,
-  type TestFixtures,
-} from "../testing";
+import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
 import { queueStats } from "./stats";
 import { claimNextTask, createTask, requestCancel } from "./tasks";
 import { markWorkerStopped, pruneWorkers, registerWorker, workerHeartbeat } from "./workers";
@@ -15,8 +10,7 @@ const T0 = new Date("2030-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
 beforeEach(async () => {
-  store = await createTestDatabase();
-  fx = await createTestFixtures(store.db, { images: 1 });
+  ({ store, fx } = await createTestStoreWithFixtures({ images: 1 }));
 });
 afterEach(async () => {
   await store.cleanup();

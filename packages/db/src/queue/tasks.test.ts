@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../client";
-import {
-  createTestDatabase,
-  createTestFixtures,
-  type TestDatabase,
-  type TestFixtures,
-} from "../testing";
+import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
 import { retryDelayMs } from "./status";
 import {
@@ -28,9 +23,7 @@ const T0 = new Date("2030-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
 beforeEach(async () => {
-  store = await createTestDatabase();
-  db = store.db;
-  fx = await createTestFixtures(db, { images: 3 });
+  ({ store, db, fx } = await createTestStoreWithFixtures({ images: 3 }));
 });
 afterEach(async () => {
   await store.cleanup();

@@ -4,6 +4,7 @@ import { X } from "lucide-react";
 import { Dialog as Primitive } from "radix-ui";
 import type * as React from "react";
 import { cn } from "~/lib/utils";
+import { withClasses } from "./with-classes";
 
 export const Dialog = Primitive.Root;
 export const DialogTrigger = Primitive.Trigger;
@@ -37,15 +38,9 @@ export function DialogContent({
   );
 }
 
-export function DialogTitle({ className, ...props }: React.ComponentProps<typeof Primitive.Title>) {
-  return <Primitive.Title className={cn("text-lg font-semibold", className)} {...props} />;
-}
+export const DialogTitle = withClasses(Primitive.Title, "text-lg font-semibold");
 
-export function DialogDescription({
-  className,
-  ...props
-}: React.ComponentProps<typeof Primitive.Description>) {
-  return (
-    <Primitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />
-  );
-}
+export const DialogDescription = withClasses(
+  Primitive.Description,
+  "text-sm text-muted-foreground",
+);

@@ -3,6 +3,7 @@
 import { DropdownMenu as Primitive } from "radix-ui";
 import type * as React from "react";
 import { cn } from "~/lib/utils";
+import { withClasses } from "./with-classes";
 
 export const DropdownMenu = Primitive.Root;
 export const DropdownMenuTrigger = Primitive.Trigger;
@@ -30,12 +31,7 @@ export function DropdownMenuContent({
 const itemClass =
   "relative flex cursor-default select-none items-center gap-2 rounded-sm px-2 py-1.5 text-sm outline-none focus:bg-muted data-[disabled]:pointer-events-none data-[disabled]:opacity-50";
 
-export function DropdownMenuItem({
-  className,
-  ...props
-}: React.ComponentProps<typeof Primitive.Item>) {
-  return <Primitive.Item className={cn(itemClass, className)} {...props} />;
-}
+export const DropdownMenuItem = withClasses(Primitive.Item, itemClass);
 
 export function DropdownMenuRadioItem({
   className,
@@ -52,21 +48,9 @@ export function DropdownMenuRadioItem({
   );
 }
 
-export function DropdownMenuLabel({
-  className,
-  ...props
-}: React.ComponentProps<typeof Primitive.Label>) {
-  return (
-    <Primitive.Label
-      className={cn("px-2 py-1.5 text-xs text-muted-foreground", className)}
-      {...props}
-    />
-  );
-}
+export const DropdownMenuLabel = withClasses(
+  Primitive.Label,
+  "px-2 py-1.5 text-xs text-muted-foreground",
+);
 
-export function DropdownMenuSeparator({
-  className,
-  ...props
-}: React.ComponentProps<typeof Primitive.Separator>) {
-  return <Primitive.Separator className={cn("-mx-1 my-1 h-px bg-border", className)} {...props} />;
-}
+export const DropdownMenuSeparator = withClasses(Primitive.Separator, "-mx-1 my-1 h-px bg-border");

@@ -1,5 +1,6 @@
 import type * as React from "react";
 import { cn } from "~/lib/utils";
+import { withClasses } from "./with-classes";
 
 export function Table({ className, ...props }: React.ComponentProps<"table">) {
   return (
@@ -8,15 +9,7 @@ export function Table({ className, ...props }: React.ComponentProps<"table">) {
     </div>
   );
 }
-export function THead(props: React.ComponentProps<"thead">) {
-  return <thead className="border-b border-border text-left text-muted-foreground" {...props} />;
-}
-export function TR({ className, ...props }: React.ComponentProps<"tr">) {
-  return <tr className={cn("border-b border-border last:border-0", className)} {...props} />;
-}
-export function TH({ className, ...props }: React.ComponentProps<"th">) {
-  return <th className={cn("h-10 px-3 font-medium whitespace-nowrap", className)} {...props} />;
-}
-export function TD({ className, ...props }: React.ComponentProps<"td">) {
-  return <td className={cn("px-3 py-2 align-middle", className)} {...props} />;
-}
+export const THead = withClasses("thead", "border-b border-border text-left text-muted-foreground");
+export const TR = withClasses("tr", "border-b border-border last:border-0");
+export const TH = withClasses("th", "h-10 px-3 font-medium whitespace-nowrap");
+export const TD = withClasses("td", "px-3 py-2 align-middle");

@@ -1,11 +1,2 @@
-import { getTranslations } from "next-intl/server";
-import { Dashboard } from "./dashboard";
-
-export async function generateMetadata() {
-  const t = await getTranslations("dashboard");
-  return { title: t("title") };
-}
-
-export default function DashboardPage() {
-  return <Dashboard />;
-}
+// The URL from before teams were in the address: redirects into the last chosen team.
+export { LegacyTeamRedirect as default } from "~/components/legacy-team-redirect";

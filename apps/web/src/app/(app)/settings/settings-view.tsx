@@ -4,16 +4,16 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
-import { DataTableHeader } from "~/components/data-table-header";
+import { DataTable } from "~/components/data-table";
 import { Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { LocaleSwitcher } from "~/components/locale-switcher";
 import { PageHeader } from "~/components/page-header";
-import { ErrorState, Loading } from "~/components/query-state";
+import { QueryFallback, QueryView } from "~/components/query-state";
+import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
-import { Table, TD, TR } from "~/components/ui/table";
+import { TD, TR } from "~/components/ui/table";
 import { useTRPC } from "~/trpc/react";
 
 function ProfileCard() {
@@ -26,8 +26,7 @@ function ProfileCard() {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() }),
     }),
   );
-  if (me.isPending) return <Loading />;
-  if (me.error) return <ErrorState error={me.error} />;
+  if (me.isPending || me.error) return <QueryFallback query={me} />;
   return (
     <FormCard
       title={t("settings.profile")}
@@ -126,17 +125,11 @@ function FormCard({
   children: React.ReactNode;
 }) {
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle>{title}</CardTitle>
-        <CardDescription>{description}</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <Form className="grid gap-3 sm:max-w-md" onValues={onValues}>
-          {children}
-        </Form>
-      </CardContent>
-    </Card>
+    <TitledCard title={title} description={description}>
+      <Form className="grid gap-3 sm:max-w-md" onValues={onValues}>
+        {children}
+      </Form>
+    </TitledCard>
   );
 }
 
@@ -166,115 +159,110 @@ function TokensCard() {
     d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "short" }) : t("settings.never");
 
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle>{t("settings.tokens")}</CardTitle>
-        <CardDescription>{t("settings.tokensHint")}</CardDescription>
-      </CardHeader>
-      <CardContent className="grid gap-4">
-        <Form
-          className="grid gap-3 sm:grid-cols-[1fr_12rem_auto] sm:items-end"
-          resetAfterSubmit
-          onValues={(form) => {
-            const days = Number(form.get("days") || 0);
-            create.mutate({
-              name: String(form.get("name") ?? ""),
-              expiresInDays: days > 0 ? days : null,
-            });
-          }}
-        >
-          <TextField
-            id="token-name"
-            name="name"
-            label={t("settings.tokenName")}
-            required
-            maxLength={100}
-          />
-          <TextField
-            id="token-days"
-            name="days"
-            label={t("settings.tokenExpires")}
-            type="number"
-            min={1}
-            max={3650}
-            inputMode="numeric"
-          />
-          <SubmitButton pending={create.isPending}>{t("settings.createToken")}</SubmitButton>
-        </Form>
-        <MutationFeedback error={create.error} />
-        {created ? (
-          <Alert variant="success" className="grid gap-2">
-            <span>{t("settings.tokenCreated")}</span>
-            <div className="flex flex-wrap items-center gap-2">
-              <code
-                data-testid="new-token"
-                className="break-all rounded bg-background px-2 py-1 font-mono text-xs"
-              >
-                {created}
-              </code>
-              <Button
-                size="sm"
-                variant="outline"
-                onClick={() =>
-                  void navigator.clipboard?.writeText(created).then(() => setCopied(true))
-                }
-              >
-                {copied ? t("common.copied") : t("common.copy")}
-              </Button>
-            </div>
-          </Alert>
-        ) : null}
-        {tokens.isPending ? (
-          <Loading />
-        ) : tokens.error ? (
-          <ErrorState error={tokens.error} />
-        ) : tokens.data.length === 0 ? (
-          <p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>
-        ) : (
-          <Table>
-            <DataTableHeader
-              columns={[
-                t("common.name"),
-                t("settings.prefix"),
-                t("settings.lastUsed"),
-                t("settings.expires"),
-                t("settings.status"),
-              ]}
-              actions
-            />
-            <tbody>
-              {tokens.data.map((token) => (
-                <TR key={token.id}>
-                  <TD className="font-medium">{token.name}</TD>
-                  <TD className="font-mono text-xs">{token.prefix}…</TD>
-                  <TD>{date(token.lastUsedAt)}</TD>
-                  <TD>{token.expiresAt ? date(token.expiresAt) : "—"}</TD>
-                  <TD>
-                    {token.revokedAt ? (
-                      <Badge tone="danger">{t("settings.revoked")}</Badge>
-                    ) : (
-                      <Badge tone="success">{t("settings.active")}</Badge>
-                    )}
-                  </TD>
-                  <TD className="text-right">
-                    {token.revokedAt ? null : (
-                      <Button
-                        size="sm"
-                        variant="outline"
-                        disabled={revoke.isPending}
-                        onClick={() => revoke.mutate({ tokenId: token.id })}
-                      >
-                        {t("settings.revoke")}
-                      </Button>
-                    )}
-                  </TD>
-                </TR>
-              ))}
-            </tbody>
-          </Table>
+    <TitledCard
+      title={t("settings.tokens")}
+      description={t("settings.tokensHint")}
+      contentClassName="grid gap-4"
+    >
+      <Form
+        className="grid gap-3 sm:grid-cols-[1fr_12rem_auto] sm:items-end"
+        resetAfterSubmit
+        onValues={(form) => {
+          const days = Number(form.get("days") || 0);
+          create.mutate({
+            name: String(form.get("name") ?? ""),
+            expiresInDays: days > 0 ? days : null,
+          });
+        }}
+      >
+        <TextField
+          id="token-name"
+          name="name"
+          label={t("settings.tokenName")}
+          required
+          maxLength={100}
+        />
+        <TextField
+          id="token-days"
+          name="days"
+          label={t("settings.tokenExpires")}
+          type="number"
+          min={1}
+          max={3650}
+          inputMode="numeric"
+        />
+        <SubmitButton pending={create.isPending}>{t("settings.createToken")}</SubmitButton>
+      </Form>
+      <MutationFeedback error={create.error} />
+      {created ? (
+        <Alert variant="success" className="grid gap-2">
+          <span>{t("settings.tokenCreated")}</span>
+          <div className="flex flex-wrap items-center gap-2">
+            <code
+              data-testid="new-token"
+              className="break-all rounded bg-background px-2 py-1 font-mono text-xs"
+            >
+              {created}
+            </code>
+            <Button
+              size="sm"
+              variant="outline"
+              onClick={() =>
+                void navigator.clipboard?.writeText(created).then(() => setCopied(true))
+              }
+            >
+              {copied ? t("common.copied") : t("common.copy")}
+            </Button>
+          </div>
+        </Alert>
+      ) : null}
+      <QueryView
+        query={tokens}
+        isEmpty={(list) => list.length === 0}
+        empty={<p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>}
+      >
+        {(list) => (
+          <DataTable
+            columns={[
+              t("common.name"),
+              t("settings.prefix"),
+              t("settings.lastUsed"),
+              t("settings.expires"),
+              t("settings.status"),
+            ]}
+            actions
+          >
+            {list.map((token) => (
+              <TR key={token.id}>
+                <TD className="font-medium">{token.name}</TD>
+                <TD className="font-mono text-xs">{token.prefix}…</TD>
+                <TD>{date(token.lastUsedAt)}</TD>
+                <TD>{token.expiresAt ? date(token.expiresAt) : "—"}</TD>
+                <TD>
+                  {token.revokedAt ? (
+                    <Badge tone="danger">{t("settings.revoked")}</Badge>
+                  ) : (
+                    <Badge tone="success">{t("settings.active")}</Badge>
+                  )}
+                </TD>
+                <TD className="text-right">
+                  {token.revokedAt ? null : (
+                    <Button
+                      size="sm"
+                      variant="outline"
+                      disabled={revoke.isPending}
+                      onClick={() => revoke.mutate({ tokenId: token.id })}
+                    >
+                      {t("settings.revoke")}
+                    </Button>
+                  )}
+                </TD>
+              </TR>
+            ))}
+          </DataTable>
         )}
-      </CardContent>
-    </Card>
+      </QueryView>
+    </TitledCard>
   );
 }
 
@@ -285,15 +273,10 @@ export function SettingsView() {
       <PageHeader title={t("title")} />
       <div className="grid gap-4">
         <ProfileCard />
-        <Card>
-          <CardHeader>
-            <CardTitle>{t("preferences")}</CardTitle>
-          </CardHeader>
-          <CardContent className="flex items-center gap-3">
-            <span className="text-sm">{t("language")}</span>
-            <LocaleSwitcher />
-          </CardContent>
-        </Card>
+        <TitledCard title={t("preferences")} contentClassName="flex items-center gap-3">
+          <span className="text-sm">{t("language")}</span>
+          <LocaleSwitcher />
+        </TitledCard>
         <PasswordCard />
         <TokensCard />
       </div>

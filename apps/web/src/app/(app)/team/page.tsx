@@ -1,11 +1,2 @@
-import { getTranslations } from "next-intl/server";
-import { TeamView } from "./team-view";
-
-export async function generateMetadata() {
-  const t = await getTranslations("team");
-  return { title: t("title") };
-}
-
-export default function TeamPage() {
-  return <TeamView />;
-}
+// The URL from before teams were in the address: redirects into the last chosen team.
+export { LegacyTeamRedirect as default } from "~/components/legacy-team-redirect";

@@ -1,4 +1,3 @@
-import { uploadArchive } from "@studio/api/files";
 import { fileRoute } from "~/server/request-context";
 
 export const runtime = "nodejs";
@@ -6,4 +5,4 @@ export const dynamic = "force-dynamic";
 // A large archive is unpacked and every image checked before the response.
 export const maxDuration = 600;
 
-export const POST = fileRoute(uploadArchive);
+export const POST = fileRoute("archives");

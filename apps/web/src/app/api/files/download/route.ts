@@ -1,7 +1,6 @@
-import { downloadFile } from "@studio/api/files";
 import { fileRoute } from "~/server/request-context";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = fileRoute(downloadFile);
+export const GET = fileRoute("download");

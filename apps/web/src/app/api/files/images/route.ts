@@ -1,7 +1,6 @@
-import { uploadImage } from "@studio/api/files";
 import { fileRoute } from "~/server/request-context";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = fileRoute(uploadImage);
+export const POST = fileRoute("images");

@@ -1,4 +1,3 @@
-import { uploadWeight } from "@studio/api/files";
 import { fileRoute } from "~/server/request-context";
 
 export const runtime = "nodejs";
@@ -6,4 +5,4 @@ export const dynamic = "force-dynamic";
 // The response waits for validation, which loads and trial-runs the model.
 export const maxDuration = 300;
 
-export const POST = fileRoute(uploadWeight);
+export const POST = fileRoute("weights");

@@ -1,6 +1,5 @@
 import { authOptions } from "@studio/api/auth";
 import { handleTrpcRequest } from "@studio/api/http/trpc";
-import { getDb } from "@studio/db/client";
 import { getServerSession } from "next-auth";
 import { env } from "~/env";
 
@@ -11,7 +10,6 @@ export const dynamic = "force-dynamic";
 // limits are checked there, once.
 function handler(request: Request) {
   return handleTrpcRequest(request, {
-    db: getDb(),
     getSession: () => getServerSession(authOptions),
     onError:
       env.NODE_ENV === "development"

@@ -1,0 +1,69 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { QueryView } from "~/components/query-state";
+import { StatusBadge } from "~/components/status-badge";
+import { TitledCard } from "~/components/titled-card";
+import { Button } from "~/components/ui/button";
+import { isFinalTaskStatus } from "~/lib/polling";
+import { routes } from "~/lib/routes";
+import { useTeamPage } from "~/lib/use-team-page";
+
+export function RecentTasks() {
+  const { t, format, trpc, teamId } = useTeamPage();
+  const tasks = useQuery({
+    ...trpc.tasks.list.queryOptions({ teamId, limit: 5 }),
+    refetchInterval: (query) =>
+      query.state.data?.items.some((task) => !isFinalTaskStatus(task.status)) ? 3000 : false,
+  });
+  return (
+    <TitledCard
+      className="md:col-span-2"
+      title={t("dashboard.recentTasks")}
+      action={
+        <Button asChild variant="link" size="sm">
+          <Link href={routes.tasks(teamId)}>{t("dashboard.viewAll")}</Link>
+        </Button>
+      }
+    >
+      <QueryView
+        query={tasks}
+        isEmpty={(data) => data.items.length === 0}
+        empty={
+          <p className="text-sm text-muted-foreground">
+            {t("dashboard.noTasks")}{" "}
+            <Link href={routes.newTask(teamId)} className="text-primary hover:underline">
+              {t("nav.newTask")}
+            </Link>
+          </p>
+        }
+      >
+        {(data) => (
+          <ul className="divide-y divide-border">
+            {data.items.map((task) => (
+              <li
+                key={task.id}
+                className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm"
+              >
+                <Link
+                  href={routes.task(teamId, task.id)}
+                  className="font-medium text-primary hover:underline"
+                >
+                  {t(`kinds.${task.taskKind}`)}
+                </Link>
+                <StatusBadge status={task.status} />
+                <span className="text-muted-foreground tabular-nums">
+                  {task.itemsDone}/{task.itemCount}
+                </span>
+                <span className="ml-auto text-xs text-muted-foreground">
+                  {format.relativeTime(task.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
+    </TitledCard>
+  );
+}

@@ -1,0 +1,161 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { Printer } from "lucide-react";
+import Link from "next/link";
+import { DataTable } from "~/components/data-table";
+import { Fact } from "~/components/facts";
+import { PageHeader } from "~/components/page-header";
+import { QueryFallback } from "~/components/query-state";
+import { StatusBadge } from "~/components/status-badge";
+import { TitledCard } from "~/components/titled-card";
+import { Button } from "~/components/ui/button";
+import { TD, TR } from "~/components/ui/table";
+import { fileUrls } from "~/lib/file-urls";
+import { formatBytes, formatMs, itemMs } from "~/lib/format";
+import { routes } from "~/lib/routes";
+import { useTeamPage } from "~/lib/use-team-page";
+import { BackToTask, DownloadAllResults } from "../task-links";
+import { TaskRunFacts } from "../task-run-facts";
+
+/**
+ * The task's report as a document. "Export PDF" prints it: the print stylesheet drops the
+ * navigation and buttons, so the browser's "Save as PDF" (or Chromium's page.pdf) yields a
+ * clean PDF of exactly this page.
+ */
+export function ReportView({ taskId }: { taskId: string }) {
+  const { t, format, locale, trpc, teamId } = useTeamPage();
+  const report = useQuery(trpc.tasks.report.queryOptions({ teamId, taskId }));
+
+  if (report.isPending || report.error) return <QueryFallback query={report} />;
+  const { task, items, summary } = report.data;
+  const kind = task.taskKind;
+  // Per-item times from the worker's own timings (sum and mean over finished items).
+  const times = items.map((i) => itemMs(i.timings)).filter((v): v is number => v !== null);
+  const totalMs = times.reduce((a, b) => a + b, 0);
+  const meanMs = times.length ? totalMs / times.length : null;
+
+  return (
+    <article className="grid gap-4" data-testid="report">
+      <PageHeader
+        title={`${t("report.title")} · ${t(`kinds.${kind}`)}`}
+        description={t("report.generated", {
+          date: format.dateTime(new Date(), { dateStyle: "medium", timeStyle: "medium" }),
+        })}
+        actions={
+          <>
+            <BackToTask teamId={teamId} taskId={taskId} />
+            <Button variant="outline" onClick={() => window.print()} data-testid="export-pdf">
+              <Printer aria-hidden />
+              {t("report.exportPdf")}
+            </Button>
+            {summary.succeeded > 0 ? <DownloadAllResults teamId={teamId} taskId={taskId} /> : null}
+          </>
+        }
+      />
+      <TitledCard title={t("report.summary")}>
+        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
+          <Fact label={t("tasks.filterStatus")}>
+            <StatusBadge status={task.status} />
+          </Fact>
+          <Fact label={t("tasks.items")} className="tabular-nums">
+            {summary.succeeded}/{summary.items} · {t("status.failed")}: {summary.failed}
+          </Fact>
+          <TaskRunFacts
+            task={task}
+            duration={
+              <>
+                {formatMs(summary.wallMs, locale)} (Σ {formatMs(totalMs, locale)}, ⌀{" "}
+                {formatMs(meanMs, locale)})
+              </>
+            }
+          />
+          {task.dataset ? <Fact label={t("newTask.dataset")}>{task.dataset.name}</Fact> : null}
+        </dl>
+      </TitledCard>
+      <TitledCard title={t("report.weight")}>
+        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
+          <Fact label={t("weights.name")}>
+            {task.weight
+              ? `${task.weight.name} · ${task.weight.family} ${task.weight.version}`
+              : "—"}
+            {task.weight?.isOfficial ? ` (${t("weights.official")})` : ""}
+          </Fact>
+          <Fact
+            label={t("weights.sha256")}
+            className="break-all font-mono text-xs"
+            testId="report-weight-sha256"
+          >
+            {task.weight?.sha256 ?? task.weightSha256}
+          </Fact>
+          <Fact
+            label={t("tasks.signature")}
+            className="break-all font-mono text-xs"
+            testId="report-signature"
+          >
+            {task.paramSignature}
+          </Fact>
+        </dl>
+        <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
+        <pre className="overflow-auto rounded-md bg-muted p-3 text-xs">
+          {JSON.stringify(task.params, null, 2)}
+        </pre>
+      </TitledCard>
+      <TitledCard title={t("report.perItem")}>
+        <DataTable
+          columns={[
+            t("report.results"),
+            t("tasks.item"),
+            t("tasks.filterStatus"),
+            t("weights.size"),
+            t("tasks.duration"),
+            "SHA-256",
+          ]}
+        >
+          {items.map((item) => {
+            const meta = item.resultMeta ?? {};
+            return (
+              <TR key={item.id}>
+                <TD className="w-24">
+                  {item.hasResult && kind !== "classification" ? (
+                    // biome-ignore lint/performance/noImgElement: authorised route handler
+                    <img
+                      src={fileUrls.resultRendition(teamId, taskId, item.id, "thumb")}
+                      alt={item.image.originalName}
+                      loading="eager"
+                      className="size-20 rounded border border-border object-contain checkerboard"
+                    />
+                  ) : null}
+                </TD>
+                <TD>
+                  <Link
+                    href={routes.taskItem(teamId, taskId, item.id)}
+                    className="font-medium text-primary hover:underline"
+                  >
+                    {item.image.originalName}
+                  </Link>
+                  <span className="block text-xs text-muted-foreground">
+                    {item.image.width}×{item.image.height}
+                    {meta.width ? ` → ${meta.width}×${meta.height}` : ""}
+                    {item.image.sizeBytes ? ` · ${formatBytes(item.image.sizeBytes, locale)}` : ""}
+                  </span>
+                  {item.error ? (
+                    <span className="block text-xs text-destructive">{item.error}</span>
+                  ) : null}
+                </TD>
+                <TD>
+                  <StatusBadge status={item.status} />
+                </TD>
+                <TD>{item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}</TD>
+                <TD>{formatMs(itemMs(item.timings), locale)}</TD>
+                <TD className="max-w-40 break-all font-mono text-[10px]">
+                  {item.resultSha256 ?? "—"}
+                </TD>
+              </TR>
+            );
+          })}
+        </DataTable>
+      </TitledCard>
+    </article>
+  );
+}

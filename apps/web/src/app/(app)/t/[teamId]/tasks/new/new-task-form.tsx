@@ -1,0 +1,247 @@
+"use client";
+
+import { type TaskKind, taskKindSchema } from "@studio/contracts/task";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Play } from "lucide-react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { MutationFeedback } from "~/components/form";
+import { PageHeader } from "~/components/page-header";
+import { QueryView } from "~/components/query-state";
+import { SelectControl, SelectField, SelectFrame } from "~/components/select-field";
+import { TitledCard } from "~/components/titled-card";
+import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { Button } from "~/components/ui/button";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
+import { routes } from "~/lib/routes";
+import { useTeamPage } from "~/lib/use-team-page";
+import { ImagePicker } from "./image-picker";
+import { ParamControls } from "./param-controls";
+import { DEFAULT_FORM, type FormParams, toParams } from "./params";
+import { type PreviewImage, PreviewPanel, type ShownPreview } from "./preview-panel";
+
+// Super-resolution first: the kind most people come for.
+const KINDS: TaskKind[] = ["super_resolution", "segmentation", "classification"];
+
+function newKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function NewTaskForm({
+  initialDatasetId,
+  initialKind,
+}: {
+  initialDatasetId: string | null;
+  initialKind: string | null;
+}) {
+  const { t, trpc, teamId, router } = useTeamPage();
+  const [kind, setKind] = useState<TaskKind>(
+    taskKindSchema.safeParse(initialKind).data ?? "super_resolution",
+  );
+  const [weightId, setWeightId] = useState<string | null>(null);
+  const [source, setSource] = useState<"images" | "dataset">(
+    initialDatasetId ? "dataset" : "images",
+  );
+  const [images, setImages] = useState<PreviewImage[]>([]);
+  const [datasetId, setDatasetId] = useState<string | null>(initialDatasetId);
+  const [form, setForm] = useState<FormParams>(DEFAULT_FORM);
+  const [preview, setPreview] = useState<ShownPreview | null>(null);
+  // One key per intended task: a double click or a retried request cannot queue it twice.
+  const [idempotencyKey, setIdempotencyKey] = useState(newKey);
+
+  const weights = useQuery(
+    trpc.weights.list.queryOptions({ teamId, taskKind: kind, status: "ready" }),
+  );
+  const defaultWeight = useQuery(trpc.weights.defaultFor.queryOptions({ teamId, taskKind: kind }));
+  const datasets = useQuery(trpc.datasets.list.queryOptions({ teamId, limit: 100 }));
+  const datasetImages = useQuery({
+    ...trpc.images.list.queryOptions({ teamId, limit: 1, datasetId: datasetId ?? "" }),
+    enabled: source === "dataset" && datasetId !== null,
+  });
+
+  // Pick the default weight for the kind (team default, else official) when none is chosen.
+  useEffect(() => {
+    if (!weights.data) return;
+    if (weightId && weights.data.some((w) => w.id === weightId)) return;
+    const preferred =
+      defaultWeight.data?.id ?? weights.data.find((w) => w.isDefault)?.id ?? weights.data[0]?.id;
+    setWeightId(preferred ?? null);
+  }, [weights.data, defaultWeight.data, weightId]);
+
+  // A segmentation weight brings its own default threshold (the spec's defaultThreshold).
+  const weightDetail = useQuery({
+    ...trpc.weights.get.queryOptions({ teamId, weightId: weightId ?? "" }),
+    enabled: weightId !== null && kind === "segmentation",
+  });
+  const specThreshold = (weightDetail.data?.spec as { defaultThreshold?: number } | null)
+    ?.defaultThreshold;
+  useEffect(() => {
+    if (typeof specThreshold === "number") setForm((f) => ({ ...f, threshold: specThreshold }));
+  }, [specThreshold]);
+
+  const params = useMemo(() => toParams(kind, form), [kind, form]);
+  const paramsKey = useMemo(
+    () => JSON.stringify({ kind, weightId, params }),
+    [kind, weightId, params],
+  );
+  const chosenWeight = weights.data?.find((w) => w.id === weightId);
+  const previewImage: PreviewImage | null =
+    source === "images" ? (images[0] ?? null) : (datasetImages.data?.items[0] ?? null);
+  const onPreview = useCallback((p: ShownPreview | null) => setPreview(p), []);
+
+  const create = useMutation(
+    trpc.tasks.create.mutationOptions({
+      onSuccess: (task) => {
+        setIdempotencyKey(newKey());
+        router.push(routes.task(teamId, task.id));
+      },
+    }),
+  );
+
+  const canSubmit =
+    weightId !== null &&
+    (source === "images" ? images.length > 0 : datasetId !== null) &&
+    !create.isPending;
+
+  function submit() {
+    if (!weightId) return;
+    const target =
+      source === "dataset" && datasetId
+        ? { type: "dataset" as const, datasetId }
+        : images.length === 1 && images[0]
+          ? { type: "image" as const, imageId: images[0].id }
+          : { type: "images" as const, imageIds: images.map((i) => i.id) };
+    create.mutate({
+      teamId,
+      weightId,
+      target,
+      params,
+      idempotencyKey,
+      // Only a preview of exactly these settings vouches for the signature.
+      expectSignature: preview?.paramsKey === paramsKey ? preview.expectedSignature : null,
+    });
+  }
+
+  return (
+    <>
+      <PageHeader title={t("newTask.title")} description={t("newTask.subtitle")} />
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1.1fr)]">
+        <div className="grid min-w-0 content-start gap-4 [&>*]:min-w-0">
+          <TitledCard title={<>1 · {t("newTask.step1")}</>} contentClassName="grid gap-4">
+            <SelectField
+              id="kind"
+              label={t("newTask.kind")}
+              testId="kind-select"
+              value={kind}
+              onValueChange={(next) => {
+                setKind(next);
+                setWeightId(null);
+                setPreview(null);
+              }}
+              options={KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
+            />
+            <SelectFrame labelId="weight-label" label={t("newTask.weight")}>
+              <QueryView
+                query={weights}
+                isEmpty={(list) => list.length === 0}
+                empty={<Alert variant="info">{t("newTask.noWeights")}</Alert>}
+              >
+                {(list) => (
+                  <SelectControl
+                    labelledBy="weight-label"
+                    testId="weight-select"
+                    placeholder={t("newTask.chooseWeight")}
+                    value={weightId ?? undefined}
+                    onValueChange={setWeightId}
+                    options={list.map((w) => ({
+                      value: w.id,
+                      label: `${w.name} · ${w.version}${w.isOfficial ? ` · ${t("weights.official")}` : ""}`,
+                    }))}
+                  />
+                )}
+              </QueryView>
+              {chosenWeight ? (
+                <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
+                  {chosenWeight.isOfficial ? (
+                    <Badge tone="info">{t("weights.official")}</Badge>
+                  ) : null}
+                  {chosenWeight.isDefault ? (
+                    <Badge tone="success">{t("weights.default")}</Badge>
+                  ) : null}
+                  <span className="break-all font-mono">
+                    sha256 {chosenWeight.sha256.slice(0, 16)}…
+                  </span>
+                </p>
+              ) : null}
+            </SelectFrame>
+          </TitledCard>
+          <TitledCard title={<>2 · {t("newTask.step2")}</>}>
+            <Tabs value={source} onValueChange={(v) => setSource(v as "images" | "dataset")}>
+              <TabsList>
+                <TabsTrigger value="images">{t("newTask.fromUpload")}</TabsTrigger>
+                <TabsTrigger value="dataset">{t("newTask.fromDataset")}</TabsTrigger>
+              </TabsList>
+              <TabsContent value="images">
+                <ImagePicker
+                  teamId={teamId}
+                  selected={images}
+                  onToggle={(image) =>
+                    setImages((list) =>
+                      list.some((i) => i.id === image.id)
+                        ? list.filter((i) => i.id !== image.id)
+                        : [...list, image],
+                    )
+                  }
+                  onUploaded={(image) =>
+                    setImages((list) =>
+                      list.some((i) => i.id === image.id) ? list : [...list, image],
+                    )
+                  }
+                />
+              </TabsContent>
+              <TabsContent value="dataset">
+                <SelectField
+                  id="dataset"
+                  label={t("newTask.dataset")}
+                  placeholder={t("newTask.chooseDataset")}
+                  value={datasetId ?? undefined}
+                  onValueChange={setDatasetId}
+                  options={(datasets.data?.items ?? []).map((d) => ({
+                    value: d.id,
+                    label: `${d.name} (${d.imageCount})`,
+                  }))}
+                />
+              </TabsContent>
+            </Tabs>
+          </TitledCard>
+          <TitledCard title={<>3 · {t("newTask.step3")}</>}>
+            <ParamControls kind={kind} form={form} onChange={setForm} />
+          </TitledCard>
+        </div>
+        <div className="grid min-w-0 content-start gap-4 lg:sticky lg:top-4 lg:self-start">
+          <TitledCard title={t("newTask.preview")}>
+            <PreviewPanel
+              teamId={teamId}
+              kind={kind}
+              weightId={weightId}
+              image={previewImage}
+              params={params}
+              paramsKey={paramsKey}
+              onPreview={onPreview}
+            />
+          </TitledCard>
+          <MutationFeedback error={create.error} />
+          {!canSubmit && !create.isPending && source === "images" && images.length === 0 ? (
+            <p className="text-sm text-muted-foreground">{t("newTask.noImages")}</p>
+          ) : null}
+          <Button size="lg" onClick={submit} disabled={!canSubmit} data-testid="submit-task">
+            <Play aria-hidden />
+            {create.isPending ? t("newTask.submitting") : t("newTask.submit")}
+          </Button>
+        </div>
+      </div>
+    </>
+  );
+}

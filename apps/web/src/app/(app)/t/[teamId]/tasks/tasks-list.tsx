@@ -1,0 +1,162 @@
+"use client";
+
+import { TASK_KINDS, TASK_STATUSES, type TaskKind, type TaskStatus } from "@studio/contracts/task";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { PlusCircle } from "lucide-react";
+import Link from "next/link";
+import { useState } from "react";
+import { DataTable } from "~/components/data-table";
+import { LoadMore } from "~/components/load-more";
+import { PageHeader } from "~/components/page-header";
+import { EmptyState, QueryView } from "~/components/query-state";
+import { SelectControl, type SelectControlProps } from "~/components/select-field";
+import { StatusBadge } from "~/components/status-badge";
+import { Button } from "~/components/ui/button";
+import { Progress } from "~/components/ui/progress";
+import { TD, TR } from "~/components/ui/table";
+import { isFinalTaskStatus } from "~/lib/polling";
+import { routes } from "~/lib/routes";
+import { useTeamPage } from "~/lib/use-team-page";
+
+export function TasksList() {
+  const { t, format, trpc, teamId } = useTeamPage();
+  const [status, setStatus] = useState<TaskStatus | "all">("all");
+  const [kind, setKind] = useState<TaskKind | "all">("all");
+
+  const tasks = useInfiniteQuery(
+    trpc.tasks.list.infiniteQueryOptions(
+      {
+        teamId,
+        limit: 20,
+        status: status === "all" ? null : [status],
+        taskKind: kind === "all" ? null : kind,
+      },
+      {
+        getNextPageParam: (last) => last.nextCursor ?? undefined,
+        // Keep the list live while something in it is still moving; stop otherwise.
+        refetchInterval: (query) => {
+          const pages = query.state.data?.pages ?? [];
+          const moving = pages.some((p) => p.items.some((task) => !isFinalTaskStatus(task.status)));
+          return moving ? 3000 : false;
+        },
+      },
+    ),
+  );
+  const rows = tasks.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title={t("tasks.title")}
+        actions={
+          <Button asChild>
+            <Link href={routes.newTask(teamId)}>
+              <PlusCircle aria-hidden />
+              {t("tasks.new")}
+            </Link>
+          </Button>
+        }
+      />
+      <div className="mb-4 flex flex-wrap gap-3">
+        <Filter
+          id="filter-status"
+          caption={t("tasks.filterStatus")}
+          className="w-44"
+          value={status}
+          onValueChange={setStatus}
+          options={[
+            { value: "all", label: t("common.all") },
+            ...TASK_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+          ]}
+        />
+        <Filter
+          id="filter-kind"
+          caption={t("tasks.filterKind")}
+          className="w-48"
+          value={kind}
+          onValueChange={setKind}
+          options={[
+            { value: "all", label: t("common.all") },
+            ...TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) })),
+          ]}
+        />
+      </div>
+      <QueryView
+        query={tasks}
+        isEmpty={() => rows.length === 0}
+        empty={
+          <EmptyState
+            action={
+              <Button asChild variant="outline">
+                <Link href={routes.newTask(teamId)}>{t("tasks.new")}</Link>
+              </Button>
+            }
+          >
+            {t("tasks.empty")}
+          </EmptyState>
+        }
+      >
+        {() => (
+          <>
+            <DataTable
+              columns={[
+                t("tasks.created"),
+                t("tasks.kind"),
+                { label: t("tasks.weight"), className: "hidden sm:table-cell" },
+                t("tasks.filterStatus"),
+                { label: t("tasks.progress"), className: "hidden w-40 md:table-cell" },
+                { label: t("tasks.items"), className: "hidden sm:table-cell" },
+              ]}
+            >
+              {rows.map((task) => (
+                <TR key={task.id} data-testid="task-row">
+                  <TD>
+                    <Link
+                      href={routes.task(teamId, task.id)}
+                      className="font-medium text-primary hover:underline"
+                    >
+                      {format.dateTime(task.createdAt, {
+                        dateStyle: "medium",
+                        timeStyle: "short",
+                      })}
+                    </Link>
+                  </TD>
+                  <TD>{t(`kinds.${task.taskKind}`)}</TD>
+                  <TD className="hidden max-w-48 truncate sm:table-cell">
+                    {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
+                  </TD>
+                  <TD>
+                    <StatusBadge status={task.status} />
+                  </TD>
+                  <TD className="hidden md:table-cell">
+                    <Progress value={task.progress * 100} aria-label={t("tasks.progress")} />
+                  </TD>
+                  <TD className="hidden tabular-nums sm:table-cell">
+                    {task.itemsDone}/{task.itemCount}
+                  </TD>
+                </TR>
+              ))}
+            </DataTable>
+            <LoadMore pages={tasks} label={t("tasks.loadMore")} className="mt-4" />
+          </>
+        )}
+      </QueryView>
+    </>
+  );
+}
+
+/** A select above the list, captioned by the small text with `id`. */
+function Filter<V extends string>({
+  id,
+  caption,
+  ...control
+}: Omit<SelectControlProps<V>, "labelledBy" | "ariaLabel"> & { id: string; caption: string }) {
+  return (
+    <div className="grid gap-1">
+      <span id={id} className="text-xs text-muted-foreground">
+        {caption}
+      </span>
+      <SelectControl labelledBy={id} {...control} />
+    </div>
+  );
+}

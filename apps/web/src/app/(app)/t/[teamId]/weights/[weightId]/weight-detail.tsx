@@ -1,0 +1,199 @@
+"use client";
+
+import type { RouterOutputs } from "@studio/api";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Archive, Download, Star, Trash2 } from "lucide-react";
+import { useTranslations } from "next-intl";
+import { ConfirmButton } from "~/components/confirm-button";
+import { DataTable } from "~/components/data-table";
+import { Fact, FactList } from "~/components/facts";
+import { MutationFeedback } from "~/components/form";
+import { PageHeader } from "~/components/page-header";
+import { QueryFallback } from "~/components/query-state";
+import { StatusBadge } from "~/components/status-badge";
+import { useTeam } from "~/components/team-context";
+import { TitledCard } from "~/components/titled-card";
+import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
+import { Button } from "~/components/ui/button";
+import { TD, TR } from "~/components/ui/table";
+import { fileUrls } from "~/lib/file-urls";
+import { formatBytes } from "~/lib/format";
+import { routes } from "~/lib/routes";
+import { useTeamPage } from "~/lib/use-team-page";
+import { ImportReportDetails, parseImportReport } from "../import-report";
+
+type TensorInfo = RouterOutputs["weights"]["get"]["ioMetadata"]["inputs"][number];
+
+function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
+  const t = useTranslations("weights");
+  return (
+    <DataTable columns={[t("tensor"), t("type"), t("shape")]}>
+      {tensors.map((tensor, i) => (
+        <TR key={tensor.name || i}>
+          <TD className="font-mono text-xs">{tensor.name || "—"}</TD>
+          <TD className="font-mono text-xs">{tensor.dtype}</TD>
+          <TD className="font-mono text-xs">
+            {tensor.shape
+              ? `[${tensor.shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]`
+              : "?"}
+          </TD>
+        </TR>
+      ))}
+    </DataTable>
+  );
+}
+
+export function WeightDetail({ weightId }: { weightId: string }) {
+  const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
+  const { team, isSiteAdmin } = useTeam();
+  const weight = useQuery(trpc.weights.get.queryOptions({ teamId, weightId }));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: [["weights"]] });
+  const setDefault = useMutation(
+    trpc.weights.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const deprecate = useMutation(
+    trpc.weights.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const remove = useMutation(
+    trpc.weights.delete.mutationOptions({ onSuccess: () => router.push(routes.weights(teamId)) }),
+  );
+  const officialDefault = useMutation(
+    trpc.weights.official.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const officialDeprecate = useMutation(
+    trpc.weights.official.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const officialRemove = useMutation(
+    trpc.weights.official.delete.mutationOptions({
+      onSuccess: () => router.push(routes.weights(teamId)),
+    }),
+  );
+
+  if (weight.isPending || weight.error) return <QueryFallback query={weight} />;
+  const w = weight.data;
+  const canManage = w.isOfficial ? isSiteAdmin : team?.role === "ADMIN";
+  const io = w.ioMetadata;
+  const importReport = parseImportReport(w.validationReport.import);
+  const sourceFormatLabel = t(`weights.sourceFormats.${w.sourceFormat}`);
+  const mutationError =
+    setDefault.error ??
+    deprecate.error ??
+    remove.error ??
+    officialDefault.error ??
+    officialDeprecate.error ??
+    officialRemove.error;
+
+  return (
+    <>
+      <PageHeader
+        title={w.name}
+        description={`${t(`kinds.${w.taskKind}`)} · ${w.family} ${w.version}`}
+        actions={
+          <>
+            <Button asChild variant="outline">
+              <a href={fileUrls.weight(teamId, w.id)} download>
+                <Download aria-hidden />
+                {t("weights.download")}
+              </a>
+            </Button>
+            {canManage ? (
+              <div className="flex flex-wrap gap-2" data-testid="weight-admin-controls">
+                {!w.isDefault && w.status === "ready" ? (
+                  <Button
+                    variant="outline"
+                    onClick={() =>
+                      w.isOfficial
+                        ? officialDefault.mutate({ weightId })
+                        : setDefault.mutate({ teamId, weightId })
+                    }
+                  >
+                    <Star aria-hidden />
+                    {t("weights.setDefault")}
+                  </Button>
+                ) : null}
+                <Button
+                  variant="outline"
+                  onClick={() =>
+                    w.isOfficial
+                      ? officialDeprecate.mutate({ weightId, deprecated: !w.deprecatedAt })
+                      : deprecate.mutate({ teamId, weightId, deprecated: !w.deprecatedAt })
+                  }
+                >
+                  <Archive aria-hidden />
+                  {w.deprecatedAt ? t("weights.undeprecate") : t("weights.deprecate")}
+                </Button>
+                <ConfirmButton
+                  variant="destructive"
+                  confirmation={t("weights.confirmDelete")}
+                  onConfirm={() =>
+                    w.isOfficial
+                      ? officialRemove.mutate({ weightId })
+                      : remove.mutate({ teamId, weightId })
+                  }
+                >
+                  <Trash2 aria-hidden />
+                  {t("weights.delete")}
+                </ConfirmButton>
+              </div>
+            ) : null}
+          </>
+        }
+      />
+      <MutationFeedback error={mutationError} className="mb-4" />
+      {w.validationError ? <Alert className="mb-4">{w.validationError}</Alert> : null}
+      <div className="grid gap-4 lg:grid-cols-2">
+        <TitledCard title={t("weights.details")}>
+          <FactList>
+            <Fact label={t("weights.status")} className="flex flex-wrap gap-1">
+              <StatusBadge status={w.status} />
+              {w.isOfficial ? <Badge tone="info">{t("weights.official")}</Badge> : null}
+              {w.isDefault ? <Badge tone="success">{t("weights.default")}</Badge> : null}
+              {w.deprecatedAt ? <Badge tone="warning">{t("status.deprecated")}</Badge> : null}
+            </Fact>
+            <Fact
+              label={t("weights.sha256")}
+              className="break-all font-mono text-xs"
+              testId="weight-sha256"
+            >
+              {w.sha256}
+            </Fact>
+            <Fact label={t("weights.size")}>{formatBytes(w.sizeBytes, locale)}</Fact>
+            <Fact label={t("weights.format")} testId="weight-source-format">
+              {sourceFormatLabel}
+            </Fact>
+            <Fact label={t("weights.opset")}>{io.opset ?? "—"}</Fact>
+            <Fact label={t("weights.parameters")}>
+              {io.parameterCount === null ? "—" : format.number(io.parameterCount)}
+            </Fact>
+            <Fact label={t("weights.uploadedBy")}>{w.uploadedBy?.name ?? "—"}</Fact>
+            <Fact label={t("weights.uploadedAt")}>
+              {format.dateTime(w.createdAt, { dateStyle: "medium", timeStyle: "short" })}
+            </Fact>
+          </FactList>
+        </TitledCard>
+        <TitledCard
+          title={`${t("weights.inputs")} / ${t("weights.outputs")}`}
+          contentClassName="grid gap-3"
+        >
+          <TensorTable tensors={io.inputs} />
+          <TensorTable tensors={io.outputs} />
+        </TitledCard>
+        {importReport ? (
+          <TitledCard
+            className="min-w-0 lg:col-span-2"
+            data-testid="weight-import-report"
+            title={t("weights.importReport.title")}
+          >
+            <ImportReportDetails report={importReport} />
+          </TitledCard>
+        ) : null}
+        <TitledCard className="min-w-0 lg:col-span-2" title={t("weights.validation")}>
+          <pre className="max-h-96 overflow-auto rounded-md bg-muted p-3 text-xs">
+            {JSON.stringify(w.validationReport, null, 2)}
+          </pre>
+        </TitledCard>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+"use client";
+
+import {
+  type ImportReportWire,
+  importReportSchema,
+} from "@studio/contracts/inference/import-report";
+import { useFormatter, useTranslations } from "next-intl";
+import { Badge } from "~/components/ui/badge";
+
+/**
+ * The importer's report arrives as JSON: in a 422 body from the upload route and stored in
+ * `validationReport.import`. Checked against the wire schema; anything else shows no report.
+ */
+export function parseImportReport(value: unknown): ImportReportWire | null {
+  return importReportSchema.safeParse(value).data ?? null;
+}
+
+const formatShape = (s: number[]) => `[${s.join(", ")}]`;
+
+function KeyList({
+  title,
+  testId,
+  children,
+}: {
+  title: string;
+  testId: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <section className="grid gap-1" data-testid={testId}>
+      <h4 className="text-sm font-medium">{title}</h4>
+      <ul className="max-h-60 overflow-auto rounded-md border border-border bg-background p-2 font-mono text-xs">
+        {children}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * The precise result of a PyTorch/safetensors import: what is missing (with the expected shape),
+ * what does not fit (expected vs actual), and the extra keys that were ignored.
+ */
+export function ImportReportDetails({
+  report,
+  showSummary = true,
+}: {
+  report: ImportReportWire;
+  showSummary?: boolean;
+}) {
+  const t = useTranslations("weights.importReport");
+  const format = useFormatter();
+  const facts: Array<[string, React.ReactNode]> = [];
+  if (report.architecture) facts.push([t("architecture"), report.architecture]);
+  if (report.format) facts.push([t("container"), report.format]);
+  if (report.fileName) facts.push([t("fileName"), report.fileName]);
+  facts.push([t("wrapperKey"), report.wrapperKey ?? t("none")]);
+  facts.push([t("strippedPrefix"), report.strippedPrefix ?? t("none")]);
+  const dtypes = Object.entries(report.dtypes);
+  if (dtypes.length > 0)
+    facts.push([t("dtypes"), dtypes.map(([d, n]) => `${d} × ${format.number(n)}`).join(", ")]);
+  if (typeof report.tensorCount === "number")
+    facts.push([t("tensors"), format.number(report.tensorCount)]);
+  if (typeof report.parameterCount === "number" && report.parameterCount > 0)
+    facts.push([t("parameters"), format.number(report.parameterCount)]);
+
+  return (
+    <div className="grid min-w-0 gap-3 text-sm" data-testid="import-report">
+      <div className="flex flex-wrap items-center gap-2">
+        {report.verdict ? (
+          <Badge tone={report.verdict === "accepted" ? "success" : "danger"}>
+            {t(`verdict.${report.verdict}`)}
+          </Badge>
+        ) : null}
+        {report.error ? <span className="font-mono text-xs">({report.error.code})</span> : null}
+        {showSummary && report.summary ? (
+          <span className="min-w-0 break-words" data-testid="import-report-summary">
+            {report.summary}
+          </span>
+        ) : null}
+      </div>
+      {report.error && report.error.message !== report.summary ? (
+        <p className="break-words">{report.error.message}</p>
+      ) : null}
+      {report.missing.length > 0 ? (
+        <KeyList
+          title={t("missing", { count: report.missing.length })}
+          testId="import-report-missing"
+        >
+          {report.missing.map((m) => (
+            <li key={m.key} className="break-all">
+              <span className="text-destructive">{m.key}</span>{" "}
+              <span className="text-muted-foreground">
+                {t("expectedShape", { shape: formatShape(m.expectedShape) })}
+              </span>
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      {report.shapeMismatches.length > 0 ? (
+        <KeyList
+          title={t("shapeMismatches", { count: report.shapeMismatches.length })}
+          testId="import-report-mismatches"
+        >
+          {report.shapeMismatches.map((m) => (
+            <li key={m.key} className="break-all">
+              <span className="text-destructive">{m.key}</span>{" "}
+              <span className="text-muted-foreground">
+                {t("expectedVsActual", {
+                  expected: formatShape(m.expectedShape),
+                  actual: formatShape(m.actualShape),
+                })}
+              </span>
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      {report.dtypeMismatches.length > 0 ? (
+        <KeyList
+          title={t("dtypeMismatches", { count: report.dtypeMismatches.length })}
+          testId="import-report-dtypes"
+        >
+          {report.dtypeMismatches.map((m) => (
+            <li key={m.key} className="break-all">
+              <span className="text-destructive">{m.key}</span>{" "}
+              <span className="text-muted-foreground">{t("storedAs", { dtype: m.dtype })}</span>
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      {report.nonFinite.length > 0 ? (
+        <KeyList
+          title={t("nonFinite", { count: report.nonFinite.length })}
+          testId="import-report-nonfinite"
+        >
+          {report.nonFinite.map((key) => (
+            <li key={key} className="break-all text-destructive">
+              {key}
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      {report.unexpected.length > 0 ? (
+        <KeyList
+          title={t("unexpected", { count: report.unexpected.length })}
+          testId="import-report-unexpected"
+        >
+          {report.unexpected.map((u) => (
+            <li key={u.key} className="break-all">
+              {u.key}{" "}
+              <span className="text-muted-foreground">
+                {formatShape(u.shape)}
+                {u.dtype ? ` ${u.dtype}` : ""}
+              </span>{" "}
+              <Badge tone="warning">{t("ignored")}</Badge>
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      {report.warnings.length > 0 ? (
+        <KeyList title={t("warnings")} testId="import-report-warnings">
+          {report.warnings.map((w) => (
+            <li key={w} className="break-words">
+              {w}
+            </li>
+          ))}
+        </KeyList>
+      ) : null}
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+        {facts.map(([label, value]) => (
+          <div key={label} className="contents">
+            <dt className="text-muted-foreground">{label}</dt>
+            <dd className="min-w-0 break-all font-mono text-xs leading-5">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}

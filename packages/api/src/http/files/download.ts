@@ -1,0 +1,267 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image/formats";
+import { zipStream } from "@studio/core/zip";
+import { z } from "zod";
+import type { Context } from "../../context";
+import { badRequest } from "../../errors";
+import type { InferenceClient } from "../../inference";
+import { parseJson } from "../../services/json";
+import { locateWeightFile, usableWeightWhere } from "../../services/weights";
+import { removeQuietly, resolveDataPath } from "../../storage/files";
+import {
+  ensureRendition,
+  IMAGE_RENDITIONS,
+  type ImageRendition,
+  RENDITION_VERSION,
+  type RenditionSource,
+  renditionPath,
+  resultRenditionPath,
+} from "../../storage/renditions";
+import { requireTeam } from "./access";
+import { contentDisposition, errorResponse, toErrorResponse } from "./responses";
+
+const querySchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("image"),
+    teamId: z.string(),
+    id: z.string(),
+    /** A WebP made for display instead of the original bytes. */
+    rendition: z.enum(IMAGE_RENDITIONS).optional(),
+  }),
+  z.object({
+    type: z.literal("result"),
+    teamId: z.string(),
+    id: z.string(),
+    itemId: z.string(),
+    /** A key of the item's result metadata that names another output (probability map, overlay). */
+    variant: z.string().max(64).optional(),
+    /** A WebP made for display instead of the result's bytes (PNG results only). */
+    rendition: z.enum(IMAGE_RENDITIONS).optional(),
+  }),
+  z.object({ type: z.literal("task-zip"), teamId: z.string(), id: z.string() }),
+  z.object({ type: z.literal("weight"), teamId: z.string(), id: z.string() }),
+]);
+export type DownloadQuery = z.infer<typeof querySchema>;
+
+const baseName = (name: string) => name.replace(/\.[^.]+$/, "") || "file";
+
+// Browsers ask again on every use, so someone removed from a team stops seeing its files;
+// renditions carry an ETag, so asking again costs a 304 rather than the bytes.
+const REVALIDATE = "private, max-age=0, must-revalidate";
+
+async function fileResponse(
+  absolute: string,
+  fileName: string,
+  contentType: string,
+  inline: boolean,
+  extraHeaders: Record<string, string> = {},
+) {
+  let size: number;
+  try {
+    size = (await stat(absolute)).size;
+  } catch {
+    return errorResponse("not_found", "The file is missing.");
+  }
+  const body = Readable.toWeb(createReadStream(absolute)) as ReadableStream<Uint8Array>;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": contentType,
+      "content-length": String(size),
+      "content-disposition": contentDisposition(fileName, inline),
+      "cache-control": REVALIDATE,
+      "x-content-type-options": "nosniff",
+      ...extraHeaders,
+    },
+  });
+}
+
+/** A cached rendition (made on first request). */
+async function renditionResponse(
+  request: Request,
+  inference: InferenceClient,
+  source: RenditionSource,
+  rendition: ImageRendition,
+  cache: {
+    /** Where it is cached, relative to DATA_DIR. */
+    path: string;
+    /** Strong: the source's bytes never change for the row that names them. */
+    etag: string;
+    fileName: string;
+    /** Whether the source's row is still there once the rendition is made. */
+    stillExists: () => Promise<boolean>;
+  },
+): Promise<Response> {
+  const { etag } = cache;
+  const known = (request.headers.get("if-none-match") ?? "")
+    .split(",")
+    .map((tag) => tag.trim().replace(/^W\//, ""));
+  if (known.includes(etag)) {
+    return new Response(null, { status: 304, headers: { etag, "cache-control": REVALIDATE } });
+  }
+  const cached = await ensureRendition(inference, source, rendition, cache.path);
+  // Deleting a source removes its renditions after the row is gone; one finished after that
+  // removal would be left behind, so it is removed here instead.
+  if (cached.generated && !(await cache.stillExists())) {
+    await removeQuietly(cached.path);
+    return errorResponse("not_found", "The file is missing.");
+  }
+  return fileResponse(cached.path, cache.fileName, "image/webp", true, { etag });
+}
+
+/**
+ * GET with query `type` = image | result | task-zip | weight, `teamId`, `id` (image, task or
+ * weight id), and for results `itemId` (+ optional `variant`). Every file is looked up from a
+ * row of the caller's team; no path from the client reaches the file system. `inline=1` asks
+ * for inline display (images and results only). Images and PNG results take `rendition=thumb`
+ * (within 256 px) or `rendition=display` (within 2048 px) for an 8-bit sRGB WebP instead of the
+ * original.
+ */
+export async function downloadFile(request: Request, ctx: Context): Promise<Response> {
+  try {
+    const params = Object.fromEntries(new URL(request.url).searchParams);
+    const parsed = querySchema.safeParse(params);
+    if (!parsed.success) {
+      const badRendition = parsed.error.issues.some((issue) => issue.path[0] === "rendition");
+      throw badRequest(
+        badRendition
+          ? `Unknown rendition: use ${IMAGE_RENDITIONS.join(" or ")}.`
+          : "Unknown download: give type, teamId and id.",
+      );
+    }
+    const query = parsed.data;
+    const team = await requireTeam(ctx, query.teamId);
+    const inline = params.inline === "1";
+
+    if (query.type === "image") {
+      const image = await ctx.db.image.findFirst({
+        where: { id: query.id, teamId: team.id },
+        select: {
+          id: true,
+          teamId: true,
+          storagePath: true,
+          originalName: true,
+          format: true,
+          sha256: true,
+          bitDepth: true,
+          channels: true,
+        },
+      });
+      if (!image) return errorResponse("not_found", "Image not found.");
+      if (query.rendition) {
+        return await renditionResponse(
+          request,
+          ctx.inference,
+          { kind: "upload", ...image },
+          query.rendition,
+          {
+            path: renditionPath(image, query.rendition),
+            // The bytes of an image id never change.
+            etag: `"${image.sha256}-${query.rendition}-v${RENDITION_VERSION}"`,
+            fileName: `${baseName(image.originalName)}-${query.rendition}.webp`,
+            stillExists: async () => (await ctx.db.image.count({ where: { id: image.id } })) > 0,
+          },
+        );
+      }
+      const type = IMAGE_MIME_TYPES[image.format as ImageFormat] ?? "application/octet-stream";
+      return fileResponse(resolveDataPath(image.storagePath), image.originalName, type, inline);
+    }
+
+    if (query.type === "result") {
+      const item = await ctx.db.taskItem.findFirst({
+        where: { id: query.itemId, taskId: query.id, task: { teamId: team.id } },
+        select: {
+          id: true,
+          resultPath: true,
+          resultMeta: true,
+          image: { select: { originalName: true } },
+        },
+      });
+      if (!item?.resultPath) return errorResponse("not_found", "Result not found.");
+      let relative = item.resultPath;
+      let variantKey: string | undefined;
+      if (query.variant) {
+        const meta = parseJson<Record<string, unknown>>(item.resultMeta, {});
+        // "probability" finds the worker's `probabilityPath`; the full key works too.
+        variantKey =
+          typeof meta[`${query.variant}Path`] === "string" ? `${query.variant}Path` : query.variant;
+        const value = meta[variantKey];
+        // Only paths inside this task's result folder, whatever the metadata says.
+        if (typeof value !== "string" || !value.startsWith(`results/${query.id}/`)) {
+          return errorResponse("not_found", "Result not found.");
+        }
+        relative = value;
+      }
+      const ext = path.extname(relative) || ".png";
+      const suffix = query.variant ? `-${query.variant}` : "";
+      const name = `${baseName(item.image.originalName)}${suffix}${ext}`;
+      if (query.rendition) {
+        if (ext !== ".png") {
+          return errorResponse("not_renderable", "This result is not an image.");
+        }
+        const key = { teamId: team.id, taskId: query.id, itemId: item.id, variant: variantKey };
+        return await renditionResponse(
+          request,
+          ctx.inference,
+          { kind: "result", storagePath: relative },
+          query.rendition,
+          {
+            path: resultRenditionPath(key, query.rendition),
+            // Result files are never rewritten in place: item and variant name the bytes.
+            etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}-v${RENDITION_VERSION}"`,
+            fileName: `${baseName(item.image.originalName)}${suffix}-${query.rendition}.webp`,
+            stillExists: async () => (await ctx.db.taskItem.count({ where: { id: item.id } })) > 0,
+          },
+        );
+      }
+      const type =
+        ext === ".png"
+          ? "image/png"
+          : ext === ".json"
+            ? "application/json"
+            : "application/octet-stream";
+      return fileResponse(resolveDataPath(relative), name, type, inline);
+    }
+
+    if (query.type === "task-zip") {
+      const task = await ctx.db.task.findFirst({
+        where: { id: query.id, teamId: team.id },
+        select: { id: true },
+      });
+      if (!task) return errorResponse("not_found", "Task not found.");
+      const items = await ctx.db.taskItem.findMany({
+        where: { taskId: task.id, status: "succeeded", resultPath: { not: null } },
+        orderBy: { position: "asc" },
+        select: { position: true, resultPath: true, image: { select: { originalName: true } } },
+      });
+      if (items.length === 0) return errorResponse("not_found", "The task has no results yet.");
+      const sources = items.map((item) => ({
+        name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
+        open: () => createReadStream(resolveDataPath(item.resultPath as string)),
+      }));
+      return new Response(zipStream(sources), {
+        status: 200,
+        headers: {
+          "content-type": "application/zip",
+          "content-disposition": contentDisposition(`task-${task.id}-results.zip`),
+          "cache-control": REVALIDATE,
+        },
+      });
+    }
+
+    const weight = await ctx.db.weight.findFirst({
+      where: { id: query.id, ...usableWeightWhere(team.id) },
+      select: { sha256: true, family: true, version: true },
+    });
+    if (!weight) return errorResponse("not_found", "Weight not found.");
+    const name = `${weight.family}-${weight.version}.onnx`.replace(/[^A-Za-z0-9._-]/g, "_");
+    const file = await locateWeightFile(weight.sha256);
+    if (!file) return errorResponse("not_found", "The weight file is missing.");
+    return fileResponse(file, name, "application/octet-stream", false);
+  } catch (error) {
+    return toErrorResponse(error);
+  }
+}

@@ -1,0 +1,149 @@
+import { readFileSync } from "node:fs";
+import type { TestDatabase } from "@studio/db/testing";
+import { fixturePath } from "@studio/fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatBytes } from "../../storage/files";
+import { makeUser, type TestUser, testDb } from "../../test-helpers";
+import { chunkedBody, contextFor, post, useTempDataDir } from "./test-context";
+import { uploadImage } from "./upload-image";
+import { uploadWeight } from "./upload-weight";
+
+const png = readFileSync(fixturePath("chelsea.png"));
+const QUOTA = png.length + 1000;
+
+let t: TestDatabase;
+let data: ReturnType<typeof useTempDataDir>;
+beforeAll(async () => {
+  data = useTempDataDir({ UPLOADS_PER_MINUTE: "2", USER_QUOTA_BYTES: String(QUOTA) });
+  t = await testDb();
+});
+afterAll(async () => {
+  await t.cleanup();
+  data.cleanup();
+});
+
+it("enforces the per-user quota and upload rate with clear errors", async () => {
+  const user = await makeUser(t.db);
+  const send = async () => {
+    const res = await uploadImage(
+      post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, png, {
+        "content-length": String(png.length),
+      }),
+      await contextFor(t.db, user.id),
+    );
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; message: string } },
+    };
+  };
+  expect((await send()).status).toBe(201);
+  const quota = await send();
+  expect(quota.status).toBe(413);
+  expect(quota.body.error?.code).toBe("quota_exceeded");
+  expect(quota.body.error?.message).toContain("quota");
+  const rate = await send();
+  expect(rate.status).toBe(429);
+  expect(rate.body.error?.code).toBe("too_many_requests");
+  expect(await t.db.image.count()).toBe(1);
+});
+
+it("checks an image against the quota once received when no length was declared", async () => {
+  const user = await makeUser(t.db);
+  const send = async (body: RequestInit["body"], headers: Record<string, string> = {}) =>
+    uploadImage(
+      post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, body, headers),
+      await contextFor(t.db, user.id),
+    );
+  expect((await send(png, { "content-length": String(png.length) })).status).toBe(201);
+  const streamed = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array(png));
+      controller.close();
+    },
+  });
+  const refused = await send(streamed);
+  expect(refused.status).toBe(413);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
+  expect(await t.db.image.count({ where: { uploadedById: user.id } })).toBe(1);
+  expect(data.files().filter((f) => f.startsWith("tmp"))).toEqual([]);
+});
+
+type Answer = { status: number; body: { error?: { code: string; message: string } } };
+async function answer(response: Response): Promise<Answer> {
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
+}
+
+async function sendWeight(user: TestUser, body: RequestInit["body"], headers = {}) {
+  const query = new URLSearchParams({
+    teamId: user.personalTeamId,
+    taskKind: "super_resolution",
+    name: "Big",
+    family: "big",
+    version: "1",
+  });
+  return answer(
+    await uploadWeight(
+      post(`/api/files/weights?${query}`, body, headers),
+      await contextFor(t.db, user.id),
+    ),
+  );
+}
+
+describe("weight uploads", () => {
+  it("count stored weights in the quota that image uploads use", async () => {
+    const user = await makeUser(t.db);
+    await t.db.weight.create({
+      data: {
+        teamId: user.personalTeamId,
+        uploadedById: user.id,
+        taskKind: "super_resolution",
+        name: "stored",
+        family: "stored",
+        version: "1",
+        sha256: "e".repeat(64),
+        sizeBytes: png.length,
+        spec: "{}",
+        status: "ready",
+      },
+    });
+    const image = await answer(
+      await uploadImage(
+        post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, png, {
+          "content-length": String(png.length),
+        }),
+        await contextFor(t.db, user.id),
+      ),
+    );
+    expect(image.status).toBe(413);
+    expect(image.body.error?.code).toBe("quota_exceeded");
+    expect(image.body.error?.message).toContain("weights");
+  });
+
+  it("are refused beyond the quota and the upload rate, naming the limit", async () => {
+    const user = await makeUser(t.db);
+    const big = new Uint8Array(QUOTA + 1);
+    const headers = { "content-length": String(big.length) };
+    for (let i = 0; i < 2; i++) {
+      const refused = await sendWeight(user, big, headers);
+      expect(refused.status).toBe(413);
+      expect(refused.body.error?.code).toBe("quota_exceeded");
+      expect(refused.body.error?.message).toContain(
+        `the per-user storage quota is ${formatBytes(QUOTA)}`,
+      );
+    }
+    const rate = await sendWeight(user, big, headers);
+    expect(rate.status).toBe(429);
+    expect(rate.body.error?.code).toBe("too_many_requests");
+    expect(rate.body.error?.message).toContain("the limit is 2 per minute");
+    expect(await t.db.weight.count({ where: { uploadedById: user.id } })).toBe(0);
+  });
+
+  it("check the quota against the received bytes when no length was declared", async () => {
+    const user = await makeUser(t.db);
+    const refused = await sendWeight(user, chunkedBody(QUOTA + 1, 1024));
+    expect(refused.status).toBe(413);
+    expect(refused.body.error?.code).toBe("quota_exceeded");
+    expect(await t.db.weight.count({ where: { uploadedById: user.id } })).toBe(0);
+    expect(data.files().filter((f) => f.startsWith("tmp") || f.startsWith("weights"))).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+import type { ImportReportWire as ImportReport } from "@studio/contracts/inference/import-report";
+import type { ArchitectureInfo } from "@studio/core/architectures/catalog";
+import { SPEC_PRESETS, TaskKind } from "@studio/core/spec";
+import { z } from "zod";
+import type { Context } from "../../context";
+import { env } from "../../env";
+import { AppError, badRequest, forbidden } from "../../errors";
+import {
+  architectureFor,
+  type ImportFormat,
+  importStateDict,
+  isImportableName,
+} from "../../services/import-weight";
+import { convertNcnnZip } from "../../services/ncnn-weight";
+import { registerWeightUpload } from "../../services/weights";
+import { formatBytes, receiveToTemp, removeQuietly } from "../../storage/files";
+import {
+  checkStorageQuota,
+  checkUploadLimits,
+  declaredLength,
+  requireTeam,
+  requireUser,
+} from "./access";
+import { json, toErrorResponse } from "./responses";
+
+const metaSchema = z.object({
+  teamId: z.string().min(1).max(64).optional(),
+  official: z.enum(["1", "true"]).optional(),
+  /** Required for ONNX and NCNN; an imported state_dict takes its architecture's. */
+  taskKind: TaskKind.optional(),
+  /** Required for ONNX and NCNN; an import defaults to the architecture's name and id. */
+  name: z.string().trim().min(1).max(200).optional(),
+  family: z.string().trim().min(1).max(100).optional(),
+  version: z.string().trim().min(1).max(50),
+  description: z.string().max(2000).optional(),
+  license: z.string().max(200).optional(),
+  /** A named spec preset (see @studio/core/spec SPEC_PRESETS) ... */
+  specPreset: z.string().max(100).optional(),
+  /** ... or the spec as JSON; neither lets the service derive it from the graph. */
+  spec: z.string().max(20_000).optional(),
+  /**
+   * onnx: the body is the .onnx file; ncnn: a zip with one .param and one .bin; pytorch /
+   * safetensors: a state_dict for `architecture`. Absent: an import when `fileName` ends in
+   * .pth/.pt/.safetensors or `architecture` is given, else onnx.
+   */
+  format: z.enum(["onnx", "ncnn", "pytorch", "safetensors"]).optional(),
+  /** Registry id of @studio/core/architectures/catalog (octa-unet, realesr-general-x4v3, ...). */
+  architecture: z.string().trim().min(1).max(100).optional(),
+  /** The uploaded file's name, for the import report. */
+  fileName: z.string().trim().min(1).max(255).optional(),
+});
+
+type Meta = z.infer<typeof metaSchema>;
+
+function resolveFormat(meta: Meta): "onnx" | "ncnn" | ImportFormat {
+  if (meta.format) return meta.format;
+  if (isImportableName(meta.fileName) || meta.architecture) {
+    return meta.fileName?.toLowerCase().endsWith(".safetensors") ? "safetensors" : "pytorch";
+  }
+  return "onnx";
+}
+
+/** Task kind, name and family: given, or for an import the architecture's. */
+function describeUpload(meta: Meta, architecture: ArchitectureInfo | null) {
+  if (architecture) {
+    if (meta.taskKind && meta.taskKind !== architecture.taskKind) {
+      throw badRequest(
+        `taskKind: ${architecture.id} is a ${architecture.taskKind} architecture, not ${meta.taskKind}.`,
+      );
+    }
+    return {
+      taskKind: architecture.taskKind,
+      name: meta.name ?? architecture.name,
+      family: meta.family ?? architecture.id,
+    };
+  }
+  for (const key of ["taskKind", "name", "family"] as const) {
+    if (!meta[key]) throw badRequest(`${key}: required`);
+  }
+  return {
+    taskKind: meta.taskKind as TaskKind,
+    name: meta.name as string,
+    family: meta.family as string,
+  };
+}
+
+function parseSpec(meta: Meta): unknown {
+  if (meta.spec) {
+    try {
+      return JSON.parse(meta.spec);
+    } catch {
+      throw new AppError("invalid_spec", "spec is not valid JSON.");
+    }
+  }
+  if (meta.specPreset) {
+    const preset = (SPEC_PRESETS as Record<string, unknown>)[meta.specPreset];
+    if (!preset) {
+      throw new AppError(
+        "invalid_spec",
+        `Unknown spec preset "${meta.specPreset}"; known: ${Object.keys(SPEC_PRESETS).join(", ")}.`,
+      );
+    }
+    return preset;
+  }
+  return undefined;
+}
+
+/**
+ * POST, body = the ONNX file, query: `teamId` (team weight, team admins) or `official=1`
+ * (site admins), `taskKind`, `name`, `family`, `version`, optional `description`, `license`,
+ * `specPreset` or `spec` (JSON), `format=ncnn` for a zip of an NCNN `.param` + `.bin` pair
+ * (converted to ONNX by the core importer), `format=pytorch|safetensors` + `architecture=<id>`
+ * for a state_dict (checked and built into ONNX by @studio/core/importers; a refusal answers
+ * 422 with the import report in `error.details`). Answers when validation has finished: 201 `{ weight }` ready to
+ * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
+ * service is down.
+ */
+export async function uploadWeight(request: Request, ctx: Context): Promise<Response> {
+  let tmpPath: string | undefined;
+  try {
+    if (request.method !== "POST") throw new AppError("method_not_supported", "Use POST.");
+    const user = requireUser(ctx);
+    const parsed = metaSchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw badRequest(`${issue?.path.join(".")}: ${issue?.message}`);
+    }
+    const meta = parsed.data;
+    let owner: { teamId: string } | { official: true };
+    if (meta.official) {
+      if (!user.isSiteAdmin) throw forbidden("Only site admins upload official weights.");
+      owner = { official: true };
+    } else {
+      owner = { teamId: (await requireTeam(ctx, meta.teamId ?? null, true)).id };
+    }
+    const format = resolveFormat(meta);
+    const imported = format === "pytorch" || format === "safetensors";
+    const architecture = imported ? architectureFor(meta.architecture) : null;
+    const described = describeUpload(meta, architecture);
+    const spec = parseSpec(meta) ?? architecture?.defaultSpec;
+    const max = env().MAX_WEIGHT_BYTES;
+    const length = declaredLength(request);
+    if (length !== null && length > max) {
+      throw new AppError("payload_too_large", `The weight is larger than ${formatBytes(max)}.`);
+    }
+    await checkUploadLimits(ctx, user, length);
+    let file = await receiveToTemp(request.body, max);
+    tmpPath = file.tmpPath;
+    let importReport: ImportReport | undefined;
+    if (format === "ncnn") {
+      file = await convertNcnnZip(file, ctx.inference);
+      tmpPath = file.tmpPath;
+    } else if (architecture) {
+      const result = await importStateDict(
+        file,
+        {
+          architecture,
+          fileName: meta.fileName,
+          format: format as ImportFormat,
+        },
+        ctx.inference,
+      );
+      ({ file, report: importReport } = result);
+      tmpPath = file.tmpPath;
+    }
+    // What is stored is the ONNX file, whose size the declared length did not know.
+    await checkStorageQuota(ctx, user, file.size);
+    const weight = await registerWeightUpload(ctx.db, ctx.inference, {
+      owner,
+      userId: user.id,
+      file,
+      meta: {
+        ...meta,
+        ...described,
+        spec,
+        // The container the reader found, which may differ from a mislabelled declaration.
+        sourceFormat: importReport?.format ?? (format as "onnx" | "ncnn"),
+        importReport,
+      },
+    });
+    return json({ weight }, 201);
+  } catch (error) {
+    await removeQuietly(tmpPath);
+    return toErrorResponse(error);
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  type ImportReportWire as ImportReport,
+  importReportSchema,
+} from "@studio/contracts/inference/import-report";
+import type { InferenceRequestError } from "@studio/contracts/inference-client";
+import {
+  ARCHITECTURE_IDS,
+  type ArchitectureInfo,
+  getArchitectureInfo,
+} from "@studio/core/architectures/catalog";
+import { isImportableFileName } from "@studio/core/importers/formats";
+import { env } from "../env";
+import { AppError } from "../errors";
+import type { InferenceClient } from "../inference";
+import { type ReceivedFile, removeQuietly } from "../storage/files";
+import { convertInService, relativeDataPath } from "./convert-weight";
+
+export type ImportFormat = "pytorch" | "safetensors";
+
+/** A state_dict the importer refused: answered as 422 with the whole report in `details`. */
+export function importRejected(report: ImportReport): AppError {
+  return new AppError(report.error?.code ?? "import_rejected", report.summary, { details: report });
+}
+
+export function isImportableName(name: string | undefined): boolean {
+  return isImportableFileName(name ?? "");
+}
+
+/** The registry entry of an upload's `architecture` parameter; unknown ids are a 400. */
+export function architectureFor(id: string | undefined): ArchitectureInfo {
+  if (!id) {
+    throw new AppError(
+      "bad_request",
+      `architecture: required for a PyTorch or safetensors weight (one of ${ARCHITECTURE_IDS.join(", ")}).`,
+    );
+  }
+  if (!ARCHITECTURE_IDS.includes(id)) {
+    throw new AppError(
+      "unknown_architecture",
+      `Unknown architecture "${id}"; known: ${ARCHITECTURE_IDS.join(", ")}.`,
+    );
+  }
+  return getArchitectureInfo(id);
+}
+
+/** The service's 422 for a state_dict its importer refused carries the whole report. */
+function importRejection(error: InferenceRequestError): AppError | undefined {
+  const report = importReportSchema.safeParse(error.details);
+  if (error.status !== 422 || !report.success) return undefined;
+  // Written by @studio/core's importer in the service; the wire schema checked its shape.
+  return importRejected(report.data);
+}
+
+/**
+ * Turns an uploaded `.pth` / `.pt` / `.safetensors` state_dict into the ONNX file that goes on
+ * exactly like an uploaded ONNX. The inference service converts it in an isolated process (the
+ * reader decides the container from the bytes; the declared format only supplies a file name
+ * when the uploader gave none). The received file is always removed; a refused state_dict
+ * throws an AppError with the import report in `details` and leaves nothing behind.
+ */
+export async function importStateDict(
+  upload: ReceivedFile,
+  input: { architecture: ArchitectureInfo; fileName?: string; format?: ImportFormat },
+  inference: InferenceClient,
+): Promise<{ file: ReceivedFile; report: ImportReport }> {
+  try {
+    const fileName = isImportableName(input.fileName)
+      ? (input.fileName as string)
+      : `upload${input.format === "safetensors" ? ".safetensors" : ".pth"}`;
+    const { file, response } = await convertInService(
+      inference,
+      {
+        kind: "state_dict",
+        path: relativeDataPath(upload.tmpPath),
+        architecture: input.architecture.id,
+        fileName,
+        limits: { maxBytes: env().MAX_WEIGHT_BYTES },
+      },
+      importRejection,
+    );
+    return { file, report: response.report };
+  } finally {
+    await removeQuietly(upload.tmpPath);
+  }
+}

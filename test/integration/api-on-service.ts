@@ -1,0 +1,51 @@
+// The API as the web app runs it, in this test process, against the real inference service
+// started for the test: one store, one data dir, a real HTTP client between them.
+import { createCaller, createInnerContext } from "@studio/api";
+import { makeTeam, makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import {
+  createInferenceClient,
+  type InferenceClientOptions,
+} from "@studio/contracts/inference-client";
+import { startTestService, type TestService } from "@studio/inference/testing";
+
+/** Starts the service and points this process's API (DATA_DIR) at the service's data dir. */
+export async function startServiceForApi(overrides?: Record<string, string>): Promise<TestService> {
+  const svc = await startTestService(overrides);
+  process.env.DATA_DIR = svc.dataDir;
+  resetEnvForTests();
+  return svc;
+}
+
+/** Service limits that let the full-size OCTA U-Net (31M parameters) validate on a shared machine. */
+export const LARGE_MODEL_LIMITS = { VALIDATE_MAX_RUN_MS: "180000", VALIDATE_TIMEOUT_MS: "240000" };
+/** The API's wait for that validation: longer than the service's own limit. */
+export const LARGE_MODEL_CLIENT = { validateTimeoutMs: 300_000 };
+
+type ClientOptions = Omit<InferenceClientOptions, "baseUrl" | "token">;
+
+/** A client of the service as the API's own (its URL and token). */
+export const serviceClient = (svc: TestService, options: ClientOptions = {}) =>
+  createInferenceClient({ baseUrl: svc.url, token: svc.token, ...options });
+
+/** The API context of a signed-in user. */
+export const sessionContext = (svc: TestService, userId: string, options?: ClientOptions) =>
+  createInnerContext({
+    db: svc.db,
+    userId,
+    via: "session",
+    inference: serviceClient(svc, options),
+  });
+
+export const sessionCaller = async (svc: TestService, user: TestUser, options?: ClientOptions) =>
+  createCaller(await sessionContext(svc, user.id, options));
+
+/** A new team with one admin and one member. */
+export async function makeAdminAndMember(svc: TestService) {
+  const admin = await makeUser(svc.db);
+  const member = await makeUser(svc.db);
+  const team = await makeTeam(svc.db, [
+    { userId: admin.id, role: "ADMIN" },
+    { userId: member.id, role: "MEMBER" },
+  ]);
+  return { admin, member, teamId: team.id };
+}
