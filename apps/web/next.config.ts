@@ -7,7 +7,13 @@ const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Workspace packages ship TypeScript source, so Next compiles them with the app.
-  transpilePackages: ["@studio/api", "@studio/client", "@studio/contracts", "@studio/core", "@studio/db"],
+  transpilePackages: [
+    "@studio/api",
+    "@studio/client",
+    "@studio/contracts",
+    "@studio/core",
+    "@studio/db",
+  ],
   // Native addons and Prisma's runtime must be loaded by Node at run time, not bundled.
   serverExternalPackages: [
     "better-sqlite3",
