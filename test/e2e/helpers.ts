@@ -1,4 +1,4 @@
-import type { Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 
 export interface TestUser {
   name: string;
@@ -69,4 +69,31 @@ export async function waitForText(
   timeout = 20_000,
 ): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ state: "visible", timeout });
+}
+
+/** Runs `steps` on a page of a fresh browser profile, then closes the profile whatever happened. */
+export async function withPage(
+  profile: Promise<BrowserContext>,
+  steps: (page: Page) => Promise<void>,
+): Promise<void> {
+  const context = await profile;
+  try {
+    await steps(await context.newPage());
+  } finally {
+    await context.close();
+  }
+}
+
+/** Picks one input image in the new-task form and waits until it has uploaded. */
+export async function addTaskImage(page: Page, file: string): Promise<void> {
+  await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(file);
+  await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+}
+
+/** Submits the new-task form, waits on the task's page until it succeeded, opens its first result. */
+export async function runTaskAndOpenResult(page: Page): Promise<void> {
+  await page.getByTestId("submit-task").click();
+  await page.waitForURL(TASK_PAGE);
+  await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+  await page.getByRole("link", { name: "Open" }).first().click();
 }

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
 import type { Db } from "@studio/db/client";
 import { createTestDatabase } from "@studio/db/testing";
-import { seedImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures";
+import { seedGrayImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures";
 import { type ServiceProcess, spawnService } from "../src/test-process";
 
 const { values } = parseArgs({
@@ -47,13 +47,7 @@ async function main(): Promise<void> {
   for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
   const db = store.db;
   const team = await seedTeam(db);
-  const tinyImage = await seedImage(db, dataDir, {
-    ...team,
-    fixture: "microaneurysms.png",
-    width: 102,
-    height: 102,
-    channels: 1,
-  });
+  const tinyImage = await seedGrayImage(db, dataDir, team);
   const cls = await seedWeight(db, dataDir, {
     teamId: team.teamId,
     taskKind: "classification",
@@ -90,18 +84,14 @@ async function main(): Promise<void> {
         warm.push(
           await seedTask(db, {
             ...team,
-            weightId: cls.weightId,
-            weightSha256: cls.sha256,
-            taskKind: "classification",
+            weight: cls,
             imageIds: [tinyImage],
           }),
         );
         warm.push(
           await seedTask(db, {
             ...team,
-            weightId: sr.weightId,
-            weightSha256: sr.sha256,
-            taskKind: "super_resolution",
+            weight: sr,
             imageIds: [tinyImage],
           }),
         );
@@ -114,9 +104,7 @@ async function main(): Promise<void> {
         ids.push(
           await seedTask(db, {
             ...team,
-            weightId: cls.weightId,
-            weightSha256: cls.sha256,
-            taskKind: "classification",
+            weight: cls,
             imageIds: [tinyImage],
           }),
         );
@@ -136,9 +124,7 @@ async function main(): Promise<void> {
         const start = performance.now();
         const id = await seedTask(db, {
           ...team,
-          weightId: sr.weightId,
-          weightSha256: sr.sha256,
-          taskKind: "super_resolution",
+          weight: sr,
           imageIds: [tinyImage],
         });
         await waitAll(db, [id]);

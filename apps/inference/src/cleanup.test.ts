@@ -3,7 +3,7 @@ import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCleanup, startCleanup } from "./cleanup";
-import { seedImage, seedTask, seedTeam, seedWeight } from "./test-fixtures";
+import { seedGrayImage, seedTask, seedTeam, seedWeight } from "./test-fixtures";
 import { startTestService, type TestService } from "./testing";
 
 let service: TestService;
@@ -29,13 +29,7 @@ describe("cleanup job", () => {
   it("removes only expired, unreferenced temporary files, upload chunks, stray results and unused renditions", async () => {
     const { db, dataDir } = service;
     const team = await seedTeam(db);
-    const imageId = await seedImage(db, dataDir, {
-      ...team,
-      fixture: "microaneurysms.png",
-      width: 102,
-      height: 102,
-      channels: 1,
-    });
+    const imageId = await seedGrayImage(db, dataDir, team);
     const image = await db.image.findUniqueOrThrow({
       where: { id: imageId },
       select: { storagePath: true },
@@ -48,9 +42,7 @@ describe("cleanup job", () => {
     });
     const taskId = await seedTask(db, {
       ...team,
-      weightId: weight.weightId,
-      weightSha256: weight.sha256,
-      taskKind: "classification",
+      weight,
       imageIds: [imageId],
     });
     const item = await db.taskItem.findFirstOrThrow({ where: { taskId }, select: { id: true } });

@@ -39,73 +39,67 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
       this.set((await options.queueCounts()).depth);
     },
   });
-  const taskDuration = new client.Histogram({
-    name: "inference_task_run_seconds",
-    help: "Wall time of one attempt of a task, by task kind and outcome",
-    labelNames: ["kind", "outcome"] as const,
-    buckets: RUN_BUCKETS,
-    registers: [registry],
-  });
-  const itemDuration = new client.Histogram({
-    name: "inference_item_run_seconds",
-    help: "Wall time of one task item, by task kind and outcome",
-    labelNames: ["kind", "outcome"] as const,
-    buckets: RUN_BUCKETS,
-    registers: [registry],
-  });
-  const tasksClaimed = new client.Counter({
-    name: "inference_tasks_claimed_total",
-    help: "Tasks claimed by this process",
-    registers: [registry],
-  });
-  const leaseReclaims = new client.Counter({
-    name: "inference_lease_reclaims_total",
-    help: "Tasks claimed again after a worker's lease expired",
-    registers: [registry],
-  });
-  const sessionCache = new client.Counter({
-    name: "inference_session_cache_total",
-    help: "onnxruntime session cache look-ups by result",
-    labelNames: ["result"] as const,
-    registers: [registry],
-  });
-  const previews = new client.Counter({
-    name: "inference_previews_total",
-    help: "Preview requests by outcome",
-    labelNames: ["outcome"] as const,
-    registers: [registry],
-  });
-  const previewDuration = new client.Histogram({
-    name: "inference_preview_seconds",
-    help: "Preview run time by task kind",
-    labelNames: ["kind"] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const validations = new client.Counter({
-    name: "inference_weight_validations_total",
-    help: "Weight validations by outcome (ok or the rejection code)",
-    labelNames: ["outcome"] as const,
-    registers: [registry],
-  });
-  const conversions = new client.Counter({
-    name: "inference_weight_conversions_total",
-    help: "Weight conversions to ONNX by kind (state_dict, ncnn) and outcome (ok or the error code)",
-    labelNames: ["kind", "outcome"] as const,
-    registers: [registry],
-  });
-  const httpDuration = new client.Histogram({
-    name: "inference_http_request_seconds",
-    help: "HTTP request duration by route, method and status",
-    labelNames: ["route", "method", "status"] as const,
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
-    registers: [registry],
-  });
-  const cleanupFreed = new client.Counter({
-    name: "inference_cleanup_freed_bytes_total",
-    help: "Bytes deleted by the cleanup job",
-    registers: [registry],
-  });
+  const counter = <Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+  ) => new client.Counter({ name, help, labelNames, registers: [registry] });
+  const histogram = <Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    buckets: number[],
+  ) => new client.Histogram({ name, help, labelNames, buckets, registers: [registry] });
+
+  const taskDuration = histogram(
+    "inference_task_run_seconds",
+    "Wall time of one attempt of a task, by task kind and outcome",
+    ["kind", "outcome"],
+    RUN_BUCKETS,
+  );
+  const itemDuration = histogram(
+    "inference_item_run_seconds",
+    "Wall time of one task item, by task kind and outcome",
+    ["kind", "outcome"],
+    RUN_BUCKETS,
+  );
+  const tasksClaimed = counter("inference_tasks_claimed_total", "Tasks claimed by this process");
+  const leaseReclaims = counter(
+    "inference_lease_reclaims_total",
+    "Tasks claimed again after a worker's lease expired",
+  );
+  const sessionCache = counter(
+    "inference_session_cache_total",
+    "onnxruntime session cache look-ups by result",
+    ["result"],
+  );
+  const previews = counter("inference_previews_total", "Preview requests by outcome", ["outcome"]);
+  const previewDuration = histogram(
+    "inference_preview_seconds",
+    "Preview run time by task kind",
+    ["kind"],
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  const validations = counter(
+    "inference_weight_validations_total",
+    "Weight validations by outcome (ok or the rejection code)",
+    ["outcome"],
+  );
+  const conversions = counter(
+    "inference_weight_conversions_total",
+    "Weight conversions to ONNX by kind (state_dict, ncnn) and outcome (ok or the error code)",
+    ["kind", "outcome"],
+  );
+  const httpDuration = histogram(
+    "inference_http_request_seconds",
+    "HTTP request duration by route, method and status",
+    ["route", "method", "status"],
+    [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+  );
+  const cleanupFreed = counter(
+    "inference_cleanup_freed_bytes_total",
+    "Bytes deleted by the cleanup job",
+  );
 
   return {
     registry,

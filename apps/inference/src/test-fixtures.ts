@@ -28,6 +28,13 @@ export async function seedTeam(db: Db): Promise<{ userId: string; teamId: string
   return { userId: user.id, teamId: team.id };
 }
 
+/** A weight row with its file in DATA_DIR/weights. */
+export interface SeededWeight {
+  weightId: string;
+  sha256: string;
+  taskKind: TaskKind;
+}
+
 export async function seedWeight(
   db: Db,
   dataDir: string,
@@ -38,7 +45,7 @@ export async function seedWeight(
     spec: ModelSpecInput;
     name?: string;
   },
-): Promise<{ weightId: string; sha256: string }> {
+): Promise<SeededWeight> {
   const sha256 = createHash("sha256").update(args.bytes).digest("hex");
   mkdirSync(path.join(dataDir, "weights"), { recursive: true });
   writeFileSync(path.join(dataDir, "weights", `${sha256}.onnx`), args.bytes);
@@ -56,7 +63,7 @@ export async function seedWeight(
     },
     select: { id: true },
   });
-  return { weightId: weight.id, sha256 };
+  return { weightId: weight.id, sha256, taskKind: args.taskKind };
 }
 
 /** Copies a file (a fixture name, or raw bytes) into uploads/ and records it as an Image. */
@@ -98,32 +105,42 @@ export async function seedImage(
   return image.id;
 }
 
+/** The cat photo (chelsea.png, 451x300 RGB) that most tests run on. */
+export const seedCatImage = (db: Db, dataDir: string, team: { teamId: string; userId: string }) =>
+  seedImage(db, dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+
+/** A retinal crop (microaneurysms.png, 102x102 grey): small and one-channel. */
+export const seedGrayImage = (db: Db, dataDir: string, team: { teamId: string; userId: string }) =>
+  seedImage(db, dataDir, {
+    ...team,
+    fixture: "microaneurysms.png",
+    width: 102,
+    height: 102,
+    channels: 1,
+  });
+
 export async function seedTask(
   db: Db,
   args: {
     teamId: string;
     userId: string;
-    weightId: string;
-    weightSha256: string;
-    taskKind: TaskKind;
+    /** The task runs this weight, for its task kind. */
+    weight: SeededWeight;
     params?: Record<string, unknown>;
     imageIds: string[];
     maxAttempts?: number;
   },
 ): Promise<string> {
   const params = args.params ?? {};
+  const { weightId, sha256: weightSha256, taskKind } = args.weight;
   const { id } = await createTask(db, {
     teamId: args.teamId,
     createdById: args.userId,
-    weightId: args.weightId,
-    weightSha256: args.weightSha256,
-    taskKind: args.taskKind,
+    weightId,
+    weightSha256,
+    taskKind,
     params,
-    paramSignature: parameterSignature({
-      kind: args.taskKind,
-      params,
-      weightSha256: args.weightSha256,
-    }),
+    paramSignature: parameterSignature({ kind: taskKind, params, weightSha256 }),
     imageIds: args.imageIds,
     ...(args.maxAttempts ? { maxAttempts: args.maxAttempts } : {}),
   });

@@ -1,9 +1,8 @@
 // The store both benchmarks poll: one user with a token, 50 images, a 50-item task (the one
 // the simulated worker runs) and a 10-item task.
 import type { Db } from "@studio/db/client";
-import { createTask } from "@studio/db/queue";
 import { createApiToken } from "../src/auth/tokens";
-import { makeImage, makeUser, makeWeight } from "../src/test-helpers";
+import { makeImage, makeTask, makeUser, makeWeight } from "../src/test-helpers";
 
 export async function seedPollingStore(db: Db) {
   const user = await makeUser(db);
@@ -11,17 +10,8 @@ export async function seedPollingStore(db: Db) {
   const imageIds: string[] = [];
   for (let i = 0; i < 50; i++)
     imageIds.push((await makeImage(db, user.personalTeamId, user.id, `i${i}.png`)).id);
-  const base = {
-    teamId: user.personalTeamId,
-    createdById: user.id,
-    weightId: weight.id,
-    weightSha256: weight.sha256,
-    taskKind: "super_resolution",
-    params: {},
-    paramSignature: "x",
-  };
-  const running = await createTask(db, { ...base, imageIds });
-  const polled = await createTask(db, { ...base, imageIds: imageIds.slice(0, 10) });
+  const running = await makeTask(db, user, weight, imageIds);
+  const polled = await makeTask(db, user, weight, imageIds.slice(0, 10));
   const { token } = await createApiToken(db, user.id, { name: "bench" });
   return { user, token, taskIds: [running.id, polled.id] };
 }

@@ -1,6 +1,7 @@
 // Shared setup for this package's tests: a migrated SQLite file and users created with one
 // precomputed scrypt hash (scrypt at N=2^17 costs about a second; tests need many users).
 import type { TaskKind } from "@studio/contracts/task";
+import { createTask } from "@studio/db/queue";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { hashPassword } from "./auth/password";
 import type { Db } from "./db";
@@ -60,6 +61,25 @@ export async function makeTeam(
 
 export async function testDb(): Promise<TestDatabase> {
   return createTestDatabase({ prefix: "studio-api-test-" });
+}
+
+/** A queued super-resolution task of `user`'s personal team running `weight` on `imageIds`. */
+export function makeTask(
+  db: Db,
+  user: TestUser,
+  weight: { id: string; sha256: string },
+  imageIds: string[],
+) {
+  return createTask(db, {
+    teamId: user.personalTeamId,
+    createdById: user.id,
+    weightId: weight.id,
+    weightSha256: weight.sha256,
+    taskKind: "super_resolution",
+    params: {},
+    paramSignature: "x",
+    imageIds,
+  });
 }
 
 export interface TestStore {

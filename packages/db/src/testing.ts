@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb, type Db } from "./client";
 import { migrateDatabase } from "./migrate";
+import { type CreateTaskInput, createTask } from "./queue/tasks";
 
 export interface TestDatabase {
   /** `file:<absolute path>`, for DATABASE_URL of a child process. */
@@ -35,6 +36,26 @@ export async function createTestDatabase(options: { prefix?: string } = {}): Pro
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A queued super-resolution task of the fixtures' team on their weight and images. */
+export async function createFixtureTask(
+  db: Db,
+  fx: TestFixtures,
+  overrides: Partial<CreateTaskInput> = {},
+): Promise<string> {
+  const { id } = await createTask(db, {
+    teamId: fx.teamId,
+    createdById: fx.userId,
+    weightId: fx.weightId,
+    weightSha256: fx.weightSha256,
+    taskKind: "super_resolution",
+    params: {},
+    paramSignature: "sig",
+    imageIds: fx.imageIds,
+    ...overrides,
+  });
+  return id;
 }
 
 /** A fresh store holding one set of `createTestFixtures`. */

@@ -1,13 +1,11 @@
 import { expect, it } from "vitest";
 import type { Studio } from "../harness";
-import { newUser, signIn, signOut, signUp, waitForText } from "../helpers";
+import { newUser, signIn, signOut, signUp, waitForText, withPage } from "../helpers";
 
 export function authSuite(studio: () => Studio): void {
   it("signs up, lands on the dashboard, signs out and in again; a wrong password is refused in plain words", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       // Signed out, the app sends you to sign in.
       await page.goto("/dashboard");
       await page.waitForURL("**/sign-in**");
@@ -33,16 +31,12 @@ export function authSuite(studio: () => Studio): void {
 
       await signIn(page, user);
       await waitForText(page.getByTestId("current-user-name"), user.name);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("registering an email twice does not reveal the account, and points to sign-in", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       const user = newUser("Twice");
       await signUp(page, user);
       await signOut(page);
@@ -55,16 +49,12 @@ export function authSuite(studio: () => Studio): void {
       await waitForText(page.getByRole("alert"), "sign in with its password");
       // The account is unchanged: its own password still signs in.
       await signIn(page, user);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("works at phone width and switches to Simplified Chinese", async () => {
     const s = studio();
-    const context = await s.newContext({ width: 390, height: 844 });
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext({ width: 390, height: 844 }), async (page) => {
       const user = newUser("Phone");
       await signUp(page, user);
       await waitForText(page.getByTestId("current-user-name"), user.name);
@@ -78,8 +68,6 @@ export function authSuite(studio: () => Studio): void {
       await page.getByRole("button", { name: "打开菜单" }).click();
       await waitForText(page.getByRole("dialog"), "数据集");
       await s.screenshot(page, "nav-phone-zh");
-    } finally {
-      await context.close();
-    }
+    });
   });
 }

@@ -4,7 +4,15 @@ import { buildSegmentationModel } from "@studio/core/onnx/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
-import { inTeam, newUser, signUp, TASK_PAGE, waitForText } from "../helpers";
+import {
+  addTaskImage,
+  inTeam,
+  newUser,
+  runTaskAndOpenResult,
+  signUp,
+  waitForText,
+  withPage,
+} from "../helpers";
 import { pngSize } from "../png";
 
 const FIXTURES = FIXTURES_DIR;
@@ -13,9 +21,7 @@ const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
 export function moreSuite(studio: () => Studio): void {
   it("a dataset takes dropped files with per-file progress and a per-file error, then shows gallery and charts", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Data"));
       await page.goto(inTeam(page, "/datasets"));
       await page.getByLabel("Dataset name").fill("Retina crops");
@@ -61,16 +67,12 @@ export function moreSuite(studio: () => Studio): void {
       expect(await page.getByTestId("gallery").locator("li").count()).toBe(2);
       await page.getByTestId("chart-formats").locator("svg").first().waitFor();
       await s.screenshot(page, "dataset-detail");
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("segmentation: an uploaded OCTA-style weight validates, runs, and the threshold re-binarises the probability map in the browser", async () => {
     const s = studio();
-    const context = await s.newContext({ width: 1366, height: 900 });
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Seg"));
       // A small U-Net with the OCTA contract (gray 256x256 in, sigmoid map out), made here.
       const model = buildSegmentationModel({ size: 256, channels: 1, sigmoid: true, seed: 11 });
@@ -99,13 +101,9 @@ export function moreSuite(studio: () => Studio): void {
       await page.getByTestId("weight-select").click();
       await page.getByRole("option", { name: /Tiny OCTA U-Net/ }).click();
       const input = join(FIXTURES, "microaneurysms.png");
-      await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(input);
-      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await addTaskImage(page, input);
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
-      await page.getByTestId("submit-task").click();
-      await page.waitForURL(TASK_PAGE);
-      await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
-      await page.getByRole("link", { name: "Open" }).first().click();
+      await runTaskAndOpenResult(page);
       await page.getByTestId("mask-canvas").waitFor();
       await page.getByTestId("foreground-share").waitFor();
       await s.screenshot(page, "result-segmentation");
@@ -133,44 +131,29 @@ export function moreSuite(studio: () => Studio): void {
       const file = join(ARTIFACTS, "mask-t0.50.png");
       await download.saveAs(file);
       expect(pngSize(file)).toEqual(pngSize(input));
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("classification shows ranked labels as a bar chart", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Cls"));
       await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
-      await page
-        .getByTestId("dropzone")
-        .locator('input[type="file"]')
-        .setInputFiles(join(FIXTURES, "text.png"));
-      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await addTaskImage(page, join(FIXTURES, "text.png"));
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
-      await page.getByTestId("submit-task").click();
-      await page.waitForURL(TASK_PAGE);
-      await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
-      await page.getByRole("link", { name: "Open" }).first().click();
+      await runTaskAndOpenResult(page);
       await page.locator(".recharts-bar-rectangle").first().waitFor();
       // Screen readers get the same ranking as a table.
       const rows = await page.locator("figure table tbody tr").count();
       expect(rows).toBeGreaterThan(0);
       await s.screenshot(page, "result-classification");
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("an API token is shown once, works as a bearer token, and stops working when revoked", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       const user = newUser("Token");
       await signUp(page, user);
       await page.goto("/settings");
@@ -191,8 +174,6 @@ export function moreSuite(studio: () => Studio): void {
       await page.reload();
       await page.getByRole("table").waitFor();
       expect(await page.getByTestId("new-token").count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 }

@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";
-import { currentTeamId, inTeam, newUser, signUp, TASK_PAGE, waitForText } from "../helpers";
+import {
+  addTaskImage,
+  currentTeamId,
+  inTeam,
+  newUser,
+  signUp,
+  TASK_PAGE,
+  waitForText,
+  withPage,
+} from "../helpers";
 import { pngSize } from "../png";
 import { SRVGG_ID, srvggPth } from "../state-dict";
 
@@ -15,9 +24,7 @@ export function studioSuite(studio: () => Studio): void {
   it("runs SR end to end: upload, official weight, preset changes the preview, submit, succeed, result, report, 4x PNG", async () => {
     const s = studio();
     mkdirSync(ARTIFACTS, { recursive: true });
-    const context = await s.newContext({ width: 1366, height: 900 });
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Sr"));
       await page.goto(inTeam(page, "/tasks/new"));
 
@@ -27,8 +34,7 @@ export function studioSuite(studio: () => Studio): void {
       await waitForText(page.getByTestId("weight-select"), "Real-ESRGAN AnimeVideo v3 x4");
 
       const input = join(FIXTURES, "microaneurysms.png");
-      await page.getByTestId("dropzone").locator('input[type="file"]').setInputFiles(input);
-      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await addTaskImage(page, input);
       await waitForText(page.getByText(/1 image selected/), "1 image");
 
       const after = page.getByTestId("preview-after");
@@ -138,25 +144,17 @@ export function studioSuite(studio: () => Studio): void {
       await page.goto(inTeam(page, "/tasks"));
       await page.waitForLoadState("networkidle");
       await s.screenshot(page, "tasks-list-zh");
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("a running task can be canceled, retried, and canceled again", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Stopper"));
       await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
       // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
-      await page
-        .getByTestId("dropzone")
-        .locator('input[type="file"]')
-        .setInputFiles(join(FIXTURES, "retina.jpg"));
-      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await addTaskImage(page, join(FIXTURES, "retina.jpg"));
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="running"]').waitFor({ timeout: 60_000 });
@@ -171,16 +169,12 @@ export function studioSuite(studio: () => Studio): void {
       await page.locator('h1 [data-status="queued"], h1 [data-status="running"]').first().waitFor();
       await page.getByRole("button", { name: "Cancel", exact: true }).click();
       await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("polling pauses while the tab is hidden and resumes when it is shown again", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Hidden"));
       // The dashboard refreshes system.status every 10 s while visible.
       const calls: number[] = [];
@@ -204,16 +198,12 @@ export function studioSuite(studio: () => Studio): void {
       await setHidden(false);
       await page.waitForTimeout(11_000);
       expect(calls.filter((t) => t > hiddenAt + 12_000).length).toBeGreaterThan(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("an admin uploading an invalid weight sees the precise validation error", async () => {
     const s = studio();
-    const context = await s.newContext();
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Admin"));
       await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
@@ -231,17 +221,13 @@ export function studioSuite(studio: () => Studio): void {
       // Not a generic failure: the service says what is wrong with the file.
       expect(text.length).toBeGreaterThan("Validation failed: ".length + 10);
       await s.screenshot(page, "weights-invalid-upload");
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("an admin importing a .pth with a missing key sees the key named; a complete one is accepted with its report", async () => {
     const s = studio();
     mkdirSync(ARTIFACTS, { recursive: true });
-    const context = await s.newContext({ width: 1366, height: 900 });
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Importer"));
       await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
@@ -283,16 +269,12 @@ export function studioSuite(studio: () => Studio): void {
       expect(await unexpected.textContent()).toContain("ignored");
       await waitForText(page.getByTestId("weight-source-format"), "PyTorch");
       await s.screenshot(page, "weights-import-detail");
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("an admin uploads an NCNN .param/.bin pair; it is converted and validated", async () => {
     const s = studio();
-    const context = await s.newContext({ width: 1366, height: 900 });
-    const page = await context.newPage();
-    try {
+    await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Ncnn"));
       await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
@@ -313,9 +295,7 @@ export function studioSuite(studio: () => Studio): void {
       await page.waitForURL("**/weights/*");
       await waitForText(page.getByTestId("weight-source-format"), "NCNN");
       expect(await page.getByTestId("weight-import-report").count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("a task link opens that task whichever team is selected; old URLs and strangers are handled", async () => {
@@ -338,11 +318,7 @@ export function studioSuite(studio: () => Studio): void {
       // A task in the new team (the official classifier is the quickest run).
       await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
-      await page
-        .getByTestId("dropzone")
-        .locator('input[type="file"]')
-        .setInputFiles(join(FIXTURES, "text.png"));
-      await page.locator('[data-testid="upload-list"] li[data-state="done"]').waitFor();
+      await addTaskImage(page, join(FIXTURES, "text.png"));
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);

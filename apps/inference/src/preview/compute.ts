@@ -28,33 +28,33 @@ export async function computePreview(
   const bytes = await readFile(job.imageFile);
   signal.throwIfAborted();
   const base = { taskKind: kind, weightSha256: job.weightSha256 };
+  const runFacts = (r: {
+    signature: string;
+    device: PreviewResponse["device"];
+    timings: object;
+  }) => ({
+    paramSignature: r.signature,
+    device: r.device,
+    timings: round(r.timings),
+  });
+  const request = { input: bytes, params, region: crop, decode, signal };
   if (kind === "super_resolution") {
     const r = await runSuperResolution({
+      ...request,
       model: model as PreparedModel<SuperResolutionSpec>,
-      input: bytes,
-      params,
-      region: crop,
-      decode,
-      signal,
     });
     return {
       ...base,
       pngBase64: toBase64(r.png),
       width: r.image.width,
       height: r.image.height,
-      paramSignature: r.signature,
-      device: r.device,
-      timings: round(r.timings),
+      ...runFacts(r),
     };
   }
   if (kind === "segmentation") {
     const r = await runSegmentation({
+      ...request,
       model: model as PreparedModel<SegmentationSpec>,
-      input: bytes,
-      params,
-      region: crop,
-      decode,
-      signal,
     });
     const mask = r.png.mask ?? (await encodePng(r.mask));
     const probability = r.png.probability ?? (await encodePng(r.probability));
@@ -64,9 +64,7 @@ export async function computePreview(
       probabilityPngBase64: toBase64(probability),
       width: r.width,
       height: r.height,
-      paramSignature: r.signature,
-      device: r.device,
-      timings: round(r.timings),
+      ...runFacts(r),
     };
   }
   const decoded = await decodeImage(bytes, decode);
@@ -83,8 +81,6 @@ export async function computePreview(
     width: cropped.width,
     height: cropped.height,
     labels: r.top,
-    paramSignature: r.signature,
-    device: r.device,
-    timings: round(r.timings),
+    ...runFacts(r),
   };
 }

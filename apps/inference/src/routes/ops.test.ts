@@ -1,6 +1,6 @@
 import { systemResponseSchema } from "@studio/contracts/inference/system";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import { seedGrayImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";
 
 let service: TestService;
@@ -22,18 +22,11 @@ describe("operations endpoints", () => {
       bytes: new Uint8Array([1]),
       spec: { kind: "classification" },
     });
-    const image = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "microaneurysms.png",
-      width: 102,
-      height: 102,
-    });
+    const image = await seedGrayImage(service.db, service.dataDir, team);
     for (let i = 0; i < 3; i++) {
       await seedTask(service.db, {
         ...team,
-        weightId: weight.weightId,
-        weightSha256: weight.sha256,
-        taskKind: "classification",
+        weight,
         imageIds: [image],
       });
     }

@@ -5,16 +5,17 @@ import { decodeImage } from "@studio/core/image";
 import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx/testing";
 import { parameterSignature } from "@studio/core/signature";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import type { SeededWeight } from "../test-fixtures";
+import { seedCatImage, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { calibratedSlowModel } from "../test-models";
 import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
 
 let service: TestService;
 let team: { userId: string; teamId: string };
-let sr: { weightId: string; sha256: string };
-let slow: { weightId: string; sha256: string };
-let seg: { weightId: string; sha256: string };
+let sr: SeededWeight;
+let slow: SeededWeight;
+let seg: SeededWeight;
 let cat: string;
 
 beforeAll(async () => {
@@ -60,12 +61,7 @@ beforeAll(async () => {
       activation: "sigmoid",
     },
   });
-  cat = await seedImage(service.db, service.dataDir, {
-    ...team,
-    fixture: "chelsea.png",
-    width: 451,
-    height: 300,
-  });
+  cat = await seedCatImage(service.db, service.dataDir, team);
 });
 afterAll(async () => {
   await service?.cleanup();
@@ -77,6 +73,16 @@ function preview(body: unknown, target: TestService = service) {
     headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
+}
+
+/** A preview of the `[x, y, width, height]` crop of an image (the cat photo unless named). */
+function previewCrop(
+  weightId: string,
+  [x, y, width, height]: [number, number, number, number],
+  options: { params?: Record<string, unknown>; imageId?: string } = {},
+) {
+  const { params = {}, imageId = cat } = options;
+  return preview({ weightId, imageId, crop: { x, y, width, height }, params });
 }
 
 async function previewsRunning(target: TestService): Promise<number> {
@@ -117,9 +123,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     await service.worker.start();
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: sr.weightId,
-      weightSha256: sr.sha256,
-      taskKind: "super_resolution",
+      weight: sr,
       params,
       imageIds: [cat],
     });
@@ -152,12 +156,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
   });
 
   it("returns a mask and a probability map for segmentation", async () => {
-    const res = await preview({
-      weightId: seg.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 64, height: 48 },
-      params: {},
-    });
+    const res = await previewCrop(seg.weightId, [0, 0, 64, 48]);
     expect(res.status).toBe(200);
     const body = previewResponseSchema.parse(await res.json());
     expect(body).toMatchObject({ taskKind: "segmentation", width: 64, height: 48 });
@@ -166,22 +165,12 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
 
   it("answers 429 with Retry-After at once when the preview limit is reached", async () => {
     let firstDone = false;
-    const first = preview({
-      weightId: slow.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 128, height: 128 },
-      params: {},
-    }).finally(() => {
+    const first = previewCrop(slow.weightId, [0, 0, 128, 128]).finally(() => {
       firstDone = true;
     });
     // Wait until the service reports the first preview as running.
     while ((await previewsRunning(service)) !== 1) await new Promise((r) => setTimeout(r, 20));
-    const second = await preview({
-      weightId: sr.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 32, height: 32 },
-      params: {},
-    });
+    const second = await previewCrop(sr.weightId, [0, 0, 32, 32]);
     expect(second.status).toBe(429);
     expect(second.headers.get("retry-after")).toBe("1");
     expect(await second.json()).toMatchObject({ error: { code: "too_many_requests" } });
@@ -193,45 +182,21 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
   });
 
   it("refuses a crop beyond the size bound, outside the image, or of an unknown image", async () => {
-    const big = await preview({
-      weightId: sr.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 300, height: 10 },
-      params: {},
-    });
+    const big = await previewCrop(sr.weightId, [0, 0, 300, 10]);
     expect(big.status).toBe(400);
-    const outside = await preview({
-      weightId: sr.weightId,
-      imageId: cat,
-      crop: { x: 400, y: 0, width: 100, height: 10 },
-      params: {},
-    });
+    const outside = await previewCrop(sr.weightId, [400, 0, 100, 10]);
     expect(outside.status).toBe(400);
-    const missing = await preview({
-      weightId: sr.weightId,
-      imageId: "nope",
-      crop: { x: 0, y: 0, width: 10, height: 10 },
-      params: {},
-    });
+    const missing = await previewCrop(sr.weightId, [0, 0, 10, 10], { imageId: "nope" });
     expect(missing.status).toBe(404);
-    const badParams = await preview({
-      weightId: sr.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 10, height: 10 },
-      params: { tile: -3 },
-    });
+    const badParams = await previewCrop(sr.weightId, [0, 0, 10, 10], { params: { tile: -3 } });
     expect(badParams.status).toBe(400);
   });
 
   it("keeps /health answering while a long model run computes a preview", async () => {
     let finishedAt = 0;
-    const slowPreview = preview({
-      weightId: slow.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 128, height: 128 },
-      // One tile: a single uninterrupted onnxruntime run.
-      params: { tile: "off" },
-    }).then(async (res) => {
+    // One tile: a single uninterrupted onnxruntime run.
+    const oneRun = { params: { tile: "off" } };
+    const slowPreview = previewCrop(slow.weightId, [0, 0, 128, 128], oneRun).then(async (res) => {
       finishedAt = Date.now();
       return { status: res.status, body: previewResponseSchema.parse(await res.json()) };
     });
@@ -281,13 +246,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
   });
 
   it("keeps a weight's session loaded between previews", async () => {
-    const call = () =>
-      preview({
-        weightId: sr.weightId,
-        imageId: cat,
-        crop: { x: 10, y: 10, width: 40, height: 40 },
-        params: { tile: 64 },
-      });
+    const call = () => previewCrop(sr.weightId, [10, 10, 40, 40], { params: { tile: 64 } });
     expect((await call()).status).toBe(200);
     const hit = 'inference_session_cache_total{result="hit"}';
     const miss = 'inference_session_cache_total{result="miss"}';
@@ -305,12 +264,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
       width: 64,
       height: 64,
     });
-    const badImage = await preview({
-      weightId: sr.weightId,
-      imageId: broken,
-      crop: { x: 0, y: 0, width: 16, height: 16 },
-      params: {},
-    });
+    const badImage = await previewCrop(sr.weightId, [0, 0, 16, 16], { imageId: broken });
     expect(badImage.status).toBe(422);
     const imageError = (await badImage.json()) as {
       error: { code: string; details: { code: string } };
@@ -325,12 +279,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
       spec: { kind: "super_resolution", scale: 2 },
     });
     rmSync(path.join(service.dataDir, "weights", `${gone.sha256}.onnx`));
-    const missing = await preview({
-      weightId: gone.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 16, height: 16 },
-      params: {},
-    });
+    const missing = await previewCrop(gone.weightId, [0, 0, 16, 16]);
     expect(missing.status).toBe(422);
     expect(await missing.json()).toMatchObject({
       error: {
@@ -341,12 +290,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
 
     // The preview process survives errors: the next preview is answered by the same one.
     const pids = service.previewPool.pids;
-    const ok = await preview({
-      weightId: sr.weightId,
-      imageId: cat,
-      crop: { x: 0, y: 0, width: 16, height: 16 },
-      params: {},
-    });
+    const ok = await previewCrop(sr.weightId, [0, 0, 16, 16]);
     expect(ok.status).toBe(200);
     expect(service.previewPool.pids).toEqual(pids);
   });
@@ -386,12 +330,7 @@ describe("POST /v1/preview time limit", { timeout: 120_000 }, () => {
       ).bytes,
       spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
     });
-    const img = await seedImage(limited.db, limited.dataDir, {
-      ...t,
-      fixture: "chelsea.png",
-      width: 451,
-      height: 300,
-    });
+    const img = await seedCatImage(limited.db, limited.dataDir, t);
     const small = {
       weightId: fast.weightId,
       imageId: img,

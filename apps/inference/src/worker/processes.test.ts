@@ -8,7 +8,8 @@ import type { Db } from "@studio/db/client";
 import { requestCancel } from "@studio/db/queue";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import type { SeededWeight } from "../test-fixtures";
+import { seedCatImage, seedGrayImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
 import { isRunning, type ServiceProcess, spawnService } from "../test-process";
 
 let store: TestDatabase;
@@ -16,7 +17,7 @@ let db: Db;
 let dataDir: string;
 let team: { userId: string; teamId: string };
 let cat: string;
-let srWeight: { weightId: string; sha256: string };
+let srWeight: SeededWeight;
 const started: ServiceProcess[] = [];
 
 const TOKEN = "process-test-token";
@@ -70,7 +71,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-proc-data-"));
   for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
   team = await seedTeam(db);
-  cat = await seedImage(db, dataDir, { ...team, fixture: "chelsea.png", width: 451, height: 300 });
+  cat = await seedCatImage(db, dataDir, team);
   // Heavier than the default tiny model so that one tile takes a measurable time.
   const sr = buildTinySrModel({ scale: 2, layers: 6, hidden: 24 });
   srWeight = await seedWeight(db, dataDir, {
@@ -104,13 +105,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
       bytes: cls.bytes,
       spec: { kind: "classification", size: { mode: "fixed", width: 16, height: 16 } },
     });
-    const image = await seedImage(db, dataDir, {
-      ...team,
-      fixture: "microaneurysms.png",
-      width: 102,
-      height: 102,
-      channels: 1,
-    });
+    const image = await seedGrayImage(db, dataDir, team);
     const [a, b] = await Promise.all([
       start({ WORKER_POLL_MS: "10" }),
       start({ WORKER_POLL_MS: "10" }),
@@ -120,9 +115,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
       ids.push(
         await seedTask(db, {
           ...team,
-          weightId: weight.weightId,
-          weightSha256: weight.sha256,
-          taskKind: "classification",
+          weight,
           imageIds: [image],
         }),
       );
@@ -164,9 +157,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
   it("a worker killed with SIGKILL mid-task: another reclaims it and finishes with one result per item", async () => {
     const taskId = await seedTask(db, {
       ...team,
-      weightId: srWeight.weightId,
-      weightSha256: srWeight.sha256,
-      taskKind: "super_resolution",
+      weight: srWeight,
       params: { tile: 64 },
       imageIds: [cat, cat, cat],
     });
@@ -204,9 +195,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
   it("cancel stops a running tiled task within one tile", async () => {
     const taskId = await seedTask(db, {
       ...team,
-      weightId: srWeight.weightId,
-      weightSha256: srWeight.sha256,
-      taskKind: "super_resolution",
+      weight: srWeight,
       params: { tile: 32 },
       imageIds: [cat],
     });
@@ -244,9 +233,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
   it("SIGTERM lets the running task finish and exits 0", async () => {
     const taskId = await seedTask(db, {
       ...team,
-      weightId: srWeight.weightId,
-      weightSha256: srWeight.sha256,
-      taskKind: "super_resolution",
+      weight: srWeight,
       params: { tile: "off" },
       imageIds: [cat],
     });
@@ -274,9 +261,7 @@ describe("task worker processes", { timeout: 240_000 }, () => {
   it("SIGTERM past the grace period hands the task back to the queue and exits 0", async () => {
     const taskId = await seedTask(db, {
       ...team,
-      weightId: srWeight.weightId,
-      weightSha256: srWeight.sha256,
-      taskKind: "super_resolution",
+      weight: srWeight,
       params: { tile: 32 },
       imageIds: [cat, cat],
     });

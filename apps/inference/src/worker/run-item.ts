@@ -80,34 +80,33 @@ export async function runItem(job: ItemJob): Promise<ItemOutput> {
     return file;
   };
 
+  const request = { input: bytes, params: job.params, decode, signal: job.signal };
+  const runFacts = (r: { device: string; signature: string; timings: object }) => ({
+    device: r.device,
+    signature: r.signature,
+    timings: roundTimings(r.timings),
+  });
+
   if (job.taskKind === "super_resolution") {
     const r = await runSuperResolution({
+      ...request,
       model: job.model as PreparedModel<SuperResolutionSpec>,
-      input: bytes,
-      params: job.params,
-      decode,
       onProgress: progress,
-      signal: job.signal,
     });
     const main = await write(name("png"), r.png);
     return {
       main,
       files,
       meta: { width: r.image.width, height: r.image.height, scale: r.scale, tiling: r.tiling },
-      device: r.device,
-      signature: r.signature,
-      timings: roundTimings(r.timings),
+      ...runFacts(r),
     };
   }
 
   if (job.taskKind === "segmentation") {
     const r = await runSegmentation({
+      ...request,
       model: job.model as PreparedModel<SegmentationSpec>,
-      input: bytes,
-      params: job.params,
-      decode,
       onProgress: progress,
-      signal: job.signal,
     });
     job.signal.throwIfAborted();
     const parts: Record<string, string> = {};
@@ -136,18 +135,13 @@ export async function runItem(job: ItemJob): Promise<ItemOutput> {
         probabilityBitDepth: r.probability.depth,
         ...(r.tiling ? { tiling: r.tiling } : {}),
       },
-      device: r.device,
-      signature: r.signature,
-      timings: roundTimings(r.timings),
+      ...runFacts(r),
     };
   }
 
   const r = await runClassification({
+    ...request,
     model: job.model as PreparedModel<ClassificationSpec>,
-    input: bytes,
-    params: job.params,
-    decode,
-    signal: job.signal,
   });
   job.onProgress(1);
   const report = { top: r.top, scores: r.scores, scoreKind: r.scoreKind };
@@ -156,8 +150,6 @@ export async function runItem(job: ItemJob): Promise<ItemOutput> {
     main,
     files,
     meta: { top: r.top, scoreKind: r.scoreKind },
-    device: r.device,
-    signature: r.signature,
-    timings: roundTimings(r.timings),
+    ...runFacts(r),
   };
 }

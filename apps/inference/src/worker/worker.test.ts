@@ -2,8 +2,16 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
+import { FIXTURES_DIR } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import {
+  seedCatImage,
+  seedGrayImage,
+  seedImage,
+  seedTask,
+  seedTeam,
+  seedWeight,
+} from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";
 
 let service: TestService;
@@ -22,6 +30,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.cleanup();
 });
+
+/** A classifier with these labels on `size`-pixel squares. */
+function seedClassifier(labels: string[], size: number) {
+  return seedWeight(service.db, service.dataDir, {
+    teamId: team.teamId,
+    taskKind: "classification",
+    bytes: buildClassifierModel({ classes: labels.length, size }).bytes,
+    spec: { kind: "classification", size: { mode: "fixed", width: size, height: size }, labels },
+  });
+}
 
 async function waitForFinal(taskId: string, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
@@ -53,13 +71,7 @@ describe("task worker (in process)", () => {
       bytes: sr.bytes,
       spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
     });
-    const good1 = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "microaneurysms.png",
-      width: 102,
-      height: 102,
-      channels: 1,
-    });
+    const good1 = await seedGrayImage(service.db, service.dataDir, team);
     // A real PNG cut in half: the header is fine, the pixel data ends early.
     const whole = readFileSync(path.join(FIXTURES_DIR, "chelsea.png"));
     const corrupt = await seedImage(service.db, service.dataDir, {
@@ -68,17 +80,10 @@ describe("task worker (in process)", () => {
       width: 451,
       height: 300,
     });
-    const good2 = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "chelsea.png",
-      width: 451,
-      height: 300,
-    });
+    const good2 = await seedCatImage(service.db, service.dataDir, team);
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: weight.weightId,
-      weightSha256: weight.sha256,
-      taskKind: "super_resolution",
+      weight,
       params: { tile: 128 },
       imageIds: [good1, corrupt, good2],
     });
@@ -123,28 +128,11 @@ describe("task worker (in process)", () => {
   });
 
   it("runs a classification task and writes the scores", async () => {
-    const cls = buildClassifierModel({ classes: 3, size: 32 });
-    const weight = await seedWeight(service.db, service.dataDir, {
-      teamId: team.teamId,
-      taskKind: "classification",
-      bytes: cls.bytes,
-      spec: {
-        kind: "classification",
-        size: { mode: "fixed", width: 32, height: 32 },
-        labels: ["a", "b", "c"],
-      },
-    });
-    const image = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "chelsea.png",
-      width: 451,
-      height: 300,
-    });
+    const weight = await seedClassifier(["a", "b", "c"], 32);
+    const image = await seedCatImage(service.db, service.dataDir, team);
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: weight.weightId,
-      weightSha256: weight.sha256,
-      taskKind: "classification",
+      weight,
       imageIds: [image],
     });
     expect(await waitForFinal(taskId)).toMatchObject({ status: "succeeded", itemsDone: 1 });
@@ -174,17 +162,10 @@ describe("task worker (in process)", () => {
       },
       select: { id: true },
     });
-    const image = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "chelsea.png",
-      width: 451,
-      height: 300,
-    });
+    const image = await seedCatImage(service.db, service.dataDir, team);
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: weight.id,
-      weightSha256: "e".repeat(64),
-      taskKind: "classification",
+      weight: { weightId: weight.id, sha256: "e".repeat(64), taskKind: "classification" },
       imageIds: [image],
     });
     const task = await waitForFinal(taskId);
@@ -197,23 +178,8 @@ describe("task worker (in process)", () => {
   });
 
   it("stores a generic error without server paths when the input image is missing", async () => {
-    const cls = buildClassifierModel({ classes: 2, size: 16 });
-    const weight = await seedWeight(service.db, service.dataDir, {
-      teamId: team.teamId,
-      taskKind: "classification",
-      bytes: cls.bytes,
-      spec: {
-        kind: "classification",
-        size: { mode: "fixed", width: 16, height: 16 },
-        labels: ["a", "b"],
-      },
-    });
-    const image = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "chelsea.png",
-      width: 451,
-      height: 300,
-    });
+    const weight = await seedClassifier(["a", "b"], 16);
+    const image = await seedCatImage(service.db, service.dataDir, team);
     const row = await service.db.image.findUniqueOrThrow({
       where: { id: image },
       select: { storagePath: true },
@@ -221,9 +187,7 @@ describe("task worker (in process)", () => {
     unlinkSync(path.join(service.dataDir, row.storagePath));
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: weight.weightId,
-      weightSha256: weight.sha256,
-      taskKind: "classification",
+      weight,
       imageIds: [image],
     });
     expect(await waitForFinal(taskId)).toMatchObject({ status: "failed", itemsFailed: 1 });
@@ -251,18 +215,10 @@ describe("task worker (in process)", () => {
       bytes: new TextEncoder().encode("not a model at all"),
       spec: { kind: "classification" },
     });
-    const image = await seedImage(service.db, service.dataDir, {
-      ...team,
-      fixture: "microaneurysms.png",
-      width: 102,
-      height: 102,
-      channels: 1,
-    });
+    const image = await seedGrayImage(service.db, service.dataDir, team);
     const taskId = await seedTask(service.db, {
       ...team,
-      weightId: weight.weightId,
-      weightSha256: weight.sha256,
-      taskKind: "classification",
+      weight,
       imageIds: [image],
       maxAttempts: 3,
     });

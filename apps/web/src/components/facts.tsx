@@ -11,11 +11,14 @@ export function FactList({ className, ...props }: React.ComponentProps<"dl">) {
 /** One label and its value, inside a `FactList` or any `<dl>`. */
 export function Fact({
   label,
+  code = false,
   className,
   testId,
   children,
 }: {
   label: React.ReactNode;
+  /** The value is an identifier (a hash, a signature): small monospace, broken anywhere. */
+  code?: boolean;
   /** Classes of the value. */
   className?: string;
   testId?: string;
@@ -24,7 +27,7 @@ export function Fact({
   return (
     <>
       <dt className="text-muted-foreground">{label}</dt>
-      <dd className={className} data-testid={testId}>
+      <dd className={cn(code && "break-all font-mono text-xs", className)} data-testid={testId}>
         {children}
       </dd>
     </>

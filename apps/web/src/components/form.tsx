@@ -30,6 +30,11 @@ export function Form({
   );
 }
 
+/** A text field's value in submitted form data; a field that is absent reads as empty. */
+export function formText(form: FormData, name: string): string {
+  return String(form.get(name) ?? "");
+}
+
 /**
  * How a field's label reaches its control: `htmlFor` for native controls, `labelId` for composite
  * widgets (Radix selects) that name themselves with `aria-labelledby`.

@@ -61,8 +61,8 @@ export function QueryFallback({ query }: { query: Omit<QueryResult<unknown>, "da
 }
 
 /**
- * A query's data once it has arrived, `empty` in its place when `isEmpty` says there is nothing
- * to show, or the query's loading and error states.
+ * A query's data once it has arrived, `empty` in its place when there is nothing to show (an
+ * empty list, unless `isEmpty` says otherwise), or the query's loading and error states.
  */
 export function QueryView<T>({
   query,
@@ -78,6 +78,9 @@ export function QueryView<T>({
   if (query.isPending || query.error || query.data === undefined) {
     return <QueryFallback query={query} />;
   }
-  if (isEmpty?.(query.data)) return empty;
+  const nothing = isEmpty
+    ? isEmpty(query.data)
+    : Array.isArray(query.data) && query.data.length === 0;
+  if (nothing && empty !== undefined) return empty;
   return children(query.data);
 }

@@ -8,13 +8,7 @@ import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState } from "react";
 import superjson from "superjson";
-import { z } from "zod";
 import { makeQueryClient } from "./query-client";
-
-// Zod probes whether it may compile parsers with `new Function` on its first object parse. The
-// pages' content security policy forbids eval, so in the browser the probe only produces a
-// policy violation report; parsing without compiled parsers gives the same results.
-if (typeof window !== "undefined") z.config({ jitless: true });
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 

@@ -34,6 +34,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
+/** authorize() on this file's store, from `ip` at `now`. */
+const signIn = (email: string, password: string, ip: string | undefined, now: Date) =>
+  authorize(t.db, { email, password }, { ip, now });
+
 async function failure(promise: Promise<unknown>) {
   const error = await promise.then(
     () => null,
@@ -116,10 +120,11 @@ describe("authorize", () => {
       // Refused once, the attacker waits exactly as long as it was told, then may guess again.
       waits.push(e.retryAfterMs);
       const early = await failure(
-        authorize(
-          t.db,
-          { email: "admin-owner@example.com", password: TEST_PASSWORD },
-          { ip: attacker, now: new Date(c.now().getTime() + e.retryAfterMs - 1000) },
+        signIn(
+          "admin-owner@example.com",
+          TEST_PASSWORD,
+          attacker,
+          new Date(c.now().getTime() + e.retryAfterMs - 1000),
         ),
       );
       // Even the right password is refused while waiting: back-off cannot be bypassed.
@@ -127,10 +132,11 @@ describe("authorize", () => {
       c.advance(e.retryAfterMs);
 
       // The owner, from an address with no failures, signs in at once, every time.
-      const signedIn = await authorize(
-        t.db,
-        { email: "Admin-Owner@example.com", password: TEST_PASSWORD },
-        { ip: "198.51.100.7", now: c.now() },
+      const signedIn = await signIn(
+        "Admin-Owner@example.com",
+        TEST_PASSWORD,
+        "198.51.100.7",
+        c.now(),
       );
       expect(signedIn.id).toBe(owner.id);
     }
@@ -163,32 +169,16 @@ describe("authorize", () => {
     const c = clock("2026-03-10T00:00:00Z");
     const bots = Array.from({ length: ACCOUNT_FREE_FAILURES + 4 }, (_, i) => `10.20.0.${i + 1}`);
     for (const ip of bots) {
-      const e = await failure(
-        authorize(
-          t.db,
-          { email: "spread@example.com", password: "bot-guess" },
-          { ip, now: c.now() },
-        ),
-      );
+      const e = await failure(signIn("spread@example.com", "bot-guess", ip, c.now()));
       expect(e.code).toBe("INVALID_CREDENTIALS");
     }
     c.advance(1000);
     // One failure each, yet every bot now waits for the account's excess failures (4 -> 2 s
     // after FREE_FAILURES = 3: backoffMs(4)).
-    const again = await failure(
-      authorize(
-        t.db,
-        { email: "spread@example.com", password: "bot-guess-2" },
-        { ip: bots[0], now: c.now() },
-      ),
-    );
+    const again = await failure(signIn("spread@example.com", "bot-guess-2", bots[0], c.now()));
     expect(again.code).toBe("TOO_MANY_ATTEMPTS");
     expect(again.retryAfterMs).toBe(backoffMs(4) - 1000);
-    const ok = await authorize(
-      t.db,
-      { email: "spread@example.com", password: TEST_PASSWORD },
-      { ip: "10.99.0.1", now: c.now() },
-    );
+    const ok = await signIn("spread@example.com", TEST_PASSWORD, "10.99.0.1", c.now());
     expect(ok.id).toBe(owner.id);
   }, 300_000);
 
@@ -202,35 +192,17 @@ describe("authorize", () => {
       );
       expect(e.code).toBe("INVALID_CREDENTIALS");
     }
-    const limited = await failure(
-      authorize(
-        t.db,
-        { email: "victim@example.com", password: TEST_PASSWORD },
-        { ip: "10.0.0.9", now },
-      ),
-    );
+    const limited = await failure(signIn("victim@example.com", TEST_PASSWORD, "10.0.0.9", now));
     expect(limited.code).toBe("TOO_MANY_ATTEMPTS");
     expect(limited.retryAfterMs).toBe(ADDRESS_FAILURE_RULE.windowMs);
     // Another address is not affected, and the budget refills as the window passes.
-    expect(
-      (
-        await authorize(
-          t.db,
-          { email: "victim@example.com", password: TEST_PASSWORD },
-          { ip: "10.0.0.10", now },
-        )
-      ).email,
-    ).toBe("victim@example.com");
+    expect((await signIn("victim@example.com", TEST_PASSWORD, "10.0.0.10", now)).email).toBe(
+      "victim@example.com",
+    );
     const later = new Date(now.getTime() + ADDRESS_FAILURE_RULE.windowMs + 1);
-    expect(
-      (
-        await authorize(
-          t.db,
-          { email: "victim@example.com", password: TEST_PASSWORD },
-          { ip: "10.0.0.9", now: later },
-        )
-      ).email,
-    ).toBe("victim@example.com");
+    expect((await signIn("victim@example.com", TEST_PASSWORD, "10.0.0.9", later)).email).toBe(
+      "victim@example.com",
+    );
   });
 
   it("counts an IPv6 /64 as one address", async () => {
@@ -274,19 +246,9 @@ describe("authorize", () => {
     expect(codes.filter((c) => c === "TOO_MANY_ATTEMPTS").length).toBe(12 - FREE_FAILURES);
     expect(peak).toBeLessThanOrEqual(MAX_CONCURRENT_HASHES);
     // Waiting from this address, even with the right password; not from another.
-    const waiting = await failure(
-      authorize(
-        t.db,
-        { email: "burst@example.com", password: TEST_PASSWORD },
-        { ip: "192.0.2.50", now },
-      ),
-    );
+    const waiting = await failure(signIn("burst@example.com", TEST_PASSWORD, "192.0.2.50", now));
     expect(waiting.code).toBe("TOO_MANY_ATTEMPTS");
-    await authorize(
-      t.db,
-      { email: "burst@example.com", password: TEST_PASSWORD },
-      { ip: "192.0.2.51", now },
-    );
+    await signIn("burst@example.com", TEST_PASSWORD, "192.0.2.51", now);
   }, 120_000);
 
   it("lets only the free tries through a burst from several processes' clients on one store", async () => {
@@ -318,40 +280,18 @@ describe("authorize", () => {
     const c = clock("2026-05-01T00:00:00Z");
     const ip = "192.0.2.70";
     for (let i = 0; i < FREE_FAILURES; i++) {
-      await failure(
-        authorize(
-          t.db,
-          { email: "dora@example.com", password: "wrong-pass" },
-          { ip, now: c.now() },
-        ),
-      );
+      await failure(signIn("dora@example.com", "wrong-pass", ip, c.now()));
     }
     c.advance(backoffMs(FREE_FAILURES));
-    await authorize(
-      t.db,
-      { email: "dora@example.com", password: TEST_PASSWORD },
-      { ip, now: c.now() },
-    );
+    await signIn("dora@example.com", TEST_PASSWORD, ip, c.now());
     expect(await t.db.signInAttempt.count({ where: { email: "dora@example.com" } })).toBe(0);
 
     for (let i = 0; i < FREE_FAILURES; i++) {
-      await failure(
-        authorize(
-          t.db,
-          { email: "dora@example.com", password: "wrong-pass" },
-          { ip, now: c.now() },
-        ),
-      );
+      await failure(signIn("dora@example.com", "wrong-pass", ip, c.now()));
     }
     c.advance(FAILURE_WINDOW_MS + 1);
     for (let i = 0; i < FREE_FAILURES; i++) {
-      const e = await failure(
-        authorize(
-          t.db,
-          { email: "dora@example.com", password: "wrong-pass" },
-          { ip, now: c.now() },
-        ),
-      );
+      const e = await failure(signIn("dora@example.com", "wrong-pass", ip, c.now()));
       expect(e.code).toBe("INVALID_CREDENTIALS");
     }
   }, 120_000);

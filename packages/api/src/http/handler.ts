@@ -77,27 +77,45 @@ function toRequest(req: IncomingMessage): Request {
 
 /**
  * The request body as a web stream that reads from the socket only when pulled. A handler that
- * answers without reading it (a refused request) leaves it unconsumed, so node:http discards it
- * and the client receives the answer instead of a reset connection.
+ * answers without reading all of it (a refused upload) cancels it: what is still in flight is
+ * read and dropped, never answered by destroying the socket, and `send` tells the client that
+ * this connection closes, so the client reads the answer and does not reuse a half-read socket
+ * for its next request.
  */
 function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
-  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        const { done, value } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value));
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (!open) return;
+          controller.enqueue(new Uint8Array(chunk));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          if (open) controller.close();
+          open = false;
+        });
+        req.once("error", (error) => {
+          if (open) controller.error(error);
+          open = false;
+        });
+        req.pause();
       },
-      async cancel() {
-        await chunks.return?.();
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        open = false;
+        req.resume();
       },
     },
     { highWaterMark: 0 },
   );
 }
 
-async function send(res: ServerResponse, response: Response) {
+async function send(req: IncomingMessage, res: ServerResponse, response: Response) {
+  if (!req.complete) res.setHeader("connection", "close");
   res.writeHead(response.status, Object.fromEntries(response.headers));
   if (!response.body) return void res.end();
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -113,7 +131,7 @@ export async function serveNode(
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     handler(toRequest(req))
-      .then((response) => send(res, response))
+      .then((response) => send(req, res, response))
       .catch((error: unknown) => {
         console.error("request failed", error);
         if (!res.headersSent) res.writeHead(500);

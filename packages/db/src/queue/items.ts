@@ -1,4 +1,4 @@
-import type { Db, DbOrTx, Prisma } from "../client";
+import { type Db, type DbOrTx, Prisma } from "../client";
 import { PENDING_ITEM_STATUSES } from "./status";
 import { refreshCounters } from "./tasks";
 
@@ -95,11 +95,7 @@ export async function completeItem(
           "resultPath" = ${r.path}, "resultSha256" = ${r.sha256}, "resultBytes" = ${r.bytes},
           "resultMeta" = ${meta}, "device" = ${r.device}, "timings" = ${timings},
           "paramSignature" = ${r.paramSignature}, "finishedAt" = ${now}
-      WHERE "id" = ${args.itemId} AND "taskId" = ${args.taskId} AND "status" IN ('queued', 'running', 'failed')
-        AND EXISTS (
-          SELECT 1 FROM "Task"
-          WHERE "id" = ${args.taskId} AND "leaseOwner" = ${args.workerId} AND "status" = 'running'
-        )`;
+      WHERE ${writableByLeaseHolder(args)}`;
     if (changed === 0) return whyNotWritten(tx, args);
     await refreshCounters(tx, args.taskId);
     // The device of the latest result is the one the UI shows for the task.
@@ -122,15 +118,21 @@ export async function failItem(
     const changed = await tx.$executeRaw`
       UPDATE "TaskItem"
       SET "status" = 'failed', "error" = ${args.error}, "finishedAt" = ${now}
-      WHERE "id" = ${args.itemId} AND "taskId" = ${args.taskId} AND "status" IN ('queued', 'running', 'failed')
-        AND EXISTS (
-          SELECT 1 FROM "Task"
-          WHERE "id" = ${args.taskId} AND "leaseOwner" = ${args.workerId} AND "status" = 'running'
-        )`;
+      WHERE ${writableByLeaseHolder(args)}`;
     if (changed === 0) return whyNotWritten(tx, args);
     await refreshCounters(tx, args.taskId);
     return "recorded";
   });
+}
+
+/** The item, if it may still be written, of a task that `workerId` holds the lease of. */
+function writableByLeaseHolder(args: ItemArgs): Prisma.Sql {
+  return Prisma.sql`"id" = ${args.itemId} AND "taskId" = ${args.taskId}
+    AND "status" IN ('queued', 'running', 'failed')
+    AND EXISTS (
+      SELECT 1 FROM "Task"
+      WHERE "id" = ${args.taskId} AND "leaseOwner" = ${args.workerId} AND "status" = 'running'
+    )`;
 }
 
 async function whyNotWritten(

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
+import type { TestDatabase, TestFixtures } from "../testing";
+import { createFixtureTask, createTestStoreWithFixtures } from "../testing";
 import { queueStats } from "./stats";
-import { claimNextTask, createTask, requestCancel } from "./tasks";
+import { claimNextTask, requestCancel } from "./tasks";
 import { markWorkerStopped, pruneWorkers, registerWorker, workerHeartbeat } from "./workers";
 
 let store: TestDatabase;
@@ -17,16 +18,7 @@ afterEach(async () => {
 });
 
 async function task() {
-  const { id } = await createTask(store.db, {
-    teamId: fx.teamId,
-    createdById: fx.userId,
-    weightId: fx.weightId,
-    weightSha256: fx.weightSha256,
-    taskKind: "super_resolution",
-    params: {},
-    paramSignature: "sig",
-    imageIds: fx.imageIds,
-  });
+  const id = await createFixtureTask(store.db, fx);
   await store.db.task.update({ where: { id }, data: { availableAt: T0, createdAt: T0 } });
   return id;
 }

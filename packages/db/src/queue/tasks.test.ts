@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../client";
-import { createTestStoreWithFixtures, type TestDatabase, type TestFixtures } from "../testing";
+import type { TestDatabase, TestFixtures } from "../testing";
+import { createFixtureTask, createTestStoreWithFixtures } from "../testing";
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
 import { retryDelayMs } from "./status";
 import {
@@ -30,12 +31,7 @@ afterEach(async () => {
 });
 
 async function newTask(opts: { images?: number; maxAttempts?: number; createdAt?: Date } = {}) {
-  const { id } = await createTask(db, {
-    teamId: fx.teamId,
-    createdById: fx.userId,
-    weightId: fx.weightId,
-    weightSha256: fx.weightSha256,
-    taskKind: "super_resolution",
+  const id = await createFixtureTask(db, fx, {
     params: { tile: 192 },
     paramSignature: "sig-1",
     imageIds: fx.imageIds.slice(0, opts.images ?? 3),
@@ -58,6 +54,14 @@ const result = (n: number) => ({
   timings: { run: 5 },
   paramSignature: "sig-1",
 });
+
+/** Starts the first pending item of the task for `workerId`. */
+async function startNextItem(taskId: string, workerId: string) {
+  const [item] = await listPendingItems(db, taskId);
+  if (!item) throw new Error("no item");
+  await startItem(db, { taskId, itemId: item.id, workerId });
+  return item;
+}
 
 async function runAllItems(taskId: string, workerId: string, fail: number[] = []) {
   for (const item of await listPendingItems(db, taskId)) {
@@ -150,9 +154,7 @@ describe("heartbeat and progress", () => {
   it("writes progress for the lease holder only", async () => {
     const id = await newTask();
     await claimNextTask(db, { workerId: "w1", leaseMs: 1000, now: at(0) });
-    const [item] = await listPendingItems(db, id);
-    if (!item) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+    const item = await startNextItem(id, "w1");
     expect(
       await updateProgress(db, {
         taskId: id,
@@ -306,15 +308,11 @@ describe("reclaimExpiredLeases", () => {
   it("requeues a task whose worker stopped heartbeating; the next worker resumes its unfinished items", async () => {
     const id = await newTask();
     await claimNextTask(db, { workerId: "dead", leaseMs: 1000, now: at(0) });
-    const [first] = await listPendingItems(db, id);
-    if (!first) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: first.id, workerId: "dead" });
+    const first = await startNextItem(id, "dead");
     expect(
       await completeItem(db, { taskId: id, itemId: first.id, workerId: "dead", result: result(0) }),
     ).toBe("recorded");
-    const [second] = await listPendingItems(db, id);
-    if (!second) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: second.id, workerId: "dead" });
+    const second = await startNextItem(id, "dead");
 
     expect(await reclaimExpiredLeases(db, { now: at(999) })).toEqual({
       reclaimed: 0,
@@ -406,9 +404,7 @@ describe("requestCancel", () => {
   it("asks a running task to stop; completeTask then cancels what is left and keeps finished results", async () => {
     const id = await newTask();
     await claimNextTask(db, { workerId: "w1", leaseMs: 60_000, now: at(0) });
-    const [first] = await listPendingItems(db, id);
-    if (!first) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: first.id, workerId: "w1" });
+    const first = await startNextItem(id, "w1");
     await completeItem(db, { taskId: id, itemId: first.id, workerId: "w1", result: result(0) });
     expect(await requestCancel(db, { taskId: id })).toBe("cancel_requested");
     expect(await completeTask(db, { taskId: id, workerId: "w1" })).toEqual({ status: "canceled" });
@@ -438,9 +434,7 @@ describe("releaseTask", () => {
   it("gives the lease back without counting the attempt and keeps finished items", async () => {
     const id = await newTask();
     await claimNextTask(db, { workerId: "w1", leaseMs: 60_000, now: at(0) });
-    const [first] = await listPendingItems(db, id);
-    if (!first) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: first.id, workerId: "w1" });
+    const first = await startNextItem(id, "w1");
     await completeItem(db, { taskId: id, itemId: first.id, workerId: "w1", result: result(0) });
     expect(await releaseTask(db, { taskId: id, workerId: "w2", now: at(10) })).toBe(false);
     expect(await releaseTask(db, { taskId: id, workerId: "w1", now: at(10) })).toBe(true);

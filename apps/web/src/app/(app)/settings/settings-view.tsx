@@ -5,7 +5,7 @@ import { signOut } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { DataTable } from "~/components/data-table";
-import { Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
+import { Form, formText, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { LocaleSwitcher } from "~/components/locale-switcher";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback, QueryView } from "~/components/query-state";
@@ -31,7 +31,7 @@ function ProfileCard() {
     <FormCard
       title={t("settings.profile")}
       description={t("settings.profileHint")}
-      onValues={(form) => update.mutate({ name: String(form.get("name") ?? "") })}
+      onValues={(form) => update.mutate({ name: formText(form, "name") })}
     >
       <TextField
         id="profile-name"
@@ -76,8 +76,8 @@ function PasswordCard() {
       description={t("settings.passwordHint")}
       onValues={(form) =>
         change.mutate({
-          currentPassword: String(form.get("currentPassword") ?? ""),
-          newPassword: String(form.get("newPassword") ?? ""),
+          currentPassword: formText(form, "currentPassword"),
+          newPassword: formText(form, "newPassword"),
         })
       }
     >
@@ -170,7 +170,7 @@ function TokensCard() {
         onValues={(form) => {
           const days = Number(form.get("days") || 0);
           create.mutate({
-            name: String(form.get("name") ?? ""),
+            name: formText(form, "name"),
             expiresInDays: days > 0 ? days : null,
           });
         }}
@@ -218,7 +218,6 @@ function TokensCard() {
       ) : null}
       <QueryView
         query={tokens}
-        isEmpty={(list) => list.length === 0}
         empty={<p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>}
       >
         {(list) => (

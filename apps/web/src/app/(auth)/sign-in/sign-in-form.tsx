@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { SubmitButton } from "~/components/form";
+import { formText, SubmitButton } from "~/components/form";
 import { Alert } from "~/components/ui/alert";
 import { AuthForm, EmailField, PasswordField } from "../auth-form";
 import { signInErrorMessage } from "../sign-in-error";
@@ -30,8 +30,8 @@ export function SignInForm({
     setError(null);
     try {
       const result = await signIn("credentials", {
-        email: String(form.get("email") ?? ""),
-        password: String(form.get("password") ?? ""),
+        email: formText(form, "email"),
+        password: formText(form, "password"),
         redirect: false,
       });
       if (!result || result.error) {

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { SubmitButton, TextField } from "~/components/form";
+import { formText, SubmitButton, TextField } from "~/components/form";
 import { errorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 import { AuthForm, EmailField, PasswordField } from "../auth-form";
@@ -36,10 +36,10 @@ export function SignUpForm() {
 
   async function onSubmit(form: FormData) {
     const values = {
-      name: String(form.get("name") ?? ""),
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-      confirm: String(form.get("confirm") ?? ""),
+      name: formText(form, "name"),
+      email: formText(form, "email"),
+      password: formText(form, "password"),
+      confirm: formText(form, "confirm"),
     };
     const errors = validate(values);
     setFieldErrors(errors);

@@ -2,10 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { LinkButton } from "~/components/link-buttons";
 import { QueryView } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
 import { TitledCard } from "~/components/titled-card";
-import { Button } from "~/components/ui/button";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
@@ -22,9 +22,9 @@ export function RecentTasks() {
       className="md:col-span-2"
       title={t("dashboard.recentTasks")}
       action={
-        <Button asChild variant="link" size="sm">
-          <Link href={routes.tasks(teamId)}>{t("dashboard.viewAll")}</Link>
-        </Button>
+        <LinkButton variant="link" size="sm" href={routes.tasks(teamId)}>
+          {t("dashboard.viewAll")}
+        </LinkButton>
       }
     >
       <QueryView

@@ -5,7 +5,14 @@ import Link from "next/link";
 import { useDeferredValue, useState } from "react";
 import { DataTable } from "~/components/data-table";
 import { ARCHIVE_ACCEPT, FileDropzone } from "~/components/file-dropzone";
-import { Field, Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
+import {
+  Field,
+  Form,
+  formText,
+  MutationFeedback,
+  SubmitButton,
+  TextField,
+} from "~/components/form";
 import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, QueryView } from "~/components/query-state";
@@ -47,8 +54,8 @@ export function DatasetsView() {
             onValues={(form) =>
               create.mutate({
                 teamId,
-                name: String(form.get("name") ?? ""),
-                description: String(form.get("description") ?? ""),
+                name: formText(form, "name"),
+                description: formText(form, "description"),
               })
             }
           >

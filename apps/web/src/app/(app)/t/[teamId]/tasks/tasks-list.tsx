@@ -4,14 +4,19 @@ import { TASK_KINDS, TASK_STATUSES, type TaskKind, type TaskStatus } from "@stud
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { PlusCircle } from "lucide-react";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { DataTable } from "~/components/data-table";
+import { LinkButton } from "~/components/link-buttons";
 import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, QueryView } from "~/components/query-state";
-import { SelectControl, type SelectControlProps } from "~/components/select-field";
+import {
+  SelectControl,
+  type SelectControlProps,
+  type SelectOption,
+} from "~/components/select-field";
 import { StatusBadge } from "~/components/status-badge";
-import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { TD, TR } from "~/components/ui/table";
 import { isFinalTaskStatus } from "~/lib/polling";
@@ -49,12 +54,10 @@ export function TasksList() {
       <PageHeader
         title={t("tasks.title")}
         actions={
-          <Button asChild>
-            <Link href={routes.newTask(teamId)}>
-              <PlusCircle aria-hidden />
-              {t("tasks.new")}
-            </Link>
-          </Button>
+          <LinkButton href={routes.newTask(teamId)}>
+            <PlusCircle aria-hidden />
+            {t("tasks.new")}
+          </LinkButton>
         }
       />
       <div className="mb-4 flex flex-wrap gap-3">
@@ -64,10 +67,7 @@ export function TasksList() {
           className="w-44"
           value={status}
           onValueChange={setStatus}
-          options={[
-            { value: "all", label: t("common.all") },
-            ...TASK_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
-          ]}
+          options={TASK_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))}
         />
         <Filter
           id="filter-kind"
@@ -75,10 +75,7 @@ export function TasksList() {
           className="w-48"
           value={kind}
           onValueChange={setKind}
-          options={[
-            { value: "all", label: t("common.all") },
-            ...TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) })),
-          ]}
+          options={TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
         />
       </div>
       <QueryView
@@ -87,9 +84,9 @@ export function TasksList() {
         empty={
           <EmptyState
             action={
-              <Button asChild variant="outline">
-                <Link href={routes.newTask(teamId)}>{t("tasks.new")}</Link>
-              </Button>
+              <LinkButton variant="outline" href={routes.newTask(teamId)}>
+                {t("tasks.new")}
+              </LinkButton>
             }
           >
             {t("tasks.empty")}
@@ -145,18 +142,28 @@ export function TasksList() {
   );
 }
 
-/** A select above the list, captioned by the small text with `id`. */
+/** A select above the list, captioned by the small text with `id`; its first option is "all". */
 function Filter<V extends string>({
   id,
   caption,
+  options,
   ...control
-}: Omit<SelectControlProps<V>, "labelledBy" | "ariaLabel"> & { id: string; caption: string }) {
+}: Omit<SelectControlProps<V | "all">, "labelledBy" | "ariaLabel" | "options"> & {
+  id: string;
+  caption: string;
+  options: SelectOption<V>[];
+}) {
+  const t = useTranslations("common");
   return (
     <div className="grid gap-1">
       <span id={id} className="text-xs text-muted-foreground">
         {caption}
       </span>
-      <SelectControl labelledBy={id} {...control} />
+      <SelectControl
+        labelledBy={id}
+        options={[{ value: "all", label: t("all") }, ...options]}
+        {...control}
+      />
     </div>
   );
 }

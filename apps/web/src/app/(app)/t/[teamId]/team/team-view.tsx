@@ -3,7 +3,14 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
-import { Field, Form, MutationFeedback, SubmitButton, TextField } from "~/components/form";
+import {
+  Field,
+  Form,
+  formText,
+  MutationFeedback,
+  SubmitButton,
+  TextField,
+} from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { QueryView } from "~/components/query-state";
 import { SelectControl } from "~/components/select-field";
@@ -75,7 +82,7 @@ export function TeamView() {
               onValues={(form) =>
                 add.mutate({
                   teamId,
-                  email: String(form.get("email") ?? ""),
+                  email: formText(form, "email"),
                   role: form.get("role") === "ADMIN" ? "ADMIN" : "MEMBER",
                 })
               }
@@ -162,7 +169,6 @@ export function TeamView() {
           <TitledCard data-testid="team-invitations" title={t("team.invitations")}>
             <QueryView
               query={invitations}
-              isEmpty={(pending) => pending.length === 0}
               empty={<p className="text-sm text-muted-foreground">{t("team.noInvitations")}</p>}
             >
               {(pending) => (
@@ -207,7 +213,7 @@ export function TeamView() {
           <Form
             className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end"
             resetAfterSubmit
-            onValues={(form) => createTeam.mutate({ name: String(form.get("teamName") ?? "") })}
+            onValues={(form) => createTeam.mutate({ name: formText(form, "teamName") })}
           >
             <TextField
               id="team-name"

@@ -17,22 +17,36 @@ export function parseImportReport(value: unknown): ImportReportWire | null {
 
 const formatShape = (s: number[]) => `[${s.join(", ")}]`;
 
-function KeyList({
+/** A titled, scrolling list of tensor keys; nothing at all when there are none. */
+function KeyList<T>({
   title,
   testId,
+  items,
   children,
 }: {
-  title: string;
+  title: (count: number) => string;
   testId: string;
-  children: React.ReactNode;
+  items: readonly T[];
+  children: (item: T) => React.ReactNode;
 }) {
+  if (items.length === 0) return null;
   return (
     <section className="grid gap-1" data-testid={testId}>
-      <h4 className="text-sm font-medium">{title}</h4>
+      <h4 className="text-sm font-medium">{title(items.length)}</h4>
       <ul className="max-h-60 overflow-auto rounded-md border border-border bg-background p-2 font-mono text-xs">
-        {children}
+        {items.map(children)}
       </ul>
     </section>
+  );
+}
+
+/** A key that is wrong (in red) and what was expected of it. */
+function FaultyKey({ name, children }: { name: string; children: React.ReactNode }) {
+  return (
+    <li className="break-all">
+      <span className="text-destructive">{name}</span>{" "}
+      <span className="text-muted-foreground">{children}</span>
+    </li>
   );
 }
 
@@ -81,90 +95,76 @@ export function ImportReportDetails({
       {report.error && report.error.message !== report.summary ? (
         <p className="break-words">{report.error.message}</p>
       ) : null}
-      {report.missing.length > 0 ? (
-        <KeyList
-          title={t("missing", { count: report.missing.length })}
-          testId="import-report-missing"
-        >
-          {report.missing.map((m) => (
-            <li key={m.key} className="break-all">
-              <span className="text-destructive">{m.key}</span>{" "}
-              <span className="text-muted-foreground">
-                {t("expectedShape", { shape: formatShape(m.expectedShape) })}
-              </span>
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
-      {report.shapeMismatches.length > 0 ? (
-        <KeyList
-          title={t("shapeMismatches", { count: report.shapeMismatches.length })}
-          testId="import-report-mismatches"
-        >
-          {report.shapeMismatches.map((m) => (
-            <li key={m.key} className="break-all">
-              <span className="text-destructive">{m.key}</span>{" "}
-              <span className="text-muted-foreground">
-                {t("expectedVsActual", {
-                  expected: formatShape(m.expectedShape),
-                  actual: formatShape(m.actualShape),
-                })}
-              </span>
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
-      {report.dtypeMismatches.length > 0 ? (
-        <KeyList
-          title={t("dtypeMismatches", { count: report.dtypeMismatches.length })}
-          testId="import-report-dtypes"
-        >
-          {report.dtypeMismatches.map((m) => (
-            <li key={m.key} className="break-all">
-              <span className="text-destructive">{m.key}</span>{" "}
-              <span className="text-muted-foreground">{t("storedAs", { dtype: m.dtype })}</span>
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
-      {report.nonFinite.length > 0 ? (
-        <KeyList
-          title={t("nonFinite", { count: report.nonFinite.length })}
-          testId="import-report-nonfinite"
-        >
-          {report.nonFinite.map((key) => (
-            <li key={key} className="break-all text-destructive">
-              {key}
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
-      {report.unexpected.length > 0 ? (
-        <KeyList
-          title={t("unexpected", { count: report.unexpected.length })}
-          testId="import-report-unexpected"
-        >
-          {report.unexpected.map((u) => (
-            <li key={u.key} className="break-all">
-              {u.key}{" "}
-              <span className="text-muted-foreground">
-                {formatShape(u.shape)}
-                {u.dtype ? ` ${u.dtype}` : ""}
-              </span>{" "}
-              <Badge tone="warning">{t("ignored")}</Badge>
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
-      {report.warnings.length > 0 ? (
-        <KeyList title={t("warnings")} testId="import-report-warnings">
-          {report.warnings.map((w) => (
-            <li key={w} className="break-words">
-              {w}
-            </li>
-          ))}
-        </KeyList>
-      ) : null}
+      <KeyList
+        title={(count) => t("missing", { count })}
+        testId="import-report-missing"
+        items={report.missing}
+      >
+        {(m) => (
+          <FaultyKey key={m.key} name={m.key}>
+            {t("expectedShape", { shape: formatShape(m.expectedShape) })}
+          </FaultyKey>
+        )}
+      </KeyList>
+      <KeyList
+        title={(count) => t("shapeMismatches", { count })}
+        testId="import-report-mismatches"
+        items={report.shapeMismatches}
+      >
+        {(m) => (
+          <FaultyKey key={m.key} name={m.key}>
+            {t("expectedVsActual", {
+              expected: formatShape(m.expectedShape),
+              actual: formatShape(m.actualShape),
+            })}
+          </FaultyKey>
+        )}
+      </KeyList>
+      <KeyList
+        title={(count) => t("dtypeMismatches", { count })}
+        testId="import-report-dtypes"
+        items={report.dtypeMismatches}
+      >
+        {(m) => (
+          <FaultyKey key={m.key} name={m.key}>
+            {t("storedAs", { dtype: m.dtype })}
+          </FaultyKey>
+        )}
+      </KeyList>
+      <KeyList
+        title={(count) => t("nonFinite", { count })}
+        testId="import-report-nonfinite"
+        items={report.nonFinite}
+      >
+        {(key) => (
+          <li key={key} className="break-all text-destructive">
+            {key}
+          </li>
+        )}
+      </KeyList>
+      <KeyList
+        title={(count) => t("unexpected", { count })}
+        testId="import-report-unexpected"
+        items={report.unexpected}
+      >
+        {(u) => (
+          <li key={u.key} className="break-all">
+            {u.key}{" "}
+            <span className="text-muted-foreground">
+              {formatShape(u.shape)}
+              {u.dtype ? ` ${u.dtype}` : ""}
+            </span>{" "}
+            <Badge tone="warning">{t("ignored")}</Badge>
+          </li>
+        )}
+      </KeyList>
+      <KeyList title={() => t("warnings")} testId="import-report-warnings" items={report.warnings}>
+        {(w) => (
+          <li key={w} className="break-words">
+            {w}
+          </li>
+        )}
+      </KeyList>
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
         {facts.map(([label, value]) => (
           <div key={label} className="contents">

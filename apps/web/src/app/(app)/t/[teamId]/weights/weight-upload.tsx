@@ -6,7 +6,7 @@ import { zipStored } from "@studio/core/zip";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { Field, Form, SubmitButton, TextField } from "~/components/form";
+import { Field, Form, formText, SubmitButton, TextField } from "~/components/form";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Input } from "~/components/ui/input";
@@ -99,7 +99,7 @@ export function WeightUpload() {
   }
 
   async function upload(form: FormData) {
-    const text = (key: string) => String(form.get(key) ?? "").trim();
+    const text = (key: string) => formText(form, key).trim();
     setPhase({ state: "preparing" });
     const payload = await body(form);
     if (!payload) {

@@ -51,7 +51,7 @@ export function WeightsView() {
             <TabsTrigger value="list">{t("weights.list")}</TabsTrigger>
           </TabsList>
           <TabsContent value="tree">
-            <QueryView query={list} isEmpty={(weights) => weights.length === 0} empty={empty}>
+            <QueryView query={list} empty={empty}>
               {(weights) => (
                 <div className="grid gap-4 md:grid-cols-2">
                   {/* The version tree is grouped here from the list: one request serves both tabs. */}
@@ -88,7 +88,7 @@ export function WeightsView() {
             </QueryView>
           </TabsContent>
           <TabsContent value="list">
-            <QueryView query={list} isEmpty={(weights) => weights.length === 0} empty={empty}>
+            <QueryView query={list} empty={empty}>
               {(weights) => (
                 <DataTable
                   columns={[

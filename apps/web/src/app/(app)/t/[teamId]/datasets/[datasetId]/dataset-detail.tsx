@@ -2,16 +2,15 @@
 
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import { Play, Trash2 } from "lucide-react";
-import Link from "next/link";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FileDropzone } from "~/components/file-dropzone";
 import { MutationFeedback } from "~/components/form";
+import { LinkButton } from "~/components/link-buttons";
 import { LoadMore } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, QueryFallback, QueryView } from "~/components/query-state";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
-import { Button } from "~/components/ui/button";
 import { Card, CardContent } from "~/components/ui/card";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes } from "~/lib/format";
@@ -63,12 +62,13 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
         description={d.description || undefined}
         actions={
           <>
-            <Button asChild disabled={d.imageCount === 0}>
-              <Link href={routes.newTask(teamId, { datasetId: d.id })}>
-                <Play aria-hidden />
-                {t("tasks.new")}
-              </Link>
-            </Button>
+            <LinkButton
+              disabled={d.imageCount === 0}
+              href={routes.newTask(teamId, { datasetId: d.id })}
+            >
+              <Play aria-hidden />
+              {t("tasks.new")}
+            </LinkButton>
             <ConfirmButton
               variant="outline"
               confirmation={t("datasets.confirmDelete")}

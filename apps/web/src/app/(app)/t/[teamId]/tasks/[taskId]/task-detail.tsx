@@ -2,11 +2,11 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Ban, FileText, RotateCcw, Trash2 } from "lucide-react";
-import Link from "next/link";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
 import { FactList } from "~/components/facts";
 import { MutationFeedback } from "~/components/form";
+import { LinkButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -27,14 +27,14 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
   const refetchInterval = useTaskRefetchInterval();
   const task = useQuery({ ...trpc.tasks.get.queryOptions({ teamId, taskId }), refetchInterval });
-  const invalidate = () =>
-    queryClient.invalidateQueries({ queryKey: trpc.tasks.get.queryKey({ teamId, taskId }) });
-  const cancel = useMutation(
-    trpc.tasks.cancel.mutationOptions({ onSuccess: () => void invalidate() }),
-  );
-  const retry = useMutation(
-    trpc.tasks.retryFailed.mutationOptions({ onSuccess: () => void invalidate() }),
-  );
+  const refreshAfter = {
+    onSuccess: () =>
+      void queryClient.invalidateQueries({
+        queryKey: trpc.tasks.get.queryKey({ teamId, taskId }),
+      }),
+  };
+  const cancel = useMutation(trpc.tasks.cancel.mutationOptions(refreshAfter));
+  const retry = useMutation(trpc.tasks.retryFailed.mutationOptions(refreshAfter));
   const remove = useMutation(
     trpc.tasks.delete.mutationOptions({ onSuccess: () => router.push(routes.tasks(teamId)) }),
   );
@@ -83,12 +83,10 @@ export function TaskDetail({ taskId }: { taskId: string }) {
                 {t("tasks.retryFailed")}
               </Button>
             ) : null}
-            <Button asChild variant="outline">
-              <Link href={routes.taskReport(teamId, taskId)}>
-                <FileText aria-hidden />
-                {t("tasks.report")}
-              </Link>
-            </Button>
+            <LinkButton variant="outline" href={routes.taskReport(teamId, taskId)}>
+              <FileText aria-hidden />
+              {t("tasks.report")}
+            </LinkButton>
             {data.itemsDone > 0 ? (
               <DownloadAllResults teamId={teamId} taskId={taskId} variant="outline" />
             ) : null}
@@ -164,9 +162,13 @@ export function TaskDetail({ taskId }: { taskId: string }) {
               </TD>
               <TD className="text-right">
                 {item.hasResult ? (
-                  <Button asChild size="sm" variant="outline">
-                    <Link href={routes.taskItem(teamId, taskId, item.id)}>{t("tasks.open")}</Link>
-                  </Button>
+                  <LinkButton
+                    size="sm"
+                    variant="outline"
+                    href={routes.taskItem(teamId, taskId, item.id)}
+                  >
+                    {t("tasks.open")}
+                  </LinkButton>
                 ) : null}
               </TD>
             </TR>

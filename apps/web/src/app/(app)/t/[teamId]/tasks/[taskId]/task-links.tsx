@@ -1,9 +1,9 @@
 "use client";
 
-import { ArrowLeft, Download } from "lucide-react";
-import Link from "next/link";
+import { ArrowLeft } from "lucide-react";
 import { useTranslations } from "next-intl";
-import { Button, type ButtonProps } from "~/components/ui/button";
+import { DownloadButton, LinkButton } from "~/components/link-buttons";
+import type { ButtonProps } from "~/components/ui/button";
 import { fileUrls } from "~/lib/file-urls";
 import { routes } from "~/lib/routes";
 
@@ -11,12 +11,10 @@ import { routes } from "~/lib/routes";
 export function BackToTask({ teamId, taskId }: { teamId: string; taskId: string }) {
   const t = useTranslations("common");
   return (
-    <Button asChild variant="outline">
-      <Link href={routes.task(teamId, taskId)}>
-        <ArrowLeft aria-hidden />
-        {t("back")}
-      </Link>
-    </Button>
+    <LinkButton variant="outline" href={routes.task(teamId, taskId)}>
+      <ArrowLeft aria-hidden />
+      {t("back")}
+    </LinkButton>
   );
 }
 
@@ -32,11 +30,8 @@ export function DownloadAllResults({
 }) {
   const t = useTranslations("tasks");
   return (
-    <Button asChild variant={variant}>
-      <a href={fileUrls.taskZip(teamId, taskId)} download data-testid="download-zip">
-        <Download aria-hidden />
-        {t("downloadAll")}
-      </a>
-    </Button>
+    <DownloadButton variant={variant} href={fileUrls.taskZip(teamId, taskId)} testId="download-zip">
+      {t("downloadAll")}
+    </DownloadButton>
   );
 }

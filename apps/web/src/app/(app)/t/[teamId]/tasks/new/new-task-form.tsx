@@ -145,7 +145,6 @@ export function NewTaskForm({
             <SelectFrame labelId="weight-label" label={t("newTask.weight")}>
               <QueryView
                 query={weights}
-                isEmpty={(list) => list.length === 0}
                 empty={<Alert variant="info">{t("newTask.noWeights")}</Alert>}
               >
                 {(list) => (

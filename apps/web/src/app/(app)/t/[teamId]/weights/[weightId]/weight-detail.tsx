@@ -2,12 +2,13 @@
 
 import type { RouterOutputs } from "@studio/api";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Archive, Download, Star, Trash2 } from "lucide-react";
+import { Archive, Star, Trash2 } from "lucide-react";
 import { useTranslations } from "next-intl";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
 import { Fact, FactList } from "~/components/facts";
 import { MutationFeedback } from "~/components/form";
+import { DownloadButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -48,27 +49,21 @@ export function WeightDetail({ weightId }: { weightId: string }) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
   const { team, isSiteAdmin } = useTeam();
   const weight = useQuery(trpc.weights.get.queryOptions({ teamId, weightId }));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: [["weights"]] });
-  const setDefault = useMutation(
-    trpc.weights.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
-  );
-  const deprecate = useMutation(
-    trpc.weights.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
-  );
-  const remove = useMutation(
-    trpc.weights.delete.mutationOptions({ onSuccess: () => router.push(routes.weights(teamId)) }),
-  );
+  // Changes keep the user here with fresh data; deleting the weight leaves for the list.
+  const refreshAfter = {
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: [["weights"]] }),
+  };
+  const listAfter = { onSuccess: () => router.push(routes.weights(teamId)) };
+  const setDefault = useMutation(trpc.weights.setDefault.mutationOptions(refreshAfter));
+  const deprecate = useMutation(trpc.weights.deprecate.mutationOptions(refreshAfter));
+  const remove = useMutation(trpc.weights.delete.mutationOptions(listAfter));
   const officialDefault = useMutation(
-    trpc.weights.official.setDefault.mutationOptions({ onSuccess: () => void refresh() }),
+    trpc.weights.official.setDefault.mutationOptions(refreshAfter),
   );
   const officialDeprecate = useMutation(
-    trpc.weights.official.deprecate.mutationOptions({ onSuccess: () => void refresh() }),
+    trpc.weights.official.deprecate.mutationOptions(refreshAfter),
   );
-  const officialRemove = useMutation(
-    trpc.weights.official.delete.mutationOptions({
-      onSuccess: () => router.push(routes.weights(teamId)),
-    }),
-  );
+  const officialRemove = useMutation(trpc.weights.official.delete.mutationOptions(listAfter));
 
   if (weight.isPending || weight.error) return <QueryFallback query={weight} />;
   const w = weight.data;
@@ -91,12 +86,9 @@ export function WeightDetail({ weightId }: { weightId: string }) {
         description={`${t(`kinds.${w.taskKind}`)} · ${w.family} ${w.version}`}
         actions={
           <>
-            <Button asChild variant="outline">
-              <a href={fileUrls.weight(teamId, w.id)} download>
-                <Download aria-hidden />
-                {t("weights.download")}
-              </a>
-            </Button>
+            <DownloadButton variant="outline" href={fileUrls.weight(teamId, w.id)}>
+              {t("weights.download")}
+            </DownloadButton>
             {canManage ? (
               <div className="flex flex-wrap gap-2" data-testid="weight-admin-controls">
                 {!w.isDefault && w.status === "ready" ? (
@@ -151,11 +143,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
               {w.isDefault ? <Badge tone="success">{t("weights.default")}</Badge> : null}
               {w.deprecatedAt ? <Badge tone="warning">{t("status.deprecated")}</Badge> : null}
             </Fact>
-            <Fact
-              label={t("weights.sha256")}
-              className="break-all font-mono text-xs"
-              testId="weight-sha256"
-            >
+            <Fact label={t("weights.sha256")} code testId="weight-sha256">
               {w.sha256}
             </Fact>
             <Fact label={t("weights.size")}>{formatBytes(w.sizeBytes, locale)}</Fact>

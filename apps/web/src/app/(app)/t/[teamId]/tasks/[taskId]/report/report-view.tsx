@@ -81,18 +81,10 @@ export function ReportView({ taskId }: { taskId: string }) {
               : "—"}
             {task.weight?.isOfficial ? ` (${t("weights.official")})` : ""}
           </Fact>
-          <Fact
-            label={t("weights.sha256")}
-            className="break-all font-mono text-xs"
-            testId="report-weight-sha256"
-          >
+          <Fact label={t("weights.sha256")} code testId="report-weight-sha256">
             {task.weight?.sha256 ?? task.weightSha256}
           </Fact>
-          <Fact
-            label={t("tasks.signature")}
-            className="break-all font-mono text-xs"
-            testId="report-signature"
-          >
+          <Fact label={t("tasks.signature")} code testId="report-signature">
             {task.paramSignature}
           </Fact>
         </dl>

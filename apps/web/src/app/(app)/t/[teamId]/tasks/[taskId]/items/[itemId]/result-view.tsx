@@ -1,8 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { Download } from "lucide-react";
 import { ClassificationChart } from "~/components/classification-chart";
+import { DownloadButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { SegmentationViewer } from "~/components/segmentation-viewer";
@@ -39,14 +39,9 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
           <>
             <BackToTask teamId={teamId} taskId={taskId} />
             {item.hasResult ? (
-              <Button asChild>
-                <a href={download} download data-testid="download-result">
-                  <Download aria-hidden />
-                  {kind === "classification"
-                    ? t("result.downloadJson")
-                    : t("result.downloadResult")}
-                </a>
-              </Button>
+              <DownloadButton href={download} testId="download-result">
+                {kind === "classification" ? t("result.downloadJson") : t("result.downloadResult")}
+              </DownloadButton>
             ) : null}
             <Button asChild variant="outline">
               <a href={fileUrls.image(teamId, item.image.id, false)} download>
