@@ -208,25 +208,15 @@ describe("image renditions", () => {
     expect(readdirSync(path.join(svc.dataDir, "tmp"))).toEqual([]);
   });
 
-  it("runs at most two generations at once however many requests arrive", async () => {
+  // The service runs at most two generations at once (apps/inference/src/routes/renditions.test.ts
+  // watches that); through the API a burst queues there instead of being refused.
+  it("answers a burst of first views, all of them, however many arrive at once", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await upload(chelsea, `many-${i}.png`));
-    let highest = 0;
-    let done = false;
-    const watch = (async () => {
-      while (!done) {
-        highest = Math.max(highest, svc.renditions.running);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
     const statuses = await Promise.all(
       ids.map((id) => get(id, "rendition=display").then((r) => r.status)),
     );
-    done = true;
-    await watch;
     expect(statuses).toEqual(ids.map(() => 200));
-    expect(highest).toBeGreaterThan(0);
-    expect(highest).toBeLessThanOrEqual(2);
   });
 
   it("applies EXIF orientation, keeps GIF's first frame, and renders BMPs", async () => {
