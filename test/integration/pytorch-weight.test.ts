@@ -26,8 +26,14 @@ let svc: TestService;
 let server: Awaited<ReturnType<typeof serveNode>>;
 let client: ReturnType<typeof createClient>;
 let teamId: string;
+/** A 62 MB state_dict, built before any request (see the note in beforeAll). */
+let pth: Uint8Array;
 
 beforeAll(async () => {
+  // Built here, not in the test: building it blocks this process's event loop for seconds,
+  // and the API server below runs in the same process, so a pause between two requests of
+  // the client would also be a pause of the server.
+  pth = toPth(octaUnetStateDict(11));
   // One U-Net run takes seconds on this shared machine: validation limits and the worker lease
   // must outlast it (heartbeats cannot be sent while onnxruntime runs).
   svc = await startServiceForApi({
@@ -73,7 +79,7 @@ describe("an imported PyTorch U-Net", () => {
 
   it("uploads as .pth, runs the OCTA preset through a task and yields a binary mask", async () => {
     const weight = await client.uploadWeight({
-      data: toPth(octaUnetStateDict(11)),
+      data: pth,
       architecture: "octa-unet",
       format: "pytorch",
       fileName: "octa_unet.pth",

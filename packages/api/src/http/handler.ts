@@ -138,6 +138,13 @@ export async function serveNode(
         res.end();
       });
   });
+  // A keep-alive connection the server drops after an idle spell races a client that picks the
+  // same connection for its next request at that moment: the request meets a reset (seen as
+  // ECONNRESET on a 62 MB upload). undici follows the server's announced idle time minus a
+  // margin, but its timer cannot fire while the caller's event loop is blocked, and a test
+  // that builds a big fixture synchronously blocks the in-process server's loop too. A minute
+  // of idle time puts that race beyond any such pause (the default is 5 s).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
   );
