@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
 // `pnpm test` runs its project through this file (`vitest run --root ../.. --project <name>`).
 const workspaces = [
   ["@studio/api", "packages/api"],
+  ["@studio/blob", "packages/blob"],
   ["@studio/client", "packages/client"],
   ["@studio/contracts", "packages/contracts"],
   ["@studio/core", "packages/core"],
@@ -14,6 +15,13 @@ const workspaces = [
   ["@studio/inference", "apps/inference"],
   ["@studio/test", "test"],
 ] as const;
+
+// The store tests run on SQLite and on PostgreSQL: one private PostgreSQL cluster per run.
+const globalSetup: Record<string, string[]> = {
+  "@studio/db": [
+    fileURLToPath(new URL("packages/db/src/postgres-global-setup.ts", import.meta.url)),
+  ],
+};
 
 export default defineConfig({
   test: {
@@ -28,8 +36,27 @@ export default defineConfig({
           name,
           root: fileURLToPath(new URL(root, import.meta.url)),
           include: ["**/*.test.ts"],
+          ...(globalSetup[name] ? { globalSetup: globalSetup[name] } : {}),
         },
       })),
+      // The API's store-bound rules once more on PostgreSQL: sign-in back-off, rate limits
+      // and quotas under advisory locks, the access matrix, and the services whose SQL or
+      // locking differs (tasks, image deletion).
+      {
+        extends: true as const,
+        test: {
+          name: "@studio/api on PostgreSQL",
+          root: fileURLToPath(new URL("packages/api", import.meta.url)),
+          include: [
+            "src/auth/**/*.test.ts",
+            "src/authorization-matrix.test.ts",
+            "src/services/images.test.ts",
+            "src/services/tasks.test.ts",
+          ],
+          env: { STUDIO_TEST_DATABASE: "postgresql" },
+          globalSetup: globalSetup["@studio/db"],
+        },
+      },
       "apps/web",
     ],
   },

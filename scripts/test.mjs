@@ -1,7 +1,7 @@
 // `npm test`: installs what the suite needs (dependencies, store, official weights,
-// Chromium), checks types and lint, runs every package's tests and the cross-package and
-// browser tests in one vitest run, and ends with the plain line `N passed, N failed`
-// (the type check and the lint count as one test each).
+// Chromium, PostgreSQL), checks types and lint, runs every package's tests and the
+// cross-package and browser tests in one vitest run, and ends with the plain line
+// `N passed, N failed` (the type check and the lint count as one test each).
 //
 // Options of this script (taken out before the rest goes to vitest), to check that the suite
 // passes on any machine:
@@ -60,7 +60,7 @@ for (;;) {
   return stop;
 }
 
-const env = setup({ browser: true });
+const env = setup({ browser: true, postgres: true });
 const [command, ...prefix] = pnpmCommand();
 const pnpm = (args) =>
   spawnSync(command, [...prefix, ...args], { stdio: "inherit", cwd: repoRoot, env });

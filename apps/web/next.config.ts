@@ -21,6 +21,8 @@ const config: NextConfig = {
     "onnxruntime-node",
     "@prisma/client",
     "@prisma/adapter-better-sqlite3",
+    "@prisma/adapter-pg",
+    "pg",
     "@prisma/schema-engine-wasm",
     "pino",
     "pino-roll",

@@ -57,6 +57,11 @@ export function createWebServer(handle, { onError = (error) => console.error(err
     });
   });
 
+  // Behind a load balancer (several web processes), the balancer must drop an idle connection
+  // before this server does, or a request it sends just then meets a closed socket (a 502):
+  // balancers close idle connections after 60 s by default, so this server waits longer.
+  server.keepAliveTimeout = 65_000;
+
   function shutdown(graceMs = SHUTDOWN_GRACE_MS) {
     closing = true;
     // Answers not yet started tell the client this connection ends with them.

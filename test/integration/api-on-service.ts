@@ -1,5 +1,7 @@
 // The API as the web app runs it, in this test process, against the real inference service
 // started for the test: one store, one data dir, a real HTTP client between them.
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { createCaller, createInnerContext } from "@studio/api";
 import { makeTeam, makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
 import {
@@ -27,14 +29,32 @@ type ClientOptions = Omit<InferenceClientOptions, "baseUrl" | "token">;
 export const serviceClient = (svc: TestService, options: ClientOptions = {}) =>
   createInferenceClient({ baseUrl: svc.url, token: svc.token, ...options });
 
-/** The API context of a signed-in user. */
-export const sessionContext = (svc: TestService, userId: string, options?: ClientOptions) =>
+/** The API context of a signed-in user, or of an anonymous caller (null). */
+export const contextOn = (svc: TestService, userId: string | null, options?: ClientOptions) =>
   createInnerContext({
     db: svc.db,
     userId,
-    via: "session",
+    via: userId ? "session" : null,
     inference: serviceClient(svc, options),
   });
+
+/** The API context of a signed-in user. */
+export const sessionContext = (svc: TestService, userId: string, options?: ClientOptions) =>
+  contextOn(svc, userId, options);
+
+/** Every file below the service's DATA_DIR (the API's too), relative, sorted. */
+export function dataFiles(svc: TestService): string[] {
+  return readdirSync(svc.dataDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(svc.dataDir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** Where the stored images' files are, relative to DATA_DIR, sorted (compare with dataFiles). */
+export async function storedImagePaths(svc: TestService): Promise<string[]> {
+  const images = await svc.db.image.findMany({ select: { storagePath: true } });
+  return images.map((i) => i.storagePath).sort();
+}
 
 export const sessionCaller = async (svc: TestService, user: TestUser, options?: ClientOptions) =>
   createCaller(await sessionContext(svc, user.id, options));

@@ -17,6 +17,16 @@ const shape = {
   INFERENCE_PORT: int(0).max(65535).default(4010),
   /** Shared secret with the web app; required in production, optional in development. */
   INFERENCE_TOKEN: sharedEnv.INFERENCE_TOKEN,
+  /**
+   * Where other machines reach this node (registered in the store for the web app to route
+   * previews, validations and conversions). Default: http://INFERENCE_HOST:port, with this
+   * machine's host name when listening on every interface.
+   */
+  INFERENCE_PUBLIC_URL: z.url().optional(),
+  /** Stable node id in the registry (default hostname:port), so a restarted node rejoins. */
+  NODE_ID: z.string().min(1).max(200).optional(),
+  /** How often the node tells the registry it is alive, how busy, with which weights. */
+  NODE_HEARTBEAT_MS: int(100).default(2_000),
 
   /** Tasks one process runs at once. One per two cores keeps ORT's own threads busy. */
   WORKER_ENABLED: bool.default(true),

@@ -40,6 +40,8 @@ logger.info(
   "inference service listening",
 );
 
+const node = await service.joinRegistry(port);
+
 let stopping = false;
 // An unmigrated or unreachable store must not keep the HTTP API (and /ready) down: the worker
 // keeps trying to register until it can.
@@ -85,6 +87,7 @@ async function shutdown(signal: string): Promise<void> {
           : undefined,
       cleanup?.stop(),
     ]);
+    await node.stop();
     // Closing the app also stopped the preview processes (service.ts); the sessions left here
     // are the inline worker's, and it has stopped.
     await service.models.cache.clear();

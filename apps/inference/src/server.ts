@@ -1,11 +1,14 @@
 import type { HealthResponse } from "@studio/contracts/inference/system";
+import { DEFAULT_MAX_PIXELS } from "@studio/core/image";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { ZodError } from "zod";
 import type { InferenceEnv } from "./env";
 import { registerAuth } from "./http/auth";
 import { HttpError } from "./http/errors";
 import { checkReadiness } from "./http/ready";
+import { ImageChecker } from "./images/checker";
 import type { Logger } from "./logger";
+import { imageCheckRoutes } from "./routes/images";
 
 import { SERVICE_VERSION } from "./version";
 
@@ -13,11 +16,17 @@ import { SERVICE_VERSION } from "./version";
 export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
 
 export interface ServerDeps {
-  config: Pick<InferenceEnv, "DATA_DIR" | "INFERENCE_TOKEN" | "BODY_LIMIT_BYTES">;
+  config: Pick<InferenceEnv, "DATA_DIR" | "INFERENCE_TOKEN" | "BODY_LIMIT_BYTES"> &
+    Partial<Pick<InferenceEnv, "MAX_IMAGE_PIXELS">>;
   logger: Logger;
   pingStore: () => Promise<void>;
   /** Further endpoints (preview, validation, metrics, system), each added when wired. */
   routes?: RouteModule[];
+  /**
+   * The upload check (POST /v1/images/check); made from DATA_DIR and MAX_IMAGE_PIXELS when not
+   * given. Tests pass their own to watch it.
+   */
+  imageChecker?: ImageChecker;
   /** Observes every finished request (metrics). */
   onResponse?: (route: string, method: string, status: number, seconds: number) => void;
 }
@@ -107,6 +116,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     return reply.status(report.ready ? 200 : 503).send(report);
   });
+
+  // Every upload of the web app passes this check, so every instance of the service answers it,
+  // whatever further routes it is built with.
+  const checker =
+    deps.imageChecker ??
+    new ImageChecker({
+      dataDir: deps.config.DATA_DIR,
+      maxPixels: deps.config.MAX_IMAGE_PIXELS ?? DEFAULT_MAX_PIXELS,
+    });
+  await imageCheckRoutes({ checker })(app);
 
   for (const route of deps.routes ?? []) await route(app);
   return app;

@@ -6,6 +6,8 @@ import { Limiter } from "./limiter";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
 import { ModelStore, modelSettings } from "./models";
+import { NodeRegistration } from "./node-registry";
+import { ortInfo } from "./ort";
 import { PreviewPool } from "./preview/pool";
 import { RenditionMaker } from "./renditions/maker";
 import { convertRoutes } from "./routes/convert";
@@ -26,6 +28,8 @@ export interface Service {
   previewPool: PreviewPool;
   /** Display copies of images (POST /v1/renditions). */
   renditions: RenditionMaker;
+  /** Registers this process as a node of the installation, once it listens on `port`. */
+  joinRegistry(port: number): Promise<NodeRegistration>;
 }
 
 async function queueCounts(db: Db): Promise<QueueCounts> {
@@ -51,6 +55,7 @@ export async function createService(options: {
   const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
   const models = new ModelStore({ ...modelSettings(config), metrics });
   const worker = new TaskWorker({ db, logger, config, models, metrics });
+  const workerRunning = () => options.workerRunning?.() ?? worker.runningCount;
   const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
   const previewPool = new PreviewPool({
     size: previews.limit,
@@ -83,7 +88,7 @@ export async function createService(options: {
             enabled: config.WORKER_ENABLED,
             concurrency: config.WORKER_CONCURRENCY,
             ortIntraOpThreads: config.ORT_INTRA_OP_THREADS,
-            running: options.workerRunning?.() ?? worker.runningCount,
+            running: workerRunning(),
           },
           preview: { running: previews.running, limit: previews.limit },
           queue: async () => {
@@ -96,5 +101,22 @@ export async function createService(options: {
   });
   // Fastify runs this once the server has stopped and answered the requests in flight.
   app.addHook("onClose", () => previewPool.close());
-  return { app, metrics, models, worker, previewPool, renditions };
+  async function joinRegistry(port: number): Promise<NodeRegistration> {
+    const providers = (await ortInfo().catch(() => undefined))?.providers.map((p) => p.name) ?? [];
+    const node = new NodeRegistration({
+      db,
+      config,
+      logger,
+      port,
+      device: config.INFERENCE_DEVICE !== "cpu" && providers.includes("cuda") ? "cuda" : "cpu",
+      providers,
+      load: () => ({
+        load: previews.running + workerRunning(),
+        weights: [...new Set([...previewPool.cachedWeights, ...models.cache.keys()])],
+      }),
+    });
+    await node.start();
+    return node;
+  }
+  return { app, metrics, models, worker, previewPool, renditions, joinRegistry };
 }

@@ -7,6 +7,7 @@ import type { Db } from "@studio/db/client";
 import { createTestDatabase } from "@studio/db/testing";
 import pino from "pino";
 import { type InferenceEnv, parseEnv, testRunSettings } from "./env";
+import type { NodeRegistration } from "./node-registry";
 import { createService, type Service } from "./service";
 
 export interface TestService extends Service {
@@ -17,18 +18,29 @@ export interface TestService extends Service {
   databaseUrl: string;
   db: Db;
   config: InferenceEnv;
-  /** Stops listening (the store and data dir stay until `cleanup`). */
+  /** This node's entry in the store's registry (heartbeating while it listens). */
+  node: NodeRegistration;
+  /** Stops listening and heartbeating, like a node that died (the store and data dir stay). */
   stop(): Promise<void>;
-  /** Listens again on the same port, as a restarted service would. */
+  /** Listens again on the same port and rejoins the registry, as a restarted service would. */
   restart(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
+/**
+ * A fresh service with its own store and data dir, or, with `sharing`, a second node of
+ * another test service's installation: the same store and data dir (left to that one's
+ * `cleanup`), its own port, models and previews.
+ */
 export async function startTestService(
   overrides: Record<string, string> = {},
+  options: { sharing?: TestService } = {},
 ): Promise<TestService> {
-  const store = await createTestDatabase({ prefix: "inference-test-" });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-data-"));
+  const shared = options.sharing;
+  const store = shared
+    ? { url: shared.databaseUrl, db: shared.db, cleanup: async () => {} }
+    : await createTestDatabase({ prefix: "inference-test-" });
+  const dataDir = shared?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "inference-data-"));
   for (const dir of ["uploads", "weights", "results", "tmp", "logs", "official"]) {
     mkdirSync(path.join(dataDir, dir), { recursive: true });
   }
@@ -50,6 +62,7 @@ export async function startTestService(
   const port = Number(new URL(address).port);
   const service: TestService = {
     ...parts,
+    node: await parts.joinRegistry(port),
     url: address,
     port,
     token,
@@ -58,19 +71,22 @@ export async function startTestService(
     db: store.db,
     config,
     async stop() {
+      service.node.halt();
       await service.app.close();
     },
     async restart() {
       parts = await createService({ config, logger, db: store.db });
       Object.assign(service, parts);
       await parts.app.listen({ host: "127.0.0.1", port });
+      service.node = await parts.joinRegistry(port);
     },
     async cleanup() {
+      await service.node.stop();
       await service.app.close().catch(() => {});
       await service.worker.stop(0).catch(() => {});
       await service.models.cache.clear().catch(() => {});
       await store.cleanup();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!shared) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return service;

@@ -2,4 +2,4 @@
 // throw-away SQLite file and the web app the shared one.
 export type { Db, DbOrTx } from "@studio/db/client";
 /** The process's shared client, for callers that do not bring their own (the web app). */
-export { getDb, Prisma } from "@studio/db/client";
+export { getDb, Prisma, providerOf } from "@studio/db/client";

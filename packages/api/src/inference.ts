@@ -1,17 +1,64 @@
-// The API's side of the inference service: which service to call (INFERENCE_URL,
-// INFERENCE_TOKEN) and the client type the context carries. The client itself and the wire
-// schemas live in @studio/contracts, so the API never depends on the service's code.
-import { createInferenceClient } from "@studio/contracts/inference-client";
+// The API's side of the inference service: which nodes to call and the client type the context
+// carries. The client, the pool over several nodes and the wire schemas live in
+// @studio/contracts, so the API never depends on the service's code.
+
+import { createInferencePool, type InferenceNodeInfo } from "@studio/contracts/inference/pool";
+import type { InferenceClient as SingleNodeClient } from "@studio/contracts/inference-client";
+import { listNodes } from "@studio/db/nodes";
+import { type Db, getDb } from "./db";
 import { env } from "./env";
 
 /** What procedures and route handlers reach the service through (`ctx.inference`). */
-export type InferenceClient = ReturnType<typeof createInferenceClient>;
+export type InferenceClient = SingleNodeClient;
+
+/** How long one read of the node registry is reused (a call per request would be wasteful). */
+const REGISTRY_TTL_MS = 1_000;
+
+/**
+ * A client over the installation's inference nodes: the ones the store's registry shows up,
+ * or INFERENCE_URL while none is registered (a node that cannot reach the store, an
+ * installation that names its one service). Previews prefer a node that holds their weight.
+ */
+export function createRegistryClient(
+  db: Db,
+  options: { fallbackUrl: string; token?: string },
+): InferenceClient {
+  let cached: { at: number; nodes: Promise<InferenceNodeInfo[]> } | undefined;
+  const fallback: InferenceNodeInfo[] = [
+    { url: options.fallbackUrl, load: 0, capacity: 1, weights: [] },
+  ];
+  async function readRegistry(): Promise<InferenceNodeInfo[]> {
+    const up = (await listNodes(db).catch(() => [])).filter((node) => node.state === "up");
+    return up.length > 0 ? up : fallback;
+  }
+  return createInferencePool({
+    token: options.token,
+    listNodes() {
+      const now = Date.now();
+      if (!cached || now - cached.at > REGISTRY_TTL_MS) {
+        cached = { at: now, nodes: readRegistry() };
+      }
+      return cached.nodes;
+    },
+    async weightOf(method, input) {
+      if (method !== "preview") return undefined;
+      const { weightId } = input as { weightId: string };
+      const weight = await db.weight
+        .findUnique({ where: { id: weightId }, select: { sha256: true } })
+        .catch(() => null);
+      return weight?.sha256;
+    },
+  });
+}
 
 let shared: InferenceClient | undefined;
 
-/** The process's client for the inference service, from INFERENCE_URL / INFERENCE_TOKEN. */
+/** The process's client over the inference nodes (registry, INFERENCE_URL, INFERENCE_TOKEN). */
 export function getInferenceClient(): InferenceClient {
   const { INFERENCE_URL, INFERENCE_TOKEN } = env();
-  shared ??= createInferenceClient({ baseUrl: INFERENCE_URL, token: INFERENCE_TOKEN });
+  shared ??= createRegistryClient(getDb(), {
+    fallbackUrl: INFERENCE_URL,
+    token: INFERENCE_TOKEN,
+  });
   return shared;
 }

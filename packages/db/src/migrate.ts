@@ -1,17 +1,26 @@
 import { mkdirSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import type {
   MigrationDirectory,
   MigrationList,
 } from "@prisma/schema-engine-wasm/schema_engine_bg";
-import { sqlitePathFromUrl } from "./env";
+import { PACKAGE_DIR } from "./datamodel";
+import { type DatabaseProvider, databaseProvider, redactUrl, sqlitePathFromUrl } from "./env";
 import { withSchemaEngine } from "./schema-engine";
 
-export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export { PACKAGE_DIR, SCHEMA_PATH } from "./datamodel";
+/** SQLite's migrations (the default store). */
 export const MIGRATIONS_DIR = join(PACKAGE_DIR, "prisma/migrations");
-export const SCHEMA_PATH = join(PACKAGE_DIR, "prisma/schema.prisma");
+/**
+ * PostgreSQL's migrations: the same history under the same folder names, each one the
+ * PostgreSQL SQL of its SQLite namesake (both written by `pnpm db:diff`).
+ */
+export const POSTGRES_MIGRATIONS_DIR = join(PACKAGE_DIR, "prisma/migrations-postgres");
+export const MIGRATIONS_DIRS: Record<DatabaseProvider, string> = {
+  sqlite: MIGRATIONS_DIR,
+  postgresql: POSTGRES_MIGRATIONS_DIR,
+};
 
 /** The migrations folder in the shape the schema engine expects (what the Prisma CLI sends). */
 export async function loadMigrationList(migrationsDir = MIGRATIONS_DIR): Promise<MigrationList> {
@@ -46,19 +55,30 @@ export interface MigrateResult {
 
 /**
  * Applies every migration not yet recorded in `_prisma_migrations`, like `prisma migrate
- * deploy`. Idempotent; creates the file and its directory when missing.
+ * deploy`, from the folder of the URL's store (prisma/migrations for a `file:` URL,
+ * prisma/migrations-postgres for a `postgresql://` one). Idempotent. On SQLite it creates the
+ * file and its directory when missing; on PostgreSQL the database must exist (an empty one is
+ * fine).
  */
 export async function migrateDatabase(
   databaseUrl: string,
-  migrationsDir = MIGRATIONS_DIR,
+  migrationsDir?: string,
 ): Promise<MigrateResult> {
-  mkdirSync(dirname(sqlitePathFromUrl(databaseUrl)), { recursive: true });
-  const migrationsList = await loadMigrationList(migrationsDir);
-  return withSchemaEngine({ databaseUrl }, async (engine) => {
-    const output = await engine.applyMigrations({
-      migrationsList,
-      filters: { externalTables: [], externalEnums: [] },
+  const provider = databaseProvider(databaseUrl);
+  if (provider === "sqlite")
+    mkdirSync(dirname(sqlitePathFromUrl(databaseUrl)), { recursive: true });
+  const migrationsList = await loadMigrationList(migrationsDir ?? MIGRATIONS_DIRS[provider]);
+  try {
+    return await withSchemaEngine({ databaseUrl }, async (engine) => {
+      const output = await engine.applyMigrations({
+        migrationsList,
+        filters: { externalTables: [], externalEnums: [] },
+      });
+      return { applied: output.appliedMigrationNames };
     });
-    return { applied: output.appliedMigrationNames };
-  });
+  } catch (error) {
+    if (error instanceof Error && provider === "postgresql")
+      error.message = `migrating ${redactUrl(databaseUrl)}: ${error.message}`;
+    throw error;
+  }
 }

@@ -3,4 +3,5 @@ export * from "./queue/items";
 export * from "./queue/stats";
 export * from "./queue/status";
 export * from "./queue/tasks";
+export * from "./queue/wakeups";
 export * from "./queue/workers";

@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as bindings from "@prisma/schema-engine-wasm/schema_engine_bg";
+import { databaseProvider } from "./env";
+import { createPostgresAdapter } from "./postgres-adapter";
 import { createSqliteAdapter } from "./sqlite-adapter";
 
 export type SchemaEngine = bindings.SchemaEngine;
@@ -25,16 +27,56 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
  * may re-evaluate this file while Node keeps the bindings cached, and swapping the memory
  * under live bindings would corrupt them.
  */
-const wasmRegistry = globalThis as { __studioSchemaEngineWasm?: WeakMap<object, Promise<void>> };
+const wasmRegistry = globalThis as {
+  __studioSchemaEngineWasm?: WeakMap<object, Promise<void>>;
+  __studioSchemaEngineTimers?: EngineTimers;
+};
 wasmRegistry.__studioSchemaEngineWasm ??= new WeakMap();
 const loaded = wasmRegistry.__studioSchemaEngineWasm;
+
+/**
+ * The engine's timeouts are JS timers it never clears: on PostgreSQL it bounds its advisory
+ * lock wait with a 10 s one, which would keep a finished `pnpm db:migrate` (or a test run)
+ * alive for 10 s. Timers are recorded here, and those still pending when no engine is in use
+ * any more are cleared (their futures are gone with the freed engine).
+ */
+interface EngineTimers {
+  pending: Set<ReturnType<typeof setTimeout>>;
+  enginesInUse: number;
+}
+wasmRegistry.__studioSchemaEngineTimers ??= { pending: new Set(), enginesInUse: 0 };
+const timers = wasmRegistry.__studioSchemaEngineTimers;
+
+/** The bindings as the module's imports, with the engine's setTimeout recorded in `timers`. */
+function importsWithTrackedTimers(): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...bindings };
+  for (const [name, value] of Object.entries(imports)) {
+    if (!name.startsWith("__wbg_setTimeout_") || typeof value !== "function") continue;
+    const setTimer = value as (callback: () => void, ms: number) => ReturnType<typeof setTimeout>;
+    imports[name] = (callback: () => void, ms: number) => {
+      const timer = setTimer(() => {
+        timers.pending.delete(timer);
+        callback();
+      }, ms);
+      timers.pending.add(timer);
+      return timer;
+    };
+  }
+  return imports;
+}
+
+function clearIdleEngineTimers(): void {
+  if (timers.enginesInUse > 0) return;
+  for (const timer of timers.pending) clearTimeout(timer);
+  timers.pending.clear();
+}
 
 async function instantiate(): Promise<void> {
   const require = createRequire(import.meta.url);
   const bindingsPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
   const bytes = await readFile(join(dirname(bindingsPath), "schema_engine_bg.wasm"));
   const { instance } = await wasmApi.instantiate(bytes, {
-    "./schema_engine_bg.js": bindings as unknown as Record<string, unknown>,
+    "./schema_engine_bg.js": importsWithTrackedTimers(),
   });
   const panics = globalThis as {
     PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void };
@@ -66,15 +108,20 @@ export interface SchemaEngineOptions {
 }
 
 /**
- * Runs `use` with Prisma's schema engine (WebAssembly) connected to a SQLite file through the
- * driver adapter, then frees the engine and closes its connections.
+ * Runs `use` with Prisma's schema engine (WebAssembly) connected to the store of `databaseUrl`
+ * (a SQLite file or a PostgreSQL database) through the driver adapter, then frees the engine
+ * and closes its connections.
  */
 export async function withSchemaEngine<T>(
   options: SchemaEngineOptions,
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
   await ensureLoaded();
-  const factory = createSqliteAdapter(options.databaseUrl);
+  const factory =
+    databaseProvider(options.databaseUrl) === "postgresql"
+      ? createPostgresAdapter(options.databaseUrl, { introspection: true })
+      : createSqliteAdapter(options.databaseUrl);
+  timers.enginesInUse += 1;
   try {
     const engine = await bindings.SchemaEngine.new(
       { datamodels: options.schemaFiles },
@@ -90,6 +137,8 @@ export async function withSchemaEngine<T>(
     throw withPanic(error);
   } finally {
     await factory.disposeAll();
+    timers.enginesInUse -= 1;
+    clearIdleEngineTimers();
   }
 }
 

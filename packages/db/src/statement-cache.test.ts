@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<{ db: PrismaClient; adapter: SqliteAdapterFactory }> {
-  store = await createTestDatabase();
+  store = await createTestDatabase({ provider: "sqlite" });
   const adapter = createSqliteAdapter(store.url);
   db = new PrismaClient({ adapter });
   return { db, adapter };

@@ -3,39 +3,84 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb, type Db } from "./client";
+import { DATABASE_PROVIDERS, type DatabaseProvider, testDatabaseProvider } from "./env";
 import { migrateDatabase } from "./migrate";
+import { dropDatabase } from "./postgres-server";
 import { type CreateTaskInput, createTask } from "./queue/tasks";
+import { createTestPostgresDatabase, testPostgres } from "./test-postgres";
+
+export {
+  findPostgresBinDir,
+  PostgresNotInstalledError,
+  type PostgresServer,
+  startPostgresServer,
+} from "./postgres-server";
+
+/** Both stores, for `describe.each(PROVIDERS)`: every store test runs on each. */
+export const PROVIDERS: readonly DatabaseProvider[] = DATABASE_PROVIDERS;
+export type { DatabaseProvider };
 
 export interface TestDatabase {
-  /** `file:<absolute path>`, for DATABASE_URL of a child process. */
+  provider: DatabaseProvider;
+  /** `file:<absolute path>` or `postgresql://...`, for DATABASE_URL of a child process. */
   url: string;
-  /** Absolute path of the SQLite file. */
-  file: string;
-  /** Temp directory that holds the file (and its -wal/-shm); free for other test files. */
+  /** Absolute path of the SQLite file; null on PostgreSQL. */
+  file: string | null;
+  /** A temp directory of this store (on SQLite it holds the file); free for other test files. */
   dir: string;
-  /** A client on the file; more can be made with `createDb(url)`. */
+  /** A client on the store; more can be made with `createDb(url)`. */
   db: Db;
-  /** Disconnects `db` and deletes the directory. */
+  /** Disconnects `db`, drops the store and deletes the directory. */
   cleanup(): Promise<void>;
 }
 
-/** A fresh, fully migrated SQLite store in a temp directory, for tests. */
-export async function createTestDatabase(options: { prefix?: string } = {}): Promise<TestDatabase> {
+/**
+ * A fresh, fully migrated store for tests: a SQLite file in a temp directory, or a database of
+ * its own in the test run's private PostgreSQL cluster (test-postgres.ts). The provider is
+ * `options.provider`, else STUDIO_TEST_DATABASE (default sqlite).
+ */
+export async function createTestDatabase(
+  options: { prefix?: string; provider?: DatabaseProvider } = {},
+): Promise<TestDatabase> {
+  const provider = options.provider ?? testDatabaseProvider();
   const dir = mkdtempSync(join(tmpdir(), options.prefix ?? "studio-test-db-"));
-  const file = join(dir, "studio.db");
-  const url = `file:${file}`;
-  await migrateDatabase(url);
-  const db = createDb(url);
-  return {
-    url,
-    file,
-    dir,
-    db,
-    async cleanup() {
-      await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  try {
+    if (provider === "postgresql") {
+      const name = `studio_test_${Math.random().toString(36).slice(2, 12)}`;
+      const url = await createTestPostgresDatabase(name);
+      const db = createDb(url);
+      return {
+        provider,
+        url,
+        file: null,
+        dir,
+        db,
+        async cleanup() {
+          await db.$disconnect();
+          await dropDatabase((await testPostgres()).adminUrl, name);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    const file = join(dir, "studio.db");
+    const url = `file:${file}`;
+    await migrateDatabase(url);
+    const db = createDb(url);
+    return {
+      provider,
+      url,
+      file,
+      dir,
+      db,
+      async cleanup() {
+        await db.$disconnect();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** A queued super-resolution task of the fixtures' team on their weight and images. */
@@ -59,8 +104,10 @@ export async function createFixtureTask(
 }
 
 /** A fresh store holding one set of `createTestFixtures`. */
-export async function createTestStoreWithFixtures(options: { images?: number } = {}) {
-  const store = await createTestDatabase();
+export async function createTestStoreWithFixtures(
+  options: { images?: number; provider?: DatabaseProvider } = {},
+) {
+  const store = await createTestDatabase({ provider: options.provider });
   return { store, db: store.db, fx: await createTestFixtures(store.db, options) };
 }
 

@@ -158,6 +158,11 @@ export class PreviewPool {
     return [...this.processes].flatMap((p) => (p.child.pid === undefined ? [] : [p.child.pid]));
   }
 
+  /** sha256 of the weights some preview process holds a session of. */
+  get cachedWeights(): string[] {
+    return [...new Set([...this.processes].flatMap((p) => [...p.cached]))];
+  }
+
   /** Starts a process ahead of the first preview, so that preview does not wait for it. */
   warm(): void {
     if (!this.closed && this.processes.size === 0) this.start();

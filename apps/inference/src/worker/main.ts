@@ -3,6 +3,7 @@
 // not share an event loop with the HTTP API: /health, previews and time limits stay responsive
 // while a tile runs here. Metric updates and the running count go to the parent over IPC.
 import { createDb } from "@studio/db/client";
+import { subscribeToQueuedTasks } from "@studio/db/queue";
 import { env } from "../env";
 import { createLogger } from "../logger";
 import { forwardingMetrics, type MetricMessage } from "../metrics";
@@ -16,6 +17,10 @@ const send = (message: MetricMessage | { type: "running"; count: number }) => {
   if (process.connected) process.send?.(message);
 };
 const metrics = forwardingMetrics(send);
+// On PostgreSQL an idle worker wakes as soon as a task is queued; elsewhere it polls.
+const wakeups = subscribeToQueuedTasks(config.DATABASE_URL, {
+  onError: (err) => logger.warn({ err }, "task wake-ups lost; polling until they are back"),
+});
 const models = new ModelStore({ ...modelSettings(config), metrics });
 const worker = new TaskWorker({
   db,
@@ -23,6 +28,7 @@ const worker = new TaskWorker({
   config,
   models,
   metrics,
+  wakeups,
   onRunningChange: (count) => send({ type: "running", count }),
 });
 
@@ -42,6 +48,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal, drainMs: config.WORKER_DRAIN_MS }, "worker process shutting down");
   try {
     await worker.stop(config.WORKER_DRAIN_MS);
+    await wakeups.close();
     await models.cache.clear();
     await db.$disconnect();
     process.exitCode = 0;

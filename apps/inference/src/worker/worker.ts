@@ -14,6 +14,7 @@ import {
   heartbeat,
   listPendingItems,
   markWorkerStopped,
+  type QueueWakeups,
   reclaimExpiredLeases,
   registerWorker,
   releaseTask,
@@ -103,6 +104,8 @@ export interface TaskWorkerDeps {
   metrics?: WorkerMetrics;
   /** The execution device the worker announces (for the status panel). */
   device?: string;
+  /** Wakes an idle slot when a task is queued (PostgreSQL); without it slots just poll. */
+  wakeups?: QueueWakeups;
   /** Told whenever the number of running tasks changes. */
   onRunningChange?: (running: number) => void;
 }
@@ -221,7 +224,8 @@ export class TaskWorker {
         this.log.error({ err: error, slot }, "claiming a task failed");
       }
       if (!task) {
-        await pause(config.WORKER_POLL_MS, stop);
+        await (this.deps.wakeups?.waitForWork(config.WORKER_POLL_MS, stop) ??
+          pause(config.WORKER_POLL_MS, stop));
         continue;
       }
       try {

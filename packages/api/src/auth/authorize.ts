@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LOCK_CLASS, oneAtATime } from "@studio/db/locks";
 import { claimTeamInvitations } from "@studio/db/users";
 import { z } from "zod";
 import { type Db, Prisma } from "../db";
@@ -123,10 +124,10 @@ function typedEmail(credentials: unknown): string {
 }
 
 /**
- * Inserts this attempt's row only when the rules above allow it, as one INSERT ... SELECT:
- * SQLite runs it under its single write lock, so concurrent attempts in any number of
- * processes see each other's rows. Returns null when reserved, else how long to wait.
- * (PostgreSQL under READ COMMITTED would need `pg_advisory_xact_lock` on the email first.)
+ * Inserts this attempt's row only when the rules above allow it, as one INSERT ... SELECT run
+ * one at a time per email and per address (oneAtATime: SQLite's single write lock, PostgreSQL
+ * advisory locks on both), so concurrent attempts in any number of processes see each other's
+ * rows. Returns null when reserved, else how long to wait.
  */
 async function reserveAttempt(
   db: Db,
@@ -136,16 +137,26 @@ async function reserveAttempt(
 ): Promise<number | null> {
   const since = new Date(now.getTime() - FAILURE_WINDOW_MS);
   const addressSince = new Date(now.getTime() - ADDRESS_FAILURE_RULE.windowMs);
-  // The wait grows with the effective count; the CASE maps each count to the latest
-  // failure time that has waited long enough by `now`.
+  // The wait grows with the effective count; the CASE checks the last failure against the
+  // latest time that has waited long enough by `now` for that count. (Each branch compares with
+  // "last" itself, so PostgreSQL can type the parameter as a timestamp.)
   const steps: Prisma.Sql[] = [];
   for (let n = FREE_FAILURES; backoffMs(n) < BACKOFF_MAX_MS; n++) {
-    steps.push(Prisma.sql`WHEN ${n} THEN ${new Date(now.getTime() - backoffMs(n))}`);
+    steps.push(
+      Prisma.sql`WHEN ${n} THEN "effective"."last" <= ${new Date(now.getTime() - backoffMs(n))}`,
+    );
   }
   const addressBudget = address
     ? Prisma.sql`AND "origin"."n" < ${ADDRESS_FAILURE_RULE.limit}`
     : Prisma.empty;
-  const inserted = await db.$queryRaw<{ id: string }[]>`
+  const locks = [
+    { class: LOCK_CLASS.signInEmail, key: email },
+    { class: LOCK_CLASS.signInAddress, key: address },
+  ];
+  const inserted = await oneAtATime(
+    db,
+    locks,
+    (db) => db.$queryRaw<{ id: string }[]>`
     WITH "pair" AS (
       SELECT COUNT(*) AS "n", MAX("createdAt") AS "last" FROM "SignInAttempt"
       WHERE "email" = ${email} AND "address" = ${address} AND "createdAt" > ${since}
@@ -165,10 +176,11 @@ async function reserveAttempt(
     INSERT INTO "SignInAttempt" ("id", "email", "address", "createdAt")
     SELECT ${randomUUID()}, ${email}, ${address}, ${now} FROM "effective", "origin"
     WHERE ("effective"."n" < ${FREE_FAILURES}
-      OR "effective"."last" <= CASE "effective"."n" ${Prisma.join(steps, " ")}
-        ELSE ${new Date(now.getTime() - BACKOFF_MAX_MS)} END)
+      OR CASE "effective"."n" ${Prisma.join(steps, " ")}
+        ELSE "effective"."last" <= ${new Date(now.getTime() - BACKOFF_MAX_MS)} END)
       ${addressBudget}
-    RETURNING "id"`;
+    RETURNING "id"`,
+  );
   if (inserted.length > 0) return null;
   return retryAfterMs(db, email, address, now);
 }

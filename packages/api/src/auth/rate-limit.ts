@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
+import { LOCK_CLASS, oneAtATime } from "@studio/db/locks";
 import type { Db } from "../db";
 import { env } from "../env";
 
@@ -21,11 +22,11 @@ export interface RateLimitResult {
  * Records the hit only when it is allowed, so a client hammering a closed door does not
  * keep it closed forever.
  *
- * Counting and recording are one INSERT ... SELECT whose WHERE counts the window: SQLite runs
- * it under its single write lock, so a burst of concurrent requests (in one process or many)
- * gets exactly `limit` hits through. The follow-up reads only fill in the advisory numbers.
- * PostgreSQL under READ COMMITTED would need `pg_advisory_xact_lock(hashtext(bucket))` in the
- * same transaction first, since there two inserts do not see each other's uncommitted row.
+ * Counting and recording are one INSERT ... SELECT whose WHERE counts the window, run one at a
+ * time per bucket (oneAtATime: SQLite's single write lock, a PostgreSQL advisory lock on the
+ * bucket, since there two inserts do not see each other's uncommitted row), so a burst of
+ * concurrent requests (in one process or many) gets exactly `limit` hits through. The
+ * follow-up reads only fill in the advisory numbers.
  */
 export async function hitRateLimit(
   db: Db,
@@ -34,13 +35,18 @@ export async function hitRateLimit(
   now = new Date(),
 ): Promise<RateLimitResult> {
   const since = new Date(now.getTime() - rule.windowMs);
-  const inserted = await db.$queryRaw<{ id: string }[]>`
+  const lock = { class: LOCK_CLASS.rateLimitBucket, key: bucket };
+  const inserted = await oneAtATime(
+    db,
+    [lock],
+    (db) => db.$queryRaw<{ id: string }[]>`
     INSERT INTO "RateLimitHit" ("id", "bucket", "createdAt")
     SELECT ${randomUUID()}, ${bucket}, ${now}
     WHERE (
       SELECT COUNT(*) FROM "RateLimitHit" WHERE "bucket" = ${bucket} AND "createdAt" > ${since}
     ) < ${rule.limit}
-    RETURNING "id"`;
+    RETURNING "id"`,
+  );
   if (inserted.length === 0) {
     const oldest = await db.rateLimitHit.findFirst({
       where: { bucket, createdAt: { gt: since } },

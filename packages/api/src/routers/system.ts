@@ -1,4 +1,5 @@
 import { type SystemResponse, systemResponseSchema } from "@studio/contracts/inference/system";
+import { listNodes } from "@studio/db/nodes";
 import { queueStats } from "@studio/db/queue";
 import { z } from "zod";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
@@ -67,6 +68,29 @@ export const systemRouter = router({
             }),
           ),
         }),
+        /**
+         * The inference nodes of the installation: how many are up, and for site admins each
+         * one with its state (up, down: stopped heartbeating, stopped: shut down cleanly).
+         */
+        nodes: z.object({
+          up: z.number().int(),
+          total: z.number().int(),
+          list: z.array(
+            z.object({
+              id: z.string(),
+              url: z.string(),
+              hostname: z.string(),
+              device: z.string(),
+              state: z.enum(["up", "down", "stopped"]),
+              load: z.number().int(),
+              capacity: z.number().int(),
+              weightsLoaded: z.number().int(),
+              version: z.string(),
+              heartbeatAt: z.date(),
+              startedAt: z.date(),
+            }),
+          ),
+        }),
         inference: z.object({
           reachable: z.boolean(),
           /** Host, CPU, memory, GPU, execution providers, worker and preview load. */
@@ -77,7 +101,7 @@ export const systemRouter = router({
     )
     .query(async ({ ctx }) => {
       const full = ctx.user.isSiteAdmin;
-      const stats = await queueStats(ctx.db);
+      const [stats, nodeList] = await Promise.all([queueStats(ctx.db), listNodes(ctx.db)]);
       let inference: {
         reachable: boolean;
         report: SystemResponse | HostSummary | null;
@@ -113,10 +137,21 @@ export const systemRouter = router({
       const tasks = full
         ? stats.tasks
         : { queued: stats.tasks.queued ?? 0, running: stats.tasks.running ?? 0 };
+      const nodes = {
+        up: nodeList.filter((node) => node.state === "up").length,
+        total: nodeList.length,
+        list: full
+          ? nodeList.map(({ providers: _, pid: __, weights, ...node }) => ({
+              ...node,
+              weightsLoaded: weights.length,
+            }))
+          : [],
+      };
       return {
         detail: full ? ("full" as const) : ("summary" as const),
         queue: { tasks, ready: stats.ready, delayed: stats.delayed },
         workers,
+        nodes,
         inference,
       };
     }),

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
-import path from "node:path";
+// The image check of uploads (a full decode) runs in the inference service: its limits are
+// tested beside its route (apps/inference/src/routes/images.test.ts), the uploads that use it in
+// test/integration/image-uploads.test.ts.
 import type { TestDatabase } from "@studio/db/testing";
-import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTempDataDir } from "../http/files/test-context";
 import { makeImage, makeTask, makeUser, makeWeight, testDb } from "../test-helpers";
-import { checkImageFile, deleteImages, runningImageChecks } from "./images";
+import { deleteImages } from "./images";
 
 let t: TestDatabase;
 let data: ReturnType<typeof useTempDataDir>;
@@ -52,24 +52,4 @@ it("refuses to delete an image an unfinished task uses, and unknown images, chan
   );
   expect(await t.db.image.count({ where: { id: { in: [free.id, busy.id] } } })).toBe(2);
   expect(await deleteImages(t.db, user.personalTeamId, [free.id])).toEqual({ deleted: 1 });
-});
-
-it("checks one image at a time, however many uploads arrive together", async () => {
-  const source = fixturePath("chelsea.png");
-  mkdirSync(path.join(data.dir, "tmp"), { recursive: true });
-  const head = readFileSync(source).subarray(0, 64);
-  let peak = 0;
-  const watch = setInterval(() => {
-    peak = Math.max(peak, runningImageChecks());
-  }, 1);
-  const checks = await Promise.all(
-    Array.from({ length: 4 }, (_, i) => {
-      const tmpPath = path.join(data.dir, "tmp", `c${i}.png`);
-      copyFileSync(source, tmpPath);
-      return checkImageFile({ tmpPath, size: 0, sha256: "", head }, `c${i}.png`);
-    }),
-  );
-  clearInterval(watch);
-  expect(checks.every((c) => c.format === "png" && c.width === 451)).toBe(true);
-  expect(peak).toBe(1);
 });

@@ -1,9 +1,14 @@
-import { readFile } from "node:fs/promises";
-import { detectFormat, ImageError, verifyImageDecodes } from "@studio/core/image";
-import { createSemaphore } from "../auth/rate-limit";
-import type { Db } from "../db";
+import { imageRefusalDetailsSchema } from "@studio/contracts/inference/image-check";
+import {
+  InferenceBusyError,
+  InferenceRequestError,
+  InferenceUnavailableError,
+} from "@studio/contracts/inference-client";
+import { detectFormat } from "@studio/core/image/formats";
+import { type Db, Prisma, providerOf } from "../db";
 import { env } from "../env";
-import { AppError, conflict, notFound } from "../errors";
+import { AppError, conflict, inferenceError, notFound } from "../errors";
+import type { InferenceClient } from "../inference";
 import {
   moveIntoPlace,
   type ReceivedFile,
@@ -12,6 +17,7 @@ import {
   resolveDataPath,
 } from "../storage/files";
 import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../storage/renditions";
+import { relativeDataPath } from "./convert-weight";
 
 export const imageSelect = {
   id: true,
@@ -37,21 +43,16 @@ export interface CheckedImage {
 }
 
 /**
- * A full decode of a large image holds its raw pixels (up to several hundred MB at
- * MAX_IMAGE_PIXELS) in the web process: one check at a time bounds that, and archive or
- * parallel uploads queue instead of multiplying it.
+ * Checks a received file (in DATA_DIR/tmp) from its bytes: magic bytes here (a web page named
+ * .png stops before anything is decoded), then the inference service reads the pixel count from
+ * the header and decodes every pixel, one image at a time, so a truncated file is refused now
+ * rather than failing a task later. The file stays where it is, the caller's to keep or remove.
  */
-export const MAX_CONCURRENT_IMAGE_CHECKS = 1;
-const decodeSlots = createSemaphore(MAX_CONCURRENT_IMAGE_CHECKS);
-/** Image checks running now (for tests). */
-export const runningImageChecks = () => decodeSlots.running;
-
-/**
- * Checks a received file from its bytes: magic bytes first (a web page named .png stops
- * here), pixel count from the header before any decode, then a bounded-memory decode of every
- * pixel so a truncated file is refused now rather than failing a task later.
- */
-export async function checkImageFile(file: ReceivedFile, name: string): Promise<CheckedImage> {
+export async function checkImageFile(
+  file: ReceivedFile,
+  name: string,
+  inference: InferenceClient,
+): Promise<CheckedImage> {
   if (!detectFormat(file.head)) {
     throw new AppError(
       "unsupported_format",
@@ -59,25 +60,55 @@ export async function checkImageFile(file: ReceivedFile, name: string): Promise<
     );
   }
   try {
-    const info = await decodeSlots.run(async () => {
-      const bytes = await readFile(file.tmpPath);
-      const maxPixels = env().MAX_IMAGE_PIXELS;
-      return verifyImageDecodes(bytes, { maxPixels });
+    const checked = await inference.checkImage({
+      path: relativeDataPath(file.tmpPath),
+      name,
+      maxPixels: env().MAX_IMAGE_PIXELS,
     });
     return {
-      format: info.format,
-      width: info.width,
-      height: info.height,
-      channels: info.channels,
-      bitDepth: info.depth,
+      format: checked.format,
+      width: checked.width,
+      height: checked.height,
+      channels: checked.channels,
+      bitDepth: checked.bitDepth,
     };
   } catch (error) {
-    if (error instanceof ImageError) {
-      // The decoder's codes are application codes (IMAGE_ERROR_CODES of the contracts).
-      throw new AppError(error.code, `"${name}": ${error.message}`);
-    }
-    throw error;
+    throw imageCheckError(error, name);
   }
+}
+
+/** What the uploader hears when the service refused the image or could not check it. */
+function imageCheckError(error: unknown, name: string): unknown {
+  if (error instanceof InferenceRequestError && error.status === 422) {
+    // The decoder's reason is an application code (IMAGE_ERROR_CODES of the contracts), and
+    // the message is already the uploader's: the name, then what is wrong with the file.
+    const refusal = imageRefusalDetailsSchema.safeParse(error.details);
+    if (refusal.success) return new AppError(refusal.data.reason, error.message, { cause: error });
+  }
+  if (error instanceof InferenceUnavailableError) {
+    return new AppError(
+      "inference_unavailable",
+      `"${name}" could not be checked: uploaded images are checked by the inference service, which is unavailable right now; try again shortly.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof InferenceBusyError) {
+    return new AppError(
+      "inference_busy",
+      `Too many images are being checked; try again in ${error.retryAfterSeconds} s.`,
+      { details: { retryAfterSeconds: error.retryAfterSeconds }, cause: error },
+    );
+  }
+  if (error instanceof InferenceRequestError && error.status === 404) {
+    // The service does not see the upload: it does not share this DATA_DIR (a deployment
+    // fault the uploader cannot fix), or the file went away meanwhile.
+    return new AppError(
+      "inference_failed",
+      `"${name}" could not be checked: the inference service cannot read the upload.`,
+      { cause: error },
+    );
+  }
+  return inferenceError(error);
 }
 
 /** Safe display name: the client's name is kept for display only, never used as a path. */
@@ -160,6 +191,11 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
   const { images, results } = await db.$transaction(async (tx) => {
     // A write first: SQLite takes its write lock now, so no task can be created for these
     // images between the busy check and the delete (the check and delete are one unit).
+    // PostgreSQL locks rows instead, and an update's row lock does not stop a new task item
+    // from referencing the image: FOR UPDATE does, so task creation waits for this unit.
+    if (providerOf(tx) === "postgresql") {
+      await tx.$queryRaw`SELECT 1 FROM "Image" WHERE "id" IN (${Prisma.join(ids)}) AND "teamId" = ${teamId} FOR UPDATE`;
+    }
     const touched = await tx.image.updateMany({
       where: { id: { in: ids }, teamId },
       data: { teamId },

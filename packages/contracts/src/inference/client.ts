@@ -4,6 +4,11 @@
 import type { z } from "zod";
 import { type ErrorBody, errorBodySchema, type InferenceErrorCode } from "../errors";
 import { type ConvertRequest, type ConvertResponse, convertResponseSchema } from "./convert";
+import {
+  type ImageCheckRequest,
+  type ImageCheckResponse,
+  imageCheckResponseSchema,
+} from "./image-check";
 import { type PreviewRequest, type PreviewResponse, previewResponseSchema } from "./preview";
 import {
   type RenditionRequest,
@@ -76,6 +81,11 @@ export interface InferenceClientOptions {
    * 60 s, so a burst of thumbnails may wait its turn).
    */
   renditionTimeoutMs?: number;
+  /**
+   * Per-attempt time-out for an upload's image check (the service decodes one image at a time,
+   * so the uploads of a burst or an archive wait their turn).
+   */
+  imageCheckTimeoutMs?: number;
   /** Further attempts for idempotent calls when the service is down or restarting. */
   retries?: number;
   /** First pause between attempts; doubles each time. */
@@ -248,6 +258,19 @@ export function createInferenceClient(options: InferenceClientOptions) {
         renditionResponseSchema,
       );
     },
+
+    /**
+     * Decodes every pixel of an upload in DATA_DIR/tmp and answers its format, size, channels
+     * and bit depth. An image that does not decode is a 422 InferenceRequestError (`unprocessable`)
+     * whose message is for the uploader and whose `details` give the reason
+     * (imageRefusalDetailsSchema); a missing file is a 404.
+     */
+    checkImage(input: ImageCheckRequest, signal?: AbortSignal): Promise<ImageCheckResponse> {
+      return json(
+        computation("/v1/images/check", input, options.imageCheckTimeoutMs ?? 180_000, signal),
+        imageCheckResponseSchema,
+      );
+    },
   };
 }
 
@@ -275,7 +298,8 @@ function safeJson(text: string): unknown {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);

@@ -1,20 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../client";
 import type { TestDatabase, TestFixtures } from "../testing";
-import { createFixtureTask, createTestStoreWithFixtures } from "../testing";
+import { createFixtureTask, createTestStoreWithFixtures, PROVIDERS } from "../testing";
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
 import { claimNextTask, reclaimExpiredLeases } from "./tasks";
 
 let store: TestDatabase;
 let db: Db;
 let fx: TestFixtures;
-
-beforeEach(async () => {
-  ({ store, db, fx } = await createTestStoreWithFixtures({ images: 2 }));
-});
-afterEach(async () => {
-  await store.cleanup();
-});
 
 async function claimedTask() {
   const id = await createFixtureTask(db, fx);
@@ -33,134 +26,143 @@ const result = {
   paramSignature: "sig",
 };
 
-describe("completeItem", () => {
-  it("records path, sha256, size, meta, device, timings and signature with status succeeded", async () => {
-    const { id, items } = await claimedTask();
-    const item = items[0];
-    if (!item) throw new Error("no item");
-    expect(item.image.storagePath).toContain("uploads/");
-    expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" })).toBe(true);
-    expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
-      "recorded",
-    );
-    const row = await db.taskItem.findUniqueOrThrow({
-      where: { id: item.id },
-      select: {
-        status: true,
-        resultPath: true,
-        resultSha256: true,
-        resultBytes: true,
-        resultMeta: true,
-        device: true,
-        timings: true,
-        paramSignature: true,
-        progress: true,
-      },
-    });
-    expect(row).toEqual({
-      status: "succeeded",
-      resultPath: "results/t/0.png",
-      resultSha256: "c".repeat(64),
-      resultBytes: 1234,
-      resultMeta: JSON.stringify(result.meta),
-      device: "cpu",
-      timings: JSON.stringify(result.timings),
-      paramSignature: "sig",
-      progress: 1,
-    });
-    expect(
-      await db.task.findUniqueOrThrow({
-        where: { id },
-        select: { itemsDone: true, progress: true },
-      }),
-    ).toEqual({
-      itemsDone: 1,
-      progress: 0.5,
-    });
+describe.each(PROVIDERS)("on %s", (provider) => {
+  beforeEach(async () => {
+    ({ store, db, fx } = await createTestStoreWithFixtures({ images: 2, provider }));
+  });
+  afterEach(async () => {
+    await store.cleanup();
   });
 
-  it("is idempotent: a second completion of the same item is refused and counted once", async () => {
-    const { id, items } = await claimedTask();
-    const item = items[0];
-    if (!item) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
-    expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
-      "recorded",
-    );
-    expect(
-      await completeItem(db, {
-        taskId: id,
-        itemId: item.id,
-        workerId: "w1",
-        result: { ...result, path: "other.png" },
-      }),
-    ).toBe("already_succeeded");
-    expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "late" })).toBe(
-      "already_succeeded",
-    );
-    expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" })).toBe(false);
-    const row = await db.taskItem.findUniqueOrThrow({
-      where: { id: item.id },
-      select: { resultPath: true, status: true },
+  describe("completeItem", () => {
+    it("records path, sha256, size, meta, device, timings and signature with status succeeded", async () => {
+      const { id, items } = await claimedTask();
+      const item = items[0];
+      if (!item) throw new Error("no item");
+      expect(item.image.storagePath).toContain("uploads/");
+      expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" })).toBe(true);
+      expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
+        "recorded",
+      );
+      const row = await db.taskItem.findUniqueOrThrow({
+        where: { id: item.id },
+        select: {
+          status: true,
+          resultPath: true,
+          resultSha256: true,
+          resultBytes: true,
+          resultMeta: true,
+          device: true,
+          timings: true,
+          paramSignature: true,
+          progress: true,
+        },
+      });
+      expect(row).toEqual({
+        status: "succeeded",
+        resultPath: "results/t/0.png",
+        resultSha256: "c".repeat(64),
+        resultBytes: 1234,
+        resultMeta: JSON.stringify(result.meta),
+        device: "cpu",
+        timings: JSON.stringify(result.timings),
+        paramSignature: "sig",
+        progress: 1,
+      });
+      expect(
+        await db.task.findUniqueOrThrow({
+          where: { id },
+          select: { itemsDone: true, progress: true },
+        }),
+      ).toEqual({
+        itemsDone: 1,
+        progress: 0.5,
+      });
     });
-    expect(row).toEqual({ resultPath: "results/t/0.png", status: "succeeded" });
-    expect(await db.task.findUniqueOrThrow({ where: { id }, select: { itemsDone: true } })).toEqual(
-      { itemsDone: 1 },
-    );
-    expect((await listPendingItems(db, id)).map((i) => i.id)).not.toContain(item.id);
-  });
 
-  it("refuses a worker that does not hold the lease, and unknown items", async () => {
-    const { id, items } = await claimedTask();
-    const item = items[0];
-    if (!item) throw new Error("no item");
-    expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w2", result })).toBe(
-      "lease_lost",
-    );
-    expect(await completeItem(db, { taskId: id, itemId: "missing", workerId: "w1", result })).toBe(
-      "not_found",
-    );
-    expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w2" })).toBe(false);
-  });
-
-  it("a failed item counts once even when a retry fails it again, and succeeds on a later try", async () => {
-    const { id, items } = await claimedTask();
-    const item = items[0];
-    if (!item) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
-    expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e1" })).toBe(
-      "recorded",
-    );
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
-    expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e2" })).toBe(
-      "recorded",
-    );
-    expect(
-      await db.task.findUniqueOrThrow({ where: { id }, select: { itemsFailed: true } }),
-    ).toEqual({ itemsFailed: 1 });
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
-    expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
-      "recorded",
-    );
-    expect(
-      await db.task.findUniqueOrThrow({
-        where: { id },
-        select: { itemsFailed: true, itemsDone: true },
-      }),
-    ).toEqual({
-      itemsFailed: 0,
-      itemsDone: 1,
+    it("is idempotent: a second completion of the same item is refused and counted once", async () => {
+      const { id, items } = await claimedTask();
+      const item = items[0];
+      if (!item) throw new Error("no item");
+      await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+      expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
+        "recorded",
+      );
+      expect(
+        await completeItem(db, {
+          taskId: id,
+          itemId: item.id,
+          workerId: "w1",
+          result: { ...result, path: "other.png" },
+        }),
+      ).toBe("already_succeeded");
+      expect(
+        await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "late" }),
+      ).toBe("already_succeeded");
+      expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" })).toBe(false);
+      const row = await db.taskItem.findUniqueOrThrow({
+        where: { id: item.id },
+        select: { resultPath: true, status: true },
+      });
+      expect(row).toEqual({ resultPath: "results/t/0.png", status: "succeeded" });
+      expect(
+        await db.task.findUniqueOrThrow({ where: { id }, select: { itemsDone: true } }),
+      ).toEqual({ itemsDone: 1 });
+      expect((await listPendingItems(db, id)).map((i) => i.id)).not.toContain(item.id);
     });
-  });
 
-  it("after a reclaim the old worker cannot record a result", async () => {
-    const { id, items } = await claimedTask();
-    const item = items[0];
-    if (!item) throw new Error("no item");
-    await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
-    await reclaimExpiredLeases(db, { now: new Date(Date.now() + 120_000) });
-    expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
-      "lease_lost",
-    );
+    it("refuses a worker that does not hold the lease, and unknown items", async () => {
+      const { id, items } = await claimedTask();
+      const item = items[0];
+      if (!item) throw new Error("no item");
+      expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w2", result })).toBe(
+        "lease_lost",
+      );
+      expect(
+        await completeItem(db, { taskId: id, itemId: "missing", workerId: "w1", result }),
+      ).toBe("not_found");
+      expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w2" })).toBe(false);
+    });
+
+    it("a failed item counts once even when a retry fails it again, and succeeds on a later try", async () => {
+      const { id, items } = await claimedTask();
+      const item = items[0];
+      if (!item) throw new Error("no item");
+      await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+      expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e1" })).toBe(
+        "recorded",
+      );
+      await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+      expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e2" })).toBe(
+        "recorded",
+      );
+      expect(
+        await db.task.findUniqueOrThrow({ where: { id }, select: { itemsFailed: true } }),
+      ).toEqual({ itemsFailed: 1 });
+      await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+      expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
+        "recorded",
+      );
+      expect(
+        await db.task.findUniqueOrThrow({
+          where: { id },
+          select: { itemsFailed: true, itemsDone: true },
+        }),
+      ).toEqual({
+        itemsFailed: 0,
+        itemsDone: 1,
+      });
+    });
+
+    it("after a reclaim the old worker cannot record a result", async () => {
+      const { id, items } = await claimedTask();
+      const item = items[0];
+      if (!item) throw new Error("no item");
+      await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
+      await reclaimExpiredLeases(db, { now: new Date(Date.now() + 120_000) });
+      expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
+        "lease_lost",
+      );
+    });
   });
 });

@@ -1,5 +1,6 @@
-import type { Db, DbOrTx, Prisma } from "../client";
+import { type Db, type DbOrTx, Prisma, providerOf } from "../client";
 import { type BackoffOptions, type FinalTaskStatus, retryDelayMs } from "./status";
+import { notifyTaskQueued } from "./wakeups";
 
 type Tx = Prisma.TransactionClient;
 
@@ -32,13 +33,14 @@ export interface LeaseArgs {
 
 /**
  * Atomically takes the oldest claimable task (queued, due, not being canceled) and leases it
- * to `workerId`, counting the attempt. One UPDATE whose WHERE re-checks `status = 'queued'`:
- * SQLite runs it under its single write lock, so two claimers, in one process or many, can
- * never both get a row.
- *
- * PostgreSQL: the same statement works under READ COMMITTED if the subquery locks its row,
- * i.e. `... ORDER BY "createdAt", "id" LIMIT 1 FOR UPDATE SKIP LOCKED` (SQLite has no row
- * locks and rejects that clause, which is why it is not written here).
+ * to `workerId`, counting the attempt. One UPDATE whose WHERE re-checks `status = 'queued'`,
+ * so two claimers, in one process or many, can never both get a row:
+ * - SQLite runs it under its single write lock;
+ * - PostgreSQL (READ COMMITTED) has claimers run at the same time, so the subquery locks the
+ *   row it picks with FOR UPDATE SKIP LOCKED: a second claimer passes over a row being
+ *   claimed and takes the next one, instead of waiting for it and then finding it gone
+ *   (which would turn it away while tasks are left). SQLite has no row locks and rejects the
+ *   clause, hence the switch.
  */
 export async function claimNextTask(
   db: DbOrTx,
@@ -46,6 +48,8 @@ export async function claimNextTask(
 ): Promise<ClaimedTask | null> {
   const now = args.now ?? new Date();
   const leaseExpiresAt = new Date(now.getTime() + args.leaseMs);
+  const lockRow =
+    providerOf(db) === "postgresql" ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
   const rows = await db.$queryRaw<{ id: string }[]>`
     UPDATE "Task"
     SET "status" = 'running',
@@ -59,6 +63,7 @@ export async function claimNextTask(
         WHERE "status" = 'queued' AND "availableAt" <= ${now} AND "cancelRequested" = false
         ORDER BY "createdAt", "id"
         LIMIT 1
+        ${lockRow}
       )
       AND "status" = 'queued'
     RETURNING "id"`;
@@ -208,8 +213,11 @@ export async function releaseTask(db: Db, args: LeaseArgs): Promise<boolean> {
       select: { cancelRequested: true },
     });
     if (task.cancelRequested) await endTask(tx, args.taskId, "canceled", null, now);
-    else
+    else {
       await requeue(tx, args.taskId, { availableAt: now, error: null, refundAttempt: true, now });
+      // Claimable at once: an idle worker elsewhere may take it over now.
+      await notifyTaskQueued(tx);
+    }
     return true;
   });
 }
@@ -356,6 +364,7 @@ export async function retryFailedItems(
       },
       select: { id: true },
     });
+    await notifyTaskQueued(tx);
     return "requeued";
   });
 }
@@ -376,8 +385,9 @@ export interface CreateTaskInput {
 }
 
 /**
- * Stores a queued task and its items (one per image, in order). With an idempotency key, a
- * second call with the same key for the same team returns the first task instead.
+ * Stores a queued task and its items (one per image, in order) and wakes idle workers on
+ * PostgreSQL (wakeups.ts). With an idempotency key, a second call with the same key for the
+ * same team returns the first task instead.
  */
 export async function createTask(
   db: Db,
@@ -412,6 +422,9 @@ export async function createTask(
       },
       select: { id: true },
     });
+    // Wakes idle workers on PostgreSQL. The task is stored either way, and a worker that
+    // misses the wake-up finds it at its next poll, so a failed notification is not an error.
+    await notifyTaskQueued(db).catch(() => {});
     return { id: task.id, created: true };
   } catch (error) {
     if (key && isUniqueViolation(error)) {

@@ -66,7 +66,7 @@ interface StagedImage {
  * POST, body = a zip archive, query: `teamId`, `name` (new dataset's name) or `datasetId` (add
  * to an existing one). Every entry is checked before anything is kept: paths (no traversal),
  * entry count, declared and actual unpacked sizes (zip bombs), CRCs, and each image like a
- * single upload. The layout (classification folders, YOLO, COCO, VOC) is recognised and its
+ * single upload (decoded by the inference service, one at a time). The layout (classification folders, YOLO, COCO, VOC) is recognised and its
  * labels and boxes stored. All or nothing: one bad image refuses the whole archive, naming it.
  * 201 `{ dataset: { id, name }, imported, report }`.
  */
@@ -135,7 +135,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
           sha256: await sha256Of(target),
           head,
         };
-        const checked = await checkImageFile(file, entry.name);
+        const checked = await checkImageFile(file, entry.name, ctx.inference);
         staged.push({ entry: entry.name, file, checked });
       } else if (entry.size <= annotationTextLimit(entry.name)) {
         // Compressible text costs little in the zip but all of it in memory: cap the total.

@@ -1,15 +1,15 @@
+// What the image route refuses before any decode: the type from the magic bytes, the size, who
+// may upload. Uploads that reach the decode (in the inference service) are tested with the real
+// service in test/integration/image-uploads.test.ts.
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import type { TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeUser, type TestUser, testDb } from "../../test-helpers";
-import { downloadFile } from "./download";
 import { chunkedBody, contextFor, post, useTempDataDir } from "./test-context";
 import { uploadImage } from "./upload-image";
 
 const png = readFileSync(fixturePath("chelsea.png"));
-const jpeg = readFileSync(fixturePath("rocket.jpg"));
 
 let t: TestDatabase;
 let data: ReturnType<typeof useTempDataDir>;
@@ -55,65 +55,10 @@ async function expectNothingLeft() {
 }
 
 describe("uploadImage", () => {
-  it("stores a PNG byte for byte, records it, and serves it back to the team only", async () => {
-    const res = await upload(alice, png, "cat.png");
-    expect(res.status).toBe(201);
-    const row = await t.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } });
-    expect(row).toMatchObject({
-      format: "png",
-      width: 451,
-      height: 300,
-      sizeBytes: png.length,
-      originalName: "cat.png",
-    });
-    expect(readFileSync(path.join(data.dir, row.storagePath)).equals(png)).toBe(true);
-
-    const get = (user: TestUser, teamId: string) =>
-      contextFor(t.db, user.id).then((ctx) =>
-        downloadFile(
-          new Request(`http://studio.test/api/files?type=image&teamId=${teamId}&id=${row.id}`),
-          ctx,
-        ),
-      );
-    const ok = await get(alice, alice.personalTeamId);
-    expect(ok.status).toBe(200);
-    expect(ok.headers.get("content-type")).toBe("image/png");
-    expect(ok.headers.get("content-disposition")).toContain('filename="cat.png"');
-    expect(Buffer.from(await ok.arrayBuffer()).equals(png)).toBe(true);
-    expect((await get(bob, alice.personalTeamId)).status).toBe(404);
-    expect((await get(bob, bob.personalTeamId)).status).toBe(404);
-  });
-
-  it("detects the type from the bytes, not the name", async () => {
-    const res = await upload(alice, jpeg, "actually-a-jpeg.png");
-    expect(res.status).toBe(201);
-    expect((await t.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } })).format).toBe(
-      "jpeg",
-    );
-  });
-
   it("refuses an HTML page named .png", async () => {
     const res = await upload(alice, "<!doctype html><html><body>hi</body></html>", "evil.png");
     expect(res.status).toBe(415);
     expect(res.body.error?.code).toBe("unsupported_format");
-    await expectNothingLeft();
-  });
-
-  it("refuses a PNG that declares 50,000 x 50,000 pixels, from the header", async () => {
-    const bomb = Buffer.from(png);
-    bomb.writeUInt32BE(50_000, 16);
-    bomb.writeUInt32BE(50_000, 20);
-    const res = await upload(alice, bomb, "bomb.png");
-    expect(res.status).toBe(422);
-    expect(res.body.error?.code).toBe("too_many_pixels");
-    expect(res.body.error?.message).toContain("50000x50000");
-    await expectNothingLeft();
-  });
-
-  it("refuses a truncated JPEG", async () => {
-    const res = await upload(alice, jpeg.subarray(0, Math.floor(jpeg.length / 2)), "cut.jpg");
-    expect(res.status).toBe(422);
-    expect(res.body.error?.code).toBe("corrupt");
     await expectNothingLeft();
   });
 

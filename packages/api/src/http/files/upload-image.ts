@@ -10,7 +10,8 @@ import { json, toErrorResponse } from "./responses";
 /**
  * POST, body = the image bytes as uploaded (not multipart), query:
  * `teamId` (required), `name` (display name), `datasetId` (optional: also add to that dataset).
- * 201 `{ image }`; errors `{ error: { code, message } }` with 400/401/404/413/415/422/429.
+ * 201 `{ image }`; errors `{ error: { code, message } }` with 400/401/404/413/415/422/429, and
+ * 502/503 when the inference service, which decodes the image, fails or cannot be reached.
  * A refused upload leaves no file and no row.
  */
 export async function uploadImage(request: Request, ctx: Context): Promise<Response> {
@@ -40,7 +41,7 @@ export async function uploadImage(request: Request, ctx: Context): Promise<Respo
     // Without a Content-Length the quota could not be checked before the body arrived.
     if (length === null) await checkStorageQuota(ctx, user, file.size);
     const name = cleanName(url.searchParams.get("name"), `image-${file.sha256.slice(0, 8)}`);
-    const checked = await checkImageFile(file, name);
+    const checked = await checkImageFile(file, name, ctx.inference);
     const image = await storeImage(ctx.db, {
       teamId: team.id,
       userId: user.id,

@@ -1,3 +1,6 @@
+// Upload limits refused before anything is decoded. The quota and rate on image uploads that
+// are stored (so decoded by the inference service) are tested in
+// test/integration/image-upload-limits.test.ts.
 import { readFileSync } from "node:fs";
 import type { TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
@@ -20,52 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.cleanup();
   data.cleanup();
-});
-
-it("enforces the per-user quota and upload rate with clear errors", async () => {
-  const user = await makeUser(t.db);
-  const send = async () => {
-    const res = await uploadImage(
-      post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, png, {
-        "content-length": String(png.length),
-      }),
-      await contextFor(t.db, user.id),
-    );
-    return {
-      status: res.status,
-      body: (await res.json()) as { error?: { code: string; message: string } },
-    };
-  };
-  expect((await send()).status).toBe(201);
-  const quota = await send();
-  expect(quota.status).toBe(413);
-  expect(quota.body.error?.code).toBe("quota_exceeded");
-  expect(quota.body.error?.message).toContain("quota");
-  const rate = await send();
-  expect(rate.status).toBe(429);
-  expect(rate.body.error?.code).toBe("too_many_requests");
-  expect(await t.db.image.count()).toBe(1);
-});
-
-it("checks an image against the quota once received when no length was declared", async () => {
-  const user = await makeUser(t.db);
-  const send = async (body: RequestInit["body"], headers: Record<string, string> = {}) =>
-    uploadImage(
-      post(`/api/files/images?teamId=${user.personalTeamId}&name=cat.png`, body, headers),
-      await contextFor(t.db, user.id),
-    );
-  expect((await send(png, { "content-length": String(png.length) })).status).toBe(201);
-  const streamed = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(new Uint8Array(png));
-      controller.close();
-    },
-  });
-  const refused = await send(streamed);
-  expect(refused.status).toBe(413);
-  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
-  expect(await t.db.image.count({ where: { uploadedById: user.id } })).toBe(1);
-  expect(data.files().filter((f) => f.startsWith("tmp"))).toEqual([]);
 });
 
 type Answer = { status: number; body: { error?: { code: string; message: string } } };

@@ -6,6 +6,7 @@ import { Fact, FactList } from "~/components/facts";
 import { QueryView } from "~/components/query-state";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
+import { Badge } from "~/components/ui/badge";
 import { Progress } from "~/components/ui/progress";
 import { formatBytes } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
@@ -21,7 +22,7 @@ export function SystemCard() {
   return (
     <TitledCard title={t("system")}>
       <QueryView query={status}>
-        {({ queue, workers, inference }) => {
+        {({ queue, workers, nodes, inference }) => {
           // The full report (site admins) and the summary share these fields.
           const host = inference.report;
           const mem = host?.memory;
@@ -42,6 +43,11 @@ export function SystemCard() {
                 <Fact label={t("workers")} className="tabular-nums">
                   {workers.alive}/{workers.total}
                 </Fact>
+                {nodes.total > 0 ? (
+                  <Fact label={t("nodes")} className="tabular-nums" testId="nodes-up">
+                    {nodes.up}/{nodes.total}
+                  </Fact>
+                ) : null}
                 {inference.reachable ? (
                   <>
                     <Fact label={t("device")} testId="system-device">
@@ -55,6 +61,36 @@ export function SystemCard() {
                   </>
                 ) : null}
               </FactList>
+              {nodes.list.length > 0 ? (
+                <ul className="grid gap-1" data-testid="node-list">
+                  {nodes.list.map((node) => (
+                    <li key={node.id} className="flex min-w-0 items-center justify-between gap-2">
+                      <span className="truncate" title={node.url}>
+                        {node.hostname} · {node.device.toUpperCase()}
+                      </span>
+                      <span className="flex shrink-0 items-center gap-2 text-muted-foreground">
+                        {node.state === "up" ? (
+                          <span className="tabular-nums">
+                            {t("nodeLoad", { load: node.load, capacity: node.capacity })}
+                          </span>
+                        ) : null}
+                        <Badge
+                          tone={
+                            node.state === "up"
+                              ? "success"
+                              : node.state === "down"
+                                ? "danger"
+                                : "neutral"
+                          }
+                          data-testid={`node-state-${node.state}`}
+                        >
+                          {t(`nodeState.${node.state}`)}
+                        </Badge>
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
               {mem ? (
                 <div className="grid gap-1">
                   <div className="flex justify-between text-muted-foreground">
