@@ -75,6 +75,7 @@ export class NodeRegistration {
         capacity:
           config.PREVIEW_MAX_CONCURRENT + (config.WORKER_ENABLED ? config.WORKER_CONCURRENCY : 0),
         version: SERVICE_VERSION,
+        heartbeatMs: config.NODE_HEARTBEAT_MS,
       });
       if (!this.registered) logger.info({ nodeId: this.id, url: this.url }, "node registered");
       this.registered = true;

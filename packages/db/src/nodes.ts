@@ -15,8 +15,13 @@ export interface NodeAnnouncement {
   /** How many previews, validations, conversions and tasks it runs at once. */
   capacity: number;
   version: string;
+  /** How often it will heartbeat; silent for DOWN_AFTER_BEATS of these, it is down. */
+  heartbeatMs: number;
   now?: Date;
 }
+
+/** Missed heartbeats after which a node counts as down (a busy node may miss one or two). */
+export const DOWN_AFTER_BEATS = 5;
 
 export interface NodeLoad {
   /** Work in progress now. */
@@ -55,6 +60,7 @@ export async function registerNode(db: DbOrTx, node: NodeAnnouncement): Promise<
     providers: JSON.stringify(node.providers),
     capacity: node.capacity,
     version: node.version,
+    heartbeatMs: node.heartbeatMs,
     load: 0,
     weights: "[]",
     startedAt: now,
@@ -95,12 +101,12 @@ export async function markNodeStopped(db: DbOrTx, args: { id: string; now?: Date
 }
 
 /**
- * Every node heard of within `forgetAfterMs` (default a day), with its state: up when it
- * heartbeated within `aliveWithinMs` (default 10 s) and did not stop.
+ * Every node heard of within `forgetAfterMs` (default a day), with its state: up when it did not
+ * stop and heartbeated within its last DOWN_AFTER_BEATS beats.
  */
 export async function listNodes(
   db: DbOrTx,
-  args: { now?: Date; aliveWithinMs?: number; forgetAfterMs?: number } = {},
+  args: { now?: Date; forgetAfterMs?: number } = {},
 ): Promise<NodeStatus[]> {
   const now = (args.now ?? new Date()).getTime();
   const rows = await db.inferenceNode.findMany({
@@ -108,13 +114,13 @@ export async function listNodes(
     orderBy: { id: "asc" },
     take: 500,
   });
-  return rows.map(({ stoppedAt, providers, weights, ...row }) => ({
+  return rows.map(({ stoppedAt, providers, weights, heartbeatMs, ...row }) => ({
     ...row,
     providers: parseList(providers),
     weights: parseList(weights),
     state: stoppedAt
       ? "stopped"
-      : row.heartbeatAt.getTime() >= now - (args.aliveWithinMs ?? 10_000)
+      : row.heartbeatAt.getTime() >= now - DOWN_AFTER_BEATS * heartbeatMs
         ? "up"
         : "down",
   }));

@@ -50,6 +50,7 @@ beforeAll(async () => {
     providers: ["cpu"],
     capacity: 2,
     version: "1",
+    heartbeatMs: 2_000,
   });
   await registerNode(t.db, node("secret-node-a"));
   await registerNode(t.db, node("secret-node-b"));
