@@ -87,6 +87,28 @@ describe("client errors", () => {
     expect(toClientError(new Error("plain"))).toBeNull();
   });
 
+  it("says the store cannot be reached when it cannot, for raw and model queries alike", async () => {
+    // A PostgreSQL URL on a port nobody listens on: a real refused connection.
+    const { createServer } = await import("node:net");
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const { createDb } = await import("@studio/db/client");
+    const down = createDb(`postgresql://studio@127.0.0.1:${port}/studio`);
+    try {
+      for (const failed of [
+        await down.$queryRaw`SELECT 1`.catch((e: unknown) => e),
+        await down.user.findFirst({ select: { id: true } }).catch((e: unknown) => e),
+      ]) {
+        expect(toClientError(failed)).toMatchObject({ code: "unavailable", status: 503 });
+        expect(toClientError(failed)?.message).toContain("store cannot be reached");
+      }
+    } finally {
+      await down.$disconnect();
+    }
+  });
+
   it("answers an internal store failure over HTTP without stack, SQL or Prisma text", async () => {
     const { createApiHandler } = await import("./http/handler");
     const user = await makeUser(t.db);

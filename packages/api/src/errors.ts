@@ -66,6 +66,19 @@ const PRISMA_CODES: Record<string, { code: AppErrorCode; message: string }> = {
   P2034: { code: "conflict", message: "The store was busy; try again." },
 };
 
+// The store cannot be reached (down, restarting, network cut): Prisma's connection codes, or a
+// driver adapter's "not reachable" kinds wrapped in a raw query's P2010.
+const STORE_UNREACHABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017"]);
+const STORE_UNREACHABLE_KINDS =
+  /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/;
+
+function isStoreUnreachable(error: Error & { code?: string; meta?: unknown }): boolean {
+  if (error.code && STORE_UNREACHABLE_CODES.has(error.code)) return true;
+  const adapter = (error.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  const text = `${error.name} ${error.message} ${adapter instanceof Error ? adapter.message : ""}`;
+  return STORE_UNREACHABLE_KINDS.test(text);
+}
+
 function isPrismaError(error: unknown): error is Error & { code?: string } {
   if (!(error instanceof Error)) return false;
   return error.name.startsWith("PrismaClient") || error.name === "DriverAdapterError";
@@ -79,6 +92,13 @@ export function toClientError(error: unknown): AppError | null {
   const cause = error instanceof TRPCError ? (error.cause ?? error) : error;
   if (cause instanceof AppError) return cause;
   if (!isPrismaError(cause)) return null;
+  if (isStoreUnreachable(cause)) {
+    return new AppError(
+      "unavailable",
+      "The store cannot be reached right now; nothing was saved. Try again shortly.",
+      { cause },
+    );
+  }
   const known = cause.code ? PRISMA_CODES[cause.code] : undefined;
   if (known) return new AppError(known.code, known.message, { cause });
   return new AppError("internal", "Internal server error.", { cause });

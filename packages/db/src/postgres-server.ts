@@ -55,6 +55,10 @@ export interface PostgresServer {
   dropDatabase(name: string): Promise<void>;
   /** Fast shutdown (open connections are closed), then the directory is deleted. */
   stop(): Promise<void>;
+  /** An outage: the server shuts down (connections cut) but keeps its data and port... */
+  pause(): Promise<void>;
+  /** ... and comes back on the same port with the same data. */
+  resume(): Promise<void>;
 }
 
 /** Identifiers made here are plain; refuse anything else rather than quote it. */
@@ -170,11 +174,12 @@ export async function startPostgresServer(
       ]),
     );
     let port = 0;
+    let settings = "";
     // Another process may take the free port before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       // A throwaway cluster: durability settings off, enough connections for parallel tests.
-      const settings = [
+      settings = [
         `-p ${port}`,
         `-k ${dir}`,
         `-c listen_addresses=${host}`,
@@ -201,6 +206,12 @@ export async function startPostgresServer(
       urlFor,
       createDatabase: (name) => createDatabase(urlFor("postgres"), name),
       dropDatabase: (name) => dropDatabase(urlFor("postgres"), name),
+      async pause() {
+        await pgCtl(["-m", "fast", "-w", "stop"]);
+      },
+      async resume() {
+        await pgCtl(["-l", log, "-w", "-t", "60", "-o", settings, "start"]);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;

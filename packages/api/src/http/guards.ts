@@ -4,7 +4,7 @@
 import type { Context } from "../context";
 import { presentsApiToken } from "../context";
 import { env } from "../env";
-import { errorResponse } from "./files/responses";
+import { errorResponse, toErrorResponse } from "./files/responses";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -98,5 +98,13 @@ export async function serveFileRoute(
 ): Promise<Response> {
   const refused = crossSiteResponse(request);
   if (refused) return refused;
-  return withSecurityHeaders(await route(request, await context(request)));
+  let ctx: Context;
+  try {
+    ctx = await context(request);
+  } catch (error) {
+    // The store could not be asked who is calling (it is down): the same clean answer as a
+    // route's own failure, never an unanswered request.
+    return withSecurityHeaders(toErrorResponse(error));
+  }
+  return withSecurityHeaders(await route(request, ctx));
 }
