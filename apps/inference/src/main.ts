@@ -40,8 +40,6 @@ logger.info(
   "inference service listening",
 );
 
-const node = await service.joinRegistry(port);
-
 let stopping = false;
 // An unmigrated or unreachable store must not keep the HTTP API (and /ready) down: the worker
 // keeps trying to register until it can.
@@ -58,6 +56,9 @@ async function startInlineWorker(): Promise<void> {
 }
 if (supervisor) supervisor.start();
 else if (config.WORKER_ENABLED) void startInlineWorker();
+// Not awaited: registering reads the execution providers and writes the store, and nothing
+// (the worker, the signal handlers below) should wait for that.
+const registration = service.joinRegistry(port);
 
 const cleanup = config.CLEANUP_ENABLED
   ? startCleanup({
@@ -87,7 +88,7 @@ async function shutdown(signal: string): Promise<void> {
           : undefined,
       cleanup?.stop(),
     ]);
-    await node.stop();
+    await (await registration.catch(() => undefined))?.stop();
     // Closing the app also stopped the preview processes (service.ts); the sessions left here
     // are the inline worker's, and it has stopped.
     await service.models.cache.clear();
