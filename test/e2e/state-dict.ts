@@ -2,7 +2,7 @@
 // tests use (torch.save zip + pickle). SRVGGNetCompact `realesr-animevideov3` (621k parameters)
 // keeps the upload and the server's build + validation quick on the shared machine.
 import { getArchitecture } from "@studio/core/architectures";
-import { type EncodedStateDict, toPth } from "@studio/core/importers/testing";
+import { type EncodedStateDict, toPth } from "@studio/core/testing";
 
 export const SRVGG_ID = "realesr-animevideov3";
 

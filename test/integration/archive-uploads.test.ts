@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { uploadArchive } from "@studio/api/files";
 import { makeUser, post, resetEnvForTests, type TestUser } from "@studio/api/testing";
-import { type RawZipEntry, writeZipEntries } from "@studio/core/importers/testing";
+import { type RawZipEntry, writeZipEntries } from "@studio/core/testing";
 import { fixturePath } from "@studio/fixtures";
 import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

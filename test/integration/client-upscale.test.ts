@@ -11,7 +11,7 @@ import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
 import { makeUser } from "@studio/api/testing";
 import { createClient } from "@studio/client";
-import { buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildTinySrModel } from "@studio/core/testing";
 import { fixturePath } from "@studio/fixtures";
 import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -23,7 +23,7 @@ import {
   toPth,
   toSafetensors,
   writeZip,
-} from "@studio/core/importers/testing";
+} from "@studio/core/testing";
 import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

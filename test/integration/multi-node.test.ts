@@ -3,23 +3,26 @@
 // nodes' workers; one node is killed with SIGKILL half-way: every task still ends succeeded,
 // with exactly one result per image, previews keep answering through the surviving node, the
 // registry shows the dead node down, and the node rejoins when started again.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
 import { createRegistryClient } from "@studio/api/inference";
-import { makeTeam, makeUser, resetEnvForTests } from "@studio/api/testing";
+import { makeTeam, makeUser } from "@studio/api/testing";
 import { createClient } from "@studio/client";
-import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildSegmentationModel } from "@studio/core/testing";
 import { listNodes, type NodeStatus } from "@studio/db/nodes";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  type InferenceNodeProcess,
+  NODE_TOKEN,
+  sharedDataDir,
+  startInferenceNode,
+  uploadTinySr,
+} from "./inference-node";
 
-const INFERENCE_DIR = path.resolve(import.meta.dirname, "../../apps/inference");
-const TOKEN = "multi-node-test-token";
 const TASKS = 60;
 
 let store: TestDatabase;
@@ -27,45 +30,10 @@ let dataDir: string;
 let server: Awaited<ReturnType<typeof serveNode>>;
 let client: ReturnType<typeof createClient>;
 let teamId: string;
-const nodes = new Map<string, ChildProcess>();
+const nodes = new Map<string, InferenceNodeProcess>();
 
-/** An inference node as a deployment runs it: its own process (and worker child), own port. */
-function startNode(id: string): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: INFERENCE_DIR,
-    detached: true,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      NODE_OPTIONS: "",
-      DATABASE_URL: store.url,
-      DATA_DIR: dataDir,
-      INFERENCE_TOKEN: TOKEN,
-      INFERENCE_HOST: "127.0.0.1",
-      INFERENCE_PORT: "0",
-      NODE_ID: id,
-      NODE_HEARTBEAT_MS: "200",
-      WORKER_CONCURRENCY: "1",
-      WORKER_POLL_MS: "200",
-      // A killed node's task is taken back after this (heartbeats renew it every half).
-      WORKER_LEASE_MS: "3000",
-      WORKER_RETRY_BASE_MS: "0",
-      ORT_INTRA_OP_THREADS: "1",
-      PREVIEW_MAX_CONCURRENT: "1",
-      CLEANUP_ENABLED: "false",
-      LOG_LEVEL: "warn",
-      LOG_TO_FILE: "false",
-    },
-  });
-  nodes.set(id, child);
-  return child;
-}
-
-/** SIGKILL to the node's whole process group: the service, its worker and preview processes. */
-function killNode(id: string) {
-  const child = nodes.get(id);
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+function startNode(id: string) {
+  nodes.set(id, startInferenceNode({ id, databaseUrl: store.url, dataDir }));
 }
 
 async function registry(): Promise<Map<string, NodeStatus>> {
@@ -81,13 +49,8 @@ async function waitForState(id: string, state: NodeStatus["state"]) {
 
 beforeAll(async () => {
   store = await createTestDatabase({ provider: "postgresql", prefix: "multi-node-" });
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "multi-node-data-"));
-  for (const dir of ["uploads", "weights", "results", "tmp", "logs", "official"]) {
-    mkdirSync(path.join(dataDir, dir), { recursive: true });
-  }
   // The API in this process works on the same data directory as the nodes.
-  process.env.DATA_DIR = dataDir;
-  resetEnvForTests();
+  dataDir = sharedDataDir("multi-node-data-");
   startNode("node-a");
   startNode("node-b");
   await Promise.all([waitForState("node-a", "up"), waitForState("node-b", "up")]);
@@ -101,7 +64,7 @@ beforeAll(async () => {
       // No fallback: every call must be routed through the registry.
       inference: createRegistryClient(store.db, {
         fallbackUrl: "http://127.0.0.1:9",
-        token: TOKEN,
+        token: NODE_TOKEN,
       }),
     }),
   );
@@ -109,7 +72,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const id of nodes.keys()) killNode(id);
+  for (const node of nodes.values()) node.kill();
   await server?.close();
   await store?.cleanup();
   rmSync(dataDir, { recursive: true, force: true });
@@ -117,16 +80,7 @@ afterAll(async () => {
 
 describe("two inference nodes on PostgreSQL", () => {
   it("finish every task once through a node's death, keep previews answering, and take the node back", async () => {
-    const sr = buildTinySrModel({ scale: 2 });
-    const srWeight = await client.uploadWeight({
-      data: sr.bytes,
-      format: "onnx",
-      taskKind: "super_resolution",
-      name: "tiny-sr",
-      family: "test",
-      version: "1",
-      spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
-    });
+    const srWeight = await uploadTinySr(client);
     const segWeight = await client.uploadWeight({
       data: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
       format: "onnx",
@@ -165,7 +119,7 @@ describe("two inference nodes on PostgreSQL", () => {
       timeout: 300_000,
       interval: 200,
     });
-    killNode("node-a");
+    nodes.get("node-a")?.kill();
     expect(await succeeded()).toBeLessThan(TASKS);
 
     // Previews keep answering: the pool moves off the dead node at once.

@@ -5,13 +5,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } f
 import path from "node:path";
 import { createCaller, createInnerContext } from "@studio/api";
 import { downloadFile, uploadImage } from "@studio/api/files";
-import { makeUser, post, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import { makeUser, post, type TestUser } from "@studio/api/testing";
 import { RENDITION_VERSION } from "@studio/contracts/inference/rendition";
 import { createInferenceClient } from "@studio/contracts/inference-client";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
 import { readFixture } from "@studio/fixtures";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServiceForApi } from "./api-on-service";
 
 const tiff16 = readFixture("chessboard_GRAY_U16.tif");
 const chelsea = readFixture("chelsea.png");
@@ -63,9 +64,7 @@ const contextFor = (userId: string | null, retries?: number) =>
   });
 
 beforeAll(async () => {
-  svc = await startTestService();
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
+  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
   bob = await makeUser(svc.db);
   png16 = await (await pixels(chelsea)).toColourspace("rgb16").png().toBuffer();

@@ -4,19 +4,14 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { createCaller, createInnerContext } from "@studio/api";
 import { downloadFile } from "@studio/api/files";
-import {
-  makeImage,
-  makeUser,
-  makeWeight,
-  resetEnvForTests,
-  type TestUser,
-} from "@studio/api/testing";
+import { makeImage, makeUser, makeWeight, type TestUser } from "@studio/api/testing";
 import { RENDITION_VERSION } from "@studio/contracts/inference/rendition";
 import { createInferenceClient } from "@studio/contracts/inference-client";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
 import { readFixture } from "@studio/fixtures";
-import { startTestService, type TestService } from "@studio/inference/testing";
+import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServiceForApi } from "./api-on-service";
 
 const chelsea = readFixture("chelsea.png");
 
@@ -35,9 +30,7 @@ const contextFor = (userId: string) =>
   });
 
 beforeAll(async () => {
-  svc = await startTestService();
-  process.env.DATA_DIR = svc.dataDir;
-  resetEnvForTests();
+  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
   bob = await makeUser(svc.db);
 });

@@ -4,7 +4,7 @@ import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { uploadImage, uploadWeight } from "@studio/api/files";
 import type { TestUser } from "@studio/api/testing";
-import { buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildTinySrModel } from "@studio/core/testing";
 import { zipStream } from "@studio/core/zip";
 import { fixturePath } from "@studio/fixtures";
 import type { TestService } from "@studio/inference/testing";

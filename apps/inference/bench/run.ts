@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildClassifierModel, buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { createTestDatabase } from "@studio/db/testing";
 import { seedGrayImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures";

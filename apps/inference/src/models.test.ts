@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildTinySrModel } from "@studio/core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { findWeightFile, ModelStore, WeightUnusableError } from "./models";
 

@@ -3,9 +3,8 @@
 // hands its calls to the other and is left out after failing in a row until its health check
 // passes again.
 import { createInferencePool, type InferenceNodeInfo } from "@studio/contracts/inference/pool";
-import { buildTinySrModel } from "@studio/core/onnx/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type SeededWeight, seedCatImage, seedTeam, seedWeight } from "./test-fixtures";
+import { type SeededWeight, seedCatImage, seedTeam, seedTinySrWeight } from "./test-fixtures";
 import { startTestService, type TestService } from "./testing";
 
 let first: TestService;
@@ -17,13 +16,7 @@ beforeAll(async () => {
   first = await startTestService();
   second = await startTestService({}, { sharing: first });
   const team = await seedTeam(first.db);
-  const model = buildTinySrModel({ scale: 2 });
-  weight = await seedWeight(first.db, first.dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: model.bytes,
-    spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
-  });
+  weight = await seedTinySrWeight(first.db, first.dataDir, team.teamId);
   imageId = await seedCatImage(first.db, first.dataDir, team);
 });
 afterAll(async () => {

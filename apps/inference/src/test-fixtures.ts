@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parameterSignature } from "@studio/core/signature";
 import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
+import { buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { createTask } from "@studio/db/queue";
 import { fixturePath } from "@studio/fixtures";
@@ -64,6 +65,17 @@ export async function seedWeight(
     select: { id: true },
   });
   return { weightId: weight.id, sha256, taskKind: args.taskKind };
+}
+
+/** The tiny x2 super-resolution model (core's test model) as a ready weight of the team. */
+export function seedTinySrWeight(db: Db, dataDir: string, teamId: string): Promise<SeededWeight> {
+  const model = buildTinySrModel({ scale: 2 });
+  return seedWeight(db, dataDir, {
+    teamId,
+    taskKind: "super_resolution",
+    bytes: model.bytes,
+    spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
+  });
 }
 
 /** Copies a file (a fixture name, or raw bytes) into uploads/ and records it as an Image. */

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSegmentationModel } from "@studio/core/onnx/testing";
+import { buildSegmentationModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
 import { REPO_ROOT, type Studio } from "../harness";

@@ -13,7 +13,7 @@ import {
   Pickler,
   PickleTuple,
   writeZip,
-} from "@studio/core/importers/testing";
+} from "@studio/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrt } from "../ort";
 import { createHolds, type Holds } from "../test-hold";

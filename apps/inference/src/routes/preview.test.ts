@@ -2,11 +2,18 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { previewResponseSchema } from "@studio/contracts/inference/preview";
 import { decodeImage } from "@studio/core/image";
-import { buildSegmentationModel, buildTinySrModel } from "@studio/core/onnx/testing";
 import { parameterSignature } from "@studio/core/signature";
+import { buildSegmentationModel, buildTinySrModel } from "@studio/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SeededWeight } from "../test-fixtures";
-import { seedCatImage, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import {
+  seedCatImage,
+  seedImage,
+  seedTask,
+  seedTeam,
+  seedTinySrWeight,
+  seedWeight,
+} from "../test-fixtures";
 import { calibratedSlowModel } from "../test-models";
 import { isRunning } from "../test-process";
 import { startTestService, type TestService } from "../testing";
@@ -37,13 +44,7 @@ beforeAll(async () => {
       threads: service.config.ORT_INTRA_OP_THREADS,
     })
   ).bytes;
-  const model = buildTinySrModel({ scale: 2 });
-  sr = await seedWeight(service.db, service.dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: model.bytes,
-    spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
-  });
+  sr = await seedTinySrWeight(service.db, service.dataDir, team.teamId);
   slow = await seedWeight(service.db, service.dataDir, {
     teamId: team.teamId,
     taskKind: "segmentation",
@@ -304,13 +305,7 @@ async function measureColdPreviewMs(): Promise<number> {
   const probe = await startTestService({ PREVIEW_MAX_CONCURRENT: "1" });
   try {
     const t = await seedTeam(probe.db);
-    const model = buildTinySrModel({ scale: 2 });
-    const weight = await seedWeight(probe.db, probe.dataDir, {
-      teamId: t.teamId,
-      taskKind: "super_resolution",
-      bytes: model.bytes,
-      spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
-    });
+    const weight = await seedTinySrWeight(probe.db, probe.dataDir, t.teamId);
     const imageId = await seedCatImage(probe.db, probe.dataDir, t);
     const started = performance.now();
     const cold = await preview(
@@ -346,13 +341,7 @@ describe("POST /v1/preview time limit", { timeout: 600_000 }, () => {
 
   it("answers 504 at the deadline even inside one model run, kills that run, and the next preview works", async () => {
     const t = await seedTeam(limited.db);
-    const model = buildTinySrModel({ scale: 2 });
-    const fast = await seedWeight(limited.db, limited.dataDir, {
-      teamId: t.teamId,
-      taskKind: "super_resolution",
-      bytes: model.bytes,
-      spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
-    });
+    const fast = await seedTinySrWeight(limited.db, limited.dataDir, t.teamId);
     // Far slower than the limit on this machine, measured now: one untiled run takes ten times
     // the limit.
     const runawayMs = 10 * limited.config.PREVIEW_TIMEOUT_MS;

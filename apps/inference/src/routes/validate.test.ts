@@ -4,12 +4,12 @@ import {
   type ValidateResponse,
   validateResponseSchema,
 } from "@studio/contracts/inference/validate";
+import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
 import {
   buildClassifierModel,
   buildSegmentationModel,
   buildTinySrModel,
-} from "@studio/core/onnx/testing";
-import { OCTA_SEGMENTATION_SPEC } from "@studio/core/spec";
+} from "@studio/core/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHolds, type Holds } from "../test-hold";

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildClassifierModel, buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { requestCancel } from "@studio/db/queue";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";

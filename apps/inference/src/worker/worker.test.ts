@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { buildClassifierModel, buildTinySrModel } from "@studio/core/onnx/testing";
+import { buildClassifierModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +10,7 @@ import {
   seedImage,
   seedTask,
   seedTeam,
+  seedTinySrWeight,
   seedWeight,
 } from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";
@@ -64,13 +65,7 @@ async function waitForFinal(taskId: string, timeoutMs = 60_000) {
 
 describe("task worker (in process)", () => {
   it("runs a super-resolution batch; one corrupt image fails only its item", async () => {
-    const sr = buildTinySrModel({ scale: 2 });
-    const weight = await seedWeight(service.db, service.dataDir, {
-      teamId: team.teamId,
-      taskKind: "super_resolution",
-      bytes: sr.bytes,
-      spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
-    });
+    const weight = await seedTinySrWeight(service.db, service.dataDir, team.teamId);
     const good1 = await seedGrayImage(service.db, service.dataDir, team);
     // A real PNG cut in half: the header is fine, the pixel data ends early.
     const whole = readFileSync(path.join(FIXTURES_DIR, "chelsea.png"));

@@ -2,6 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import type * as React from "react";
+import { type QueryResult, QueryView } from "~/components/query-state";
 import { Table, TH, THead } from "~/components/ui/table";
 
 /** A column heading, or a heading with classes (for example to hide the column on small screens). */
@@ -52,5 +53,33 @@ export function DataTable({
       <DataTableHeader columns={columns} actions={actions} />
       <tbody>{children}</tbody>
     </Table>
+  );
+}
+
+/**
+ * A query's list as a data table, a row per item from `children`; `empty` in the table's place
+ * when the list is empty, and the query's loading and error states before it has arrived.
+ */
+export function QueryTable<T>({
+  query,
+  empty,
+  columns,
+  actions,
+  children,
+}: {
+  query: QueryResult<T[]>;
+  empty?: React.ReactNode;
+  columns: Column[];
+  actions?: boolean;
+  children: (item: T) => React.ReactNode;
+}) {
+  return (
+    <QueryView query={query} empty={empty}>
+      {(items) => (
+        <DataTable columns={columns} actions={actions}>
+          {items.map((item) => children(item))}
+        </DataTable>
+      )}
+    </QueryView>
   );
 }

@@ -126,6 +126,25 @@ export function MutationFeedback({
   );
 }
 
+/**
+ * Under a detail page's header: why the last change to the thing failed, then the error the
+ * thing itself records (a failed task, a weight that did not validate).
+ */
+export function DetailProblems({
+  mutationError,
+  recorded,
+}: {
+  mutationError: unknown;
+  recorded: string | null | undefined;
+}) {
+  return (
+    <>
+      <MutationFeedback error={mutationError} className="mb-4" />
+      {recorded ? <Alert className="mb-4">{recorded}</Alert> : null}
+    </>
+  );
+}
+
 /** A submit button that is disabled while its request runs and then shows `pendingLabel`. */
 export function SubmitButton({
   pending,

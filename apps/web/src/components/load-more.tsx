@@ -1,6 +1,7 @@
 "use client";
 
 import type * as React from "react";
+import { type QueryResult, QueryView } from "~/components/query-state";
 import { Button } from "~/components/ui/button";
 import { cn } from "~/lib/utils";
 
@@ -30,5 +31,37 @@ export function LoadMore({
         {label}
       </Button>
     </div>
+  );
+}
+
+/**
+ * An infinite query's list: `children` (the `items` fetched so far) with the button for the next
+ * page under them, `empty` when there are no items, and the query's loading and error states
+ * before its first page.
+ */
+export function PagedQueryView({
+  query,
+  items,
+  empty,
+  loadMoreLabel,
+  loadMoreClassName,
+  children,
+}: {
+  query: QueryResult<unknown> & React.ComponentProps<typeof LoadMore>["pages"];
+  items: readonly unknown[];
+  empty: React.ReactNode;
+  loadMoreLabel: React.ReactNode;
+  loadMoreClassName?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <QueryView query={query} isEmpty={() => items.length === 0} empty={empty}>
+      {() => (
+        <>
+          {children}
+          <LoadMore pages={query} label={loadMoreLabel} className={loadMoreClassName} />
+        </>
+      )}
+    </QueryView>
   );
 }

@@ -47,7 +47,7 @@ export function EmptyState({
 }
 
 /** What the states below read from a react-query result, plain or infinite. */
-interface QueryResult<T> {
+export interface QueryResult<T> {
   isPending: boolean;
   error: unknown;
   data: T | undefined;

@@ -1,25 +1,16 @@
-// Public API of `@studio/core/official`: the official model manifest and its fetch step.
+// Public API of `@studio/core/official`: the catalogue (manifest and fetched records, also on
+// its own as `./catalog`) and the fetch step.
+
+export * from "./catalog";
 export {
   ChecksumMismatchError,
   type FetchOfficialOptions,
   type FetchOfficialResult,
   fetchOfficialWeights,
-  listOfficialWeights,
   OfficialFetchError,
   type OfficialFetchFailure,
-  type OfficialWeightRecord,
-  officialDir,
   sha256Hex,
 } from "./fetch";
-export {
-  type DeclaredIo,
-  findOfficialModel,
-  type InspectedGraph,
-  type InspectedIo,
-  OFFICIAL_MODELS,
-  type OfficialModel,
-  type SourceFile,
-} from "./manifest";
 export {
   defaultNpmCacheDir,
   type NpmPackageRef,

@@ -7,46 +7,46 @@ import { Form, TextField, type TextFieldProps } from "~/components/form";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader } from "~/components/ui/card";
 
+/** What each page links to: the other one, with its prompt and label (keys of `auth`). */
+const OTHER_PAGE = {
+  signIn: { prompt: "noAccount", href: "/sign-up", label: "goSignUp" },
+  signUp: { prompt: "haveAccount", href: "/sign-in", label: "goSignIn" },
+} as const;
+
 /**
  * The frame shared by sign-in and sign-up: title, form, and a link to the other page. Browser
  * validation is off (`noValidate`) so every message comes from the app, in the page's language.
  */
 export function AuthForm({
-  title,
-  subtitle,
+  page,
   error,
   onValues,
-  switchPrompt,
-  switchHref,
-  switchLabel,
   children,
 }: {
-  title: React.ReactNode;
-  subtitle: React.ReactNode;
+  page: keyof typeof OTHER_PAGE;
   error: string | null;
   onValues: (values: FormData) => void;
-  switchPrompt: React.ReactNode;
-  switchHref: string;
-  switchLabel: React.ReactNode;
   children: React.ReactNode;
 }) {
+  const t = useTranslations("auth");
+  const other = OTHER_PAGE[page];
   return (
     <Card>
       <CardHeader>
-        <h1 className="text-xl font-semibold">{title}</h1>
-        <CardDescription>{subtitle}</CardDescription>
+        <h1 className="text-xl font-semibold">{t(`${page}Title`)}</h1>
+        <CardDescription>{t(`${page}Subtitle`)}</CardDescription>
       </CardHeader>
       <CardContent>
         <Form onValues={onValues} className="grid gap-4" noValidate>
           {error ? <Alert data-testid="auth-error">{error}</Alert> : null}
           {children}
           <p className="text-center text-sm text-muted-foreground">
-            {switchPrompt}{" "}
+            {t(other.prompt)}{" "}
             <Link
-              href={switchHref}
+              href={other.href}
               className="font-medium text-primary underline-offset-4 hover:underline"
             >
-              {switchLabel}
+              {t(other.label)}
             </Link>
           </p>
         </Form>

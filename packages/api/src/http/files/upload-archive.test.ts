@@ -2,7 +2,7 @@
 // decode (in the inference service) are tested with the real service in
 // test/integration/archive-uploads.test.ts.
 import { readFileSync } from "node:fs";
-import { type RawZipEntry, writeZipEntries } from "@studio/core/importers/testing";
+import { type RawZipEntry, writeZipEntries } from "@studio/core/testing";
 import type { TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,20 +1,9 @@
-import type { DType } from "../tensor";
+import { DTYPE_SIZE, type DType } from "../tensor";
 import { floatToBfloat16, floatToHalf } from "./half";
 
 /** Encodes numbers as little-endian bytes of the given dtype (test data only). */
 export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Array {
-  const sizes: Record<DType, number> = {
-    F64: 8,
-    F32: 4,
-    F16: 2,
-    BF16: 2,
-    I64: 8,
-    I32: 4,
-    I16: 2,
-    I8: 1,
-    U8: 1,
-    BOOL: 1,
-  };
+  const sizes = DTYPE_SIZE;
   const out = new Uint8Array(values.length * sizes[dtype]);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {

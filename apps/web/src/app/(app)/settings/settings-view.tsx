@@ -4,11 +4,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
-import { DataTable } from "~/components/data-table";
+import { QueryTable } from "~/components/data-table";
 import { Form, formText, MutationFeedback, SubmitButton, TextField } from "~/components/form";
 import { LocaleSwitcher } from "~/components/locale-switcher";
 import { PageHeader } from "~/components/page-header";
-import { QueryFallback, QueryView } from "~/components/query-state";
+import { QueryFallback } from "~/components/query-state";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
@@ -216,51 +216,46 @@ function TokensCard() {
           </div>
         </Alert>
       ) : null}
-      <QueryView
+      <QueryTable
         query={tokens}
         empty={<p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>}
+        columns={[
+          t("common.name"),
+          t("settings.prefix"),
+          t("settings.lastUsed"),
+          t("settings.expires"),
+          t("settings.status"),
+        ]}
+        actions
       >
-        {(list) => (
-          <DataTable
-            columns={[
-              t("common.name"),
-              t("settings.prefix"),
-              t("settings.lastUsed"),
-              t("settings.expires"),
-              t("settings.status"),
-            ]}
-            actions
-          >
-            {list.map((token) => (
-              <TR key={token.id}>
-                <TD className="font-medium">{token.name}</TD>
-                <TD className="font-mono text-xs">{token.prefix}…</TD>
-                <TD>{date(token.lastUsedAt)}</TD>
-                <TD>{token.expiresAt ? date(token.expiresAt) : "—"}</TD>
-                <TD>
-                  {token.revokedAt ? (
-                    <Badge tone="danger">{t("settings.revoked")}</Badge>
-                  ) : (
-                    <Badge tone="success">{t("settings.active")}</Badge>
-                  )}
-                </TD>
-                <TD className="text-right">
-                  {token.revokedAt ? null : (
-                    <Button
-                      size="sm"
-                      variant="outline"
-                      disabled={revoke.isPending}
-                      onClick={() => revoke.mutate({ tokenId: token.id })}
-                    >
-                      {t("settings.revoke")}
-                    </Button>
-                  )}
-                </TD>
-              </TR>
-            ))}
-          </DataTable>
+        {(token) => (
+          <TR key={token.id}>
+            <TD className="font-medium">{token.name}</TD>
+            <TD className="font-mono text-xs">{token.prefix}…</TD>
+            <TD>{date(token.lastUsedAt)}</TD>
+            <TD>{token.expiresAt ? date(token.expiresAt) : "—"}</TD>
+            <TD>
+              {token.revokedAt ? (
+                <Badge tone="danger">{t("settings.revoked")}</Badge>
+              ) : (
+                <Badge tone="success">{t("settings.active")}</Badge>
+              )}
+            </TD>
+            <TD className="text-right">
+              {token.revokedAt ? null : (
+                <Button
+                  size="sm"
+                  variant="outline"
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate({ tokenId: token.id })}
+                >
+                  {t("settings.revoke")}
+                </Button>
+              )}
+            </TD>
+          </TR>
         )}
-      </QueryView>
+      </QueryTable>
     </TitledCard>
   );
 }

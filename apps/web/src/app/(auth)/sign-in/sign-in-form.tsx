@@ -48,15 +48,7 @@ export function SignInForm({
   }
 
   return (
-    <AuthForm
-      title={t("signInTitle")}
-      subtitle={t("signInSubtitle")}
-      error={error}
-      onValues={onSubmit}
-      switchPrompt={t("noAccount")}
-      switchHref="/sign-up"
-      switchLabel={t("goSignUp")}
-    >
+    <AuthForm page="signIn" error={error} onValues={onSubmit}>
       {signedOut && !error ? <Alert variant="info">{t("signedOut")}</Alert> : null}
       <EmailField />
       <PasswordField id="password" label={t("password")} autoComplete="current-password" />

@@ -80,15 +80,7 @@ export function SignUpForm() {
   const pending = register.isPending || signingIn;
 
   return (
-    <AuthForm
-      title={t("signUpTitle")}
-      subtitle={t("signUpSubtitle")}
-      error={error}
-      onValues={onSubmit}
-      switchPrompt={t("haveAccount")}
-      switchHref="/sign-in"
-      switchLabel={t("goSignIn")}
-    >
+    <AuthForm page="signUp" error={error} onValues={onSubmit}>
       <TextField
         id="name"
         name="name"

@@ -1,10 +1,10 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { LinkButton } from "~/components/link-buttons";
 import { QueryView } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
+import { NameLink, TextLink } from "~/components/text-link";
 import { TitledCard } from "~/components/titled-card";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { routes } from "~/lib/routes";
@@ -33,9 +33,7 @@ export function RecentTasks() {
         empty={
           <p className="text-sm text-muted-foreground">
             {t("dashboard.noTasks")}{" "}
-            <Link href={routes.newTask(teamId)} className="text-primary hover:underline">
-              {t("nav.newTask")}
-            </Link>
+            <TextLink href={routes.newTask(teamId)}>{t("nav.newTask")}</TextLink>
           </p>
         }
       >
@@ -46,12 +44,9 @@ export function RecentTasks() {
                 key={task.id}
                 className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm"
               >
-                <Link
-                  href={routes.task(teamId, task.id)}
-                  className="font-medium text-primary hover:underline"
-                >
+                <NameLink href={routes.task(teamId, task.id)}>
                   {t(`kinds.${task.taskKind}`)}
-                </Link>
+                </NameLink>
                 <StatusBadge status={task.status} />
                 <span className="text-muted-foreground tabular-nums">
                   {task.itemsDone}/{task.itemCount}

@@ -1,7 +1,6 @@
 "use client";
 
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
-import Link from "next/link";
 import { useDeferredValue, useState } from "react";
 import { DataTable } from "~/components/data-table";
 import { ARCHIVE_ACCEPT, FileDropzone } from "~/components/file-dropzone";
@@ -13,9 +12,10 @@ import {
   SubmitButton,
   TextField,
 } from "~/components/form";
-import { LoadMore } from "~/components/load-more";
+import { PagedQueryView } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
-import { EmptyState, QueryView } from "~/components/query-state";
+import { EmptyState } from "~/components/query-state";
+import { NameLink } from "~/components/text-link";
 import { TitledCard } from "~/components/titled-card";
 import { Input } from "~/components/ui/input";
 import { TD, TR } from "~/components/ui/table";
@@ -100,44 +100,35 @@ export function DatasetsView() {
             onChange={(e) => setSearch(e.target.value)}
           />
         </Field>
-        <QueryView
+        <PagedQueryView
           query={datasets}
-          isEmpty={() => rows.length === 0}
+          items={rows}
           empty={<EmptyState>{t("datasets.empty")}</EmptyState>}
+          loadMoreLabel={t("datasets.loadMore")}
         >
-          {() => (
-            <>
-              <DataTable
-                columns={[
-                  t("common.name"),
-                  t("datasets.images"),
-                  t("datasets.layout"),
-                  t("common.created"),
-                ]}
-              >
-                {rows.map((d) => (
-                  <TR key={d.id}>
-                    <TD>
-                      <Link
-                        href={routes.dataset(teamId, d.id)}
-                        className="font-medium text-primary hover:underline"
-                      >
-                        {d.name}
-                      </Link>
-                      {d.description ? (
-                        <span className="block text-xs text-muted-foreground">{d.description}</span>
-                      ) : null}
-                    </TD>
-                    <TD className="tabular-nums">{format.number(d.imageCount)}</TD>
-                    <TD>{t(`datasets.layouts.${d.layout}`)}</TD>
-                    <TD>{format.dateTime(d.createdAt, { dateStyle: "medium" })}</TD>
-                  </TR>
-                ))}
-              </DataTable>
-              <LoadMore pages={datasets} label={t("datasets.loadMore")} />
-            </>
-          )}
-        </QueryView>
+          <DataTable
+            columns={[
+              t("common.name"),
+              t("datasets.images"),
+              t("datasets.layout"),
+              t("common.created"),
+            ]}
+          >
+            {rows.map((d) => (
+              <TR key={d.id}>
+                <TD>
+                  <NameLink href={routes.dataset(teamId, d.id)}>{d.name}</NameLink>
+                  {d.description ? (
+                    <span className="block text-xs text-muted-foreground">{d.description}</span>
+                  ) : null}
+                </TD>
+                <TD className="tabular-nums">{format.number(d.imageCount)}</TD>
+                <TD>{t(`datasets.layouts.${d.layout}`)}</TD>
+                <TD>{format.dateTime(d.createdAt, { dateStyle: "medium" })}</TD>
+              </TR>
+            ))}
+          </DataTable>
+        </PagedQueryView>
       </div>
     </>
   );

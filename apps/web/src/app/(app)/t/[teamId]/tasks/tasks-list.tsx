@@ -3,20 +3,20 @@
 import { TASK_KINDS, TASK_STATUSES, type TaskKind, type TaskStatus } from "@studio/contracts/task";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { PlusCircle } from "lucide-react";
-import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { DataTable } from "~/components/data-table";
 import { LinkButton } from "~/components/link-buttons";
-import { LoadMore } from "~/components/load-more";
+import { PagedQueryView } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
-import { EmptyState, QueryView } from "~/components/query-state";
+import { EmptyState } from "~/components/query-state";
 import {
   SelectControl,
   type SelectControlProps,
   type SelectOption,
 } from "~/components/select-field";
 import { StatusBadge } from "~/components/status-badge";
+import { NameLink } from "~/components/text-link";
 import { Progress } from "~/components/ui/progress";
 import { TD, TR } from "~/components/ui/table";
 import { isFinalTaskStatus } from "~/lib/polling";
@@ -78,9 +78,9 @@ export function TasksList() {
           options={TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
         />
       </div>
-      <QueryView
+      <PagedQueryView
         query={tasks}
-        isEmpty={() => rows.length === 0}
+        items={rows}
         empty={
           <EmptyState
             action={
@@ -92,52 +92,46 @@ export function TasksList() {
             {t("tasks.empty")}
           </EmptyState>
         }
+        loadMoreLabel={t("tasks.loadMore")}
+        loadMoreClassName="mt-4"
       >
-        {() => (
-          <>
-            <DataTable
-              columns={[
-                t("tasks.created"),
-                t("tasks.kind"),
-                { label: t("tasks.weight"), className: "hidden sm:table-cell" },
-                t("tasks.filterStatus"),
-                { label: t("tasks.progress"), className: "hidden w-40 md:table-cell" },
-                { label: t("tasks.items"), className: "hidden sm:table-cell" },
-              ]}
-            >
-              {rows.map((task) => (
-                <TR key={task.id} data-testid="task-row">
-                  <TD>
-                    <Link
-                      href={routes.task(teamId, task.id)}
-                      className="font-medium text-primary hover:underline"
-                    >
-                      {format.dateTime(task.createdAt, {
-                        dateStyle: "medium",
-                        timeStyle: "short",
-                      })}
-                    </Link>
-                  </TD>
-                  <TD>{t(`kinds.${task.taskKind}`)}</TD>
-                  <TD className="hidden max-w-48 truncate sm:table-cell">
-                    {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
-                  </TD>
-                  <TD>
-                    <StatusBadge status={task.status} />
-                  </TD>
-                  <TD className="hidden md:table-cell">
-                    <Progress value={task.progress * 100} aria-label={t("tasks.progress")} />
-                  </TD>
-                  <TD className="hidden tabular-nums sm:table-cell">
-                    {task.itemsDone}/{task.itemCount}
-                  </TD>
-                </TR>
-              ))}
-            </DataTable>
-            <LoadMore pages={tasks} label={t("tasks.loadMore")} className="mt-4" />
-          </>
-        )}
-      </QueryView>
+        <DataTable
+          columns={[
+            t("tasks.created"),
+            t("tasks.kind"),
+            { label: t("tasks.weight"), className: "hidden sm:table-cell" },
+            t("tasks.filterStatus"),
+            { label: t("tasks.progress"), className: "hidden w-40 md:table-cell" },
+            { label: t("tasks.items"), className: "hidden sm:table-cell" },
+          ]}
+        >
+          {rows.map((task) => (
+            <TR key={task.id} data-testid="task-row">
+              <TD>
+                <NameLink href={routes.task(teamId, task.id)}>
+                  {format.dateTime(task.createdAt, {
+                    dateStyle: "medium",
+                    timeStyle: "short",
+                  })}
+                </NameLink>
+              </TD>
+              <TD>{t(`kinds.${task.taskKind}`)}</TD>
+              <TD className="hidden max-w-48 truncate sm:table-cell">
+                {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
+              </TD>
+              <TD>
+                <StatusBadge status={task.status} />
+              </TD>
+              <TD className="hidden md:table-cell">
+                <Progress value={task.progress * 100} aria-label={t("tasks.progress")} />
+              </TD>
+              <TD className="hidden tabular-nums sm:table-cell">
+                {task.itemsDone}/{task.itemCount}
+              </TD>
+            </TR>
+          ))}
+        </DataTable>
+      </PagedQueryView>
     </>
   );
 }

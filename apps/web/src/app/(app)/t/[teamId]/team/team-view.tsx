@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { ConfirmButton } from "~/components/confirm-button";
-import { DataTable } from "~/components/data-table";
+import { QueryTable } from "~/components/data-table";
 import {
   Field,
   Form,
@@ -12,7 +12,6 @@ import {
   TextField,
 } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
-import { QueryView } from "~/components/query-state";
 import { SelectControl } from "~/components/select-field";
 import { useTeam } from "~/components/team-context";
 import { TitledCard } from "~/components/titled-card";
@@ -112,101 +111,88 @@ export function TeamView() {
         )}
         <MutationFeedback error={mutationError} />
         <TitledCard title={t("team.members")}>
-          <QueryView query={members}>
-            {(memberList) => (
-              <DataTable
-                columns={[t("common.name"), t("team.email"), t("team.role"), t("team.joined")]}
-                actions
-              >
-                {memberList.map((member) => {
-                  const self = member.userId === me.data?.id;
-                  return (
-                    <TR key={member.userId}>
-                      <TD className="font-medium">
-                        {member.name} {self ? <Badge>{t("team.you")}</Badge> : null}
-                      </TD>
-                      <TD className="break-all">{member.email}</TD>
-                      <TD>
-                        {isAdmin ? (
-                          <SelectControl
-                            ariaLabel={t("team.changeRole", { name: member.name })}
-                            className="w-32"
-                            value={member.role}
-                            onValueChange={(role) =>
-                              changeRole.mutate({ teamId, userId: member.userId, role })
-                            }
-                            options={ROLES.map((role) => ({
-                              value: role,
-                              label: t(`roles.${role}`),
-                            }))}
-                          />
-                        ) : (
-                          t(`roles.${member.role}`)
-                        )}
-                      </TD>
-                      <TD>{format.dateTime(member.joinedAt, { dateStyle: "medium" })}</TD>
-                      <TD className="text-right">
-                        {(isAdmin || self) && !team?.isPersonal ? (
-                          <ConfirmButton
-                            size="sm"
-                            variant="outline"
-                            disabled={remove.isPending}
-                            confirmation={t("team.confirmRemove", { name: member.name })}
-                            onConfirm={() => remove.mutate({ teamId, userId: member.userId })}
-                          >
-                            {self ? t("team.leave") : t("team.remove")}
-                          </ConfirmButton>
-                        ) : null}
-                      </TD>
-                    </TR>
-                  );
-                })}
-              </DataTable>
-            )}
-          </QueryView>
+          <QueryTable
+            query={members}
+            columns={[t("common.name"), t("team.email"), t("team.role"), t("team.joined")]}
+            actions
+          >
+            {(member) => {
+              const self = member.userId === me.data?.id;
+              return (
+                <TR key={member.userId}>
+                  <TD className="font-medium">
+                    {member.name} {self ? <Badge>{t("team.you")}</Badge> : null}
+                  </TD>
+                  <TD className="break-all">{member.email}</TD>
+                  <TD>
+                    {isAdmin ? (
+                      <SelectControl
+                        ariaLabel={t("team.changeRole", { name: member.name })}
+                        className="w-32"
+                        value={member.role}
+                        onValueChange={(role) =>
+                          changeRole.mutate({ teamId, userId: member.userId, role })
+                        }
+                        options={ROLES.map((role) => ({
+                          value: role,
+                          label: t(`roles.${role}`),
+                        }))}
+                      />
+                    ) : (
+                      t(`roles.${member.role}`)
+                    )}
+                  </TD>
+                  <TD>{format.dateTime(member.joinedAt, { dateStyle: "medium" })}</TD>
+                  <TD className="text-right">
+                    {(isAdmin || self) && !team?.isPersonal ? (
+                      <ConfirmButton
+                        size="sm"
+                        variant="outline"
+                        disabled={remove.isPending}
+                        confirmation={t("team.confirmRemove", { name: member.name })}
+                        onConfirm={() => remove.mutate({ teamId, userId: member.userId })}
+                      >
+                        {self ? t("team.leave") : t("team.remove")}
+                      </ConfirmButton>
+                    ) : null}
+                  </TD>
+                </TR>
+              );
+            }}
+          </QueryTable>
         </TitledCard>
         {isAdmin && !team?.isPersonal ? (
           <TitledCard data-testid="team-invitations" title={t("team.invitations")}>
-            <QueryView
+            <QueryTable
               query={invitations}
               empty={<p className="text-sm text-muted-foreground">{t("team.noInvitations")}</p>}
+              columns={[t("team.email"), t("team.role"), t("team.invitedAt"), t("team.invitedBy")]}
+              actions
             >
-              {(pending) => (
-                <DataTable
-                  columns={[
-                    t("team.email"),
-                    t("team.role"),
-                    t("team.invitedAt"),
-                    t("team.invitedBy"),
-                  ]}
-                  actions
-                >
-                  {pending.map((invitation) => (
-                    <TR key={invitation.id}>
-                      <TD className="break-all">{invitation.email}</TD>
-                      <TD>{t(`roles.${invitation.role}`)}</TD>
-                      <TD>{format.dateTime(invitation.invitedAt, { dateStyle: "medium" })}</TD>
-                      <TD>{invitation.invitedBy ?? ""}</TD>
-                      <TD className="text-right">
-                        <ConfirmButton
-                          size="sm"
-                          variant="outline"
-                          disabled={revokeInvitation.isPending}
-                          confirmation={t("team.confirmRevokeInvitation", {
-                            email: invitation.email,
-                          })}
-                          onConfirm={() =>
-                            revokeInvitation.mutate({ teamId, invitationId: invitation.id })
-                          }
-                        >
-                          {t("team.revokeInvitation")}
-                        </ConfirmButton>
-                      </TD>
-                    </TR>
-                  ))}
-                </DataTable>
+              {(invitation) => (
+                <TR key={invitation.id}>
+                  <TD className="break-all">{invitation.email}</TD>
+                  <TD>{t(`roles.${invitation.role}`)}</TD>
+                  <TD>{format.dateTime(invitation.invitedAt, { dateStyle: "medium" })}</TD>
+                  <TD>{invitation.invitedBy ?? ""}</TD>
+                  <TD className="text-right">
+                    <ConfirmButton
+                      size="sm"
+                      variant="outline"
+                      disabled={revokeInvitation.isPending}
+                      confirmation={t("team.confirmRevokeInvitation", {
+                        email: invitation.email,
+                      })}
+                      onConfirm={() =>
+                        revokeInvitation.mutate({ teamId, invitationId: invitation.id })
+                      }
+                    >
+                      {t("team.revokeInvitation")}
+                    </ConfirmButton>
+                  </TD>
+                </TR>
               )}
-            </QueryView>
+            </QueryTable>
           </TitledCard>
         ) : null}
         <TitledCard title={t("team.newTeam")}>

@@ -40,13 +40,22 @@ function KeyList<T>({
   );
 }
 
-/** A key that is wrong (in red) and what was expected of it. */
-function FaultyKey({ name, children }: { name: string; children: React.ReactNode }) {
+/** Keys that are wrong (in red), each with `detail`: what was expected of it. */
+function FaultyKeyList<T extends { key: string }>({
+  detail,
+  ...list
+}: Omit<React.ComponentProps<typeof KeyList<T>>, "children"> & {
+  detail: (item: T) => React.ReactNode;
+}) {
   return (
-    <li className="break-all">
-      <span className="text-destructive">{name}</span>{" "}
-      <span className="text-muted-foreground">{children}</span>
-    </li>
+    <KeyList {...list}>
+      {(item) => (
+        <li key={item.key} className="break-all">
+          <span className="text-destructive">{item.key}</span>{" "}
+          <span className="text-muted-foreground">{detail(item)}</span>
+        </li>
+      )}
+    </KeyList>
   );
 }
 
@@ -95,42 +104,29 @@ export function ImportReportDetails({
       {report.error && report.error.message !== report.summary ? (
         <p className="break-words">{report.error.message}</p>
       ) : null}
-      <KeyList
+      <FaultyKeyList
         title={(count) => t("missing", { count })}
         testId="import-report-missing"
         items={report.missing}
-      >
-        {(m) => (
-          <FaultyKey key={m.key} name={m.key}>
-            {t("expectedShape", { shape: formatShape(m.expectedShape) })}
-          </FaultyKey>
-        )}
-      </KeyList>
-      <KeyList
+        detail={(m) => t("expectedShape", { shape: formatShape(m.expectedShape) })}
+      />
+      <FaultyKeyList
         title={(count) => t("shapeMismatches", { count })}
         testId="import-report-mismatches"
         items={report.shapeMismatches}
-      >
-        {(m) => (
-          <FaultyKey key={m.key} name={m.key}>
-            {t("expectedVsActual", {
-              expected: formatShape(m.expectedShape),
-              actual: formatShape(m.actualShape),
-            })}
-          </FaultyKey>
-        )}
-      </KeyList>
-      <KeyList
+        detail={(m) =>
+          t("expectedVsActual", {
+            expected: formatShape(m.expectedShape),
+            actual: formatShape(m.actualShape),
+          })
+        }
+      />
+      <FaultyKeyList
         title={(count) => t("dtypeMismatches", { count })}
         testId="import-report-dtypes"
         items={report.dtypeMismatches}
-      >
-        {(m) => (
-          <FaultyKey key={m.key} name={m.key}>
-            {t("storedAs", { dtype: m.dtype })}
-          </FaultyKey>
-        )}
-      </KeyList>
+        detail={(m) => t("storedAs", { dtype: m.dtype })}
+      />
       <KeyList
         title={(count) => t("nonFinite", { count })}
         testId="import-report-nonfinite"

@@ -3,13 +3,13 @@
 import type { RouterOutputs } from "@studio/api";
 import { groupWeightTree } from "@studio/contracts/weights";
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { useTranslations } from "next-intl";
-import { DataTable } from "~/components/data-table";
+import { QueryTable } from "~/components/data-table";
 import { PageHeader } from "~/components/page-header";
 import { EmptyState, QueryView } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
 import { useTeam } from "~/components/team-context";
+import { NameLink, TextLink } from "~/components/text-link";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
@@ -67,12 +67,9 @@ export function WeightsView() {
                                   key={w.id}
                                   className="flex flex-wrap items-center gap-2 text-sm"
                                 >
-                                  <Link
-                                    href={routes.weight(teamId, w.id)}
-                                    className="text-primary hover:underline"
-                                  >
+                                  <TextLink href={routes.weight(teamId, w.id)}>
                                     {w.version} · {w.name}
-                                  </Link>
+                                  </TextLink>
                                   <StatusBadge status={w.status} />
                                   <WeightLabels w={w} />
                                 </li>
@@ -88,41 +85,34 @@ export function WeightsView() {
             </QueryView>
           </TabsContent>
           <TabsContent value="list">
-            <QueryView query={list} empty={empty}>
-              {(weights) => (
-                <DataTable
-                  columns={[
-                    t("weights.name"),
-                    t("weights.kind"),
-                    { label: t("weights.family"), className: "hidden md:table-cell" },
-                    { label: t("weights.version"), className: "hidden sm:table-cell" },
-                    { label: t("weights.size"), className: "hidden md:table-cell" },
-                    t("weights.status"),
-                  ]}
-                >
-                  {weights.map((w) => (
-                    <TR key={w.id}>
-                      <TD>
-                        <Link
-                          href={routes.weight(teamId, w.id)}
-                          className="font-medium text-primary hover:underline"
-                        >
-                          {w.name}
-                        </Link>{" "}
-                        <WeightLabels w={w} />
-                      </TD>
-                      <TD>{t(`kinds.${w.taskKind}`)}</TD>
-                      <TD className="hidden md:table-cell">{w.family}</TD>
-                      <TD className="hidden sm:table-cell">{w.version}</TD>
-                      <TD className="hidden md:table-cell">{formatBytes(w.sizeBytes, locale)}</TD>
-                      <TD>
-                        <StatusBadge status={w.status} />
-                      </TD>
-                    </TR>
-                  ))}
-                </DataTable>
+            <QueryTable
+              query={list}
+              empty={empty}
+              columns={[
+                t("weights.name"),
+                t("weights.kind"),
+                { label: t("weights.family"), className: "hidden md:table-cell" },
+                { label: t("weights.version"), className: "hidden sm:table-cell" },
+                { label: t("weights.size"), className: "hidden md:table-cell" },
+                t("weights.status"),
+              ]}
+            >
+              {(w) => (
+                <TR key={w.id}>
+                  <TD>
+                    <NameLink href={routes.weight(teamId, w.id)}>{w.name}</NameLink>{" "}
+                    <WeightLabels w={w} />
+                  </TD>
+                  <TD>{t(`kinds.${w.taskKind}`)}</TD>
+                  <TD className="hidden md:table-cell">{w.family}</TD>
+                  <TD className="hidden sm:table-cell">{w.version}</TD>
+                  <TD className="hidden md:table-cell">{formatBytes(w.sizeBytes, locale)}</TD>
+                  <TD>
+                    <StatusBadge status={w.status} />
+                  </TD>
+                </TR>
               )}
-            </QueryView>
+            </QueryTable>
           </TabsContent>
         </Tabs>
       </div>

@@ -1,7 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
+import { ChartFigure, primaryBar } from "~/components/chart-figure";
 import { TitledCard } from "~/components/titled-card";
 
 function CountChart({
@@ -20,36 +21,31 @@ function CountChart({
       {data.length === 0 ? (
         <p className="text-sm text-muted-foreground">—</p>
       ) : (
-        <figure>
-          <div className="h-48 w-full" aria-hidden>
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={data} margin={{ left: 0, right: 8, top: 8, bottom: 8 }}>
-                <CartesianGrid vertical={false} strokeDasharray="3 3" />
-                <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
-                <YAxis allowDecimals={false} width={36} tick={{ fontSize: 11 }} />
-                <Tooltip />
-                <Bar
-                  dataKey="count"
-                  name={t("count")}
-                  fill="var(--color-primary)"
-                  radius={[4, 4, 0, 0]}
-                  isAnimationActive={false}
-                />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <table className="sr-only">
-            <caption>{title}</caption>
-            <tbody>
-              {data.map((d) => (
-                <tr key={d.name}>
-                  <th>{d.name}</th>
-                  <td>{d.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </figure>
+        <ChartFigure
+          chartClassName="h-48"
+          chart={
+            <BarChart data={data} margin={{ left: 0, right: 8, top: 8, bottom: 8 }}>
+              <CartesianGrid vertical={false} strokeDasharray="3 3" />
+              <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
+              <YAxis allowDecimals={false} width={36} tick={{ fontSize: 11 }} />
+              <Tooltip />
+              <Bar dataKey="count" name={t("count")} radius={[4, 4, 0, 0]} {...primaryBar} />
+            </BarChart>
+          }
+          table={
+            <>
+              <caption>{title}</caption>
+              <tbody>
+                {data.map((d) => (
+                  <tr key={d.name}>
+                    <th>{d.name}</th>
+                    <td>{d.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </>
+          }
+        />
       )}
     </TitledCard>
   );

@@ -6,9 +6,9 @@ import { ConfirmButton } from "~/components/confirm-button";
 import { FileDropzone } from "~/components/file-dropzone";
 import { MutationFeedback } from "~/components/form";
 import { LinkButton } from "~/components/link-buttons";
-import { LoadMore } from "~/components/load-more";
+import { PagedQueryView } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
-import { EmptyState, QueryFallback, QueryView } from "~/components/query-state";
+import { EmptyState, QueryFallback } from "~/components/query-state";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent } from "~/components/ui/card";
@@ -126,48 +126,45 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </Alert>
         ) : null}
         <TitledCard title={t("datasets.gallery")}>
-          <QueryView
+          <PagedQueryView
             query={images}
-            isEmpty={() => gallery.length === 0}
+            items={gallery}
             empty={<EmptyState>{t("datasets.empty")}</EmptyState>}
+            loadMoreLabel={t("datasets.loadMore")}
+            loadMoreClassName="mt-3"
           >
-            {() => (
-              <>
-                <ul
-                  className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8"
-                  data-testid="gallery"
+            <ul
+              className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8"
+              data-testid="gallery"
+            >
+              {gallery.map((image) => (
+                <li
+                  key={image.id}
+                  className="overflow-hidden rounded-md border border-border checkerboard"
                 >
-                  {gallery.map((image) => (
-                    <li
-                      key={image.id}
-                      className="overflow-hidden rounded-md border border-border checkerboard"
-                    >
-                      {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
-                      <img
-                        src={fileUrls.rendition(teamId, image.id, "thumb")}
-                        alt={image.originalName}
-                        width={image.width}
-                        height={image.height}
-                        loading="lazy"
-                        decoding="async"
-                        className="aspect-square w-full object-cover"
-                      />
-                      <span
-                        className="block truncate px-1 py-0.5 text-[11px]"
-                        title={image.originalName}
-                      >
-                        {image.originalName}
-                      </span>
-                      <span className="block px-1 pb-1 text-[10px] text-muted-foreground">
-                        {image.width}×{image.height} · {image.format}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-                <LoadMore pages={images} label={t("datasets.loadMore")} className="mt-3" />
-              </>
-            )}
-          </QueryView>
+                  {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
+                  <img
+                    src={fileUrls.rendition(teamId, image.id, "thumb")}
+                    alt={image.originalName}
+                    width={image.width}
+                    height={image.height}
+                    loading="lazy"
+                    decoding="async"
+                    className="aspect-square w-full object-cover"
+                  />
+                  <span
+                    className="block truncate px-1 py-0.5 text-[11px]"
+                    title={image.originalName}
+                  >
+                    {image.originalName}
+                  </span>
+                  <span className="block px-1 pb-1 text-[10px] text-muted-foreground">
+                    {image.width}×{image.height} · {image.format}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </PagedQueryView>
         </TitledCard>
       </div>
     </>

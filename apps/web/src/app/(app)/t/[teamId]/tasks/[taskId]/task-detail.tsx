@@ -5,13 +5,12 @@ import { Ban, FileText, RotateCcw, Trash2 } from "lucide-react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
 import { FactList } from "~/components/facts";
-import { MutationFeedback } from "~/components/form";
+import { DetailProblems } from "~/components/form";
 import { LinkButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
 import { TitledCard } from "~/components/titled-card";
-import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { TD, TR } from "~/components/ui/table";
@@ -20,6 +19,7 @@ import { isFinalTaskStatus } from "~/lib/polling";
 import { routes } from "~/lib/routes";
 import { useTaskRefetchInterval } from "~/lib/use-task-polling";
 import { useTeamPage } from "~/lib/use-team-page";
+import { ItemError } from "./item-error";
 import { DownloadAllResults } from "./task-links";
 import { TaskRunFacts } from "./task-run-facts";
 
@@ -103,8 +103,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </>
         }
       />
-      <MutationFeedback error={mutationError} className="mb-4" />
-      {data.error ? <Alert className="mb-4">{data.error}</Alert> : null}
+      <DetailProblems mutationError={mutationError} recorded={data.error} />
       <div className="grid gap-4 lg:grid-cols-3">
         <TitledCard
           className="lg:col-span-2"
@@ -146,9 +145,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             <TR key={item.id} data-testid="task-item" data-status={item.status}>
               <TD className="max-w-56">
                 <span className="block truncate font-medium">{item.image.originalName}</span>
-                {item.error ? (
-                  <span className="block text-xs text-destructive">{item.error}</span>
-                ) : null}
+                <ItemError error={item.error} />
               </TD>
               <TD>
                 <StatusBadge status={item.status} />

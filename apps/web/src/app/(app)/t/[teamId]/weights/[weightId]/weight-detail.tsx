@@ -7,14 +7,13 @@ import { useTranslations } from "next-intl";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
 import { Fact, FactList } from "~/components/facts";
-import { MutationFeedback } from "~/components/form";
+import { DetailProblems } from "~/components/form";
 import { DownloadButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
 import { useTeam } from "~/components/team-context";
 import { TitledCard } from "~/components/titled-card";
-import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { TD, TR } from "~/components/ui/table";
@@ -68,6 +67,11 @@ export function WeightDetail({ weightId }: { weightId: string }) {
   if (weight.isPending || weight.error) return <QueryFallback query={weight} />;
   const w = weight.data;
   const canManage = w.isOfficial ? isSiteAdmin : team?.role === "ADMIN";
+  // Official weights are changed site-wide, the rest through their team: the same three changes
+  // either way. The official procedures take no team and drop the teamId they are sent.
+  const manage = w.isOfficial
+    ? { setDefault: officialDefault, deprecate: officialDeprecate, remove: officialRemove }
+    : { setDefault, deprecate, remove };
   const io = w.ioMetadata;
   const importReport = parseImportReport(w.validationReport.import);
   const sourceFormatLabel = t(`weights.sourceFormats.${w.sourceFormat}`);
@@ -94,11 +98,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
                 {!w.isDefault && w.status === "ready" ? (
                   <Button
                     variant="outline"
-                    onClick={() =>
-                      w.isOfficial
-                        ? officialDefault.mutate({ weightId })
-                        : setDefault.mutate({ teamId, weightId })
-                    }
+                    onClick={() => manage.setDefault.mutate({ teamId, weightId })}
                   >
                     <Star aria-hidden />
                     {t("weights.setDefault")}
@@ -107,9 +107,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
                 <Button
                   variant="outline"
                   onClick={() =>
-                    w.isOfficial
-                      ? officialDeprecate.mutate({ weightId, deprecated: !w.deprecatedAt })
-                      : deprecate.mutate({ teamId, weightId, deprecated: !w.deprecatedAt })
+                    manage.deprecate.mutate({ teamId, weightId, deprecated: !w.deprecatedAt })
                   }
                 >
                   <Archive aria-hidden />
@@ -118,11 +116,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
                 <ConfirmButton
                   variant="destructive"
                   confirmation={t("weights.confirmDelete")}
-                  onConfirm={() =>
-                    w.isOfficial
-                      ? officialRemove.mutate({ weightId })
-                      : remove.mutate({ teamId, weightId })
-                  }
+                  onConfirm={() => manage.remove.mutate({ teamId, weightId })}
                 >
                   <Trash2 aria-hidden />
                   {t("weights.delete")}
@@ -132,8 +126,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
           </>
         }
       />
-      <MutationFeedback error={mutationError} className="mb-4" />
-      {w.validationError ? <Alert className="mb-4">{w.validationError}</Alert> : null}
+      <DetailProblems mutationError={mutationError} recorded={w.validationError} />
       <div className="grid gap-4 lg:grid-cols-2">
         <TitledCard title={t("weights.details")}>
           <FactList>

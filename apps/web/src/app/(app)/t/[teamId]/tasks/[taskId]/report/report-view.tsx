@@ -2,12 +2,12 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { Printer } from "lucide-react";
-import Link from "next/link";
 import { DataTable } from "~/components/data-table";
 import { Fact } from "~/components/facts";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
+import { NameLink } from "~/components/text-link";
 import { TitledCard } from "~/components/titled-card";
 import { Button } from "~/components/ui/button";
 import { TD, TR } from "~/components/ui/table";
@@ -15,6 +15,7 @@ import { fileUrls } from "~/lib/file-urls";
 import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
+import { ItemError } from "../item-error";
 import { BackToTask, DownloadAllResults } from "../task-links";
 import { TaskRunFacts } from "../task-run-facts";
 
@@ -120,20 +121,15 @@ export function ReportView({ taskId }: { taskId: string }) {
                   ) : null}
                 </TD>
                 <TD>
-                  <Link
-                    href={routes.taskItem(teamId, taskId, item.id)}
-                    className="font-medium text-primary hover:underline"
-                  >
+                  <NameLink href={routes.taskItem(teamId, taskId, item.id)}>
                     {item.image.originalName}
-                  </Link>
+                  </NameLink>
                   <span className="block text-xs text-muted-foreground">
                     {item.image.width}×{item.image.height}
                     {meta.width ? ` → ${meta.width}×${meta.height}` : ""}
                     {item.image.sizeBytes ? ` · ${formatBytes(item.image.sizeBytes, locale)}` : ""}
                   </span>
-                  {item.error ? (
-                    <span className="block text-xs text-destructive">{item.error}</span>
-                  ) : null}
+                  <ItemError error={item.error} />
                 </TD>
                 <TD>
                   <StatusBadge status={item.status} />
