@@ -296,6 +296,7 @@ describe("the boundary rules themselves", () => {
   const core = ws("packages/core", "@studio/core");
   const contracts = ws("packages/contracts", "@studio/contracts");
   const tests = ws("test", "@studio/test");
+  const blob = ws("packages/blob", "@studio/blob");
   const imp = (workspace: Workspace, file: string, specifier: string): Import => ({
     file: `${workspace.dir}/${file}`,
     specifier,
@@ -312,6 +313,7 @@ describe("the boundary rules themselves", () => {
           ws("apps/web", "@studio/web", ["@studio/db"]),
           ws("packages/contracts", "@studio/contracts", ["zod", "sharp"]),
           ws("packages/core", "@studio/core", ["@studio/db"]),
+          ws("packages/blob", "@studio/blob", ["@studio/contracts", "@studio/db"]),
         ],
         [
           imp(api, "src/a.test.ts", "@studio/inference/testing"),
@@ -322,6 +324,8 @@ describe("the boundary rules themselves", () => {
           imp(contracts, "src/e.ts", "node:fs"),
           imp(tests, "integration/f.test.ts", "../../packages/api/src/g"),
           imp(api, "src/h.ts", "../../core/src/spec"),
+          imp(blob, "src/i.ts", "@studio/core/zip"),
+          imp(blob, "src/j.test.ts", "@studio/db/testing"),
         ],
       ),
     ).toEqual([
@@ -329,6 +333,7 @@ describe("the boundary rules themselves", () => {
       "apps/web/package.json @studio/db",
       "packages/contracts/package.json sharp",
       "packages/core/package.json @studio/db",
+      "packages/blob/package.json @studio/db",
       "packages/api/src/a.test.ts @studio/inference/testing",
       "apps/web/src/page.tsx @studio/db/client",
       "packages/api/src/b.ts @studio/core/image",
@@ -337,6 +342,8 @@ describe("the boundary rules themselves", () => {
       "packages/contracts/src/e.ts node:fs",
       "test/integration/f.test.ts ../../packages/api/src/g",
       "packages/api/src/h.ts ../../core/src/spec",
+      "packages/blob/src/i.ts @studio/core/zip",
+      "packages/blob/src/j.test.ts @studio/db/testing",
     ]);
   });
 
