@@ -37,11 +37,14 @@ export function startInferenceNode(options: {
       INFERENCE_HOST: "127.0.0.1",
       INFERENCE_PORT: "0",
       NODE_ID: options.id,
-      NODE_HEARTBEAT_MS: "200",
+      // Down after five silent beats (5 s): long against a beat delayed by a busy machine,
+      // short for the test waiting to see a killed node go down.
+      NODE_HEARTBEAT_MS: "1000",
       WORKER_CONCURRENCY: "1",
       WORKER_POLL_MS: "200",
-      // A killed node's task is taken back after this (heartbeats renew it every half).
-      WORKER_LEASE_MS: "3000",
+      // A killed node's task is taken back after this (heartbeats renew it every half), and a
+      // live node's heartbeat has seconds to spare on a busy machine.
+      WORKER_LEASE_MS: "6000",
       WORKER_RETRY_BASE_MS: "0",
       ORT_INTRA_OP_THREADS: "1",
       PREVIEW_MAX_CONCURRENT: "1",

@@ -13,6 +13,8 @@ export type InferenceClient = SingleNodeClient;
 
 /** How long one read of the node registry is reused (a call per request would be wasteful). */
 const REGISTRY_TTL_MS = 1_000;
+/** Weight ids whose sha256 is remembered (a plain bound: the map starts over when full). */
+const WEIGHT_SHA_CACHE_SIZE = 10_000;
 
 /**
  * A client over the installation's inference nodes: the ones the store's registry shows up,
@@ -24,6 +26,7 @@ export function createRegistryClient(
   options: { fallbackUrl: string; token?: string },
 ): InferenceClient {
   let cached: { at: number; nodes: Promise<InferenceNodeInfo[]> } | undefined;
+  const weightShas = new Map<string, string>();
   const fallback: InferenceNodeInfo[] = [
     { url: options.fallbackUrl, load: 0, capacity: 1, weights: [] },
   ];
@@ -43,10 +46,18 @@ export function createRegistryClient(
     async weightOf(method, input) {
       if (method !== "preview") return undefined;
       const { weightId } = input as { weightId: string };
-      const weight = await db.weight
-        .findUnique({ where: { id: weightId }, select: { sha256: true } })
-        .catch(() => null);
-      return weight?.sha256;
+      // A weight's bytes never change under its id, so its sha256 is read once, not per preview.
+      let sha256 = weightShas.get(weightId);
+      if (!sha256) {
+        const weight = await db.weight
+          .findUnique({ where: { id: weightId }, select: { sha256: true } })
+          .catch(() => null);
+        if (!weight) return undefined;
+        if (weightShas.size >= WEIGHT_SHA_CACHE_SIZE) weightShas.clear();
+        sha256 = weight.sha256;
+        weightShas.set(weightId, sha256);
+      }
+      return sha256;
     },
   });
 }

@@ -3,19 +3,13 @@
 // and neither belongs on the web server's event loop. Both processes share DATA_DIR, so the
 // service reads the upload from DATA_DIR/tmp and writes the ONNX file beside it.
 import { open } from "node:fs/promises";
-import path from "node:path";
 import type { ConvertRequest, ConvertResponse } from "@studio/contracts/inference/convert";
 import { InferenceRequestError } from "@studio/contracts/inference-client";
 import { type AppError, inferenceError } from "../errors";
 import type { InferenceClient } from "../inference";
-import { dataDir, type ReceivedFile, removeQuietly, resolveDataPath } from "../storage/files";
+import { type ReceivedFile, removeQuietly, resolveDataPath } from "../storage/files";
 
 const HEAD_BYTES = 64;
-
-/** A temp file's path relative to DATA_DIR with forward slashes, as the service takes it. */
-export function relativeDataPath(absolute: string): string {
-  return path.relative(path.resolve(dataDir()), absolute).split(path.sep).join("/");
-}
 
 async function readHead(file: string): Promise<Buffer> {
   const handle = await open(file, "r");

@@ -13,11 +13,11 @@ import {
   moveIntoPlace,
   type ReceivedFile,
   randomName,
+  relativeDataPath,
   removeQuietly,
   resolveDataPath,
 } from "../storage/files";
 import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../storage/renditions";
-import { relativeDataPath } from "./convert-weight";
 
 export const imageSelect = {
   id: true,

@@ -12,8 +12,8 @@ import { isImportableFileName } from "@studio/core/importers/formats";
 import { env } from "../env";
 import { AppError } from "../errors";
 import type { InferenceClient } from "../inference";
-import { type ReceivedFile, removeQuietly } from "../storage/files";
-import { convertInService, relativeDataPath } from "./convert-weight";
+import { type ReceivedFile, relativeDataPath, removeQuietly } from "../storage/files";
+import { convertInService } from "./convert-weight";
 
 export type ImportFormat = "pytorch" | "safetensors";
 

@@ -3,9 +3,15 @@ import path from "node:path";
 import { env } from "../env";
 import { AppError } from "../errors";
 import type { InferenceClient } from "../inference";
-import { type ReceivedFile, randomName, removeQuietly, resolveDataPath } from "../storage/files";
+import {
+  type ReceivedFile,
+  randomName,
+  relativeDataPath,
+  removeQuietly,
+  resolveDataPath,
+} from "../storage/files";
 import { openArchive } from "../storage/zip-reader";
-import { convertInService, relativeDataPath } from "./convert-weight";
+import { convertInService } from "./convert-weight";
 
 /**
  * An NCNN model arrives as a zip holding one `.param` and one `.bin`. The archive is checked and

@@ -22,6 +22,11 @@ export function resolveDataPath(relative: string): string {
   return absolute;
 }
 
+/** A path under DATA_DIR made relative, with forward slashes: how the inference service names files. */
+export function relativeDataPath(absolute: string): string {
+  return path.relative(path.resolve(dataDir()), absolute).split(path.sep).join("/");
+}
+
 export const randomName = () => randomBytes(16).toString("hex");
 
 export interface ReceivedFile {

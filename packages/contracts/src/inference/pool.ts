@@ -167,8 +167,10 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
       : new InferenceUnavailableError({ cause: lastError ?? new Error("no inference node") });
   }
 
-  const methods = Object.keys(clientFor("http://template.invalid")) as Array<keyof InferenceClient>;
-  clients.delete("http://template.invalid");
+  // The plain client's methods, each wrapped: creating a client does no I/O.
+  const methods = Object.keys(createInferenceClient({ baseUrl: "http://unused.invalid" })) as Array<
+    keyof InferenceClient
+  >;
   const pool = Object.fromEntries(
     methods.map((method) => [
       method,
