@@ -2,26 +2,16 @@
 // the inference service and the built web app on free ports, and Debian's Chromium.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { migrateDatabase } from "@studio/db/migrate";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { e2eEnv } from "./env";
+import { provideOfficialWeights } from "./official-weights";
+import { ARTIFACTS_DIR, INFERENCE_DIR, REPO_ROOT, SCREENSHOT_DIR, WEB_DIR } from "./paths";
 
-export const REPO_ROOT = resolve(import.meta.dirname, "../..");
-export const WEB_DIR = join(REPO_ROOT, "apps/web");
-export const INFERENCE_DIR = join(REPO_ROOT, "apps/inference");
-export const SCREENSHOT_DIR = join(REPO_ROOT, "test-results/screenshots");
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -142,39 +132,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/**
- * Official weights are fetched (checksum-verified) into <repo>/data/official by the setup
- * script; the temp DATA_DIR links to them and the store records them, as setup does.
- */
-function provideOfficialWeights(dataDir: string, databaseUrl: string): void {
-  const source = join(REPO_ROOT, "data/official");
-  if (!existsSync(source) || readdirSync(source).length === 0) {
-    const fetched = spawnSync("pnpm", ["--filter", "@studio/core", "fetch-official"], {
-      cwd: REPO_ROOT,
-      stdio: "inherit",
-      env: { ...process.env, DATA_DIR: join(REPO_ROOT, "data") },
-    });
-    if (fetched.status !== 0) throw new Error("fetching the official weights failed");
-  }
-  const target = join(dataDir, "official");
-  mkdirSync(target, { recursive: true });
-  for (const name of readdirSync(source)) symlinkSync(join(source, name), join(target, name));
-  const registered = spawnSync(
-    join(REPO_ROOT, "node_modules/.bin/tsx"),
-    ["scripts/register-official.ts"],
-    {
-      cwd: join(REPO_ROOT, "packages/api"),
-      encoding: "utf8",
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl, NODE_ENV: "test" },
-    },
-  );
-  if (registered.status !== 0) {
-    throw new Error(
-      `registering the official weights failed:\n${registered.stdout}\n${registered.stderr}`,
-    );
-  }
-}
-
 /** Records every content security policy violation in the context's pages into `into`. */
 async function watchCsp(context: BrowserContext, into: string[]): Promise<void> {
   await context.exposeBinding("__studioCspViolation", ({ page }, report: string) => {
@@ -208,6 +165,7 @@ export async function startStudio(
   await migrateDatabase(databaseUrl);
   provideOfficialWeights(dataDir, databaseUrl);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
 
   const [webPort, inferencePort] = [await freePort(), await freePort()];
   const webUrl = `http://127.0.0.1:${webPort}`;

@@ -3,12 +3,13 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { createCaller, createInnerContext } from "@studio/api";
-import { makeTeam, makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import { beforeAllTests, resetEnvForTests, type TestUser } from "@studio/api/testing";
 import {
   createInferenceClient,
   type InferenceClientOptions,
 } from "@studio/contracts/inference-client";
 import { startTestService, type TestService } from "@studio/inference/testing";
+import { afterAll, beforeAll, expect } from "vitest";
 
 /** Starts the service and points this process's API (DATA_DIR) at the service's data dir. */
 export async function startServiceForApi(overrides?: Record<string, string>): Promise<TestService> {
@@ -16,6 +17,27 @@ export async function startServiceForApi(overrides?: Record<string, string>): Pr
   process.env.DATA_DIR = svc.dataDir;
   resetEnvForTests();
   return svc;
+}
+
+/**
+ * The service (with `overrides`) for the calling file's tests, started before them with this
+ * process's API pointed at it and given `apiEnv`, stopped after them.
+ */
+export function useServiceForApi(
+  options: { overrides?: Record<string, string>; apiEnv?: Record<string, string> } = {},
+): TestService {
+  const apiEnv = options.apiEnv ?? {};
+  beforeAll(() => {
+    Object.assign(process.env, apiEnv);
+  });
+  afterAll(() => {
+    for (const name of Object.keys(apiEnv)) delete process.env[name];
+    resetEnvForTests();
+  });
+  return beforeAllTests(
+    () => startServiceForApi(options.overrides),
+    (svc) => svc.cleanup(),
+  );
 }
 
 /** Service limits that let the full-size OCTA U-Net (31M parameters) validate on a shared machine. */
@@ -50,22 +72,11 @@ export function dataFiles(svc: TestService): string[] {
     .sort();
 }
 
-/** Where the stored images' files are, relative to DATA_DIR, sorted (compare with dataFiles). */
-export async function storedImagePaths(svc: TestService): Promise<string[]> {
+/** Every file below DATA_DIR is a stored image's: nothing half-written, extracted or temporary. */
+export async function expectOnlyStoredImages(svc: TestService): Promise<void> {
   const images = await svc.db.image.findMany({ select: { storagePath: true } });
-  return images.map((i) => i.storagePath).sort();
+  expect(dataFiles(svc)).toEqual(images.map((i) => i.storagePath).sort());
 }
 
 export const sessionCaller = async (svc: TestService, user: TestUser, options?: ClientOptions) =>
   createCaller(await sessionContext(svc, user.id, options));
-
-/** A new team with one admin and one member. */
-export async function makeAdminAndMember(svc: TestService) {
-  const admin = await makeUser(svc.db);
-  const member = await makeUser(svc.db);
-  const team = await makeTeam(svc.db, [
-    { userId: admin.id, role: "ADMIN" },
-    { userId: member.id, role: "MEMBER" },
-  ]);
-  return { admin, member, teamId: team.id };
-}

@@ -6,9 +6,8 @@ import { uploadArchive } from "@studio/api/files";
 import { makeUser, post, resetEnvForTests, type TestUser } from "@studio/api/testing";
 import { type RawZipEntry, writeZipEntries } from "@studio/core/testing";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextOn, dataFiles, startServiceForApi, storedImagePaths } from "./api-on-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { contextOn, expectOnlyStoredImages, useServiceForApi } from "./api-on-service";
 
 const png = readFileSync(fixturePath("microaneurysms.png"));
 const jpeg = readFileSync(fixturePath("rocket.jpg"));
@@ -28,18 +27,11 @@ interface ArchiveBody {
   error: { code: string; message: string };
 }
 
-let svc: TestService;
+const svc = useServiceForApi({ apiEnv: LIMITS });
 let alice: TestUser;
 
 beforeAll(async () => {
-  Object.assign(process.env, LIMITS);
-  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
-});
-afterAll(async () => {
-  await svc?.cleanup();
-  for (const name of Object.keys(LIMITS)) delete process.env[name];
-  resetEnvForTests();
 });
 
 async function send(body: Buffer, query = "") {
@@ -49,11 +41,6 @@ async function send(body: Buffer, query = "") {
     ctx,
   );
   return { status: res.status, body: (await res.json()) as ArchiveBody };
-}
-
-/** Every file in DATA_DIR is a stored image's: no extracted entry, no temp file. */
-async function expectNothingKept() {
-  expect(dataFiles(svc)).toEqual(await storedImagePaths(svc));
 }
 
 describe("uploadArchive with the inference service", () => {
@@ -88,7 +75,7 @@ describe("uploadArchive with the inference service", () => {
     ]);
     const ds = await svc.db.dataset.findUniqueOrThrow({ where: { id: res.body.dataset.id } });
     expect(ds).toMatchObject({ name: "Retina", layout: "classification" });
-    await expectNothingKept();
+    await expectOnlyStoredImages(svc);
   });
 
   it("recognises YOLO labels with data.yaml names", async () => {
@@ -177,36 +164,35 @@ describe("uploadArchive with the inference service", () => {
     // All or nothing, and the uploader learns which entry is wrong.
     expect(badImage.body.error.message).toMatch(/^"sub\/cut\.jpg": the JPEG pixel data/);
     expect(await svc.db.image.count()).toBe(before);
-    await expectNothingKept();
+    await expectOnlyStoredImages(svc);
   });
 
   it("refuses an archive whose annotation texts exceed the cap and keeps only usable texts", async () => {
     process.env.MAX_ARCHIVE_TEXT_BYTES = "100000";
     resetEnvForTests();
     try {
+      const deflated = (data: string, ...names: string[]) =>
+        names.map((name) => ({ name, data, deflate: true }));
       // 3 x 40 KB of JSON compresses to almost nothing but would all be held as strings.
       const blob = `{"pad":"${"a".repeat(40_000)}"}`;
       const refused = await send(
         zip([
           { name: "a.png", data: png },
-          { name: "one.json", data: blob, deflate: true },
-          { name: "two.json", data: blob, deflate: true },
-          { name: "three.json", data: blob, deflate: true },
+          ...deflated(blob, "one.json", "two.json", "three.json"),
         ]),
       );
       expect(refused.status).toBe(413);
       expect(refused.body.error.code).toBe("annotations_too_large");
       expect(refused.body.error.message).toContain("annotation files");
-      await expectNothingKept();
+      await expectOnlyStoredImages(svc);
 
       // Texts no layout reads (notes.txt outside labels/, other yaml) do not count.
       const notes = "n".repeat(60_000);
       const accepted = await send(
         zip([
           { name: "a.png", data: png },
-          { name: "notes.txt", data: notes, deflate: true },
-          { name: "other.yaml", data: notes, deflate: true },
-          { name: "one.json", data: blob, deflate: true },
+          ...deflated(notes, "notes.txt", "other.yaml"),
+          ...deflated(blob, "one.json"),
         ]),
       );
       expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
@@ -234,7 +220,7 @@ describe("uploadArchive with the inference service", () => {
       expect(res.body.error.message).toContain('"one.png" could not be checked');
       expect(await svc.db.dataset.count()).toBe(datasets);
       expect(await svc.db.image.count()).toBe(images);
-      await expectNothingKept();
+      await expectOnlyStoredImages(svc);
     } finally {
       await svc.restart();
     }

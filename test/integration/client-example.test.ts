@@ -2,19 +2,15 @@
 // run it: a separate process with an API token, against the real built web app and the real
 // inference service.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createApiToken, hashPassword } from "@studio/api/auth";
 import { createDb } from "@studio/db/client";
 import { createUserWithPersonalTeam } from "@studio/db/users";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, type Studio, startStudio } from "../e2e/harness";
-
-function pngSize(bytes: Buffer) {
-  expect(bytes.subarray(1, 4).toString("ascii")).toBe("PNG");
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
+import { type Studio, startStudio } from "../e2e/harness";
+import { REPO_ROOT } from "../e2e/paths";
+import { pngSize } from "../e2e/png";
 
 describe("typed client example", () => {
   let studio: Studio;
@@ -49,8 +45,8 @@ describe("typed client example", () => {
     );
     expect(run.status, `${run.stdout}\n${run.stderr}\n${studio.logs()}`).toBe(0);
     expect(run.stdout).toMatch(/task succeeded 100%/);
-    const source = pngSize(readFileSync(input));
-    expect(pngSize(readFileSync(output))).toEqual({
+    const source = pngSize(input);
+    expect(pngSize(output)).toEqual({
       width: source.width * 4,
       height: source.height * 4,
     });

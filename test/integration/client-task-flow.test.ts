@@ -10,26 +10,23 @@ import { makeUser, makeWeight } from "@studio/api/testing";
 import { createClient } from "@studio/client";
 import { claimNextTask, completeItem, completeTask } from "@studio/db/queue";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { serviceClient, startServiceForApi } from "./api-on-service";
+import { serviceClient, useServiceForApi } from "./api-on-service";
 
 const png = readFileSync(fixturePath("chelsea.png"));
 
-let svc: TestService;
+// The test service builds its task worker without starting it: the test plays the worker.
+const svc = useServiceForApi();
 let server: Awaited<ReturnType<typeof serveNode>>;
 let token: string;
 
 beforeAll(async () => {
-  // The test service builds its task worker without starting it: the test plays the worker.
-  svc = await startServiceForApi();
   const user = await makeUser(svc.db);
   ({ token } = await createApiToken(svc.db, user.id, { name: "test" }));
   server = await serveNode(createApiHandler({ db: svc.db, inference: serviceClient(svc) }));
 });
 afterAll(async () => {
   await server?.close();
-  await svc?.cleanup();
 });
 
 it("uploads an image, queues a task, waits for it, and downloads the result", async () => {

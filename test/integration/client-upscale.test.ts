@@ -13,24 +13,18 @@ import { makeUser } from "@studio/api/testing";
 import { createClient } from "@studio/client";
 import { buildTinySrModel } from "@studio/core/testing";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { serviceClient, startServiceForApi } from "./api-on-service";
+import { pngSize } from "../e2e/png";
+import { serviceClient, useServiceForApi } from "./api-on-service";
 
 const CLIENT_DIR = path.resolve(import.meta.dirname, "../../packages/client");
 const INPUT = fixturePath("microaneurysms.png");
 
-function pngSize(bytes: Buffer) {
-  expect(bytes.subarray(1, 4).toString("ascii")).toBe("PNG");
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
-
-let svc: TestService;
+const svc = useServiceForApi({ overrides: { WORKER_ENABLED: "true", WORKER_POLL_MS: "100" } });
 let server: Awaited<ReturnType<typeof serveNode>>;
 let outDir: string;
 
 beforeAll(async () => {
-  svc = await startServiceForApi({ WORKER_ENABLED: "true", WORKER_POLL_MS: "100" });
   // The test service builds the worker without starting it, as main.ts would.
   await svc.worker.start();
   server = await serveNode(createApiHandler({ db: svc.db, inference: serviceClient(svc) }));
@@ -38,7 +32,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await server?.close();
-  await svc?.cleanup();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
@@ -76,8 +69,8 @@ it("uploads, upscales with the official default weight, waits and saves the PNG"
     ],
     { cwd: CLIENT_DIR, env: process.env },
   );
-  const input = pngSize(readFileSync(INPUT));
-  expect(pngSize(readFileSync(output))).toEqual({
+  const input = pngSize(INPUT);
+  expect(pngSize(output)).toEqual({
     width: input.width * 2,
     height: input.height * 2,
   });

@@ -3,26 +3,16 @@
 // upload-limits.test.ts, where the limits on weight uploads stay).
 import { readFileSync } from "node:fs";
 import { uploadImage } from "@studio/api/files";
-import { makeUser, post, resetEnvForTests } from "@studio/api/testing";
+import { makeUser, post } from "@studio/api/testing";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { contextOn, dataFiles, startServiceForApi } from "./api-on-service";
+import { expect, it } from "vitest";
+import { contextOn, dataFiles, useServiceForApi } from "./api-on-service";
 
 const png = readFileSync(fixturePath("chelsea.png"));
 const QUOTA = png.length + 1000;
 const LIMITS = { UPLOADS_PER_MINUTE: "2", USER_QUOTA_BYTES: String(QUOTA) };
 
-let svc: TestService;
-beforeAll(async () => {
-  Object.assign(process.env, LIMITS);
-  svc = await startServiceForApi();
-});
-afterAll(async () => {
-  await svc?.cleanup();
-  for (const name of Object.keys(LIMITS)) delete process.env[name];
-  resetEnvForTests();
-});
+const svc = useServiceForApi({ apiEnv: LIMITS });
 
 it("enforces the per-user quota and upload rate with clear errors", async () => {
   const user = await makeUser(svc.db);

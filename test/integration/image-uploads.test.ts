@@ -12,24 +12,17 @@ import { downloadFile, uploadImage } from "@studio/api/files";
 import { makeUser, post, resetEnvForTests, type TestUser } from "@studio/api/testing";
 import { createInferenceClient } from "@studio/contracts/inference-client";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextOn, dataFiles, startServiceForApi, storedImagePaths } from "./api-on-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { contextOn, expectOnlyStoredImages, useServiceForApi } from "./api-on-service";
 
 const png = readFileSync(fixturePath("chelsea.png"));
 const jpeg = readFileSync(fixturePath("rocket.jpg"));
 
-let svc: TestService;
+const svc = useServiceForApi();
 let alice: TestUser;
-let bob: TestUser;
 
 beforeAll(async () => {
-  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
-  bob = await makeUser(svc.db);
-});
-afterAll(async () => {
-  await svc?.cleanup();
 });
 
 type Body = { image?: { id: string }; error?: { code: string; message: string } };
@@ -49,13 +42,9 @@ async function upload(
   return { status: response.status, body: (await response.json()) as Body };
 }
 
-/** Every file in DATA_DIR is a stored image's: nothing half-written, no temp file. */
-async function expectNothingLeft() {
-  expect(dataFiles(svc)).toEqual(await storedImagePaths(svc));
-}
-
 describe("uploadImage with the inference service", () => {
   it("stores a PNG byte for byte, records it, and serves it back to the team only", async () => {
+    const bob = await makeUser(svc.db);
     const res = await upload(alice, png, "cat.png");
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const row = await svc.db.image.findUniqueOrThrow({ where: { id: res.body.image?.id } });
@@ -84,7 +73,7 @@ describe("uploadImage with the inference service", () => {
     expect(Buffer.from(await ok.arrayBuffer()).equals(png)).toBe(true);
     expect((await get(bob, alice.personalTeamId)).status).toBe(404);
     expect((await get(bob, bob.personalTeamId)).status).toBe(404);
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("detects the type from the bytes, not the name", async () => {
@@ -104,7 +93,7 @@ describe("uploadImage with the inference service", () => {
     expect(res.body.error?.code).toBe("too_many_pixels");
     expect(res.body.error?.message).toContain("50000x50000");
     expect(res.body.error?.message).toMatch(/^"bomb\.png": /);
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("refuses a truncated JPEG, naming it, with the words the uploader saw before", async () => {
@@ -114,7 +103,7 @@ describe("uploadImage with the inference service", () => {
     expect(res.body.error?.message).toMatch(
       /^"cut\.jpg": the JPEG pixel data is truncated or corrupt/,
     );
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("applies the API's own pixel limit when it is lower than the service's", async () => {
@@ -129,7 +118,7 @@ describe("uploadImage with the inference service", () => {
       delete process.env.MAX_IMAGE_PIXELS;
       resetEnvForTests();
     }
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("stores every one of several uploads sent together", async () => {
@@ -149,7 +138,7 @@ describe("uploadImage with the inference service", () => {
       "png 451",
     ]);
     expect(await svc.db.image.count()).toBe(before + 4);
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("answers 503 saying why while the service is down, keeping nothing", async () => {
@@ -164,7 +153,7 @@ describe("uploadImage with the inference service", () => {
           '"while-down.png" could not be checked: uploaded images are checked by the inference service, which is unavailable right now; try again shortly.',
       });
       expect(await svc.db.image.count()).toBe(before);
-      await expectNothingLeft();
+      await expectOnlyStoredImages(svc);
     } finally {
       await svc.restart();
     }
@@ -182,13 +171,15 @@ describe("uploadImage with the inference service", () => {
         code: "inference_failed",
         message: '"unseen.png" could not be checked: the inference service cannot read the upload.',
       });
-      expect(readdirSync(elsewhere, { recursive: true }).filter((f) => f !== "tmp")).toEqual([]);
+      expect(
+        readdirSync(elsewhere, { recursive: true }).filter((f) => f !== "tmp" && f !== "incoming"),
+      ).toEqual([]);
     } finally {
       process.env.DATA_DIR = svc.dataDir;
       resetEnvForTests();
       rmSync(elsewhere, { recursive: true, force: true });
     }
-    await expectNothingLeft();
+    await expectOnlyStoredImages(svc);
   });
 
   it("gives up on a service that accepts the request but never answers, keeping nothing", async () => {
@@ -218,7 +209,7 @@ describe("uploadImage with the inference service", () => {
       expect(res.body.error?.code).toBe("inference_unavailable");
       expect(res.body.error?.message).toContain('"hung.png" could not be checked');
       expect(await svc.db.image.count()).toBe(before);
-      await expectNothingLeft();
+      await expectOnlyStoredImages(svc);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -7,6 +7,7 @@ import { uploadWeight } from "@studio/api/files";
 import {
   architectureFor,
   importStateDict,
+  makeAdminAndMember,
   post,
   receiveToTemp,
   removeQuietly,
@@ -24,19 +25,18 @@ import {
   toSafetensors,
   writeZip,
 } from "@studio/core/testing";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   LARGE_MODEL_CLIENT,
   LARGE_MODEL_LIMITS,
-  makeAdminAndMember,
   serviceClient,
   sessionCaller,
   sessionContext,
-  startServiceForApi,
+  useServiceForApi,
 } from "./api-on-service";
 
-let svc: TestService;
+// A 31M-parameter model on a shared 2-core machine: give validation room.
+const svc = useServiceForApi({ overrides: LARGE_MODEL_LIMITS });
 let admin: TestUser;
 let member: TestUser;
 let teamId: string;
@@ -46,15 +46,10 @@ let pth: Uint8Array;
 const ctx = (user: TestUser) => sessionContext(svc, user.id, LARGE_MODEL_CLIENT);
 
 beforeAll(async () => {
-  // A 31M-parameter model on a shared 2-core machine: give validation room.
-  svc = await startServiceForApi(LARGE_MODEL_LIMITS);
-  ({ admin, member, teamId } = await makeAdminAndMember(svc));
+  ({ admin, member, teamId } = await makeAdminAndMember(svc.db));
   tensors = octaUnetStateDict();
   pth = toPth(tensors);
 }, 300_000);
-afterAll(async () => {
-  await svc?.cleanup();
-});
 
 // The test writers return Uint8Arrays over plain ArrayBuffers; the DOM's BodyInit wants that said.
 const asBody = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
@@ -233,8 +228,11 @@ describe("PyTorch / safetensors weight upload", () => {
     const elapsed = performance.now() - started;
     expect(gaps.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...gaps)).toBeLessThan(elapsed / 2);
-    await removeQuietly(converted.file.tmpPath);
+    // The converted model is staged in the store for the caller, which moves or removes it.
+    expect(converted.file.key).toMatch(/^incoming\/[0-9a-f]+\.onnx$/);
+    await removeQuietly(path.join(svc.dataDir, converted.file.key));
     expect(files("tmp")).toEqual([]);
+    expect(files("incoming")).toEqual([]);
   }, 600_000);
 
   it("answers 503 when the inference service is down, keeping nothing", async () => {

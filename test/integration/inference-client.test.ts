@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   createInferenceClient,
@@ -44,34 +44,36 @@ describe("inference client against the real service", () => {
 
   it("turns an error answer into InferenceRequestError with the service's code", async () => {
     const error = await client()
-      .validateWeight({ path: "weights/missing.onnx", taskKind: "segmentation" })
+      .validateWeight({ key: "weights/missing.onnx", taskKind: "segmentation" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceRequestError);
     expect(error).toMatchObject({ status: 404, code: "not_found" });
   });
 
   it("has an NCNN pair converted and reads the ONNX file's description", async () => {
+    // Staged as the web app stages uploads: in the (local) blob store under incoming/.
+    mkdirSync(path.join(service.dataDir, "incoming"), { recursive: true });
     for (const ext of ["param", "bin"]) {
       copyFileSync(
         fixturePath(`realesr-animevideov3-x4.${ext}`),
-        path.join(service.dataDir, "tmp", `client.${ext}`),
+        path.join(service.dataDir, "incoming", `client.${ext}`),
       );
     }
     const converted = await client().convertWeight({
       kind: "ncnn",
-      param: "tmp/client.param",
-      bin: "tmp/client.bin",
+      param: "incoming/client.param",
+      bin: "incoming/client.bin",
     });
     expect(converted).toMatchObject({
       kind: "ncnn",
-      path: expect.stringMatching(/^tmp\/[0-9a-f]{32}\.onnx\.part$/),
+      key: expect.stringMatching(/^incoming\/[0-9a-f]{32}\.onnx$/),
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       report: { inputChannels: 3, weightStorage: { float16: expect.any(Number) } },
     });
-    expect(existsSync(path.join(service.dataDir, converted.path))).toBe(true);
+    expect(existsSync(path.join(service.dataDir, converted.key))).toBe(true);
 
     const refused = await client()
-      .convertWeight({ kind: "ncnn", param: "tmp/client.param", bin: "weights/client.bin" })
+      .convertWeight({ kind: "ncnn", param: "incoming/client.param", bin: "weights/client.bin" })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(InferenceRequestError);
     expect(refused).toMatchObject({ status: 400, code: "bad_request" });

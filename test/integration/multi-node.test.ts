@@ -1,84 +1,70 @@
 // Scale-out end to end: one API process (this one) and two inference nodes (real processes)
-// on one PostgreSQL store and one data directory. Tasks of two kinds are shared by both
-// nodes' workers; one node is killed with SIGKILL half-way: every task still ends succeeded,
-// with exactly one result per image, previews keep answering through the surviving node, the
-// registry shows the dead node down, and the node rejoins when started again.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+// on one PostgreSQL store and one S3 bucket, each machine with its own data directory (no
+// shared disk). Tasks of two kinds are shared by both nodes' workers; one node is killed with
+// SIGKILL half-way: every task still ends succeeded, with exactly one result per image, in the
+// bucket; previews keep answering through the surviving node, the registry shows the dead node
+// down, and the node rejoins when started again.
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { createApiToken } from "@studio/api/auth";
-import { createApiHandler, serveNode } from "@studio/api/http";
-import { createRegistryClient } from "@studio/api/inference";
-import { makeTeam, makeUser } from "@studio/api/testing";
-import { createClient } from "@studio/client";
+import { S3BlobStore } from "@studio/blob/s3";
+import { startTestS3Server, type TestS3Server } from "@studio/blob/testing";
+import type { createClient } from "@studio/client";
 import { buildSegmentationModel } from "@studio/core/testing";
-import { listNodes, type NodeStatus } from "@studio/db/nodes";
+import { listNodes } from "@studio/db/nodes";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  filesUnder,
+  freshDataDir,
   type InferenceNodeProcess,
-  NODE_TOKEN,
-  sharedDataDir,
+  queueTasks,
+  serveApiOnRegistry,
   startInferenceNode,
   uploadTinySr,
+  useDataDirForApi,
 } from "./inference-node";
+import { expectOneResultEach, waitForNodeStates } from "./scale-out";
 
 const TASKS = 60;
 
 let store: TestDatabase;
-let dataDir: string;
-let server: Awaited<ReturnType<typeof serveNode>>;
+let s3: TestS3Server;
+/** Each machine's own disk: the web process's, then one per node. */
+const dataDirs = new Map<string, string>();
+let server: Awaited<ReturnType<typeof serveApiOnRegistry>>["server"];
 let client: ReturnType<typeof createClient>;
 let teamId: string;
 const nodes = new Map<string, InferenceNodeProcess>();
 
 function startNode(id: string) {
-  nodes.set(id, startInferenceNode({ id, databaseUrl: store.url, dataDir }));
-}
-
-async function registry(): Promise<Map<string, NodeStatus>> {
-  return new Map((await listNodes(store.db)).map((node) => [node.id, node]));
-}
-
-async function waitForState(id: string, state: NodeStatus["state"]) {
-  await vi.waitFor(async () => expect((await registry()).get(id)?.state).toBe(state), {
-    timeout: 90_000,
-    interval: 200,
-  });
+  const dataDir = dataDirs.get(id) ?? freshDataDir(`multi-node-${id}-`);
+  dataDirs.set(id, dataDir);
+  nodes.set(id, startInferenceNode({ id, databaseUrl: store.url, dataDir, env: s3.env }));
 }
 
 beforeAll(async () => {
   store = await createTestDatabase({ provider: "postgresql", prefix: "multi-node-" });
-  // The API in this process works on the same data directory as the nodes.
-  dataDir = sharedDataDir("multi-node-data-");
+  s3 = await startTestS3Server();
+  // The API in this process has a disk of its own too; bytes go through the bucket.
+  const webDir = freshDataDir("multi-node-web-");
+  dataDirs.set("web", webDir);
+  useDataDirForApi(webDir, s3.env);
   startNode("node-a");
   startNode("node-b");
-  await Promise.all([waitForState("node-a", "up"), waitForState("node-b", "up")]);
-
-  const admin = await makeUser(store.db, { siteAdmin: true });
-  teamId = (await makeTeam(store.db, [{ userId: admin.id, role: "ADMIN" }])).id;
-  const { token } = await createApiToken(store.db, admin.id, { name: "multi-node" });
-  server = await serveNode(
-    createApiHandler({
-      db: store.db,
-      // No fallback: every call must be routed through the registry.
-      inference: createRegistryClient(store.db, {
-        fallbackUrl: "http://127.0.0.1:9",
-        token: NODE_TOKEN,
-      }),
-    }),
-  );
-  client = createClient({ url: server.url, token, teamId });
+  await waitForNodeStates(store.db, { "node-a": "up", "node-b": "up" });
+  ({ server, client, teamId } = await serveApiOnRegistry(store.db, "multi-node"));
 }, 180_000);
 
 afterAll(async () => {
   for (const node of nodes.values()) node.kill();
   await server?.close();
   await store?.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
+  await s3?.cleanup();
+  for (const dir of dataDirs.values()) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("two inference nodes on PostgreSQL", () => {
+describe("two inference nodes on PostgreSQL and S3", () => {
   it("finish every task once through a node's death, keep previews answering, and take the node back", async () => {
     const srWeight = await uploadTinySr(client);
     const segWeight = await client.uploadWeight({
@@ -101,16 +87,11 @@ describe("two inference nodes on PostgreSQL", () => {
       name: "chelsea.png",
     });
 
-    const taskIds: string[] = [];
-    for (let i = 0; i < TASKS; i++) {
-      const { id } = await client.trpc.tasks.create.mutate({
-        teamId,
-        weightId: i % 2 === 0 ? srWeight.id : segWeight.id,
-        target: { type: "image", imageId: image.id },
-        params: {},
-      });
-      taskIds.push(id);
-    }
+    const taskIds = await queueTasks(client, teamId, {
+      count: TASKS,
+      imageId: image.id,
+      weightFor: (i) => (i % 2 === 0 ? srWeight.id : segWeight.id),
+    });
     const succeeded = () =>
       store.db.task.count({ where: { id: { in: taskIds }, status: "succeeded" } });
 
@@ -134,7 +115,7 @@ describe("two inference nodes on PostgreSQL", () => {
       expect({ width: preview.width, height: preview.height }).toEqual({ width: 128, height: 96 });
     }
 
-    await waitForState("node-a", "down");
+    await waitForNodeStates(store.db, { "node-a": "down", "node-b": "up" });
     const status = await client.trpc.system.status.query();
     expect(Object.fromEntries(status.nodes.list.map((node) => [node.id, node.state]))).toEqual({
       "node-a": "down",
@@ -145,21 +126,24 @@ describe("two inference nodes on PostgreSQL", () => {
       timeout: 300_000,
       interval: 500,
     });
-    // Exactly one result per task: one item each, done once, its file in place.
-    const items = await store.db.taskItem.findMany({
-      where: { taskId: { in: taskIds } },
-      select: { status: true, resultPath: true },
-    });
-    expect(items).toHaveLength(TASKS);
-    expect(items.every((item) => item.status === "succeeded")).toBe(true);
-    const paths = items.map((item) => item.resultPath as string);
-    expect(new Set(paths).size).toBe(TASKS);
-    expect(paths.every((p) => existsSync(path.join(dataDir, p)))).toBe(true);
+    // Exactly one result per task, each in the bucket.
+    const keys = await expectOneResultEach(store.db, taskIds);
+    const bucket = new S3BlobStore(s3.config);
+    const stored = await Promise.all(keys.map((key) => bucket.exists(key)));
+    bucket.close();
+    expect(stored.every(Boolean)).toBe(true);
+    // No machine kept an upload, a weight or a result on its own disk.
+    for (const [machine, dir] of dataDirs) {
+      const kept = ["uploads", "weights", "results"].flatMap((area) =>
+        filesUnder(path.join(dir, area)),
+      );
+      expect({ machine, kept }).toEqual({ machine, kept: [] });
+    }
 
     // Started again under its id, the node rejoins.
     startNode("node-a");
-    await waitForState("node-a", "up");
-    const back = (await registry()).get("node-a");
+    await waitForNodeStates(store.db, { "node-a": "up", "node-b": "up" });
+    const back = (await listNodes(store.db)).find((node) => node.id === "node-a");
     const health = await fetch(`${back?.url}/health`);
     expect(health.status).toBe(200);
   }, 600_000);

@@ -3,24 +3,20 @@
 // service's own side (limits, refusals, paths) is tested in apps/inference/src/routes.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
-import { createCaller, createInnerContext } from "@studio/api";
 import { downloadFile, uploadImage } from "@studio/api/files";
 import { makeUser, post, type TestUser } from "@studio/api/testing";
 import { RENDITION_VERSION } from "@studio/contracts/inference/rendition";
-import { createInferenceClient } from "@studio/contracts/inference-client";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
 import { readFixture } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServiceForApi } from "./api-on-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { contextOn, sessionCaller, useServiceForApi } from "./api-on-service";
 
 const tiff16 = readFixture("chessboard_GRAY_U16.tif");
 const chelsea = readFixture("chelsea.png");
 const gif = readFixture("no_time_for_that_tiny.gif");
 
-let svc: TestService;
+const svc = useServiceForApi();
 let alice: TestUser;
-let bob: TestUser;
 let png16: Buffer;
 let rotatedJpeg: Buffer;
 let bmp: Buffer;
@@ -53,20 +49,8 @@ async function toBmp(source: Buffer): Promise<Buffer> {
   return out;
 }
 
-const inference = (retries?: number) =>
-  createInferenceClient({ baseUrl: svc.url, token: svc.token, retries });
-const contextFor = (userId: string | null, retries?: number) =>
-  createInnerContext({
-    db: svc.db,
-    userId,
-    via: userId ? "session" : null,
-    inference: inference(retries),
-  });
-
 beforeAll(async () => {
-  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
-  bob = await makeUser(svc.db);
   png16 = await (await pixels(chelsea)).toColourspace("rgb16").png().toBuffer();
   rotatedJpeg = await (await pixels(readFixture("rocket.jpg")))
     .withMetadata({ orientation: 6 })
@@ -74,12 +58,9 @@ beforeAll(async () => {
     .toBuffer();
   bmp = await toBmp(chelsea);
 });
-afterAll(async () => {
-  await svc?.cleanup();
-});
 
 async function upload(bytes: Buffer, name: string, user = alice): Promise<string> {
-  const ctx = await contextFor(user.id);
+  const ctx = await contextOn(svc, user.id);
   const response = await uploadImage(
     post(`/api/files/images?teamId=${user.personalTeamId}&name=${name}`, new Uint8Array(bytes)),
     ctx,
@@ -101,7 +82,7 @@ async function get(
 ) {
   const user = options.user === undefined ? alice : options.user;
   const teamId = options.teamId ?? alice.personalTeamId;
-  const ctx = await contextFor(user?.id ?? null, options.retries);
+  const ctx = await contextOn(svc, user?.id ?? null, { retries: options.retries });
   return downloadFile(
     new Request(
       `http://studio.test/api/files/download?type=image&teamId=${teamId}&id=${imageId}&${query}`,
@@ -235,6 +216,7 @@ describe("image renditions", () => {
   });
 
   it("is refused to other teams, anonymous callers and unknown renditions", async () => {
+    const bob = await makeUser(svc.db);
     const id = await upload(chelsea, "private.png");
     const asBob = await get(id, "rendition=thumb", { user: bob });
     expect(asBob.status).toBe(404);
@@ -263,7 +245,7 @@ describe("image renditions", () => {
   });
 
   it("deleting an image, or a dataset with its images, removes the cached renditions", async () => {
-    const caller = createCaller(await contextFor(alice.id));
+    const caller = await sessionCaller(svc, alice);
     const teamId = alice.personalTeamId;
     const single = await upload(chelsea, "delete-me.png");
     await rendition(single, "thumb");
@@ -278,7 +260,7 @@ describe("image renditions", () => {
         `/api/files/images?teamId=${teamId}&name=in-dataset.tif&datasetId=${dataset.id}`,
         new Uint8Array(tiff16),
       ),
-      await contextFor(alice.id),
+      await contextOn(svc, alice.id),
     );
     const inDataset = ((await response.json()) as { image: { id: string } }).image.id;
     await rendition(inDataset, "thumb");
@@ -288,7 +270,7 @@ describe("image renditions", () => {
   });
 
   it("leaves no rendition behind when the image is deleted while it is being made", async () => {
-    const caller = createCaller(await contextFor(alice.id));
+    const caller = await sessionCaller(svc, alice);
     for (let round = 0; round < 4; round++) {
       const id = await upload(chelsea, `race-${round}.png`);
       const [response] = await Promise.all([

@@ -2,40 +2,24 @@
 // (moved from packages/api: the API process no longer loads sharp).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createCaller, createInnerContext } from "@studio/api";
 import { downloadFile } from "@studio/api/files";
 import { makeImage, makeUser, makeWeight, type TestUser } from "@studio/api/testing";
 import { RENDITION_VERSION } from "@studio/contracts/inference/rendition";
-import { createInferenceClient } from "@studio/contracts/inference-client";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
 import { readFixture } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServiceForApi } from "./api-on-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sessionCaller, sessionContext, useServiceForApi } from "./api-on-service";
 
 const chelsea = readFixture("chelsea.png");
 
-let svc: TestService;
+const svc = useServiceForApi();
 let alice: TestUser;
-let bob: TestUser;
 
 /** Pixels through @studio/core (this workspace has no sharp of its own). */
 const pixels = async (bytes: Uint8Array) => sharpFromRaw(await decodeImage(bytes));
-const contextFor = (userId: string) =>
-  createInnerContext({
-    db: svc.db,
-    userId,
-    via: "session",
-    inference: createInferenceClient({ baseUrl: svc.url, token: svc.token }),
-  });
 
 beforeAll(async () => {
-  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
-  bob = await makeUser(svc.db);
-});
-afterAll(async () => {
-  await svc?.cleanup();
 });
 
 /** A finished task of alice's with one item whose result files are written as the worker does. */
@@ -88,7 +72,7 @@ function get(
 ) {
   const teamId = options.teamId ?? alice.personalTeamId;
   const url = `http://studio.test/api/files/download?type=result&teamId=${teamId}&id=${result.taskId}&itemId=${result.itemId}&${query}`;
-  return contextFor((options.user ?? alice).id).then((ctx) =>
+  return sessionContext(svc, (options.user ?? alice).id).then((ctx) =>
     downloadFile(new Request(url, { headers: options.headers }), ctx),
   );
 }
@@ -177,6 +161,7 @@ describe("result renditions", () => {
   });
 
   it("is refused to another team's user and to unknown renditions", async () => {
+    const bob = await makeUser(svc.db);
     const result = await taskWithResult({ main: chelsea });
     expect((await get(result, "rendition=thumb", { user: bob })).status).toBe(404);
     const bobsTeam = await get(result, "rendition=thumb", {
@@ -193,7 +178,7 @@ describe("result renditions", () => {
     expect((await get(result, "rendition=thumb")).status).toBe(200);
     expect((await get(result, "rendition=display")).status).toBe(200);
     expect(existsSync(cachedFile(result, "thumb"))).toBe(true);
-    const caller = createCaller(await contextFor(alice.id));
+    const caller = await sessionCaller(svc, alice);
     await caller.tasks.delete({ teamId: alice.personalTeamId, taskId: result.taskId });
     expect(existsSync(renditionsDir(result.taskId))).toBe(false);
     expect(existsSync(path.join(svc.dataDir, "results", result.taskId))).toBe(false);
@@ -207,7 +192,7 @@ describe("result renditions", () => {
     expect((await get(result, "variant=probability&rendition=thumb")).status).toBe(200);
     const cached = [cachedFile(result, "thumb"), cachedFile(result, "thumb", "probabilityPath")];
     expect(cached.map((f) => existsSync(f))).toEqual([true, true]);
-    const caller = createCaller(await contextFor(alice.id));
+    const caller = await sessionCaller(svc, alice);
     await caller.images.delete({ teamId: alice.personalTeamId, imageIds: [result.imageId] });
     expect(cached.map((f) => existsSync(f))).toEqual([false, false]);
   });

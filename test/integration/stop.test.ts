@@ -21,14 +21,14 @@ import {
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { migrateDatabase } from "@studio/db/migrate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../e2e/harness";
+import { INFERENCE_DIR, REPO_ROOT } from "../e2e/paths";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const INFERENCE_DIR = join(REPO_ROOT, "apps/inference");
 /** Start-up of both services, Next.js included, on a busy machine: generous. */
 const READY_MS = 240_000;
 /** Idle services stop in a few seconds; this only catches a stop that never ends. */
@@ -134,17 +134,6 @@ async function survivors(pids: number[], withinMs = STOP_MS): Promise<string[]> 
 
 // --- ports and readiness ---------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 /** Whether this process could listen on `port` now (nothing else holds it). */
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolveFree) => {
@@ -245,9 +234,9 @@ function dataDir(name: string): string {
 }
 
 /** Files left under DATA_DIR/tmp (temporary and half-written files live only there). */
-function tmpLeft(dir: string, keep: string[] = []): string[] {
+function tmpLeft(dir: string): string[] {
   const tmp = join(dir, "tmp");
-  return existsSync(tmp) ? readdirSync(tmp).filter((f) => !keep.includes(f)) : [];
+  return existsSync(tmp) ? readdirSync(tmp) : [];
 }
 
 // --- the whole product -----------------------------------------------------------------------
@@ -340,8 +329,6 @@ describe("the inference service started alone", () => {
     createRequire(join(INFERENCE_DIR, "package.json")).resolve("tsx"),
   ).href;
 
-  const INPUTS = ["net.param", "net.bin"];
-
   async function startInference() {
     const holds = join(scratch, `holds-${randomBytes(4).toString("hex")}`);
     mkdirSync(holds);
@@ -394,13 +381,14 @@ describe("the inference service started alone", () => {
    */
   async function heldConversion(service: Awaited<ReturnType<typeof startInference>>) {
     const { data, token, url, holds, started } = service;
-    mkdirSync(join(data, "tmp"), { recursive: true });
+    // The web app stages uploads under incoming/ in the blob store (here: this node's folder).
+    mkdirSync(join(data, "incoming"), { recursive: true });
     writeFileSync(
-      join(data, "tmp/net.param"),
+      join(data, "incoming/net.param"),
       "7767517\n3 3\nInput            in      0 1 data\nConvolution      conv    1 1 data c 0=3 1=1 5=1 6=9\nInterp           up      1 1 c out 0=1 1=2.0 2=2.0\n",
     );
     writeFileSync(
-      join(data, "tmp/net.bin"),
+      join(data, "incoming/net.bin"),
       new Uint8Array([
         ...new Uint8Array(4),
         ...new Uint8Array(Float32Array.from([2, 0, 0, 0, 1, 0, 0, 0, -1, 0.5, 0, 0]).buffer),
@@ -410,7 +398,7 @@ describe("the inference service started alone", () => {
     const answer = fetch(`${url}/v1/weights/convert`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ kind: "ncnn", param: "tmp/net.param", bin: "tmp/net.bin" }),
+      body: JSON.stringify({ kind: "ncnn", param: "incoming/net.param", bin: "incoming/net.bin" }),
     });
     // Without this a connection reset after a SIGKILL would be an unhandled rejection.
     answer.catch(() => undefined);
@@ -421,7 +409,7 @@ describe("the inference service started alone", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const converter = Number(readFileSync(reachedFile, "utf8"));
-    expect(tmpLeft(data, INPUTS)).toEqual([expect.stringMatching(/\.onnx\.part\.writing$/)]);
+    expect(tmpLeft(data)).toEqual([expect.stringMatching(/\.onnx\.part\.writing$/)]);
     return { answer, converter };
   }
 
@@ -442,7 +430,9 @@ describe("the inference service started alone", () => {
     );
     expect(code).toBe(0);
     expect(await survivors(tree)).toEqual([]);
-    expect(tmpLeft(data, INPUTS)).toEqual([]);
+    expect(tmpLeft(data)).toEqual([]);
+    // Nothing was stored for the caller: only its own staged inputs remain.
+    expect(readdirSync(join(data, "incoming")).sort()).toEqual(["net.bin", "net.param"]);
   }, 200_000);
 
   it("SIGKILL: every child process notices and exits by itself", async () => {

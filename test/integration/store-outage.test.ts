@@ -4,24 +4,22 @@
 // ends succeeded with exactly one result.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { createApiToken } from "@studio/api/auth";
-import { createApiHandler, serveNode } from "@studio/api/http";
-import { createRegistryClient } from "@studio/api/inference";
-import { makeTeam, makeUser } from "@studio/api/testing";
-import { createClient, FileRouteError } from "@studio/client";
+import { type createClient, FileRouteError } from "@studio/client";
 import { createDb, type Db } from "@studio/db/client";
 import { migrateDatabase } from "@studio/db/migrate";
-import { listNodes } from "@studio/db/nodes";
 import { type PostgresServer, startPostgresServer } from "@studio/db/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
+  filesUnder,
   type InferenceNodeProcess,
-  NODE_TOKEN,
+  queueTasks,
+  serveApiOnRegistry,
   sharedDataDir,
   startInferenceNode,
   uploadTinySr,
 } from "./inference-node";
+import { expectOneResultEach, waitForNodeStates } from "./scale-out";
 
 const TASKS = 20;
 
@@ -30,7 +28,7 @@ let db: Db;
 let url: string;
 let dataDir: string;
 let node: InferenceNodeProcess;
-let server: Awaited<ReturnType<typeof serveNode>>;
+let server: Awaited<ReturnType<typeof serveApiOnRegistry>>["server"];
 let client: ReturnType<typeof createClient>;
 let teamId: string;
 
@@ -41,20 +39,8 @@ beforeAll(async () => {
   db = createDb(url);
   dataDir = sharedDataDir("store-outage-data-");
   node = startInferenceNode({ id: "outage-node", databaseUrl: url, dataDir });
-  await vi.waitFor(async () => expect((await listNodes(db)).map((n) => n.state)).toEqual(["up"]), {
-    timeout: 90_000,
-    interval: 200,
-  });
-  const admin = await makeUser(db, { siteAdmin: true });
-  teamId = (await makeTeam(db, [{ userId: admin.id, role: "ADMIN" }])).id;
-  const { token } = await createApiToken(db, admin.id, { name: "outage" });
-  server = await serveNode(
-    createApiHandler({
-      db,
-      inference: createRegistryClient(db, { fallbackUrl: "http://127.0.0.1:9", token: NODE_TOKEN }),
-    }),
-  );
-  client = createClient({ url: server.url, token, teamId });
+  await waitForNodeStates(db, { "outage-node": "up" });
+  ({ server, client, teamId } = await serveApiOnRegistry(db, "outage"));
 }, 180_000);
 
 afterAll(async () => {
@@ -66,11 +52,13 @@ afterAll(async () => {
 });
 
 /**
- * What an upload leaves: stored originals under uploads/ and the API's `.part` files under tmp/
- * (the node's own short-lived files in tmp/, results on their way, are not uploads).
+ * What an upload leaves: stored and staged originals (uploads/, incoming/) and the API's `.part`
+ * files under tmp/ (the node's own short-lived files in tmp/, results on their way, are not
+ * uploads).
  */
 const uploadFiles = () => [
-  ...readdirSync(path.join(dataDir, "uploads"), { recursive: true }).map(String),
+  ...filesUnder(path.join(dataDir, "uploads")),
+  ...filesUnder(path.join(dataDir, "incoming")),
   ...readdirSync(path.join(dataDir, "tmp")).filter((name) => name.endsWith(".part")),
 ];
 
@@ -78,16 +66,11 @@ it("survives the store going away for a few seconds", async () => {
   const weight = await uploadTinySr(client);
   const png = readFileSync(fixturePath("chelsea.png"));
   const image = await client.uploadImage({ data: png, name: "chelsea.png" });
-  const taskIds: string[] = [];
-  for (let i = 0; i < TASKS; i++) {
-    const { id } = await client.trpc.tasks.create.mutate({
-      teamId,
-      weightId: weight.id,
-      target: { type: "image", imageId: image.id },
-      params: {},
-    });
-    taskIds.push(id);
-  }
+  const taskIds = await queueTasks(client, teamId, {
+    count: TASKS,
+    imageId: image.id,
+    weightFor: () => weight.id,
+  });
   const succeeded = () => db.task.count({ where: { id: { in: taskIds }, status: "succeeded" } });
   await vi.waitFor(async () => expect(await succeeded()).toBeGreaterThanOrEqual(3), {
     timeout: 300_000,
@@ -112,16 +95,7 @@ it("survives the store going away for a few seconds", async () => {
     timeout: 300_000,
     interval: 500,
   });
-  const items = await db.taskItem.findMany({
-    where: { taskId: { in: taskIds } },
-    select: { status: true, resultPath: true },
-  });
-  expect(items.every((item) => item.status === "succeeded")).toBe(true);
-  const results = items.map((item) => item.resultPath as string);
-  expect(new Set(results).size).toBe(TASKS);
+  const results = await expectOneResultEach(db, taskIds);
   expect(results.every((p) => existsSync(path.join(dataDir, p)))).toBe(true);
-  await vi.waitFor(async () => expect((await listNodes(db)).map((n) => n.state)).toEqual(["up"]), {
-    timeout: 30_000,
-    interval: 200,
-  });
+  await waitForNodeStates(db, { "outage-node": "up" });
 }, 600_000);

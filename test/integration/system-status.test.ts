@@ -3,8 +3,8 @@
 import { makeUser, type TestUser } from "@studio/api/testing";
 import { registerWorker } from "@studio/db/queue";
 import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { sessionCaller, startServiceForApi } from "./api-on-service";
+import { beforeAll, expect, it } from "vitest";
+import { sessionCaller, useServiceForApi } from "./api-on-service";
 
 /** A site admin and a plain user, flagged explicitly: the service may promote a store's first user. */
 async function siteAdminAndMember(db: TestService["db"]) {
@@ -14,18 +14,14 @@ async function siteAdminAndMember(db: TestService["db"]) {
   return { siteAdmin, member };
 }
 
-let svc: TestService;
+const svc = useServiceForApi();
 let siteAdmin: TestUser;
 let member: TestUser;
 
 beforeAll(async () => {
-  svc = await startServiceForApi();
   ({ siteAdmin, member } = await siteAdminAndMember(svc.db));
   await registerWorker(svc.db, { id: "secret-host:123", hostname: "secret-host", pid: 123 });
 }, 120_000);
-afterAll(async () => {
-  await svc?.cleanup();
-});
 
 it("gives site admins the full host report and worker list", async () => {
   const status = await (await sessionCaller(svc, siteAdmin)).system.status();

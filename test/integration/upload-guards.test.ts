@@ -4,23 +4,20 @@
 import { readFileSync } from "node:fs";
 import { createApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
-import { makeUser, resetEnvForTests, type TestUser } from "@studio/api/testing";
+import { makeUser, type TestUser } from "@studio/api/testing";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceClient, startServiceForApi } from "./api-on-service";
+import { serviceClient, useServiceForApi } from "./api-on-service";
 
 const APP = "http://studio.test";
 const png = readFileSync(fixturePath("chelsea.png"));
 
-let svc: TestService;
+const svc = useServiceForApi({ apiEnv: { NEXTAUTH_URL: `${APP}/` } });
 let server: Awaited<ReturnType<typeof serveNode>>;
 let alice: TestUser;
 let token: string;
 
 beforeAll(async () => {
-  process.env.NEXTAUTH_URL = `${APP}/`;
-  svc = await startServiceForApi();
   alice = await makeUser(svc.db);
   ({ token } = await createApiToken(svc.db, alice.id, { name: "cli" }));
   // Stands in for next-auth: the cookie names the signed-in user, as the real session cookie would.
@@ -36,9 +33,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await svc?.cleanup();
-  delete process.env.NEXTAUTH_URL;
-  resetEnvForTests();
 });
 
 const cookie = () => ({ cookie: `studio-session=${alice.id}` });

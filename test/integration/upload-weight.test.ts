@@ -3,18 +3,12 @@
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { uploadImage, uploadWeight } from "@studio/api/files";
-import type { TestUser } from "@studio/api/testing";
+import { makeAdminAndMember, type TestUser } from "@studio/api/testing";
 import { buildTinySrModel } from "@studio/core/testing";
 import { zipStream } from "@studio/core/zip";
 import { fixturePath } from "@studio/fixtures";
-import type { TestService } from "@studio/inference/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  makeAdminAndMember,
-  sessionCaller,
-  sessionContext,
-  startServiceForApi,
-} from "./api-on-service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sessionCaller, sessionContext, useServiceForApi } from "./api-on-service";
 
 const fixture = fixturePath;
 
@@ -24,7 +18,7 @@ function post(url: string, body: Uint8Array) {
   return new Request(`http://studio.test${url}`, { method: "POST", body: new Uint8Array(body) });
 }
 
-let svc: TestService;
+const svc = useServiceForApi();
 let admin: TestUser;
 let member: TestUser;
 let teamId: string;
@@ -36,12 +30,8 @@ function files(dir: string) {
 }
 
 beforeAll(async () => {
-  svc = await startServiceForApi();
-  ({ admin, member, teamId } = await makeAdminAndMember(svc));
+  ({ admin, member, teamId } = await makeAdminAndMember(svc.db));
 }, 120_000);
-afterAll(async () => {
-  await svc?.cleanup();
-});
 
 async function upload(user: TestUser, body: Uint8Array, query: Record<string, string>) {
   const qs = new URLSearchParams({

@@ -26,7 +26,7 @@ function file(rel: string, ageMs: number, bytes = 100): string {
 }
 
 describe("cleanup job", () => {
-  it("removes only expired, unreferenced temporary files, upload chunks, stray results and unused renditions", async () => {
+  it("removes only expired, unreferenced temporary files, staged and stray uploads, stray results and unused renditions", async () => {
     const { db, dataDir } = service;
     const team = await seedTeam(db);
     const imageId = await seedGrayImage(db, dataDir, team);
@@ -63,6 +63,10 @@ describe("cleanup job", () => {
       file("tmp/nested/result-crashed.png", old, 500),
       file("uploads/.partial/abc.bin", old, 300),
       file("uploads/big-upload.part", old, 200),
+      // An upload whose row was never made (the web app stopped between object and row).
+      file("uploads/unrelated.png", old, 100),
+      // Staged for a check or a conversion and never removed (the web app crashed meanwhile).
+      file("incoming/abandoned.part", old, 400),
       file(`results/${taskId}/0000-a0.png`, old, 50),
       file("results/deleted-task/0000-a1.png", old, 25),
       // Renditions are a cache: unused for the max age, they go even while their image stays.
@@ -72,7 +76,7 @@ describe("cleanup job", () => {
     const kept = [
       file("tmp/preview-fresh.png", fresh),
       file(image.storagePath, old),
-      file("uploads/unrelated.png", old),
+      file("incoming/in-use.part", fresh),
       file(`results/${taskId}/0000-a1.png`, old),
       file(`results/${taskId}/0000-a1.probability.png`, old),
       file(`weights/${weight.sha256}.onnx`, old),
@@ -80,14 +84,15 @@ describe("cleanup job", () => {
       file("logs/inference.1.log", old),
       file(`renditions/${team.teamId}/${imageId}-display.webp`, fresh),
     ];
-    const report = await runCleanup({ dataDir, db, maxAgeMs: DAY });
+    const report = await runCleanup({ files: service.files, db, maxAgeMs: DAY });
     for (const f of expired) expect(existsSync(f), f).toBe(false);
     for (const f of kept) expect(existsSync(f), f).toBe(true);
-    expect(report.deletedFiles).toBe(8);
-    expect(report.freedBytes).toBe(1000 + 500 + 300 + 200 + 50 + 25 + 7 + 3);
+    expect(report.deletedFiles).toBe(10);
+    expect(report.freedBytes).toBe(1000 + 500 + 300 + 200 + 100 + 400 + 50 + 25 + 7 + 3);
     expect(report.byArea).toEqual({
       tmp: { files: 2, bytes: 1500 },
-      uploads: { files: 2, bytes: 500 },
+      incoming: { files: 1, bytes: 400 },
+      uploads: { files: 3, bytes: 600 },
       results: { files: 2, bytes: 75 },
       renditions: { files: 2, bytes: 10 },
     });
@@ -103,7 +108,7 @@ describe("cleanup job", () => {
     );
     file("tmp/timer-old.bin", 2 * DAY, 42);
     const job = startCleanup({
-      dataDir: service.dataDir,
+      files: service.files,
       db: service.db,
       maxAgeMs: DAY,
       intervalMs: 200,

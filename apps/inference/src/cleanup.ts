@@ -1,12 +1,19 @@
-// Deletes files nobody uses any more: temporary and preview files, orphaned upload chunks,
-// results left by interrupted attempts and display renditions (a cache, made again on the next
-// view), once they have not been touched for the maximum age. A file that a live row
-// references (an image, a task result) is never deleted.
+// Deletes bytes nobody uses any more, once they have not been touched for the maximum age:
+// this node's temporary files (DATA_DIR/tmp, always local), and in the blob store staged
+// uploads a request never cleaned up (incoming/), uploads and results no row records
+// (interrupted uploads and attempts, deleted tasks), display renditions (a cache, made again on
+// the next view) and what interrupted writes left (store.removeIncomplete). An object that a
+// live row references (an image, a task result) is never deleted; weights/, official/, logs/
+// and the node's caches are never touched. Every node may run it against a shared store: each
+// deletion stands alone, and deleting what another node just deleted is no error.
 import { readdir, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
+import { RENDITIONS_PREFIX } from "@studio/contracts/inference/rendition";
+import { INCOMING_PREFIX } from "@studio/contracts/inference/store-key";
 import type { Db } from "@studio/db/client";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
+import type { NodeFiles } from "./node-files";
 
 export interface CleanupReport {
   deletedFiles: number;
@@ -17,9 +24,8 @@ export interface CleanupReport {
   ms: number;
 }
 
-/** Names an upload handler gives to unfinished parts (or folders that hold them). */
-const CHUNK_FILE = /\.(part|partial|chunk\d*|tmp|upload)$/i;
-const CHUNK_DIRS = new Set(["tmp", ".tmp", "chunks", ".chunks", "partial", ".partial", "incoming"]);
+/** Areas of the blob store the job looks through; what a row may reference is kept. */
+const STORE_AREAS = [INCOMING_PREFIX, "uploads/", "results/", RENDITIONS_PREFIX] as const;
 
 async function* walk(dir: string): AsyncGenerator<string> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -104,19 +110,19 @@ async function removeEmptyDirs(dir: string, keepRoot: boolean, cutoff: number): 
 }
 
 /**
- * One cleanup pass. Candidates: everything under tmp/; files under uploads/ that are upload
- * chunks (by name or folder); files under results/ (interrupted attempts, deleted tasks);
- * everything under renditions/ (cached display copies, also those of deleted images).
- * Each is deleted only if no row references it and it was neither modified nor read for
- * `maxAgeMs`. weights/, official/ and logs/ are never touched.
+ * One cleanup pass. Candidates: every file under this node's tmp/; every object under the
+ * store's incoming/, uploads/, results/ and renditions/. Each is deleted only if no row
+ * references it and it was neither modified (nor, in the local store, read) for `maxAgeMs`.
+ * Then the store removes what interrupted writes left that long ago.
  */
 export async function runCleanup(args: {
-  dataDir: string;
+  files: NodeFiles;
   db: Db;
   maxAgeMs: number;
   now?: Date;
 }): Promise<CleanupReport> {
   const started = performance.now();
+  const { files } = args;
   const cutoff = (args.now ?? new Date()).getTime() - args.maxAgeMs;
   const refs = await referencedPaths(args.db);
   const report: CleanupReport = {
@@ -127,52 +133,66 @@ export async function runCleanup(args: {
     byArea: {},
     ms: 0,
   };
-  const areas: Array<{ area: string; candidate: (rel: string) => boolean }> = [
-    { area: "tmp", candidate: () => true },
-    {
-      area: "uploads",
-      candidate: (rel) => {
-        const parts = rel.split("/").slice(1, -1);
-        return CHUNK_FILE.test(rel) || parts.some((p) => CHUNK_DIRS.has(p.toLowerCase()));
-      },
-    },
-    { area: "results", candidate: () => true },
-    { area: "renditions", candidate: () => true },
-  ];
-  for (const { area, candidate } of areas) {
-    const root = path.join(args.dataDir, area);
-    for await (const file of walk(root)) {
-      const rel = normalise(path.relative(args.dataDir, file));
-      if (!candidate(rel)) continue;
-      if (refs.has(rel)) {
+  const count = (area: string, files: number, bytes: number) => {
+    report.deletedFiles += files;
+    report.freedBytes += bytes;
+    const a = report.byArea[area] ?? { files: 0, bytes: 0 };
+    report.byArea[area] = a;
+    a.files += files;
+    a.bytes += bytes;
+  };
+
+  // This node's temp files: never in the store, never referenced.
+  const tmpRoot = path.join(files.dataDir, "tmp");
+  for await (const file of walk(tmpRoot)) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info || Math.max(info.mtimeMs, info.atimeMs) > cutoff) continue;
+    try {
+      await unlink(file);
+    } catch {
+      continue;
+    }
+    count("tmp", 1, info.size);
+  }
+  report.removedDirs += await removeEmptyDirs(tmpRoot, true, cutoff);
+
+  for (const prefix of STORE_AREAS) {
+    const area = prefix.slice(0, -1);
+    for await (const object of files.store.list(prefix)) {
+      if (refs.has(object.key)) {
         report.keptReferenced++;
         continue;
       }
-      const info = await stat(file).catch(() => undefined);
-      if (!info) continue;
-      const lastUsed = Math.max(info.mtimeMs, info.atimeMs);
-      if (lastUsed > cutoff) continue;
-      try {
-        await unlink(file);
-      } catch {
-        continue;
-      }
-      report.deletedFiles++;
-      report.freedBytes += info.size;
-      const a = report.byArea[area] ?? { files: 0, bytes: 0 };
-      report.byArea[area] = a;
-      a.files++;
-      a.bytes += info.size;
+      if ((await lastUsed(files, object.key, object.lastModified)) > cutoff) continue;
+      // A store that stops answering fails the pass; the next one carries on.
+      await files.store.delete(object.key);
+      count(area, 1, object.size);
     }
-    report.removedDirs += await removeEmptyDirs(root, true, cutoff);
+    // The local store's empty folders (S3 has none).
+    const folder = files.store.localPath(`${prefix}x`);
+    if (folder) report.removedDirs += await removeEmptyDirs(path.dirname(folder), true, cutoff);
   }
+
+  const incomplete = await files.store.removeIncomplete(args.maxAgeMs);
+  if (incomplete > 0) count("incomplete", incomplete, 0);
   report.ms = Math.round(performance.now() - started);
   return report;
 }
 
+/**
+ * When an object was last used: its modification time, or in the local store also its last
+ * read (a rendition still viewed every day is kept), as the job has always judged files.
+ */
+async function lastUsed(files: NodeFiles, key: string, modified: Date): Promise<number> {
+  const own = files.store.localPath(key);
+  if (!own) return modified.getTime();
+  const info = await stat(own).catch(() => undefined);
+  return Math.max(modified.getTime(), info?.atimeMs ?? 0);
+}
+
 /** Runs `runCleanup` every `intervalMs` (first pass shortly after start); returns a stopper. */
 export function startCleanup(args: {
-  dataDir: string;
+  files: NodeFiles;
   db: Db;
   maxAgeMs: number;
   intervalMs: number;

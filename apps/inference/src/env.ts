@@ -1,4 +1,5 @@
 import os from "node:os";
+import { type BlobStoreConfig, loadBlobEnv } from "@studio/blob/env";
 import { booleanFlag, createEnv, sharedEnv } from "@studio/contracts/env";
 import { resolveDatabaseUrl, resolveDataDir } from "@studio/db/env";
 import { z } from "zod";
@@ -85,6 +86,17 @@ const shape = {
   CONVERT_MAX_MEMORY_MB: int(64).default(2048),
   CONVERT_MAX_CONCURRENT: int(1).default(1),
 
+  /**
+   * The blob store (where uploads, weights and results live) comes from @studio/blob/env:
+   * BLOB_STORE=local (default: the files under DATA_DIR, as always) or BLOB_STORE=s3 with
+   * S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE, S3_ACCESS_KEY_ID,
+   * S3_SECRET_ACCESS_KEY, S3_PREFIX, S3_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_PART_SIZE_MB (see
+   * packages/blob/README.md). With a remote store each process of this node keeps the objects it
+   * reads (weights, input images) in its own folder DATA_DIR/cache/blobs/<process>, within this
+   * budget in MiB (least recently used out first); unused with BLOB_STORE=local.
+   */
+  BLOB_CACHE_MB: int(0).default(4096),
+
   CLEANUP_ENABLED: bool.default(true),
   CLEANUP_INTERVAL_MS: int(1000).default(60 * 60 * 1000),
   CLEANUP_MAX_AGE_MS: int(0).default(24 * 60 * 60 * 1000),
@@ -120,6 +132,8 @@ export type InferenceEnv = Omit<
   DATA_DIR: string;
   DATABASE_URL: string;
   ORT_INTRA_OP_THREADS: number;
+  /** Where bytes live (BLOB_STORE and S3_* variables, read by @studio/blob/env). */
+  BLOB: BlobStoreConfig;
 };
 
 /** Validates a process environment (or a test's object) into the service configuration. */
@@ -134,6 +148,7 @@ export function parseEnv(source: Record<string, string | undefined>): InferenceE
     ...parsed,
     DATA_DIR: dataDir,
     DATABASE_URL: resolveDatabaseUrl(parsed.DATABASE_URL, dataDir),
+    BLOB: loadBlobEnv(source),
     ORT_INTRA_OP_THREADS:
       parsed.ORT_INTRA_OP_THREADS ?? Math.max(1, Math.floor(cores / parsed.WORKER_CONCURRENCY)),
     INFERENCE_TEST_HOLD_DIR:

@@ -35,6 +35,7 @@ logger.info(
     host: config.INFERENCE_HOST,
     port,
     dataDir: config.DATA_DIR,
+    blobStore: service.files.store.description,
     worker: config.WORKER_ENABLED ? config.WORKER_MODE : "off",
   },
   "inference service listening",
@@ -62,7 +63,7 @@ const registration = service.joinRegistry(port);
 
 const cleanup = config.CLEANUP_ENABLED
   ? startCleanup({
-      dataDir: config.DATA_DIR,
+      files: service.files,
       db,
       maxAgeMs: config.CLEANUP_MAX_AGE_MS,
       intervalMs: config.CLEANUP_INTERVAL_MS,
@@ -92,6 +93,7 @@ async function shutdown(signal: string): Promise<void> {
     // Closing the app also stopped the preview processes (service.ts); the sessions left here
     // are the inline worker's, and it has stopped.
     await service.models.cache.clear();
+    service.files.close();
     await db.$disconnect();
     logger.info("stopped");
     process.exitCode = 0;

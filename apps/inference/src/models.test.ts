@@ -1,13 +1,25 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { LocalBlobStore } from "@studio/blob/local";
 import { buildTinySrModel } from "@studio/core/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { findWeightFile, ModelStore, WeightUnusableError } from "./models";
+import { ModelStore, openWeightFile, WeightUnusableError } from "./models";
+import { NodeFiles } from "./node-files";
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-models-"));
+const dataDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), "inference-models-")));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const files = await NodeFiles.around(new LocalBlobStore(dataDir), {
+  dataDir,
+  cacheMb: 0,
+  role: "test",
+});
+const findWeightFile = async (sha256: string) => {
+  const file = await openWeightFile(files, sha256);
+  file.release();
+  return file.path;
+};
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -20,19 +32,17 @@ describe("weight files and the session cache", () => {
     mkdirSync(path.join(dataDir, "official"), { recursive: true });
     const uploaded = path.join(dataDir, "weights", `${sha(model.bytes)}.onnx`);
     writeFileSync(uploaded, model.bytes);
-    expect(await findWeightFile(dataDir, sha(model.bytes))).toBe(uploaded);
+    expect(await findWeightFile(sha(model.bytes))).toBe(uploaded);
     const other = buildTinySrModel({ scale: 2, seed: 7 });
     writeFileSync(path.join(dataDir, "official", "tiny-sr.onnx"), other.bytes);
     writeFileSync(
       path.join(dataDir, "official", "tiny-sr.json"),
       JSON.stringify({ name: "tiny-sr", sha256: sha(other.bytes) }),
     );
-    expect(await findWeightFile(dataDir, sha(other.bytes))).toBe(
+    expect(await findWeightFile(sha(other.bytes))).toBe(
       path.join(dataDir, "official", "tiny-sr.onnx"),
     );
-    await expect(findWeightFile(dataDir, "0".repeat(64))).rejects.toBeInstanceOf(
-      WeightUnusableError,
-    );
+    await expect(findWeightFile("0".repeat(64))).rejects.toBeInstanceOf(WeightUnusableError);
   });
 
   it("loads a weight once (cache hit afterwards) and refuses a file whose checksum changed", async () => {
@@ -43,6 +53,7 @@ describe("weight files and the session cache", () => {
       interOpThreads: 1,
       spinWait: false,
       maxModels: 2,
+      openWeight: (sha256) => openWeightFile(files, sha256),
     });
     try {
       const first = await store.get(sha(model.bytes), JSON.stringify(spec));

@@ -3,11 +3,13 @@
 import { createHash } from "node:crypto";
 import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { isBlobError } from "@studio/blob/errors";
 import { type PreparedModel, prepareModel, warmupFor } from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
 import { ModelSpec } from "@studio/core/spec";
 import type { InferenceEnv } from "./env";
 import type { WorkerMetrics } from "./metrics";
+import type { AcquiredFile, NodeFiles } from "./node-files";
 
 /** A weight that cannot be used at all (missing file, checksum, spec): retrying will not help. */
 export class WeightUnusableError extends Error {
@@ -20,22 +22,24 @@ export class WeightUnusableError extends Error {
   }
 }
 
-/** DATA_DIR/weights/<sha256>.onnx, or an official model (DATA_DIR/official/<name>.onnx + .json). */
-export async function findWeightFile(dataDir: string, sha256: string): Promise<string> {
+/**
+ * An official model of this node (DATA_DIR/official/<sha256>.onnx, or <name>.onnx named by the
+ * sha256 in its <name>.json record), or null. official/ is node-local: every machine fetches and
+ * verifies its official models at setup.
+ */
+export async function findOfficialWeightFile(
+  dataDir: string,
+  sha256: string,
+): Promise<string | null> {
   const sha = sha256.toLowerCase();
-  const candidates = [
-    path.join(dataDir, "weights", `${sha}.onnx`),
-    path.join(dataDir, "official", `${sha}.onnx`),
-  ];
-  for (const file of candidates) {
-    try {
-      await access(file);
-      return file;
-    } catch {
-      // try the next place
-    }
-  }
   const officialDir = path.join(dataDir, "official");
+  try {
+    const direct = path.join(officialDir, `${sha}.onnx`);
+    await access(direct);
+    return direct;
+  } catch {
+    // look through the records
+  }
   const entries = await readdir(officialDir).catch(() => [] as string[]);
   for (const name of entries.filter((n) => n.endsWith(".json"))) {
     try {
@@ -50,11 +54,41 @@ export async function findWeightFile(dataDir: string, sha256: string): Promise<s
       // not a record of ours
     }
   }
-  // The message reaches task errors and preview responses: no server paths in it.
-  throw new WeightUnusableError(
-    `weight file for sha256 ${sha} is missing`,
-    `looked in ${path.join(dataDir, "weights")} and ${officialDir}`,
-  );
+  return null;
+}
+
+/** A weight's file, held until `release()`. */
+export type WeightOpener = (sha256: string) => Promise<AcquiredFile>;
+
+/**
+ * The file of a weight: an official model of this node first, else weights/<sha256>.onnx from
+ * the blob store (read in place locally, through this process's cache otherwise). A weight that
+ * is in neither is unusable; a store that cannot be reached is not (BlobError `unavailable`
+ * passes through, and the task is retried).
+ */
+export async function openWeightFile(files: NodeFiles, sha256: string): Promise<AcquiredFile> {
+  const sha = sha256.toLowerCase();
+  const official = await findOfficialWeightFile(files.dataDir, sha);
+  if (official) return { key: `official/${path.basename(official)}`, path: official, release() {} };
+  const key = `weights/${sha}.onnx`;
+  try {
+    return await files.acquire(key);
+  } catch (error) {
+    // The message reaches task errors and preview responses: no server paths in it.
+    if (isBlobError(error, "not_found")) {
+      throw new WeightUnusableError(
+        `weight file for sha256 ${sha} is missing`,
+        `neither ${key} in the store (${files.store.description}) nor official/ of this node`,
+      );
+    }
+    if (isBlobError(error, "integrity")) {
+      throw new WeightUnusableError(
+        `weight file ${sha}.onnx does not have the sha256 its name promises`,
+        error.message,
+      );
+    }
+    throw error;
+  }
 }
 
 /** How a process loads weights; plain data, so preview processes get it on their command line. */
@@ -80,6 +114,11 @@ export function modelSettings(config: InferenceEnv): ModelSettings {
 
 export interface ModelStoreOptions extends ModelSettings {
   metrics?: WorkerMetrics;
+  /**
+   * Where weight files come from (openWeightFile with this process's NodeFiles). A preview
+   * process has none: the service hands it the file with each preview that needs one.
+   */
+  openWeight?: WeightOpener;
 }
 
 export class ModelStore {
@@ -95,10 +134,14 @@ export class ModelStore {
     });
   }
 
-  /** The session for a weight, bound to its spec (a JSON string as stored, or an object). */
+  /**
+   * The session for a weight, bound to its spec (a JSON string as stored, or an object). The
+   * file is opened (by `openWeight`, default the store's) only when the session is not cached.
+   */
   async get(
     sha256: string,
     specSource: string | unknown,
+    openWeight: WeightOpener | undefined = this.options.openWeight,
   ): Promise<PreparedModel & { loadMs: number; cacheHit: boolean }> {
     let spec: ModelSpec;
     try {
@@ -113,8 +156,18 @@ export class ModelStore {
     const loaded = await this.cache.get({
       sha256,
       load: async () => {
-        const file = await findWeightFile(this.options.dataDir, sha256);
-        const bytes = await readFile(file);
+        if (!openWeight) {
+          throw new WeightUnusableError(`weight file for sha256 ${sha256} is missing`);
+        }
+        const weight = await openWeight(sha256);
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(weight.path);
+        } finally {
+          // The session is built from the bytes in memory; the file may go (or be evicted).
+          weight.release();
+        }
+        const file = weight.path;
         const actual = createHash("sha256").update(bytes).digest("hex");
         if (actual !== sha256.toLowerCase()) {
           throw new WeightUnusableError(

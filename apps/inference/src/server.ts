@@ -1,15 +1,17 @@
+import { LocalBlobStore } from "@studio/blob/local";
 import type { HealthResponse } from "@studio/contracts/inference/system";
 import { DEFAULT_MAX_PIXELS } from "@studio/core/image";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { ZodError } from "zod";
 import type { InferenceEnv } from "./env";
 import { registerAuth } from "./http/auth";
+import { fromBlobError } from "./http/blob-errors";
 import { HttpError } from "./http/errors";
 import { checkReadiness } from "./http/ready";
 import { ImageChecker } from "./images/checker";
 import type { Logger } from "./logger";
+import { NodeFiles } from "./node-files";
 import { imageCheckRoutes } from "./routes/images";
-
 import { SERVICE_VERSION } from "./version";
 
 /** A route module: gets the app after auth and error handling are in place. */
@@ -20,10 +22,15 @@ export interface ServerDeps {
     Partial<Pick<InferenceEnv, "MAX_IMAGE_PIXELS">>;
   logger: Logger;
   pingStore: () => Promise<void>;
+  /**
+   * This process's way to the blob store (checked by /ready, read by the image check); the
+   * local store under DATA_DIR when not given.
+   */
+  files?: NodeFiles;
   /** Further endpoints (preview, validation, metrics, system), each added when wired. */
   routes?: RouteModule[];
   /**
-   * The upload check (POST /v1/images/check); made from DATA_DIR and MAX_IMAGE_PIXELS when not
+   * The upload check (POST /v1/images/check); made from `files` and MAX_IMAGE_PIXELS when not
    * given. Tests pass their own to watch it.
    */
   imageChecker?: ImageChecker;
@@ -34,6 +41,13 @@ export interface ServerDeps {
 /** The HTTP API as a Fastify instance, not yet listening: tests bind it to port 0. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const startedAt = Date.now();
+  const files =
+    deps.files ??
+    (await NodeFiles.around(new LocalBlobStore(deps.config.DATA_DIR), {
+      dataDir: deps.config.DATA_DIR,
+      cacheMb: 0,
+      role: "server",
+    }));
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
@@ -44,8 +58,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: 120_000,
   });
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((raw, request, reply) => {
+    // The store's own errors (missing object, store down) answer in the caller's terms.
+    const error = fromBlobError(raw) as typeof raw;
     if (error instanceof HttpError) {
+      if (error.code === "unavailable" && raw !== error) {
+        request.log.warn({ err: raw }, "blob store unavailable");
+      }
       return reply.status(error.status).headers(error.headers).send(error.body());
     }
     if (error instanceof ZodError) {
@@ -113,6 +132,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const report = await checkReadiness({
       dataDir: deps.config.DATA_DIR,
       pingStore: deps.pingStore,
+      blobStore: files.store,
     });
     return reply.status(report.ready ? 200 : 503).send(report);
   });
@@ -122,7 +142,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const checker =
     deps.imageChecker ??
     new ImageChecker({
-      dataDir: deps.config.DATA_DIR,
+      files,
       maxPixels: deps.config.MAX_IMAGE_PIXELS ?? DEFAULT_MAX_PIXELS,
     });
   await imageCheckRoutes({ checker })(app);

@@ -5,7 +5,8 @@ import type { InferenceEnv } from "./env";
 import { Limiter } from "./limiter";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics, type QueueCounts } from "./metrics";
-import { ModelStore, modelSettings } from "./models";
+import { ModelStore, modelSettings, openWeightFile } from "./models";
+import { NodeFiles } from "./node-files";
 import { NodeRegistration } from "./node-registry";
 import { ortInfo } from "./ort";
 import { PreviewPool } from "./preview/pool";
@@ -28,6 +29,8 @@ export interface Service {
   previewPool: PreviewPool;
   /** Display copies of images (POST /v1/renditions). */
   renditions: RenditionMaker;
+  /** This process's way to the blob store; closed by whoever made it (see createService). */
+  files: NodeFiles;
   /** Registers this process as a node of the installation, once it listens on `port`. */
   joinRegistry(port: number): Promise<NodeRegistration>;
 }
@@ -50,11 +53,29 @@ export async function createService(options: {
   db: Db;
   /** Running tasks when the worker lives in another process (default: the inline worker's). */
   workerRunning?: () => number;
+  /**
+   * The blob store access to use (a restarted test service keeps its own); by default one is
+   * opened for this process ("server" cache folder). Either way the caller closes it
+   * (`service.files.close()`) once the app and the inline worker have stopped.
+   */
+  files?: NodeFiles;
 }): Promise<Service> {
   const { config, logger, db } = options;
+  const files =
+    options.files ??
+    (await NodeFiles.open({
+      dataDir: config.DATA_DIR,
+      blob: config.BLOB,
+      cacheMb: config.BLOB_CACHE_MB,
+      role: "server",
+    }));
   const metrics = createMetrics({ queueCounts: () => queueCounts(db) });
-  const models = new ModelStore({ ...modelSettings(config), metrics });
-  const worker = new TaskWorker({ db, logger, config, models, metrics });
+  const models = new ModelStore({
+    ...modelSettings(config),
+    metrics,
+    openWeight: (sha256) => openWeightFile(files, sha256),
+  });
+  const worker = new TaskWorker({ db, logger, config, models, files, metrics });
   const workerRunning = () => options.workerRunning?.() ?? worker.runningCount;
   const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
   const previewPool = new PreviewPool({
@@ -64,7 +85,7 @@ export async function createService(options: {
     metrics,
   });
   const renditions = new RenditionMaker({
-    dataDir: config.DATA_DIR,
+    files,
     maxPixels: config.MAX_IMAGE_PIXELS,
     logger,
   });
@@ -74,12 +95,13 @@ export async function createService(options: {
     pingStore: async () => {
       await db.$queryRaw`SELECT 1 FROM "Task" LIMIT 1`;
     },
+    files,
     onResponse: (route, method, status, seconds) =>
       metrics.httpDuration.observe({ route, method, status: String(status) }, seconds),
     routes: [
-      previewRoutes({ config, db, pool: previewPool, limiter: previews, metrics }),
-      validateRoutes({ config, db, metrics }),
-      convertRoutes({ config, metrics }),
+      previewRoutes({ config, db, files, pool: previewPool, limiter: previews, metrics }),
+      validateRoutes({ config, db, files, metrics }),
+      convertRoutes({ config, files, metrics }),
       renditionRoutes({ maker: renditions }),
       opsRoutes({
         metrics,
@@ -91,6 +113,7 @@ export async function createService(options: {
             running: workerRunning(),
           },
           preview: { running: previews.running, limit: previews.limit },
+          storage: { kind: files.kind, description: files.store.description },
           queue: async () => {
             const counts = await queueCounts(db);
             return { queued: counts.byStatus.queued ?? 0, running: counts.byStatus.running ?? 0 };
@@ -118,5 +141,5 @@ export async function createService(options: {
     await node.start();
     return node;
   }
-  return { app, metrics, models, worker, previewPool, renditions, joinRegistry };
+  return { app, metrics, models, worker, previewPool, renditions, files, joinRegistry };
 }

@@ -84,10 +84,13 @@ function packageVersion(name: string, from?: string): string | undefined {
   return undefined;
 }
 
+export type StorageReport = NonNullable<SystemResponse["storage"]>;
+
 export interface SystemSources {
   worker: SystemResponse["worker"];
   preview: SystemResponse["preview"];
   queue?: () => Promise<SystemResponse["queue"]>;
+  storage?: StorageReport;
 }
 
 export async function systemReport(sources: SystemSources): Promise<SystemResponse> {
@@ -135,5 +138,6 @@ export async function systemReport(sources: SystemSources): Promise<SystemRespon
     worker: sources.worker,
     ...(queue ? { queue } : {}),
     preview: sources.preview,
+    ...(sources.storage ? { storage: sources.storage } : {}),
   };
 }

@@ -1,16 +1,23 @@
 // Starts the real service for tests (this package's and packages/api's client test): a fresh
 // migrated store, a temp DATA_DIR, the full HTTP API on an ephemeral port of 127.0.0.1.
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { RestartableTestServer } from "@studio/blob/testing";
 import type { Db } from "@studio/db/client";
 import { createTestDatabase } from "@studio/db/testing";
 import pino from "pino";
 import { type InferenceEnv, parseEnv, testRunSettings } from "./env";
+import { NodeFiles } from "./node-files";
 import type { NodeRegistration } from "./node-registry";
 import { createService, type Service } from "./service";
 
-export interface TestService extends Service {
+/**
+ * `stop` is a node that died (no listening, no heartbeat; the store and data dir stay),
+ * `restart` listens on the same port and rejoins the registry, `cleanup` removes it all.
+ */
+export interface TestService extends Service, RestartableTestServer {
   url: string;
   port: number;
   token: string;
@@ -20,17 +27,14 @@ export interface TestService extends Service {
   config: InferenceEnv;
   /** This node's entry in the store's registry (heartbeating while it listens). */
   node: NodeRegistration;
-  /** Stops listening and heartbeating, like a node that died (the store and data dir stay). */
-  stop(): Promise<void>;
-  /** Listens again on the same port and rejoins the registry, as a restarted service would. */
-  restart(): Promise<void>;
-  cleanup(): Promise<void>;
 }
 
 /**
  * A fresh service with its own store and data dir, or, with `sharing`, a second node of
  * another test service's installation: the same store and data dir (left to that one's
- * `cleanup`), its own port, models and previews.
+ * `cleanup`), its own port, models and previews. `overrides` may choose the blob store
+ * (BLOB_STORE=s3 and the S3_* variables of @studio/blob/testing's server): with a remote store
+ * the data dir holds only this node's temp files and cache.
  */
 export async function startTestService(
   overrides: Record<string, string> = {},
@@ -41,7 +45,7 @@ export async function startTestService(
     ? { url: shared.databaseUrl, db: shared.db, cleanup: async () => {} }
     : await createTestDatabase({ prefix: "inference-test-" });
   const dataDir = shared?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "inference-data-"));
-  for (const dir of ["uploads", "weights", "results", "tmp", "logs", "official"]) {
+  for (const dir of ["incoming", "uploads", "weights", "results", "tmp", "logs", "official"]) {
     mkdirSync(path.join(dataDir, dir), { recursive: true });
   }
   const token = "test-inference-token";
@@ -57,7 +61,14 @@ export async function startTestService(
     ...overrides,
   });
   const logger = pino({ level: config.LOG_LEVEL });
-  let parts = await createService({ config, logger, db: store.db });
+  // A second node on the same data dir needs a cache folder of its own (remote store only).
+  const files = await NodeFiles.open({
+    dataDir,
+    blob: config.BLOB,
+    cacheMb: config.BLOB_CACHE_MB,
+    role: shared ? `server-${randomBytes(4).toString("hex")}` : "server",
+  });
+  let parts = await createService({ config, logger, db: store.db, files });
   const address = await parts.app.listen({ host: "127.0.0.1", port: 0 });
   const port = Number(new URL(address).port);
   const service: TestService = {
@@ -75,7 +86,8 @@ export async function startTestService(
       await service.app.close();
     },
     async restart() {
-      parts = await createService({ config, logger, db: store.db });
+      // The same files (and, with a remote store, the same cache folder) as before.
+      parts = await createService({ config, logger, db: store.db, files: service.files });
       Object.assign(service, parts);
       await parts.app.listen({ host: "127.0.0.1", port });
       service.node = await parts.joinRegistry(port);
@@ -85,6 +97,7 @@ export async function startTestService(
       await service.app.close().catch(() => {});
       await service.worker.stop(0).catch(() => {});
       await service.models.cache.clear().catch(() => {});
+      service.files.close();
       await store.cleanup();
       if (!shared) rmSync(dataDir, { recursive: true, force: true });
     },

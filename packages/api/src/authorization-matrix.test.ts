@@ -2,12 +2,12 @@
 // this file: each must declare its access level, have input and output schemas, refuse the
 // anonymous caller (unless listed public), refuse members on admin procedures, and hide other
 // teams behind NOT_FOUND.
-import type { TestDatabase } from "@studio/db/testing";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createInnerContext } from "./context";
 import { appRouter, createCaller } from "./index";
-import { makeTeam, makeUser, testDb } from "./test-helpers";
+import { makeAdminAndMember, makeUser } from "./test-helpers";
+import { useTestDb } from "./test-hooks";
 import type { Access } from "./trpc";
 
 /** Procedures anyone may call. Adding one here is a deliberate, reviewed decision. */
@@ -20,7 +20,7 @@ const procedures = Object.entries(
   (appRouter._def as unknown as { procedures: Record<string, ProcedureLike> }).procedures,
 );
 
-let t: TestDatabase;
+const t = useTestDb();
 let teamId: string;
 const callers: Record<
   "anon" | "member" | "outsider" | "admin",
@@ -28,16 +28,9 @@ const callers: Record<
 > = {} as never;
 
 beforeAll(async () => {
-  t = await testDb();
-  const admin = await makeUser(t.db);
-  const member = await makeUser(t.db);
+  const { admin, member, teamId: team } = await makeAdminAndMember(t.db);
   const outsider = await makeUser(t.db);
-  teamId = (
-    await makeTeam(t.db, [
-      { userId: admin.id, role: "ADMIN" },
-      { userId: member.id, role: "MEMBER" },
-    ])
-  ).id;
+  teamId = team;
   const ctx = (userId: string | null) =>
     createInnerContext({ db: t.db, userId, via: userId ? "session" : null });
   callers.anon = createCaller(await ctx(null));
@@ -45,7 +38,6 @@ beforeAll(async () => {
   callers.outsider = createCaller(await ctx(outsider.id));
   callers.admin = createCaller(await ctx(admin.id));
 });
-afterAll(() => t.cleanup());
 
 async function codeOf(caller: ReturnType<typeof createCaller>, path: string, input: unknown) {
   // biome-ignore lint/suspicious/noExplicitAny: walking the caller proxy by path
@@ -86,31 +78,22 @@ describe("authorisation matrix", () => {
     expect(procedure._def.output, `${path} has no .output()`).toBeDefined();
   });
 
-  it.each(procedures.filter(([path]) => !PUBLIC.has(path)))(
-    "%s refuses the anonymous caller",
-    async (path) => {
-      expect(await codeOf(callers.anon, path, { teamId })).toBe("UNAUTHORIZED");
-    },
-  );
-
-  it.each(procedures.filter(([, p]) => p._def.meta?.access === "teamAdmin"))(
-    "%s refuses a team member who is not admin",
-    async (path) => {
-      expect(await codeOf(callers.member, path, { teamId })).toBe("FORBIDDEN");
-    },
-  );
-
-  it.each(procedures.filter(([, p]) => ["team", "teamAdmin"].includes(p._def.meta?.access ?? "")))(
-    "%s hides a team from a non-member",
-    async (path) => {
-      expect(await codeOf(callers.outsider, path, { teamId })).toBe("NOT_FOUND");
-    },
-  );
-
-  it.each(procedures.filter(([, p]) => p._def.meta?.access === "siteAdmin"))(
-    "%s refuses a user who is not site admin",
-    async (path) => {
-      expect(await codeOf(callers.admin, path, { teamId })).toBe("FORBIDDEN");
-    },
-  );
+  // Who is refused which procedures, and with what code.
+  type Entry = (typeof procedures)[number];
+  const notPublic = ([path]: Entry) => !PUBLIC.has(path);
+  const accessIn =
+    (...levels: string[]) =>
+    ([, p]: Entry) =>
+      levels.includes(p._def.meta?.access ?? "");
+  const refusals = [
+    ["refuses the anonymous caller", "anon", "UNAUTHORIZED", notPublic],
+    ["refuses a team member who is not admin", "member", "FORBIDDEN", accessIn("teamAdmin")],
+    ["hides a team from a non-member", "outsider", "NOT_FOUND", accessIn("team", "teamAdmin")],
+    ["refuses a user who is not site admin", "admin", "FORBIDDEN", accessIn("siteAdmin")],
+  ] as const;
+  for (const [what, who, code, applies] of refusals) {
+    it.each(procedures.filter(applies))(`%s ${what}`, async (path) => {
+      expect(await codeOf(callers[who], path, { teamId })).toBe(code);
+    });
+  }
 });

@@ -1,15 +1,11 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiToken, revokeApiToken } from "./auth/tokens";
 import { createTRPCContext, readTeamMembership } from "./context";
 import { createCaller } from "./index";
-import { makeTeam, makeUser, testDb } from "./test-helpers";
+import { makeTeam, makeUser } from "./test-helpers";
+import { useTestDb } from "./test-hooks";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 const noSession = async () => null;
 

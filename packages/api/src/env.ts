@@ -1,3 +1,4 @@
+import { type BlobStoreConfig, loadBlobEnv } from "@studio/blob/env";
 import { booleanFlag, createEnv, sharedEnv } from "@studio/contracts/env";
 import { resolveDataDir } from "@studio/db/env";
 import { z } from "zod";
@@ -60,12 +61,26 @@ const shape = {
   TRUST_PROXY: booleanFlag().default(false),
 };
 
-/** DATA_DIR is resolved exactly as @studio/db resolves it, so both agree on the directory. */
-export type ApiEnv = z.output<z.ZodObject<typeof shape>> & { DATA_DIR: string };
+/**
+ * DATA_DIR is resolved exactly as @studio/db resolves it, so both agree on the directory. `blob`
+ * says where shared bytes live (BLOB_STORE, S3_*: see @studio/blob/env); DATA_DIR itself keeps
+ * only what is this process's own (tmp/, the official/ models fetched at setup).
+ */
+export type ApiEnv = z.output<z.ZodObject<typeof shape>> & {
+  DATA_DIR: string;
+  blob: BlobStoreConfig;
+};
 
 function load(): ApiEnv {
   const parsed = createEnv("@studio/api", shape);
-  return { ...parsed, DATA_DIR: resolveDataDir(parsed.DATA_DIR) };
+  const DATA_DIR = resolveDataDir(parsed.DATA_DIR);
+  const blob = loadBlobEnv();
+  // The local store is the data directory itself, resolved by the same rule as above.
+  return {
+    ...parsed,
+    DATA_DIR,
+    blob: blob.kind === "local" ? { ...blob, rootDir: DATA_DIR } : blob,
+  };
 }
 
 let cached: ApiEnv | undefined;

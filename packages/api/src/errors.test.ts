@@ -181,11 +181,11 @@ describe("client errors", () => {
     expect((await trpcError(unknownProcedure)).data.appCode).toBe("not_found");
   });
 
-  it("hides the message of an unexpected error on both paths", async () => {
+  it("hides the message of an unexpected error on a file route", async () => {
     const api = await apiCaller();
     const teamId = api.user.personalTeamId;
-    // A damaged row: its stored path leads out of DATA_DIR, which the server refuses to touch
-    // with an error whose words are for the log, not the client.
+    // A damaged row: its stored key leads out of the store, which refuses it with an error whose
+    // words are for the log, not the client.
     const image = await makeImage(t.db, teamId, api.user.id);
     await t.db.image.update({
       where: { id: image.id },
@@ -196,19 +196,26 @@ describe("client errors", () => {
     try {
       const file = await api.download({ type: "image", teamId, id: image.id });
       expect(file.status).toBe(500);
-      const fileBody = (await file.json()) as FileErrorBody;
-      expect(fileBody).toEqual({ error: { code: "internal", message: "Internal server error." } });
-
-      const trpc = await api.mutate("images.delete", { teamId, imageIds: [image.id] });
-      expect(trpc.status).toBe(500);
-      const text = await trpc.text();
-      expect((JSON.parse(text) as { error: { json: TrpcError } }).error.json).toMatchObject({
-        message: "Internal server error.",
-        data: { appCode: "internal" },
+      const fileText = await file.text();
+      expect(JSON.parse(fileText)).toEqual({
+        error: { code: "internal", message: "Internal server error." },
       });
-      for (const leak of ["DATA_DIR", "escapes", "outside", "stack"]) {
-        expect(text).not.toContain(leak);
+      for (const leak of ["DATA_DIR", "storage key", "outside", "stack"]) {
+        expect(fileText).not.toContain(leak);
       }
+
+      // (The tRPC path is the store-failure test above.) Deleting the row still works: its
+      // objects are removed on a best-effort basis after the row, and this one is not touched.
+      const warn = console.warn;
+      console.warn = () => {};
+      try {
+        const deleted = await api.mutate("images.delete", { teamId, imageIds: [image.id] });
+        expect(deleted.status).toBe(200);
+        expect(await deleted.text()).not.toContain("outside");
+      } finally {
+        console.warn = warn;
+      }
+      expect(await t.db.image.count({ where: { id: image.id } })).toBe(0);
     } finally {
       console.error = errors;
     }

@@ -2,6 +2,7 @@
 // (@studio/contracts/errors); the table there decides the tRPC code and the HTTP status, so a
 // failure answers the same code over tRPC (`data.appCode`) and over a file route
 // (`{ error: { code } }`), and the web app translates by it.
+import { BlobError, type BlobErrorCode } from "@studio/blob/errors";
 import {
   APP_ERROR_TABLE,
   type AppErrorBody,
@@ -84,13 +85,35 @@ function isPrismaError(error: unknown): error is Error & { code?: string } {
   return error.name.startsWith("PrismaClient") || error.name === "DriverAdapterError";
 }
 
+// Blob store failures a client may hear about, in the user's terms (the store's own message,
+// which names keys and buckets, stays in `cause` for the log). Other codes (misconfigured,
+// integrity, invalid_key, failed) are faults of the installation or of this code: `internal`.
+const BLOB_CODES: Partial<Record<BlobErrorCode, { code: AppErrorCode; message: string }>> = {
+  unavailable: {
+    code: "unavailable",
+    message: "File storage is unreachable; try again shortly.",
+  },
+  storage_full: {
+    code: "storage_full",
+    message: "File storage has no room left; nothing was saved.",
+  },
+  not_found: { code: "not_found", message: "The file is missing." },
+  invalid_range: { code: "bad_request", message: "The requested byte range is not valid." },
+};
+
 /**
- * The AppError a client may see for `error`: itself, or a store error in clean words (an unknown
- * store error becomes `internal`). Null for anything else, whose message must not reach clients.
+ * The AppError a client may see for `error`: itself, or a store or blob store error in clean
+ * words (an unknown one becomes `internal`). Null for anything else, whose message must not
+ * reach clients.
  */
 export function toClientError(error: unknown): AppError | null {
   const cause = error instanceof TRPCError ? (error.cause ?? error) : error;
   if (cause instanceof AppError) return cause;
+  if (cause instanceof BlobError) {
+    const known = BLOB_CODES[cause.code];
+    if (known) return new AppError(known.code, known.message, { cause });
+    return new AppError("internal", "Internal server error.", { cause });
+  }
   if (!isPrismaError(cause)) return null;
   if (isStoreUnreachable(cause)) {
     return new AppError(

@@ -59,6 +59,17 @@ export async function makeTeam(
   });
 }
 
+/** A new team with one admin and one member. */
+export async function makeAdminAndMember(db: Db) {
+  const admin = await makeUser(db);
+  const member = await makeUser(db);
+  const team = await makeTeam(db, [
+    { userId: admin.id, role: "ADMIN" },
+    { userId: member.id, role: "MEMBER" },
+  ]);
+  return { admin, member, teamId: team.id };
+}
+
 export async function testDb(): Promise<TestDatabase> {
   return createTestDatabase({ prefix: "studio-api-test-" });
 }

@@ -5,6 +5,7 @@ export { contextFor, post, useTempDataDir } from "./http/files/test-context";
 export { architectureFor, importStateDict } from "./services/import-weight";
 export { receiveToTemp, removeQuietly } from "./storage/files";
 export {
+  makeAdminAndMember,
   makeImage,
   makeTeam,
   makeUser,
@@ -15,3 +16,4 @@ export {
   testDb,
   testStore,
 } from "./test-helpers";
+export { beforeAllTests, useTestDb, useTestStore } from "./test-hooks";

@@ -54,7 +54,7 @@ describe("BlobCache", () => {
   });
   afterAll(async () => {
     remote?.close();
-    await server?.stop();
+    await server?.cleanup();
   });
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "studio-blob-cache-"));
@@ -218,14 +218,14 @@ describe("BlobCache", () => {
     const down = new S3BlobStore({ ...server.config, maxAttempts: 1 });
     const downDir = await mkdtemp(path.join(tmpdir(), "studio-blob-cache-down-"));
     try {
-      await server.halt();
+      await server.stop();
       const offline = await BlobCache.open({ store: down, dir: downDir, maxBytes: 1000 });
       await expect(offline.acquire("inputs/a")).rejects.toMatchObject({ code: "unavailable" });
       offline.close();
       expect(await filesUnder(path.join(downDir, "objects"))).toEqual([]);
     } finally {
       down.close();
-      await server.start();
+      await server.restart();
       await rm(downDir, { recursive: true, force: true });
     }
   });

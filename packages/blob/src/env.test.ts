@@ -107,7 +107,7 @@ describe("createBlobStore", () => {
   beforeAll(async () => {
     server = await startTestS3Server();
   });
-  afterAll(() => server?.stop());
+  afterAll(() => server?.cleanup());
 
   it("builds the store the environment describes", async () => {
     const local = createBlobStore(loadBlobEnv({ DATA_DIR: "/tmp/studio-blob-env" }));

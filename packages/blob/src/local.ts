@@ -8,6 +8,7 @@ import {
   open,
   readdir,
   readFile,
+  rename,
   rmdir,
   stat,
   unlink,
@@ -29,6 +30,9 @@ import type {
   PutOptions,
   PutResult,
 } from "./store";
+
+const isConsumedFile = (source: BlobSource): source is { file: string; consume: true } =>
+  !(source instanceof Uint8Array) && "file" in source && source.consume === true;
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 
@@ -52,6 +56,10 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, source: BlobSource, options: PutOptions = {}): Promise<PutResult> {
     const target = this.localPath(key);
+    if (isConsumedFile(source)) {
+      const taken = await this.takeFile(source.file, target, key, options);
+      if (taken) return taken;
+    }
     let input: Uint8Array | Metered | undefined;
     try {
       input = source instanceof Uint8Array ? source : meter(await openSource(source), options);
@@ -105,6 +113,45 @@ export class LocalBlobStore implements BlobStore {
     } catch (error) {
       if (errno(error) === "ENOENT" || errno(error) === "ENOTDIR") return null;
       throw this.translate(error, key);
+    }
+  }
+
+  /**
+   * A consumed file on this file system is checked (one read, no write) and renamed into place:
+   * a 200 MB upload is not copied. Null when it lies on another file system (copy instead).
+   */
+  private async takeFile(
+    file: string,
+    target: string,
+    key: string,
+    options: PutOptions,
+  ): Promise<PutResult | null> {
+    const metered = meter(await openSource({ file }), options);
+    try {
+      for await (const _chunk of metered.stream) {
+        // reading is the point: the meter counts and hashes
+      }
+    } catch (error) {
+      throw metered.sourceError() ?? this.translate(error, key);
+    }
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(file, target);
+    } catch (error) {
+      if (errno(error) === "EXDEV") return null;
+      throw this.translate(error, key);
+    }
+    return { key, ...metered.digest() };
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const source = this.localPath(from);
+    const target = this.localPath(to);
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(source, target);
+    } catch (error) {
+      throw this.translate(error, errno(error) === "ENOENT" ? from : to);
     }
   }
 

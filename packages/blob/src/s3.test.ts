@@ -50,13 +50,13 @@ describe("S3BlobStore when the server is down, hung or refuses us", () => {
   });
   afterAll(async () => {
     for (const store of stores) store.close();
-    await server?.stop();
+    await server?.cleanup();
   });
 
   it("reports a stopped server as unavailable, in the user's terms, and recovers", async () => {
     const store = storeWith({ timeoutMs, maxAttempts });
     await healthy.put("before/outage", Buffer.from("kept"));
-    await server.halt();
+    await server.stop();
     try {
       const calls: [string, () => Promise<unknown>][] = [
         ["put", () => store.put("during/outage", Buffer.from("x"))],
@@ -82,7 +82,7 @@ describe("S3BlobStore when the server is down, hung or refuses us", () => {
         expect(ms, name).toBeLessThan(bound);
       }
     } finally {
-      await server.start();
+      await server.restart();
     }
     // Same client, same port: it works again without being rebuilt.
     expect((await store.getBytes("before/outage")).toString()).toBe("kept");

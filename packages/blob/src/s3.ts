@@ -1,9 +1,11 @@
 // Objects in an S3-compatible bucket (AWS S3, MinIO, Cloudflare R2, ...) through the AWS SDK v3,
 // for installations that span machines. Keys map to `<prefix><key>` in the bucket.
 
+import { unlink } from "node:fs/promises";
 import { PassThrough, Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -152,6 +154,9 @@ export class S3BlobStore implements BlobStore {
       if (body instanceof Readable) body.destroy();
       throw sourceError() ?? this.fail(error, key);
     }
+    if (!(source instanceof Uint8Array) && "file" in source && source.consume) {
+      await unlink(source.file).catch(() => {});
+    }
     return { key, ...digest() };
   }
 
@@ -221,6 +226,19 @@ export class S3BlobStore implements BlobStore {
       if (translated instanceof BlobError && translated.code === "not_found") return null;
       throw translated;
     }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const source = this.objectKey(from);
+    const Key = this.objectKey(to);
+    // CopySource is "<bucket>/<key>" with the key URL-encoded (its slashes may stay).
+    const CopySource = `${this.bucket}/${source.split("/").map(encodeURIComponent).join("/")}`;
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key, CopySource }));
+    } catch (error) {
+      throw this.fail(error, from);
+    }
+    await this.delete(from);
   }
 
   async exists(key: string): Promise<boolean> {

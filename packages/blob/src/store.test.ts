@@ -87,7 +87,7 @@ const backends: { name: string; setup(): Promise<Backend> }[] = [
         keepsContentType: true,
         async cleanup() {
           store.close();
-          await server.stop();
+          await server.cleanup();
         },
       };
     },
@@ -439,6 +439,36 @@ describe.each(backends)("BlobStore contract: $name", ({ setup }) => {
     await expect(store.put("fail/new.bin", Readable.from(failsAtOnce()))).rejects.toBe(boom);
     expect(await store.exists("fail/new.bin")).toBe(false);
     expect(await b.pendingWrites()).toBe(0);
+  });
+
+  it("takes a consumed file: stored whole, the caller's file gone, promises still checked", async () => {
+    const data = randomBytes(5000);
+    const file = path.join(scratch, "consumed.bin");
+    await writeFile(file, data);
+    const stored = await store.put("consume/ok.bin", { file, consume: true }, { size: 5000 });
+    expect(stored).toEqual({ key: "consume/ok.bin", size: 5000, sha256: sha256(data) });
+    expect(existsSync(file)).toBe(false);
+    expect(Buffer.compare(await store.getBytes("consume/ok.bin"), data)).toBe(0);
+
+    const wrong = path.join(scratch, "consumed-wrong.bin");
+    await writeFile(wrong, data);
+    const error = await blobError(
+      store.put("consume/wrong.bin", { file: wrong, consume: true }, { sha256: "0".repeat(64) }),
+    );
+    expect(error.code).toBe("integrity");
+    expect(await store.exists("consume/wrong.bin")).toBe(false);
+  });
+
+  it("moves an object to a new key, replacing what was there", async () => {
+    const data = randomBytes(4000);
+    await store.put("move/staged/a b.bin", data);
+    await store.put("move/kept/a.bin", Buffer.from("old"));
+    await store.move("move/staged/a b.bin", "move/kept/a.bin");
+    expect(await store.exists("move/staged/a b.bin")).toBe(false);
+    expect(Buffer.compare(await store.getBytes("move/kept/a.bin"), data)).toBe(0);
+    const missing = await blobError(store.move("move/staged/none", "move/kept/b.bin"));
+    expect(missing.code).toBe("not_found");
+    expect(await store.exists("move/kept/b.bin")).toBe(false);
   });
 
   it("fails clearly when the file to store cannot be read", async () => {

@@ -5,9 +5,11 @@ import type { Readable } from "node:stream";
 
 /**
  * Bytes to store: in memory, a stream (a request body), or a file already on this machine (a
- * temp file the upload handler wrote). A stream is consumed; a file is left where it is.
+ * temp file the upload handler wrote). A stream is consumed; a file is left where it is unless
+ * `consume` is set: then the store may take the file itself (the local store renames it into
+ * place instead of copying) and the caller must not use it afterwards.
  */
-export type BlobSource = Uint8Array | Readable | { file: string };
+export type BlobSource = Uint8Array | Readable | { file: string; consume?: boolean };
 
 export interface PutOptions {
   /** Kept by S3 (served back by `get`/`head`); the local directory does not keep it. */
@@ -82,6 +84,13 @@ export interface BlobStore {
   head(key: string): Promise<BlobInfo | null>;
 
   exists(key: string): Promise<boolean>;
+
+  /**
+   * Gives an object a new key (a staged upload becomes a kept one): the old key is gone and the
+   * new one holds the bytes whole, replacing any object there. Throws `not_found` when `from` is
+   * missing. Local: a rename. S3: a server-side copy, then a delete (objects up to 5 GB).
+   */
+  move(from: string, to: string): Promise<void>;
 
   /** Removes the object; removing a missing key is not an error (as on S3). */
   delete(key: string): Promise<void>;

@@ -10,7 +10,20 @@ import type { S3BlobStoreOptions } from "./s3";
 
 const MAIN = fileURLToPath(new URL("./s3rver-child.mjs", import.meta.url));
 
-export interface TestS3Server {
+/**
+ * A server a test started and can take down and bring back, as an outage would (the inference
+ * service's test node, @studio/inference's testing, has the same three).
+ */
+export interface RestartableTestServer {
+  /** Down, as if it died: connections are refused; its data and port are kept for `restart`. */
+  stop(): Promise<void>;
+  /** Up again on the same port with the same data, after `stop`. */
+  restart(): Promise<void>;
+  /** Down for good, and whatever it made removed. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestS3Server extends RestartableTestServer {
   /** Options for `new S3BlobStore(...)` (add `prefix`, timeouts, part size as the test needs). */
   config: S3BlobStoreOptions;
   /** The same settings as environment variables, for a child process (see env.ts). */
@@ -20,16 +33,10 @@ export interface TestS3Server {
   bucket: string;
   /** Where s3rver keeps the bucket's files. */
   directory: string;
-  /** Kills the server (connections are refused) but keeps its data and port for `start`. */
-  halt(): Promise<void>;
-  /** Starts it again on the same port and data after `halt`. */
-  start(): Promise<void>;
   /** SIGSTOP: connections are accepted by the kernel but never answered (a hung server). */
   freeze(): void;
   /** SIGCONT after `freeze`. */
   thaw(): void;
-  /** Stops the server and deletes its directory. */
-  stop(): Promise<void>;
 }
 
 async function launch(directory: string, bucket: string, port: number) {
@@ -72,7 +79,7 @@ async function kill(child: ChildProcess) {
   await exited;
 }
 
-/** Starts s3rver with one empty bucket. Call `stop()` when done. */
+/** Starts s3rver with one empty bucket. Call `cleanup()` when done. */
 export async function startTestS3Server(options: { bucket?: string } = {}): Promise<TestS3Server> {
   const bucket = options.bucket ?? `test-${randomBytes(4).toString("hex")}`;
   const directory = await mkdtemp(path.join(tmpdir(), "studio-s3rver-"));
@@ -101,14 +108,14 @@ export async function startTestS3Server(options: { bucket?: string } = {}): Prom
     port,
     bucket,
     directory,
-    halt: () => kill(child),
-    async start() {
+    stop: () => kill(child),
+    async restart() {
       if (child.exitCode === null && child.signalCode === null) return;
       ({ child } = await launch(directory, bucket, port));
     },
     freeze: () => child.kill("SIGSTOP"),
     thaw: () => child.kill("SIGCONT"),
-    async stop() {
+    async cleanup() {
       await kill(child);
       await rm(directory, { recursive: true, force: true });
     },

@@ -6,21 +6,20 @@ import { readFileSync } from "node:fs";
 import { createApiToken, revokeApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
 import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
-import { makeUser, type TestStore, testStore } from "@studio/api/testing";
+import { makeUser, useTestStore } from "@studio/api/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, FileRouteError, TRPCClientError } from "./index";
 
 const png = readFileSync(fixturePath("chelsea.png"));
 
-let t: TestStore;
+const t = useTestStore();
 let server: Awaited<ReturnType<typeof serveNode>>;
 let token: string;
 let tokenId: string;
 let userId: string;
 
 beforeAll(async () => {
-  t = await testStore();
   const user = await makeUser(t.db);
   userId = user.id;
   ({ token, id: tokenId } = await createApiToken(t.db, user.id, { name: "test" }));
@@ -28,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  await t.cleanup();
 });
 
 describe("@studio/client", () => {

@@ -2,7 +2,7 @@
 // wire protocol: the API maps them to its own errors and some reach the uploader as they are,
 // so a code is never renamed; a new one is added here first.
 import { z } from "zod";
-import { type RejectionCode, rejectionCodeSchema } from "./inference/validate";
+import { rejectionCodeSchema } from "./inference/validate";
 
 /** Codes any endpoint of the inference service may answer. */
 export const COMMON_ERROR_CODES = [
@@ -145,17 +145,11 @@ export const APP_ERROR_CODES = [
   "not_renderable",
   ...IMAGE_ERROR_CODES,
   // Weights: a validation that failed without a more precise code, and the precise ones
-  // (rejectionCodeSchema of ./inference/validate; truncated, too_slow and too_much_memory are
-  // conversion codes as well).
+  // (rejectionCodeSchema of ./inference/validate, but for the conversion codes listed next).
   "weight_rejected",
-  "not_onnx",
-  "external_data",
-  "custom_op_domain",
-  "io_mismatch",
-  "load_failed",
-  "run_failed",
-  "nan_output",
-  "constant_output",
+  ...rejectionCodeSchema.options.filter(
+    (code) => !(CONVERT_ERROR_CODES as readonly string[]).includes(code),
+  ),
   // Weight conversions (importer and converter refusals, as the inference service names them).
   ...CONVERT_ERROR_CODES,
   // The inference service itself.
@@ -165,11 +159,6 @@ export const APP_ERROR_CODES = [
 ] as const;
 export const appErrorCodeSchema = z.enum(APP_ERROR_CODES);
 export type AppErrorCode = z.infer<typeof appErrorCodeSchema>;
-
-// Fails to compile when validation gains a rejection code this list lacks.
-type MissingRejectionCodes = Exclude<RejectionCode, AppErrorCode>;
-const everyRejectionCodeIsListed: MissingRejectionCodes extends never ? true : false = true;
-void everyRejectionCodeIsListed;
 
 export interface AppErrorMapping {
   trpc: TrpcCode;

@@ -6,31 +6,24 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createDb, type Db } from "../src/client";
 import type { DatabaseProvider } from "../src/env";
 import { migrateDatabase } from "../src/migrate";
 import { createDatabase, startPostgresServer } from "../src/postgres-server";
 import { createTask } from "../src/queue";
 import { prepareTestPostgres } from "../src/test-postgres";
-import { createTestFixtures, type TestFixtures } from "../src/testing";
+import { benchOptions, createTestFixtures, type TestFixtures } from "../src/testing";
 import { ClaimerPool } from "./claimer-pool";
 import { submitToStartLatencies, type WaitMode } from "./latency";
 
-const argv = process.argv.slice(2);
-const { values } = parseArgs({
-  // `pnpm bench -- --tasks 100` passes the "--" on, and parseArgs would take what follows it
-  // for positionals.
-  args: argv[0] === "--" ? argv.slice(1) : argv,
-  options: {
-    /** Tasks queued for each throughput round. */
-    tasks: { type: "string", default: "300" },
-    claimers: { type: "string", default: "1,4,16" },
-    /** Latency samples per configuration. */
-    samples: { type: "string", default: "50" },
-    /** The inference worker's default WORKER_POLL_MS (apps/inference/src/env.ts). */
-    "poll-ms": { type: "string", default: "500" },
-  },
+const values = benchOptions({
+  /** Tasks queued for each throughput round. */
+  tasks: "300",
+  claimers: "1,4,16",
+  /** Latency samples per configuration. */
+  samples: "50",
+  /** The inference worker's default WORKER_POLL_MS (apps/inference/src/env.ts). */
+  "poll-ms": "500",
 });
 const TASKS = Number(values.tasks);
 const CLAIMERS = values.claimers.split(",").map(Number);

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDb, type Db } from "./client";
 import { LOCK_CLASS, oneAtATime } from "./locks";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "./testing";
-
-let store: TestDatabase;
+import { freshStoreEach } from "./test-hooks";
+import { PROVIDERS } from "./testing";
 
 /** The shape the rate limits use: insert a row only while fewer than `limit` exist. */
 function insertBelowLimit(db: Db, bucket: string, limit: number) {
@@ -16,12 +15,7 @@ function insertBelowLimit(db: Db, bucket: string, limit: number) {
 }
 
 describe.each(PROVIDERS)("oneAtATime on %s", (provider) => {
-  beforeEach(async () => {
-    store = await createTestDatabase({ provider });
-  });
-  afterEach(async () => {
-    await store.cleanup();
-  });
+  const store = freshStoreEach(provider);
 
   it("lets a burst of check-and-insert statements from several clients through exactly `limit` times", async () => {
     const clients = Array.from({ length: 4 }, () => createDb(store.url));

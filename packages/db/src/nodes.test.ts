@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listNodes, markNodeStopped, nodeHeartbeat, registerNode } from "./nodes";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "./testing";
-
-let store: TestDatabase;
+import { freshStoreEach } from "./test-hooks";
+import { PROVIDERS } from "./testing";
 
 const announcement = (id: string, now: Date) => ({
   id,
@@ -18,12 +17,7 @@ const announcement = (id: string, now: Date) => ({
 });
 
 describe.each(PROVIDERS)("the node registry on %s", (provider) => {
-  beforeEach(async () => {
-    store = await createTestDatabase({ provider });
-  });
-  afterEach(async () => {
-    await store.cleanup();
-  });
+  const store = freshStoreEach(provider);
 
   it("shows a heartbeating node up with its load and weights, a silent one down, a stopped one stopped", async () => {
     const t0 = new Date("2026-12-02T10:00:00Z");

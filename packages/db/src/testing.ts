@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { createDb, type Db } from "./client";
 import { DATABASE_PROVIDERS, type DatabaseProvider, testDatabaseProvider } from "./env";
 import { migrateDatabase } from "./migrate";
@@ -15,6 +16,25 @@ export {
   type PostgresServer,
   startPostgresServer,
 } from "./postgres-server";
+
+/**
+ * The `--name value` options of a benchmark script (`pnpm bench -- --tasks 100`), each with its
+ * default. pnpm passes the "--" on, where parseArgs would end its options, so it is dropped.
+ */
+export function benchOptions<Name extends string>(
+  defaults: Record<Name, string>,
+): Record<Name, string> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== "--"),
+    options: Object.fromEntries(
+      Object.entries<string>(defaults).map(([name, value]) => [
+        name,
+        { type: "string" as const, default: value },
+      ]),
+    ),
+  });
+  return values as Record<Name, string>;
+}
 
 /** Both stores, for `describe.each(PROVIDERS)`: every store test runs on each. */
 export const PROVIDERS: readonly DatabaseProvider[] = DATABASE_PROVIDERS;

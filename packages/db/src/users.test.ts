@@ -1,17 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { raceProcesses } from "./race-scripts/spawn";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "./testing";
+import { freshStoreEach } from "./test-hooks";
+import { PROVIDERS } from "./testing";
 import { claimTeamInvitations, createUserWithPersonalTeam, EmailTakenError } from "./users";
 
-let store: TestDatabase;
-
 describe.each(PROVIDERS)("on %s", (provider) => {
-  beforeEach(async () => {
-    store = await createTestDatabase({ provider });
-  });
-  afterEach(async () => {
-    await store.cleanup();
-  });
+  const store = freshStoreEach(provider);
 
   describe("createUserWithPersonalTeam", () => {
     it("creates the user, a personal team and an ADMIN membership; the first user is site admin", async () => {

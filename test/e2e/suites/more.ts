@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSegmentationModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
-import { REPO_ROOT, type Studio } from "../harness";
+import type { Studio } from "../harness";
 import {
   addTaskImage,
   inTeam,
@@ -13,10 +13,8 @@ import {
   waitForText,
   withPage,
 } from "../helpers";
+import { ARTIFACTS_DIR } from "../paths";
 import { pngSize } from "../png";
-
-const FIXTURES = FIXTURES_DIR;
-const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
 
 export function moreSuite(studio: () => Studio): void {
   it("a dataset takes dropped files with per-file progress and a per-file error, then shows gallery and charts", async () => {
@@ -33,12 +31,12 @@ export function moreSuite(studio: () => Studio): void {
         {
           name: "microaneurysms.png",
           type: "image/png",
-          b64: readFileSync(join(FIXTURES, "microaneurysms.png")).toString("base64"),
+          b64: readFileSync(join(FIXTURES_DIR, "microaneurysms.png")).toString("base64"),
         },
         {
           name: "text.png",
           type: "image/png",
-          b64: readFileSync(join(FIXTURES, "text.png")).toString("base64"),
+          b64: readFileSync(join(FIXTURES_DIR, "text.png")).toString("base64"),
         },
         {
           name: "page.png",
@@ -76,8 +74,7 @@ export function moreSuite(studio: () => Studio): void {
       await signUp(page, newUser("Seg"));
       // A small U-Net with the OCTA contract (gray 256x256 in, sigmoid map out), made here.
       const model = buildSegmentationModel({ size: 256, channels: 1, sigmoid: true, seed: 11 });
-      const weightFile = join(ARTIFACTS, "tiny-unet.onnx");
-      mkdirSync(ARTIFACTS, { recursive: true });
+      const weightFile = join(ARTIFACTS_DIR, "tiny-unet.onnx");
       writeFileSync(weightFile, model.bytes);
       await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
@@ -100,7 +97,7 @@ export function moreSuite(studio: () => Studio): void {
       await page.getByRole("option", { name: "Segmentation" }).click();
       await page.getByTestId("weight-select").click();
       await page.getByRole("option", { name: /Tiny OCTA U-Net/ }).click();
-      const input = join(FIXTURES, "microaneurysms.png");
+      const input = join(FIXTURES_DIR, "microaneurysms.png");
       await addTaskImage(page, input);
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await runTaskAndOpenResult(page);
@@ -128,7 +125,7 @@ export function moreSuite(studio: () => Studio): void {
         page.getByRole("button", { name: /Download mask at 0\.50/ }).click(),
       ]);
       expect(download.suggestedFilename()).toContain("t0.50");
-      const file = join(ARTIFACTS, "mask-t0.50.png");
+      const file = join(ARTIFACTS_DIR, "mask-t0.50.png");
       await download.saveAs(file);
       expect(pngSize(file)).toEqual(pngSize(input));
     });
@@ -140,7 +137,7 @@ export function moreSuite(studio: () => Studio): void {
       await signUp(page, newUser("Cls"));
       await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
-      await addTaskImage(page, join(FIXTURES, "text.png"));
+      await addTaskImage(page, join(FIXTURES_DIR, "text.png"));
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await runTaskAndOpenResult(page);
       await page.locator(".recharts-bar-rectangle").first().waitFor();

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { expect, it } from "vitest";
-import { REPO_ROOT, type Studio } from "../harness";
+import type { Studio } from "../harness";
 import {
   addTaskImage,
   currentTeamId,
@@ -14,16 +14,13 @@ import {
   waitForText,
   withPage,
 } from "../helpers";
+import { ARTIFACTS_DIR } from "../paths";
 import { pngSize } from "../png";
 import { SRVGG_ID, srvggPth } from "../state-dict";
-
-const FIXTURES = FIXTURES_DIR;
-const ARTIFACTS = join(REPO_ROOT, "test-results/e2e");
 
 export function studioSuite(studio: () => Studio): void {
   it("runs SR end to end: upload, official weight, preset changes the preview, submit, succeed, result, report, 4x PNG", async () => {
     const s = studio();
-    mkdirSync(ARTIFACTS, { recursive: true });
     await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Sr"));
       await page.goto(inTeam(page, "/tasks/new"));
@@ -33,7 +30,7 @@ export function studioSuite(studio: () => Studio): void {
       await page.getByRole("option", { name: /Real-ESRGAN AnimeVideo v3 x4.*Official/ }).click();
       await waitForText(page.getByTestId("weight-select"), "Real-ESRGAN AnimeVideo v3 x4");
 
-      const input = join(FIXTURES, "microaneurysms.png");
+      const input = join(FIXTURES_DIR, "microaneurysms.png");
       await addTaskImage(page, input);
       await waitForText(page.getByText(/1 image selected/), "1 image");
 
@@ -84,7 +81,7 @@ export function studioSuite(studio: () => Studio): void {
         page.waitForEvent("download"),
         page.getByTestId("download-result").click(),
       ]);
-      const resultFile = join(ARTIFACTS, "sr-result.png");
+      const resultFile = join(ARTIFACTS_DIR, "sr-result.png");
       await download.saveAs(resultFile);
       const original = pngSize(input);
       const result = pngSize(resultFile);
@@ -99,7 +96,7 @@ export function studioSuite(studio: () => Studio): void {
       await page.emulateMedia({ media: "print" });
       const pdf = await page.pdf({ format: "A4", printBackground: true });
       await page.emulateMedia({ media: "screen" });
-      writeFileSync(join(ARTIFACTS, "report.pdf"), pdf);
+      writeFileSync(join(ARTIFACTS_DIR, "report.pdf"), pdf);
       expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
       expect(pdf.length).toBeGreaterThan(10_000);
 
@@ -107,7 +104,7 @@ export function studioSuite(studio: () => Studio): void {
         page.waitForEvent("download"),
         page.getByTestId("download-zip").click(),
       ]);
-      const zipFile = join(ARTIFACTS, "results.zip");
+      const zipFile = join(ARTIFACTS_DIR, "results.zip");
       await zip.saveAs(zipFile);
       expect(readFileSync(zipFile).subarray(0, 2).toString()).toBe("PK");
       expect(statSync(zipFile).size).toBeGreaterThan(1000);
@@ -154,7 +151,7 @@ export function studioSuite(studio: () => Studio): void {
       await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
       // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
-      await addTaskImage(page, join(FIXTURES, "retina.jpg"));
+      await addTaskImage(page, join(FIXTURES_DIR, "retina.jpg"));
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="running"]').waitFor({ timeout: 60_000 });
@@ -207,8 +204,7 @@ export function studioSuite(studio: () => Studio): void {
       await signUp(page, newUser("Admin"));
       await page.goto(inTeam(page, "/weights"));
       const upload = page.getByTestId("weight-upload");
-      const bogus = join(ARTIFACTS, "not-a-model.onnx");
-      mkdirSync(ARTIFACTS, { recursive: true });
+      const bogus = join(ARTIFACTS_DIR, "not-a-model.onnx");
       writeFileSync(bogus, randomBytes(4096));
       await upload.getByLabel("Weight file").setInputFiles(bogus);
       await upload.getByLabel("Name").fill("Broken");
@@ -226,7 +222,6 @@ export function studioSuite(studio: () => Studio): void {
 
   it("an admin importing a .pth with a missing key sees the key named; a complete one is accepted with its report", async () => {
     const s = studio();
-    mkdirSync(ARTIFACTS, { recursive: true });
     await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Importer"));
       await page.goto(inTeam(page, "/weights"));
@@ -241,7 +236,7 @@ export function studioSuite(studio: () => Studio): void {
       expect(await upload.getByLabel("Model family").inputValue()).toBe("srvgg");
       expect(await upload.getByLabel("Task kind").inputValue()).toBe("super_resolution");
 
-      const broken = join(ARTIFACTS, "srvgg-missing-key.pth");
+      const broken = join(ARTIFACTS_DIR, "srvgg-missing-key.pth");
       writeFileSync(broken, srvggPth({ drop: ["body.34.bias"] }));
       await upload.getByLabel("Weight file").setInputFiles(broken);
       await upload.getByRole("button", { name: "Upload weight" }).click();
@@ -254,7 +249,7 @@ export function studioSuite(studio: () => Studio): void {
       await s.screenshot(page, "weights-import-report");
 
       // The same weights plus a key the architecture does not use: accepted, the key ignored.
-      const complete = join(ARTIFACTS, "srvgg-extra-key.pth");
+      const complete = join(ARTIFACTS_DIR, "srvgg-extra-key.pth");
       writeFileSync(complete, srvggPth({ extra: ["ema.decay_extra"] }));
       await upload.getByLabel("Weight file").setInputFiles(complete);
       await upload.getByRole("button", { name: "Upload weight" }).click();
@@ -281,10 +276,10 @@ export function studioSuite(studio: () => Studio): void {
       await upload.getByLabel("File format").selectOption("ncnn");
       await upload
         .getByLabel(".param file")
-        .setInputFiles(join(FIXTURES, "realesr-animevideov3-x4.param"));
+        .setInputFiles(join(FIXTURES_DIR, "realesr-animevideov3-x4.param"));
       await upload
         .getByLabel(".bin file")
-        .setInputFiles(join(FIXTURES, "realesr-animevideov3-x4.bin"));
+        .setInputFiles(join(FIXTURES_DIR, "realesr-animevideov3-x4.bin"));
       await upload.getByLabel("Model preset").selectOption("real-esrgan-x4");
       await upload.getByLabel("Name").fill("AnimeVideo v3 from NCNN");
       await upload.getByLabel("Model family").fill("animevideo-ncnn");
@@ -318,7 +313,7 @@ export function studioSuite(studio: () => Studio): void {
       // A task in the new team (the official classifier is the quickest run).
       await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
-      await addTaskImage(page, join(FIXTURES, "text.png"));
+      await addTaskImage(page, join(FIXTURES_DIR, "text.png"));
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { BlobStore } from "@studio/blob/store";
 import type { ReadyResponse } from "@studio/contracts/inference/system";
 import { ortInfo } from "../ort";
 
@@ -8,6 +9,8 @@ export interface ReadinessDeps {
   dataDir: string;
   /** Resolves when the store answers a trivial query. */
   pingStore: () => Promise<void>;
+  /** Where bytes live (uploads, weights, results): checked with its own health check. */
+  blobStore: Pick<BlobStore, "kind" | "description" | "check">;
 }
 
 async function timed<T>(
@@ -26,10 +29,14 @@ async function timed<T>(
   }
 }
 
-/** Can the service do work: store reachable, DATA_DIR writable, onnxruntime loaded. */
+/**
+ * Can the service do work: store reachable, blob store reachable, DATA_DIR writable (temp files
+ * and caches stay on this node), onnxruntime loaded.
+ */
 export async function checkReadiness(deps: ReadinessDeps): Promise<ReadyResponse> {
-  const [store, dataDir, ort] = await Promise.all([
+  const [store, blob, dataDir, ort] = await Promise.all([
     timed(deps.pingStore),
+    timed(() => deps.blobStore.check()),
     timed(async () => {
       const dir = path.join(deps.dataDir, "tmp");
       await mkdir(dir, { recursive: true });
@@ -40,9 +47,16 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadyResponse
     timed(ortInfo),
   ]);
   return {
-    ready: store.ok && dataDir.ok && ort.ok,
+    ready: store.ok && blob.ok && dataDir.ok && ort.ok,
     checks: {
       store: { ok: store.ok, ms: store.ms, ...(store.message ? { message: store.message } : {}) },
+      blobStore: {
+        ok: blob.ok,
+        ms: blob.ms,
+        kind: deps.blobStore.kind,
+        description: deps.blobStore.description,
+        ...(blob.message ? { message: blob.message } : {}),
+      },
       dataDir: {
         ok: dataDir.ok,
         ms: dataDir.ms,

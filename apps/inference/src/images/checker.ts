@@ -1,7 +1,6 @@
 // The full decode of an upload before the web app keeps it (POST /v1/images/check). Native
 // decoding belongs to this service, not to the web process: here a pathological file costs this
 // process's memory and threads, and the web app stays a thin, sharp-free front.
-import { readFile } from "node:fs/promises";
 import {
   type CheckedImageFormat,
   type ImageCheckResponse,
@@ -9,9 +8,9 @@ import {
   imageCheckRequestSchema,
 } from "@studio/contracts/inference/image-check";
 import { ImageError, type ImageFormat, verifyImageDecodes } from "@studio/core/image";
-import { resolveTmpPath } from "../data-path";
 import { HttpError } from "../http/errors";
 import { Limiter } from "../limiter";
+import type { NodeFiles } from "../node-files";
 
 // Fails to compile when the decoder's formats and the wire protocol's drift apart.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -28,7 +27,8 @@ export const MAX_CONCURRENT_IMAGE_CHECKS = 1;
 const MAX_WAITING_IMAGE_CHECKS = 1000;
 
 export interface ImageCheckerOptions {
-  dataDir: string;
+  /** Where the staged uploads are read from (the blob store, incoming/). */
+  files: NodeFiles;
   /** The service's own upload pixel limit (MAX_IMAGE_PIXELS). */
   maxPixels: number;
 }
@@ -50,14 +50,15 @@ export class ImageChecker {
   }
 
   /**
-   * Decodes every pixel of the upload named by the request (under DATA_DIR/tmp) and answers
-   * what the web app records. Throws HttpError: 422 `unprocessable` for an image that does not
-   * decode (the reason in `details`, a message for the uploader), 404 for a missing file, 400
-   * for a path outside tmp/, 429 when too many checks wait.
+   * Decodes every pixel of the staged upload the request names (a key under incoming/) and
+   * answers what the web app records. Throws HttpError: 422 `unprocessable` for an image that
+   * does not decode (the reason in `details`, a message for the uploader), 400 for a key
+   * outside incoming/, 429 when too many checks wait; BlobError `not_found` for a missing
+   * object, `unavailable` when the store cannot be reached (the server answers 404 / 503).
+   * The object stays where it is, the caller's to move or remove.
    */
   async check(input: unknown): Promise<ImageCheckResponse> {
     const request = imageCheckRequestSchema.parse(input);
-    const file = await resolveTmpPath(this.options.dataDir, request.path);
     const maxPixels = Math.min(
       request.maxPixels ?? Number.POSITIVE_INFINITY,
       this.options.maxPixels,
@@ -73,7 +74,9 @@ export class ImageChecker {
       );
     }
     try {
-      const info = await verifyImageDecodes(await readUpload(file, request.path), { maxPixels });
+      // Read once its turn has come: it may have gone while it waited (the caller gave up).
+      const bytes = await this.options.files.readBytes(request.key);
+      const info = await verifyImageDecodes(bytes, { maxPixels });
       return {
         ok: true,
         format: info.format,
@@ -89,18 +92,6 @@ export class ImageChecker {
       this.done++;
       release();
     }
-  }
-}
-
-/** The file's bytes; it may have gone while the check waited its turn (the caller gave up). */
-async function readUpload(file: string, relative: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new HttpError(404, "not_found", `no file ${relative} in the data directory`);
-    }
-    throw error;
   }
 }
 

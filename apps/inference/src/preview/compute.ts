@@ -24,7 +24,13 @@ export async function computePreview(
   const { crop, params, taskKind: kind } = job;
   const { signal } = deps;
   const decode = { maxPixels: deps.maxImagePixels };
-  const model = await deps.models.get(job.weightSha256, job.spec);
+  const { weightFile } = job;
+  // The service sends the weight's file only when this process had no session of it.
+  const model = await deps.models.get(
+    job.weightSha256,
+    job.spec,
+    weightFile ? async () => ({ key: weightFile, path: weightFile, release() {} }) : undefined,
+  );
   const bytes = await readFile(job.imageFile);
   signal.throwIfAborted();
   const base = { taskKind: kind, weightSha256: job.weightSha256 };

@@ -20,8 +20,13 @@ export interface PreviewJob {
   weightSha256: string;
   /** The weight's model spec as stored (JSON text). */
   spec: string;
-  /** Absolute path of the stored image. */
+  /** A local file with the image's bytes (the service holds it until the answer). */
   imageFile: string;
+  /**
+   * A local file with the weight, given when the process does not hold its session (the
+   * service opens it through its own store access and holds it until the answer).
+   */
+  weightFile?: string;
   crop: Crop;
   params: Record<string, unknown>;
 }

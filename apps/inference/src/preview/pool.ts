@@ -21,6 +21,9 @@ const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 
 type Reply = Extract<FromPreviewProcess, { type: "result" | "error" }>;
 
+/** Opens a weight's file for a process that does not hold its session (see PreviewJob). */
+export type PreviewWeightOpener = (sha256: string) => Promise<{ path: string; release(): void }>;
+
 export interface RunSignals {
   /** Cooperative: the process stops at the next tile and stays (the client went away). */
   cancel?: AbortSignal;
@@ -92,7 +95,11 @@ class PreviewProcess {
     return this.exitReason === undefined;
   }
 
-  async run(job: PreviewJob, { cancel, kill }: RunSignals): Promise<PreviewResponse> {
+  async run(
+    job: PreviewJob,
+    { cancel, kill }: RunSignals,
+    openWeight?: PreviewWeightOpener,
+  ): Promise<PreviewResponse> {
     kill?.throwIfAborted();
     cancel?.throwIfAborted();
     if (!this.alive) throw new Error(`the preview process has stopped (${this.exitReason})`);
@@ -108,10 +115,15 @@ class PreviewProcess {
     const onCancel = () => this.send({ type: "cancel", id });
     kill?.addEventListener("abort", onKill, { once: true });
     cancel?.addEventListener("abort", onCancel, { once: true });
+    let weight: { path: string; release(): void } | undefined;
     try {
+      // Only a process without the session needs the file (busy already: the set is current).
+      const sha = job.weightSha256.toLowerCase();
+      if (openWeight && !this.cached.has(sha)) weight = await openWeight(sha);
       await this.ready;
       cancel?.throwIfAborted();
-      if (this.alive) this.send({ type: "run", id, job });
+      const sent = weight ? { ...job, weightFile: weight.path } : job;
+      if (this.alive) this.send({ type: "run", id, job: sent });
       // Settles with the answer, or with nothing once the process has exited.
       const message = await reply;
       if (!message) {
@@ -122,6 +134,7 @@ class PreviewProcess {
       if (message.type === "error") throw fromWireError(message.error);
       return message.response;
     } finally {
+      weight?.release();
       kill?.removeEventListener("abort", onKill);
       cancel?.removeEventListener("abort", onCancel);
       this.pending = undefined;
@@ -173,7 +186,11 @@ export class PreviewPool {
    * `size`). Settles only once the computation has stopped: at the deadline that is when the
    * killed process has exited.
    */
-  async run(job: PreviewJob, signals: RunSignals = {}): Promise<PreviewResponse> {
+  async run(
+    job: PreviewJob,
+    signals: RunSignals = {},
+    openWeight?: PreviewWeightOpener,
+  ): Promise<PreviewResponse> {
     if (this.closed) throw new Error("the preview pool is closed");
     const idle = [...this.processes].filter((p) => !p.busy);
     const sha = job.weightSha256.toLowerCase();
@@ -182,7 +199,7 @@ export class PreviewPool {
       idle[0] ??
       (this.processes.size < this.options.size ? this.start() : undefined);
     if (!chosen) throw new Error(`all ${this.options.size} preview processes are busy`);
-    return chosen.run(job, signals);
+    return chosen.run(job, signals, openWeight);
   }
 
   /** Kills every process (they hold nothing but caches) and waits until they are gone. */

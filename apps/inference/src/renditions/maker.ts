@@ -1,9 +1,11 @@
 // Makes the WebP renditions the web app shows (thumbnails, before/after views) from originals
-// and results in DATA_DIR. Each one decodes a whole image, so only a few run at once and
-// concurrent requests for the same copy share one generation.
+// and results in the blob store, and stores them there under the key the web app names (so
+// every web process serves the one copy a node made). Each one decodes a whole image, so only a
+// few run at once and concurrent requests for the same copy share one generation.
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { isBlobError } from "@studio/blob/errors";
 import {
   RENDITION_SIDES,
   type RenditionRequest,
@@ -11,9 +13,9 @@ import {
   renditionRequestSchema,
 } from "@studio/contracts/inference/rendition";
 import { ImageError, writeRendition } from "@studio/core/image";
-import { resolveDataPath } from "../data-path";
 import { Limiter } from "../limiter";
 import type { Logger } from "../logger";
+import type { AcquiredFile, NodeFiles } from "../node-files";
 
 // The display rendition sits beside model output in before/after views, so it keeps more detail.
 const WEBP_QUALITY = { thumb: 80, display: 90 } as const;
@@ -30,7 +32,7 @@ export const MAX_CONCURRENT_RENDITIONS = 2;
 const MAX_WAITING_RENDITIONS = 1000;
 
 export interface RenditionMakerOptions {
-  dataDir: string;
+  files: NodeFiles;
   /** The service's own upload pixel limit (MAX_IMAGE_PIXELS). */
   maxPixels: number;
   logger?: Logger;
@@ -62,72 +64,68 @@ export class RenditionMaker {
   }
 
   /**
-   * The rendition at `target`, made when missing. Throws SourceMissingError when the source
-   * is not (or no longer) there, and the data-path errors for paths outside DATA_DIR.
+   * The rendition under `target`, made when missing. Throws SourceMissingError when the source
+   * is not (or no longer) there, BlobError for a source key that leaves its folder or a store
+   * that cannot be reached.
    */
   async make(input: RenditionRequest | unknown): Promise<RenditionResponse> {
     const request = renditionRequestSchema.parse(input);
-    const target = await this.targetPath(request.target);
-    const existing = await fileSize(target);
+    const existing = await this.storedSize(request.target);
     if (existing !== null) {
-      return { ok: true, path: request.target, size: existing, generated: false };
+      return { ok: true, key: request.target, size: existing, generated: false };
     }
-    let pending = this.inFlight.get(target);
+    let pending = this.inFlight.get(request.target);
     if (!pending) {
-      pending = this.generate(request, target).finally(() => this.inFlight.delete(target));
-      this.inFlight.set(target, pending);
+      pending = this.generate(request).finally(() => this.inFlight.delete(request.target));
+      this.inFlight.set(request.target, pending);
     }
     return pending;
   }
 
-  /** The absolute target inside DATA_DIR/renditions, its folder made (symlinks resolved). */
-  private async targetPath(relative: string): Promise<string> {
-    const dir = path.posix.dirname(relative);
-    await mkdir(path.join(this.options.dataDir, dir), { recursive: true });
-    return path.join(
-      await resolveDataPath(this.options.dataDir, dir),
-      path.posix.basename(relative),
-    );
+  private async storedSize(key: string): Promise<number | null> {
+    return (await this.options.files.store.head(key))?.size ?? null;
   }
 
-  private async generate(
-    request: ReturnType<typeof renditionRequestSchema.parse>,
-    target: string,
-  ): Promise<RenditionResponse> {
+  private async generate(request: RenditionRequest): Promise<RenditionResponse> {
+    const { files } = this.options;
     const release = await this.limiter.tryAcquire();
     if (!release) throw new Error("too many renditions waiting");
+    let source: AcquiredFile | undefined;
     try {
-      // Another process sharing DATA_DIR may have made it while this one waited for a slot.
-      const existing = await fileSize(target);
+      // Another process (or node) may have made it while this one waited for a slot.
+      const existing = await this.storedSize(request.target);
       if (existing !== null) {
-        return { ok: true, path: request.target, size: existing, generated: false };
+        return { ok: true, key: request.target, size: existing, generated: false };
       }
-      // A missing source is a 404, one that leaves DATA_DIR (symlinks followed) a 400.
-      const source = await resolveDataPath(this.options.dataDir, request.source.path);
+      // Read once: a remote source is copied to a temp file, not kept in the cache.
+      source = await files.acquire(request.source.key, { transient: true }).catch((error) => {
+        if (isBlobError(error, "not_found")) throw new SourceMissingError();
+        throw error;
+      });
       const maxPixels = Math.min(request.maxPixels ?? Infinity, this.options.maxPixels);
       // Under tmp/ so that a crash mid-write leaves a file the cleanup job removes.
-      const tmpDir = path.join(this.options.dataDir, "tmp");
+      const tmpDir = path.join(files.dataDir, "tmp");
       await mkdir(tmpDir, { recursive: true });
       const tmp = path.join(tmpDir, `rendition-${randomBytes(8).toString("hex")}.webp`);
       try {
-        await writeRendition(source, request.source, tmp, {
+        await writeRendition(source.path, request.source, tmp, {
           side: RENDITION_SIDES[request.rendition],
           quality: WEBP_QUALITY[request.rendition],
           maxPixels,
           timeoutSeconds: RENDER_TIMEOUT_SECONDS,
         });
-        // A rename on the same file system: readers see no file or the whole file, never a part.
-        await rename(tmp, target);
       } catch (error) {
         await rm(tmp, { force: true });
         // The image was deleted while it was being read.
-        if ((await fileSize(source)) === null) throw new SourceMissingError();
+        if (!(await files.exists(request.source.key))) throw new SourceMissingError();
         return this.refusal(error, maxPixels);
       }
+      // Readers see no object or the whole one, never a part (local: a rename).
+      const stored = await files.storeFile(request.target, tmp);
       this.made++;
-      const size = (await fileSize(target)) ?? 0;
-      return { ok: true, path: request.target, size, generated: true };
+      return { ok: true, key: request.target, size: stored.size, generated: true };
     } finally {
+      source?.release();
       release();
     }
   }
@@ -152,9 +150,4 @@ export class RenditionMaker {
       message: "The image could not be converted for display; download the original instead.",
     };
   }
-}
-
-async function fileSize(file: string): Promise<number | null> {
-  const info = await stat(file).catch(() => undefined);
-  return info?.isFile() ? info.size : null;
 }

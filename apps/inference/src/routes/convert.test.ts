@@ -1,7 +1,16 @@
 // POST /v1/weights/convert against the real service: real HTTP, real conversion processes, real
-// files in a temp DATA_DIR, and onnxruntime running what comes out.
+// files in the local blob store (a temp DATA_DIR: uploads staged under incoming/, the output
+// stored there too), and onnxruntime running what comes out.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { type ConvertResponse, convertResponseSchema } from "@studio/contracts/inference/convert";
 import { getArchitecture } from "@studio/core/architectures";
@@ -70,16 +79,24 @@ ${lastLayer}
   return { param, bin };
 }
 
+/** Stages an upload in the store, as the web app does; answers its key. */
 function put(name: string, bytes: Uint8Array | string): string {
-  writeFileSync(path.join(service.dataDir, "tmp", name), bytes);
-  return `tmp/${name}`;
+  mkdirSync(path.join(service.dataDir, "incoming"), { recursive: true });
+  writeFileSync(path.join(service.dataDir, "incoming", name), bytes);
+  return `incoming/${name}`;
 }
 
-/** What a conversion may leave in tmp/: nothing but the inputs the test put there. */
+/**
+ * What a conversion may leave: in this node's tmp/ its files under way, in the store's
+ * incoming/ a stored result (the tests remove those they received).
+ */
 function outputsLeft(): string[] {
-  return readdirSync(path.join(service.dataDir, "tmp")).filter(
-    (f) => f.endsWith(".onnx.part") || f.endsWith(".writing"),
-  );
+  const under = (dir: string) =>
+    existsSync(path.join(service.dataDir, dir)) ? readdirSync(path.join(service.dataDir, dir)) : [];
+  return [
+    ...under("tmp").filter((f) => f.endsWith(".onnx.part") || f.endsWith(".writing")),
+    ...under("incoming").filter((f) => f.endsWith(".onnx")),
+  ];
 }
 
 /** The current value of one series on /metrics. */
@@ -149,7 +166,7 @@ describe("POST /v1/weights/convert converts", () => {
     holds.arm("convert-writing");
     const pending = converted({
       kind: "state_dict",
-      path: unet,
+      key: unet,
       architecture: "octa-unet",
       fileName: "unet.safetensors",
     });
@@ -161,8 +178,8 @@ describe("POST /v1/weights/convert converts", () => {
     const r = await pending;
 
     expect(r.kind).toBe("state_dict");
-    expect(r.path).toMatch(/^tmp\/[0-9a-f]{32}\.onnx\.part$/);
-    const bytes = readFileSync(path.join(service.dataDir, r.path));
+    expect(r.key).toMatch(/^incoming\/[0-9a-f]{32}\.onnx$/);
+    const bytes = readFileSync(path.join(service.dataDir, r.key));
     expect(r.size).toBe(bytes.length);
     expect(r.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
     expect(r.report).toMatchObject({
@@ -177,7 +194,7 @@ describe("POST /v1/weights/convert converts", () => {
     expect(existsSync(path.join(service.dataDir, unet))).toBe(true);
 
     const input = Float32Array.from({ length: 256 * 256 }, (_, i) => (i % 256) / 255);
-    const output = await runOnce(r.path, input, [1, 1, 256, 256]);
+    const output = await runOnce(r.key, input, [1, 1, 256, 256]);
     expect(output.dims).toEqual([1, 1, 256, 256]);
     expect(output.data.every(Number.isFinite)).toBe(true);
     expect(Math.max(...output.data) - Math.min(...output.data)).toBeGreaterThan(0);
@@ -198,7 +215,7 @@ describe("POST /v1/weights/convert converts", () => {
       weightStorage: { float32: 1 },
     });
     // One pixel (1, 2, 3): channel-wise 2x+0.5, y, -z, then repeated 2x2.
-    const output = await runOnce(r.path, Float32Array.of(1, 2, 3), [1, 3, 1, 1]);
+    const output = await runOnce(r.key, Float32Array.of(1, 2, 3), [1, 3, 1, 1]);
     expect(output.dims).toEqual([1, 3, 2, 2]);
     expect([...output.data]).toEqual([2.5, 2.5, 2.5, 2.5, 2, 2, 2, 2, -3, -3, -3, -3]);
   });
@@ -251,7 +268,7 @@ describe("POST /v1/weights/convert refuses a bad upload precisely and keeps noth
     ]);
     const { status, json } = await convert({
       kind: "state_dict",
-      path: put("evil.pt", evil),
+      key: put("evil.pt", evil),
       architecture: "octa-unet",
       fileName: "evil.pt",
     });
@@ -269,7 +286,7 @@ describe("POST /v1/weights/convert refuses a bad upload precisely and keeps noth
   it("a state_dict with a missing key, with the importer's report", async () => {
     const { status, json } = await convert({
       kind: "state_dict",
-      path: put("srvgg.safetensors", stateDictSafetensors("realesr-animevideov3", ["body.0.bias"])),
+      key: put("srvgg.safetensors", stateDictSafetensors("realesr-animevideov3", ["body.0.bias"])),
       architecture: "realesr-animevideov3",
       fileName: "srvgg.safetensors",
     });
@@ -283,7 +300,7 @@ describe("POST /v1/weights/convert refuses a bad upload precisely and keeps noth
   it("an unknown architecture", async () => {
     const { status, json } = await convert({
       kind: "state_dict",
-      path: unet,
+      key: unet,
       architecture: "resnet-9000",
       fileName: "unet.safetensors",
     });
@@ -293,45 +310,46 @@ describe("POST /v1/weights/convert refuses a bad upload precisely and keeps noth
   });
 });
 
-describe("POST /v1/weights/convert stays inside DATA_DIR/tmp", () => {
+describe("POST /v1/weights/convert reads only staged uploads (incoming/)", () => {
   const request = (p: string) => ({
     kind: "state_dict",
-    path: p,
+    key: p,
     architecture: "octa-unet",
     fileName: "x.pth",
   });
 
-  it("refuses paths outside tmp/ with 400", async () => {
+  it("refuses keys outside incoming/ with 400", async () => {
     writeFileSync(path.join(service.dataDir, "weights", "other.pth"), "x");
     for (const p of [
       "../etc/passwd",
       "/etc/passwd",
       "weights/other.pth",
-      "tmp/../weights/other.pth",
-      "tmp/./unet.safetensors",
-      "tmp\\..\\weights\\other.pth",
-      "tmp/",
+      "tmp/other.pth",
+      "incoming/../weights/other.pth",
+      "incoming/./unet.safetensors",
+      "incoming\\..\\weights\\other.pth",
+      "incoming/",
     ]) {
       const { status } = await convert(request(p));
       expect(status, p).toBe(400);
     }
   });
 
-  it("refuses a symlink in tmp/ that leads out of it", async () => {
+  it("refuses a symlink in incoming/ that leads out of it", async () => {
     symlinkSync(
       path.join(service.dataDir, "weights", "other.pth"),
-      path.join(service.dataDir, "tmp", "inside.pth"),
+      path.join(service.dataDir, "incoming", "inside.pth"),
     );
-    symlinkSync("/etc/hostname", path.join(service.dataDir, "tmp", "host.pth"));
-    for (const p of ["tmp/inside.pth", "tmp/host.pth"]) {
+    symlinkSync("/etc/hostname", path.join(service.dataDir, "incoming", "host.pth"));
+    for (const p of ["incoming/inside.pth", "incoming/host.pth"]) {
       const { status, json } = await convert(request(p));
       expect(status, p).toBe(400);
-      expect(json.error.message).toMatch(/leaves DATA_DIR\/tmp/);
+      expect(json.error.message).toMatch(/leaves incoming\//);
     }
   });
 
   it("answers 404 for a missing file and 401 without the token", async () => {
-    expect((await convert(request("tmp/missing.pth"))).status).toBe(404);
+    expect((await convert(request("incoming/missing.pth"))).status).toBe(404);
     expect((await convert(request(unet), "wrong")).status).toBe(401);
   });
 });
@@ -339,7 +357,7 @@ describe("POST /v1/weights/convert stays inside DATA_DIR/tmp", () => {
 describe("POST /v1/weights/convert limits", () => {
   const unetRequest = (limits: Record<string, number>) => ({
     kind: "state_dict",
-    path: unet,
+    key: unet,
     architecture: "octa-unet",
     fileName: "unet.safetensors",
     limits,
@@ -368,7 +386,7 @@ describe("POST /v1/weights/convert limits", () => {
       await holds.reached(point);
       slowest = Math.max(slowest, performance.now() - started);
       holds.release(point);
-      rmSync(path.join(service.dataDir, (await pending).path));
+      rmSync(path.join(service.dataDir, (await pending).key));
     }
     // A generous multiple absorbs a machine that turns busier meanwhile.
     measuredLimitMs = Math.max(2000, Math.ceil(slowest * 5));

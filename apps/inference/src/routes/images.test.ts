@@ -1,5 +1,6 @@
-// POST /v1/images/check over real HTTP with real sharp, on files in a temp DATA_DIR: the full
-// decode of an upload that the web app used to run in its own process. The web app's side
+// POST /v1/images/check over real HTTP with real sharp, on uploads staged in the local blob
+// store (a temp DATA_DIR, incoming/): the full decode of an upload that the web app used to run
+// in its own process. The web app's side
 // (what the uploader hears, nothing kept on a refusal) is tested in
 // test/integration/image-uploads.test.ts.
 import {
@@ -13,6 +14,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { LocalBlobStore } from "@studio/blob/local";
 import {
   createInferenceClient,
   type InferenceClient,
@@ -23,6 +25,7 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageChecker, MAX_CONCURRENT_IMAGE_CHECKS } from "../images/checker";
+import { NodeFiles } from "../node-files";
 import { buildServer } from "../server";
 
 const TOKEN = "test-token-images";
@@ -33,12 +36,14 @@ let url: string;
 let dataDir: string;
 let checker: ImageChecker;
 let client: InferenceClient;
+let store: NodeFiles;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-images-"));
-  mkdirSync(path.join(dataDir, "tmp"));
+  mkdirSync(path.join(dataDir, "incoming"));
   mkdirSync(path.join(dataDir, "uploads"));
-  checker = new ImageChecker({ dataDir, maxPixels: MAX_PIXELS });
+  store = await NodeFiles.around(new LocalBlobStore(dataDir), { dataDir, cacheMb: 0, role: "t" });
+  checker = new ImageChecker({ files: store, maxPixels: MAX_PIXELS });
   app = await buildServer({
     config: { DATA_DIR: dataDir, INFERENCE_TOKEN: TOKEN, BODY_LIMIT_BYTES: 1024 * 1024 },
     logger: pino({ level: "silent" }),
@@ -53,9 +58,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Writes bytes to DATA_DIR/tmp under a fresh name, as the web app receives an upload. */
+/** Stages bytes in the store's incoming/ under a fresh name, as the web app does with an upload. */
 let counter = 0;
-function received(bytes: Uint8Array, area = "tmp"): string {
+function received(bytes: Uint8Array, area = "incoming"): string {
   const relative = `${area}/${++counter}.part`;
   writeFileSync(path.join(dataDir, relative), bytes);
   return relative;
@@ -85,19 +90,19 @@ describe("POST /v1/images/check", () => {
     ] as const;
     for (const [fixture, expected] of cases) {
       const file = received(readFixture(fixture));
-      expect(await client.checkImage({ path: file, name: fixture }), fixture).toEqual({
+      expect(await client.checkImage({ key: file, name: fixture }), fixture).toEqual({
         ok: true,
         ...expected,
       });
     }
     // The caller owns the upload: it moves it into place or removes it.
-    expect(readdirSync(path.join(dataDir, "tmp"))).toHaveLength(cases.length);
+    expect(readdirSync(path.join(dataDir, "incoming"))).toHaveLength(cases.length);
   });
 
   it("refuses a truncated image with 422, the reason in details and the name in the message", async () => {
     const jpeg = readFixture("rocket.jpg");
     const error = await refused({
-      path: received(jpeg.subarray(0, Math.floor(jpeg.length / 2))),
+      key: received(jpeg.subarray(0, Math.floor(jpeg.length / 2))),
       name: "cut.jpg",
     });
     expect(error).toMatchObject({
@@ -109,7 +114,7 @@ describe("POST /v1/images/check", () => {
     expect(error.message).toMatch(/^"cut\.jpg": the JPEG pixel data is truncated or corrupt/);
 
     const png = readFixture("chelsea.png");
-    const cut = await refused({ path: received(png.subarray(0, 2000)) });
+    const cut = await refused({ key: received(png.subarray(0, 2000)) });
     expect(cut).toMatchObject({ status: 422, details: { reason: "corrupt" } });
     // Without a name the message is the decoder's alone.
     expect(cut.message).toMatch(
@@ -121,20 +126,20 @@ describe("POST /v1/images/check", () => {
     const bomb = Buffer.from(readFixture("chelsea.png"));
     bomb.writeUInt32BE(50_000, 16);
     bomb.writeUInt32BE(50_000, 20);
-    const declared = await refused({ path: received(bomb), name: "bomb.png" });
+    const declared = await refused({ key: received(bomb), name: "bomb.png" });
     expect(declared).toMatchObject({ status: 422, details: { reason: "too_many_pixels" } });
     expect(declared.message).toBe(
       `"bomb.png": image is 50000x50000 = 2500000000 pixels; the limit is ${MAX_PIXELS} pixels`,
     );
 
     const chelsea = received(readFixture("chelsea.png"));
-    const callers = await refused({ path: chelsea, name: "c.png", maxPixels: 1000 });
+    const callers = await refused({ key: chelsea, name: "c.png", maxPixels: 1000 });
     expect(callers).toMatchObject({ details: { reason: "too_many_pixels" } });
     expect(callers.message).toContain("the limit is 1000 pixels");
     // A caller cannot raise the service's own limit.
     const retina = received(readFixture("retina.jpg"));
-    const own = new ImageChecker({ dataDir, maxPixels: 1000 });
-    await expect(own.check({ path: retina, maxPixels: 1e9 })).rejects.toMatchObject({
+    const own = new ImageChecker({ files: store, maxPixels: 1000 });
+    await expect(own.check({ key: retina, maxPixels: 1e9 })).rejects.toMatchObject({
       status: 422,
       details: { reason: "too_many_pixels" },
     });
@@ -142,12 +147,12 @@ describe("POST /v1/images/check", () => {
 
   it("refuses what is not an image at all and an empty file", async () => {
     const html = await refused({
-      path: received(Buffer.from("<!doctype html><html></html>")),
+      key: received(Buffer.from("<!doctype html><html></html>")),
       name: "evil.png",
     });
     expect(html).toMatchObject({ status: 422, details: { reason: "unsupported_format" } });
     expect(html.message).toContain('"evil.png": the content is not a supported image');
-    const empty = await refused({ path: received(new Uint8Array(0)) });
+    const empty = await refused({ key: received(new Uint8Array(0)) });
     expect(empty).toMatchObject({ status: 422, details: { reason: "empty" } });
   });
 
@@ -163,7 +168,7 @@ describe("POST /v1/images/check", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    const answers = await Promise.all(files.map((file) => client.checkImage({ path: file })));
+    const answers = await Promise.all(files.map((file) => client.checkImage({ key: file })));
     done = true;
     await watch;
     expect(answers.map((a) => a.width)).toEqual(files.map(() => 1411));
@@ -173,8 +178,8 @@ describe("POST /v1/images/check", () => {
     expect(MAX_CONCURRENT_IMAGE_CHECKS).toBe(1);
   });
 
-  it("names only files under tmp/: 404 for a missing one, 400 for any other path", async () => {
-    await expect(client.checkImage({ path: "tmp/none.part" })).rejects.toMatchObject({
+  it("names only objects under incoming/: 404 for a missing one, 400 for any other key", async () => {
+    await expect(client.checkImage({ key: "incoming/none.part" })).rejects.toMatchObject({
       status: 404,
       code: "not_found",
     });
@@ -186,27 +191,28 @@ describe("POST /v1/images/check", () => {
         body: JSON.stringify(body),
       });
     for (const body of [
-      { path: stored },
-      { path: "tmp/../uploads/x.part" },
-      { path: "/etc/passwd" },
-      { path: "tmp" },
-      { path: received(readFixture("chelsea.png")), maxPixels: 0 },
+      { key: stored },
+      { key: "incoming/../uploads/x.part" },
+      { key: "/etc/passwd" },
+      { key: "incoming" },
+      { path: received(readFixture("chelsea.png")) },
+      { key: received(readFixture("chelsea.png")), maxPixels: 0 },
       {},
     ]) {
       expect((await post(body)).status, JSON.stringify(body)).toBe(400);
     }
-    // A symlink in tmp/ that points out of it is refused too.
+    // A symlink in incoming/ that points out of it is refused too.
     const outside = path.join(os.tmpdir(), `image-check-outside-${process.pid}.png`);
     copyFileSync(fixturePath("chelsea.png"), outside);
     try {
-      symlinkSync(outside, path.join(dataDir, "tmp", "link.png"));
-      await expect(client.checkImage({ path: "tmp/link.png" })).rejects.toMatchObject({
+      symlinkSync(outside, path.join(dataDir, "incoming", "link.png"));
+      await expect(client.checkImage({ key: "incoming/link.png" })).rejects.toMatchObject({
         status: 400,
       });
     } finally {
       rmSync(outside, { force: true });
     }
     // And nobody without the token may ask.
-    expect((await post({ path: received(readFixture("chelsea.png")) }, "wrong")).status).toBe(401);
+    expect((await post({ key: received(readFixture("chelsea.png")) }, "wrong")).status).toBe(401);
   });
 });

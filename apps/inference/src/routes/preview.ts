@@ -1,4 +1,4 @@
-import path from "node:path";
+import { isBlobError } from "@studio/blob/errors";
 import { type PreviewResponse, previewRequestSchema } from "@studio/contracts/inference/preview";
 import { taskKindSchema } from "@studio/contracts/task";
 import { ImageError } from "@studio/core/image";
@@ -7,28 +7,29 @@ import type { InferenceEnv } from "../env";
 import { HttpError } from "../http/errors";
 import type { Limiter } from "../limiter";
 import type { Metrics } from "../metrics";
-import { WeightUnusableError } from "../models";
+import { openWeightFile, WeightUnusableError } from "../models";
+import type { NodeFiles } from "../node-files";
 import type { PreviewPool } from "../preview/pool";
 import type { RouteModule } from "../server";
 
-type Config = Pick<
-  InferenceEnv,
-  "DATA_DIR" | "PREVIEW_MAX_SIDE" | "PREVIEW_MAX_PIXELS" | "PREVIEW_TIMEOUT_MS"
->;
+type Config = Pick<InferenceEnv, "PREVIEW_MAX_SIDE" | "PREVIEW_MAX_PIXELS" | "PREVIEW_TIMEOUT_MS">;
 
 /**
  * POST /v1/preview: the task's pipeline on a crop of a stored image, computed exactly as the
  * full run computes that region. Bounded crop, time limit, and a fixed number at once. The
- * store is read here; the model runs in the preview pool's processes, off this event loop.
+ * store and the blob store are read here (the image, and the weight for a process that does
+ * not hold its session, as local files handed to the process); the model runs in the preview
+ * pool's processes, off this event loop. A blob store that cannot be reached answers 503.
  */
 export function previewRoutes(deps: {
   config: Config;
   db: Db;
+  files: NodeFiles;
   pool: PreviewPool;
   limiter: Limiter;
   metrics?: Metrics;
 }): RouteModule {
-  const { config, db, pool, limiter, metrics } = deps;
+  const { config, db, files, pool, limiter, metrics } = deps;
   return (app) => {
     app.post("/v1/preview", async (request, reply) => {
       const body = previewRequestSchema.parse(request.body);
@@ -93,17 +94,29 @@ export function previewRoutes(deps: {
           );
         }
         const kind = taskKindSchema.parse(weight.taskKind);
-        const response = await pool.run(
-          {
-            taskKind: kind,
-            weightSha256: weight.sha256,
-            spec: weight.spec,
-            imageFile: path.join(config.DATA_DIR, image.storagePath),
-            crop,
-            params: body.params,
-          },
-          { cancel: gone.signal, kill: timeout },
-        );
+        const imageFile = await files.acquire(image.storagePath).catch((error: unknown) => {
+          if (isBlobError(error, "not_found")) {
+            throw new HttpError(404, "not_found", "the image file is missing");
+          }
+          throw error;
+        });
+        let response: PreviewResponse;
+        try {
+          response = await pool.run(
+            {
+              taskKind: kind,
+              weightSha256: weight.sha256,
+              spec: weight.spec,
+              imageFile: imageFile.path,
+              crop,
+              params: body.params,
+            },
+            { cancel: gone.signal, kill: timeout },
+            (sha256) => openWeightFile(files, sha256),
+          );
+        } finally {
+          imageFile.release();
+        }
         const seconds = (performance.now() - started) / 1000;
         metrics?.previews.inc({ outcome: "ok" });
         metrics?.previewDuration.observe({ kind }, seconds);

@@ -1,5 +1,5 @@
-// POST /v1/renditions against the real service: real HTTP, real sharp, real files in a temp
-// DATA_DIR. The web app's cache and HTTP side are tested in test/integration/renditions.test.ts.
+// POST /v1/renditions against the real service: real HTTP, real sharp, real files in the local
+// blob store (a temp DATA_DIR); renditions/ is in the store too. The web app's cache and HTTP side are tested in test/integration/renditions.test.ts.
 import {
   copyFileSync,
   existsSync,
@@ -35,7 +35,7 @@ afterAll(async () => {
   await service?.cleanup();
 });
 
-/** Copies bytes into DATA_DIR/uploads under a fresh name; answers the relative path. */
+/** Copies bytes into the local store (uploads/ by default) under a fresh name; answers the key. */
 let counter = 0;
 function store(bytes: Uint8Array, ext: string, area = "uploads"): string {
   const relative = `${area}/t/${++counter}.${ext}`;
@@ -49,7 +49,7 @@ const read = (relative: string) => readFileSync(path.join(service.dataDir, relat
 const tmpFiles = () => readdirSync(path.join(service.dataDir, "tmp"));
 
 function upload(relative: string, format: string, bitDepth = 8, channels = 3) {
-  return { kind: "upload" as const, path: relative, format, bitDepth, channels };
+  return { kind: "upload" as const, key: relative, format, bitDepth, channels };
 }
 
 async function made(request: RenditionRequest) {
@@ -67,7 +67,7 @@ describe("POST /v1/renditions", () => {
       rendition: "thumb",
       target: to,
     });
-    expect(first).toMatchObject({ ok: true, path: to, generated: true });
+    expect(first).toMatchObject({ ok: true, key: to, generated: true });
     const bytes = read(to);
     expect(first.size).toBe(bytes.byteLength);
     expect(await probeImage(bytes)).toMatchObject({
@@ -87,7 +87,7 @@ describe("POST /v1/renditions", () => {
       rendition: "thumb",
       target: to,
     });
-    expect(again).toMatchObject({ ok: true, path: to, generated: false, size: first.size });
+    expect(again).toMatchObject({ ok: true, key: to, generated: false, size: first.size });
     expect(service.renditions.generated).toBe(generated);
     expect(tmpFiles()).toEqual([]);
   });
@@ -99,17 +99,17 @@ describe("POST /v1/renditions", () => {
       .toBuffer();
     const source = store(png16, "png", "results");
     const thumb = await made({
-      source: { kind: "result", path: source },
+      source: { kind: "result", key: source },
       rendition: "thumb",
       target: target("r"),
     });
-    expect(await probeImage(read(thumb.path))).toMatchObject({ width: 256, height: 170 });
+    expect(await probeImage(read(thumb.key))).toMatchObject({ width: 256, height: 170 });
     const display = await made({
-      source: { kind: "result", path: source },
+      source: { kind: "result", key: source },
       rendition: "display",
       target: target("r"),
     });
-    expect(await probeImage(read(display.path))).toMatchObject({ width: 451, height: 300 });
+    expect(await probeImage(read(display.key))).toMatchObject({ width: 451, height: 300 });
   });
 
   it("applies EXIF orientation and keeps a GIF's first frame only", async () => {
@@ -120,7 +120,7 @@ describe("POST /v1/renditions", () => {
       rendition: "thumb",
       target: target("rot"),
     });
-    const { width, height } = await probeImage(read(upright.path));
+    const { width, height } = await probeImage(read(upright.key));
     expect([width, height]).toEqual([171, 256]);
 
     const gif = await made({
@@ -128,7 +128,7 @@ describe("POST /v1/renditions", () => {
       rendition: "thumb",
       target: target("gif"),
     });
-    const bytes = read(gif.path);
+    const bytes = read(gif.key);
     expect(await probeImage(bytes)).toMatchObject({ width: 14, height: 25 });
     // An animated WebP carries an ANIM chunk.
     expect(bytes.includes("ANIM")).toBe(false);

@@ -59,8 +59,8 @@ const INTERNALS =
   /onnxruntime_src|\.cc:\d|\.h:\d|onnxruntime::|\(size_t|BFCArena|\[ONNXRuntimeError\]/;
 
 function put(name: string, bytes: Uint8Array): string {
-  writeFileSync(path.join(service.dataDir, "tmp", name), bytes);
-  return `tmp/${name}`;
+  writeFileSync(path.join(service.dataDir, "incoming", name), bytes);
+  return `incoming/${name}`;
 }
 
 async function validate(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
@@ -86,7 +86,7 @@ async function healthy(): Promise<void> {
 describe("POST /v1/weights/validate accepts sound models", () => {
   it("a x2 super-resolution model, deriving its scale from a reference run", async () => {
     const r = await report({
-      path: put("sr.onnx", buildTinySrModel({ scale: 2 }).bytes),
+      key: put("sr.onnx", buildTinySrModel({ scale: 2 }).bytes),
       taskKind: "super_resolution",
     });
     expect(r.ok).toBe(true);
@@ -115,7 +115,7 @@ describe("POST /v1/weights/validate accepts sound models", () => {
       select: { id: true },
     });
     const r = await report({
-      path: file,
+      key: file,
       taskKind: "segmentation",
       spec: OCTA_SEGMENTATION_SPEC,
       weightId: weight.id,
@@ -134,7 +134,7 @@ describe("POST /v1/weights/validate accepts sound models", () => {
 
   it("a classifier", async () => {
     const r = await report({
-      path: put("cls.onnx", buildClassifierModel({ classes: 4 }).bytes),
+      key: put("cls.onnx", buildClassifierModel({ classes: 4 }).bytes),
       taskKind: "classification",
     });
     expect(r.ok).toBe(true);
@@ -147,7 +147,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
     name: string;
     code: string;
     reason: RegExp;
-    make: () => { path: string; taskKind: string; spec?: unknown };
+    make: () => { key: string; taskKind: string; spec?: unknown };
   }> = [
     {
       name: "not ONNX (a PNG image)",
@@ -156,9 +156,9 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       make: () => {
         copyFileSync(
           fixturePath("microaneurysms.png"),
-          path.join(service.dataDir, "tmp", "image.onnx"),
+          path.join(service.dataDir, "incoming", "image.onnx"),
         );
-        return { path: "tmp/image.onnx", taskKind: "segmentation" };
+        return { key: "incoming/image.onnx", taskKind: "segmentation" };
       },
     },
     {
@@ -168,7 +168,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       make: () => {
         const bytes = buildTinySrModel({ scale: 2 }).bytes;
         return {
-          path: put("truncated.onnx", bytes.subarray(0, Math.floor(bytes.length * 0.6))),
+          key: put("truncated.onnx", bytes.subarray(0, Math.floor(bytes.length * 0.6))),
           taskKind: "super_resolution",
         };
       },
@@ -177,20 +177,20 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       name: "external data",
       code: "external_data",
       reason: /external data files \(weights\.bin\)/,
-      make: () => ({ path: put("external.onnx", externalDataModel()), taskKind: "segmentation" }),
+      make: () => ({ key: put("external.onnx", externalDataModel()), taskKind: "segmentation" }),
     },
     {
       name: "custom op domain",
       code: "custom_op_domain",
       reason: /custom operator domain.*com\.example/,
-      make: () => ({ path: put("custom.onnx", customDomainModel()), taskKind: "segmentation" }),
+      make: () => ({ key: put("custom.onnx", customDomainModel()), taskKind: "segmentation" }),
     },
     {
       name: "I/O not matching the task kind (a classifier registered for super-resolution)",
       code: "io_mismatch",
       reason: /super-resolution needs an image \[N, C, H, W\]/,
       make: () => ({
-        path: put("cls-as-sr.onnx", buildClassifierModel().bytes),
+        key: put("cls-as-sr.onnx", buildClassifierModel().bytes),
         taskKind: "super_resolution",
       }),
     },
@@ -199,7 +199,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       code: "io_mismatch",
       reason: /spec says x4 but the model upscales x2/,
       make: () => ({
-        path: put("sr-wrong-scale.onnx", buildTinySrModel({ scale: 2 }).bytes),
+        key: put("sr-wrong-scale.onnx", buildTinySrModel({ scale: 2 }).bytes),
         taskKind: "super_resolution",
         spec: { kind: "super_resolution", scale: 4 },
       }),
@@ -208,31 +208,31 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       name: "NaN output",
       code: "nan_output",
       reason: /NaN or infinite/,
-      make: () => ({ path: put("nan.onnx", nanModel()), taskKind: "segmentation" }),
+      make: () => ({ key: put("nan.onnx", nanModel()), taskKind: "segmentation" }),
     },
     {
       name: "constant output",
       code: "constant_output",
       reason: /output is constant/,
-      make: () => ({ path: put("constant.onnx", constantModel()), taskKind: "segmentation" }),
+      make: () => ({ key: put("constant.onnx", constantModel()), taskKind: "segmentation" }),
     },
     {
       name: "too slow",
       code: "too_slow",
       reason: /took \d+ ms \(limit \d+ ms\)/,
-      make: () => ({ path: put("slow.onnx", slowBytes), taskKind: "segmentation" }),
+      make: () => ({ key: put("slow.onnx", slowBytes), taskKind: "segmentation" }),
     },
     {
       name: "too much memory: ConstantOfShape asking for a terabyte",
       code: "too_much_memory",
       reason: /more memory than the validation limit of 512 MB allows/,
-      make: () => ({ path: put("bomb-tb.onnx", memoryBombModel(1024)), taskKind: "segmentation" }),
+      make: () => ({ key: put("bomb-tb.onnx", memoryBombModel(1024)), taskKind: "segmentation" }),
     },
     {
       name: "too much memory: ConstantOfShape asking for 4 GB (fits the machine, not the cap)",
       code: "too_much_memory",
       reason: /memory/,
-      make: () => ({ path: put("bomb-4g.onnx", memoryBombModel(4)), taskKind: "segmentation" }),
+      make: () => ({ key: put("bomb-4g.onnx", memoryBombModel(4)), taskKind: "segmentation" }),
     },
   ];
 
@@ -251,7 +251,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
 
   it("a memory-capped validation says so in the user's terms, with no runtime internals", async () => {
     const { status, json } = await validate({
-      path: put("bomb-2g.onnx", memoryBombModel(2)),
+      key: put("bomb-2g.onnx", memoryBombModel(2)),
       taskKind: "segmentation",
     });
     expect(status).toBe(200);
@@ -281,7 +281,7 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
       select: { id: true },
     });
     await report({
-      path: put("nan2.onnx", nanModel()),
+      key: put("nan2.onnx", nanModel()),
       taskKind: "segmentation",
       weightId: weight.id,
     });
@@ -295,12 +295,19 @@ describe("POST /v1/weights/validate rejects each bad model class with its reason
 });
 
 describe("POST /v1/weights/validate refuses bad requests", () => {
-  it("a path outside DATA_DIR", async () => {
-    const { status } = await validate({ path: "../etc/passwd", taskKind: "segmentation" });
+  it("a key outside the store's incoming/, weights/ and official/", async () => {
+    for (const key of ["../etc/passwd", "tmp/sr.onnx", "uploads/x.onnx"]) {
+      const { status } = await validate({ key, taskKind: "segmentation" });
+      expect(status, key).toBe(400);
+    }
+    const { status } = await validate({ path: "incoming/sr.onnx", taskKind: "segmentation" });
     expect(status).toBe(400);
   });
   it("a missing file", async () => {
-    const { status, json } = await validate({ path: "tmp/none.onnx", taskKind: "segmentation" });
+    const { status, json } = await validate({
+      key: "incoming/none.onnx",
+      taskKind: "segmentation",
+    });
     expect(status).toBe(404);
     expect(json).toMatchObject({ error: { code: "not_found" } });
   });
@@ -314,7 +321,7 @@ describe("POST /v1/weights/validate refuses bad requests", () => {
     expect(await res.json()).toMatchObject({ error: { code: "payload_too_large" } });
   });
   it("an unknown task kind", async () => {
-    const { status, json } = await validate({ path: "tmp/sr.onnx", taskKind: "detection" });
+    const { status, json } = await validate({ key: "incoming/sr.onnx", taskKind: "detection" });
     expect(status).toBe(400);
     expect(json).toMatchObject({ error: { code: "bad_request" } });
   });
@@ -326,7 +333,7 @@ describe("POST /v1/weights/validate time limit", () => {
     // How long a validation takes to reach its first step here (start-up dominates).
     holds.arm("validate-start");
     const started = performance.now();
-    const pending = report({ path: file, taskKind: "super_resolution" });
+    const pending = report({ key: file, taskKind: "super_resolution" });
     await holds.reached("validate-start");
     const reachMs = performance.now() - started;
     holds.release("validate-start");
@@ -343,7 +350,7 @@ describe("POST /v1/weights/validate time limit", () => {
       const res = fetch(`${limited.url}/v1/weights/validate`, {
         method: "POST",
         headers: { authorization: `Bearer ${limited.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ path: file, taskKind: "super_resolution" }),
+        body: JSON.stringify({ key: file, taskKind: "super_resolution" }),
       });
       // Held before loading the model: it can only end by the time limit.
       const pid = await holds.reached("validate-start");

@@ -7,7 +7,8 @@ import { subscribeToQueuedTasks } from "@studio/db/queue";
 import { env } from "../env";
 import { createLogger } from "../logger";
 import { forwardingMetrics, type MetricMessage } from "../metrics";
-import { ModelStore, modelSettings } from "../models";
+import { ModelStore, modelSettings, openWeightFile } from "../models";
+import { NodeFiles } from "../node-files";
 import { TaskWorker } from "./worker";
 
 const config = env();
@@ -21,12 +22,24 @@ const metrics = forwardingMetrics(send);
 const wakeups = subscribeToQueuedTasks(config.DATABASE_URL, {
   onError: (err) => logger.warn({ err }, "task wake-ups lost; polling until they are back"),
 });
-const models = new ModelStore({ ...modelSettings(config), metrics });
+// Its own cache folder: one process per folder (node-files.ts).
+const files = await NodeFiles.open({
+  dataDir: config.DATA_DIR,
+  blob: config.BLOB,
+  cacheMb: config.BLOB_CACHE_MB,
+  role: "worker",
+});
+const models = new ModelStore({
+  ...modelSettings(config),
+  metrics,
+  openWeight: (sha256) => openWeightFile(files, sha256),
+});
 const worker = new TaskWorker({
   db,
   logger,
   config,
   models,
+  files,
   metrics,
   wakeups,
   onRunningChange: (count) => send({ type: "running", count }),
@@ -50,6 +63,7 @@ async function shutdown(signal: string): Promise<void> {
     await worker.stop(config.WORKER_DRAIN_MS);
     await wakeups.close();
     await models.cache.clear();
+    files.close();
     await db.$disconnect();
     process.exitCode = 0;
   } catch (error) {

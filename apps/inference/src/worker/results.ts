@@ -1,50 +1,48 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
+import type { NodeFiles } from "../node-files";
 
 export interface WrittenFile {
-  /** Relative to DATA_DIR, with forward slashes (what the store records). */
+  /** The result's key in the blob store (`results/<taskId>/...`: what the row records). */
   path: string;
   sha256: string;
   bytes: number;
 }
 
 /**
- * Writes bytes to DATA_DIR/tmp first, flushes them, then renames into place: a reader (or a
- * crash) never sees half a result, and the final name appears only once the bytes are there.
+ * Writes a result to a temp file of this node (DATA_DIR/tmp), flushes it, then stores it under
+ * its key: the local store renames the file into place, a remote one uploads it whole. A reader
+ * (or a crash) never sees half a result, and the key exists only once all its bytes are there;
+ * a failed store leaves neither the temp file nor the object.
  */
 export async function writeResultFile(
-  dataDir: string,
-  relative: string,
+  files: NodeFiles,
+  key: string,
   bytes: Uint8Array,
 ): Promise<WrittenFile> {
-  const tmpDir = path.join(dataDir, "tmp");
+  const tmpDir = path.join(files.dataDir, "tmp");
   await mkdir(tmpDir, { recursive: true });
-  const target = path.join(dataDir, relative);
-  await mkdir(path.dirname(target), { recursive: true });
-  const tmp = path.join(tmpDir, `result-${randomUUID()}${path.extname(relative)}`);
-  const handle = await open(tmp, "w");
+  const tmp = path.join(tmpDir, `result-${randomUUID()}${path.posix.extname(key)}`);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, target);
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    await unlink(tmp).catch(() => {});
+    await rm(tmp, { force: true });
     throw error;
   }
-  return {
-    path: relative.split(path.sep).join("/"),
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    bytes: bytes.byteLength,
-  };
+  const stored = await files.storeFile(key, tmp, { size: bytes.byteLength });
+  return { path: key, sha256: stored.sha256, bytes: stored.size };
 }
 
-export async function removeResultFiles(dataDir: string, files: WrittenFile[]): Promise<void> {
-  await Promise.all(files.map((f) => unlink(path.join(dataDir, f.path)).catch(() => {})));
+/** Removes results that will not be recorded (best effort: the cleanup job takes what stays). */
+export async function removeResultFiles(files: NodeFiles, written: WrittenFile[]): Promise<void> {
+  await Promise.all(written.map((f) => files.delete(f.path).catch(() => {})));
 }
 
 /**
@@ -60,5 +58,5 @@ export function resultName(
   part?: string,
 ): string {
   const base = `${String(position).padStart(4, "0")}-a${attempt}${part ? `.${part}` : ""}.${ext}`;
-  return path.join("results", taskId, base);
+  return path.posix.join("results", taskId, base);
 }

@@ -1,6 +1,6 @@
 // One task item: decode the stored image, run the task kind's pipeline, write the outputs.
 import { readFile } from "node:fs/promises";
-import path from "node:path";
+import { isBlobError } from "@studio/blob/errors";
 import {
   type PreparedModel,
   runClassification,
@@ -13,14 +13,16 @@ import type {
   SuperResolutionSpec,
   TaskKind,
 } from "@studio/core/spec";
-import { resultName, type WrittenFile, writeResultFile } from "./results";
+import type { AcquiredFile, NodeFiles } from "../node-files";
+import { removeResultFiles, resultName, type WrittenFile, writeResultFile } from "./results";
 
 export interface ItemJob {
-  dataDir: string;
+  files: NodeFiles;
   taskId: string;
   taskKind: TaskKind;
   attempt: number;
   position: number;
+  /** The input image's key in the store (Image.storagePath). */
   storagePath: string;
   params: unknown;
   model: PreparedModel;
@@ -54,28 +56,52 @@ export class InputImageError extends Error {
   }
 }
 
-async function readInput(file: string): Promise<Buffer> {
+/**
+ * The input image's bytes, through the store (in place locally, this process's cache
+ * otherwise). A store that cannot be reached is not the image's fault: that BlobError passes
+ * through, and the worker retries the task instead of failing the item.
+ */
+async function readInput(files: NodeFiles, key: string): Promise<Buffer> {
+  let file: AcquiredFile | undefined;
   try {
-    return await readFile(file);
+    file = await files.acquire(key);
+    return await readFile(file.path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    if (isBlobError(error, "unavailable")) throw error;
+    const missing =
+      isBlobError(error, "not_found") || (error as NodeJS.ErrnoException).code === "ENOENT";
     throw new InputImageError(
-      code === "ENOENT" ? "the input image is missing" : "the input image could not be read",
+      missing ? "the input image is missing" : "the input image could not be read",
       { cause: error },
     );
+  } finally {
+    file?.release();
   }
 }
 
+/**
+ * Runs one item and stores its outputs. All or nothing: when anything fails after a first
+ * output was stored, the outputs stored so far are removed (best effort) before the error goes on.
+ */
 export async function runItem(job: ItemJob): Promise<ItemOutput> {
-  const bytes = await readInput(path.join(job.dataDir, job.storagePath));
+  const files: WrittenFile[] = [];
+  try {
+    return await runItemStoring(job, files);
+  } catch (error) {
+    await removeResultFiles(job.files, files);
+    throw error;
+  }
+}
+
+async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemOutput> {
+  const bytes = await readInput(job.files, job.storagePath);
   const decode = { maxPixels: job.maxPixels };
   const progress = (p: { done: number; total: number }) =>
     job.onProgress(p.total > 0 ? p.done / p.total : 0);
   const name = (ext: string, part?: string) =>
     resultName(job.taskId, job.position, job.attempt, ext, part);
-  const files: WrittenFile[] = [];
-  const write = async (relative: string, data: Uint8Array) => {
-    const file = await writeResultFile(job.dataDir, relative, data);
+  const write = async (key: string, data: Uint8Array) => {
+    const file = await writeResultFile(job.files, key, data);
     files.push(file);
     return file;
   };

@@ -3,6 +3,7 @@
 // is made by the store (db's queue primitives); this file only follows their answers.
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
+import { isBlobError } from "@studio/blob/errors";
 import type { Db } from "@studio/db/client";
 import {
   type ClaimedTask,
@@ -26,13 +27,13 @@ import type { InferenceEnv } from "../env";
 import type { Logger } from "../logger";
 import type { WorkerMetrics } from "../metrics";
 import { type ModelStore, WeightUnusableError } from "../models";
+import type { NodeFiles } from "../node-files";
 import { SERVICE_VERSION } from "../version";
 import { removeResultFiles } from "./results";
 import { runItem } from "./run-item";
 
 type WorkerConfig = Pick<
   InferenceEnv,
-  | "DATA_DIR"
   | "WORKER_CONCURRENCY"
   | "WORKER_LEASE_MS"
   | "WORKER_POLL_MS"
@@ -50,6 +51,15 @@ export const STOP = {
   shutdown: "shutdown",
 } as const;
 type StopReason = (typeof STOP)[keyof typeof STOP];
+
+/** The outcome of a task handed back because the blob store could not be reached. */
+const STORE_UNAVAILABLE = "store_unavailable";
+
+/**
+ * After the blob store failed to answer, a slot waits this long before it claims again,
+ * doubling per failure up to the maximum, back to the start after a task that reached the store.
+ */
+const STORE_BACKOFF = { firstMs: 1000, maxMs: 30_000 };
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -101,6 +111,8 @@ export interface TaskWorkerDeps {
   logger: Logger;
   config: WorkerConfig;
   models: ModelStore;
+  /** This process's way to the blob store: input images in, results out. */
+  files: NodeFiles;
   metrics?: WorkerMetrics;
   /** The execution device the worker announces (for the status panel). */
   device?: string;
@@ -117,6 +129,8 @@ export class TaskWorker {
   private loops: Promise<void>[] = [];
   private maintenance: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** The next pause after the blob store could not be reached (see STORE_BACKOFF). */
+  private storeBackoffMs = STORE_BACKOFF.firstMs;
 
   constructor(private readonly deps: TaskWorkerDeps) {
     this.id =
@@ -228,15 +242,24 @@ export class TaskWorker {
           pause(config.WORKER_POLL_MS, stop));
         continue;
       }
+      let outcome: string | undefined;
       try {
-        await this.runTask(task);
+        outcome = await this.runTask(task);
       } catch (error) {
         this.log.error({ err: error, taskId: task.id }, "unexpected error while running a task");
+      }
+      if (outcome === STORE_UNAVAILABLE) {
+        // Every task needs the store: claiming again at once would only hand tasks back.
+        await pause(this.storeBackoffMs, stop);
+        this.storeBackoffMs = Math.min(STORE_BACKOFF.maxMs, this.storeBackoffMs * 2);
+      } else if (outcome !== undefined) {
+        this.storeBackoffMs = STORE_BACKOFF.firstMs;
       }
     }
   }
 
-  private async runTask(task: ClaimedTask): Promise<void> {
+  /** Runs a claimed task to its end (or hands it back); answers the outcome it recorded. */
+  private async runTask(task: ClaimedTask): Promise<string> {
     const { db, config, metrics, models } = this.deps;
     const started = performance.now();
     const controller = new AbortController();
@@ -313,7 +336,7 @@ export class TaskWorker {
         });
         try {
           const out = await runItem({
-            dataDir: config.DATA_DIR,
+            files: this.deps.files,
             taskId: task.id,
             taskKind: task.taskKind as "segmentation" | "super_resolution" | "classification",
             attempt: task.attempts,
@@ -350,7 +373,7 @@ export class TaskWorker {
             },
           });
           if (recorded !== "recorded") {
-            await removeResultFiles(config.DATA_DIR, out.files);
+            await removeResultFiles(this.deps.files, out.files);
             itemLog.warn({ recorded }, "result not recorded; files removed");
             if (recorded === "lease_lost") {
               controller.abort(STOP.leaseLost);
@@ -371,7 +394,9 @@ export class TaskWorker {
           );
         } catch (error) {
           if (signal.aborted) break;
-          if (error instanceof WeightUnusableError) throw error;
+          // Neither is this item's fault: the whole task fails, or waits for the store.
+          if (error instanceof WeightUnusableError || isBlobError(error, "unavailable"))
+            throw error;
           const message = errorMessage(error);
           const recorded = await failItem(db, { ...lease, itemId: item.id, error: message });
           metrics?.itemDuration.observe(
@@ -405,6 +430,19 @@ export class TaskWorker {
       const message = errorMessage(error);
       if (signal.reason === STOP.leaseLost) {
         outcome = "lease_lost";
+      } else if (isBlobError(error, "unavailable")) {
+        // The store is down or unreachable for now (an input, a weight or a result could not
+        // move): the task goes back to the queue with its attempt refunded, so an outage never
+        // fails it for good, and this slot waits before claiming again.
+        const released = await releaseTask(db, lease).catch((dbError: unknown) => {
+          log.error({ err: dbError }, "handing the task back failed");
+          return false;
+        });
+        outcome = released ? STORE_UNAVAILABLE : "lease_lost";
+        log.warn(
+          { err: error, released, retryInMs: this.storeBackoffMs },
+          "blob store unavailable; task handed back to the queue",
+        );
       } else {
         const failed = await failTask(db, {
           ...lease,
@@ -429,5 +467,6 @@ export class TaskWorker {
         (performance.now() - started) / 1000,
       );
     }
+    return outcome;
   }
 }

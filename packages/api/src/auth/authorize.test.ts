@@ -1,8 +1,8 @@
 import { createDb } from "@studio/db/client";
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env, resetEnvForTests } from "../env";
-import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
+import { makeUser, TEST_PASSWORD } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 import {
   ACCOUNT_FREE_FAILURES,
   ADDRESS_FAILURE_RULE,
@@ -28,11 +28,7 @@ function loadEnvDefaultTrustProxy() {
   }
 }
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 /** authorize() on this file's store, from `ip` at `now`. */
 const signIn = (email: string, password: string, ip: string | undefined, now: Date) =>

@@ -1,14 +1,9 @@
 import { createDb } from "@studio/db/client";
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDb } from "../test-helpers";
+import { describe, expect, it } from "vitest";
+import { useTestDb } from "../test-hooks";
 import { hitRateLimit, pruneRateLimitHits, type RateLimitResult } from "./rate-limit";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 it("allows `limit` hits per sliding window and says when to retry", async () => {
   const rule = { limit: 3, windowMs: 60_000 };

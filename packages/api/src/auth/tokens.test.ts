@@ -1,13 +1,9 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeUser, testDb } from "../test-helpers";
+import { describe, expect, it } from "vitest";
+import { makeUser } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 import { createApiToken, hashToken, listApiTokens, revokeApiToken, verifyApiToken } from "./tokens";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 describe("API tokens", () => {
   it("stores only the sha256, verifies, records last use, and refuses once revoked", async () => {

@@ -1,17 +1,13 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorize } from "../auth/authorize";
 import { runningHashes } from "../auth/password";
 import { CLIENT_ADDRESS_HEADER } from "../auth/rate-limit";
 import { resetEnvForTests } from "../env";
 import { callerFor } from "../test-caller";
-import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
+import { makeUser, TEST_PASSWORD } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 describe("auth and account", () => {
   it("registers a user with a personal team; the first becomes site admin", async () => {

@@ -1,21 +1,17 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callerFor } from "../test-caller";
-import type { TestStore, TestUser } from "../test-helpers";
-import { makeImage, makeUser, makeWeight, testStore } from "../test-helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { callerFor, queueTask } from "../test-caller";
+import { makeImage, makeUser, makeWeight, type TestUser } from "../test-helpers";
+import { useTestStore } from "../test-hooks";
 
-let t: TestStore;
+const t = useTestStore();
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await testStore();
   alice = await makeUser(t.db);
   bob = await makeUser(t.db);
-});
-afterAll(async () => {
-  await t.cleanup();
 });
 
 async function imageWithFile(teamId: string, userId: string, name: string) {
@@ -103,13 +99,7 @@ describe("images and datasets", () => {
     ).toHaveLength(1);
 
     // A finished task with a result file on the first image.
-    const w = await makeWeight(t.db, { teamId });
-    const task = await a.tasks.create({
-      teamId,
-      weightId: w.id,
-      target: { type: "dataset", datasetId: ds.id },
-      params: {},
-    });
+    const { task } = await queueTask(t.db, a, teamId, { type: "dataset", datasetId: ds.id });
     await expect(a.datasets.delete({ teamId, datasetId: ds.id })).rejects.toMatchObject({
       code: "CONFLICT",
     });

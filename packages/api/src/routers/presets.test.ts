@@ -1,13 +1,9 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { callerFor } from "../test-caller";
-import { makeUser, testDb } from "../test-helpers";
+import { makeUser } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 it("lists built-in presets, saves validated team presets by name, deletes them", async () => {
   const alice = await makeUser(t.db);

@@ -5,13 +5,13 @@ import { createServer } from "node:net";
 import { createInferenceClient } from "@studio/contracts/inference-client";
 import { markNodeStopped, registerNode } from "@studio/db/nodes";
 import { registerWorker } from "@studio/db/queue";
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { createInnerContext } from "../context";
 import { createCaller } from "../index";
-import { makeUser, type TestUser, testDb } from "../test-helpers";
+import { makeUser, type TestUser } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 
-let t: TestDatabase;
+const t = useTestDb();
 let siteAdmin: TestUser;
 let member: TestUser;
 let downUrl: string;
@@ -37,7 +37,6 @@ const callerFor = async (user: TestUser) =>
   );
 
 beforeAll(async () => {
-  t = await testDb();
   siteAdmin = await makeUser(t.db, { siteAdmin: true });
   member = await makeUser(t.db);
   await registerWorker(t.db, { id: "secret-host:123", hostname: "secret-host", pid: 123 });
@@ -56,9 +55,6 @@ beforeAll(async () => {
   await registerNode(t.db, node("secret-node-b"));
   await markNodeStopped(t.db, { id: "secret-node-b" });
   downUrl = `http://127.0.0.1:${await closedPort()}`;
-});
-afterAll(async () => {
-  await t?.cleanup();
 });
 
 it("still reports the queue and tells members only that the service is unavailable", async () => {

@@ -1,11 +1,11 @@
 import { parameterSignature } from "@studio/core/signature";
 import { claimNextTask, completeItem, completeTask, failItem } from "@studio/db/queue";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { callerFor } from "../test-caller";
-import type { TestStore, TestUser } from "../test-helpers";
-import { makeImage, makeUser, makeWeight, testStore } from "../test-helpers";
+import { makeImage, makeUser, makeWeight, type TestUser } from "../test-helpers";
+import { useTestStore } from "../test-hooks";
 
-let t: TestStore;
+const t = useTestStore();
 let alice: TestUser;
 let bob: TestUser;
 let a: Awaited<ReturnType<typeof callerFor>>;
@@ -15,7 +15,6 @@ let weight: { id: string; sha256: string };
 let images: string[];
 
 beforeAll(async () => {
-  t = await testStore();
   alice = await makeUser(t.db);
   bob = await makeUser(t.db);
   a = await callerFor(t.db, alice.id);
@@ -25,9 +24,6 @@ beforeAll(async () => {
   images = [];
   for (let i = 0; i < 3; i++)
     images.push((await makeImage(t.db, teamId, alice.id, `img${i}.png`)).id);
-});
-afterAll(async () => {
-  await t.cleanup();
 });
 
 describe("tasks", () => {

@@ -1,14 +1,10 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorize } from "../auth/authorize";
 import { callerFor } from "../test-caller";
-import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
+import { makeUser, TEST_PASSWORD } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 describe("teams", () => {
   it("creates a team, adds members by invitation, changes roles, guards the last admin", async () => {
@@ -27,28 +23,14 @@ describe("teams", () => {
 
     expect((await b.teams.mine()).map((x) => x.id)).toContain(team.id);
     expect(await b.teams.members({ teamId: team.id })).toHaveLength(2);
-    await expect(
-      b.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" }),
-    ).rejects.toMatchObject({
-      code: "FORBIDDEN",
-    });
-    await expect(b.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject(
-      {
-        code: "FORBIDDEN",
-      },
-    );
-
-    // The last admin can neither step down nor leave.
-    await expect(
-      a.teams.changeRole({ teamId: team.id, userId: alice.id, role: "MEMBER" }),
-    ).rejects.toMatchObject({
-      code: "CONFLICT",
-    });
-    await expect(a.teams.removeMember({ teamId: team.id, userId: alice.id })).rejects.toMatchObject(
-      {
-        code: "CONFLICT",
-      },
-    );
+    // A member may not manage the team; the last admin can neither step down nor leave.
+    const refused = [
+      [() => b.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" }), "FORBIDDEN"],
+      [() => b.teams.removeMember({ teamId: team.id, userId: alice.id }), "FORBIDDEN"],
+      [() => a.teams.changeRole({ teamId: team.id, userId: alice.id, role: "MEMBER" }), "CONFLICT"],
+      [() => a.teams.removeMember({ teamId: team.id, userId: alice.id }), "CONFLICT"],
+    ] as const;
+    for (const [call, code] of refused) await expect(call()).rejects.toMatchObject({ code });
 
     await a.teams.changeRole({ teamId: team.id, userId: bob.id, role: "ADMIN" });
     // Bob's new role applies on his very next call (membership is re-read).

@@ -1,9 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callerFor } from "../test-caller";
-import type { TestStore, TestUser } from "../test-helpers";
-import { makeImage, makeTeam, makeUser, makeWeight, testStore } from "../test-helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { callerFor, queueTask } from "../test-caller";
+import {
+  makeAdminAndMember,
+  makeImage,
+  makeUser,
+  makeWeight,
+  type TestUser,
+} from "../test-helpers";
+import { useTestStore } from "../test-hooks";
 
-let t: TestStore;
+const t = useTestStore();
 let admin: TestUser;
 let member: TestUser;
 let outsider: TestUser;
@@ -11,20 +17,9 @@ let siteAdmin: TestUser;
 let teamId: string;
 
 beforeAll(async () => {
-  t = await testStore();
-  admin = await makeUser(t.db);
-  member = await makeUser(t.db);
+  ({ admin, member, teamId } = await makeAdminAndMember(t.db));
   outsider = await makeUser(t.db);
   siteAdmin = await makeUser(t.db, { siteAdmin: true });
-  teamId = (
-    await makeTeam(t.db, [
-      { userId: admin.id, role: "ADMIN" },
-      { userId: member.id, role: "MEMBER" },
-    ])
-  ).id;
-});
-afterAll(async () => {
-  await t.cleanup();
 });
 
 describe("weights", () => {
@@ -110,13 +105,10 @@ describe("weights", () => {
 
   it("refuses to delete a weight a queued task uses, then deletes it", async () => {
     const a = await callerFor(t.db, admin.id);
-    const w = await makeWeight(t.db, { teamId });
     const image = await makeImage(t.db, teamId, admin.id);
-    const task = await a.tasks.create({
-      teamId,
-      weightId: w.id,
-      target: { type: "image", imageId: image.id },
-      params: {},
+    const { weight: w, task } = await queueTask(t.db, a, teamId, {
+      type: "image",
+      imageId: image.id,
     });
     await expect(a.weights.delete({ teamId, weightId: w.id })).rejects.toMatchObject({
       code: "CONFLICT",

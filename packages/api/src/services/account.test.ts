@@ -1,14 +1,10 @@
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { MAX_CONCURRENT_HASHES, runningHashes } from "../auth/password";
-import { makeUser, TEST_PASSWORD, testDb } from "../test-helpers";
+import { makeUser, TEST_PASSWORD } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 import { changePassword, register } from "./account";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDb();
-});
-afterAll(() => t.cleanup());
+const t = useTestDb();
 
 it("hashes registrations and password changes in the shared scrypt slots", async () => {
   const users = await Promise.all([makeUser(t.db), makeUser(t.db)]);

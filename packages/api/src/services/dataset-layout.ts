@@ -53,11 +53,24 @@ function byBaseName(images: string[]) {
   return map;
 }
 
-function tryCoco(images: string[], texts: Map<string, string>) {
-  const annotations = new Map<string, ImageAnnotation>();
-  const files: string[] = [];
-  const classes = new Set<string>();
-  let unmatched = 0;
+/** What a layout reader found: annotated images, the files it read, the classes they name. */
+interface Found {
+  annotations: Map<string, ImageAnnotation>;
+  files: string[];
+  classes: Set<string>;
+  /** Annotations whose image is not in the archive. */
+  unmatched: number;
+}
+
+const nothingFound = (): Found => ({
+  annotations: new Map(),
+  files: [],
+  classes: new Set(),
+  unmatched: 0,
+});
+
+function tryCoco(images: string[], texts: Map<string, string>): Found | null {
+  const found = nothingFound();
   const lookup = byBaseName(images);
   for (const [file, text] of texts) {
     if (!file.toLowerCase().endsWith(".json")) continue;
@@ -68,7 +81,7 @@ function tryCoco(images: string[], texts: Map<string, string>) {
       continue;
     }
     if (!Array.isArray(doc.images) || !Array.isArray(doc.annotations)) continue;
-    files.push(file);
+    found.files.push(file);
     const categories = new Map<number, string>();
     for (const c of Array.isArray(doc.categories) ? doc.categories : []) {
       if (c && typeof c.id === "number") categories.set(c.id, String(c.name ?? c.id));
@@ -77,7 +90,7 @@ function tryCoco(images: string[], texts: Map<string, string>) {
     for (const img of doc.images as Array<{ id?: number; file_name?: string }>) {
       const path = img.file_name ? lookup.get(base(img.file_name).toLowerCase()) : undefined;
       if (path && typeof img.id === "number") byId.set(img.id, path);
-      else unmatched++;
+      else found.unmatched++;
     }
     for (const a of doc.annotations as Array<{
       image_id?: number;
@@ -87,14 +100,14 @@ function tryCoco(images: string[], texts: Map<string, string>) {
       const path = typeof a.image_id === "number" ? byId.get(a.image_id) : undefined;
       if (!path || !Array.isArray(a.bbox) || a.bbox.length < 4) continue;
       const label = categories.get(a.category_id ?? -1) ?? String(a.category_id ?? "?");
-      classes.add(label);
-      const entry = annotations.get(path) ?? { label: null, boxes: [] };
+      found.classes.add(label);
+      const entry = found.annotations.get(path) ?? { label: null, boxes: [] };
       const [x, y, width, height] = a.bbox as [number, number, number, number];
       entry.boxes?.push({ label, x, y, width, height, normalized: false });
-      annotations.set(path, entry);
+      found.annotations.set(path, entry);
     }
   }
-  return files.length ? { annotations, files, classes, unmatched } : null;
+  return found.files.length ? found : null;
 }
 
 /** VOC files larger than this are skipped: real annotation files are a few KB. */
@@ -126,22 +139,19 @@ function objects(xml: string): string[] {
   }
 }
 
-function tryVoc(images: string[], texts: Map<string, string>) {
-  const annotations = new Map<string, ImageAnnotation>();
-  const files: string[] = [];
-  const classes = new Set<string>();
-  let unmatched = 0;
+function tryVoc(images: string[], texts: Map<string, string>): Found | null {
+  const found = nothingFound();
   const lookup = byBaseName(images);
   for (const [file, text] of texts) {
     if (!file.toLowerCase().endsWith(".xml") || text.length > MAX_VOC_XML_CHARS) continue;
     if (!text.includes("<annotation")) continue;
-    files.push(file);
+    found.files.push(file);
     const filename = tag(text, "filename");
     const path =
       (filename && lookup.get(base(filename).toLowerCase())) ??
       images.find((p) => stem(p) === stem(file));
     if (!path) {
-      unmatched++;
+      found.unmatched++;
       continue;
     }
     const boxes: Box[] = [];
@@ -151,7 +161,7 @@ function tryVoc(images: string[], texts: Map<string, string>) {
         Number(tag(object, k)),
       );
       if ([xmin, ymin, xmax, ymax].some((v) => !Number.isFinite(v))) continue;
-      classes.add(label);
+      found.classes.add(label);
       boxes.push({
         label,
         x: xmin as number,
@@ -161,9 +171,9 @@ function tryVoc(images: string[], texts: Map<string, string>) {
         normalized: false,
       });
     }
-    annotations.set(path, { label: null, boxes });
+    found.annotations.set(path, { label: null, boxes });
   }
-  return files.length ? { annotations, files, classes, unmatched } : null;
+  return found.files.length ? found : null;
 }
 
 /** `names: [a, b]`, or `names:` followed by `  0: a` / `  - a` lines. */
@@ -183,7 +193,7 @@ export function yoloNames(yaml: string): string[] {
     .filter((s): s is string => Boolean(s));
 }
 
-function tryYolo(images: string[], texts: Map<string, string>) {
+function tryYolo(images: string[], texts: Map<string, string>): Found | null {
   const labelFiles = [...texts.keys()].filter(
     (f) => f.endsWith(".txt") && f.split("/").includes("labels"),
   );
@@ -222,7 +232,7 @@ function tryYolo(images: string[], texts: Map<string, string>) {
   };
 }
 
-function tryClassification(images: string[]) {
+function tryClassification(images: string[]): Found | null {
   const labels = images.map((p) => {
     const dirs = p.split("/").slice(0, -1);
     const last = dirs[dirs.length - 1];
@@ -246,7 +256,7 @@ export function detectLayout(
   texts: Map<string, string>,
   others: string[],
 ): LayoutResult {
-  const attempts: Array<[Layout, ReturnType<typeof tryCoco>]> = [
+  const attempts: Array<[Layout, Found | null]> = [
     ["coco", tryCoco(images, texts)],
     ["voc", tryVoc(images, texts)],
     ["yolo", tryYolo(images, texts)],

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
-import { removeQuietly, resolveDataPath } from "../storage/files";
+import { deleteBlobsQuietly } from "../storage/blobs";
 import { renditionPaths } from "../storage/renditions";
 import { resultFiles } from "./images";
 import { parseJson } from "./json";
@@ -215,8 +215,8 @@ export async function datasetStats(db: Db, teamId: string, datasetId: string) {
 
 /**
  * Deletes the dataset; with `withImages`, its images that no other dataset holds go too,
- * together with their task items, result files and cached renditions. Refused while an
- * unfinished task uses it.
+ * together with their task items, result files and cached renditions (from the store, after the
+ * rows). Refused while an unfinished task uses it.
  */
 export async function deleteDataset(
   db: Db,
@@ -265,6 +265,6 @@ export async function deleteDataset(
       imagesDeleted: ids.length,
     };
   });
-  await removeQuietly(...files.map(resolveDataPath));
+  await deleteBlobsQuietly(...files);
   return { deleted: true as const, imagesDeleted };
 }

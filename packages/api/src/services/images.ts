@@ -9,14 +9,8 @@ import { type Db, Prisma, providerOf } from "../db";
 import { env } from "../env";
 import { AppError, conflict, inferenceError, notFound } from "../errors";
 import type { InferenceClient } from "../inference";
-import {
-  moveIntoPlace,
-  type ReceivedFile,
-  randomName,
-  relativeDataPath,
-  removeQuietly,
-  resolveDataPath,
-} from "../storage/files";
+import { blobStore, deleteBlobsQuietly, type StoredFile, stageFile } from "../storage/blobs";
+import { type ReceivedFile, randomName, removeQuietly } from "../storage/files";
 import { IMAGE_RENDITIONS, renditionPaths, resultRenditionPath } from "../storage/renditions";
 
 export const imageSelect = {
@@ -42,37 +36,53 @@ export interface CheckedImage {
   bitDepth: number;
 }
 
+/** An upload staged in the store (incoming/...) that the inference service has decoded. */
+export interface StagedImage extends StoredFile {
+  checked: CheckedImage;
+}
+
 /**
  * Checks a received file (in DATA_DIR/tmp) from its bytes: magic bytes here (a web page named
- * .png stops before anything is decoded), then the inference service reads the pixel count from
- * the header and decodes every pixel, one image at a time, so a truncated file is refused now
- * rather than failing a task later. The file stays where it is, the caller's to keep or remove.
+ * .png stops before anything is decoded or stored), then it is staged in the store under
+ * incoming/ and the inference service reads the pixel count from the header and decodes every
+ * pixel, one image at a time, so a truncated file is refused now rather than failing a task
+ * later. The temp file is gone afterwards; the staged object is the caller's to keep (storeImage)
+ * or delete, and is already deleted when this throws.
  */
-export async function checkImageFile(
-  file: ReceivedFile,
+export async function stageCheckedImage(
+  // The size and sha256 the receiver measured are checked again as the store takes the file;
+  // without them the store measures (an extracted archive entry).
+  file: Pick<ReceivedFile, "tmpPath" | "head"> & Partial<Pick<ReceivedFile, "size" | "sha256">>,
   name: string,
   inference: InferenceClient,
-): Promise<CheckedImage> {
-  if (!detectFormat(file.head)) {
+): Promise<StagedImage> {
+  const detected = detectFormat(file.head);
+  if (!detected) {
+    await removeQuietly(file.tmpPath);
     throw new AppError(
       "unsupported_format",
       `"${name}" is not a supported image (its content is not PNG, JPEG, WebP, TIFF, BMP or GIF).`,
     );
   }
+  const staged = await stageFile(file, `.${detected}`);
   try {
     const checked = await inference.checkImage({
-      path: relativeDataPath(file.tmpPath),
+      key: staged.key,
       name,
       maxPixels: env().MAX_IMAGE_PIXELS,
     });
     return {
-      format: checked.format,
-      width: checked.width,
-      height: checked.height,
-      channels: checked.channels,
-      bitDepth: checked.bitDepth,
+      ...staged,
+      checked: {
+        format: checked.format,
+        width: checked.width,
+        height: checked.height,
+        channels: checked.channels,
+        bitDepth: checked.bitDepth,
+      },
     };
   } catch (error) {
+    await deleteBlobsQuietly(staged.key);
     throw imageCheckError(error, name);
   }
 }
@@ -100,8 +110,8 @@ function imageCheckError(error: unknown, name: string): unknown {
     );
   }
   if (error instanceof InferenceRequestError && error.status === 404) {
-    // The service does not see the upload: it does not share this DATA_DIR (a deployment
-    // fault the uploader cannot fix), or the file went away meanwhile.
+    // The service does not see the upload: it does not use this blob store (a deployment
+    // fault the uploader cannot fix), or the object went away meanwhile.
     return new AppError(
       "inference_failed",
       `"${name}" could not be checked: the inference service cannot read the upload.`,
@@ -118,34 +128,46 @@ export function cleanName(name: string | null | undefined, fallback: string): st
   return (printable.trim() || fallback).slice(0, 255);
 }
 
-/** Moves a checked temp file into uploads/ and records it; leaves nothing behind on failure. */
+/** Where a kept original lives in the store (the row's storagePath). */
+export const uploadKey = (teamId: string, format: string) =>
+  `uploads/${teamId}/${randomName()}.${format}`;
+
+/**
+ * Moves a checked, staged upload to its key under uploads/ and records it; leaves nothing
+ * behind on failure (the staged or moved object is deleted).
+ */
 export async function storeImage(
   db: Db,
   input: {
     teamId: string;
     userId: string;
-    file: ReceivedFile;
+    staged: StagedImage;
     name: string;
-    checked: CheckedImage;
   },
 ) {
-  const relative = `uploads/${input.teamId}/${randomName()}.${input.checked.format}`;
-  const absolute = await moveIntoPlace(input.file.tmpPath, relative);
+  const { staged } = input;
+  const key = uploadKey(input.teamId, staged.checked.format);
+  try {
+    await blobStore().move(staged.key, key);
+  } catch (error) {
+    await deleteBlobsQuietly(staged.key, key);
+    throw error;
+  }
   try {
     return await db.image.create({
       data: {
         teamId: input.teamId,
         uploadedById: input.userId,
         originalName: input.name,
-        storagePath: relative,
-        sha256: input.file.sha256,
-        sizeBytes: input.file.size,
-        ...input.checked,
+        storagePath: key,
+        sha256: staged.sha256,
+        sizeBytes: staged.size,
+        ...staged.checked,
       },
       select: imageSelect,
     });
   } catch (error) {
-    await removeQuietly(absolute);
+    await deleteBlobsQuietly(key);
     throw error;
   }
 }
@@ -216,16 +238,14 @@ export async function deleteImages(db: Db, teamId: string, imageIds: string[]) {
     await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
     return { images, results };
   });
-  await removeQuietly(
-    ...images
-      .flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })])
-      .map(resolveDataPath),
-    ...results.flatMap((r) => resultFiles(teamId, r).map(resolveDataPath)),
+  await deleteBlobsQuietly(
+    ...images.flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })]),
+    ...results.flatMap((r) => resultFiles(teamId, r)),
   );
   return { deleted: images.length };
 }
 
-/** A result item's files and their cached display renditions, relative to DATA_DIR. */
+/** A result item's objects and their cached display renditions (store keys). */
 export function resultFiles(
   teamId: string,
   item: { id: string; taskId: string; resultPath: string | null; resultMeta: string | null },

@@ -12,7 +12,8 @@ import { isImportableFileName } from "@studio/core/importers/formats";
 import { env } from "../env";
 import { AppError } from "../errors";
 import type { InferenceClient } from "../inference";
-import { type ReceivedFile, relativeDataPath, removeQuietly } from "../storage/files";
+import { deleteBlobsQuietly, type StoredFile, stageFile } from "../storage/blobs";
+import type { ReceivedFile } from "../storage/files";
 import { convertInService } from "./convert-weight";
 
 export type ImportFormat = "pytorch" | "safetensors";
@@ -52,26 +53,29 @@ function importRejection(error: InferenceRequestError): AppError | undefined {
 }
 
 /**
- * Turns an uploaded `.pth` / `.pt` / `.safetensors` state_dict into the ONNX file that goes on
- * exactly like an uploaded ONNX. The inference service converts it in an isolated process (the
- * reader decides the container from the bytes; the declared format only supplies a file name
- * when the uploader gave none). The received file is always removed; a refused state_dict
- * throws an AppError with the import report in `details` and leaves nothing behind.
+ * Turns an uploaded `.pth` / `.pt` / `.safetensors` state_dict (a received temp file) into the
+ * ONNX object that goes on exactly like an uploaded ONNX: the upload is staged in the store under
+ * incoming/, the inference service converts it in an isolated process (the reader decides the
+ * container from the bytes; the declared format only supplies a file name when the uploader gave
+ * none) and stores the ONNX under incoming/, which the caller then owns. The temp file and the
+ * staged upload are always removed; a refused state_dict throws an AppError with the import
+ * report in `details` and leaves nothing behind.
  */
 export async function importStateDict(
   upload: ReceivedFile,
   input: { architecture: ArchitectureInfo; fileName?: string; format?: ImportFormat },
   inference: InferenceClient,
-): Promise<{ file: ReceivedFile; report: ImportReport }> {
+): Promise<{ file: StoredFile; report: ImportReport }> {
+  const fileName = isImportableName(input.fileName)
+    ? (input.fileName as string)
+    : `upload${input.format === "safetensors" ? ".safetensors" : ".pth"}`;
+  const staged = await stageFile(upload, fileName.slice(fileName.lastIndexOf(".")).toLowerCase());
   try {
-    const fileName = isImportableName(input.fileName)
-      ? (input.fileName as string)
-      : `upload${input.format === "safetensors" ? ".safetensors" : ".pth"}`;
     const { file, response } = await convertInService(
       inference,
       {
         kind: "state_dict",
-        path: relativeDataPath(upload.tmpPath),
+        key: staged.key,
         architecture: input.architecture.id,
         fileName,
         limits: { maxBytes: env().MAX_WEIGHT_BYTES },
@@ -80,6 +84,6 @@ export async function importStateDict(
     );
     return { file, report: response.report };
   } finally {
-    await removeQuietly(upload.tmpPath);
+    await deleteBlobsQuietly(staged.key);
   }
 }

@@ -1,8 +1,8 @@
 import { claimNextTask, completeItem, createTask, failItem, startItem } from "@studio/db/queue";
-import type { TestDatabase } from "@studio/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db";
-import { makeImage, makeUser, makeWeight, type TestUser, testDb } from "../test-helpers";
+import { makeImage, makeUser, makeWeight, type TestUser } from "../test-helpers";
+import { useTestDb } from "../test-hooks";
 import { parseJson } from "./json";
 import { getTask, itemSelect, presentItem, taskSummarySelect } from "./tasks";
 
@@ -33,14 +33,13 @@ async function getTaskWithPrisma(
   };
 }
 
-let t: TestDatabase;
+const t = useTestDb();
 let alice: TestUser;
 let teamId: string;
 let runningId: string;
 let orphanId: string;
 
 beforeAll(async () => {
-  t = await testDb();
   alice = await makeUser(t.db);
   teamId = alice.personalTeamId;
   const weight = await makeWeight(t.db, { teamId });
@@ -91,9 +90,6 @@ beforeAll(async () => {
     await createTask(t.db, { ...base, weightId: spare.id, imageIds: imageIds.slice(0, 1) })
   ).id;
   await t.db.weight.delete({ where: { id: spare.id } });
-});
-afterAll(async () => {
-  await t.cleanup();
 });
 
 describe("getTask", () => {

@@ -1,11 +1,10 @@
-import { rm } from "node:fs/promises";
 import { parameterSignature } from "@studio/core/signature";
 import { PARAM_SCHEMAS, type TaskKind, withSpecDefaults } from "@studio/core/spec";
 import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
 import { badRequest, conflict, notFound } from "../errors";
-import { resolveDataPath } from "../storage/files";
+import { deleteBlobFoldersQuietly } from "../storage/blobs";
 import { resultRenditionsDir } from "../storage/renditions";
 import { parseJson } from "./json";
 import { usableWeightWhere } from "./weights";
@@ -450,10 +449,9 @@ export async function deleteTask(db: Db, teamId: string, taskId: string) {
     where: { id: taskId, teamId, status: { not: "running" } },
   });
   if (count === 0) throw conflict("The task started meanwhile; cancel it first.");
-  await Promise.all(
-    [`results/${taskId}`, resultRenditionsDir({ id: taskId, teamId })].map((dir) =>
-      rm(resolveDataPath(dir), { recursive: true, force: true }),
-    ),
+  await deleteBlobFoldersQuietly(
+    `results/${taskId}/`,
+    `${resultRenditionsDir({ id: taskId, teamId })}/`,
   );
   return { deleted: true as const };
 }

@@ -142,6 +142,16 @@ export async function revokeInvitation(db: Db, team: TeamAccess, invitationId: s
   return { invitationId };
 }
 
+/** The user's membership of the team, or a not-found error. */
+async function membershipOf(tx: DbOrTx, teamId: string, userId: string) {
+  const member = await tx.membership.findUnique({
+    where: { userId_teamId: { userId, teamId } },
+    select: { id: true, role: true },
+  });
+  if (!member) throw notFound("Member not found.");
+  return member;
+}
+
 /** Fails when the change would leave the team without an admin. */
 async function assertAnotherAdmin(tx: DbOrTx, teamId: string, userId: string) {
   const admins = await tx.membership.count({
@@ -153,11 +163,7 @@ async function assertAnotherAdmin(tx: DbOrTx, teamId: string, userId: string) {
 export async function changeRole(db: Db, team: TeamAccess, userId: string, role: TeamRole) {
   if (team.isPersonal) throw badRequest("Roles in a personal team cannot change.");
   return db.$transaction(async (tx) => {
-    const member = await tx.membership.findUnique({
-      where: { userId_teamId: { userId, teamId: team.id } },
-      select: { id: true, role: true },
-    });
-    if (!member) throw notFound("Member not found.");
+    const member = await membershipOf(tx, team.id, userId);
     if (member.role === role) return { userId, role };
     if (role === "MEMBER") await assertAnotherAdmin(tx, team.id, userId);
     await tx.membership.update({ where: { id: member.id }, data: { role }, select: { id: true } });
@@ -171,11 +177,7 @@ export async function removeMember(db: Db, team: TeamAccess, actorId: string, us
     throw forbidden("Only team admins may remove others.");
   if (team.isPersonal) throw badRequest("A personal team cannot be left.");
   await db.$transaction(async (tx) => {
-    const member = await tx.membership.findUnique({
-      where: { userId_teamId: { userId, teamId: team.id } },
-      select: { id: true, role: true },
-    });
-    if (!member) throw notFound("Member not found.");
+    const member = await membershipOf(tx, team.id, userId);
     if (member.role === "ADMIN") await assertAnotherAdmin(tx, team.id, userId);
     await tx.membership.delete({ where: { id: member.id }, select: { id: true } });
   });

@@ -6,12 +6,13 @@ import type { Db } from "../db";
 import { AppError, badRequest, conflict, forbidden, inferenceError, notFound } from "../errors";
 import type { InferenceClient } from "../inference";
 import {
-  fileSize,
-  moveIntoPlace,
-  type ReceivedFile,
-  removeQuietly,
-  resolveDataPath,
-} from "../storage/files";
+  type BlobStore,
+  blobStore,
+  deleteBlobsQuietly,
+  localFiles,
+  type StoredFile,
+} from "../storage/blobs";
+import { resolveDataPath } from "../storage/files";
 import { parseJson } from "./json";
 
 /** What the store's `status` and `sourceFormat` columns hold (the schema keeps them as text). */
@@ -170,22 +171,29 @@ export async function deleteWeight(db: Db, scope: WeightScope, weightId: string)
     throw conflict(`${active} queued or running task(s) use this weight; cancel them first.`);
   await db.weight.delete({ where: { id: weight.id }, select: { id: true } });
   const shared = await db.weight.count({ where: { sha256: weight.sha256 } });
-  if (shared === 0) await removeQuietly(resolveDataPath(weightFilePath(weight.sha256)));
+  // Only the shared object goes; models fetched into official/ are each machine's own.
+  if (shared === 0) await deleteBlobsQuietly(weightFilePath(weight.sha256));
   return { deleted: true as const };
 }
 
 export const weightFilePath = (sha256: string) => `weights/${sha256}.onnx`;
 
 /**
- * Where the ONNX file of a checksum lives: weights/<sha>.onnx (uploads), else an official
- * weight fetched into official/ (found by its record's sha256), the same order the worker uses.
+ * Where the ONNX file of a checksum is: weights/<sha>.onnx in the blob store (uploads), else an
+ * official weight fetched into this machine's official/ folder (found by its record's sha256),
+ * the same order the worker uses.
  */
-export async function locateWeightFile(sha256: string): Promise<string | null> {
+export async function locateWeightObject(
+  sha256: string,
+): Promise<{ store: BlobStore; key: string } | null> {
   if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
-  for (const candidate of [weightFilePath(sha256), `official/${sha256}.onnx`]) {
-    const absolute = resolveDataPath(candidate);
-    if (await fileSize(absolute)) return absolute;
+  const store = blobStore();
+  if ((await store.head(weightFilePath(sha256)))?.size) {
+    return { store, key: weightFilePath(sha256) };
   }
+  const local = localFiles();
+  const official = `official/${sha256}.onnx`;
+  if ((await local.head(official))?.size) return { store: local, key: official };
   let names: string[] = [];
   try {
     names = await readdir(resolveDataPath("official"));
@@ -197,8 +205,8 @@ export async function locateWeightFile(sha256: string): Promise<string | null> {
       const record = JSON.parse(await readFile(resolveDataPath(`official/${name}`), "utf8")) as {
         sha256?: string;
       };
-      const onnx = resolveDataPath(`official/${name.replace(/\.json$/, ".onnx")}`);
-      if (record.sha256 === sha256 && (await fileSize(onnx))) return onnx;
+      const key = `official/${name.replace(/\.json$/, ".onnx")}`;
+      if (record.sha256 === sha256 && (await local.head(key))?.size) return { store: local, key };
     } catch {
       // an unreadable record is not this weight
     }
@@ -235,9 +243,10 @@ export interface WeightUploadMeta {
 }
 
 /**
- * Registers an uploaded ONNX file: stored by checksum, validated by the inference service
- * (it loads and trial-runs the model in an isolated process), recorded as ready. A rejected
- * or unvalidated upload leaves neither a row nor a file and answers with the precise reason.
+ * Registers an uploaded ONNX file staged in the store (incoming/...): kept by checksum under
+ * weights/<sha256>.onnx, validated by the inference service (it loads and trial-runs the model
+ * in an isolated process), recorded as ready. A rejected or unvalidated upload leaves neither a
+ * row nor an object and answers with the precise reason; the staged object is gone either way.
  */
 export async function registerWeightUpload(
   db: Db,
@@ -245,47 +254,62 @@ export async function registerWeightUpload(
   input: {
     owner: { teamId: string } | { official: true };
     userId: string;
-    file: ReceivedFile;
+    file: StoredFile;
     meta: WeightUploadMeta;
   },
 ) {
   const { meta, file } = input;
+  const refuse = async (error: AppError): Promise<never> => {
+    await deleteBlobsQuietly(file.key);
+    throw error;
+  };
   let spec: unknown;
   if (meta.spec !== undefined && meta.spec !== null) {
     const parsed = ModelSpec.safeParse(meta.spec);
     if (!parsed.success) {
-      await removeQuietly(file.tmpPath);
-      throw new AppError(
-        "invalid_spec",
-        `The model spec is invalid: ${parsed.error.issues[0]?.message}`,
+      return refuse(
+        new AppError(
+          "invalid_spec",
+          `The model spec is invalid: ${parsed.error.issues[0]?.message}`,
+        ),
       );
     }
     if (parsed.data.kind !== meta.taskKind) {
-      await removeQuietly(file.tmpPath);
-      throw new AppError(
-        "invalid_spec",
-        `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`,
+      return refuse(
+        new AppError("invalid_spec", `The spec is for ${parsed.data.kind}, not ${meta.taskKind}.`),
       );
     }
     spec = parsed.data;
   }
   const teamId = "official" in input.owner ? null : input.owner.teamId;
-  const clash = await db.weight.findFirst({
-    where: { teamId, taskKind: meta.taskKind, family: meta.family, version: meta.version },
-    select: { id: true },
-  });
-  if (clash) {
-    await removeQuietly(file.tmpPath);
-    throw conflict(`Version ${meta.version} of ${meta.family} already exists.`);
-  }
+  const clash = await db.weight
+    .findFirst({
+      where: { teamId, taskKind: meta.taskKind, family: meta.family, version: meta.version },
+      select: { id: true },
+    })
+    .catch(async (error: unknown) => {
+      await deleteBlobsQuietly(file.key);
+      throw error;
+    });
+  if (clash) return refuse(conflict(`Version ${meta.version} of ${meta.family} already exists.`));
 
-  const relative = weightFilePath(file.sha256);
-  const existingFile = await db.weight.count({ where: { sha256: file.sha256 } });
-  const absolute = await moveIntoPlace(file.tmpPath, relative);
+  const key = weightFilePath(file.sha256);
+  const store = blobStore();
+  let existingFile: number;
+  try {
+    existingFile = await db.weight.count({ where: { sha256: file.sha256 } });
+    // Content-addressed: when a row already uses the object, it holds these very bytes and
+    // stays as it is (never replaced under a reader); otherwise the staged upload takes the key.
+    if (existingFile > 0 && (await store.exists(key))) await deleteBlobsQuietly(file.key);
+    else await store.move(file.key, key);
+  } catch (error) {
+    await deleteBlobsQuietly(file.key);
+    throw error;
+  }
   const cleanup = async (weightId?: string) => {
     if (weightId) await db.weight.deleteMany({ where: { id: weightId } });
     if (existingFile === 0 && (await db.weight.count({ where: { sha256: file.sha256 } })) === 0) {
-      await removeQuietly(absolute);
+      await deleteBlobsQuietly(key);
     }
   };
 
@@ -316,7 +340,7 @@ export async function registerWeightUpload(
 
   let report: Awaited<ReturnType<InferenceClient["validateWeight"]>>;
   try {
-    report = await inference.validateWeight({ path: relative, taskKind: meta.taskKind, spec });
+    report = await inference.validateWeight({ key, taskKind: meta.taskKind, spec });
   } catch (error) {
     await cleanup(created.id);
     throw inferenceError(error);

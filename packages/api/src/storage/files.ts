@@ -1,17 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { env } from "../env";
 import { AppError } from "../errors";
 
+// This process's own files under DATA_DIR: uploads as they arrive (tmp/) and the official
+// models fetched at setup (official/). Bytes shared with the inference nodes go through the
+// blob store (blobs.ts) instead.
+
 export const dataDir = () => env().DATA_DIR;
 
 /**
- * Absolute path of a path stored relative to DATA_DIR. Stored paths are written by the server
- * only, but the check keeps a corrupted row from reaching outside the data directory.
+ * Absolute path of a path relative to DATA_DIR (tmp/..., official/...). The check keeps a
+ * corrupted record from reaching outside the data directory.
  */
 export function resolveDataPath(relative: string): string {
   const root = path.resolve(dataDir());
@@ -20,11 +24,6 @@ export function resolveDataPath(relative: string): string {
     throw new Error("stored path escapes DATA_DIR");
   }
   return absolute;
-}
-
-/** A path under DATA_DIR made relative, with forward slashes: how the inference service names files. */
-export function relativeDataPath(absolute: string): string {
-  return path.relative(path.resolve(dataDir()), absolute).split(path.sep).join("/");
 }
 
 export const randomName = () => randomBytes(16).toString("hex");
@@ -103,24 +102,8 @@ export async function receiveToTemp(
   return { tmpPath, size, sha256: hash.digest("hex"), head: Buffer.concat(headChunks) };
 }
 
-/** Renames a temp file to its place (same file system, so atomic); returns the absolute path. */
-export async function moveIntoPlace(tmpPath: string, relative: string): Promise<string> {
-  const target = resolveDataPath(relative);
-  await mkdir(path.dirname(target), { recursive: true });
-  await rename(tmpPath, target);
-  return target;
-}
-
 export async function removeQuietly(...paths: Array<string | null | undefined>) {
   await Promise.all(paths.map((p) => (p ? rm(p, { force: true, recursive: true }) : undefined)));
-}
-
-export async function fileSize(absolute: string): Promise<number | null> {
-  try {
-    return (await stat(absolute)).size;
-  } catch {
-    return null;
-  }
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,10 +1,11 @@
 // Display renditions of uploaded images and of task results: originals are kept byte for byte
 // (16-bit, TIFF, tens of MB) and results can be tens of MB (super-resolution), which browsers
 // display slowly or not at all. A rendition is an 8-bit sRGB WebP made on first request and
-// cached under DATA_DIR/renditions/<teamId>/ (see renditionPath and resultRenditionPath). This
-// side keeps the cache (names, lookups, ETags); the inference service makes the pixels
-// (POST /v1/renditions) and writes the file where the cache expects it.
-import { stat, utimes } from "node:fs/promises";
+// cached in the blob store under renditions/<teamId>/ (see renditionPath and
+// resultRenditionPath), so every web process serves the one copy a node made. This side keeps
+// the cache (keys, lookups, ETags); the inference service makes the pixels
+// (POST /v1/renditions) and stores the copy under the key it is told.
+import { utimes } from "node:fs/promises";
 import {
   IMAGE_RENDITIONS,
   type ImageRendition,
@@ -18,7 +19,7 @@ import {
 import { env } from "../env";
 import { AppError, inferenceError, notFound } from "../errors";
 import type { InferenceClient } from "../inference";
-import { resolveDataPath } from "./files";
+import { blobStore } from "./blobs";
 
 export { IMAGE_RENDITIONS, type ImageRendition, RENDITION_SIDES, RENDITION_VERSION };
 
@@ -54,7 +55,7 @@ function assertSafe(...ids: string[]) {
   if (!ids.every((id) => SAFE_ID.test(id))) throw new Error("id is not usable in a file name");
 }
 
-/** Where an image's rendition is cached, relative to DATA_DIR. */
+/** Where an image's rendition is cached (its key in the store). */
 export function renditionPath(
   image: { id: string; teamId: string },
   rendition: ImageRendition,
@@ -68,14 +69,14 @@ export function renditionPaths(image: { id: string; teamId: string }): string[] 
   return IMAGE_RENDITIONS.map((rendition) => renditionPath(image, rendition));
 }
 
-/** The folder of a task's cached result renditions, relative to DATA_DIR: removed with the task. */
+/** The folder of a task's cached result renditions (a key prefix, no trailing /): removed with the task. */
 export function resultRenditionsDir(task: { id: string; teamId: string }): string {
   assertSafe(task.id, task.teamId);
   return `renditions/${task.teamId}/results/${task.id}`;
 }
 
 /**
- * Where a result's rendition is cached, relative to DATA_DIR. Result files are never rewritten
+ * Where a result's rendition is cached (its key). Result files are never rewritten
  * in place, so item id and variant (the result metadata key) name the bytes for good.
  */
 export function resultRenditionPath(
@@ -89,63 +90,66 @@ export function resultRenditionPath(
 }
 
 /**
- * The absolute path of the cached rendition, asked of the inference service first when missing.
- * `generated` says whether this call had it made (or waited for the call that did).
+ * Makes sure the rendition is in the store under `key`, asking the inference service to make it
+ * when missing. `generated` says whether this call had it made (or waited for the call that did).
  */
 export async function ensureRendition(
   inference: InferenceClient,
   image: RenditionSource,
   rendition: ImageRendition,
-  relative: string,
-): Promise<{ path: string; generated: boolean }> {
-  const target = resolveDataPath(relative);
-  if (await markUsed(target)) return { path: target, generated: false };
-  let pending = inFlight.get(target);
+  key: string,
+): Promise<{ key: string; generated: boolean }> {
+  if (await markUsed(key)) return { key, generated: false };
+  let pending = inFlight.get(key);
   if (!pending) {
-    pending = render(inference, image, rendition, relative).finally(() => inFlight.delete(target));
-    inFlight.set(target, pending);
+    pending = render(inference, image, rendition, key).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
   }
-  return { path: target, generated: await pending };
+  return { key, generated: await pending };
 }
 
 /**
- * Whether the rendition exists. A hit moves its modification time forward (at most hourly):
- * the cleanup job removes renditions unused for CLEANUP_MAX_AGE_MS, and read times are not
- * recorded on every file system.
+ * Whether the rendition exists. With the local store a hit moves the file's modification time
+ * forward (at most hourly): the cleanup job removes renditions older than CLEANUP_MAX_AGE_MS by
+ * that time, and read times are not recorded on every file system. An S3 object's time cannot
+ * be moved without rewriting it, so there a rendition goes that long after it was made and is
+ * made again on its next request.
  */
-async function markUsed(target: string): Promise<boolean> {
-  const info = await stat(target).catch(() => undefined);
-  if (!info?.isFile()) return false;
-  if (Date.now() - info.mtimeMs > MARK_USED_EVERY_MS) {
+async function markUsed(key: string): Promise<boolean> {
+  const store = blobStore();
+  const info = await store.head(key);
+  if (!info) return false;
+  const file = store.localPath(key);
+  if (file && Date.now() - info.lastModified.getTime() > MARK_USED_EVERY_MS) {
     const now = new Date();
-    await utimes(target, now, now).catch(() => {});
+    await utimes(file, now, now).catch(() => {});
   }
   return true;
 }
 
-/** Has the service write the rendition to `relative`; true when it made a new file. */
+/** Has the service store the rendition under `key`; true when it made a new one. */
 async function render(
   inference: InferenceClient,
   image: RenditionSource,
   rendition: ImageRendition,
-  relative: string,
+  key: string,
 ): Promise<boolean> {
   const source =
     image.kind === "upload"
       ? {
           kind: image.kind,
-          path: image.storagePath,
+          key: image.storagePath,
           format: image.format,
           bitDepth: image.bitDepth,
           channels: image.channels,
         }
-      : { kind: image.kind, path: image.storagePath };
+      : { kind: image.kind, key: image.storagePath };
   let answer: Awaited<ReturnType<InferenceClient["makeRendition"]>>;
   try {
     answer = await inference.makeRendition({
       source,
       rendition,
-      target: relative,
+      target: key,
       ...(image.kind === "upload" ? { maxPixels: env().MAX_IMAGE_PIXELS } : {}),
     });
   } catch (error) {

@@ -1,24 +1,14 @@
 // POST /v1/weights/convert: builds the ONNX file of an uploaded PyTorch / safetensors state_dict
-// or NCNN model in an isolated child process. The web app receives the upload into
-// DATA_DIR/tmp and names it here; only files under tmp/ can be named, and the service never
+// or NCNN model in an isolated child process. The web app stages the upload in the store under
+// incoming/ and names its key here; only keys under incoming/ can be named, and the service never
 // deletes them (the caller owns its upload). Refusals use the codes of ../errors
 // (CONVERT_ERROR_CODES).
 import { z } from "zod";
 import { importReportSchema } from "./import-report";
+import { INCOMING_PREFIX, storeKeySchema } from "./store-key";
 
-/** A file under DATA_DIR/tmp, relative to DATA_DIR (for example tmp/<random>.part). */
-const tmpPathSchema = z
-  .string()
-  .min(5)
-  .max(500)
-  .refine(
-    (p) =>
-      p.startsWith("tmp/") &&
-      !p.includes("\\") &&
-      !p.includes("\0") &&
-      !p.split("/").some((part) => part === ".." || part === "."),
-    { message: "path must be relative to DATA_DIR and name a file under tmp/" },
-  );
+/** An upload the web app staged in the store (incoming/<random>). */
+const stagedKeySchema = storeKeySchema(INCOMING_PREFIX);
 
 /** A caller may only tighten the service's own limits (CONVERT_*), never widen them. */
 export const convertLimitsSchema = z.object({
@@ -34,7 +24,7 @@ export type ConvertLimits = z.infer<typeof convertLimitsSchema>;
 export const convertRequestSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("state_dict"),
-    path: tmpPathSchema,
+    key: stagedKeySchema,
     /** An id of @studio/core/architectures (octa-unet, realesr-general-x4v3, ...). */
     architecture: z.string().min(1).max(100),
     /** The uploaded name; its extension (.pth, .pt, .safetensors) must be one the importer reads. */
@@ -43,8 +33,8 @@ export const convertRequestSchema = z.discriminatedUnion("kind", [
   }),
   z.object({
     kind: z.literal("ncnn"),
-    param: tmpPathSchema,
-    bin: tmpPathSchema,
+    param: stagedKeySchema,
+    bin: stagedKeySchema,
     limits: convertLimitsSchema.default({}),
   }),
 ]);
@@ -64,8 +54,11 @@ export const ncnnReportSchema = z.object({
 export type NcnnReport = z.infer<typeof ncnnReportSchema>;
 
 const convertedFileSchema = z.object({
-  /** The ONNX file, relative to DATA_DIR: tmp/<random>.onnx.part, complete when named here. */
-  path: z.string(),
+  /**
+   * The ONNX file the node stored (incoming/<random>.onnx), complete when named here; the caller
+   * owns it from then on (moves it to weights/ or deletes it).
+   */
+  key: storeKeySchema(INCOMING_PREFIX),
   size: z.number().int(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   timings: z.object({ totalMs: z.number() }),

@@ -1,22 +1,18 @@
 // POST /v1/images/check: the full decode of an uploaded image, before the API keeps it. The web
-// app has received the upload into DATA_DIR/tmp and checked its size, its type (magic bytes) and
+// app has staged the upload in the store (incoming/) and checked its size, its type (magic bytes) and
 // who may upload; the service proves every pixel decodes (a truncated or corrupt file is refused
 // now rather than failing a task later) and answers what the API records on the image's row.
 import { z } from "zod";
 import { IMAGE_ERROR_CODES } from "../errors";
+import { INCOMING_PREFIX, storeKeySchema } from "./store-key";
 
 /** Formats an upload may have (ImageFormat of @studio/core/image; the service checks they agree). */
 export const CHECKED_IMAGE_FORMATS = ["png", "jpeg", "webp", "tiff", "bmp", "gif"] as const;
 export type CheckedImageFormat = (typeof CHECKED_IMAGE_FORMATS)[number];
 
 export const imageCheckRequestSchema = z.object({
-  /** The upload, relative to DATA_DIR and under tmp/ (where the web app receives uploads). */
-  path: z
-    .string()
-    .min(1)
-    .refine((p) => p.startsWith("tmp/") && !p.split(/[\\/]/).includes(".."), {
-      message: "path must name a file under tmp/ in DATA_DIR",
-    }),
+  /** The staged upload's key in the store (incoming/...). */
+  key: storeKeySchema(INCOMING_PREFIX),
   /**
    * The uploader's name for the file (display only, never a path): a refusal's message starts
    * with it, so the person who sent a whole archive learns which image is wrong. At most as

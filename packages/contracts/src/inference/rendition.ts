@@ -1,7 +1,8 @@
 // POST /v1/renditions: an 8-bit sRGB WebP copy of a stored original or result, small enough for
-// a browser (thumbnails, before/after views). The API owns the cache (where a copy lives, its
-// ETag, who may see it); the service owns the pixels and writes the file where it is told.
+// a browser (thumbnails, before/after views). The API owns the cache (which key a copy has, its
+// ETag, who may see it); the service owns the pixels and stores the copy under the key it is told.
 import { z } from "zod";
+import { storeKeySchema } from "./store-key";
 
 /** Longest side of each rendition, in pixels; smaller images are never enlarged. */
 export const RENDITION_SIDES = { thumb: 256, display: 2048 } as const;
@@ -17,19 +18,15 @@ export const IMAGE_RENDITIONS = Object.keys(RENDITION_SIDES) as [
  */
 export const RENDITION_VERSION = 1;
 
-const relativePath = z
-  .string()
-  .min(1)
-  .refine((p) => !p.startsWith("/") && !p.split(/[\\/]/).includes(".."), {
-    message: "path must be relative to DATA_DIR and stay inside it",
-  });
+/** Renditions are kept in the store too, so every web process serves the one copy a node made. */
+export const RENDITIONS_PREFIX = "renditions/";
 
 export const renditionSourceSchema = z.discriminatedUnion("kind", [
   z.object({
     /** An uploaded original: any accepted format, 16-bit included, EXIF orientation applied. */
     kind: z.literal("upload"),
-    /** Relative to DATA_DIR (uploads/...). */
-    path: relativePath,
+    /** The original's key in the store (uploads/...). */
+    key: storeKeySchema("uploads/"),
     /** As recorded at upload: png, jpeg, webp, tiff, bmp, gif. */
     format: z.string().min(1),
     bitDepth: z.number().int().positive(),
@@ -42,7 +39,7 @@ export const renditionSourceSchema = z.discriminatedUnion("kind", [
      * limit (which a 4x super-resolution exceeds) does not apply.
      */
     kind: z.literal("result"),
-    path: relativePath,
+    key: storeKeySchema("results/"),
   }),
 ]);
 export type RenditionSource = z.infer<typeof renditionSourceSchema>;
@@ -50,9 +47,9 @@ export type RenditionSource = z.infer<typeof renditionSourceSchema>;
 export const renditionRequestSchema = z.object({
   source: renditionSourceSchema,
   rendition: z.enum(IMAGE_RENDITIONS),
-  /** Where the copy goes, relative to DATA_DIR; must lie under renditions/ and end in .webp. */
-  target: relativePath.refine((p) => p.startsWith("renditions/") && p.endsWith(".webp"), {
-    message: "target must be a .webp file under renditions/",
+  /** The copy's key in the store: under renditions/, ending in .webp. */
+  target: storeKeySchema(RENDITIONS_PREFIX).refine((key) => key.endsWith(".webp"), {
+    message: "target must be a .webp key under renditions/",
   }),
   /** The caller's upload pixel limit; the service applies the lower of it and its own. */
   maxPixels: z.number().int().positive().optional(),
@@ -66,8 +63,8 @@ export type RenditionRefusal = z.infer<typeof renditionRefusalSchema>;
 export const renditionResponseSchema = z.discriminatedUnion("ok", [
   z.object({
     ok: z.literal(true),
-    /** The target, relative to DATA_DIR, now present in full (written to a temp file, renamed). */
-    path: z.string(),
+    /** The target key, now present in the store in full. */
+    key: z.string(),
     size: z.number().int().nonnegative(),
     /** False when the file was already there (another caller made it first). */
     generated: z.boolean(),

@@ -20,6 +20,8 @@ export const readyResponseSchema = z.object({
   ready: z.boolean(),
   checks: z.object({
     store: checkSchema,
+    /** Where uploads, weights and results live; `description` names no credentials. */
+    blobStore: checkSchema.extend({ kind: z.string(), description: z.string() }),
     dataDir: checkSchema.extend({ path: z.string() }),
     onnxruntime: checkSchema.extend({
       version: z.string().optional(),
@@ -57,5 +59,7 @@ export const systemResponseSchema = z.object({
   }),
   queue: z.object({ queued: z.number().int(), running: z.number().int() }).optional(),
   preview: z.object({ running: z.number().int(), limit: z.number().int() }),
+  /** Where this node keeps bytes: the blob store's kind and where it points (no credentials). */
+  storage: z.object({ kind: z.enum(["local", "s3"]), description: z.string() }).optional(),
 });
 export type SystemResponse = z.infer<typeof systemResponseSchema>;

@@ -1,15 +1,14 @@
 // POST /v1/weights/validate: inspects an ONNX file and trial-runs it in an isolated process.
 import { z } from "zod";
 import { taskKindSchema } from "../task";
+import { INCOMING_PREFIX, storeKeySchema } from "./store-key";
 
 export const validateRequestSchema = z.object({
-  /** ONNX file relative to DATA_DIR (for example weights/<sha256>.onnx or tmp/<upload>). */
-  path: z
-    .string()
-    .min(1)
-    .refine((p) => !p.startsWith("/") && !p.split(/[\\/]/).includes(".."), {
-      message: "path must be relative to DATA_DIR and stay inside it",
-    }),
+  /**
+   * The ONNX file's key in the store: a staged upload (incoming/...), a kept weight
+   * (weights/<sha256>.onnx), or an official model every node fetched at setup (official/...).
+   */
+  key: storeKeySchema(INCOMING_PREFIX, "weights/", "official/"),
   taskKind: taskKindSchema,
   /** The core ModelSpec the weight is registered with; derived from the graph when absent. */
   spec: z.unknown().optional(),

@@ -6,6 +6,7 @@ import { toFloat32 } from "../importers/tensor";
 import { writePytorch } from "../importers/testing/write-pytorch";
 import { writeSafetensors } from "../importers/testing/write-safetensors";
 import { inspectOnnx } from "../onnx/inspect";
+import { maxDifference } from "../testing-numbers";
 import {
   ARCHITECTURE_IDS,
   describeArchitecture,
@@ -45,14 +46,6 @@ async function run(onnx: Uint8Array, inputs: Image[]): Promise<Float32Array[]> {
   } finally {
     await session.release();
   }
-}
-
-function maxDifference(actual: Float32Array, expected: Image): number {
-  expect(actual.length).toBe(expected.data.length);
-  let max = 0;
-  for (let i = 0; i < actual.length; i++)
-    max = Math.max(max, Math.abs((actual[i] as number) - (expected.data[i] as number)));
-  return max;
 }
 
 type Case = {
@@ -118,7 +111,7 @@ describe("imported architectures match an independent reference", () => {
         const outputs = await run(onnx as Uint8Array, testCase.inputs);
         testCase.inputs.forEach((x, i) => {
           expect(
-            maxDifference(outputs[i] as Float32Array, testCase.reference(x, weights)),
+            maxDifference(outputs[i] as Float32Array, testCase.reference(x, weights).data),
           ).toBeLessThan(1e-4);
         });
       });
@@ -148,9 +141,9 @@ describe("imported architectures match an independent reference", () => {
     );
     const x = randomImage(3, 4, 4, 9);
     const [out] = await run(onnx as Uint8Array, [x]);
-    expect(maxDifference(out as Float32Array, srvggReference(x, rounded, 8, 3, 4, 3))).toBeLessThan(
-      1e-4,
-    );
+    expect(
+      maxDifference(out as Float32Array, srvggReference(x, rounded, 8, 3, 4, 3).data),
+    ).toBeLessThan(1e-4);
   });
 });
 

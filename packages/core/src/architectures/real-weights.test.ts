@@ -7,6 +7,7 @@ import { writeSafetensors } from "../importers/testing/write-safetensors";
 import { convertNcnnToOnnx } from "../ncnn/convert";
 import { defaultNpmCacheDir, packNpmTarball, readTarballFiles } from "../official/npm-tarball";
 import { decodeModel } from "../onnx/inspect";
+import { maxDifference } from "../testing-numbers";
 import { getArchitecture } from "./registry";
 
 /**
@@ -72,14 +73,6 @@ async function run(
   } finally {
     await session.release();
   }
-}
-
-function maxDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++)
-    max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
 }
 
 describe("real Real-ESRGAN weights through the importer", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../testing-errors";
 import { ImportError } from "./errors";
 import { readPytorch } from "./pytorch";
 import { toFloat32, type WeightTensor } from "./tensor";
@@ -13,15 +14,7 @@ import {
 import { PytorchWriter, writePytorch } from "./testing/write-pytorch";
 import { writeZip } from "./testing/zip-writer";
 
-async function catchImportError(fn: () => Promise<unknown>): Promise<ImportError> {
-  try {
-    await fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImportError);
-    return error as ImportError;
-  }
-  throw new Error("expected an ImportError");
-}
+const catchImportError = (fn: () => Promise<unknown>) => rejectionOf(ImportError, fn);
 
 function archiveWithPickle(pickle: Uint8Array): Uint8Array {
   return writeZip([

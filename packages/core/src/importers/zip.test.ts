@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../testing-errors";
 import { ImportError } from "./errors";
 import { writeZip, writeZipEntries } from "./testing/zip-writer";
 import { readZip } from "./zip";
@@ -17,16 +18,11 @@ async function contents(bytes: Uint8Array): Promise<Record<string, number[]>> {
   return out;
 }
 
-async function refusal(bytes: Uint8Array, maxUncompressedBytes = options.maxUncompressedBytes) {
-  try {
+const refusal = (bytes: Uint8Array, maxUncompressedBytes = options.maxUncompressedBytes) =>
+  rejectionOf(ImportError, async () => {
     const archive = await readZip(bytes, { maxUncompressedBytes });
     for (const entry of archive.entries.values()) await archive.read(entry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImportError);
-    return error as ImportError;
-  }
-  throw new Error("expected an ImportError");
-}
+  });
 
 const expected = Object.fromEntries(files.map((f) => [f.name, [...f.data]]));
 

@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../importers/testing/encode";
 import { float32ToFloat16Bits } from "../onnx/float16";
 import { inspectOnnx } from "../onnx/inspect";
 import { convertNcnnToOnnx } from "./convert";
@@ -16,21 +17,11 @@ function f16blob(values: number[]): Uint8Array {
   values.forEach((v, i) => {
     padded[i] = float32ToFloat16Bits(v);
   });
-  return concat([tag, new Uint8Array(padded.buffer)]);
+  return concatBytes([tag, new Uint8Array(padded.buffer)]);
 }
 
 function f32blob(values: number[]): Uint8Array {
-  return concat([new Uint8Array(4), f32bytes(values)]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes([new Uint8Array(4), f32bytes(values)]);
 }
 
 async function run(bytes: Uint8Array, input: Float32Array, dims: number[]) {
@@ -87,7 +78,7 @@ describe("convertNcnnToOnnx (synthetic nets)", () => {
 
   it("matches a reference computation for Split, Conv(fp16+f32 blobs), PReLU, Eltwise, BinaryOp, Interp", async () => {
     const param = PARAM;
-    const bin = concat([f16blob(convW), f32bytes(convB), f32bytes(slopes), f32blob(widenW)]);
+    const bin = concatBytes([f16blob(convW), f32bytes(convB), f32bytes(slopes), f32blob(widenW)]);
     const result = convertNcnnToOnnx(param, bin);
     expect(result.inputChannels).toBe(2);
     expect(result.outputChannels).toEqual([3]);
@@ -129,9 +120,9 @@ ReLU             relu    1 1 d out
 Input            in      0 1 data
 Convolution      conv    1 1 data out 0=1 1=1 5=1 6=1
 `;
-    const good = concat([f32blob([2]), f32bytes([1])]);
+    const good = concatBytes([f32blob([2]), f32bytes([1])]);
     expect(() => convertNcnnToOnnx(param, good)).not.toThrow();
-    expect(() => convertNcnnToOnnx(param, concat([good, new Uint8Array(4)]))).toThrow(
+    expect(() => convertNcnnToOnnx(param, concatBytes([good, new Uint8Array(4)]))).toThrow(
       ".bin has 4 unread bytes after the last layer (read 12 of 16); the .bin does not match the .param",
     );
     expect(() => convertNcnnToOnnx(param, good.subarray(0, 10))).toThrow(
@@ -178,7 +169,7 @@ ReLU leaky 1 1 data l 0=1.000000e-01
 Split split 1 ${acts.length} l ${acts.map((_, i) => `s${i}`).join(" ")}
 ${lines.join("\n")}
 `;
-    const bin = concat(acts.map(() => concat([f32blob([2]), f32bytes([0])])));
+    const bin = concatBytes(acts.map(() => concatBytes([f32blob([2]), f32bytes([0])])));
     const result = convertNcnnToOnnx(param, bin);
     expect(result.outputNames).toHaveLength(acts.length);
     const x = [-3, -1, -0.2, 0, 0.3, 0.8, 2, 4];

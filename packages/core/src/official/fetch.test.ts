@@ -5,6 +5,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectOnnx } from "../onnx/inspect";
 import { ModelSpec } from "../spec";
+import { rejectionOf } from "../testing-errors";
 import { fetchOfficialWeights, listOfficialWeights, OfficialFetchError, sha256Hex } from "./fetch";
 import { findOfficialModel, OFFICIAL_MODELS, type OfficialModel } from "./manifest";
 
@@ -28,15 +29,7 @@ function model(name: string): OfficialModel {
   return found;
 }
 
-async function expectFailure(promise: Promise<unknown>): Promise<OfficialFetchError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(OfficialFetchError);
-    return error as OfficialFetchError;
-  }
-  throw new Error("expected fetchOfficialWeights to fail");
-}
+const expectFailure = (promise: Promise<unknown>) => rejectionOf(OfficialFetchError, () => promise);
 
 describe("official weights", () => {
   it("manifest entries are well-formed and their specs parse", () => {

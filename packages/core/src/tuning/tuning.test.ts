@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
 import { NEUTRAL_TUNING, resolveTuning, TuningParams, type TuningValues } from "../spec/index";
+import { maxDifference } from "../testing-numbers";
 import { applyTuning } from "./index";
 
 /**
@@ -52,13 +53,6 @@ function reference(img: RawImage, v: TuningValues): number[] {
     }
   }
   return out;
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
-  return worst;
 }
 
 describe("applyTuning", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RawZipEntry, writeZip, writeZipEntries } from "../importers/testing/zip-writer";
+import { rejectionOf } from "../testing-errors";
 import { zipStored, zipStream } from "./index";
 import { openZipFile, ZipError, type ZipLimits } from "./read";
 
@@ -37,15 +38,8 @@ async function extracted(zip: string, own = limits): Promise<Record<string, stri
   }
 }
 
-async function refusal(bytes: Uint8Array, own = limits): Promise<ZipError> {
-  try {
-    await extracted(onDisk(bytes), own);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ZipError);
-    return error as ZipError;
-  }
-  throw new Error("expected a ZipError");
-}
+const refusal = (bytes: Uint8Array, own = limits) =>
+  rejectionOf(ZipError, () => extracted(onDisk(bytes), own));
 
 function pythonList(zip: string): string {
   const script =

@@ -9,12 +9,22 @@ let store: TestDatabase;
 let db: Db;
 let fx: TestFixtures;
 
+/** A task claimed by worker w1 and the first of its pending items. */
 async function claimedTask() {
   const id = await createFixtureTask(db, fx);
   await claimNextTask(db, { workerId: "w1", leaseMs: 60_000 });
   const items = await listPendingItems(db, id);
-  return { id, items };
+  const item = items[0];
+  if (!item) throw new Error("no item");
+  return { id, item };
 }
+
+/** The task's item counters and progress, as the store has them now. */
+const counters = (id: string) =>
+  db.task.findUniqueOrThrow({
+    where: { id },
+    select: { itemsDone: true, itemsFailed: true, progress: true },
+  });
 
 const result = {
   path: "results/t/0.png",
@@ -36,9 +46,7 @@ describe.each(PROVIDERS)("on %s", (provider) => {
 
   describe("completeItem", () => {
     it("records path, sha256, size, meta, device, timings and signature with status succeeded", async () => {
-      const { id, items } = await claimedTask();
-      const item = items[0];
-      if (!item) throw new Error("no item");
+      const { id, item } = await claimedTask();
       expect(item.image.storagePath).toContain("uploads/");
       expect(await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" })).toBe(true);
       expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
@@ -69,21 +77,11 @@ describe.each(PROVIDERS)("on %s", (provider) => {
         paramSignature: "sig",
         progress: 1,
       });
-      expect(
-        await db.task.findUniqueOrThrow({
-          where: { id },
-          select: { itemsDone: true, progress: true },
-        }),
-      ).toEqual({
-        itemsDone: 1,
-        progress: 0.5,
-      });
+      expect(await counters(id)).toMatchObject({ itemsDone: 1, progress: 0.5 });
     });
 
     it("is idempotent: a second completion of the same item is refused and counted once", async () => {
-      const { id, items } = await claimedTask();
-      const item = items[0];
-      if (!item) throw new Error("no item");
+      const { id, item } = await claimedTask();
       await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
       expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
         "recorded",
@@ -105,16 +103,12 @@ describe.each(PROVIDERS)("on %s", (provider) => {
         select: { resultPath: true, status: true },
       });
       expect(row).toEqual({ resultPath: "results/t/0.png", status: "succeeded" });
-      expect(
-        await db.task.findUniqueOrThrow({ where: { id }, select: { itemsDone: true } }),
-      ).toEqual({ itemsDone: 1 });
+      expect(await counters(id)).toMatchObject({ itemsDone: 1 });
       expect((await listPendingItems(db, id)).map((i) => i.id)).not.toContain(item.id);
     });
 
     it("refuses a worker that does not hold the lease, and unknown items", async () => {
-      const { id, items } = await claimedTask();
-      const item = items[0];
-      if (!item) throw new Error("no item");
+      const { id, item } = await claimedTask();
       expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w2", result })).toBe(
         "lease_lost",
       );
@@ -125,9 +119,7 @@ describe.each(PROVIDERS)("on %s", (provider) => {
     });
 
     it("a failed item counts once even when a retry fails it again, and succeeds on a later try", async () => {
-      const { id, items } = await claimedTask();
-      const item = items[0];
-      if (!item) throw new Error("no item");
+      const { id, item } = await claimedTask();
       await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
       expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e1" })).toBe(
         "recorded",
@@ -136,28 +128,16 @@ describe.each(PROVIDERS)("on %s", (provider) => {
       expect(await failItem(db, { taskId: id, itemId: item.id, workerId: "w1", error: "e2" })).toBe(
         "recorded",
       );
-      expect(
-        await db.task.findUniqueOrThrow({ where: { id }, select: { itemsFailed: true } }),
-      ).toEqual({ itemsFailed: 1 });
+      expect(await counters(id)).toMatchObject({ itemsFailed: 1 });
       await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
       expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(
         "recorded",
       );
-      expect(
-        await db.task.findUniqueOrThrow({
-          where: { id },
-          select: { itemsFailed: true, itemsDone: true },
-        }),
-      ).toEqual({
-        itemsFailed: 0,
-        itemsDone: 1,
-      });
+      expect(await counters(id)).toMatchObject({ itemsFailed: 0, itemsDone: 1 });
     });
 
     it("after a reclaim the old worker cannot record a result", async () => {
-      const { id, items } = await claimedTask();
-      const item = items[0];
-      if (!item) throw new Error("no item");
+      const { id, item } = await claimedTask();
       await startItem(db, { taskId: id, itemId: item.id, workerId: "w1" });
       await reclaimExpiredLeases(db, { now: new Date(Date.now() + 120_000) });
       expect(await completeItem(db, { taskId: id, itemId: item.id, workerId: "w1", result })).toBe(

@@ -1,16 +1,16 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { isBlobError } from "@studio/blob/errors";
+import type { BlobBody, BlobStore, ByteRange } from "@studio/blob/store";
 import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image/formats";
 import { zipStream } from "@studio/core/zip";
 import { z } from "zod";
 import type { Context } from "../../context";
-import { badRequest } from "../../errors";
+import { AppError, badRequest } from "../../errors";
 import type { InferenceClient } from "../../inference";
 import { parseJson } from "../../services/json";
-import { locateWeightFile, usableWeightWhere } from "../../services/weights";
-import { removeQuietly, resolveDataPath } from "../../storage/files";
+import { locateWeightObject, usableWeightWhere } from "../../services/weights";
+import { blobStore, deleteBlobsQuietly } from "../../storage/blobs";
 import {
   ensureRendition,
   IMAGE_RENDITIONS,
@@ -21,7 +21,8 @@ import {
   resultRenditionPath,
 } from "../../storage/renditions";
 import { requireTeam } from "./access";
-import { contentDisposition, errorResponse, toErrorResponse } from "./responses";
+import { requestedRange } from "./byte-range";
+import { contentDisposition, errorResponse, json, toErrorResponse } from "./responses";
 
 const querySchema = z.discriminatedUnion("type", [
   z.object({
@@ -52,31 +53,65 @@ const baseName = (name: string) => name.replace(/\.[^.]+$/, "") || "file";
 // renditions carry an ETag, so asking again costs a 304 rather than the bytes.
 const REVALIDATE = "private, max-age=0, must-revalidate";
 
-async function fileResponse(
-  absolute: string,
+/** An object to serve: in the blob store, or (official models) in this machine's DATA_DIR. */
+interface Stored {
+  store: BlobStore;
+  key: string;
+}
+
+/** 416 with the size, so the client can ask again for bytes that exist. */
+function rangeNotSatisfiable(size: number | null): Response {
+  const error = new AppError("bad_request", "The requested byte range lies outside the file.");
+  return json(error.body(), 416, size === null ? {} : { "content-range": `bytes */${size}` });
+}
+
+/**
+ * Streams an object, whole or the one byte range the request asks for (206), with the headers
+ * every download has. Every download goes through here, whichever store holds the bytes.
+ */
+async function storedResponse(
+  request: Request,
+  { store, key }: Stored,
   fileName: string,
   contentType: string,
   inline: boolean,
   extraHeaders: Record<string, string> = {},
-) {
-  let size: number;
-  try {
-    size = (await stat(absolute)).size;
-  } catch {
-    return errorResponse("not_found", "The file is missing.");
+): Promise<Response> {
+  const wanted = requestedRange(request, extraHeaders.etag);
+  let range: ByteRange | undefined;
+  if (wanted && "suffix" in wanted) {
+    // The last N bytes: where they start depends on the size.
+    const info = await store.head(key);
+    if (!info) return errorResponse("not_found", "The file is missing.");
+    if (wanted.suffix === 0 || info.size === 0) return rangeNotSatisfiable(info.size);
+    range = { start: Math.max(0, info.size - wanted.suffix) };
+  } else if (wanted) {
+    range = wanted;
   }
-  const body = Readable.toWeb(createReadStream(absolute)) as ReadableStream<Uint8Array>;
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": contentType,
-      "content-length": String(size),
-      "content-disposition": contentDisposition(fileName, inline),
-      "cache-control": REVALIDATE,
-      "x-content-type-options": "nosniff",
-      ...extraHeaders,
-    },
-  });
+  let blob: BlobBody;
+  try {
+    blob = await store.get(key, range ? { range } : {});
+  } catch (error) {
+    if (isBlobError(error, "not_found")) return errorResponse("not_found", "The file is missing.");
+    if (isBlobError(error, "invalid_range")) {
+      return rangeNotSatisfiable((await store.head(key).catch(() => null))?.size ?? null);
+    }
+    throw error;
+  }
+  const headers: Record<string, string> = {
+    "content-type": contentType,
+    "content-length": String(blob.length),
+    "content-disposition": contentDisposition(fileName, inline),
+    "cache-control": REVALIDATE,
+    "x-content-type-options": "nosniff",
+    "accept-ranges": "bytes",
+    ...extraHeaders,
+  };
+  if (blob.range) {
+    headers["content-range"] = `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`;
+  }
+  const body = Readable.toWeb(blob.body) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: blob.range ? 206 : 200, headers });
 }
 
 /** A cached rendition (made on first request). */
@@ -86,8 +121,8 @@ async function renditionResponse(
   source: RenditionSource,
   rendition: ImageRendition,
   cache: {
-    /** Where it is cached, relative to DATA_DIR. */
-    path: string;
+    /** Its key in the store. */
+    key: string;
     /** Strong: the source's bytes never change for the row that names them. */
     etag: string;
     fileName: string;
@@ -102,14 +137,21 @@ async function renditionResponse(
   if (known.includes(etag)) {
     return new Response(null, { status: 304, headers: { etag, "cache-control": REVALIDATE } });
   }
-  const cached = await ensureRendition(inference, source, rendition, cache.path);
+  const cached = await ensureRendition(inference, source, rendition, cache.key);
   // Deleting a source removes its renditions after the row is gone; one finished after that
   // removal would be left behind, so it is removed here instead.
   if (cached.generated && !(await cache.stillExists())) {
-    await removeQuietly(cached.path);
+    await deleteBlobsQuietly(cached.key);
     return errorResponse("not_found", "The file is missing.");
   }
-  return fileResponse(cached.path, cache.fileName, "image/webp", true, { etag });
+  return storedResponse(
+    request,
+    { store: blobStore(), key: cached.key },
+    cache.fileName,
+    "image/webp",
+    true,
+    { etag },
+  );
 }
 
 /**
@@ -158,7 +200,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           { kind: "upload", ...image },
           query.rendition,
           {
-            path: renditionPath(image, query.rendition),
+            key: renditionPath(image, query.rendition),
             // The bytes of an image id never change.
             etag: `"${image.sha256}-${query.rendition}-v${RENDITION_VERSION}"`,
             fileName: `${baseName(image.originalName)}-${query.rendition}.webp`,
@@ -167,7 +209,13 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         );
       }
       const type = IMAGE_MIME_TYPES[image.format as ImageFormat] ?? "application/octet-stream";
-      return fileResponse(resolveDataPath(image.storagePath), image.originalName, type, inline);
+      return await storedResponse(
+        request,
+        { store: blobStore(), key: image.storagePath },
+        image.originalName,
+        type,
+        inline,
+      );
     }
 
     if (query.type === "result") {
@@ -209,7 +257,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           { kind: "result", storagePath: relative },
           query.rendition,
           {
-            path: resultRenditionPath(key, query.rendition),
+            key: resultRenditionPath(key, query.rendition),
             // Result files are never rewritten in place: item and variant name the bytes.
             etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}-v${RENDITION_VERSION}"`,
             fileName: `${baseName(item.image.originalName)}${suffix}-${query.rendition}.webp`,
@@ -223,7 +271,13 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           : ext === ".json"
             ? "application/json"
             : "application/octet-stream";
-      return fileResponse(resolveDataPath(relative), name, type, inline);
+      return await storedResponse(
+        request,
+        { store: blobStore(), key: relative },
+        name,
+        type,
+        inline,
+      );
     }
 
     if (query.type === "task-zip") {
@@ -238,9 +292,11 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         select: { position: true, resultPath: true, image: { select: { originalName: true } } },
       });
       if (items.length === 0) return errorResponse("not_found", "The task has no results yet.");
+      const store = blobStore();
       const sources = items.map((item) => ({
         name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
-        open: () => createReadStream(resolveDataPath(item.resultPath as string)),
+        // Opened when its turn comes; a missing or unreachable object ends the zip with an error.
+        open: () => openStored(store, item.resultPath as string),
       }));
       return new Response(zipStream(sources), {
         status: 200,
@@ -258,10 +314,16 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
     });
     if (!weight) return errorResponse("not_found", "Weight not found.");
     const name = `${weight.family}-${weight.version}.onnx`.replace(/[^A-Za-z0-9._-]/g, "_");
-    const file = await locateWeightFile(weight.sha256);
-    if (!file) return errorResponse("not_found", "The weight file is missing.");
-    return fileResponse(file, name, "application/octet-stream", false);
+    const stored = await locateWeightObject(weight.sha256);
+    if (!stored) return errorResponse("not_found", "The weight file is missing.");
+    return await storedResponse(request, stored, name, "application/octet-stream", false);
   } catch (error) {
     return toErrorResponse(error);
   }
+}
+
+/** An object's bytes as the zip writer pulls them. */
+async function* openStored(store: BlobStore, key: string): AsyncIterable<Uint8Array> {
+  const { body } = await store.get(key);
+  yield* body as AsyncIterable<Uint8Array>;
 }

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { detectFormat } from "@studio/core/image/formats";
@@ -8,11 +6,15 @@ import type { Context } from "../../context";
 import { env } from "../../env";
 import { AppError, notFound } from "../../errors";
 import { detectLayout } from "../../services/dataset-layout";
-import { type CheckedImage, checkImageFile, cleanName } from "../../services/images";
+import { cleanName, type StagedImage, stageCheckedImage, uploadKey } from "../../services/images";
+import {
+  blobStore,
+  deleteBlobsQuietly,
+  forEachLimited,
+  STORE_CONCURRENCY,
+} from "../../storage/blobs";
 import {
   formatBytes,
-  moveIntoPlace,
-  type ReceivedFile,
   randomName,
   receiveToTemp,
   removeQuietly,
@@ -39,12 +41,6 @@ function annotationTextLimit(name: string): number {
 }
 const JUNK = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|\._)/;
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 async function headOf(file: string): Promise<Buffer> {
   const handle = await open(file, "r");
   try {
@@ -56,10 +52,9 @@ async function headOf(file: string): Promise<Buffer> {
   }
 }
 
-interface StagedImage {
+interface ArchiveImage {
   entry: string;
-  file: ReceivedFile;
-  checked: CheckedImage;
+  staged: StagedImage;
 }
 
 /**
@@ -74,7 +69,8 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
   let tmpPath: string | undefined;
   let workDir: string | undefined;
   let zip: ZipReader | undefined;
-  const placed: string[] = [];
+  /** Objects in the store this request made: deleted unless the rows that name them commit. */
+  const objects: string[] = [];
   try {
     if (request.method !== "POST") throw new AppError("method_not_supported", "Use POST.");
     const url = new URL(request.url);
@@ -114,7 +110,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
 
     workDir = resolveDataPath(`tmp/${randomName()}`);
     await mkdir(workDir, { recursive: true });
-    const staged: StagedImage[] = [];
+    const staged: ArchiveImage[] = [];
     const texts = new Map<string, string>();
     const others: string[] = [];
     let textBytes = 0;
@@ -129,14 +125,15 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
       await zip.extractTo(entry, target);
       const head = await headOf(target);
       if (detectFormat(head)) {
-        const file: ReceivedFile = {
-          tmpPath: target,
-          size: entry.size,
-          sha256: await sha256Of(target),
-          head,
-        };
-        const checked = await checkImageFile(file, entry.name, ctx.inference);
-        staged.push({ entry: entry.name, file, checked });
+        // Staged in the store (the extracted file goes with it; the store measures its sha256)
+        // and decoded by the service.
+        const image = await stageCheckedImage(
+          { tmpPath: target, size: entry.size, head },
+          entry.name,
+          ctx.inference,
+        );
+        objects.push(image.key);
+        staged.push({ entry: entry.name, staged: image });
       } else if (entry.size <= annotationTextLimit(entry.name)) {
         // Compressible text costs little in the zip but all of it in memory: cap the total.
         textBytes += entry.size;
@@ -160,12 +157,12 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
       texts,
       others,
     );
-    const stored: Array<StagedImage & { relative: string }> = [];
-    for (const s of staged) {
-      const relative = `uploads/${team.id}/${randomName()}.${s.checked.format}`;
-      placed.push(await moveIntoPlace(s.file.tmpPath, relative));
-      stored.push({ ...s, relative });
-    }
+    const stored = staged.map((s) => ({ ...s, key: uploadKey(team.id, s.staged.checked.format) }));
+    const store = blobStore();
+    await forEachLimited(stored, STORE_CONCURRENCY, async (s) => {
+      objects.push(s.key);
+      await store.move(s.staged.key, s.key);
+    });
     const datasetName = cleanName(
       url.searchParams.get("name"),
       `Archive ${new Date().toISOString().slice(0, 10)}`,
@@ -202,10 +199,10 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
               teamId: team.id,
               uploadedById: user.id,
               originalName: cleanName(s.entry, "image"),
-              storagePath: s.relative,
-              sha256: s.file.sha256,
-              sizeBytes: s.file.size,
-              ...s.checked,
+              storagePath: s.key,
+              sha256: s.staged.sha256,
+              sizeBytes: s.staged.size,
+              ...s.staged.checked,
             },
             select: { id: true },
           });
@@ -225,7 +222,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
       },
       { timeout: 10 * 60_000, maxWait: 30_000 },
     );
-    placed.length = 0;
+    objects.length = 0;
     return json(
       {
         dataset: { id: dataset.id, name: dataset.name },
@@ -235,7 +232,7 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
       201,
     );
   } catch (error) {
-    await removeQuietly(...placed);
+    await deleteBlobsQuietly(...objects);
     return toErrorResponse(error);
   } finally {
     zip?.close();

@@ -13,6 +13,7 @@ import {
 } from "../../services/import-weight";
 import { convertNcnnZip } from "../../services/ncnn-weight";
 import { registerWeightUpload } from "../../services/weights";
+import { deleteBlobsQuietly, type StoredFile, stageFile } from "../../storage/blobs";
 import { formatBytes, receiveToTemp, removeQuietly } from "../../storage/files";
 import {
   checkStorageQuota,
@@ -113,10 +114,13 @@ function parseSpec(meta: Meta): unknown {
  * for a state_dict (checked and built into ONNX by @studio/core/importers; a refusal answers
  * 422 with the import report in `error.details`). Answers when validation has finished: 201 `{ weight }` ready to
  * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
- * service is down.
+ * service or the file storage is unreachable. The upload is staged in the blob store (incoming/)
+ * for the service to validate or convert, then kept under weights/<sha256>.onnx.
  */
 export async function uploadWeight(request: Request, ctx: Context): Promise<Response> {
   let tmpPath: string | undefined;
+  /** The ONNX file staged in the store, until registerWeightUpload keeps or deletes it. */
+  let stagedKey: string | undefined;
   try {
     if (request.method !== "POST") throw new AppError("method_not_supported", "Use POST.");
     const user = requireUser(ctx);
@@ -144,25 +148,24 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
       throw new AppError("payload_too_large", `The weight is larger than ${formatBytes(max)}.`);
     }
     await checkUploadLimits(ctx, user, length);
-    let file = await receiveToTemp(request.body, max);
-    tmpPath = file.tmpPath;
+    const received = await receiveToTemp(request.body, max);
+    tmpPath = received.tmpPath;
     let importReport: ImportReport | undefined;
+    let file: StoredFile;
+    // Each of these removes the temp file; what comes back is the ONNX file staged in the store.
     if (format === "ncnn") {
-      file = await convertNcnnZip(file, ctx.inference);
-      tmpPath = file.tmpPath;
+      file = await convertNcnnZip(received, ctx.inference);
     } else if (architecture) {
-      const result = await importStateDict(
-        file,
-        {
-          architecture,
-          fileName: meta.fileName,
-          format: format as ImportFormat,
-        },
+      ({ file, report: importReport } = await importStateDict(
+        received,
+        { architecture, fileName: meta.fileName, format: format as ImportFormat },
         ctx.inference,
-      );
-      ({ file, report: importReport } = result);
-      tmpPath = file.tmpPath;
+      ));
+    } else {
+      file = await stageFile(received, ".onnx");
     }
+    tmpPath = undefined;
+    stagedKey = file.key;
     // What is stored is the ONNX file, whose size the declared length did not know.
     await checkStorageQuota(ctx, user, file.size);
     const weight = await registerWeightUpload(ctx.db, ctx.inference, {
@@ -180,7 +183,8 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     });
     return json({ weight }, 201);
   } catch (error) {
-    await removeQuietly(tmpPath);
+    // A staged object registerWeightUpload moved or deleted is gone; deleting it again is a no-op.
+    await Promise.all([removeQuietly(tmpPath), deleteBlobsQuietly(stagedKey)]);
     return toErrorResponse(error);
   }
 }

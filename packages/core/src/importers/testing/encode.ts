@@ -41,3 +41,14 @@ export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Arra
   }
   return out;
 }
+
+/** The parts one after another, in a new array of its own (offset 0, as readers may assume). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

@@ -2,20 +2,12 @@
 // The core test writers encode value by value, which for 31M half floats takes a minute on a
 // loaded machine; here the tensors are encoded once into float16 bytes and both containers
 // (torch.save zip + pickle, safetensors) are assembled from those bytes with the same core
-// test primitives (Pickler, writeZip, assembleSafetensors).
+// test writers (PytorchWriter, assembleSafetensors).
 import { getArchitecture } from "../../architectures";
 import { float32ToFloat16Bits } from "../../onnx";
-import {
-  PickleDict,
-  PickleGlobal,
-  PicklePersistent,
-  PickleReduce,
-  Pickler,
-  PickleTuple,
-  type PickleValue,
-} from "./pickler";
+import { PickleDict, type PickleValue } from "./pickler";
+import { PytorchWriter } from "./write-pytorch";
 import { assembleSafetensors } from "./write-safetensors";
-import { writeZip } from "./zip-writer";
 
 export interface EncodedTensor {
   shape: number[];
@@ -60,53 +52,14 @@ export function octaUnetStateDict(seed = 7): EncodedStateDict {
   return out;
 }
 
-const STORAGE = { F16: "HalfStorage", I64: "LongStorage" } as const;
-const ITEM_BYTES = { F16: 2, I64: 8 } as const;
-
-function contiguousStride(shape: number[]): number[] {
-  const stride = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) {
-    stride[d] = (stride[d + 1] as number) * (shape[d + 1] as number);
-  }
-  return stride;
-}
-
-/** torch.save(state_dict): a stored zip with archive/data.pkl and one storage per tensor. */
+/** torch.save(state_dict): a zip with archive/data.pkl and one storage per tensor. */
 export function toPth(tensors: EncodedStateDict): Uint8Array {
-  const storages: { name: string; data: Uint8Array }[] = [];
-  const entries: [PickleValue, PickleValue][] = [];
-  for (const [key, t] of Object.entries(tensors)) {
-    const storageKey = String(storages.length);
-    storages.push({ name: `archive/data/${storageKey}`, data: t.data });
-    const pid = new PickleTuple([
-      "storage",
-      new PickleGlobal("torch", STORAGE[t.dtype]),
-      storageKey,
-      "cpu",
-      t.data.byteLength / ITEM_BYTES[t.dtype],
-    ]);
-    entries.push([
-      key,
-      new PickleReduce(
-        new PickleGlobal("torch._utils", "_rebuild_tensor_v2"),
-        new PickleTuple([
-          new PicklePersistent(pid),
-          0,
-          new PickleTuple(t.shape),
-          new PickleTuple(contiguousStride(t.shape)),
-          false,
-          new PickleDict([], true),
-        ]),
-      ),
-    ]);
-  }
-  const text = (s: string) => new TextEncoder().encode(s);
-  return writeZip([
-    { name: "archive/data.pkl", data: new Pickler().dump(new PickleDict(entries, true)) },
-    { name: "archive/byteorder", data: text("little") },
-    ...storages,
-    { name: "archive/version", data: text("3\n") },
+  const writer = new PytorchWriter();
+  const entries = Object.entries(tensors).map(([key, t]): [PickleValue, PickleValue] => [
+    key,
+    writer.encodedTensor(t),
   ]);
+  return writer.finish(new PickleDict(entries, true));
 }
 
 /** The same tensors as a .safetensors file. */

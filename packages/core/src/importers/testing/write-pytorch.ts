@@ -1,4 +1,4 @@
-import type { DType } from "../tensor";
+import { DTYPE_SIZE, type DType } from "../tensor";
 import { encodeValues } from "./encode";
 import {
   PickleDict,
@@ -46,16 +46,27 @@ export class PytorchWriter {
 
   tensor(t: PtTensor): PickleReduce {
     const dtype = t.dtype ?? "F32";
-    const storageClass = STORAGE_CLASS[dtype];
-    if (!storageClass) throw new Error(`no storage class for ${dtype}`);
+    return this.encodedTensor({ ...t, dtype, data: encodeValues(t.values, dtype) });
+  }
+
+  /** A tensor whose storage is already encoded: `data` holds its little-endian bytes. */
+  encodedTensor(t: {
+    shape: number[];
+    dtype: DType;
+    data: Uint8Array;
+    stride?: number[];
+    offset?: number;
+  }): PickleReduce {
+    const storageClass = STORAGE_CLASS[t.dtype];
+    if (!storageClass) throw new Error(`no storage class for ${t.dtype}`);
     const key = String(this.storages.length);
-    this.storages.push({ key, data: encodeValues(t.values, dtype) });
+    this.storages.push({ key, data: t.data });
     const pid = new PickleTuple([
       "storage",
       new PickleGlobal("torch", storageClass),
       key,
       "cpu",
-      t.values.length,
+      t.data.byteLength / DTYPE_SIZE[t.dtype],
     ]);
     return new PickleReduce(
       new PickleGlobal("torch._utils", "_rebuild_tensor_v2"),

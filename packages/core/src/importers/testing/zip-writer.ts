@@ -1,5 +1,6 @@
 import { crc32 } from "node:zlib";
 import { deflateSync, Zip, type ZipInputFile, type ZipOptions, zipSync } from "fflate";
+import { concatBytes } from "./encode";
 
 export interface ZipInput {
   name: string;
@@ -115,11 +116,5 @@ export function writeZipEntries(entries: RawZipEntry[]): Uint8Array {
     file.ondata?.(null, new Uint8Array(body), true);
   }
   zip.end();
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
