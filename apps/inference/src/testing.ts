@@ -84,9 +84,11 @@ export async function startTestService(
     async stop() {
       service.node.halt();
       await service.app.close();
+      // A node that died does no work either (its tasks are reclaimed when their lease ends).
+      await service.worker.stop(0).catch(() => {});
     },
     async restart() {
-      // The same files (and, with a remote store, the same cache folder) as before.
+      // A fresh worker, not started (as at first start: call `worker.start()`). The same files (and, with a remote store, the same cache folder) as before.
       parts = await createService({ config, logger, db: store.db, files: service.files });
       Object.assign(service, parts);
       await parts.app.listen({ host: "127.0.0.1", port });

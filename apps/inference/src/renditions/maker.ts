@@ -13,6 +13,7 @@ import {
   renditionRequestSchema,
 } from "@studio/contracts/inference/rendition";
 import { ImageError, writeRendition } from "@studio/core/image";
+import { HttpError } from "../http/errors";
 import { Limiter } from "../limiter";
 import type { Logger } from "../logger";
 import type { AcquiredFile, NodeFiles } from "../node-files";
@@ -89,7 +90,11 @@ export class RenditionMaker {
   private async generate(request: RenditionRequest): Promise<RenditionResponse> {
     const { files } = this.options;
     const release = await this.limiter.tryAcquire();
-    if (!release) throw new Error("too many renditions waiting");
+    if (!release) {
+      throw new HttpError(429, "too_many_requests", "too many renditions waiting", undefined, {
+        "retry-after": "5",
+      });
+    }
     let source: AcquiredFile | undefined;
     try {
       // Another process (or node) may have made it while this one waited for a slot.

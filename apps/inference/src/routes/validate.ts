@@ -59,20 +59,13 @@ export function validateRoutes(deps: {
   const limiter = new Limiter(deps.config.VALIDATE_MAX_CONCURRENT, 8);
   return (app) => {
     app.post("/v1/weights/validate", async (request) => {
-      const body = validateRequestSchema.parse(request.body);
-      const file = await deps.files.acquire(body.key);
-      try {
-        return await validate(request, body, file.path);
-      } finally {
-        file.release();
-      }
+      return validate(request, validateRequestSchema.parse(request.body));
     });
   };
 
   async function validate(
     request: FastifyRequest,
     body: ValidateRequest,
-    file: string,
   ): Promise<ValidateResponse> {
     if (body.weightId) {
       const weight = await deps.db.weight.findUnique({
@@ -94,9 +87,13 @@ export function validateRoutes(deps: {
       );
     }
     let validated: Awaited<ReturnType<typeof validateWeightFile>>;
+    // The file is fetched once this request has its slot: from S3 that is a download, which a
+    // refused or waiting request must not make (nor hold a temp copy of).
+    let file: Awaited<ReturnType<typeof deps.files.acquire>> | undefined;
     try {
+      file = await deps.files.acquire(body.key);
       validated = await validateWeightFile(
-        { file, taskKind: body.taskKind, spec: body.spec },
+        { file: file.path, taskKind: body.taskKind, spec: body.spec },
         {
           timeoutMs: deps.config.VALIDATE_TIMEOUT_MS,
           maxMemoryMb: deps.config.VALIDATE_MAX_MEMORY_MB,
@@ -105,6 +102,7 @@ export function validateRoutes(deps: {
         deps.config.INFERENCE_TEST_HOLD_DIR,
       );
     } finally {
+      file?.release();
       release();
     }
     const { report, detail } = validated;

@@ -1,9 +1,14 @@
 import type { NextAuthOptions } from "next-auth";
-import CredentialsProvider from "next-auth/providers/credentials";
+import Credentials from "next-auth/providers/credentials";
 import type { Db } from "../db";
 import { env } from "../env";
 import { authorize, SignInError } from "./authorize";
 import { clientIpFromHeaders } from "./rate-limit";
+
+// next-auth 4 is CommonJS: Next.js and vitest hand over its `default` export, Node's own ESM
+// loader (tsx scripts such as the benchmarks) the whole module object.
+const CredentialsProvider =
+  (Credentials as unknown as { default?: typeof Credentials }).default ?? Credentials;
 
 declare module "next-auth" {
   interface Session {

@@ -236,8 +236,8 @@ export function createInferenceClient(options: InferenceClientOptions) {
     },
 
     /**
-     * Converts an upload in DATA_DIR/tmp (a state_dict or an NCNN pair) to an ONNX file in
-     * DATA_DIR/tmp, which the caller then owns. A refused upload is an InferenceRequestError
+     * Converts an upload staged in the blob store under incoming/ (a state_dict or an NCNN
+     * pair) to an ONNX object stored as incoming/<random>.onnx, which the caller then owns. A refused upload is an InferenceRequestError
      * with the converter's code and message (the import report in `details` for a state_dict).
      */
     convertWeight(input: ConvertRequest, signal?: AbortSignal): Promise<ConvertResponse> {
@@ -260,7 +260,7 @@ export function createInferenceClient(options: InferenceClientOptions) {
     },
 
     /**
-     * Decodes every pixel of an upload in DATA_DIR/tmp and answers its format, size, channels
+     * Decodes every pixel of an upload staged in the blob store under incoming/ and answers its format, size, channels
      * and bit depth. An image that does not decode is a 422 InferenceRequestError (`unprocessable`)
      * whose message is for the uploader and whose `details` give the reason
      * (imageRefusalDetailsSchema); a missing file is a 404.
