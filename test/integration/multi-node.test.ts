@@ -126,6 +126,15 @@ describe("two inference nodes on PostgreSQL and S3", () => {
       timeout: 300_000,
       interval: 500,
     });
+    // The survivor's worker process ran segmentation tasks (no preview used that weight): its
+    // heartbeat lists the weight as loaded, which is what routes work to it.
+    await vi.waitFor(
+      async () => {
+        const survivor = (await listNodes(store.db)).find((node) => node.id === "node-b");
+        expect(survivor?.weights).toContain(segWeight.sha256);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     // Exactly one result per task, each in the bucket.
     const keys = await expectOneResultEach(store.db, taskIds);
     const bucket = new S3BlobStore(s3.config);

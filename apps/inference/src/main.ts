@@ -21,7 +21,12 @@ const service = await createService({
   config,
   logger,
   db,
-  ...(separateWorker ? { workerRunning: () => supervisor?.runningCount ?? 0 } : {}),
+  ...(separateWorker
+    ? {
+        workerRunning: () => supervisor?.runningCount ?? 0,
+        workerWeights: () => supervisor?.loadedWeights ?? [],
+      }
+    : {}),
 });
 if (separateWorker) supervisor = new WorkerSupervisor({ logger, metrics: service.metrics });
 

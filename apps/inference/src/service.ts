@@ -53,6 +53,8 @@ export async function createService(options: {
   db: Db;
   /** Running tasks when the worker lives in another process (default: the inline worker's). */
   workerRunning?: () => number;
+  /** Weights that other worker process holds loaded (default: the inline worker's models). */
+  workerWeights?: () => readonly string[];
   /**
    * The blob store access to use (a restarted test service keeps its own); by default one is
    * opened for this process ("server" cache folder). Either way the caller closes it
@@ -135,7 +137,12 @@ export async function createService(options: {
       providers,
       load: () => ({
         load: previews.running + workerRunning(),
-        weights: [...new Set([...previewPool.cachedWeights, ...models.cache.keys()])],
+        weights: [
+          ...new Set([
+            ...previewPool.cachedWeights,
+            ...(options.workerWeights?.() ?? models.cache.keys()),
+          ]),
+        ],
       }),
     });
     await node.start();

@@ -1,7 +1,8 @@
 // The task worker as its own process, started and supervised by the service (supervisor.ts).
 // onnxruntime-node runs a model synchronously on the JavaScript thread, so the worker must
 // not share an event loop with the HTTP API: /health, previews and time limits stay responsive
-// while a tile runs here. Metric updates and the running count go to the parent over IPC.
+// while a tile runs here. Metric updates, the running count and the weights this process holds
+// loaded (for the node's heartbeat) go to the parent over IPC.
 import { createDb } from "@studio/db/client";
 import { subscribeToQueuedTasks } from "@studio/db/queue";
 import { env } from "../env";
@@ -9,12 +10,13 @@ import { createLogger } from "../logger";
 import { forwardingMetrics, type MetricMessage } from "../metrics";
 import { ModelStore, modelSettings, openWeightFile } from "../models";
 import { NodeFiles } from "../node-files";
+import type { WorkerStateMessage } from "./supervisor";
 import { TaskWorker } from "./worker";
 
 const config = env();
 const { logger, close: closeLogs } = await createLogger(config, `${config.LOG_FILE_NAME}-worker`);
 const db = createDb(config.DATABASE_URL);
-const send = (message: MetricMessage | { type: "running"; count: number }) => {
+const send = (message: MetricMessage | WorkerStateMessage) => {
   if (process.connected) process.send?.(message);
 };
 const metrics = forwardingMetrics(send);
@@ -42,7 +44,8 @@ const worker = new TaskWorker({
   files,
   metrics,
   wakeups,
-  onRunningChange: (count) => send({ type: "running", count }),
+  // A task's weight is loaded by the time it ends, so the list is current after each change.
+  onRunningChange: (count) => send({ type: "running", count, weights: models.cache.keys() }),
 });
 
 let stopping = false;

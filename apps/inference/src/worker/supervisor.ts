@@ -8,10 +8,19 @@ import { TSX_EXEC_ARGV } from "../tsx";
 
 const WORKER_MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
+/** What the worker process reports whenever its running count changes. */
+export interface WorkerStateMessage {
+  type: "running";
+  count: number;
+  /** sha256s of the weights it holds loaded. */
+  weights: readonly string[];
+}
+
 export class WorkerSupervisor {
   private child: ChildProcess | undefined;
   private stopping = false;
   private running = 0;
+  private weights: readonly string[] = [];
   private restartDelayMs = 1000;
   private restartTimer: NodeJS.Timeout | undefined;
 
@@ -21,6 +30,11 @@ export class WorkerSupervisor {
 
   get runningCount(): number {
     return this.running;
+  }
+
+  /** The weights the worker process holds loaded, as of its last report. */
+  get loadedWeights(): readonly string[] {
+    return this.weights;
   }
 
   get pid(): number | undefined {
@@ -36,12 +50,16 @@ export class WorkerSupervisor {
       env: { ...(this.deps.env ?? process.env), NODE_OPTIONS: "" },
     });
     this.child = child;
-    child.on("message", (message: MetricMessage | { type: "running"; count: number }) => {
+    child.on("message", (message: MetricMessage | WorkerStateMessage) => {
       if (message?.type === "metric") applyMetricMessage(this.deps.metrics, message);
-      else if (message?.type === "running") this.running = message.count;
+      else if (message?.type === "running") {
+        this.running = message.count;
+        this.weights = message.weights;
+      }
     });
     child.once("exit", (code, signal) => {
       this.running = 0;
+      this.weights = [];
       if (this.child === child) this.child = undefined;
       if (this.stopping) return;
       // A worker that ran for a while gets restarted at once; one that keeps dying, slower.

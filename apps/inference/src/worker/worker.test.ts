@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { parameterSignature } from "@studio/core/signature";
 import { buildClassifierModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type SeededWeight,
   seedCatImage,
   seedGrayImage,
   seedImage,
@@ -32,12 +34,12 @@ afterAll(async () => {
   await service?.cleanup();
 });
 
-/** A classifier with these labels on `size`-pixel squares. */
-function seedClassifier(labels: string[], size: number) {
+/** A classifier with these labels on `size`-pixel squares (`seed` gives other weights). */
+function seedClassifier(labels: string[], size: number, seed?: number) {
   return seedWeight(service.db, service.dataDir, {
     teamId: team.teamId,
     taskKind: "classification",
-    bytes: buildClassifierModel({ classes: labels.length, size }).bytes,
+    bytes: buildClassifierModel({ classes: labels.length, size, ...(seed ? { seed } : {}) }).bytes,
     spec: { kind: "classification", size: { mode: "fixed", width: size, height: size }, labels },
   });
 }
@@ -200,6 +202,58 @@ describe("task worker (in process)", () => {
     expect(a.startsWith(`${service.worker.id}/0/`)).toBe(true);
     expect(c.startsWith(`${service.worker.id}/1/`)).toBe(true);
     expect(new Set([a, b, c]).size).toBe(3);
+  });
+
+  it("runs a newer task of a weight it holds loaded before an older task of another weight", async () => {
+    const held = await seedClassifier(["a", "b"], 16, 41);
+    const other = await seedClassifier(["a", "b"], 16, 42);
+    const image = await seedGrayImage(service.db, service.dataDir, team);
+    // Running a task of `held` leaves its session loaded in the worker.
+    const first = await seedTask(service.db, { ...team, weight: held, imageIds: [image] });
+    expect(await waitForFinal(first)).toMatchObject({ status: "succeeded" });
+    expect(service.models.cache.has(held.sha256)).toBe(true);
+    expect(service.models.cache.has(other.sha256)).toBe(false);
+
+    // Both queued in one transaction, so the polling worker never sees one without the other.
+    const queued = (weight: SeededWeight, createdAt: Date) =>
+      service.db.task.create({
+        data: {
+          teamId: team.teamId,
+          createdById: team.userId,
+          weightId: weight.weightId,
+          weightSha256: weight.sha256,
+          taskKind: weight.taskKind,
+          params: "{}",
+          paramSignature: parameterSignature({
+            kind: weight.taskKind,
+            params: {},
+            weightSha256: weight.sha256,
+          }),
+          itemCount: 1,
+          availableAt: createdAt,
+          createdAt,
+          items: { create: [{ imageId: image, position: 0 }] },
+        },
+        select: { id: true },
+      });
+    const now = Date.now();
+    const [older, newer] = await service.db.$transaction([
+      queued(other, new Date(now - 2000)),
+      queued(held, new Date(now - 1000)),
+    ]);
+    for (const { id } of [older, newer]) {
+      expect(await waitForFinal(id)).toMatchObject({ status: "succeeded" });
+    }
+    const times = (id: string) =>
+      service.db.task.findUniqueOrThrow({
+        where: { id },
+        select: { startedAt: true, finishedAt: true },
+      });
+    const [o, n] = [await times(older.id), await times(newer.id)];
+    // One slot: the held weight's task was claimed first and had finished when the older
+    // one was claimed.
+    expect(n.startedAt?.getTime()).toBeLessThan(o.startedAt?.getTime() ?? 0);
+    expect(n.finishedAt?.getTime()).toBeLessThanOrEqual(o.startedAt?.getTime() ?? 0);
   });
 
   it("retries a task whose model cannot be loaded, with backoff, and stops at max attempts keeping the error", async () => {

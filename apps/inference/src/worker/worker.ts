@@ -233,6 +233,10 @@ export class TaskWorker {
         task = await claimNextTask(db, {
           workerId: this.leaseOwnerFor(slot),
           leaseMs: config.WORKER_LEASE_MS,
+          // A task whose weight is loaded here skips a model load (seconds for a large model),
+          // so the queue lets it go first within its affinity window. The list is the one the
+          // node heartbeat reports as this process's loaded weights (service.ts).
+          preferWeights: this.deps.models.cache.keys(),
         });
       } catch (error) {
         this.log.error({ err: error, slot }, "claiming a task failed");
@@ -438,7 +442,9 @@ export class TaskWorker {
           log.error({ err: dbError }, "handing the task back failed");
           return false;
         });
-        outcome = released ? STORE_UNAVAILABLE : "lease_lost";
+        // The slot waits either way: a failed hand-back (the lease went, or the database is out
+        // too) is no reason to claim again at once into the same outage.
+        outcome = STORE_UNAVAILABLE;
         log.warn(
           { err: error, released, retryInMs: this.storeBackoffMs },
           "blob store unavailable; task handed back to the queue",

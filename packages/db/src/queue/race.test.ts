@@ -71,6 +71,48 @@ describe.each(PROVIDERS)("on %s", (provider) => {
       }
     });
 
+    it("several clients preferring different weights never get the same task", async () => {
+      // Three weights in turn, so every claimer's preference reorders the queue differently.
+      const [A, B, C] = ["a", "b", "c"].map((c) => c.repeat(64)) as [string, string, string];
+      const ids = await store.db.task.findMany({
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: { id: true },
+      });
+      for (const [i, { id }] of ids.entries()) {
+        await store.db.task.update({ where: { id }, data: { weightSha256: [A, B, C][i % 3] } });
+      }
+      const preferences = [[A], [B], [C, A], []];
+      const clients: Db[] = preferences.map(() => createDb(store.url));
+      const turnedAwayWith: number[] = [];
+      try {
+        const claims = await Promise.all(
+          clients.map(async (db, n) => {
+            const mine: string[] = [];
+            for (;;) {
+              const task = await claimNextTask(db, {
+                workerId: `client-${n}`,
+                leaseMs: 60_000,
+                preferWeights: preferences[n],
+              });
+              if (!task) {
+                turnedAwayWith.push(await db.task.count({ where: { status: "queued" } }));
+                return mine;
+              }
+              mine.push(task.id);
+            }
+          }),
+        );
+        expectEachTaskOnce(claims);
+        // A preference never turns a claimer away while an unclaimed task is left: only the
+        // rows the other claimers are taking at that moment can be passed over.
+        expect(Math.max(...turnedAwayWith)).toBeLessThan(clients.length);
+        const rows = await store.db.task.findMany({ select: { attempts: true, status: true } });
+        expect(rows.every((r) => r.attempts === 1 && r.status === "running")).toBe(true);
+      } finally {
+        await Promise.all(clients.map((db) => db.$disconnect()));
+      }
+    });
+
     it("separate processes racing over 50 tasks run each task exactly once", async () => {
       const claims = await raceProcesses<string[]>("claim-race", [
         [store.url, "proc-a"],

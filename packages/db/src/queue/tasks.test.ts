@@ -5,11 +5,13 @@ import { createFixtureTask, createTestStoreWithFixtures, PROVIDERS } from "../te
 import { completeItem, failItem, listPendingItems, startItem } from "./items";
 import { retryDelayMs } from "./status";
 import {
+  AFFINITY_WINDOW,
   claimNextTask,
   completeTask,
   createTask,
   failTask,
   heartbeat,
+  MAX_PREFERRED_WEIGHTS,
   reclaimExpiredLeases,
   releaseTask,
   requestCancel,
@@ -23,12 +25,15 @@ let fx: TestFixtures;
 const T0 = new Date("2030-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-async function newTask(opts: { images?: number; maxAttempts?: number; createdAt?: Date } = {}) {
+async function newTask(
+  opts: { images?: number; maxAttempts?: number; createdAt?: Date; weightSha256?: string } = {},
+) {
   const id = await createFixtureTask(db, fx, {
     params: { tile: 192 },
     paramSignature: "sig-1",
     imageIds: fx.imageIds.slice(0, opts.images ?? 3),
     ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.weightSha256 !== undefined ? { weightSha256: opts.weightSha256 } : {}),
   });
   // Pin creation and due times so ordering and backoff are deterministic.
   await db.task.update({
@@ -119,6 +124,89 @@ describe.each(PROVIDERS)("on %s", (provider) => {
       expect(
         (await claimNextTask(db, { workerId: "w1", leaseMs: 1000, now: at(10_000) }))?.id,
       ).toBe(later);
+    });
+  });
+
+  describe("claimNextTask with preferred weights (affinity)", () => {
+    const HELD = "a".repeat(64);
+    const OTHER = "c".repeat(64);
+    const claim = (preferWeights?: readonly string[]) =>
+      claimNextTask(db, {
+        workerId: "w1",
+        leaseMs: 60_000,
+        now: at(100_000),
+        ...(preferWeights ? { preferWeights } : {}),
+      }).then((task) => task?.id ?? null);
+
+    it("takes the oldest task of a held weight before older tasks of other weights", async () => {
+      const oldest = await newTask({ createdAt: at(1), weightSha256: OTHER });
+      const older = await newTask({ createdAt: at(2), weightSha256: OTHER });
+      const held = await newTask({ createdAt: at(3), weightSha256: HELD });
+      const heldLater = await newTask({ createdAt: at(4), weightSha256: HELD });
+      // Still skipped with a preference: not due yet, or being canceled.
+      const notDue = await newTask({ createdAt: at(0), weightSha256: HELD });
+      await db.task.update({ where: { id: notDue }, data: { availableAt: at(200_000) } });
+      const canceling = await newTask({ createdAt: at(0), weightSha256: HELD });
+      await db.task.update({ where: { id: canceling }, data: { cancelRequested: true } });
+
+      // An empty list is no preference: the oldest, as without one.
+      expect(await claim([])).toBe(oldest);
+      expect(await claim(["d".repeat(64), HELD])).toBe(held);
+      expect(await claim([HELD])).toBe(heldLater);
+      // None of the held weight left: the oldest again.
+      expect(await claim([HELD])).toBe(older);
+      expect(await claim([HELD])).toBeNull();
+    });
+
+    it("takes the oldest task when no task of a held weight is in the window", async () => {
+      const others: string[] = [];
+      for (let i = 1; i <= AFFINITY_WINDOW; i++) {
+        others.push(await newTask({ createdAt: at(i), weightSha256: OTHER }));
+      }
+      // The (AFFINITY_WINDOW + 1)-th task from the oldest: just out of reach.
+      const held = await newTask({ createdAt: at(AFFINITY_WINDOW + 1), weightSha256: HELD });
+      expect(await claim([HELD])).toBe(others[0]);
+      // The window starts at the oldest due task, so it now reaches the held weight's task.
+      expect(await claim([HELD])).toBe(held);
+      expect(await claim([HELD])).toBe(others[1]);
+    });
+
+    it("bounds the wait of another weight's task: it is passed over at most AFFINITY_WINDOW - 1 times, however many held-weight tasks keep coming", async () => {
+      const other = await newTask({ createdAt: at(0), weightSha256: OTHER });
+      const held: string[] = [];
+      for (let i = 1; i <= AFFINITY_WINDOW + 1; i++) {
+        held.push(await newTask({ createdAt: at(i), weightSha256: HELD }));
+      }
+      const claims: (string | null)[] = [];
+      for (let n = 0; n < AFFINITY_WINDOW; n++) {
+        claims.push(await claim([HELD]));
+        // A stream: another task of the held weight arrives after every claim.
+        held.push(await newTask({ createdAt: at(100 + n), weightSha256: HELD }));
+      }
+      // The first AFFINITY_WINDOW - 1 claims take held-weight tasks (oldest first); then the
+      // window from `other` holds no queued task of the held weight, and `other` is taken
+      // although more of them than ever are queued behind it.
+      expect(claims).toEqual([...held.slice(0, AFFINITY_WINDOW - 1), other]);
+      expect(await db.task.count({ where: { status: "queued", weightSha256: HELD } })).toBe(
+        held.length - (AFFINITY_WINDOW - 1),
+      );
+      expect(held.length - (AFFINITY_WINDOW - 1)).toBeGreaterThan(AFFINITY_WINDOW);
+      // After it, the held weight's tasks again, in order.
+      expect(await claim([HELD])).toBe(held[AFFINITY_WINDOW - 1]);
+    });
+
+    it("uses only the first MAX_PREFERRED_WEIGHTS distinct sha256s of the list", async () => {
+      const oldest = await newTask({ createdAt: at(1), weightSha256: OTHER });
+      const held = await newTask({ createdAt: at(2), weightSha256: HELD });
+      const filler = (i: number) => i.toString(16).padStart(64, "0");
+      const tooLong = [...Array.from({ length: MAX_PREFERRED_WEIGHTS }, (_, i) => filler(i)), HELD];
+      expect(await claim(tooLong)).toBe(oldest);
+      expect(await releaseTask(db, { taskId: oldest, workerId: "w1", now: at(100_000) })).toBe(
+        true,
+      );
+      // Repeats count once, so the held weight is within the bound here.
+      const repeated = [...Array.from({ length: 200 }, () => filler(1)), HELD];
+      expect(await claim(repeated)).toBe(held);
     });
   });
 

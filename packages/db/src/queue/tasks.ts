@@ -32,8 +32,38 @@ export interface LeaseArgs {
 }
 
 /**
- * Atomically takes the oldest claimable task (queued, due, not being canceled) and leases it
- * to `workerId`, counting the attempt. One UPDATE whose WHERE re-checks `status = 'queued'`,
+ * How far a worker's preference for the weights it holds may reorder the queue. A preferred task
+ * is taken ahead of older ones only if it is among the AFFINITY_WINDOW oldest tasks counted from
+ * the oldest due one, whatever their status now. Counting the ones already claimed is what makes
+ * this a bound: the window is fixed by creation order, so the oldest due task is passed over by
+ * at most AFFINITY_WINDOW - 1 younger tasks and then taken, however many tasks of the preferred
+ * weights keep arriving behind it. (A window of the oldest due *queued* tasks would refill as
+ * preferred tasks leave it, and a task of another weight at its head would wait for as long as
+ * the stream lasts.) 16 lets a node keep to one weight through a run of its tasks, saving a
+ * model load per task, while no task waits behind more than 15 younger ones.
+ */
+export const AFFINITY_WINDOW = 16;
+
+/** At most this many preferred weights go into a claim, so the statement stays bounded. */
+export const MAX_PREFERRED_WEIGHTS = 64;
+
+export interface ClaimArgs {
+  workerId: string;
+  leaseMs: number;
+  now?: Date;
+  /**
+   * sha256s of weights this worker holds loaded: among the due tasks in the affinity window
+   * (AFFINITY_WINDOW) the oldest with one of these weights is taken before older tasks of
+   * other weights. Empty or absent: the oldest due task. Only the first MAX_PREFERRED_WEIGHTS
+   * (after removing repeats) count.
+   */
+  preferWeights?: readonly string[];
+}
+
+/**
+ * Atomically takes the oldest claimable task (queued, due, not being canceled), or with
+ * `preferWeights` the oldest such task of a preferred weight in the affinity window, and leases
+ * it to `workerId`, counting the attempt. One UPDATE whose WHERE re-checks `status = 'queued'`,
  * so two claimers, in one process or many, can never both get a row:
  * - SQLite runs it under its single write lock;
  * - PostgreSQL (READ COMMITTED) has claimers run at the same time, so the subquery locks the
@@ -41,15 +71,35 @@ export interface LeaseArgs {
  *   claimed and takes the next one, instead of waiting for it and then finding it gone
  *   (which would turn it away while tasks are left). SQLite has no row locks and rejects the
  *   clause, hence the switch.
+ *
+ * The window is a plain (unlocked) subquery inside the ORDER BY of the locking SELECT, which
+ * reads "Task" directly, rather than a subquery in FROM that the locking SELECT sorts. PostgreSQL
+ * accepts FOR UPDATE over a FROM subquery but pushes the lock into it, so each claimer would
+ * lock the whole window; a second claimer would skip all of it and take a task from beyond the
+ * window (checked on PostgreSQL 15). In this form exactly one row is locked: the first one of
+ * the sorted due tasks that no one else holds. The window reads tasks of every status in
+ * creation order: an index on ("createdAt", "id") keeps that to AFFINITY_WINDOW rows.
  */
-export async function claimNextTask(
-  db: DbOrTx,
-  args: { workerId: string; leaseMs: number; now?: Date },
-): Promise<ClaimedTask | null> {
+export async function claimNextTask(db: DbOrTx, args: ClaimArgs): Promise<ClaimedTask | null> {
   const now = args.now ?? new Date();
   const leaseExpiresAt = new Date(now.getTime() + args.leaseMs);
   const lockRow =
     providerOf(db) === "postgresql" ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
+  const due = Prisma.sql`"status" = 'queued' AND "availableAt" <= ${now} AND "cancelRequested" = false`;
+  const preferred = preferredWeights(args.preferWeights);
+  // Without preferences the order is today's; an empty list must not become `IN ()`.
+  const order =
+    preferred.length === 0
+      ? Prisma.sql`"createdAt", "id"`
+      : Prisma.sql`CASE WHEN "weightSha256" IN (${Prisma.join(preferred)}) AND "id" IN (
+            SELECT "id" FROM "Task"
+            WHERE ("createdAt", "id") >= (
+                SELECT "createdAt", "id" FROM "Task" WHERE ${due}
+                ORDER BY "createdAt", "id" LIMIT 1
+              )
+            ORDER BY "createdAt", "id"
+            LIMIT ${AFFINITY_WINDOW}
+          ) THEN 0 ELSE 1 END, "createdAt", "id"`;
   const rows = await db.$queryRaw<{ id: string }[]>`
     UPDATE "Task"
     SET "status" = 'running',
@@ -60,8 +110,8 @@ export async function claimNextTask(
         "updatedAt" = ${now}
     WHERE "id" = (
         SELECT "id" FROM "Task"
-        WHERE "status" = 'queued' AND "availableAt" <= ${now} AND "cancelRequested" = false
-        ORDER BY "createdAt", "id"
+        WHERE ${due}
+        ORDER BY ${order}
         LIMIT 1
         ${lockRow}
       )
@@ -70,6 +120,12 @@ export async function claimNextTask(
   const id = rows[0]?.id;
   if (!id) return null;
   return db.task.findUnique({ where: { id }, select: claimedTaskSelect });
+}
+
+/** The distinct non-empty sha256s of `weights`, at most MAX_PREFERRED_WEIGHTS of them. */
+function preferredWeights(weights: readonly string[] | undefined): string[] {
+  const distinct = new Set((weights ?? []).filter((sha) => sha.length > 0));
+  return [...distinct].slice(0, MAX_PREFERRED_WEIGHTS);
 }
 
 /**
