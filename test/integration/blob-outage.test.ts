@@ -3,20 +3,19 @@
 // the outage fail with a clear error and leave nothing behind (no row, no object); afterwards
 // the API and the node carry on by themselves, and every task ends succeeded exactly once with
 // its result in the bucket.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { S3BlobStore } from "@studio/blob/s3";
 import { startTestS3Server, type TestS3Server } from "@studio/blob/testing";
 import { type createClient, FileRouteError } from "@studio/client";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
-import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
+  CHELSEA_PNG,
   freshDataDir,
   type InferenceNodeProcess,
-  queueTasks,
+  queueTinySrTasks,
   serveApiOnRegistry,
   startInferenceNode,
-  uploadTinySr,
   useDataDirForApi,
 } from "./inference-node";
 import { expectOneResultEach, waitForNodeStates } from "./scale-out";
@@ -68,14 +67,7 @@ async function keysIn(prefix: string): Promise<string[]> {
 }
 
 it("survives the object store going away for a few seconds", async () => {
-  const weight = await uploadTinySr(client);
-  const png = readFileSync(fixturePath("chelsea.png"));
-  const image = await client.uploadImage({ data: png, name: "chelsea.png" });
-  const taskIds = await queueTasks(client, teamId, {
-    count: TASKS,
-    imageId: image.id,
-    weightFor: () => weight.id,
-  });
+  const { taskIds } = await queueTinySrTasks(client, teamId, TASKS);
   const succeeded = () =>
     store.db.task.count({ where: { id: { in: taskIds }, status: "succeeded" } });
   await vi.waitFor(async () => expect(await succeeded()).toBeGreaterThanOrEqual(3), {
@@ -87,7 +79,9 @@ it("survives the object store going away for a few seconds", async () => {
 
   await s3.stop();
   // The object store is gone: an upload is refused in words, and nothing of it stays.
-  const refused = await client.uploadImage({ data: png, name: "during.png" }).catch((e) => e);
+  const refused = await client
+    .uploadImage({ data: CHELSEA_PNG, name: "during.png" })
+    .catch((e) => e);
   expect(refused).toBeInstanceOf(FileRouteError);
   expect(refused).toMatchObject({ status: 503, code: "unavailable" });
   expect((refused as Error).message).toMatch(/storage/i);
@@ -98,7 +92,7 @@ it("survives the object store going away for a few seconds", async () => {
   expect(await keysIn("uploads/")).toEqual(uploadsBefore);
   expect(await keysIn("incoming/")).toEqual([]);
   // The API serves again without a restart, and the node finishes the queue.
-  const again = await client.uploadImage({ data: png, name: "after.png" });
+  const again = await client.uploadImage({ data: CHELSEA_PNG, name: "after.png" });
   expect(again.width).toBe(451);
   await vi.waitFor(async () => expect(await succeeded()).toBe(TASKS), {
     timeout: 300_000,

@@ -2,7 +2,7 @@
 // own process group (service, worker and preview processes), its own port, a given store, blob
 // store and data directory. No vitest here (the bench imports it); test steps are in scale-out.ts.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createApiToken } from "@studio/api/auth";
@@ -12,6 +12,7 @@ import { makeTeam, makeUser, resetEnvForTests } from "@studio/api/testing";
 import { createClient } from "@studio/client";
 import { buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
+import { fixturePath } from "@studio/fixtures";
 
 const INFERENCE_DIR = path.resolve(import.meta.dirname, "../../apps/inference");
 
@@ -152,4 +153,26 @@ export async function queueTasks(
     ids.push(id);
   }
   return ids;
+}
+
+/** The photo every scale-out test and the benchmark run their tiny tasks on. */
+export const CHELSEA_PNG = readFileSync(fixturePath("chelsea.png"));
+
+/**
+ * The tiny x2 model and the photo, uploaded through the API, and `count` x2 tasks of them
+ * queued: the work of the outage tests and the scale-out benchmark.
+ */
+export async function queueTinySrTasks(
+  client: ReturnType<typeof createClient>,
+  teamId: string,
+  count: number,
+) {
+  const weight = await uploadTinySr(client);
+  const image = await client.uploadImage({ data: CHELSEA_PNG, name: "chelsea.png" });
+  const taskIds = await queueTasks(client, teamId, {
+    count,
+    imageId: image.id,
+    weightFor: () => weight.id,
+  });
+  return { weight, image, taskIds };
 }

@@ -2,22 +2,21 @@
 // queue and the API takes requests: uploads during the outage fail with a clear error and
 // leave nothing behind; afterwards the API and the node carry on by themselves, and every task
 // ends succeeded with exactly one result.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type createClient, FileRouteError } from "@studio/client";
 import { createDb, type Db } from "@studio/db/client";
 import { migrateDatabase } from "@studio/db/migrate";
 import { type PostgresServer, startPostgresServer } from "@studio/db/testing";
-import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import {
+  CHELSEA_PNG,
   filesUnder,
   type InferenceNodeProcess,
-  queueTasks,
+  queueTinySrTasks,
   serveApiOnRegistry,
   sharedDataDir,
   startInferenceNode,
-  uploadTinySr,
 } from "./inference-node";
 import { expectOneResultEach, waitForNodeStates } from "./scale-out";
 
@@ -63,14 +62,7 @@ const uploadFiles = () => [
 ];
 
 it("survives the store going away for a few seconds", async () => {
-  const weight = await uploadTinySr(client);
-  const png = readFileSync(fixturePath("chelsea.png"));
-  const image = await client.uploadImage({ data: png, name: "chelsea.png" });
-  const taskIds = await queueTasks(client, teamId, {
-    count: TASKS,
-    imageId: image.id,
-    weightFor: () => weight.id,
-  });
+  const { taskIds } = await queueTinySrTasks(client, teamId, TASKS);
   const succeeded = () => db.task.count({ where: { id: { in: taskIds }, status: "succeeded" } });
   await vi.waitFor(async () => expect(await succeeded()).toBeGreaterThanOrEqual(3), {
     timeout: 300_000,
@@ -80,7 +72,9 @@ it("survives the store going away for a few seconds", async () => {
 
   await pg.pause();
   // The store is gone: an upload is refused in words, and nothing of it stays.
-  const refused = await client.uploadImage({ data: png, name: "during.png" }).catch((e) => e);
+  const refused = await client
+    .uploadImage({ data: CHELSEA_PNG, name: "during.png" })
+    .catch((e) => e);
   expect(refused).toBeInstanceOf(FileRouteError);
   expect(refused).toMatchObject({ status: 503, code: "unavailable" });
   expect((refused as Error).message).toMatch(/store/i);
@@ -89,7 +83,7 @@ it("survives the store going away for a few seconds", async () => {
   await pg.resume();
 
   // The API serves again without a restart, and the node finishes the queue.
-  const again = await client.uploadImage({ data: png, name: "after.png" });
+  const again = await client.uploadImage({ data: CHELSEA_PNG, name: "after.png" });
   expect(again.width).toBe(451);
   await vi.waitFor(async () => expect(await succeeded()).toBe(TASKS), {
     timeout: 300_000,

@@ -21,6 +21,43 @@ function expectEachTaskOnce(claims: string[][]) {
   expect(new Set(all).size).toBe(TASKS);
 }
 
+/**
+ * One client per entry of `preferences` (the weights it prefers) claims at the same time as the
+ * others until it is turned away. Every task goes to exactly one client, and no client is turned
+ * away while a task nobody is taking is left: only the rows the others are claiming at that
+ * moment may be passed over (on PostgreSQL a claimer that waited on a row lock would give up
+ * here, and a preference must not make one skip unclaimed work).
+ */
+async function expectFairClaims(preferences: string[][]) {
+  const clients: Db[] = preferences.map(() => createDb(store.url));
+  const turnedAwayWith: number[] = [];
+  try {
+    const claims = await Promise.all(
+      clients.map(async (db, n) => {
+        const mine: string[] = [];
+        for (;;) {
+          const task = await claimNextTask(db, {
+            workerId: `client-${n}`,
+            leaseMs: 60_000,
+            preferWeights: preferences[n],
+          });
+          if (!task) {
+            turnedAwayWith.push(await db.task.count({ where: { status: "queued" } }));
+            return mine;
+          }
+          mine.push(task.id);
+        }
+      }),
+    );
+    expectEachTaskOnce(claims);
+    expect(Math.max(...turnedAwayWith)).toBeLessThan(clients.length);
+    const rows = await store.db.task.findMany({ select: { attempts: true, status: true } });
+    expect(rows.every((r) => r.attempts === 1 && r.status === "running")).toBe(true);
+  } finally {
+    await Promise.all(clients.map((db) => db.$disconnect()));
+  }
+}
+
 describe.each(PROVIDERS)("on %s", (provider) => {
   beforeEach(async () => {
     store = await createTestDatabase({ provider });
@@ -44,31 +81,7 @@ describe.each(PROVIDERS)("on %s", (provider) => {
 
   describe("concurrent claimers", () => {
     it("several clients on one store never get the same task", async () => {
-      const clients: Db[] = Array.from({ length: 4 }, () => createDb(store.url));
-      const turnedAwayWith: number[] = [];
-      try {
-        const claims = await Promise.all(
-          clients.map(async (db, n) => {
-            const mine: string[] = [];
-            for (;;) {
-              const task = await claimNextTask(db, { workerId: `client-${n}`, leaseMs: 60_000 });
-              if (!task) {
-                // Turned away: only while the others hold the last tasks, never with work left
-                // (on PostgreSQL a claimer that waited on a row lock would give up here).
-                turnedAwayWith.push(await db.task.count({ where: { status: "queued" } }));
-                return mine;
-              }
-              mine.push(task.id);
-            }
-          }),
-        );
-        expectEachTaskOnce(claims);
-        expect(Math.max(...turnedAwayWith)).toBeLessThan(clients.length);
-        const rows = await store.db.task.findMany({ select: { attempts: true, status: true } });
-        expect(rows.every((r) => r.attempts === 1 && r.status === "running")).toBe(true);
-      } finally {
-        await Promise.all(clients.map((db) => db.$disconnect()));
-      }
+      await expectFairClaims([[], [], [], []]);
     });
 
     it("several clients preferring different weights never get the same task", async () => {
@@ -81,36 +94,7 @@ describe.each(PROVIDERS)("on %s", (provider) => {
       for (const [i, { id }] of ids.entries()) {
         await store.db.task.update({ where: { id }, data: { weightSha256: [A, B, C][i % 3] } });
       }
-      const preferences = [[A], [B], [C, A], []];
-      const clients: Db[] = preferences.map(() => createDb(store.url));
-      const turnedAwayWith: number[] = [];
-      try {
-        const claims = await Promise.all(
-          clients.map(async (db, n) => {
-            const mine: string[] = [];
-            for (;;) {
-              const task = await claimNextTask(db, {
-                workerId: `client-${n}`,
-                leaseMs: 60_000,
-                preferWeights: preferences[n],
-              });
-              if (!task) {
-                turnedAwayWith.push(await db.task.count({ where: { status: "queued" } }));
-                return mine;
-              }
-              mine.push(task.id);
-            }
-          }),
-        );
-        expectEachTaskOnce(claims);
-        // A preference never turns a claimer away while an unclaimed task is left: only the
-        // rows the other claimers are taking at that moment can be passed over.
-        expect(Math.max(...turnedAwayWith)).toBeLessThan(clients.length);
-        const rows = await store.db.task.findMany({ select: { attempts: true, status: true } });
-        expect(rows.every((r) => r.attempts === 1 && r.status === "running")).toBe(true);
-      } finally {
-        await Promise.all(clients.map((db) => db.$disconnect()));
-      }
+      await expectFairClaims([[A], [B], [C, A], []]);
     });
 
     it("separate processes racing over 50 tasks run each task exactly once", async () => {
