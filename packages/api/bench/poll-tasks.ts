@@ -8,12 +8,12 @@
 // Little's law latency is just clients / throughput; 500 is what @studio/client's waitForTask
 // does while progress moves.
 import { fork } from "node:child_process";
-import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@studio/db/testing";
 import { seedPollingStore } from "./fixtures";
+import { runLoad, summarize } from "./load";
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +53,8 @@ const child = fork(
 const url = await new Promise<string>((resolve) =>
   child.once("message", (m: { url: string }) => resolve(m.url)),
 );
-const serverCpuUs = () =>
+// serve.ts answers with its CPU time since start-up (it is never sent "mark").
+const serverCpuMicros = () =>
   new Promise<number>((resolve) => {
     const onMessage = (m: { cpuUs?: number }) => {
       if (m.cpuUs === undefined) return;
@@ -64,119 +65,42 @@ const serverCpuUs = () =>
     child.send("cpu");
   });
 
-const latencies: number[] = [];
-let errors = 0;
-let measuring = false;
-const start = performance.now();
-// Measuring starts `warmup` seconds after the last client got its first answer: a saturated
-// single-threaded server accepts new connections slowly (they wait in the kernel's accept
-// queue while the event loop serves the connected clients), and that ramp is start-up, not
-// the steady polling this benchmark is about. connectMs reports how long it took.
-let connected = 0;
-let connectMs = Number.NaN;
-let onConnected: () => void = () => {};
-let deadline = Number.POSITIVE_INFINITY;
-const allConnected = new Promise<void>((resolve) => {
-  onConnected = () => {
-    connected++;
-    if (connected < clients) return;
-    connectMs = performance.now() - start;
-    deadline = performance.now() + (warmup + seconds) * 1000;
-    setTimeout(() => {
-      measuring = true;
-      child.send("mark");
-    }, warmup * 1000);
-    resolve();
-  };
-});
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const itemsLimit = values["items-limit"] ? { itemsLimit: Number(values["items-limit"]) } : {};
-
-/**
- * GET over the client's own keep-alive connection; resolves with the status once the body is
- * read. One connection per client, as with 100 separate browsers or scripts: a shared fetch
- * pool instead opened connections a few at a time under load and queued the other clients'
- * polls behind them for seconds, which the first version of this benchmark reported as p99.
- */
-function get(agent: Agent, target: string) {
-  return new Promise<number>((resolve, reject) => {
-    const req = request(target, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.on("data", () => {});
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-async function loop(n: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  // Spread the first polls over one interval, as independent clients would be.
-  if (interval > 0) await sleep((n / clients) * interval);
-  let first = true;
-  while (performance.now() < deadline) {
+const load = await runLoad({
+  clients,
+  seconds,
+  warmup,
+  interval,
+  headers: { authorization: `Bearer ${token}` },
+  target: (n) => {
     const input = encodeURIComponent(
       JSON.stringify({
         json: { teamId: user.personalTeamId, taskId: taskIds[n % 2], ...itemsLimit },
       }),
     );
-    const started = performance.now();
-    // A request counts when it starts inside the window, however late it ends: dropping the
-    // slow ones would hide exactly the starvation this benchmark is about.
-    const counted = measuring;
-    try {
-      const status = await get(agent, `${url}/api/trpc/tasks.${values.procedure}?input=${input}`);
-      if (!counted) {
-      } else if (status !== 200) errors++;
-      else latencies.push(performance.now() - started);
-    } catch {
-      if (counted) errors++;
-    }
-    if (first) {
-      first = false;
-      onConnected();
-    }
-    if (interval > 0) await sleep(interval);
-  }
-  agent.destroy();
-}
-const cpuAtDeadline = allConnected.then(
-  () =>
-    new Promise<number>((resolve) =>
-      setTimeout(() => resolve(serverCpuUs()), deadline - performance.now()),
-    ),
-);
-await Promise.all(Array.from({ length: clients }, (_, n) => loop(n)));
-const cpuUs = await cpuAtDeadline;
-const load = loadavg()[0] ?? 0;
+    return `${url}/api/trpc/tasks.${values.procedure}?input=${input}`;
+  },
+  serverCpuMicros,
+});
+const loadAverage = loadavg()[0] ?? 0;
 child.kill("SIGINT");
 await new Promise((r) => child.once("exit", r));
 await store.cleanup();
 
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+const summary = summarize(load);
 const result = {
   procedure: `tasks.${values.procedure}`,
   clients,
   intervalMs: interval,
   seconds,
-  requests: latencies.length,
-  requestsPerSecond: Math.round(latencies.length / seconds),
-  p50Ms: +pct(50).toFixed(1),
-  p99Ms: +pct(99).toFixed(1),
-  maxMs: +(latencies.at(-1) ?? Number.NaN).toFixed(1),
-  errors,
-  connectMs: Math.round(connectMs),
-  serverCpuMsPerRequest: +(cpuUs / 1000 / Math.max(1, latencies.length)).toFixed(2),
-  loadAverage: +load.toFixed(1),
+  ...summary,
+  loadAverage: +loadAverage.toFixed(1),
 };
 console.log(JSON.stringify(result));
 console.log(
   [
     "| procedure | clients | interval | req/s | p50 | p99 | errors | server CPU/req | load avg |",
     "|---|---|---|---|---|---|---|---|---|",
-    `| ${result.procedure} | ${clients} | ${interval} ms | ${result.requestsPerSecond} | ${result.p50Ms} ms | ${result.p99Ms} ms | ${errors} | ${result.serverCpuMsPerRequest} ms | ${result.loadAverage} |`,
+    `| ${result.procedure} | ${clients} | ${interval} ms | ${result.requestsPerSecond} | ${result.p50Ms} ms | ${result.p99Ms} ms | ${result.errors} | ${result.serverCpuMsPerRequest} ms | ${result.loadAverage} |`,
   ].join("\n"),
 );
