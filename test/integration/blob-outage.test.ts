@@ -67,7 +67,15 @@ async function keysIn(prefix: string): Promise<string[]> {
 }
 
 it("survives the object store going away for a few seconds", async () => {
-  const { taskIds } = await queueTinySrTasks(client, teamId, TASKS);
+  const { taskIds, weight, image } = await queueTinySrTasks(client, teamId, TASKS);
+  const preview = () =>
+    client.trpc.inference.preview.mutate({
+      teamId,
+      weightId: weight.id,
+      imageId: image.id,
+      crop: { x: 0, y: 0, width: 32, height: 32 },
+      params: {},
+    });
   const succeeded = () =>
     store.db.task.count({ where: { id: { in: taskIds }, status: "succeeded" } });
   await vi.waitFor(async () => expect(await succeeded()).toBeGreaterThanOrEqual(3), {
@@ -86,6 +94,11 @@ it("survives the object store going away for a few seconds", async () => {
   expect(refused).toMatchObject({ status: 503, code: "unavailable" });
   expect((refused as Error).message).toMatch(/storage/i);
   expect(await store.db.image.count()).toBe(imagesBefore);
+  // A preview needs the image from the store: the user hears about the storage, not about a
+  // node, because every node shares it (and no node is held responsible).
+  const previewRefused = await preview().catch((e: unknown) => e);
+  expect(previewRefused).toMatchObject({ data: { appCode: "unavailable" } });
+  expect((previewRefused as Error).message).toMatch(/^File storage is unreachable/);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   await s3.restart();
 
@@ -94,6 +107,7 @@ it("survives the object store going away for a few seconds", async () => {
   // The API serves again without a restart, and the node finishes the queue.
   const again = await client.uploadImage({ data: CHELSEA_PNG, name: "after.png" });
   expect(again.width).toBe(451);
+  expect((await preview()).width).toBe(64);
   await vi.waitFor(async () => expect(await succeeded()).toBe(TASKS), {
     timeout: 300_000,
     interval: 500,

@@ -232,9 +232,13 @@ Interp           up      1 1 c out 0=1 1=2.0 2=2.0
         crop: { x: 0, y: 0, width: 16, height: 16 },
         params: {},
       });
-      expect(preview.status).toBe(503);
+      // The shared store, not this node: 502, which callers neither fail over on nor count.
+      expect(preview.status).toBe(502);
       expect(await preview.json()).toEqual({
-        error: { code: "unavailable", message: "File storage is unreachable; try again shortly" },
+        error: {
+          code: "storage_unavailable",
+          message: "File storage is unreachable; try again shortly",
+        },
       });
 
       const taskId = await seedTask(node.db, { ...team, weight, imageIds: [image] });

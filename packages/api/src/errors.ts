@@ -190,6 +190,11 @@ export function inferenceError(error: unknown): unknown {
     );
   }
   if (error instanceof InferenceRequestError) {
+    if (error.code === "storage_unavailable") {
+      // The file storage all nodes share, not the node: the user hears about the storage.
+      const message = error.message.endsWith(".") ? error.message : `${error.message}.`;
+      return new AppError("unavailable", message, { cause: error });
+    }
     // The service's messages are meant to be clean, but a path that slips into one (a
     // missing file) must not reach the browser; the cause keeps the original for the log.
     const message = withoutServerPaths(error.message);

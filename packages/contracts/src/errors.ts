@@ -16,6 +16,11 @@ export const COMMON_ERROR_CODES = [
   "payload_too_large",
   "unprocessable",
   "unavailable",
+  /**
+   * 502: the blob store every node shares is down or full. Not this node's fault, so a caller
+   * neither tries another node (they all share it) nor counts it against this one.
+   */
+  "storage_unavailable",
   "internal",
 ] as const;
 
