@@ -147,9 +147,12 @@ function readImports(workspaces: Workspace[]): Import[] {
 /** Tool configuration (vitest.config.ts, ...): loaded by the tools, never by the package. */
 const isToolConfig = (file: string) => /(?:^|\/)[\w-]+\.config\.[cm]?[jt]s$/.test(file);
 
-/** Tests and test helpers: their own rules are looser (they may start an app, for example). */
+/**
+ * Tests, test helpers and benchmarks (`bench/`): never loaded by the package at run time, so
+ * their own rules are looser (they may start an app, or build a model to run, for example).
+ */
 function isTestFile(file: string): boolean {
-  return /\.test\.[cm]?[jt]sx?$|\.testing\.ts$|(?:^|\/)(?:test-[\w-]+|testing)\.ts$|\/testing\/|\/test\//.test(
+  return /\.test\.[cm]?[jt]sx?$|\.testing\.ts$|(?:^|\/)(?:test-[\w-]+|testing)\.ts$|\/testing\/|\/test\/|(?:^|\/)bench\//.test(
     file,
   );
 }
@@ -359,6 +362,7 @@ describe("the boundary rules themselves", () => {
           imp(api, "src/b.ts", "@studio/contracts/inference-client"),
           imp(api, "src/files/c.testing.ts", "@studio/core/onnx"),
           imp(api, "src/d.test.ts", "@studio/core/image"),
+          imp(api, "bench/server.ts", "@studio/core/testing"),
           imp(api, "src/e.ts", "../f"),
           imp(web, "src/page.tsx", "@studio/api"),
           imp(core, "src/g.ts", "@studio/contracts/task"),

@@ -159,9 +159,12 @@ export class NodeFiles {
     if (file === null || sibling === null) throw new Error(`${key} is not kept on this machine`);
     let resolved: string;
     let folder: string;
+    let isFile: boolean;
     try {
       resolved = await realpath(file);
       folder = await realpath(path.dirname(sibling));
+      // Inside the try: the file may be deleted between these calls (its image being deleted).
+      isFile = (await stat(resolved)).isFile();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") {
@@ -173,7 +176,7 @@ export class NodeFiles {
       const where = top ? `${top}/` : "the data directory";
       throw new BlobError("invalid_key", `The stored file "${key}" leaves ${where}.`);
     }
-    if (!(await stat(resolved)).isFile()) {
+    if (!isFile) {
       throw new BlobError("not_found", `The stored file "${key}" is not a file.`);
     }
     return resolved;
