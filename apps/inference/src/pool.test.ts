@@ -61,6 +61,20 @@ const node = (svc: TestService, info: Partial<InferenceNodeInfo> = {}): Inferenc
   ...info,
 });
 
+describe("a node's entry in the registry", () => {
+  it("names the device /v1/system finds usable, not every backend onnxruntime lists", async () => {
+    const system = await fetch(`${first.url}/v1/system`, {
+      headers: { authorization: `Bearer ${first.token}` },
+    });
+    const { gpu } = (await system.json()) as { gpu: { cudaAvailable: boolean } };
+    const row = await first.db.inferenceNode.findUniqueOrThrow({
+      where: { id: first.node.id },
+      select: { device: true },
+    });
+    expect(row.device).toBe(gpu.cudaAvailable ? "cuda" : "cpu");
+  });
+});
+
 describe("an inference pool over two nodes", { timeout: 120_000 }, () => {
   it("sends a call to the node that holds its weight, else to the least loaded", async () => {
     const before = [await previewsServed(first), await previewsServed(second)];

@@ -17,6 +17,7 @@ import { previewRoutes } from "./routes/preview";
 import { renditionRoutes } from "./routes/renditions";
 import { validateRoutes } from "./routes/validate";
 import { buildServer } from "./server";
+import { cudaUsable } from "./system";
 import { TaskWorker } from "./worker/worker";
 
 export interface Service {
@@ -133,7 +134,8 @@ export async function createService(options: {
       config,
       logger,
       port,
-      device: config.INFERENCE_DEVICE !== "cpu" && providers.includes("cuda") ? "cuda" : "cpu",
+      // onnxruntime lists CUDA even where it cannot run it: the device /v1/system reports.
+      device: config.INFERENCE_DEVICE !== "cpu" && (await cudaUsable()) ? "cuda" : "cpu",
       providers,
       load: () => ({
         load: previews.running + workerRunning(),

@@ -93,6 +93,11 @@ export interface SystemSources {
   storage?: StorageReport;
 }
 
+/** Whether this machine can run models on CUDA: the provider library is there and a GPU is. */
+export async function cudaUsable(): Promise<boolean> {
+  return cudaProviderInstalled() && (await gpuDevices()).length > 0;
+}
+
 export async function systemReport(sources: SystemSources): Promise<SystemResponse> {
   const cpus = os.cpus();
   const memory = process.memoryUsage();
@@ -132,7 +137,7 @@ export async function systemReport(sources: SystemSources): Promise<SystemRespon
       processRssBytes: memory.rss,
       processHeapUsedBytes: memory.heapUsed,
     },
-    gpu: { cudaAvailable: cudaProviderInstalled() && gpus.length > 0, devices: gpus },
+    gpu: { cudaAvailable: await cudaUsable(), devices: gpus },
     providers: ort?.providers ?? [],
     versions,
     worker: sources.worker,
