@@ -2,8 +2,11 @@
 // request handler on a node:http server that this process owns. `next start` run through
 // pnpm/npx layers never saw a stop signal; here SIGTERM or SIGINT stops accepting connections,
 // closes idle keep-alive connections, lets requests in flight finish for up to
-// SHUTDOWN_GRACE_MS, then cuts the rest and exits 0. Plain JavaScript so that node runs it
-// without a loader.
+// SHUTDOWN_GRACE_MS, then cuts the rest and exits 0. The API (/api/trpc and the file routes) is
+// served here ahead of Next.js, by @studio/api's own node:http handler, which the hot path of
+// every polling page and client needs (see @studio/api/http/production); everything else goes to
+// Next.js. Plain JavaScript so that node runs it without a loader; the API's TypeScript sources
+// are loaded through tsx, as the inference service runs its own.
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -88,6 +91,27 @@ export function createWebServer(handle, { onError = (error) => console.error(err
   };
 }
 
+/**
+ * One request handler for the process: API paths to the API, the rest to Next.js.
+ * @param {{ handles(pathname: string): boolean, listener(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> } | null} api
+ * @param {(req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>} nextHandler
+ */
+export function routeRequests(api, nextHandler) {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const pathname = query === -1 ? url : url.slice(0, query);
+    return api?.handles(pathname) ? api.listener(req, res) : nextHandler(req, res);
+  };
+}
+
+/** @studio/api's production handler (TypeScript sources, loaded through tsx). */
+async function loadApi() {
+  const { tsImport } = await import("tsx/esm/api");
+  const { createProductionApi } = await tsImport("@studio/api/http/production", import.meta.url);
+  return createProductionApi();
+}
+
 function readSettings(env) {
   const port = Number(env.WEB_PORT ?? "3000");
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -139,7 +163,16 @@ async function main() {
     process.exit(1);
   }
   if (stopping) return;
-  web = createWebServer(app.getRequestHandler());
+  // After prepare(): Next.js has loaded the .env files by then, and the API reads its settings.
+  let api;
+  try {
+    api = await loadApi();
+  } catch (error) {
+    log(`cannot load the API: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  web = createWebServer(routeRequests(api, app.getRequestHandler()));
   web.server.on("error", (error) => {
     log(
       error.code === "EADDRINUSE"

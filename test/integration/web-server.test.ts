@@ -7,7 +7,10 @@ import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createApiToken } from "@studio/api/auth";
+import { createProductionApi } from "@studio/api/http/production";
+import { makeUser, useTempDataDir, useTestDb } from "@studio/api/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const SERVER = join(
   resolve(dirname(fileURLToPath(import.meta.url)), "../.."),
@@ -19,11 +22,14 @@ interface WebServer {
   shutdown(graceMs?: number): Promise<boolean>;
   readonly inFlight: number;
 }
+type Listener = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 interface ServerModule {
   CLIENT_ADDRESS_HEADER: string;
-  createWebServer(
-    handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
-  ): WebServer;
+  routeRequests(
+    api: { handles(pathname: string): boolean; listener: Listener } | null,
+    nextHandler: Listener,
+  ): Listener;
+  createWebServer(handle: Listener): WebServer;
 }
 
 let mod: ServerModule;
@@ -101,6 +107,39 @@ describe("the client address", () => {
     });
     const plain = await get(port);
     expect(JSON.parse(plain.body).header).toBe("127.0.0.1");
+  });
+});
+
+describe("the API ahead of Next.js", () => {
+  const t = useTestDb();
+  let data: ReturnType<typeof useTempDataDir>;
+  beforeAll(() => {
+    data = useTempDataDir();
+  });
+  afterAll(() => data.cleanup());
+
+  it("serves /api/trpc and the file routes with @studio/api's handler and the rest with Next.js", async () => {
+    const user = await makeUser(t.db);
+    const { token } = await createApiToken(t.db, user.id, { name: "cli" });
+    const toNext: string[] = [];
+    const { port } = await listen(
+      mod.routeRequests(createProductionApi({ db: t.db }), (req, res) => {
+        toNext.push(req.url ?? "");
+        res.end("next");
+      }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${token}` };
+    const mine = await fetch(`${base}/api/trpc/teams.mine?input=%7B%7D`, { headers });
+    expect(mine.status).toBe(200);
+    expect(JSON.stringify(await mine.json())).toContain(user.personalTeamId);
+    // The file route's own answer to a request it cannot serve (not Next.js's).
+    const download = await fetch(`${base}/api/files/download?imageId=missing`, { headers });
+    expect(download.status).toBe(400);
+    expect(await download.json()).toMatchObject({ error: { code: "bad_request" } });
+    for (const path of ["/", "/t/x/dashboard?tab=1", "/api/auth/session", "/api/trpcx"])
+      expect(await (await fetch(`${base}${path}`)).text()).toBe("next");
+    expect(toNext).toEqual(["/", "/t/x/dashboard?tab=1", "/api/auth/session", "/api/trpcx"]);
   });
 });
 

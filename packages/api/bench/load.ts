@@ -151,7 +151,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** The numbers a benchmark row shows. */
-export function summarize(result: LoadResult) {
+export interface LoadSummary {
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  connectMs: number;
+  serverCpuMsPerRequest: number;
+}
+
+export function summarize(result: LoadResult): LoadSummary {
   const { latencies } = result;
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ??

@@ -10,7 +10,7 @@
 //   pnpm --filter @studio/api bench:server [--clients 100] [--seconds 10] [--warmup 3]
 //     [--overload-clients 1000] [--no-overload] [--no-profile]
 // The web app must be built first (`pnpm exec turbo run build --filter=@studio/web`).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -23,7 +23,7 @@ import { createApiToken } from "../src/auth/tokens";
 import { createTaskForTeam } from "../src/services/tasks";
 import { makeTeam, makeUser, TEST_PASSWORD } from "../src/test-helpers";
 import { formatProfileSummary, summarizeProfile } from "./cpu-profile-summary";
-import { type LoadResult, runLoad, summarize } from "./load";
+import { type LoadSummary, runLoad, summarize } from "./load";
 import {
   freePort,
   groupCpuMicros,
@@ -34,6 +34,7 @@ import {
   waitUntilUp,
   webBuildExists,
 } from "./product-servers";
+import { runWrk, wrkInstalled } from "./wrk";
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,12 @@ const { values } = parseArgs({
     "overload-clients": { type: "string", default: "1000" },
     "no-overload": { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
+    /** Load with load.ts even when wrk is installed. */
+    "node-loader": { type: "boolean", default: false },
+    /** Which row the profile loads: tasks.status (default) or tasks.get, with the bearer token. */
+    "profile-procedure": { type: "string", default: "status" },
+    /** Only the reference and the rows of this procedure (status or get). */
+    only: { type: "string" },
   },
 });
 const clients = Number(values.clients);
@@ -217,6 +224,13 @@ async function main() {
 
   const reference = await startReference(dbFile);
   cleanups.push(() => reference.stop());
+  const python = pythonWithFastapi();
+  const fastapi = python ? await startFastapiReference(python, dbFile) : null;
+  if (fastapi) cleanups.push(() => fastapi.stop());
+  else
+    log(
+      "no Python with fastapi and uvicorn found (Debian: apt-get install python3-fastapi python3-uvicorn): the FastAPI reference is left out",
+    );
 
   const trpcUrl = (procedure: string) =>
     `${web.url}/api/trpc/tasks.${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { teamId, taskId } }))}`;
@@ -227,6 +241,16 @@ async function main() {
     headers: Record<string, string>;
     service: Service;
   }> = [
+    ...(fastapi
+      ? [
+          {
+            name: "reference (FastAPI + uvicorn + sqlite3)",
+            url: `${fastapi.url}/task?teamId=${teamId}&taskId=${taskId}`,
+            headers: bearer,
+            service: fastapi,
+          },
+        ]
+      : []),
     {
       name: "reference (node:http + better-sqlite3)",
       url: referenceUrl,
@@ -240,22 +264,35 @@ async function main() {
   ];
   for (const row of rows) await expectOk(row.name, row.url, row.headers);
 
-  const load = (
+  const useWrk = wrkInstalled() && !values["node-loader"];
+  log(
+    useWrk
+      ? "load generator: wrk -t2"
+      : "load generator: load.ts on node:http (install wrk for a lighter one)",
+  );
+  const load = async (
     row: (typeof rows)[number],
     options: { clients: number; timeoutMs?: number },
-  ): Promise<LoadResult> =>
-    runLoad({
+  ): Promise<LoadSummary> => {
+    const common = {
       clients: options.clients,
       seconds,
       warmup,
-      target: () => row.url,
       headers: row.headers,
       timeoutMs: options.timeoutMs,
       serverCpuMicros: () => groupCpuMicros(row.service.child.pid as number),
-    });
+    };
+    if (useWrk) return runWrk({ ...common, url: row.url });
+    return summarize(await runLoad({ ...common, target: () => row.url }));
+  };
 
-  const results: Array<{ name: string; clients: number; result: LoadResult; load: number }> = [];
-  for (const row of rows) {
+  const results: Array<{ name: string; clients: number; result: LoadSummary; load: number }> = [];
+  const measured = values.only
+    ? rows.filter(
+        (row) => row.name.startsWith("reference") || row.name.startsWith(`tasks.${values.only},`),
+      )
+    : rows;
+  for (const row of measured) {
     log(`${row.name}: ${clients} connections, ${warmup} s warm-up + ${seconds} s`);
     const result = await load(row, { clients });
     results.push({ name: row.name, clients, result, load: loadavg()[0] ?? 0 });
@@ -263,7 +300,7 @@ async function main() {
 
   let overloadNote = "";
   if (!values["no-overload"]) {
-    const row = rows[2] as (typeof rows)[number];
+    const row = rows.find((r) => r.name === "tasks.status, bearer token") as (typeof rows)[number];
     log(`${row.name}: ${overloadClients} connections`);
     // A poll unanswered for 10 s is what a user sees as a hung page: counted as a timeout.
     const result = await load(row, { clients: overloadClients, timeoutMs: 10_000 });
@@ -280,7 +317,10 @@ async function main() {
     await web.stop();
     web = startWebServer(["--cpu-prof", `--cpu-prof-dir=${profileDir}`]);
     await waitUntilUp(web, "/api/auth/csrf", logFile);
-    const row = { ...(rows[2] as (typeof rows)[number]), service: web };
+    const profiled = rows.find(
+      (r) => r.name === `tasks.${values["profile-procedure"]}, bearer token`,
+    );
+    const row = { ...(profiled as (typeof rows)[number]), service: web };
     log(`profiling ${row.name}: ${clients} connections`);
     const startedAt = Date.now();
     // The measured window's start and end, to keep only its samples (start-up and warm-up
@@ -302,7 +342,9 @@ async function main() {
     await web.stop();
     const [windowStart = 0, windowEnd = 0] = marks;
     const profile = readdirSync(profileDir)
-      .filter((f) => f.endsWith(".cpuprofile"))
+      // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main thread (tsx's
+      // loader has a thread of its own).
+      .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
       .map((f) => path.join(profileDir, f))
       .filter((f) => statSync(f).mtimeMs >= startedAt)
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
@@ -316,18 +358,19 @@ async function main() {
       : `no CPU profile was written into ${profileDir}`;
   }
 
-  const referenceRps = summarize((results[0] as (typeof results)[number]).result).requestsPerSecond;
+  // The goal of issue 15 is measured against FastAPI; without Python, against the node reference.
+  const referenceRps = (results[0] as (typeof results)[number]).result.requestsPerSecond;
+  const referenceName = fastapi ? "FastAPI" : "reference";
   const cpu = cpus();
   console.log(
     [
       "",
       `Polling the production server (apps/web/server.mjs, next build) with the inference worker running tiny x2 super-resolution tasks continuously (${fed} queued in this run); SQLite WAL in a fresh DATA_DIR; each row ${warmup} s warm-up + ${seconds} s measured, keep-alive connections polling back to back; the polled task is a finished 10-item task of a team the token's user is an admin of.`,
-      `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores; Node ${process.version}; load average (1 min) ${loadAtStart.toFixed(1)} at start. Server CPU/request: CPU time of the server's process group (from /proc) in the window / successful requests.`,
+      `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores; Node ${process.version}; load average (1 min) ${loadAtStart.toFixed(1)} at start; load generator ${useWrk ? "wrk -t2" : "load.ts"}. Server CPU/request: CPU time of the server's process group (from /proc) in the window / successful requests.`,
       "",
-      "| endpoint | connections | req/s | p50 | p99 | errors | server CPU/req | req/s vs reference | load avg |",
+      `| endpoint | connections | req/s | p50 | p99 | errors | server CPU/req | req/s vs ${referenceName} | load avg |`,
       "|---|---|---|---|---|---|---|---|---|",
-      ...results.map(({ name, clients: n, result, load: avg }) => {
-        const s = summarize(result);
+      ...results.map(({ name, clients: n, result: s, load: avg }) => {
         const kinds = Object.entries(s.errorKinds)
           .map(([kind, count]) => `${kind}: ${count}`)
           .join(", ");
@@ -347,6 +390,7 @@ async function expectOk(name: string, url: string, headers: Record<string, strin
   const response = await fetch(url, { headers });
   const body = await response.text();
   if (response.status !== 200) throw new Error(`${name}: HTTP ${response.status} ${body}`);
+  log(`${name}: ${Buffer.byteLength(body)} bytes per answer`);
 }
 
 /** reference-server.ts as its own process (group), so its CPU is measured like the web's. */
@@ -371,6 +415,38 @@ async function startReference(file: string): Promise<Service> {
       await exited;
     },
   };
+}
+
+/** A Python that has fastapi and uvicorn (Debian's python3 may sit behind a pyenv shim). */
+function pythonWithFastapi(): string | null {
+  for (const candidate of ["python3", "/usr/bin/python3"]) {
+    const probe = spawnSync(candidate, ["-c", "import fastapi, uvicorn"], { stdio: "ignore" });
+    if (probe.status === 0) return candidate;
+  }
+  return null;
+}
+
+/** reference_fastapi.py under uvicorn, in its own process group like the others. */
+async function startFastapiReference(python: string, file: string): Promise<Service> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    python,
+    [path.join(import.meta.dirname, "reference_fastapi.py"), file, String(port)],
+    { cwd: import.meta.dirname, detached: true, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const service: Service = {
+    name: "fastapi",
+    child,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.pid === undefined) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    },
+  };
+  await waitUntilUp(service, "/docs", logFile);
+  return service;
 }
 
 main()

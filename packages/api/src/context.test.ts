@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApiToken, revokeApiToken } from "./auth/tokens";
 import { createTRPCContext, readTeamMembership } from "./context";
 import { createCaller } from "./index";
+import { changeRole } from "./services/teams";
 import { makeTeam, makeUser } from "./test-helpers";
 import { useTestDb } from "./test-hooks";
 
@@ -57,11 +58,14 @@ describe("createTRPCContext", () => {
     const session = async () => ({ user: { id: admin.id, sessionVersion: 0 } });
     const before = await callerWith({}, session);
     await before.teams.rename({ teamId: team.id, name: "ok" });
-    await t.db.membership.update({
-      where: { userId_teamId: { userId: admin.id, teamId: team.id } },
-      data: { role: "MEMBER" },
-    });
-    // Same context object even: membership is read per call, not cached in the session.
+    // The other admin demotes this one (through the service, as teams.changeRole does).
+    await changeRole(
+      t.db,
+      { ...team, name: "ok", isPersonal: false, role: "ADMIN" },
+      admin.id,
+      "MEMBER",
+    );
+    // Same context object even: membership is checked per call, not kept in the session.
     await expect(before.teams.rename({ teamId: team.id, name: "no" })).rejects.toMatchObject({
       code: "FORBIDDEN",
     });

@@ -1,6 +1,7 @@
+import { cachedAuthLookup } from "./auth/auth-cache";
 import type { StudioSession } from "./auth/next-auth";
 import { clientIpFromHeaders } from "./auth/rate-limit";
-import { verifyApiToken } from "./auth/tokens";
+import { verifyApiTokenCached } from "./auth/tokens";
 import { type Db, getDb } from "./db";
 import { getInferenceClient, type InferenceClient } from "./inference";
 
@@ -25,6 +26,12 @@ export interface Context {
   clientIp: string | null;
   /** The inference service (previews, weight validation, system status). */
   inference: InferenceClient;
+  /**
+   * Whether this request's user and memberships come through the auth cache (auth/auth-cache.ts):
+   * true for HTTP requests, false for contexts built directly (server-side callers, tests), which
+   * read the store every time.
+   */
+  cachedAuth: boolean;
 }
 
 export interface InnerContextOptions {
@@ -39,6 +46,8 @@ export interface InnerContextOptions {
   inference?: InferenceClient;
   /** The user row when this request already read it (token lookup joins it). */
   user?: AuthUser;
+  /** Read the user and memberships through the auth cache (HTTP requests do). */
+  cachedAuth?: boolean;
 }
 
 /**
@@ -50,10 +59,16 @@ export async function createInnerContext(options: InnerContextOptions): Promise<
   const { db, userId, via } = options;
   const clientIp = options.clientIp ?? null;
   // Creating the client does no I/O; it only remembers the URL and token.
-  const base = { db, clientIp, inference: options.inference ?? getInferenceClient() };
+  const cachedAuth = options.cachedAuth ?? false;
+  const base = { db, clientIp, inference: options.inference ?? getInferenceClient(), cachedAuth };
   const anonymous = (): Context => ({ ...base, user: null, via: null, tokenId: null });
   if (!userId || !via) return anonymous();
-  const user = options.user?.id === userId ? options.user : await readAuthUser(db, userId);
+  const user =
+    options.user?.id === userId
+      ? options.user
+      : cachedAuth
+        ? await cachedAuthLookup(db, "user", userId, () => readAuthUser(db, userId))
+        : await readAuthUser(db, userId);
   if (!user) return anonymous();
   if (options.sessionVersion !== undefined && options.sessionVersion !== user.sessionVersion) {
     return anonymous();
@@ -86,6 +101,18 @@ export async function readTeamMembership(
     WHERE m."userId" = ${userId} AND m."teamId" = ${teamId}`;
   if (!row) return null;
   return { ...row, role: row.role === "ADMIN" ? "ADMIN" : "MEMBER" };
+}
+
+/**
+ * The caller's membership of a team as teamProcedure checks it on every call: through the auth
+ * cache for HTTP requests (a change made by this process counts from its next request, one made
+ * elsewhere within a second), straight from the store otherwise.
+ */
+export function membershipForRequest(ctx: Context, userId: string, teamId: string) {
+  if (!ctx.cachedAuth) return readTeamMembership(ctx.db, userId, teamId);
+  return cachedAuthLookup(ctx.db, "membership", `${userId}\n${teamId}`, () =>
+    readTeamMembership(ctx.db, userId, teamId),
+  );
 }
 
 /** The user row a request runs as: one primary-key read, every request (see createInnerContext). */
@@ -123,9 +150,9 @@ export async function resolveAuth(options: CreateTRPCContextOptions): Promise<In
   if (presentsApiToken(headers)) {
     const authorization = headers.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    const verified = match?.[1] ? await verifyApiToken(db, match[1]) : null;
+    const verified = match?.[1] ? await verifyApiTokenCached(db, match[1]) : null;
     // A bad token must not fall back to a cookie: the caller asked to be someone specific.
-    if (!verified) return { db, userId: null, via: null, clientIp, inference };
+    if (!verified) return { db, userId: null, via: null, clientIp, inference, cachedAuth: true };
     return {
       db,
       userId: verified.userId,
@@ -134,11 +161,12 @@ export async function resolveAuth(options: CreateTRPCContextOptions): Promise<In
       user: verified.user,
       clientIp,
       inference,
+      cachedAuth: true,
     };
   }
   const session = await options.getSession();
   const userId = session?.user?.id;
-  if (!userId) return { db, userId: null, via: null, clientIp, inference };
+  if (!userId) return { db, userId: null, via: null, clientIp, inference, cachedAuth: true };
   return {
     db,
     userId,
@@ -146,6 +174,7 @@ export async function resolveAuth(options: CreateTRPCContextOptions): Promise<In
     sessionVersion: session.user?.sessionVersion ?? 0,
     clientIp,
     inference,
+    cachedAuth: true,
   };
 }
 

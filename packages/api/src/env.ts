@@ -59,6 +59,13 @@ const shape = {
    * limits). Only turn on behind a reverse proxy that overwrites these headers.
    */
   TRUST_PROXY: booleanFlag().default(false),
+  /**
+   * API calls one web server process works on at once; more are answered at once with 503 and
+   * Retry-After (tRPC's error shape), so that a flood degrades into quick refusals instead of
+   * every poll waiting seconds. A browser polls every second or two, so this is far above what
+   * hundreds of open pages need.
+   */
+  API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
 };
 
 /**

@@ -9,9 +9,11 @@ import { createTRPCContext } from "../context";
 import { resetEnvForTests } from "../env";
 import { createCaller } from "../index";
 import { makeUser, TEST_PASSWORD, type TestUser, testDb } from "../test-helpers";
+import { forgetAuth } from "./auth-cache";
 import { ADDRESS_FAILURE_RULE } from "./authorize";
 import { createAuthOptions, type StudioSession } from "./next-auth";
 import { CLIENT_ADDRESS_HEADER } from "./rate-limit";
+import { createSessionCookieReader } from "./session-cookie";
 
 // next-auth's framework-free handler (what its Next.js route wraps); not in its exports map.
 const require = createRequire(import.meta.url);
@@ -106,8 +108,9 @@ describe("next-auth credentials sign-in", () => {
     );
     expect((await caller.auth.me()).id).toBe(alice.id);
 
-    // A password change ends the session at once.
+    // A password change ends the session at once (changePassword forgets the cached user too).
     await t.db.user.update({ where: { id: alice.id }, data: { sessionVersion: { increment: 1 } } });
+    forgetAuth(t.db);
     const stale = createCaller(
       await createTRPCContext({
         db: t.db,
@@ -117,11 +120,32 @@ describe("next-auth credentials sign-in", () => {
     );
     await expect(stale.auth.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await t.db.user.update({ where: { id: alice.id }, data: { sessionVersion: 0 } });
+    forgetAuth(t.db);
 
     // Sign out clears the cookie.
     const { csrfToken } = (await auth(jar, "csrf")).body as { csrfToken: string };
     await auth(jar, "signout", { method: "POST", body: { csrfToken, json: "true" } });
     expect((await sessionOf(jar)).user).toBeUndefined();
+  });
+
+  it("reads the same session from the cookie outside Next.js (the production server's API)", async () => {
+    const { jar } = await signIn("alice@example.com", TEST_PASSWORD);
+    const readSession = createSessionCookieReader();
+    const withCookie = (cookie: string) =>
+      new Request(`${BASE}/api/trpc/auth.me`, { headers: { cookie } });
+    const expected = { user: { id: alice.id, sessionVersion: 0 } };
+    expect(await readSession(withCookie(cookieHeader(jar)))).toStrictEqual(expected);
+    // Again (now remembered), and beside other cookies.
+    expect(await readSession(withCookie(`theme=dark; ${cookieHeader(jar)}`))).toStrictEqual(
+      expected,
+    );
+    expect((await sessionOf(jar)).user).toMatchObject(expected.user);
+
+    const [name, value] = [...jar].find(([k]) => k.endsWith("session-token")) as [string, string];
+    const forged = `${value.slice(0, -4)}${value.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`;
+    expect(await readSession(withCookie(`${name}=${forged}`))).toBeNull();
+    expect(await readSession(withCookie("theme=dark"))).toBeNull();
+    expect(await readSession(new Request(`${BASE}/api/trpc/auth.me`))).toBeNull();
   });
 
   it("answers wrong password and unknown email identically", async () => {

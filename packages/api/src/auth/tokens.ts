@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db";
+import { cachedAuthLookup, forgetAuth } from "./auth-cache";
 
 export const TOKEN_PREFIX = "vs_";
 /** How many leading characters of a token are kept to let a user recognise it. */
@@ -55,7 +56,10 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string): P
     where: { id: tokenId, userId, revokedAt: null },
     data: { revokedAt: new Date() },
   });
-  if (result.count > 0) return true;
+  if (result.count > 0) {
+    forgetAuth(db);
+    return true;
+  }
   return (await db.apiToken.count({ where: { id: tokenId, userId } })) > 0;
 }
 
@@ -72,21 +76,51 @@ interface VerifiedTokenRow {
 }
 
 /**
- * Resolves a bearer token to its user, or null when unknown, revoked or expired. Runs on
- * every API call of a token client (a polling script calls it several times a second), so it
- * is one query on the unique tokenHash index with the user joined in, re-read each time so
- * that a revoked token, a removed user or a demoted site admin takes effect at once.
+ * Resolves a bearer token to its user, or null when unknown, revoked or expired: one query on
+ * the unique tokenHash index with the user joined in, re-read each time (see
+ * verifyApiTokenCached for the API's per-request use).
  */
 export async function verifyApiToken(db: Db, token: string, now = new Date()) {
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  if (!isTokenShaped(token)) return null;
+  return checkTokenRow(db, await readTokenRow(db, hashToken(token)), now);
+}
+
+/**
+ * verifyApiToken for every API call of a token client (a polling script calls it several times
+ * a second): the row comes from the auth cache (auth-cache.ts), so a revoked token, a removed
+ * user or a demoted site admin takes effect on the next request in this process and within
+ * AUTH_CACHE_TTL_MS in others. Expiry is checked on every call.
+ */
+export async function verifyApiTokenCached(db: Db, token: string, now = new Date()) {
+  if (!isTokenShaped(token)) return null;
+  const hash = hashToken(token);
+  const row = await cachedAuthLookup(db, "token", hash, async () => {
+    const fresh = await readTokenRow(db, hash);
+    // A revoked token stays refused; only usable rows are worth keeping.
+    return fresh && !fresh.revokedAt ? fresh : null;
+  });
+  return checkTokenRow(db, row, now);
+}
+
+function isTokenShaped(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX) && token.length <= 200;
+}
+
+async function readTokenRow(db: Db, tokenHash: string): Promise<VerifiedTokenRow | null> {
   const [row] = await db.$queryRaw<VerifiedTokenRow[]>`
     SELECT t."id" AS "tokenId", t."revokedAt", t."expiresAt", t."lastUsedAt",
       u."id", u."email", u."name", u."isSiteAdmin", u."sessionVersion"
     FROM "ApiToken" t
     JOIN "User" u ON u."id" = t."userId"
-    WHERE t."tokenHash" = ${hashToken(token)}`;
+    WHERE t."tokenHash" = ${tokenHash}`;
+  return row ?? null;
+}
+
+async function checkTokenRow(db: Db, row: VerifiedTokenRow | null, now: Date) {
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    // Set first, so that the polls racing this write (and later cache hits) do not write too.
+    row.lastUsedAt = now;
     await db.apiToken.update({
       where: { id: row.tokenId },
       data: { lastUsedAt: now },

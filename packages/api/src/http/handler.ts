@@ -8,7 +8,7 @@ import { FILE_ROUTE_PATHS, type FileRouteName, TRPC_PATH } from "./file-routes";
 import { errorResponse } from "./files/responses";
 import { FILE_ROUTE_HANDLERS } from "./files/routes";
 import { serveFileRoute, withSecurityHeaders } from "./guards";
-import { handleTrpcRequest } from "./trpc-handler";
+import { handleTrpcRequest, type Refusal } from "./trpc-handler";
 
 export interface ApiHandlerOptions {
   db: Db;
@@ -36,13 +36,15 @@ export function createApiHandler(options: ApiHandlerOptions) {
       FILE_ROUTE_HANDLERS[name],
     ]),
   );
-  return async (request: Request): Promise<Response> => {
+  /** `refusal`: answer it instead of serving the request (see TrpcHandlerOptions.refusal). */
+  return async (request: Request, refusal?: Refusal): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname.startsWith(TRPC_PATH)) {
       return handleTrpcRequest(request, {
         db: options.db,
         inference: options.inference,
         getSession: options.getSession,
+        refusal,
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR")
             console.error(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
@@ -50,6 +52,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
       });
     }
     const route = fileRoutes.get(pathname);
+    if (route && refusal) return withSecurityHeaders(errorResponse(refusal.code, refusal.message));
     if (route) return serveFileRoute(request, context, route);
     return withSecurityHeaders(errorResponse("not_found", "No such route."));
   };
@@ -124,12 +127,9 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
   res.end();
 }
 
-/** Serves a fetch handler on node:http (127.0.0.1, port 0 = any free port). */
-export async function serveNode(
-  handler: (request: Request) => Promise<Response>,
-  options: { port?: number; host?: string } = {},
-): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+/** A fetch handler as a node:http request listener. */
+export function nodeListener(handler: (request: Request) => Promise<Response>) {
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     handler(toRequest(req))
       .then((response) => send(req, res, response))
       .catch((error: unknown) => {
@@ -137,7 +137,15 @@ export async function serveNode(
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
-  });
+}
+
+/** Serves a fetch handler on node:http (127.0.0.1, port 0 = any free port). */
+export async function serveNode(
+  handler: (request: Request) => Promise<Response>,
+  options: { port?: number; host?: string } = {},
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const listener = nodeListener(handler);
+  const server = createServer((req, res) => void listener(req, res));
   // A keep-alive connection the server drops after an idle spell races a client that picks the
   // same connection for its next request at that moment: the request meets a reset (seen as
   // ECONNRESET on a 62 MB upload). undici follows the server's announced idle time minus a

@@ -14,6 +14,11 @@ import { TRPC_PATH } from "./file-routes";
 import { crossSiteRefusal, isStateChanging, withSecurityHeaders } from "./guards";
 import { TRPC_MAX_BATCH_SIZE, TRPC_MAX_BODY_BYTES } from "./limits";
 
+export interface Refusal {
+  code: AppErrorCode;
+  message: string;
+}
+
 export interface TrpcHandlerOptions {
   /** The store; the process's shared client when omitted (the web app's route handler). */
   db?: Db;
@@ -22,6 +27,11 @@ export interface TrpcHandlerOptions {
   getSession?: (request: Request) => Promise<StudioSession | null>;
   /** Where the handler is mounted (default /api/trpc). */
   endpoint?: string;
+  /**
+   * Answer this error for every call of the request without reading it or running anything
+   * (an overloaded server sheds load this way, in tRPC's error shape).
+   */
+  refusal?: Refusal;
   onError?: HTTPErrorHandler<AppRouter, Request>;
 }
 
@@ -41,7 +51,9 @@ export async function handleTrpcRequest(
   const url = new URL(request.url);
   const endpoint = trimSlashes(options.endpoint ?? TRPC_PATH);
   const path = trimSlashes(trimSlashes(url.pathname).slice(endpoint.length));
-  const admitted = await admit(request, url, path);
+  const admitted = options.refusal
+    ? refuse(request, options.refusal.code, options.refusal.message)
+    : await admit(request, url, path);
   const response = await resolveResponse({
     router: appRouter,
     req: admitted.request,

@@ -69,6 +69,10 @@ const resultMetaOutput = jsonRecord.pipe(
     probabilityPath: optional(z.string()),
     overlayPath: optional(z.string()),
     top: optional(z.array(z.object({ label: z.string(), index: z.number(), score: z.number() }))),
+    /** What a classification's scores are: probabilities (softmax / sigmoid) or raw logits. */
+    scoreKind: optional(z.enum(["softmax", "sigmoid", "logits"])),
+    /** The share of a segmentation mask's pixels that are foreground (0..1). */
+    foregroundFraction: optional(z.number()),
   }),
 );
 

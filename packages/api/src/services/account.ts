@@ -4,6 +4,7 @@ import {
   EmailTakenError,
 } from "@studio/db/users";
 import { z } from "zod";
+import { forgetAuth } from "../auth/auth-cache";
 import { normalizeEmail, waitInWords } from "../auth/authorize";
 import {
   hashPassword,
@@ -89,7 +90,13 @@ export async function getMe(db: Db, userId: string) {
 }
 
 export async function updateProfile(db: Db, userId: string, input: { name: string }) {
-  return db.user.update({ where: { id: userId }, data: { name: input.name }, select: userSelect });
+  const user = await db.user.update({
+    where: { id: userId },
+    data: { name: input.name },
+    select: userSelect,
+  });
+  forgetAuth(db);
+  return user;
 }
 
 /**
@@ -125,6 +132,7 @@ export async function changePassword(
     }),
     db.apiToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } }),
   ]);
+  forgetAuth(db);
   return { sessionVersion: updated.sessionVersion, revokedTokens: revoked.count };
 }
 

@@ -1,3 +1,4 @@
+import { forgetAuth } from "../auth/auth-cache";
 import type { Db, DbOrTx } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import type { TeamAccess, TeamRole } from "../trpc";
@@ -162,13 +163,15 @@ async function assertAnotherAdmin(tx: DbOrTx, teamId: string, userId: string) {
 
 export async function changeRole(db: Db, team: TeamAccess, userId: string, role: TeamRole) {
   if (team.isPersonal) throw badRequest("Roles in a personal team cannot change.");
-  return db.$transaction(async (tx) => {
+  const changed = await db.$transaction(async (tx) => {
     const member = await membershipOf(tx, team.id, userId);
     if (member.role === role) return { userId, role };
     if (role === "MEMBER") await assertAnotherAdmin(tx, team.id, userId);
     await tx.membership.update({ where: { id: member.id }, data: { role }, select: { id: true } });
     return { userId, role };
   });
+  forgetAuth(db);
+  return changed;
 }
 
 /** An admin removes anyone; a member may only remove themself (leave). */
@@ -181,5 +184,6 @@ export async function removeMember(db: Db, team: TeamAccess, actorId: string, us
     if (member.role === "ADMIN") await assertAnotherAdmin(tx, team.id, userId);
     await tx.membership.delete({ where: { id: member.id }, select: { id: true } });
   });
+  forgetAuth(db);
   return { userId };
 }
