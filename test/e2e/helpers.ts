@@ -97,3 +97,33 @@ export async function runTaskAndOpenResult(page: Page): Promise<void> {
   await page.locator('h1 [data-status="succeeded"]').waitFor({ timeout: 120_000 });
   await page.getByRole("link", { name: "Open" }).first().click();
 }
+
+/**
+ * What makes the page scroll sideways: the page itself wider than the window, or a box in the
+ * page (a table) that scrolls sideways and hides part of its content. Empty when nothing does.
+ */
+export async function sidewaysOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth + 1)
+      found.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+    for (const element of document.querySelectorAll("main *")) {
+      const { overflowX } = getComputedStyle(element);
+      if (overflowX !== "auto" && overflowX !== "scroll") continue;
+      if (element.scrollWidth <= element.clientWidth + 1) continue;
+      const inner = element.firstElementChild?.tagName.toLowerCase() ?? "";
+      found.push(
+        `a ${element.tagName.toLowerCase()} holding a ${inner} scrolls sideways (${element.scrollWidth}px in ${element.clientWidth}px)`,
+      );
+    }
+    return found;
+  });
+}
+
+/** True when the whole of the locator's first element lies within the window's width. */
+export async function withinWindowWidth(locator: Locator): Promise<boolean> {
+  const box = await locator.first().boundingBox();
+  const width = locator.page().viewportSize()?.width ?? 0;
+  return box !== null && box.x >= 0 && box.x + box.width <= width;
+}

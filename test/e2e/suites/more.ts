@@ -9,8 +9,10 @@ import {
   inTeam,
   newUser,
   runTaskAndOpenResult,
+  sidewaysOverflow,
   signUp,
   waitForText,
+  withinWindowWidth,
   withPage,
 } from "../helpers";
 import { ARTIFACTS_DIR } from "../paths";
@@ -104,6 +106,30 @@ export function moreSuite(studio: () => Studio): void {
       await page.getByTestId("mask-canvas").waitFor();
       await page.getByTestId("foreground-share").waitFor();
       await s.screenshot(page, "result-segmentation");
+      // The wheel zooms the picture and its mask together.
+      const segViewport = await page.getByTestId("segmentation-viewport").boundingBox();
+      if (!segViewport) throw new Error("no segmentation viewer");
+      const canvasWidth = async () =>
+        (await page.getByTestId("mask-canvas").boundingBox())?.width ?? 0;
+      const fitted = await canvasWidth();
+      await page.mouse.move(
+        segViewport.x + segViewport.width / 2,
+        segViewport.y + segViewport.height / 2,
+      );
+      await page.mouse.wheel(0, -300);
+      await page.waitForFunction(
+        (width) =>
+          (document.querySelector('[data-testid="mask-canvas"]')?.getBoundingClientRect().width ??
+            0) >
+          width * 1.5,
+        fitted,
+      );
+      const [canvasBox, imageBox] = await Promise.all([
+        page.getByTestId("mask-canvas").boundingBox(),
+        page.getByTestId("segmentation-viewport").locator("img").boundingBox(),
+      ]);
+      expect(canvasBox).toEqual(imageBox);
+      await page.keyboard.press("0");
 
       const share = async () => (await page.getByTestId("foreground-share").textContent()) ?? "";
       const thumb = page.getByRole("slider", { name: "Threshold" });
@@ -131,20 +157,39 @@ export function moreSuite(studio: () => Studio): void {
     });
   });
 
-  it("classification shows ranked labels as a bar chart", async () => {
+  it("classification shows the image with its ranked labels and what the scores are; arrows go to the next image", async () => {
     const s = studio();
     await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Cls"));
       await page.goto(inTeam(page, "/tasks/new?kind=classification"));
       await waitForText(page.getByTestId("weight-select"), "direction classifier");
-      await addTaskImage(page, join(FIXTURES_DIR, "text.png"));
+      await page
+        .getByTestId("dropzone")
+        .locator('input[type="file"]')
+        .setInputFiles([join(FIXTURES_DIR, "text.png"), join(FIXTURES_DIR, "microaneurysms.png")]);
+      await page.locator('[data-testid="upload-list"] li[data-state="done"]').nth(1).waitFor();
       await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
       await runTaskAndOpenResult(page);
-      await page.locator(".recharts-bar-rectangle").first().waitFor();
-      // Screen readers get the same ranking as a table.
-      const rows = await page.locator("figure table tbody tr").count();
-      expect(rows).toBeGreaterThan(0);
+      await waitForText(page.locator("main h1"), "text.png");
+      await page.waitForFunction(
+        () =>
+          ((document.querySelector('[data-testid="classified-image"]') as HTMLImageElement | null)
+            ?.naturalWidth ?? 0) > 0,
+      );
+      expect(await page.getByTestId("top-label").count()).toBe(2);
+      expect(await page.getByTestId("score-kind").textContent()).toMatch(/probabilit|logit/i);
       await s.screenshot(page, "result-classification");
+
+      // Previous / next between the task's results, on the arrow keys too.
+      await waitForText(page.getByTestId("result-position"), "1 of 2");
+      const first = page.url();
+      await page.keyboard.press("ArrowRight");
+      await waitForText(page.locator("main h1"), "microaneurysms.png");
+      await waitForText(page.getByTestId("result-position"), "2 of 2");
+      expect(page.url()).not.toBe(first);
+      await page.getByTestId("previous-result").click();
+      await page.waitForURL(first);
+      await waitForText(page.locator("main h1"), "text.png");
     });
   });
 
@@ -164,6 +209,11 @@ export function moreSuite(studio: () => Studio): void {
       const ok = await me();
       expect(ok.status).toBe(200);
       expect(JSON.stringify(await ok.json())).toContain(user.email);
+      // At phone width the token's row fits: its Revoke button is on screen, nothing scrolls.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await sidewaysOverflow(page)).toEqual([]);
+      expect(await withinWindowWidth(page.getByRole("button", { name: "Revoke" }))).toBe(true);
+      await s.screenshot(page, "settings-token-phone");
       await page.getByRole("button", { name: "Revoke" }).click();
       await waitForText(page.getByRole("table"), "Revoked");
       expect((await me()).status).toBe(401);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES_DIR } from "@studio/fixtures";
+import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import type { Studio } from "../harness";
 import {
@@ -9,9 +10,11 @@ import {
   currentTeamId,
   inTeam,
   newUser,
+  sidewaysOverflow,
   signUp,
   TASK_PAGE,
   waitForText,
+  withinWindowWidth,
   withPage,
 } from "../helpers";
 import { ARTIFACTS_DIR } from "../paths";
@@ -22,7 +25,8 @@ export function studioSuite(studio: () => Studio): void {
   it("runs SR end to end: upload, official weight, preset changes the preview, submit, succeed, result, report, 4x PNG", async () => {
     const s = studio();
     await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
-      await signUp(page, newUser("Sr"));
+      const user = newUser("Sr");
+      await signUp(page, user);
       await page.goto(inTeam(page, "/tasks/new"));
 
       // The official SR weight is the default for super-resolution; choose it explicitly anyway.
@@ -71,12 +75,27 @@ export function studioSuite(studio: () => Studio): void {
       expect(polls).toEqual([]);
       // The submitted task carries the signature the preview showed.
       expect(await page.getByTestId("task-signature").textContent()).toBe(secondSignature);
+      const taskUrl = page.url();
+      // The finished task shows its result: before and after thumbnails with the sizes.
+      const card = page.getByTestId("gallery-result");
+      expect(await card.count()).toBe(1);
+      await page.waitForFunction(() => {
+        const thumbs = [...document.querySelectorAll('[data-testid="gallery-result"] img')];
+        return thumbs.length === 2 && thumbs.every((i) => (i as HTMLImageElement).naturalWidth > 0);
+      });
+      expect(await card.getByTestId("gallery-detail").textContent()).toBe(
+        "102 × 102 px → 408 × 408 px",
+      );
       await s.screenshot(page, "task-detail");
 
       await page.getByRole("link", { name: "Open" }).first().click();
       await page.waitForURL(/\/items\//);
       await page.getByTestId("result-size").waitFor();
       await s.screenshot(page, "result-sr");
+      await checkCompareViewer(page);
+      await s.screenshot(page, "result-sr-zoomed");
+      const resultUrl = page.url();
+      await page.keyboard.press("0");
       const [download] = await Promise.all([
         page.waitForEvent("download"),
         page.getByTestId("download-result").click(),
@@ -129,9 +148,35 @@ export function studioSuite(studio: () => Studio): void {
       await page.goto(inTeam(page, "/tasks"));
       await page.locator("main h1").waitFor();
       await s.screenshot(page, "tasks-list-phone");
+      expect(await sidewaysOverflow(page)).toEqual([]);
       await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
       await s.screenshot(page, "new-task-phone");
+      await page.goto(taskUrl);
+      await page.getByTestId("gallery-result").waitFor();
+      expect(await sidewaysOverflow(page)).toEqual([]);
+      expect(await withinWindowWidth(page.getByRole("link", { name: "Open", exact: true }))).toBe(
+        true,
+      );
+      await s.screenshot(page, "task-detail-phone");
+      await page.goto(resultUrl);
+      await page.getByTestId("compare-viewport").waitFor();
+      expect(await sidewaysOverflow(page)).toEqual([]);
+      await s.screenshot(page, "result-sr-phone");
+      const teamUrl = inTeam(page, "/team");
+      await page.goto("/settings");
+      await page.locator("main h1").waitFor();
+      expect(await sidewaysOverflow(page)).toEqual([]);
+      await s.screenshot(page, "settings-phone");
+      await page.goto(teamUrl);
+      const email = page.getByText(user.email, { exact: true }).first();
+      await email.waitFor();
+      expect(await sidewaysOverflow(page)).toEqual([]);
+      // The email gets a readable width, not a column squeezed to a letter per line.
+      const emailBox = await email.boundingBox();
+      expect(emailBox?.width ?? 0).toBeGreaterThan(120);
+      expect(await withinWindowWidth(email)).toBe(true);
+      await s.screenshot(page, "team-phone");
       await page.setViewportSize({ width: 1366, height: 900 });
       await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);
       await page.goto(inTeam(page, "/dashboard"));
@@ -162,10 +207,21 @@ export function studioSuite(studio: () => Studio): void {
       expect(await response.text()).toContain("cancel_requested");
       await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
       await s.screenshot(page, "task-canceled");
-      await page.getByRole("button", { name: "Retry failed images" }).click();
+      // Nothing failed, so nothing is offered as "retry failed": the stopped image can resume.
+      expect(await page.getByRole("button", { name: "Retry failed images" }).count()).toBe(0);
+      await page.getByRole("button", { name: "Resume canceled images" }).click();
       await page.locator('h1 [data-status="queued"], h1 [data-status="running"]').first().waitFor();
       await page.getByRole("button", { name: "Cancel", exact: true }).click();
       await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 60_000 });
+
+      // Deleting asks first, in the page's own dialog, and says what goes and what stays.
+      await page.getByRole("button", { name: "Delete", exact: true }).click();
+      const dialog = page.getByRole("alertdialog");
+      await waitForText(dialog, "Delete this task?");
+      expect(await dialog.textContent()).toContain("The images it ran on stay in your library.");
+      await s.screenshot(page, "task-delete-dialog");
+      await dialog.getByRole("button", { name: "Delete task" }).click();
+      await page.waitForURL(/\/t\/[^/]+\/tasks$/);
     });
   });
 
@@ -391,4 +447,107 @@ export function studioSuite(studio: () => Studio): void {
       await memberContext.close();
     }
   });
+}
+
+/** The zoom level the viewer shows, as a number (400 for "400%"). */
+async function zoomLevel(page: Page): Promise<number> {
+  const text = (await page.getByTestId("zoom-level").textContent()) ?? "";
+  return Number(text.replace(/[^\d.]/g, ""));
+}
+
+async function waitForZoomChange(page: Page, from: number): Promise<number> {
+  await page.waitForFunction(
+    (previous) =>
+      Number(
+        (document.querySelector('[data-testid="zoom-level"]')?.textContent ?? "").replace(
+          /[^\d.]/g,
+          "",
+        ),
+      ) !== previous,
+    from,
+  );
+  return zoomLevel(page);
+}
+
+/** The result's pixel (in its own pixels) under a point of the window, as laid out on screen. */
+function resultPixelAt(page: Page, x: number, y: number) {
+  return page.getByTestId("compare-after").evaluate(
+    (img: HTMLImageElement, [px, py]) => {
+      const r = img.getBoundingClientRect();
+      return {
+        x: ((px - r.left) / r.width) * img.naturalWidth,
+        y: ((py - r.top) / r.height) * img.naturalHeight,
+      };
+    },
+    [x, y] as const,
+  );
+}
+
+/**
+ * The SR viewer: keys and buttons zoom, the wheel zooms at the pointer (the pixel under it
+ * stays there), a drag pans, the divider stays in view at 4x, before and after stay aligned.
+ */
+async function checkCompareViewer(page: Page): Promise<void> {
+  await page.waitForFunction(() =>
+    ["compare-before", "compare-after"].every(
+      (id) =>
+        (document.querySelector(`[data-testid="${id}"]`) as HTMLImageElement | null)?.naturalWidth,
+    ),
+  );
+  const viewport = page.getByTestId("compare-viewport");
+  const box = await viewport.boundingBox();
+  if (!box) throw new Error("the viewer is not on screen");
+
+  await page.keyboard.press("1");
+  await waitForText(page.getByTestId("zoom-level"), "100%");
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await page.keyboard.press("=");
+  await page.keyboard.press("=");
+  await waitForText(page.getByTestId("zoom-level"), "400%");
+
+  // At 4x the divider is still inside the viewer, on top, where a pointer can take it.
+  const divider = await page.getByTestId("compare-divider").boundingBox();
+  if (!divider) throw new Error("no divider");
+  const dividerX = divider.x + divider.width / 2;
+  expect(dividerX).toBeGreaterThan(box.x);
+  expect(dividerX).toBeLessThan(box.x + box.width);
+  const onTop = await page.evaluate(
+    ([x, y]) =>
+      Boolean(document.elementFromPoint(x, y)?.closest('[data-testid="compare-divider"]')),
+    [dividerX, box.y + box.height / 3] as const,
+  );
+  expect(onTop).toBe(true);
+
+  // Before and after are laid out on the same rectangle: aligned pixel for pixel.
+  const rect = (id: string) =>
+    page.getByTestId(id).evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return [r.left, r.top, r.width, r.height].map((v) => Math.round(v * 100) / 100);
+    });
+  expect(await rect("compare-before")).toEqual(await rect("compare-after"));
+
+  // The wheel zooms at the pointer: the result pixel under it stays under it.
+  // Whole pixels: mouse events carry integer coordinates.
+  const px = Math.round(box.x + box.width * 0.3);
+  const py = Math.round(box.y + box.height * 0.35);
+  const under = await resultPixelAt(page, px, py);
+  await page.mouse.move(px, py);
+  await page.mouse.wheel(0, -300);
+  const zoomed = await waitForZoomChange(page, 400);
+  expect(zoomed).toBeGreaterThan(400);
+  const still = await resultPixelAt(page, px, py);
+  expect(Math.abs(still.x - under.x)).toBeLessThan(0.05);
+  expect(Math.abs(still.y - under.y)).toBeLessThan(0.05);
+  expect(await rect("compare-before")).toEqual(await rect("compare-after"));
+
+  // A drag pans: the pixel that was under the pointer moves with it. The divider stays.
+  await page.mouse.down();
+  await page.mouse.move(px - 120, py - 60, { steps: 4 });
+  await page.mouse.up();
+  const dragged = await resultPixelAt(page, px - 120, py - 60);
+  expect(Math.abs(dragged.x - under.x)).toBeLessThan(0.05);
+  expect(Math.abs(dragged.y - under.y)).toBeLessThan(0.05);
+  const dividerAfter = await page.getByTestId("compare-divider").boundingBox();
+  expect(dividerAfter?.x).toBe(divider.x);
 }

@@ -9,6 +9,8 @@ import { Button } from "~/components/ui/button";
 import { Tabs, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { loadImage } from "~/lib/load-image";
 import { binarize, foregroundShare, overlayPixels } from "~/lib/threshold";
+import { usePanZoom } from "./use-pan-zoom";
+import { ZoomToolbar } from "./zoom-toolbar";
 
 async function loadPixels(url: string): Promise<ImageData> {
   const img = await loadImage(url);
@@ -36,7 +38,7 @@ export function SegmentationViewer({
   color = [255, 0, 0],
 }: {
   originalUrl: string;
-  /** The original's size: reserves the viewer's space before the picture arrives. */
+  /** The original's size: the mask and probability map have it too. */
   width: number;
   height: number;
   probabilityUrl: string | null;
@@ -53,6 +55,7 @@ export function SegmentationViewer({
   const [threshold, setThreshold] = useState(initialThreshold);
   const [opacity, setOpacity] = useState(0.5);
   const [mode, setMode] = useState<"overlay" | "mask">("overlay");
+  const zoom = usePanZoom({ width, height });
 
   useEffect(() => {
     if (!probabilityUrl) return;
@@ -105,29 +108,41 @@ export function SegmentationViewer({
   const share = probability ? foregroundShare(probability.data, threshold) : null;
 
   return (
-    <div className="grid gap-4 lg:grid-cols-[1fr_18rem]">
-      <div className="relative overflow-hidden rounded-md border border-border checkerboard">
-        {/* biome-ignore lint/performance/noImgElement: authorised route handler, no optimisation wanted */}
-        <img
-          src={mode === "overlay" ? originalUrl : (maskUrl ?? originalUrl)}
-          alt={t("before")}
-          width={width}
-          height={height}
-          className="block h-auto w-full"
-          style={{
-            imageRendering: "pixelated",
-            visibility: mode === "mask" && probability ? "hidden" : "visible",
-          }}
-        />
-        {probability ? (
-          <canvas
-            ref={canvasRef}
-            data-testid="mask-canvas"
-            aria-label={t(mode)}
-            className="absolute inset-0 h-full w-full"
-            style={{ opacity: mode === "overlay" ? opacity : 1, imageRendering: "pixelated" }}
-          />
-        ) : null}
+    <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem]">
+      <div className="grid min-w-0 content-start gap-3">
+        <ZoomToolbar zoom={zoom} />
+        <div
+          ref={zoom.viewportRef}
+          data-testid="segmentation-viewport"
+          className="checkerboard relative h-[min(70vh,48rem)] min-h-64 cursor-grab touch-none select-none overflow-hidden rounded-md border border-border active:cursor-grabbing"
+          {...zoom.handlers}
+        >
+          <div style={zoom.layerStyle}>
+            {/* biome-ignore lint/performance/noImgElement: authorised route handler, no optimisation wanted */}
+            <img
+              src={mode === "overlay" ? originalUrl : (maskUrl ?? originalUrl)}
+              alt={t("before")}
+              draggable={false}
+              className="block size-full max-w-none"
+              style={{
+                imageRendering: zoom.imageRendering,
+                visibility: mode === "mask" && probability ? "hidden" : "visible",
+              }}
+            />
+            {probability ? (
+              <canvas
+                ref={canvasRef}
+                data-testid="mask-canvas"
+                aria-label={t(mode)}
+                className="absolute inset-0 size-full"
+                style={{
+                  opacity: mode === "overlay" ? opacity : 1,
+                  imageRendering: zoom.imageRendering,
+                }}
+              />
+            ) : null}
+          </div>
+        </div>
       </div>
       <div className="grid content-start gap-4">
         <Tabs value={mode} onValueChange={(v) => setMode(v as "overlay" | "mask")}>

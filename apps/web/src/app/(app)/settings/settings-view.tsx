@@ -221,19 +221,28 @@ function TokensCard() {
         empty={<p className="text-sm text-muted-foreground">{t("settings.noTokens")}</p>}
         columns={[
           t("common.name"),
-          t("settings.prefix"),
-          t("settings.lastUsed"),
-          t("settings.expires"),
+          { label: t("settings.prefix"), className: "hidden sm:table-cell" },
+          { label: t("settings.lastUsed"), className: "hidden md:table-cell" },
+          { label: t("settings.expires"), className: "hidden md:table-cell" },
           t("settings.status"),
         ]}
         actions
       >
         {(token) => (
           <TR key={token.id}>
-            <TD className="font-medium">{token.name}</TD>
-            <TD className="font-mono text-xs">{token.prefix}…</TD>
-            <TD>{date(token.lastUsedAt)}</TD>
-            <TD>{token.expiresAt ? date(token.expiresAt) : "—"}</TD>
+            {/* On a phone the prefix sits under the name and the dates are left out, so the
+                row's Revoke button stays on screen. */}
+            <TD className="w-full max-w-0 sm:w-auto sm:max-w-none">
+              <span className="block truncate font-medium">{token.name}</span>
+              <span className="block font-mono text-xs text-muted-foreground sm:hidden">
+                {token.prefix}…
+              </span>
+            </TD>
+            <TD className="hidden font-mono text-xs sm:table-cell">{token.prefix}…</TD>
+            <TD className="hidden md:table-cell">{date(token.lastUsedAt)}</TD>
+            <TD className="hidden md:table-cell">
+              {token.expiresAt ? date(token.expiresAt) : "—"}
+            </TD>
             <TD>
               {token.revokedAt ? (
                 <Badge tone="danger">{t("settings.revoked")}</Badge>

@@ -113,22 +113,34 @@ export function TeamView() {
         <TitledCard title={t("team.members")}>
           <QueryTable
             query={members}
-            columns={[t("common.name"), t("team.email"), t("team.role"), t("team.joined")]}
+            columns={[
+              t("common.name"),
+              { label: t("team.email"), className: "hidden md:table-cell" },
+              t("team.role"),
+              { label: t("team.joined"), className: "hidden sm:table-cell" },
+            ]}
             actions
           >
             {(member) => {
               const self = member.userId === me.data?.id;
               return (
                 <TR key={member.userId}>
-                  <TD className="font-medium">
-                    {member.name} {self ? <Badge>{t("team.you")}</Badge> : null}
+                  {/* On a phone the email sits under the name: a column of its own would be
+                      squeezed to a letter per line. */}
+                  <TD className="w-full max-w-0 md:w-auto md:max-w-none">
+                    <span className="font-medium">
+                      {member.name} {self ? <Badge>{t("team.you")}</Badge> : null}
+                    </span>
+                    <span className="block break-all text-xs text-muted-foreground md:hidden">
+                      {member.email}
+                    </span>
                   </TD>
-                  <TD className="break-all">{member.email}</TD>
+                  <TD className="hidden break-all md:table-cell">{member.email}</TD>
                   <TD>
                     {isAdmin ? (
                       <SelectControl
                         ariaLabel={t("team.changeRole", { name: member.name })}
-                        className="w-32"
+                        className="w-28 sm:w-32"
                         value={member.role}
                         onValueChange={(role) =>
                           changeRole.mutate({ teamId, userId: member.userId, role })
@@ -142,7 +154,9 @@ export function TeamView() {
                       t(`roles.${member.role}`)
                     )}
                   </TD>
-                  <TD>{format.dateTime(member.joinedAt, { dateStyle: "medium" })}</TD>
+                  <TD className="hidden sm:table-cell">
+                    {format.dateTime(member.joinedAt, { dateStyle: "medium" })}
+                  </TD>
                   <TD className="text-right">
                     {(isAdmin || self) && !team?.isPersonal ? (
                       <ConfirmButton
@@ -166,15 +180,26 @@ export function TeamView() {
             <QueryTable
               query={invitations}
               empty={<p className="text-sm text-muted-foreground">{t("team.noInvitations")}</p>}
-              columns={[t("team.email"), t("team.role"), t("team.invitedAt"), t("team.invitedBy")]}
+              columns={[
+                t("team.email"),
+                t("team.role"),
+                { label: t("team.invitedAt"), className: "hidden sm:table-cell" },
+                { label: t("team.invitedBy"), className: "hidden md:table-cell" },
+              ]}
               actions
             >
               {(invitation) => (
                 <TR key={invitation.id}>
-                  <TD className="break-all">{invitation.email}</TD>
+                  <TD className="w-full max-w-0 sm:w-auto sm:max-w-none">
+                    <span className="block truncate sm:whitespace-normal sm:break-all">
+                      {invitation.email}
+                    </span>
+                  </TD>
                   <TD>{t(`roles.${invitation.role}`)}</TD>
-                  <TD>{format.dateTime(invitation.invitedAt, { dateStyle: "medium" })}</TD>
-                  <TD>{invitation.invitedBy ?? ""}</TD>
+                  <TD className="hidden sm:table-cell">
+                    {format.dateTime(invitation.invitedAt, { dateStyle: "medium" })}
+                  </TD>
+                  <TD className="hidden md:table-cell">{invitation.invitedBy ?? ""}</TD>
                   <TD className="text-right">
                     <ConfirmButton
                       size="sm"

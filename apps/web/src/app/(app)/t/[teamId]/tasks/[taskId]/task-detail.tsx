@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Ban, FileText, RotateCcw, Trash2 } from "lucide-react";
+import { Ban, FileText, Play, RotateCcw, Trash2 } from "lucide-react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
 import { FactList } from "~/components/facts";
@@ -14,12 +14,13 @@ import { TitledCard } from "~/components/titled-card";
 import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { TD, TR } from "~/components/ui/table";
-import { formatMs, itemMs } from "~/lib/format";
+import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { routes } from "~/lib/routes";
 import { useTaskRefetchInterval } from "~/lib/use-task-polling";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ItemError } from "./item-error";
+import { ResultGallery } from "./result-gallery";
 import { DownloadAllResults } from "./task-links";
 import { TaskRunFacts } from "./task-run-facts";
 
@@ -42,7 +43,12 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   if (task.isPending || task.error) return <QueryFallback query={task} />;
   const data = task.data;
   const final = isFinalTaskStatus(data.status);
-  const hasFailures = data.items.some((i) => i.status === "failed" || i.status === "canceled");
+  // Retrying puts failed and canceled images back in the queue. The button says which it is:
+  // "Retry failed images" only when one failed, "Resume" for a stopped task with none failed.
+  const hasFailed = data.items.some((i) => i.status === "failed");
+  const hasCanceled = data.items.some((i) => i.status === "canceled");
+  const results = data.items.filter((i) => i.hasResult);
+  const resultBytes = results.reduce((sum, i) => sum + (i.resultBytes ?? 0), 0);
   const wall =
     data.startedAt && data.finishedAt ? data.finishedAt.getTime() - data.startedAt.getTime() : null;
   const mutationError = cancel.error ?? retry.error ?? remove.error;
@@ -73,14 +79,14 @@ export function TaskDetail({ taskId }: { taskId: string }) {
                 {t("tasks.cancel")}
               </Button>
             ) : null}
-            {final && hasFailures ? (
+            {final && (hasFailed || hasCanceled) ? (
               <Button
                 variant="outline"
                 onClick={() => retry.mutate({ teamId, taskId })}
                 disabled={retry.isPending}
               >
-                <RotateCcw aria-hidden />
-                {t("tasks.retryFailed")}
+                {hasFailed ? <RotateCcw aria-hidden /> : <Play aria-hidden />}
+                {hasFailed ? t("tasks.retryFailed") : t("tasks.resume")}
               </Button>
             ) : null}
             <LinkButton variant="outline" href={routes.taskReport(teamId, taskId)}>
@@ -94,7 +100,12 @@ export function TaskDetail({ taskId }: { taskId: string }) {
               <ConfirmButton
                 variant="ghost"
                 aria-label={t("tasks.delete")}
-                confirmation={t("tasks.delete")}
+                confirmation={t("tasks.deleteTitle")}
+                description={t("tasks.deleteDescription", {
+                  results: results.length,
+                  size: formatBytes(resultBytes, locale),
+                })}
+                confirmLabel={t("tasks.deleteConfirm")}
                 onConfirm={() => remove.mutate({ teamId, taskId })}
               >
                 <Trash2 aria-hidden />
@@ -130,6 +141,11 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </FactList>
         </TitledCard>
       </div>
+      {results.length > 0 ? (
+        <TitledCard className="mt-4" title={t("tasks.results")}>
+          <ResultGallery teamId={teamId} task={data} />
+        </TitledCard>
+      ) : null}
       <TitledCard className="mt-4" title={t("tasks.items")}>
         <DataTable
           columns={[
@@ -143,8 +159,12 @@ export function TaskDetail({ taskId }: { taskId: string }) {
         >
           {data.items.map((item) => (
             <TR key={item.id} data-testid="task-item" data-status={item.status}>
-              <TD className="max-w-56">
-                <span className="block truncate font-medium">{item.image.originalName}</span>
+              {/* Takes the room the other cells leave and truncates there, so on a phone the
+                  row's button stays in view. */}
+              <TD className="w-full max-w-0">
+                <span className="block truncate font-medium" title={item.image.originalName}>
+                  {item.image.originalName}
+                </span>
                 <ItemError error={item.error} />
               </TD>
               <TD>

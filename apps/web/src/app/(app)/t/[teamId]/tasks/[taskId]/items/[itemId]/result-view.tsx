@@ -1,7 +1,11 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { ClassificationChart } from "~/components/classification-chart";
+import { ChevronLeft, ChevronRight } from "lucide-react";
+import Link from "next/link";
+import type * as React from "react";
+import { useEffect } from "react";
+import { ClassificationResult } from "~/components/classification-result";
 import { DownloadButton } from "~/components/link-buttons";
 import { PageHeader } from "~/components/page-header";
 import { QueryFallback } from "~/components/query-state";
@@ -14,12 +18,34 @@ import { Card, CardContent } from "~/components/ui/card";
 import { ZoomCompare } from "~/components/zoom-compare";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes, formatMs, itemMs } from "~/lib/format";
+import { isShortcutEvent } from "~/lib/keyboard";
+import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
 import { BackToTask } from "../../task-links";
 
 export function ResultView({ taskId, itemId }: { taskId: string; itemId: string }) {
-  const { t, locale, trpc, teamId } = useTeamPage();
+  const { t, locale, trpc, teamId, router } = useTeamPage();
   const task = useQuery(trpc.tasks.get.queryOptions({ teamId, taskId }));
+
+  // Previous / next among the task's results (in the task's order), also on the arrow keys.
+  const withResult = task.data?.items.filter((i) => i.hasResult) ?? [];
+  const at = withResult.findIndex((i) => i.id === itemId);
+  const previous = at > 0 ? withResult[at - 1] : undefined;
+  const next = at >= 0 ? withResult[at + 1] : undefined;
+  const previousHref = previous ? routes.taskItem(teamId, taskId, previous.id) : null;
+  const nextHref = next ? routes.taskItem(teamId, taskId, next.id) : null;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!isShortcutEvent(event)) return;
+      const href =
+        event.key === "ArrowLeft" ? previousHref : event.key === "ArrowRight" ? nextHref : null;
+      if (!href) return;
+      event.preventDefault();
+      router.push(href);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [previousHref, nextHref, router]);
 
   if (task.isPending || task.error) return <QueryFallback query={task} />;
   const item = task.data.items.find((i) => i.id === itemId);
@@ -38,6 +64,26 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
         actions={
           <>
             <BackToTask teamId={teamId} taskId={taskId} />
+            {withResult.length > 1 ? (
+              <nav aria-label={t("result.browse")} className="flex items-center gap-2">
+                <NeighbourLink
+                  href={previousHref}
+                  label={t("result.previous")}
+                  testId="previous-result"
+                >
+                  <ChevronLeft aria-hidden />
+                </NeighbourLink>
+                <span
+                  className="text-sm tabular-nums text-muted-foreground"
+                  data-testid="result-position"
+                >
+                  {t("result.position", { index: at + 1, count: withResult.length })}
+                </span>
+                <NeighbourLink href={nextHref} label={t("result.next")} testId="next-result">
+                  <ChevronRight aria-hidden />
+                </NeighbourLink>
+              </nav>
+            ) : null}
             {item.hasResult ? (
               <DownloadButton href={download} testId="download-result">
                 {kind === "classification" ? t("result.downloadJson") : t("result.downloadResult")}
@@ -77,9 +123,17 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
         {item.hasResult ? (
           <TitledCard title={t("result.title")}>
             {kind === "super_resolution" ? (
-              <ZoomCompare before={original} after={result} />
+              // Keyed by the item: the next image starts fitted, with its own state.
+              <ZoomCompare
+                key={itemId}
+                before={original}
+                after={result}
+                width={meta.width ?? item.image.width}
+                height={meta.height ?? item.image.height}
+              />
             ) : kind === "segmentation" ? (
               <SegmentationViewer
+                key={itemId}
                 originalUrl={original}
                 width={item.image.width}
                 height={item.image.height}
@@ -93,10 +147,13 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
                 fileName={item.image.originalName}
               />
             ) : (
-              <ClassificationChart
+              <ClassificationResult
+                imageUrl={original}
+                imageAlt={item.image.originalName}
+                width={item.image.width}
+                height={item.image.height}
                 scores={meta.top ?? []}
-                labelHeading={t("result.label")}
-                scoreHeading={t("result.score")}
+                scoreKind={meta.scoreKind ?? null}
               />
             )}
           </TitledCard>
@@ -106,5 +163,32 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
         </p>
       </div>
     </>
+  );
+}
+
+/** A previous / next button; without a neighbour it stays in place, disabled. */
+function NeighbourLink({
+  href,
+  label,
+  testId,
+  children,
+}: {
+  href: string | null;
+  label: string;
+  testId: string;
+  children: React.ReactNode;
+}) {
+  if (!href)
+    return (
+      <Button variant="outline" size="icon" disabled aria-label={label} data-testid={testId}>
+        {children}
+      </Button>
+    );
+  return (
+    <Button asChild variant="outline" size="icon">
+      <Link href={href} aria-label={label} data-testid={testId}>
+        {children}
+      </Link>
+    </Button>
   );
 }
