@@ -70,6 +70,11 @@ const shape = {
   PREVIEW_MAX_SIDE: int(16).default(1024),
   PREVIEW_MAX_PIXELS: int(256).default(512 * 512),
   PREVIEW_TIMEOUT_MS: int(100).default(20_000),
+  /**
+   * Per preview process: the model's output of recent super-resolution crops, kept so that a
+   * preview that only changes the tuning does not run the model (least recently used go first).
+   */
+  PREVIEW_OUTPUT_CACHE_MB: int(0).default(256),
 
   VALIDATE_TIMEOUT_MS: int(100).default(60_000),
   VALIDATE_MAX_MEMORY_MB: int(64).default(2048),

@@ -74,6 +74,11 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
     ["result"],
   );
   const previews = counter("inference_previews_total", "Preview requests by outcome", ["outcome"]);
+  const previewModelOutput = counter(
+    "inference_preview_model_output_cache_total",
+    "Super-resolution previews by whether the model's output of the crop was cached (hit: only the tuning ran) or the model ran (miss)",
+    ["result"],
+  );
   const previewDuration = histogram(
     "inference_preview_seconds",
     "Preview run time by task kind",
@@ -111,6 +116,7 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
     leaseReclaims,
     sessionCache,
     previews,
+    previewModelOutput,
     previewDuration,
     validations,
     conversions,
@@ -121,13 +127,18 @@ export function createMetrics(options: { queueCounts?: () => Promise<QueueCounts
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** The metrics the task worker and the model store record (also across a process boundary). */
+/**
+ * The metrics the task worker, the model store and the preview processes record (also across a
+ * process boundary).
+ */
 export interface WorkerMetrics {
   tasksClaimed: { inc(value?: number): void };
   leaseReclaims: { inc(value?: number): void };
   sessionCache: { inc(labels: { result: string }): void };
   taskDuration: { observe(labels: { kind: string; outcome: string }, value: number): void };
   itemDuration: { observe(labels: { kind: string; outcome: string }, value: number): void };
+  /** Preview processes only: model output cache look-ups (hit or miss). */
+  previewModelOutput: { inc(labels: { result: "hit" | "miss" }): void };
 }
 
 export type WorkerMetricName = keyof WorkerMetrics;
@@ -154,6 +165,7 @@ export function forwardingMetrics(send: (message: MetricMessage) => void): Worke
     sessionCache: counter("sessionCache") as WorkerMetrics["sessionCache"],
     taskDuration: histogram("taskDuration") as WorkerMetrics["taskDuration"],
     itemDuration: histogram("itemDuration") as WorkerMetrics["itemDuration"],
+    previewModelOutput: counter("previewModelOutput") as WorkerMetrics["previewModelOutput"],
   };
 }
 

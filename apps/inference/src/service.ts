@@ -83,7 +83,11 @@ export async function createService(options: {
   const previews = new Limiter(config.PREVIEW_MAX_CONCURRENT, 0);
   const previewPool = new PreviewPool({
     size: previews.limit,
-    settings: { ...modelSettings(config), maxImagePixels: config.MAX_IMAGE_PIXELS },
+    settings: {
+      ...modelSettings(config),
+      maxImagePixels: config.MAX_IMAGE_PIXELS,
+      outputCacheBytes: config.PREVIEW_OUTPUT_CACHE_MB * 1024 * 1024,
+    },
     logger,
     metrics,
   });

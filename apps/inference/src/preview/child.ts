@@ -3,6 +3,7 @@
 // HTTP event loop, and the service can stop a run at the time limit by killing this process.
 // It keeps its own session cache across previews; one job at a time. Settings arrive as JSON in
 // argv[2]; jobs, answers and session-cache metrics travel over the IPC channel.
+import { ModelOutputCache } from "@studio/core/pipeline";
 import { forwardingMetrics } from "../metrics";
 import { ModelStore } from "../models";
 import { computePreview } from "./compute";
@@ -17,7 +18,12 @@ const settings = JSON.parse(process.argv[2] ?? "{}") as PreviewProcessSettings;
 const send = (message: FromPreviewProcess) => {
   if (process.connected) process.send?.(message);
 };
-const models = new ModelStore({ ...settings, metrics: forwardingMetrics(send) });
+const metrics = forwardingMetrics(send);
+const models = new ModelStore({ ...settings, metrics });
+// Previews of one image usually differ only in their tuning (a slider moved): the model's
+// output of the crop is kept so that those answer without running the model.
+const outputCache =
+  settings.outputCacheBytes > 0 ? new ModelOutputCache(settings.outputCacheBytes) : undefined;
 
 let current: { id: number; controller: AbortController } | undefined;
 
@@ -32,6 +38,8 @@ process.on("message", (message: ToPreviewProcess) => {
     models,
     maxImagePixels: settings.maxImagePixels,
     signal: job.controller.signal,
+    metrics,
+    ...(outputCache ? { outputCache } : {}),
   })
     .then((response) => send({ type: "result", id: job.id, response, cached: models.cache.keys() }))
     .catch((error: unknown) =>

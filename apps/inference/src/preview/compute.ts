@@ -5,12 +5,14 @@ import type { PreviewResponse } from "@studio/contracts/inference/preview";
 import { decodeImage, encodePng, toBase64 } from "@studio/core/image";
 import {
   cropImage,
+  type ModelOutputCache,
   type PreparedModel,
   runClassification,
   runSegmentation,
   runSuperResolution,
 } from "@studio/core/pipeline";
 import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
+import type { WorkerMetrics } from "../metrics";
 import type { ModelStore } from "../models";
 import type { PreviewJob } from "./messages";
 
@@ -19,7 +21,13 @@ const round = (t: object) =>
 
 export async function computePreview(
   job: PreviewJob,
-  deps: { models: ModelStore; maxImagePixels: number; signal: AbortSignal },
+  deps: {
+    models: ModelStore;
+    maxImagePixels: number;
+    signal: AbortSignal;
+    outputCache?: ModelOutputCache;
+    metrics?: Pick<WorkerMetrics, "previewModelOutput">;
+  },
 ): Promise<PreviewResponse> {
   const { crop, params, taskKind: kind } = job;
   const { signal } = deps;
@@ -48,7 +56,12 @@ export async function computePreview(
     const r = await runSuperResolution({
       ...request,
       model: model as PreparedModel<SuperResolutionSpec>,
+      ...(deps.outputCache
+        ? { modelOutputCache: { cache: deps.outputCache, imageKey: job.imageSha256 } }
+        : {}),
     });
+    if (deps.outputCache)
+      deps.metrics?.previewModelOutput.inc({ result: r.modelRan ? "miss" : "hit" });
     return {
       ...base,
       pngBase64: toBase64(r.png),

@@ -12,6 +12,8 @@ import { type ModelSettings, WeightUnusableError } from "../models";
 /** Fixed for the life of a preview process; passed on its command line. */
 export interface PreviewProcessSettings extends ModelSettings {
   maxImagePixels: number;
+  /** Bound of the process's model output cache (0 = none). */
+  outputCacheBytes: number;
 }
 
 /** One preview, already checked against the store by the route. */
@@ -20,6 +22,8 @@ export interface PreviewJob {
   weightSha256: string;
   /** The weight's model spec as stored (JSON text). */
   spec: string;
+  /** sha256 of the image's bytes: with the crop, what the model output cache is keyed by. */
+  imageSha256: string;
   /** A local file with the image's bytes (the service holds it until the answer). */
   imageFile: string;
   /**

@@ -1,8 +1,9 @@
 // Runs previews in a few long-lived child processes (child.ts) instead of on the HTTP event
 // loop. Each process keeps the sessions of the weights it has run, so a preview goes to an idle
-// process that already holds its weight when there is one. A run that reaches its deadline is
-// stopped by killing its process (a native session.run cannot be interrupted any other way);
-// the next preview gets a fresh one.
+// process that last previewed the same image with the same weight (its model output cache then
+// spares the model run), else to one that holds the weight's session. A run that reaches its
+// deadline is stopped by killing its process (a native session.run cannot be interrupted any
+// other way); the next preview gets a fresh one.
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { PreviewResponse } from "@studio/contracts/inference/preview";
@@ -31,11 +32,21 @@ export interface RunSignals {
   kill?: AbortSignal;
 }
 
+/** How many recent (weight, image) pairs a process remembers for routing. */
+const RECENT_PREVIEWS = 16;
+
+const recentKey = (job: PreviewJob) => `${job.weightSha256.toLowerCase()}:${job.imageSha256}`;
+
 class PreviewProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
   /** Weights whose sessions the process holds, as it reported after its last preview. */
   cached = new Set<string>();
+  /**
+   * Weight and image of its latest previews, newest last: the process likely holds their
+   * model output (its output cache), so a preview with only other tuning is answered at once.
+   */
+  readonly recent: string[] = [];
   busy = false;
   becameReady = false;
   killedAtDeadline = false;
@@ -104,6 +115,9 @@ class PreviewProcess {
     cancel?.throwIfAborted();
     if (!this.alive) throw new Error(`the preview process has stopped (${this.exitReason})`);
     this.busy = true;
+    const seen = recentKey(job);
+    this.recent.splice(0, this.recent.length, ...this.recent.filter((k) => k !== seen), seen);
+    if (this.recent.length > RECENT_PREVIEWS) this.recent.shift();
     const id = this.nextId++;
     const reply = new Promise<Reply | undefined>((settle) => {
       this.pending = { id, settle };
@@ -194,7 +208,9 @@ export class PreviewPool {
     if (this.closed) throw new Error("the preview pool is closed");
     const idle = [...this.processes].filter((p) => !p.busy);
     const sha = job.weightSha256.toLowerCase();
+    const key = recentKey(job);
     const chosen =
+      idle.find((p) => p.recent.includes(key)) ??
       idle.find((p) => p.cached.has(sha)) ??
       idle[0] ??
       (this.processes.size < this.options.size ? this.start() : undefined);

@@ -121,39 +121,57 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     );
     expect(body.timings.runMs).toBeGreaterThan(0);
 
+    // A slider moved: the same crop with other tuning is answered from the preview process's
+    // model output cache, without running the model.
+    const hits = await metric('inference_preview_model_output_cache_total{result="hit"}');
+    const tuned = { tile: 64, tuning: { preset: "text", overrides: { sharpen: 2 } } };
+    const again = await preview({ weightId: sr.weightId, imageId: cat, crop, params: tuned });
+    expect(again.status).toBe(200);
+    const tunedBody = previewResponseSchema.parse(await again.json());
+    expect(tunedBody.timings.runMs).toBe(0);
+    expect(await metric('inference_preview_model_output_cache_total{result="hit"}')).toBe(hits + 1);
+    expect(tunedBody.pngBase64).not.toBe(body.pngBase64);
+
     await service.worker.start();
-    const taskId = await seedTask(service.db, {
-      ...team,
-      weight: sr,
-      params,
-      imageIds: [cat],
-    });
-    for (let i = 0; i < 300; i++) {
-      const t = await service.db.task.findUniqueOrThrow({
-        where: { id: taskId },
-        select: { status: true },
+    for (const [p, answer] of [
+      [params, body],
+      [tuned, tunedBody],
+    ] as const) {
+      const taskId = await seedTask(service.db, {
+        ...team,
+        weight: sr,
+        params: p,
+        imageIds: [cat],
       });
-      if (t.status === "succeeded") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const item = await service.db.taskItem.findFirstOrThrow({
-      where: { taskId },
-      select: { resultPath: true, paramSignature: true },
-    });
-    expect(item.paramSignature).toBe(body.paramSignature);
-    const full = await decodeImage(readFileSync(path.join(service.dataDir, item.resultPath ?? "")));
-    const part = await decodeImage(Buffer.from(body.pngBase64, "base64"));
-    expect(part.channels).toBe(full.channels);
-    const c = full.channels;
-    let differing = 0;
-    for (let y = 0; y < part.height; y++) {
-      for (let x = 0; x < part.width * c; x++) {
-        const a = part.data[y * part.width * c + x];
-        const b = full.data[((crop.y * 2 + y) * full.width + crop.x * 2) * c + x];
-        if (a !== b) differing++;
+      for (let i = 0; i < 300; i++) {
+        const t = await service.db.task.findUniqueOrThrow({
+          where: { id: taskId },
+          select: { status: true },
+        });
+        if (t.status === "succeeded") break;
+        await new Promise((r) => setTimeout(r, 100));
       }
+      const item = await service.db.taskItem.findFirstOrThrow({
+        where: { taskId },
+        select: { resultPath: true, paramSignature: true },
+      });
+      expect(item.paramSignature).toBe(answer.paramSignature);
+      const full = await decodeImage(
+        readFileSync(path.join(service.dataDir, item.resultPath ?? "")),
+      );
+      const part = await decodeImage(Buffer.from(answer.pngBase64, "base64"));
+      expect(part.channels).toBe(full.channels);
+      const c = full.channels;
+      let differing = 0;
+      for (let y = 0; y < part.height; y++) {
+        for (let x = 0; x < part.width * c; x++) {
+          const a = part.data[y * part.width * c + x];
+          const b = full.data[((crop.y * 2 + y) * full.width + crop.x * 2) * c + x];
+          if (a !== b) differing++;
+        }
+      }
+      expect(differing).toBe(0);
     }
-    expect(differing).toBe(0);
   });
 
   it("returns a mask and a probability map for segmentation", async () => {

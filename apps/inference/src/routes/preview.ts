@@ -75,7 +75,7 @@ export function previewRoutes(deps: {
           }),
           db.image.findUnique({
             where: { id: body.imageId },
-            select: { storagePath: true, width: true, height: true },
+            select: { storagePath: true, width: true, height: true, sha256: true },
           }),
         ]);
         if (!weight) throw new HttpError(404, "not_found", `no weight ${body.weightId}`);
@@ -107,6 +107,7 @@ export function previewRoutes(deps: {
               taskKind: kind,
               weightSha256: weight.sha256,
               spec: weight.spec,
+              imageSha256: image.sha256,
               imageFile: imageFile.path,
               crop,
               params: body.params,

@@ -20,7 +20,8 @@ const send = (message: MetricMessage | WorkerStateMessage) => {
   if (process.connected) process.send?.(message);
 };
 const metrics = forwardingMetrics(send);
-// On PostgreSQL an idle worker wakes as soon as a task is queued; elsewhere it polls.
+// An idle worker wakes as soon as a task is queued (PostgreSQL: LISTEN/NOTIFY; SQLite: a
+// data_version watcher), and polls every WORKER_POLL_MS for what no wake-up announces.
 const wakeups = subscribeToQueuedTasks(config.DATABASE_URL, {
   onError: (err) => logger.warn({ err }, "task wake-ups lost; polling until they are back"),
 });

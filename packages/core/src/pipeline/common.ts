@@ -1,9 +1,12 @@
 import { type DecodeOptions, decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
+import { runMemoryBudget } from "../runtime/memory";
+import type { Device } from "../runtime/providers";
 import { type Timings, timed } from "../runtime/timings";
 import { parameterSignature } from "../signature/index";
-import type { Region, TaskKind } from "../spec/index";
+import type { Region, TaskKind, TileSetting } from "../spec/index";
 import type { Rect } from "../tensor/index";
+import { autoTileSize } from "../tiling/auto";
 
 /** Encoded bytes (decoded here, timed) or already decoded pixels. */
 export type ImageInput = Uint8Array | RawImage;
@@ -45,4 +48,23 @@ export function expandRect(r: Rect, by: number, width: number, height: number): 
     width: Math.min(width, r.x + r.width + by) - x,
     height: Math.min(height, r.y + r.height + by) - y,
   };
+}
+
+/** The tile a run uses for a tile setting; for "auto" also the memory budget it was sized for. */
+export async function resolveTile(
+  setting: TileSetting,
+  opts: {
+    /** Budget for "auto"; default: a share of the memory `device` has free now. */
+    budgetBytes: number | undefined;
+    device: Device;
+    inChannels: number;
+    outChannels: number;
+    scale: number;
+    overlap: number;
+    multipleOf: number;
+  },
+): Promise<{ tile: number | "off"; budgetBytes?: number }> {
+  if (setting !== "auto") return { tile: setting };
+  const budgetBytes = opts.budgetBytes ?? (await runMemoryBudget(opts.device));
+  return { tile: autoTileSize({ ...opts, budgetBytes }), budgetBytes };
 }

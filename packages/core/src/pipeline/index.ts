@@ -2,5 +2,6 @@ export { cropImage } from "./alpha";
 export * from "./classification";
 export * from "./common";
 export * from "./model";
+export * from "./output-cache";
 export * from "./segmentation";
 export * from "./super-resolution";

@@ -18,12 +18,11 @@ import {
   type Rect,
   resizeBilinear,
 } from "../tensor/index";
-import { autoTileSize } from "../tiling/auto";
 import { autoOverlap, splitOverlap } from "../tiling/grid";
 import { runTiled, type TileProgress } from "../tiling/run";
 import { foregroundProbability } from "./activation";
 import { cropImage } from "./alpha";
-import { checkRegion, type ImageInput, loadInput, runSignature } from "./common";
+import { checkRegion, type ImageInput, loadInput, resolveTile, runSignature } from "./common";
 import type { PreparedModel } from "./model";
 import { type TilingReport, tiledRunReport } from "./super-resolution";
 
@@ -33,6 +32,8 @@ export interface SegmentationRequest {
   params?: unknown;
   region?: Region;
   decode?: DecodeOptions;
+  /** Memory for tile "auto"; default: a share of what the device has free now. */
+  memoryBudgetBytes?: number;
   /**
    * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
    * about 40% faster than 6 for ~12% larger files.
@@ -92,17 +93,15 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
   } else {
     const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
     const mc = modelChannels(spec.colorOrder);
-    const tile =
-      params.tile === "auto"
-        ? autoTileSize({
-            budgetBytes: 512 * 1024 * 1024,
-            inChannels: mc,
-            outChannels: 1,
-            scale: 1,
-            overlap,
-            multipleOf: spec.size.multipleOf,
-          })
-        : params.tile;
+    const { tile, budgetBytes } = await resolveTile(params.tile, {
+      budgetBytes: req.memoryBudgetBytes,
+      device: runner.device,
+      inChannels: mc,
+      outChannels: 1,
+      scale: 1,
+      overlap,
+      multipleOf: spec.size.multipleOf,
+    });
     const data =
       bits === 16
         ? new Uint16Array(region.width * region.height)
@@ -134,7 +133,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    tiling = tiledRunReport(tiled, params.tile, overlap, timings);
+    tiling = tiledRunReport(tiled, params.tile, overlap, timings, budgetBytes);
   }
 
   const mask = await timed(timings, "postMs", () => thresholdMask(probability, params.threshold));

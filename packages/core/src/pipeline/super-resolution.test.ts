@@ -9,11 +9,15 @@ import { buildTinySrModel } from "../onnx/testing-models";
 import { GraphBuilder } from "../onnx/write";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import type { SuperResolutionSpec } from "../spec/index";
+import { cropImage } from "./alpha";
 import type { PreparedModel } from "./model";
+import { ModelOutputCache } from "./output-cache";
 import { runSuperResolution } from "./super-resolution";
 import { CountingRunner, prepareFromBytes } from "./testing";
 
 const read = (name: string) => readFileSync(fixturePath(name));
+/** A tile "auto" budget of 16 MB: about 100 px tiles for the tiny x2 model. */
+const SMALL_BUDGET = 16 * 1024 * 1024;
 
 const tiny = buildTinySrModel({ scale: 2, layers: 4, seed: 7 });
 let model: PreparedModel<SuperResolutionSpec>;
@@ -60,18 +64,53 @@ describe("runSuperResolution", () => {
       input: chelsea,
       params: { tile: "off", tuning: { preset: "raw" } },
     });
-    for (const tile of [192, 64]) {
-      const tiled = await runSuperResolution({
-        model,
-        input: chelsea,
-        params: { tile, tuning: { preset: "raw" } },
-      });
+    // The default (tile "auto") with a budget that allows about 100 px tiles, and fixed tiles.
+    const runs = [
+      { params: { tuning: { preset: "raw" } }, memoryBudgetBytes: SMALL_BUDGET },
+      ...[192, 64].map((tile) => ({ params: { tile, tuning: { preset: "raw" } } })),
+    ];
+    for (const run of runs) {
+      const tiled = await runSuperResolution({ model, input: chelsea, ...run });
       expect(tiled.tiling.tileCount).toBeGreaterThan(1);
       const { fractionOver1, max } = compare(tiled.image, untiled.image);
       expect(fractionOver1).toBeLessThanOrEqual(0.001);
       expect(max).toBeLessThanOrEqual(3);
     }
     expect([untiled.image.width, untiled.image.height]).toEqual([902, 600]);
+  });
+
+  it("tiles auto by default from the memory free now: one tile when it fits, reported", async () => {
+    const res = await runSuperResolution({ model, input: chelsea, encode: false });
+    expect(res.params.tile).toBe("auto");
+    // A budget is half of what this process may still allocate (any test machine has far more
+    // than the ~0.5 GB one tile of this image needs), so the image is one tile.
+    expect(res.tiling.budgetBytes).toBeGreaterThan(0);
+    expect(res.tiling.budgetBytes).toBeLessThanOrEqual(process.availableMemory());
+    expect(res.tiling).toMatchObject({ requested: "auto", tilesX: 1, tilesY: 1, tileCount: 1 });
+    // The same choice with less memory: more tiles, the same signature, the plan reported.
+    const small = await runSuperResolution({
+      model,
+      input: chelsea,
+      encode: false,
+      memoryBudgetBytes: SMALL_BUDGET,
+    });
+    expect(small.signature).toBe(res.signature);
+    expect(small.tiling.budgetBytes).toBe(SMALL_BUDGET);
+    expect(small.tiling.tileCount).toBe(small.tiling.tilesX * small.tiling.tilesY);
+    expect(small.tiling.tilesX).toBeGreaterThan(1);
+    // An explicit budget in the params is the user's choice (and part of the signature).
+    const explicit = await runSuperResolution({
+      model,
+      input: chelsea,
+      encode: false,
+      params: { tileBudgetMB: 16 },
+    });
+    expect(explicit.tiling).toMatchObject({
+      budgetBytes: SMALL_BUDGET,
+      tileCount: small.tiling.tileCount,
+    });
+    expect(explicit.signature).not.toBe(res.signature);
+    expect(Buffer.from(explicit.image.data).equals(Buffer.from(small.image.data))).toBe(true);
   });
 
   it("untiled interior pixels equal a bare session.run of the model", async () => {
@@ -116,9 +155,17 @@ describe("runSuperResolution", () => {
       { x: 0, y: 0, width: 40, height: 33 },
       { x: 400, y: 257, width: 51, height: 43 },
     ];
+    // The default tile ("auto") on a budget that makes several tiles, so crops cut across seams.
     for (const preset of ["raw", "gentle", "text"] as const) {
-      const params = { tile: 96, tuning: { preset } };
-      const full = await runSuperResolution({ model, input: chelsea, params, encode: false });
+      const params = { tuning: { preset } };
+      const memoryBudgetBytes = SMALL_BUDGET;
+      const full = await runSuperResolution({
+        model,
+        input: chelsea,
+        params,
+        encode: false,
+        memoryBudgetBytes,
+      });
       for (const region of regions) {
         const crop = await runSuperResolution({
           model,
@@ -126,6 +173,7 @@ describe("runSuperResolution", () => {
           params,
           region,
           encode: false,
+          memoryBudgetBytes,
         });
         expect(crop.signature).toBe(full.signature);
         expect([crop.image.width, crop.image.height]).toEqual([
@@ -147,6 +195,64 @@ describe("runSuperResolution", () => {
         expect(crop.tiling.tileCount).toBeLessThan(full.tiling.tileCount);
       }
     }
+  });
+
+  it("a preview with other tuning reuses the cached model output and still equals the full run", async () => {
+    const counting = new CountingRunner(model.runner);
+    const counted = { ...model, runner: counting };
+    const cache = new ModelOutputCache(64 << 20);
+    const modelOutputCache = { cache, imageKey: "chelsea" };
+    const region = { x: 131, y: 77, width: 61, height: 90 };
+    const preview = (params: object, r = region) =>
+      runSuperResolution({
+        model: counted,
+        input: chelsea,
+        params,
+        region: r,
+        encode: false,
+        memoryBudgetBytes: SMALL_BUDGET,
+        modelOutputCache,
+      });
+    const first = await preview({ tuning: { preset: "raw" } });
+    expect(first.modelRan).toBe(true);
+    const runs = counting.calls.length;
+    expect(runs).toBeGreaterThan(0);
+    expect(cache.size).toBe(1);
+    // The largest sharpen and the largest median, then a preset: the model does not run again.
+    for (const tuning of [
+      { preset: "gentle", overrides: { sharpen: 5, denoise: 7 } },
+      { preset: "text" },
+    ]) {
+      const again = await preview({ tuning });
+      expect(again.modelRan).toBe(false);
+      expect(again.timings.runMs).toBe(0);
+      expect(counting.calls.length).toBe(runs);
+      const full = await runSuperResolution({
+        model,
+        input: chelsea,
+        params: { tuning },
+        encode: false,
+        memoryBudgetBytes: SMALL_BUDGET,
+      });
+      expect(again.signature).toBe(full.signature);
+      const expected = cropImage(full.image, {
+        x: region.x * 2,
+        y: region.y * 2,
+        width: region.width * 2,
+        height: region.height * 2,
+      });
+      expect(Buffer.from(again.image.data).equals(Buffer.from(expected.data))).toBe(true);
+    }
+    expect(cache.hits).toBe(2);
+    // Another crop inside the tiles already run does not run the model either; one beyond them,
+    // or another tile plan, does.
+    const inside = await preview({ tuning: { preset: "raw" } }, { ...region, x: 133, y: 79 });
+    expect(inside.modelRan).toBe(false);
+    const moved = await preview({ tuning: { preset: "raw" } }, { ...region, x: 340 });
+    expect(moved.modelRan).toBe(true);
+    const otherTiles = await preview({ tile: 64, tuning: { preset: "raw" } });
+    expect(otherTiles.modelRan).toBe(true);
+    expect(cache.size).toBe(3);
   });
 
   it("keeps size and type for odd, 1-px wide, gray, RGBA and 16-bit inputs", async () => {

@@ -3,6 +3,7 @@ import { DEFAULT_PNG_LEVEL, encodePng, PngWriter } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
+import { canonicalJson } from "../signature/index";
 import {
   type Region,
   resolveTuning,
@@ -19,8 +20,7 @@ import {
   quantise,
   type Rect,
 } from "../tensor/index";
-import { autoTileSize } from "../tiling/auto";
-import { autoOverlap, splitOverlap } from "../tiling/grid";
+import { type AxisTiles, autoOverlap, splitAxis, splitOverlap } from "../tiling/grid";
 import {
   type RowBlock,
   runTiled,
@@ -28,10 +28,18 @@ import {
   type TileProgress,
   type TileRetry,
 } from "../tiling/run";
-import { applyTuning, tuningMargin } from "../tuning/index";
+import { applyTuning, MAX_TUNING_MARGIN, tuningMargin } from "../tuning/index";
 import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
-import { checkRegion, expandRect, type ImageInput, loadInput, runSignature } from "./common";
+import {
+  checkRegion,
+  expandRect,
+  type ImageInput,
+  loadInput,
+  resolveTile,
+  runSignature,
+} from "./common";
 import type { PreparedModel } from "./model";
+import { cutOutput, type ModelOutputCache } from "./output-cache";
 
 export interface SuperResolutionRequest {
   model: PreparedModel<SuperResolutionSpec>;
@@ -42,12 +50,23 @@ export interface SuperResolutionRequest {
   region?: Region;
   decode?: DecodeOptions;
   /**
+   * Memory for tile "auto" when the params do not set tileBudgetMB; default: a share of what the
+   * device has free now (runtime/memory.ts). Not part of the signature, like the device.
+   */
+  memoryBudgetBytes?: number;
+  /**
    * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
    * about 40% faster than 6 for ~12% larger files.
    */
   pngCompressionLevel?: number;
   /** false skips PNG encoding (result.png is then empty). */
   encode?: boolean;
+  /**
+   * Previews: keeps the model's output of the crop (with room for any tuning) in `cache` under
+   * `imageKey` (the image's sha256), and reuses it, so a preview that changes only the tuning
+   * does not run the model. Ignored without `region`.
+   */
+  modelOutputCache?: { cache: ModelOutputCache; imageKey: string };
   onProgress?: (p: TileProgress) => void;
   signal?: AbortSignal;
 }
@@ -57,6 +76,8 @@ export interface TilingReport {
   /** Tile side used in input px after auto sizing and any retries ("off" = one tile). */
   used: number | "off";
   overlap: number;
+  /** Memory budget tile "auto" was sized for, in bytes. */
+  budgetBytes?: number;
   tilesX: number;
   tilesY: number;
   tileCount: number;
@@ -69,6 +90,7 @@ export function tiledRunReport(
   requested: TilingReport["requested"],
   overlap: number,
   timings: Timings,
+  budgetBytes?: number,
 ): TilingReport {
   timings.preMs += tiled.preMs;
   timings.runMs += tiled.runMs;
@@ -77,6 +99,7 @@ export function tiledRunReport(
     requested,
     used: tiled.tile,
     overlap,
+    ...(budgetBytes === undefined ? {} : { budgetBytes }),
     tilesX: tiled.tilesX,
     tilesY: tiled.tilesY,
     tileCount: tiled.tileCount,
@@ -93,6 +116,8 @@ export interface SuperResolutionResult {
   device: Device;
   timings: Timings;
   tiling: TilingReport;
+  /** false when the model's output came from `modelOutputCache` (the model did not run). */
+  modelRan: boolean;
   region?: Rect;
 }
 
@@ -114,32 +139,76 @@ export async function runSuperResolution(
   const scale = spec.scale;
   const tuning = resolveTuning(params.tuning);
   // Tuning and alpha resampling look at neighbours: compute a margin around a crop, then cut.
-  const marginIn = req.region
-    ? Math.ceil(tuningMargin(tuning) / scale) + (img.channels % 2 === 0 ? 4 : 0)
-    : 0;
+  const alphaMargin = img.channels % 2 === 0 ? 4 : 0;
+  const marginIn = req.region ? Math.ceil(tuningMargin(tuning) / scale) + alphaMargin : 0;
   const work = expandRect(region, marginIn, img.width, img.height);
 
   const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
   const mc = modelChannels(spec.colorOrder);
   const { multipleOf, minSize } = spec.size;
-  const tile =
-    params.tile === "auto"
-      ? autoTileSize({
-          budgetBytes: params.tileBudgetMB * 1024 * 1024,
-          inChannels: mc,
-          outChannels: mc,
-          scale,
-          overlap,
-          multipleOf,
-        })
-      : params.tile;
+  const { tile, budgetBytes } = await resolveTile(params.tile, {
+    budgetBytes:
+      params.tileBudgetMB === undefined ? req.memoryBudgetBytes : params.tileBudgetMB * 1024 ** 2,
+    device: runner.device,
+    inChannels: mc,
+    outChannels: mc,
+    scale,
+    overlap,
+    multipleOf,
+  });
   const colorChannels = img.channels <= 2 ? 1 : 3;
-  const color: RawImage = {
-    width: work.width * scale,
-    height: work.height * scale,
+  const cached = req.region ? req.modelOutputCache : undefined;
+  // Everything the model's output of a region depends on besides the region itself.
+  const cacheKey = cached
+    ? canonicalJson({
+        image: cached.imageKey,
+        weight: req.model.weightSha256,
+        spec,
+        device: runner.device,
+        tile,
+        overlap,
+        colorChannels,
+        depth: img.depth,
+      })
+    : "";
+  const hit = cached?.cache.get(cacheKey, work);
+  if (hit) {
+    const grid = (length: number) =>
+      splitAxis(length, tile === "off" ? Number.POSITIVE_INFINITY : tile, overlap, multipleOf)
+        .starts.length;
+    const tiling: TilingReport = {
+      requested: params.tile,
+      used: tile,
+      overlap,
+      ...(budgetBytes === undefined ? {} : { budgetBytes }),
+      tilesX: grid(img.width),
+      tilesY: grid(img.height),
+      tileCount: 0,
+      retries: [],
+    };
+    return finish(hit, tiling, false);
+  }
+  // A cached crop is computed with room for any tuning, so that any later tuning reuses it, and
+  // kept whole for the tiles the model runs on anyway, so that other crops inside them do too.
+  const computed = cached
+    ? tileCover(
+        expandRect(
+          region,
+          Math.ceil(MAX_TUNING_MARGIN / scale) + alphaMargin,
+          img.width,
+          img.height,
+        ),
+        img,
+        (length) =>
+          splitAxis(length, tile === "off" ? Number.POSITIVE_INFINITY : tile, overlap, multipleOf),
+      )
+    : work;
+  let color: RawImage = {
+    width: computed.width * scale,
+    height: computed.height * scale,
     channels: colorChannels,
     depth: img.depth,
-    data: allocPixels(img.depth, work.width * scale * work.height * scale * colorChannels),
+    data: allocPixels(img.depth, computed.width * scale * computed.height * scale * colorChannels),
   };
   const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
   const tiled = await runTiled({
@@ -153,66 +222,104 @@ export async function runSuperResolution(
     borderPad: splitOverlap(overlap).margin,
     multipleOf,
     minSize,
-    region: work,
+    region: computed,
     channels: mc,
     sink: (rows, y, count) => writeRows(rows, y, count, color, mc, spec.colorOrder === "bgr", k),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
-  const tiling = tiledRunReport(tiled, params.tile, overlap, timings);
-
-  const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
-  // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
-  // compress each strip on the thread pool while the next one is tuned.
-  const writer =
-    req.encode !== false && !req.region && colorChannels === img.channels
-      ? new PngWriter(color, pngOptions)
-      : null;
-  let streamed = false;
-  let out = await timed(timings, "postMs", async () => {
-    let result = await applyTuning(color, tuning, {
-      inPlace: true,
-      ...(writer
-        ? {
-            onRows: (tuned: RawImage, y0: number, y1: number) => {
-              writer.addRows(tuned.data, y0, y1);
-              streamed = true;
-            },
-          }
-        : {}),
-    });
-    if (colorChannels !== img.channels) {
-      const alpha = await upscaleAlpha(extractChannel(img, img.channels - 1, work), scale);
-      result = withAlpha(result, alpha);
-    }
-    return result;
-  });
-  if (req.region) {
-    out = cropImage(out, {
-      x: (region.x - work.x) * scale,
-      y: (region.y - work.y) * scale,
-      width: region.width * scale,
-      height: region.height * scale,
-    });
+  const tiling = tiledRunReport(tiled, params.tile, overlap, timings, budgetBytes);
+  if (cached) {
+    // A run that had to shrink its tiles computed other pixels than its key promises.
+    if (tiled.retries.length === 0) cached.cache.set(cacheKey, computed, scale, color);
+    color = cutOutput(color, scale, computed, work);
   }
-  const png =
-    req.encode === false
-      ? Buffer.alloc(0)
-      : await timed(timings, "encodeMs", () =>
-          writer && streamed ? writer.finish() : encodePng(out, pngOptions),
-        );
-  timings.totalMs = performance.now() - started;
-  return {
-    image: out,
-    png,
-    scale,
-    params,
-    signature,
-    device: runner.device,
-    timings,
-    tiling,
-    ...(req.region ? { region } : {}),
+  return finish(color, tiling, true);
+
+  /** Tuning, alpha, crop and PNG of the model's output `color` for rect `work`. */
+  async function finish(
+    color: RawImage,
+    tiling: TilingReport,
+    modelRan: boolean,
+  ): Promise<SuperResolutionResult> {
+    const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
+    // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
+    // compress each strip on the thread pool while the next one is tuned.
+    const writer =
+      req.encode !== false && !req.region && colorChannels === img.channels
+        ? new PngWriter(color, pngOptions)
+        : null;
+    let streamed = false;
+    let out = await timed(timings, "postMs", async () => {
+      let result = await applyTuning(color, tuning, {
+        inPlace: true,
+        ...(writer
+          ? {
+              onRows: (tuned: RawImage, y0: number, y1: number) => {
+                writer.addRows(tuned.data, y0, y1);
+                streamed = true;
+              },
+            }
+          : {}),
+      });
+      if (colorChannels !== img.channels) {
+        const alpha = await upscaleAlpha(extractChannel(img, img.channels - 1, work), scale);
+        result = withAlpha(result, alpha);
+      }
+      return result;
+    });
+    if (req.region) {
+      out = cropImage(out, {
+        x: (region.x - work.x) * scale,
+        y: (region.y - work.y) * scale,
+        width: region.width * scale,
+        height: region.height * scale,
+      });
+    }
+    const png =
+      req.encode === false
+        ? Buffer.alloc(0)
+        : await timed(timings, "encodeMs", () =>
+            writer && streamed ? writer.finish() : encodePng(out, pngOptions),
+          );
+    timings.totalMs = performance.now() - started;
+    return {
+      image: out,
+      png,
+      scale,
+      params,
+      signature,
+      device: runner.device,
+      timings,
+      tiling,
+      modelRan,
+      ...(req.region ? { region } : {}),
+    };
+  }
+}
+
+/** The input rect of the tiles of the grid that `rect` touches (their cores' extent). */
+function tileCover(
+  rect: Rect,
+  img: { width: number; height: number },
+  axisFor: (length: number) => AxisTiles,
+): Rect {
+  const span = (from: number, length: number, axis: AxisTiles): [number, number] => {
+    let lo = from;
+    let hi = from + length;
+    for (let i = 0; i < axis.starts.length; i++) {
+      const start = axis.starts[i] as number;
+      const end = start + (axis.sizes[i] as number);
+      if (start < from + length && end > from) {
+        lo = Math.min(lo, start);
+        hi = Math.max(hi, end);
+      }
+    }
+    return [lo, hi];
   };
+  const [x0, x1] = span(rect.x, rect.width, axisFor(img.width));
+  const [y0, y1] = span(rect.y, rect.height, axisFor(img.height));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 /** Finished float rows (model channel order) -> quantised output pixels. */

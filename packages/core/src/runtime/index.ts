@@ -1,5 +1,6 @@
 export * from "./cache";
 export * from "./errors";
+export * from "./memory";
 export * from "./providers";
 export * from "./runner";
 export * from "./session";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GPU_8GB_TILE, parseParams } from "../spec/index";
 import { canonicalJson, PIPELINE_VERSION, parameterSignature } from "./index";
 
 const sha = "a".repeat(64);
@@ -8,11 +9,29 @@ describe("parameterSignature", () => {
     const a = parameterSignature({ kind: "super_resolution", params: {}, weightSha256: sha });
     const b = parameterSignature({
       kind: "super_resolution",
-      params: { tuning: { overrides: {}, preset: "gentle" }, overlap: "auto", tile: 192 },
+      params: { tuning: { overrides: {}, preset: "gentle" }, overlap: "auto", tile: "auto" },
       weightSha256: sha.toUpperCase(),
     });
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("signs tile auto as the user's choice, not the machine's memory or the tiles chosen", () => {
+    // The budget auto sizes tiles from is measured at run time and left out of the params, so
+    // the same choice signs the same on every machine; an explicit budget is a different choice.
+    const auto = parameterSignature({ kind: "super_resolution", params: {}, weightSha256: sha });
+    const parsed = parseParams("super_resolution", {});
+    expect(parsed.tile).toBe("auto");
+    expect(parsed.tileBudgetMB).toBeUndefined();
+    const budget = { tile: "auto", tileBudgetMB: 512 };
+    const withBudget = parameterSignature({
+      kind: "super_resolution",
+      params: budget,
+      weightSha256: sha,
+    });
+    expect(withBudget).not.toBe(auto);
+    const seedTile = { kind: "super_resolution" as const, weightSha256: sha };
+    expect(parameterSignature({ ...seedTile, params: { tile: GPU_8GB_TILE } })).not.toBe(auto);
   });
 
   it("changes with params, weight and pipeline version", () => {

@@ -2,7 +2,15 @@ import { z } from "zod";
 import type { TaskKind } from "./model-spec";
 import { TuningParams } from "./tuning";
 
-export const DEFAULT_SR_TILE = 192;
+/**
+ * Super-resolution tiles by default from the memory the device has free (tiling/auto.ts): one
+ * tile for most images on a CPU, so no overlap is computed twice.
+ */
+export const DEFAULT_SR_TILE = "auto" as const;
+/** The seed's tile, sized for 8 GB GPUs: a preset that stays available. */
+export const GPU_8GB_TILE = 192;
+/** Segmentation nets keep a fixed tile: their working set per pixel varies far more by model. */
+export const DEFAULT_SEGMENTATION_TILE = 512;
 export const MIN_TILE = 32;
 export const MAX_TILE = 4096;
 
@@ -39,7 +47,7 @@ export type SegmentationOutputs = z.infer<typeof SegmentationOutputs>;
 export const SegmentationParams = z
   .object({
     threshold: z.number().min(0).max(1).default(0.5),
-    tile: TileSetting.default(512),
+    tile: TileSetting.default(DEFAULT_SEGMENTATION_TILE),
     overlap: OverlapSetting.default("auto"),
     outputs: SegmentationOutputs,
   })
@@ -50,8 +58,12 @@ export const SuperResolutionParams = z
   .object({
     tile: TileSetting.default(DEFAULT_SR_TILE),
     overlap: OverlapSetting.default("auto"),
-    /** Memory budget in MB used by tile "auto". */
-    tileBudgetMB: z.number().int().min(16).max(65536).default(512),
+    /**
+     * Memory budget in MB for tile "auto". Left out (the default), the budget is a share of the
+     * memory the device has free when the task runs; the signature then stays the same on every
+     * machine and the tiles chosen are reported with the result.
+     */
+    tileBudgetMB: z.number().int().min(16).max(65536).optional(),
     tuning: TuningParams,
   })
   .prefault({});

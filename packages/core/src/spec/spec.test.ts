@@ -26,10 +26,11 @@ describe("spec", () => {
   it("fills defaults per task kind", () => {
     expect(parseParams("segmentation", undefined)).toMatchObject({
       threshold: 0.5,
+      tile: 512,
       overlap: "auto",
     });
     expect(parseParams("super_resolution", {})).toMatchObject({
-      tile: 192,
+      tile: "auto",
       tuning: { preset: "gentle" },
     });
     expect(parseParams("classification", {})).toEqual({ topK: 5, applyActivation: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { autoTileSize } from "./auto";
+import { AUTO_MAX_TILE, autoTileSize } from "./auto";
 import { autoOverlap, axisWeights, splitAxis, splitOverlap } from "./grid";
 
 describe("splitAxis", () => {
@@ -73,6 +73,16 @@ describe("splitAxis", () => {
       overlap: 20,
     });
     expect(small).toBeLessThan(big);
+    // Gigabytes free still give tiles of at most AUTO_MAX_TILE (bounded previews and arena).
+    expect(
+      autoTileSize({
+        budgetBytes: 64 * 1024 ** 3,
+        inChannels: 3,
+        outChannels: 3,
+        scale: 4,
+        overlap: 23,
+      }),
+    ).toBe(AUTO_MAX_TILE);
     expect(
       autoTileSize({
         budgetBytes: 1024 << 20,

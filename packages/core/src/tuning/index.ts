@@ -1,7 +1,7 @@
 import sharp, { type Sharp } from "sharp";
 import type { RawImage } from "../image/types";
 import { maxValue } from "../image/types";
-import type { TuningValues } from "../spec/index";
+import { NEUTRAL_TUNING, type TuningValues } from "../spec/index";
 import { MIN_SIGMA, tuneStrips } from "./strips";
 
 /**
@@ -15,6 +15,9 @@ export function tuningMargin(values: TuningValues | null): number {
   const median = values.denoise > 0 ? Math.floor(values.denoise / 2) + 1 : 0;
   return sharpen + median;
 }
+
+/** The largest tuningMargin any valid tuning has (sharpen and denoise at their maxima). */
+export const MAX_TUNING_MARGIN = tuningMargin({ ...NEUTRAL_TUNING, sharpen: 5, denoise: 7 });
 
 export function isNeutral(v: TuningValues): boolean {
   return (

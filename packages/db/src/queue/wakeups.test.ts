@@ -7,7 +7,7 @@ import {
   type TestDatabase,
   type TestFixtures,
 } from "../testing";
-import { claimNextTask, completeTask, releaseTask, retryFailedItems } from "./tasks";
+import { claimNextTask, completeTask, failTask, releaseTask, retryFailedItems } from "./tasks";
 import { type QueueWakeups, subscribeToQueuedTasks, TASK_QUEUED_CHANNEL } from "./wakeups";
 
 let store: TestDatabase;
@@ -47,6 +47,55 @@ describe.each(PROVIDERS)("on %s", (provider) => {
     await wakeups.close();
     expect(await open).toBe("aborted");
     expect(await wakeups.waitForWork(POLL_MS)).toBe("aborted");
+  });
+});
+
+describe("on sqlite", () => {
+  beforeEach(async () => {
+    ({ store, db, fx } = await createTestStoreWithFixtures({ images: 1, provider: "sqlite" }));
+  });
+  afterEach(async () => {
+    await store.cleanup();
+  });
+
+  it("wakes an idle waiter when another connection queues a task, long before the poll", async () => {
+    let received = 0;
+    wakeups = subscribeToQueuedTasks(store.url, {
+      onQueued: () => {
+        received += 1;
+      },
+    });
+    const w = wakeups;
+    expect(w.listening).toBe(true);
+    const waiting = w.waitForWork(POLL_MS);
+    expect(w.waiting).toBe(1);
+    const id = await createFixtureTask(db, fx);
+    expect(await waiting).toBe("notified");
+    expect(w.waiting).toBe(0);
+    expect((await claimNextTask(db, { workerId: "w1", leaseMs: 60_000 }))?.id).toBe(id);
+    expect(received).toBe(1);
+
+    // A task handed back to the queue for later (retry backoff) wakes nobody before it is due:
+    // the poll finds it. (A timeout here can only mean no wake-up, never a slow machine.)
+    expect(
+      await failTask(db, { taskId: id, workerId: "w1", error: "x", backoff: { baseMs: 600_000 } }),
+    ).toMatchObject({ status: "queued" });
+    expect(await w.waitForWork(300)).toBe("timeout");
+    expect(received).toBe(1);
+    await w.close();
+    expect(w.listening).toBe(false);
+  });
+
+  it("keeps a wake-up that came while nobody waited for the next wait", async () => {
+    let received = 0;
+    wakeups = subscribeToQueuedTasks(store.url, {
+      onQueued: () => {
+        received += 1;
+      },
+    });
+    await createFixtureTask(db, fx);
+    await until(() => received === 1);
+    expect(await wakeups.waitForWork(POLL_MS)).toBe("notified");
   });
 });
 

@@ -1,11 +1,15 @@
 // Wake-ups for idle workers. On PostgreSQL, storing a claimable task sends NOTIFY on one
 // channel and every worker process LISTENs on it, so an idle worker claims a new task at once
-// instead of at its next poll. Polling stays the fallback (and the only way on SQLite, which
-// has no cross-process signal): a task that becomes due later (retry backoff) and a wake-up
-// lost while the listening connection was down are found by the next poll.
+// instead of at its next poll. SQLite has no cross-process signal, but `PRAGMA data_version`
+// changes on a connection whenever another connection commits: a watcher reads it every few
+// milliseconds (a read of a page SQLite keeps in shared memory, no query) and, after a change,
+// wakes the waiters when a claimable task exists. Polling stays the fallback: a task that becomes
+// due later (retry backoff) and a wake-up lost while the listening connection was down are found
+// by the next poll.
+import Database from "better-sqlite3";
 import pg from "pg";
 import { type DbOrTx, providerOf } from "../client";
-import { databaseProvider } from "../env";
+import { databaseProvider, sqlitePathFromUrl } from "../env";
 
 export const TASK_QUEUED_CHANNEL = "studio_task_queued";
 
@@ -29,8 +33,10 @@ export interface QueueWakeups {
    * lost.
    */
   waitForWork(timeoutMs: number, signal?: AbortSignal): Promise<WakeReason>;
-  /** True while the LISTEN connection is up (always false on SQLite). */
+  /** True while the LISTEN connection (PostgreSQL) or the data_version watcher (SQLite) is up. */
   readonly listening: boolean;
+  /** Calls of waitForWork waiting now (an idle worker slot each). */
+  readonly waiting: number;
   /** Resolves once LISTEN is active (at once on SQLite); never rejects. */
   readonly ready: Promise<void>;
   close(): Promise<void>;
@@ -43,6 +49,8 @@ export interface QueueWakeupOptions {
   onError?: (error: Error) => void;
   /** First and longest pause before reconnecting (default 500 ms and 30 s). */
   reconnectMs?: { min: number; max: number };
+  /** SQLite: how often the watcher reads data_version (default 10 ms). */
+  sqliteCheckMs?: number;
 }
 
 /** Waiters of one process, woken together. */
@@ -50,6 +58,10 @@ class Waiters {
   #waiting = new Set<(reason: WakeReason) => void>();
   #pending = false;
   #closed = false;
+
+  get size(): number {
+    return this.#waiting.size;
+  }
 
   wake(): void {
     if (this.#waiting.size === 0) {
@@ -97,14 +109,7 @@ export function subscribeToQueuedTasks(
 ): QueueWakeups {
   const waiters = new Waiters();
   if (databaseProvider(databaseUrl) !== "postgresql") {
-    return {
-      waitForWork: (timeoutMs, signal) => waiters.wait(timeoutMs, signal),
-      listening: false,
-      ready: Promise.resolve(),
-      async close() {
-        waiters.close();
-      },
-    };
+    return watchSqlite(databaseUrl, waiters, options);
   }
 
   const { min, max } = options.reconnectMs ?? { min: 500, max: 30_000 };
@@ -167,6 +172,9 @@ export function subscribeToQueuedTasks(
     get listening() {
       return listening;
     },
+    get waiting() {
+      return waiters.size;
+    },
     ready,
     async close() {
       closed = true;
@@ -180,6 +188,78 @@ export function subscribeToQueuedTasks(
         current.removeAllListeners("notification");
         await current.end().catch(() => {});
       }
+    },
+  };
+}
+
+/**
+ * SQLite: a read-only connection of its own whose `PRAGMA data_version` changes when any other
+ * connection (any process) commits. After a change, one indexed look-up says whether a task is
+ * claimable now; only then are the waiters woken (or the wake-up kept for the next wait, as a
+ * notification is), so the commits of running tasks (progress, heartbeats) wake nobody.
+ */
+function watchSqlite(
+  databaseUrl: string,
+  waiters: Waiters,
+  options: QueueWakeupOptions,
+): QueueWakeups {
+  let connection: Database.Database | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  try {
+    connection = new Database(sqlitePathFromUrl(databaseUrl), {
+      readonly: true,
+      fileMustExist: true,
+    });
+    connection.pragma("busy_timeout = 1000");
+  } catch (error) {
+    // An in-memory or missing file: polling alone, as before.
+    options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+  const db = connection;
+  if (db) {
+    const version = db.prepare("PRAGMA data_version").pluck();
+    // Dates are stored as the adapter writes them (ISO text or epoch ms): compared in JS.
+    const nextDue = db
+      .prepare(
+        `SELECT "availableAt" FROM "Task" WHERE "status" = 'queued' AND "cancelRequested" = 0
+         ORDER BY "availableAt" LIMIT 1`,
+      )
+      .pluck();
+    let last = version.get();
+    timer = setInterval(() => {
+      try {
+        const now = version.get();
+        if (now === last) return;
+        last = now;
+        const due = nextDue.get() as string | number | undefined;
+        if (due === undefined) return;
+        const at = typeof due === "number" ? due : Date.parse(due);
+        if (!(at > Date.now())) {
+          options.onQueued?.();
+          waiters.wake();
+        }
+      } catch (error) {
+        // Busy or locked for a moment: the next tick (or the poll) finds it.
+        options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
+    }, options.sqliteCheckMs ?? 10);
+    // The watcher alone never keeps a process alive.
+    timer.unref();
+  }
+  return {
+    waitForWork: (timeoutMs, signal) => waiters.wait(timeoutMs, signal),
+    get listening() {
+      return connection !== undefined;
+    },
+    get waiting() {
+      return waiters.size;
+    },
+    ready: Promise.resolve(),
+    async close() {
+      clearInterval(timer);
+      waiters.close();
+      connection?.close();
+      connection = undefined;
     },
   };
 }

@@ -46,7 +46,14 @@ export function ParamControls({
       onValueChange={(v) => set({ tile: (v === "auto" || v === "off" ? v : Number(v)) as Tile })}
       options={TILES.map((tile) => ({
         value: String(tile),
-        label: tile === "auto" ? t("tileAuto") : tile === "off" ? t("tileOff") : `${tile} px`,
+        label:
+          tile === "auto"
+            ? t("tileAuto")
+            : tile === "off"
+              ? t("tileOff")
+              : tile === 192
+                ? t("tileSeed", { tile })
+                : `${tile} px`,
       }))}
       hint={
         kind === "super_resolution" && typeof form.tile === "number"

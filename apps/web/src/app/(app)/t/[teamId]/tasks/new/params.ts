@@ -20,7 +20,8 @@ export interface FormParams {
 }
 
 export const DEFAULT_FORM: FormParams = {
-  tile: 192,
+  // Sized from the memory free where the task runs (see @studio/core tiling/auto.ts).
+  tile: "auto",
   threshold: 0.5,
   topK: 5,
   preset: "gentle",
