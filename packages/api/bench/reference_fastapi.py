@@ -55,4 +55,15 @@ async def task(teamId: str, taskId: str, authorization: str = Header(default="")
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=port, workers=1, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        # What `pip install fastapi uvicorn` runs (the service issue 15 measured): asyncio and h11;
+        # uvicorn[standard] would add uvloop and httptools. `--standard` selects those (if installed).
+        loop="uvloop" if "--standard" in sys.argv else "asyncio",
+        http="httptools" if "--standard" in sys.argv else "h11",
+        log_level="warning",
+        access_log=False,
+    )

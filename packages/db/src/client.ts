@@ -35,8 +35,21 @@ export type DbOrTx = Db | Prisma.TransactionClient;
  */
 const transactionOptions = { maxWait: 15_000, timeout: 30_000 };
 
+/** The URL each client was made for (hot-reads.ts opens its own SQLite connection to it). */
+const urlOfClient = new WeakMap<Db, string>();
+
+export function databaseUrlOf(db: Db): string | undefined {
+  return urlOfClient.get(db);
+}
+
 /** A client on `databaseUrl`: a `file:` URL is SQLite, a `postgresql://` URL PostgreSQL. */
 export function createDb(databaseUrl: string): Db {
+  const db = createClient(databaseUrl);
+  urlOfClient.set(db, databaseUrl);
+  return db;
+}
+
+function createClient(databaseUrl: string): Db {
   if (databaseProvider(databaseUrl) === "postgresql") {
     // Both clients are generated from the same models (scripts/generate.ts); Prisma only
     // refuses an adapter of another provider, so PostgreSQL has its own client class. Its API

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createDb, type Db } from "./client";
 import { DATABASE_PROVIDERS, type DatabaseProvider, testDatabaseProvider } from "./env";
+import { closeHotReads } from "./hot-reads";
 import { migrateDatabase } from "./migrate";
 import { dropDatabase } from "./postgres-server";
 import { type CreateTaskInput, createTask } from "./queue/tasks";
@@ -93,6 +94,7 @@ export async function createTestDatabase(
       dir,
       db,
       async cleanup() {
+        closeHotReads(db);
         await db.$disconnect();
         rmSync(dir, { recursive: true, force: true });
       },

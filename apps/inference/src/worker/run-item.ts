@@ -1,12 +1,16 @@
-// One task item: decode the stored image, run the task kind's pipeline, write the outputs.
+// One task item: decode the stored image, run the task kind's pipeline, write the outputs,
+// each carrying its provenance (what made it) inside the file.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isBlobError } from "@studio/blob/errors";
+import { PROVENANCE_SCHEMA, type ResultProvenance, withProvenance } from "@studio/core/image";
 import {
   type PreparedModel,
   runClassification,
   runSegmentation,
   runSuperResolution,
 } from "@studio/core/pipeline";
+import { PIPELINE_VERSION } from "@studio/core/signature";
 import type {
   ClassificationSpec,
   SegmentationSpec,
@@ -14,6 +18,7 @@ import type {
   TaskKind,
 } from "@studio/core/spec";
 import type { AcquiredFile, NodeFiles } from "../node-files";
+import { SERVICE_VERSION } from "../version";
 import { removeResultFiles, resultName, type WrittenFile, writeResultFile } from "./results";
 
 export interface ItemJob {
@@ -26,6 +31,8 @@ export interface ItemJob {
   storagePath: string;
   params: unknown;
   model: PreparedModel;
+  /** The weight's row as the task was run (for the provenance; the model has its sha256). */
+  weight?: { name: string; family: string; version: string } | null;
   maxPixels: number;
   signal: AbortSignal;
   /** Fraction 0..1 of this item done (tiles). */
@@ -112,6 +119,28 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
     signature: r.signature,
     timings: roundTimings(r.timings),
   });
+  // Of the bytes that ran, whatever the row says.
+  const inputSha256 = createHash("sha256").update(bytes).digest("hex");
+  const provenance = (
+    r: { params: unknown; signature: string; device: string; tiling?: unknown },
+    output: string,
+  ): ResultProvenance => ({
+    schema: PROVENANCE_SCHEMA,
+    product: { name: "Vision Studio", version: SERVICE_VERSION },
+    pipeline: PIPELINE_VERSION,
+    taskKind: job.taskKind,
+    output,
+    weight: {
+      name: job.weight?.name ?? null,
+      ...(job.weight ? { family: job.weight.family, version: job.weight.version } : {}),
+      sha256: job.model.weightSha256,
+    },
+    signature: r.signature,
+    params: r.params,
+    tiling: r.tiling ?? null,
+    device: r.device,
+    input: { sha256: inputSha256 },
+  });
 
   if (job.taskKind === "super_resolution") {
     const r = await runSuperResolution({
@@ -119,7 +148,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
       model: job.model as PreparedModel<SuperResolutionSpec>,
       onProgress: progress,
     });
-    const main = await write(name("png"), r.png);
+    const main = await write(name("png"), withProvenance(r.png, provenance(r, "result")));
     return {
       main,
       files,
@@ -137,14 +166,15 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
     job.signal.throwIfAborted();
     const parts: Record<string, string> = {};
     let main: WrittenFile | undefined;
-    if (r.png.mask) main = await write(name("png"), r.png.mask);
+    const tagged = (png: Buffer, output: string) => withProvenance(png, provenance(r, output));
+    if (r.png.mask) main = await write(name("png"), tagged(r.png.mask, "mask"));
     if (r.png.probability) {
-      const f = await write(name("png", "probability"), r.png.probability);
+      const f = await write(name("png", "probability"), tagged(r.png.probability, "probability"));
       parts.probabilityPath = f.path;
       main ??= f;
     }
     if (r.png.overlay) {
-      const f = await write(name("png", "overlay"), r.png.overlay);
+      const f = await write(name("png", "overlay"), tagged(r.png.overlay, "overlay"));
       parts.overlayPath = f.path;
       main ??= f;
     }
@@ -170,7 +200,12 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
     model: job.model as PreparedModel<ClassificationSpec>,
   });
   job.onProgress(1);
-  const report = { top: r.top, scores: r.scores, scoreKind: r.scoreKind };
+  const report = {
+    top: r.top,
+    scores: r.scores,
+    scoreKind: r.scoreKind,
+    provenance: provenance(r, "scores"),
+  };
   const main = await write(name("json"), new TextEncoder().encode(`${JSON.stringify(report)}\n`));
   return {
     main,

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { parameterSignature } from "@studio/core/signature";
-import { buildClassifierModel } from "@studio/core/testing";
+import { readProvenance } from "@studio/core/image";
+import { PIPELINE_VERSION, parameterSignature } from "@studio/core/signature";
+import { buildClassifierModel, buildSegmentationModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,6 +17,7 @@ import {
   seedWeight,
 } from "../test-fixtures";
 import { startTestService, type TestService } from "../testing";
+import { SERVICE_VERSION } from "../version";
 
 let service: TestService;
 let team: { userId: string; teamId: string };
@@ -122,6 +124,30 @@ describe("task worker (in process)", () => {
       height: 600,
       scale: 2,
     });
+
+    // Each result says what made it, read back by sharp (PNG iTXt), not by our own code.
+    const cat = await service.db.image.findUniqueOrThrow({
+      where: { id: good2 },
+      select: { storagePath: true },
+    });
+    const input = readFileSync(path.join(service.dataDir, cat.storagePath));
+    const result = readFileSync(path.join(service.dataDir, items[2]?.resultPath ?? ""));
+    const weightRow = await service.db.weight.findUniqueOrThrow({
+      where: { id: weight.weightId },
+      select: { name: true, family: true, version: true },
+    });
+    expect(await readProvenance(result)).toMatchObject({
+      product: { name: "Vision Studio", version: SERVICE_VERSION },
+      pipeline: PIPELINE_VERSION,
+      taskKind: "super_resolution",
+      output: "result",
+      weight: { ...weightRow, sha256: weight.sha256 },
+      signature: items[2]?.paramSignature,
+      params: { tile: 128 },
+      tiling: { requested: 128, used: 128, tileCount: 12 },
+      device: "cpu",
+      input: { sha256: createHash("sha256").update(input).digest("hex") },
+    });
   });
 
   it("runs a classification task and writes the scores", async () => {
@@ -141,7 +167,50 @@ describe("task worker (in process)", () => {
       readFileSync(path.join(service.dataDir, item.resultPath ?? ""), "utf8"),
     );
     expect(report.scores).toHaveLength(3);
+    expect(report.provenance).toMatchObject({
+      taskKind: "classification",
+      output: "scores",
+      weight: { sha256: weight.sha256 },
+      device: "cpu",
+    });
     expect(JSON.parse(item.resultMeta ?? "{}").top[0].label).toMatch(/^[abc]$/);
+  });
+
+  it("runs a segmentation task; mask, probability map and overlay each say what they are", async () => {
+    const weight = await seedWeight(service.db, service.dataDir, {
+      teamId: team.teamId,
+      taskKind: "segmentation",
+      bytes: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
+      spec: {
+        kind: "segmentation",
+        colorOrder: "gray",
+        size: { mode: "dynamic", multipleOf: 2 },
+        activation: "sigmoid",
+      },
+    });
+    const image = await seedGrayImage(service.db, service.dataDir, team);
+    const taskId = await seedTask(service.db, { ...team, weight, imageIds: [image] });
+    expect(await waitForFinal(taskId)).toMatchObject({ status: "succeeded", itemsDone: 1 });
+    const item = await service.db.taskItem.findFirstOrThrow({
+      where: { taskId },
+      select: { resultPath: true, resultMeta: true, paramSignature: true },
+    });
+    const meta = JSON.parse(item.resultMeta ?? "{}");
+    const files = {
+      mask: item.resultPath,
+      probability: meta.probabilityPath,
+      overlay: meta.overlayPath,
+    };
+    for (const [output, key] of Object.entries(files)) {
+      const file = readFileSync(path.join(service.dataDir, key ?? ""));
+      expect(await readProvenance(file), output).toMatchObject({
+        taskKind: "segmentation",
+        output,
+        weight: { sha256: weight.sha256 },
+        signature: item.paramSignature,
+        params: { threshold: 0.5, outputs: { mask: true, probability: true, overlay: true } },
+      });
+    }
   });
 
   it("fails a task whose weight file is missing without retrying", async () => {

@@ -315,7 +315,10 @@ export class TaskWorker {
     try {
       if (task.cancelRequested) controller.abort(STOP.canceled);
       const weight = task.weightId
-        ? await db.weight.findUnique({ where: { id: task.weightId }, select: { spec: true } })
+        ? await db.weight.findUnique({
+            where: { id: task.weightId },
+            select: { spec: true, name: true, family: true, version: true },
+          })
         : null;
       if (!weight) throw new WeightUnusableError("the task's weight has been deleted");
       const model = await models.get(task.weightSha256, weight.spec);
@@ -348,6 +351,7 @@ export class TaskWorker {
             storagePath: item.image.storagePath,
             params,
             model,
+            weight,
             maxPixels: config.MAX_IMAGE_PIXELS,
             signal,
             onProgress: (f) =>

@@ -3,9 +3,11 @@
 // answers for a missing object or a range outside it.
 import { randomBytes } from "node:crypto";
 import { BlobError } from "@studio/blob/errors";
+import { openZipBytes } from "@studio/core/zip/read";
+import { parse as parseContentDisposition } from "content-disposition";
 import { beforeAll, describe, expect, it } from "vitest";
 import { blobStore } from "../../storage/blobs";
-import { makeImage, makeUser, type TestUser } from "../../test-helpers";
+import { makeImage, makeUser, makeWeight, type TestUser } from "../../test-helpers";
 import { useTestStore } from "../../test-hooks";
 import { downloadFile } from "./download";
 import { toErrorResponse } from "./responses";
@@ -111,5 +113,150 @@ describe("blob store failures as the client hears them", () => {
     } finally {
       console.error = errors;
     }
+  });
+});
+
+/** A finished task of alice's over `images` (name, dataset path), each result holding its name. */
+async function finishedTask(
+  taskKind: "super_resolution" | "segmentation",
+  images: { name: string; relativePath?: string; variants?: string[] }[],
+) {
+  const team = alice.personalTeamId;
+  const weight = await makeWeight(t.db, { teamId: team, taskKind });
+  const dataset = await t.db.dataset.create({
+    data: { teamId: team, createdById: alice.id, name: "pets" },
+    select: { id: true },
+  });
+  const task = await t.db.task.create({
+    data: {
+      teamId: team,
+      createdById: alice.id,
+      weightId: weight.id,
+      weightSha256: weight.sha256,
+      datasetId: dataset.id,
+      taskKind,
+      status: "succeeded",
+      params: "{}",
+      paramSignature: "x",
+      itemCount: images.length,
+    },
+    select: { id: true },
+  });
+  const items: { itemId: string; imageId: string; bytes: Record<string, string> }[] = [];
+  for (const [position, image] of images.entries()) {
+    const { id: imageId } = await makeImage(t.db, team, alice.id, image.name);
+    const { storagePath } = await t.db.image.findUniqueOrThrow({ where: { id: imageId } });
+    await blobStore().put(storagePath, Buffer.from(`${image.name} original`));
+    if (image.relativePath) {
+      await t.db.datasetImage.create({
+        data: { datasetId: dataset.id, imageId, relativePath: image.relativePath },
+      });
+    }
+    const key = (part?: string) => `results/${task.id}/${position}-a1${part ? `.${part}` : ""}.png`;
+    const bytes: Record<string, string> = { main: `${image.name} main` };
+    const meta: Record<string, unknown> = taskKind === "super_resolution" ? { scale: 4 } : {};
+    await blobStore().put(key(), Buffer.from(bytes.main as string));
+    for (const variant of image.variants ?? []) {
+      bytes[variant] = `${image.name} ${variant}`;
+      meta[`${variant}Path`] = key(variant);
+      await blobStore().put(key(variant), Buffer.from(bytes[variant] as string));
+    }
+    const item = await t.db.taskItem.create({
+      data: {
+        taskId: task.id,
+        imageId,
+        position,
+        status: "succeeded",
+        resultPath: key(),
+        resultMeta: JSON.stringify(meta),
+      },
+      select: { id: true },
+    });
+    items.push({ itemId: item.id, imageId, bytes });
+  }
+  return { taskId: task.id, items };
+}
+
+async function get(query: Record<string, string>) {
+  const search = new URLSearchParams({ teamId: alice.personalTeamId, ...query });
+  return downloadFile(
+    new Request(`http://studio.test/api/files/download?${search}`),
+    await contextFor(t.db, alice.id),
+  );
+}
+
+/** The name a browser saves the download under (filename*, else filename). */
+const fileNameOf = (res: Response) =>
+  parseContentDisposition(res.headers.get("content-disposition") ?? "").parameters.filename;
+
+describe("download names", () => {
+  it("names a result after what it is, never as the original", async () => {
+    const sr = await finishedTask("super_resolution", [{ name: "摩托车.jpg" }]);
+    const item = sr.items[0] as (typeof sr.items)[number];
+    const result = await get({ type: "result", id: sr.taskId, itemId: item.itemId });
+    expect(fileNameOf(result)).toBe("摩托车_x4.png");
+    expect(result.headers.get("content-disposition")).toContain('attachment; filename="__x4.png"');
+    expect(await result.text()).toBe("摩托车.jpg main");
+    const original = await get({ type: "image", id: item.imageId });
+    expect(fileNameOf(original)).toBe("摩托车.jpg");
+
+    const seg = await finishedTask("segmentation", [
+      { name: "page.png", variants: ["probability", "overlay"] },
+    ]);
+    const page = seg.items[0] as (typeof seg.items)[number];
+    const names: Record<string, string> = {};
+    for (const variant of [undefined, "probability", "overlayPath"]) {
+      const res = await get({
+        type: "result",
+        id: seg.taskId,
+        itemId: page.itemId,
+        ...(variant ? { variant } : {}),
+      });
+      names[variant ?? "main"] = `${fileNameOf(res)}: ${await res.text()}`;
+    }
+    expect(names).toEqual({
+      main: "page_mask.png: page.png main",
+      probability: "page_probability.png: page.png probability",
+      overlayPath: "page_overlay.png: page.png overlay",
+    });
+  });
+
+  it("zips a task's results in the dataset's folders, numbering names that collide", async () => {
+    const { taskId } = await finishedTask("super_resolution", [
+      { name: "a.jpg", relativePath: "cats/a.jpg" },
+      { name: "a.png", relativePath: "cats/a.png" },
+      { name: "b.png", relativePath: "dogs/puppies/b.png" },
+      { name: "evil.png", relativePath: "../../evil.png" },
+      { name: "loose.png" },
+    ]);
+    const seg = await finishedTask("segmentation", [
+      { name: "p.png", relativePath: "scans/p.png", variants: ["probability", "overlay"] },
+    ]);
+    const contents = async (id: string) => {
+      const res = await get({ type: "task-zip", id });
+      expect(res.status).toBe(200);
+      const zip = await openZipBytes(await body(res), {
+        maxEntries: 100,
+        maxTotalBytes: 1 << 20,
+        maxEntryBytes: 1 << 20,
+      });
+      const files: Record<string, string> = {};
+      for (const entry of zip.entries)
+        files[entry.name] = Buffer.from(await zip.read(entry)).toString();
+      zip.close();
+      return files;
+    };
+    expect(await contents(taskId)).toEqual({
+      "cats/a_x4.png": "a.jpg main",
+      "cats/a_x4 (2).png": "a.png main",
+      "dogs/puppies/b_x4.png": "b.png main",
+      "evil_x4.png": "evil.png main",
+      "loose_x4.png": "loose.png main",
+    });
+    expect(await contents(seg.taskId)).toEqual({
+      "scans/p_mask.png": "p.png main",
+      "scans/p_probability.png": "p.png probability",
+      "scans/p_overlay.png": "p.png overlay",
+    });
   });
 });

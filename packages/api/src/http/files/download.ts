@@ -22,7 +22,9 @@ import {
 } from "../../storage/renditions";
 import { requireTeam } from "./access";
 import { requestedRange } from "./byte-range";
+import { mainOutput, resultFileName, variantOutput } from "./download-names";
 import { contentDisposition, errorResponse, json, toErrorResponse } from "./responses";
+import { resultScale, taskZipEntries } from "./task-zip";
 
 const querySchema = z.discriminatedUnion("type", [
   z.object({
@@ -226,13 +228,14 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           resultPath: true,
           resultMeta: true,
           image: { select: { originalName: true } },
+          task: { select: { taskKind: true, weight: { select: { spec: true } } } },
         },
       });
       if (!item?.resultPath) return errorResponse("not_found", "Result not found.");
+      const meta = parseJson<Record<string, unknown>>(item.resultMeta, {});
       let relative = item.resultPath;
       let variantKey: string | undefined;
       if (query.variant) {
-        const meta = parseJson<Record<string, unknown>>(item.resultMeta, {});
         // "probability" finds the worker's `probabilityPath`; the full key works too.
         variantKey =
           typeof meta[`${query.variant}Path`] === "string" ? `${query.variant}Path` : query.variant;
@@ -244,12 +247,19 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         relative = value;
       }
       const ext = path.extname(relative) || ".png";
-      const suffix = query.variant ? `-${query.variant}` : "";
-      const name = `${baseName(item.image.originalName)}${suffix}${ext}`;
+      const name = resultFileName(item.image.originalName, {
+        taskKind: item.task.taskKind,
+        scale: resultScale(meta, item.task.weight?.spec),
+        output: variantKey
+          ? variantOutput(variantKey)
+          : mainOutput(item.task.taskKind, item.resultPath, meta),
+        ext,
+      });
       if (query.rendition) {
         if (ext !== ".png") {
           return errorResponse("not_renderable", "This result is not an image.");
         }
+        const suffix = query.variant ? `-${query.variant}` : "";
         const key = { teamId: team.id, taskId: query.id, itemId: item.id, variant: variantKey };
         return await renditionResponse(
           request,
@@ -260,6 +270,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
             key: resultRenditionPath(key, query.rendition),
             // Result files are never rewritten in place: item and variant name the bytes.
             etag: `"${item.id}-${variantKey ?? "main"}-${query.rendition}-v${RENDITION_VERSION}"`,
+            // Renditions are for display; their names stay the short ones the viewer has used.
             fileName: `${baseName(item.image.originalName)}${suffix}-${query.rendition}.webp`,
             stillExists: async () => (await ctx.db.taskItem.count({ where: { id: item.id } })) > 0,
           },
@@ -286,17 +297,13 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         select: { id: true },
       });
       if (!task) return errorResponse("not_found", "Task not found.");
-      const items = await ctx.db.taskItem.findMany({
-        where: { taskId: task.id, status: "succeeded", resultPath: { not: null } },
-        orderBy: { position: "asc" },
-        select: { position: true, resultPath: true, image: { select: { originalName: true } } },
-      });
-      if (items.length === 0) return errorResponse("not_found", "The task has no results yet.");
+      const entries = await taskZipEntries(ctx.db, task.id);
+      if (entries.length === 0) return errorResponse("not_found", "The task has no results yet.");
       const store = blobStore();
-      const sources = items.map((item) => ({
-        name: `${String(item.position + 1).padStart(4, "0")}-${baseName(item.image.originalName).replace(/[\\/]/g, "_")}${path.extname(item.resultPath ?? "") || ".png"}`,
+      const sources = entries.map((entry) => ({
+        name: entry.name,
         // Opened when its turn comes; a missing or unreachable object ends the zip with an error.
-        open: () => openStored(store, item.resultPath as string),
+        open: () => openStored(store, entry.key),
       }));
       return new Response(zipStream(sources), {
         status: 200,

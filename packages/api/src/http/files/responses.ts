@@ -1,4 +1,5 @@
 import type { AppErrorCode } from "@studio/contracts/errors";
+import formatContentDisposition from "content-disposition";
 import { AppError, toClientError } from "../../errors";
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -28,8 +29,21 @@ export function toErrorResponse(error: unknown): Response {
   return errorResponse("internal", "Internal server error.");
 }
 
-/** `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266/5987). */
+/**
+ * `Content-Disposition` with the UTF-8 name (RFC 6266 / RFC 5987, by the `content-disposition`
+ * package) and our own ASCII fallback for clients that ignore `filename*`: the package's fallback
+ * turns every non-Latin-1 character into "?", which loses a Chinese stem entirely; this one keeps
+ * what it can (accents dropped, "é" -> "e"; other characters outside printable ASCII, quotes,
+ * backslashes and "%" become "_"), so the extension and any ASCII part survive.
+ */
 export function contentDisposition(fileName: string, inline = false): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return `${inline ? "inline" : "attachment"}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+  const fallback = fileName
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]+/g, "_")
+    .replace(/["\\%]/g, "_");
+  return formatContentDisposition(fileName, {
+    type: inline ? "inline" : "attachment",
+    fallback,
+  });
 }

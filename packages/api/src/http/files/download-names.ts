@@ -1,0 +1,105 @@
+// What a downloaded file is called. A result says what it is and never takes the original's
+// name (`cat_x4.png`, `page_mask.png`, `page_probability.png`), so saving both into one folder
+// keeps both; a task's zip mirrors the dataset's folders under those same names.
+
+/** The name without its last extension ("archive.tar.gz" -> "archive.tar"). */
+export function fileStem(name: string): string {
+  return name.replace(/(?<=[^/\\])\.[^./\\]+$/, "") || "file";
+}
+
+/** Which output of an item a file is, as the worker records it. */
+export interface ResultNaming {
+  taskKind: string;
+  /** Super-resolution: the model's scale (the weight spec's, as the worker recorded it). */
+  scale?: number | null;
+  /**
+   * The output: "mask", "probability", "overlay" (segmentation), "scores" (classification),
+   * "result" (super-resolution), or another result-metadata key.
+   */
+  output: string;
+  /** With the dot: ".png", ".json". */
+  ext: string;
+}
+
+/** The suffix after the original's stem: `_x4`, `_mask`, `_probability`, ... */
+export function resultSuffix({ taskKind, scale, output }: Omit<ResultNaming, "ext">): string {
+  if (output === "result" && taskKind === "super_resolution") {
+    return typeof scale === "number" && Number.isFinite(scale) && scale > 0
+      ? `_x${Number(scale.toFixed(2))}`
+      : "_upscaled";
+  }
+  return `_${output.replace(/[^\p{L}\p{N}._-]+/gu, "-") || "result"}`;
+}
+
+/** `<stem><suffix><ext>` for an original called `originalName`. */
+export function resultFileName(originalName: string, naming: ResultNaming): string {
+  return `${fileStem(originalName)}${resultSuffix(naming)}${naming.ext}`;
+}
+
+/**
+ * The output a variant query names: "probability" and the worker's key "probabilityPath" are
+ * the same file.
+ */
+export const variantOutput = (variant: string) => variant.replace(/Path$/, "") || variant;
+
+/**
+ * What an item's main file is: segmentation stores the mask as its main file, or the first
+ * output switched on when the mask is off (then the main path is also the variant's path).
+ */
+export function mainOutput(
+  taskKind: string,
+  resultPath: string,
+  meta: Record<string, unknown>,
+): string {
+  if (taskKind === "super_resolution") return "result";
+  if (taskKind === "classification") return "scores";
+  if (meta.probabilityPath === resultPath) return "probability";
+  if (meta.overlayPath === resultPath) return "overlay";
+  return "mask";
+}
+
+// Characters no common file system takes in a name (Windows is the strictest), control
+// characters included; a zip entry with them would not extract on every machine.
+const UNSAFE_IN_NAME = /[<>:"|?*\\\p{Cc}]/gu;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+
+/** One folder or file name safe to extract anywhere. */
+function safeSegment(segment: string): string {
+  const cleaned = segment.replace(UNSAFE_IN_NAME, "_").replace(/[. ]+$/, "");
+  if (!cleaned || cleaned === "." || cleaned === "..") return "_";
+  return WINDOWS_RESERVED.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/**
+ * The folder part of a dataset path ("cats/small/a.jpg" -> "cats/small/"), made safe: no empty,
+ * `.` or `..` segments, so no entry can point outside the folder it is extracted into.
+ */
+export function safeFolder(relativePath: string): string {
+  const parts = relativePath.split(/[\\/]+/).filter((p) => p !== "" && p !== "." && p !== "..");
+  parts.pop();
+  return parts.map((p) => `${safeSegment(p)}/`).join("");
+}
+
+/** A file name made safe for a zip entry (no folder part). */
+export const safeFileName = (name: string) => safeSegment(name.split(/[\\/]/).pop() ?? "");
+
+/**
+ * Hands out zip entry names, adding " (2)", " (3)" ... before the extension to a name already
+ * taken. Names are compared without case, since macOS and Windows extract `A.png` and `a.png`
+ * onto the same file.
+ */
+export class UniqueNames {
+  private readonly taken = new Set<string>();
+
+  claim(wanted: string): string {
+    const dot = wanted.lastIndexOf(".");
+    const slash = wanted.lastIndexOf("/");
+    const hasExt = dot > slash + 1;
+    const base = hasExt ? wanted.slice(0, dot) : wanted;
+    const ext = hasExt ? wanted.slice(dot) : "";
+    let name = wanted;
+    for (let n = 2; this.taken.has(name.toLowerCase()); n++) name = `${base} (${n})${ext}`;
+    this.taken.add(name.toLowerCase());
+    return name;
+  }
+}
