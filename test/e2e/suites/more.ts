@@ -150,7 +150,7 @@ export function moreSuite(studio: () => Studio): void {
         page.waitForEvent("download"),
         page.getByRole("button", { name: /Download mask at 0\.50/ }).click(),
       ]);
-      expect(download.suggestedFilename()).toContain("t0.50");
+      expect(download.suggestedFilename()).toMatch(/_mask_t0\.50\.png$/);
       const file = join(ARTIFACTS_DIR, "mask-t0.50.png");
       await download.saveAs(file);
       expect(pngSize(file)).toEqual(pngSize(input));

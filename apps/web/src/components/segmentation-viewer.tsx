@@ -99,7 +99,7 @@ export function SegmentationViewer({
       if (!blob) return;
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
-      a.download = `${fileName.replace(/\.[^.]+$/, "")}-mask-t${threshold.toFixed(2)}.png`;
+      a.download = `${fileName.replace(/\.[^.]+$/, "")}_mask_t${threshold.toFixed(2)}.png`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
     }, "image/png");

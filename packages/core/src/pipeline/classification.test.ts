@@ -8,6 +8,23 @@ import { runClassification } from "./classification";
 import { prepareFromBytes } from "./testing";
 
 describe("runClassification", () => {
+  it("calls the scores of a graph that ends in Softmax probabilities, not logits", async () => {
+    const built = buildClassifierModel({ classes: 3, size: 32, softmax: true, seed: 5 });
+    const model = await prepareFromBytes<ClassificationSpec>(built.bytes, {
+      kind: "classification",
+      size: { mode: "fixed", width: 32, height: 32 },
+      activation: "none",
+      labels: ["up", "left", "down"],
+    });
+    const res = await runClassification({
+      model,
+      input: readFileSync(fixturePath("chelsea.png")),
+      params: { topK: 3 },
+    });
+    expect(res.scoreKind).toBe("softmax");
+    expect(res.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
   it("returns softmax top-k with labels, or the raw logits", async () => {
     const built = buildClassifierModel({ classes: 4, size: 32, softmax: false, seed: 11 });
     const model = await prepareFromBytes<ClassificationSpec>(built.bytes, {

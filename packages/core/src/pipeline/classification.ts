@@ -78,9 +78,13 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
   });
   const out = await timed(timings, "runMs", () => runner.run(input, dims));
   const result = await timed(timings, "postMs", () => {
+    const applied =
+      params.applyActivation && spec.activation !== "none" ? spec.activation : null;
+    const scores = classScores(out.data, applied ?? "logits");
+    // Scores used as the model gives them are probabilities when they form a distribution: a
+    // graph that ends in Softmax (the official text-direction classifier) has activation "none".
     const kind: ClassificationResult["scoreKind"] =
-      params.applyActivation && spec.activation !== "none" ? spec.activation : "logits";
-    const scores = classScores(out.data, kind);
+      applied ?? (isDistribution(scores) ? "softmax" : "logits");
     const order = Array.from(scores.keys()).sort(
       (a, b) => (scores[b] as number) - (scores[a] as number) || a - b,
     );
@@ -93,4 +97,14 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
   });
   timings.totalMs = performance.now() - started;
   return { ...result, params, signature, device: runner.device, timings };
+}
+
+/** Every score in 0..1 and together 1 (within float rounding): a softmax's output. */
+function isDistribution(scores: Float64Array): boolean {
+  let sum = 0;
+  for (const score of scores) {
+    if (!(score >= 0 && score <= 1)) return false;
+    sum += score;
+  }
+  return scores.length > 1 && Math.abs(sum - 1) < 1e-4;
 }
