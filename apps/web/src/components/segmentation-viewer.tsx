@@ -10,7 +10,7 @@ import { Tabs, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { loadImage } from "~/lib/load-image";
 import { binarize, foregroundShare, overlayPixels } from "~/lib/threshold";
 import { usePanZoom } from "./use-pan-zoom";
-import { ZoomToolbar } from "./zoom-toolbar";
+import { ZoomToolbar, ZoomViewport } from "./zoom-toolbar";
 
 async function loadPixels(url: string): Promise<ImageData> {
   const img = await loadImage(url);
@@ -111,12 +111,7 @@ export function SegmentationViewer({
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem]">
       <div className="grid min-w-0 content-start gap-3">
         <ZoomToolbar zoom={zoom} />
-        <div
-          ref={zoom.viewportRef}
-          data-testid="segmentation-viewport"
-          className="checkerboard relative h-[min(70vh,48rem)] min-h-64 cursor-grab touch-none select-none overflow-hidden rounded-md border border-border active:cursor-grabbing"
-          {...zoom.handlers}
-        >
+        <ZoomViewport zoom={zoom} testId="segmentation-viewport">
           <div style={zoom.layerStyle}>
             {/* biome-ignore lint/performance/noImgElement: authorised route handler, no optimisation wanted */}
             <img
@@ -142,7 +137,7 @@ export function SegmentationViewer({
               />
             ) : null}
           </div>
-        </div>
+        </ZoomViewport>
       </div>
       <div className="grid content-start gap-4">
         <Tabs value={mode} onValueChange={(v) => setMode(v as "overlay" | "mask")}>

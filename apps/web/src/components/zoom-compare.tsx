@@ -4,7 +4,7 @@ import { useTranslations } from "next-intl";
 import type * as React from "react";
 import { useState } from "react";
 import { usePanZoom } from "./use-pan-zoom";
-import { ZoomToolbar } from "./zoom-toolbar";
+import { ZoomToolbar, ZoomViewport } from "./zoom-toolbar";
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
@@ -54,12 +54,7 @@ export function ZoomCompare({
   return (
     <div className="grid gap-3">
       <ZoomToolbar zoom={zoom} />
-      <div
-        ref={zoom.viewportRef}
-        data-testid="compare-viewport"
-        className="checkerboard relative h-[min(70vh,48rem)] min-h-64 cursor-grab touch-none select-none overflow-hidden rounded-md border border-border active:cursor-grabbing"
-        {...zoom.handlers}
-      >
+      <ZoomViewport zoom={zoom} testId="compare-viewport">
         {image(before, t("before"), "compare-before")}
         <div className="absolute inset-0" style={{ clipPath: `inset(0 0 0 ${dividerX}px)` }}>
           {image(after, t("after"), "compare-after")}
@@ -113,7 +108,7 @@ export function ZoomCompare({
         <span className="pointer-events-none absolute right-2 top-2 rounded bg-black/60 px-2 py-0.5 text-xs text-white">
           {t("after")}
         </span>
-      </div>
+      </ZoomViewport>
     </div>
   );
 }

@@ -37,3 +37,25 @@ export function ZoomToolbar({ zoom, children }: { zoom: PanZoom; children?: Reac
     </div>
   );
 }
+
+/** The window a pan-and-zoom viewer is seen through: wheel, pinch and drag land here. */
+export function ZoomViewport({
+  zoom,
+  testId,
+  children,
+}: {
+  zoom: PanZoom;
+  testId: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <div
+      ref={zoom.viewportRef}
+      data-testid={testId}
+      className="checkerboard relative h-[min(70vh,48rem)] min-h-64 cursor-grab touch-none select-none overflow-hidden rounded-md border border-border active:cursor-grabbing"
+      {...zoom.handlers}
+    >
+      {children}
+    </div>
+  );
+}

@@ -78,8 +78,7 @@ export async function runClassification(req: ClassificationRequest): Promise<Cla
   });
   const out = await timed(timings, "runMs", () => runner.run(input, dims));
   const result = await timed(timings, "postMs", () => {
-    const applied =
-      params.applyActivation && spec.activation !== "none" ? spec.activation : null;
+    const applied = params.applyActivation && spec.activation !== "none" ? spec.activation : null;
     const scores = classScores(out.data, applied ?? "logits");
     // Scores used as the model gives them are probabilities when they form a distribution: a
     // graph that ends in Softmax (the official text-direction classifier) has activation "none".

@@ -4,12 +4,37 @@ import { runMemoryBudget } from "../runtime/memory";
 import type { Device } from "../runtime/providers";
 import { type Timings, timed } from "../runtime/timings";
 import { parameterSignature } from "../signature/index";
-import type { Region, TaskKind, TileSetting } from "../spec/index";
+import type { ModelSpec, Region, TaskKind, TileSetting } from "../spec/index";
 import type { Rect } from "../tensor/index";
 import { autoTileSize } from "../tiling/auto";
+import type { TileProgress } from "../tiling/run";
+import type { PreparedModel } from "./model";
 
 /** Encoded bytes (decoded here, timed) or already decoded pixels. */
 export type ImageInput = Uint8Array | RawImage;
+
+/** What a tiled run (segmentation, super-resolution) is asked: one image, its model, options. */
+export interface TiledRunRequest<S extends ModelSpec> {
+  model: PreparedModel<S>;
+  input: ImageInput;
+  /** Validated and defaulted by the run (its params schema). */
+  params?: unknown;
+  /** Crop of the input (preview); the output is exactly that crop of the full result. */
+  region?: Region;
+  decode?: DecodeOptions;
+  /**
+   * Memory for tile "auto" when the params do not set a budget; default: a share of what the
+   * device has free now (runtime/memory.ts). Not part of the signature, like the device.
+   */
+  memoryBudgetBytes?: number;
+  /**
+   * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
+   * about 40% faster than 6 for ~12% larger files.
+   */
+  pngCompressionLevel?: number;
+  onProgress?: (p: TileProgress) => void;
+  signal?: AbortSignal;
+}
 
 /** The signature a result of this run is stored and found by (previews reuse full runs). */
 export function runSignature(kind: TaskKind, params: unknown, model: { weightSha256: string }) {

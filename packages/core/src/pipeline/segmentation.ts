@@ -1,10 +1,8 @@
-import type { DecodeOptions } from "../image/decode";
 import { DEFAULT_PNG_LEVEL, encodePng } from "../image/encode";
 import type { RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
 import {
-  type Region,
   SegmentationParams,
   type SegmentationSpec,
   type SegmentationParams as SegParams,
@@ -19,29 +17,13 @@ import {
   resizeBilinear,
 } from "../tensor/index";
 import { autoOverlap, splitOverlap } from "../tiling/grid";
-import { runTiled, type TileProgress } from "../tiling/run";
+import { runTiled } from "../tiling/run";
 import { foregroundProbability } from "./activation";
 import { cropImage } from "./alpha";
-import { checkRegion, type ImageInput, loadInput, resolveTile, runSignature } from "./common";
-import type { PreparedModel } from "./model";
+import { checkRegion, loadInput, resolveTile, runSignature, type TiledRunRequest } from "./common";
 import { type TilingReport, tiledRunReport } from "./super-resolution";
 
-export interface SegmentationRequest {
-  model: PreparedModel<SegmentationSpec>;
-  input: ImageInput;
-  params?: unknown;
-  region?: Region;
-  decode?: DecodeOptions;
-  /** Memory for tile "auto"; default: a share of what the device has free now. */
-  memoryBudgetBytes?: number;
-  /**
-   * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
-   * about 40% faster than 6 for ~12% larger files.
-   */
-  pngCompressionLevel?: number;
-  onProgress?: (p: TileProgress) => void;
-  signal?: AbortSignal;
-}
+export type SegmentationRequest = TiledRunRequest<SegmentationSpec>;
 
 export interface SegmentationResult {
   width: number;

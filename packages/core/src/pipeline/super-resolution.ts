@@ -1,11 +1,9 @@
-import type { DecodeOptions } from "../image/decode";
 import { DEFAULT_PNG_LEVEL, encodePng, PngWriter } from "../image/encode";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
 import { canonicalJson } from "../signature/index";
 import {
-  type Region,
   resolveTuning,
   type SuperResolutionParams as SrParams,
   SuperResolutionParams,
@@ -21,44 +19,20 @@ import {
   type Rect,
 } from "../tensor/index";
 import { type AxisTiles, autoOverlap, splitAxis, splitOverlap } from "../tiling/grid";
-import {
-  type RowBlock,
-  runTiled,
-  type TiledRunResult,
-  type TileProgress,
-  type TileRetry,
-} from "../tiling/run";
+import { type RowBlock, runTiled, type TiledRunResult, type TileRetry } from "../tiling/run";
 import { applyTuning, MAX_TUNING_MARGIN, tuningMargin } from "../tuning/index";
 import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
 import {
   checkRegion,
   expandRect,
-  type ImageInput,
   loadInput,
   resolveTile,
   runSignature,
+  type TiledRunRequest,
 } from "./common";
-import type { PreparedModel } from "./model";
 import { cutOutput, type ModelOutputCache } from "./output-cache";
 
-export interface SuperResolutionRequest {
-  model: PreparedModel<SuperResolutionSpec>;
-  input: ImageInput;
-  /** Validated and defaulted here (SuperResolutionParams). */
-  params?: unknown;
-  /** Crop of the input (preview); output is exactly that crop of the full result. */
-  region?: Region;
-  decode?: DecodeOptions;
-  /**
-   * Memory for tile "auto" when the params do not set tileBudgetMB; default: a share of what the
-   * device has free now (runtime/memory.ts). Not part of the signature, like the device.
-   */
-  memoryBudgetBytes?: number;
-  /**
-   * zlib level of the PNGs (all lossless; pixels and signature do not depend on it). Default 1:
-   * about 40% faster than 6 for ~12% larger files.
-   */
-  pngCompressionLevel?: number;
+export interface SuperResolutionRequest extends TiledRunRequest<SuperResolutionSpec> {
   /** false skips PNG encoding (result.png is then empty). */
   encode?: boolean;
   /**
@@ -67,8 +41,6 @@ export interface SuperResolutionRequest {
    * does not run the model. Ignored without `region`.
    */
   modelOutputCache?: { cache: ModelOutputCache; imageKey: string };
-  onProgress?: (p: TileProgress) => void;
-  signal?: AbortSignal;
 }
 
 export interface TilingReport {
