@@ -68,6 +68,11 @@ describe("authorisation matrix", () => {
     }
   });
 
+  it("lets every member of a team rename its tasks, not only admins", () => {
+    const rename = procedures.find(([path]) => path === "tasks.rename");
+    expect(rename?.[1]._def.meta?.access).toBe("team");
+  });
+
   it.each(procedures)("%s declares access, input and output", (path, procedure) => {
     const access = procedure._def.meta?.access;
     expect(access, path).toBeDefined();

@@ -44,7 +44,7 @@ export class TargetNotEmptyError extends Error {
 }
 
 /**
- * 500 rows of the widest model (Task, 27 columns) stay well under PostgreSQL's 65,535 bind
+ * 500 rows of the widest model (Task, 28 columns) stay well under PostgreSQL's 65,535 bind
  * values per statement, and a batch of a few hundred rows is what keeps memory flat.
  */
 const DEFAULT_BATCH_SIZE = 500;

@@ -37,6 +37,16 @@ export function studioSuite(studio: () => Studio): void {
       const input = join(FIXTURES_DIR, "microaneurysms.png");
       await addTaskImage(page, input);
       await waitForText(page.getByText(/1 image selected/), "1 image");
+      // The picker searches the library by name, whatever the case.
+      const search = page.getByTestId("image-search");
+      await search.fill("MICROANEURYSMS");
+      await page
+        .locator('[data-testid="picker-image"] input[aria-label="microaneurysms.png"]')
+        .waitFor();
+      await search.fill("no-such-image");
+      await page.getByText("No images match the search.").waitFor();
+      await search.fill("");
+      await search.blur();
 
       const after = page.getByTestId("preview-after");
       await after.waitFor({ state: "attached", timeout: 60_000 });
@@ -75,6 +85,21 @@ export function studioSuite(studio: () => Studio): void {
       expect(polls).toEqual([]);
       // The submitted task carries the signature the preview showed.
       expect(await page.getByTestId("task-signature").textContent()).toBe(secondSignature);
+      // Named after its kind and image; its settings in words, the weight named once.
+      expect(await page.getByTestId("task-name").textContent()).toBe(
+        "Super-resolution · microaneurysms.png",
+      );
+      expect(await page.getByTestId("param-model").textContent()).toBe(
+        "Real-ESRGAN AnimeVideo v3 x4",
+      );
+      expect(await page.getByTestId("param-tuning").textContent()).toMatch(
+        /^Anime \/ illustration: sharpen 0\.3 · contrast 1\.1 · .* · denoise 3 px median$/,
+      );
+      expect(await page.getByTestId("param-tile").textContent()).toBe("Automatic");
+      await page.getByTestId("rename-task").click();
+      await page.getByLabel("Task name").fill("  Fundus x4  ");
+      await page.getByRole("button", { name: "Save" }).click();
+      await waitForText(page.getByTestId("task-name"), "Fundus x4");
       const taskUrl = page.url();
       // The finished task shows its result: before and after thumbnails with the sizes.
       const card = page.getByTestId("gallery-result");
@@ -146,7 +171,7 @@ export function studioSuite(studio: () => Studio): void {
       // Phone width: the same pages in one column with the menu in the top bar.
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(inTeam(page, "/tasks"));
-      await page.locator("main h1").waitFor();
+      await waitForText(page.getByTestId("task-row-name"), "Fundus x4");
       await s.screenshot(page, "tasks-list-phone");
       expect(await sidewaysOverflow(page)).toEqual([]);
       await page.goto(inTeam(page, "/tasks/new"));

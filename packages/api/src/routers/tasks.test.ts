@@ -2,7 +2,7 @@ import { parameterSignature } from "@studio/core/signature";
 import { claimNextTask, completeItem, completeTask, failItem } from "@studio/db/queue";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callerFor } from "../test-caller";
-import { makeImage, makeUser, makeWeight, type TestUser } from "../test-helpers";
+import { makeImage, makeTeam, makeUser, makeWeight, type TestUser } from "../test-helpers";
 import { useTestStore } from "../test-hooks";
 
 const t = useTestStore();
@@ -134,6 +134,64 @@ describe("tasks", () => {
     });
     const task = await a.tasks.get({ teamId, taskId: res.id });
     expect(task).toMatchObject({ itemCount: 3, datasetId: ds.id });
+  });
+
+  it("names a task from its kind and images unless given a name; any member renames it", async () => {
+    const target = { type: "images" as const, imageIds: images };
+    const byDefault = await a.tasks.create({ teamId, weightId: weight.id, target, params: {} });
+    const named = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target,
+      params: {},
+      name: "  Night shots  ",
+    });
+    const inChinese = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target: { type: "image", imageId: images[1] as string },
+      params: {},
+      locale: "zh-CN",
+    });
+    const names = new Map(
+      (await a.tasks.list({ teamId, limit: 100 })).items.map((i) => [i.id, i.name]),
+    );
+    expect(names.get(byDefault.id)).toBe("Super-resolution · img0.png (+2 more)");
+    expect(names.get(named.id)).toBe("Night shots");
+    expect((await a.tasks.get({ teamId, taskId: inChinese.id })).name).toBe("超分辨率 · img1.png");
+    for (const name of ["   ", "x".repeat(121)]) {
+      await expect(
+        a.tasks.create({ teamId, weightId: weight.id, target, params: {}, name }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(a.tasks.rename({ teamId, taskId: named.id, name })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    }
+
+    // A member who is not admin renames a task someone else created; other teams cannot.
+    const shared = await makeTeam(t.db, [
+      { userId: alice.id, role: "ADMIN" },
+      { userId: bob.id, role: "MEMBER" },
+    ]);
+    const sharedWeight = await makeWeight(t.db, { teamId: shared.id });
+    const image = await makeImage(t.db, shared.id, alice.id, "shared.png");
+    const task = await a.tasks.create({
+      teamId: shared.id,
+      weightId: sharedWeight.id,
+      target: { type: "image", imageId: image.id },
+      params: {},
+    });
+    expect(await b.tasks.rename({ teamId: shared.id, taskId: task.id, name: " Bob's " })).toEqual({
+      id: task.id,
+      name: "Bob's",
+    });
+    expect((await a.tasks.get({ teamId: shared.id, taskId: task.id })).name).toBe("Bob's");
+    await expect(b.tasks.rename({ teamId, taskId: named.id, name: "x" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(
+      a.tasks.rename({ teamId, taskId: task.id, name: "wrong team" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("lists with filters and cursor paging, and hides other teams' tasks", async () => {

@@ -1,11 +1,13 @@
 import { taskStatusSchema } from "@studio/contracts/task";
 import { z } from "zod";
+import { TASK_NAME_LOCALES, taskNameSchema } from "../services/task-names";
 import {
   cancelTask,
   createTaskForTeam,
   deleteTask,
   getTask,
   listTasks,
+  renameTask,
   retryFailedItems,
   taskReport,
   taskStatus,
@@ -30,6 +32,7 @@ const count = z.number().int();
 const taskSummary = z.object({
   id: z.string(),
   teamId: z.string(),
+  name: z.string(),
   taskKind: storedTaskKind,
   status: storedTaskStatus,
   progress: z.number(),
@@ -116,6 +119,9 @@ export const tasksRouter = router({
         params: z.unknown(),
         idempotencyKey: z.string().min(1).max(128).nullish(),
         expectSignature: z.string().max(128).nullish(),
+        /** Left out, "<kind> · <first image> (+N more)" in `locale`'s words (English by default). */
+        name: taskNameSchema.nullish(),
+        locale: z.enum(TASK_NAME_LOCALES).nullish(),
       }),
     )
     .output(z.object({ id: z.string(), created: z.boolean() }))
@@ -158,6 +164,12 @@ export const tasksRouter = router({
     .input(taskIdInput)
     .output(taskSummary.pick(taskStatusSelect))
     .query(({ ctx, input }) => taskStatus(ctx.db, ctx.team.id, input.taskId)),
+
+  /** Any member of the team may rename its tasks (trimmed, 1..120 characters). */
+  rename: teamProcedure
+    .input(taskIdInput.extend({ name: taskNameSchema }))
+    .output(z.object({ id: z.string(), name: z.string() }))
+    .mutation(({ ctx, input }) => renameTask(ctx.db, ctx.team.id, input.taskId, input.name)),
 
   /** A queued task stops at once; a running one stops between tiles. */
   cancel: teamProcedure

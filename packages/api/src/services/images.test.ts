@@ -5,7 +5,7 @@ import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTempDataDir } from "../http/files/test-context";
 import { makeImage, makeTask, makeUser, makeWeight, testDb } from "../test-helpers";
-import { deleteImages } from "./images";
+import { deleteImages, listImages } from "./images";
 
 let t: TestDatabase;
 let data: ReturnType<typeof useTempDataDir>;
@@ -52,4 +52,44 @@ it("refuses to delete an image an unfinished task uses, and unknown images, chan
   );
   expect(await t.db.image.count({ where: { id: { in: [free.id, busy.id] } } })).toBe(2);
   expect(await deleteImages(t.db, user.personalTeamId, [free.id])).toEqual({ deleted: 1 });
+});
+
+it("searches names whatever the case, narrows to a dataset and pages with the cursor", async () => {
+  const user = await makeUser(t.db);
+  const team = user.personalTeamId;
+  const names = ["Holiday-1.PNG", "holiday_2.png", "work.png", "HOLIDAY%3.png", "holidayX3.png"];
+  const ids: string[] = [];
+  for (const name of names) ids.push((await makeImage(t.db, team, user.id, name)).id);
+  const other = await makeUser(t.db);
+  await makeImage(t.db, other.personalTeamId, other.id, "holiday-other.png");
+  const dataset = await t.db.dataset.create({
+    data: { teamId: team, createdById: user.id, name: "d" },
+    select: { id: true },
+  });
+  await t.db.datasetImage.createMany({
+    data: [0, 2].map((i) => ({
+      datasetId: dataset.id,
+      imageId: ids[i] as string,
+      relativePath: `${i}`,
+    })),
+  });
+  const search = async (input: { search?: string; datasetId?: string; limit?: number }) => {
+    const found: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await listImages(t.db, team, { limit: input.limit ?? 100, ...input, cursor });
+      found.push(...page.items.map((i) => i.originalName));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return found.sort();
+  };
+  // Another team's image never shows; case does not matter on either store.
+  expect(await search({ search: "HoLiDaY", limit: 2 })).toEqual(
+    ["HOLIDAY%3.png", "Holiday-1.PNG", "holidayX3.png", "holiday_2.png"].sort(),
+  );
+  // % and _ are letters, not wildcards.
+  expect(await search({ search: "y%3" })).toEqual(["HOLIDAY%3.png"]);
+  expect(await search({ search: "y_2" })).toEqual(["holiday_2.png"]);
+  expect(await search({ datasetId: dataset.id })).toEqual(["Holiday-1.PNG", "work.png"]);
+  expect(await search({ datasetId: dataset.id, search: "WORK" })).toEqual(["work.png"]);
 });

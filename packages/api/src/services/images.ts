@@ -172,29 +172,65 @@ export async function storeImage(
   }
 }
 
-export async function listImages(
-  db: Db,
-  teamId: string,
-  input: {
-    cursor?: string | null;
-    limit: number;
-    search?: string | null;
-    datasetId?: string | null;
-  },
-) {
-  const rows = await db.image.findMany({
-    where: {
-      teamId,
-      ...(input.search ? { originalName: { contains: input.search } } : {}),
-      ...(input.datasetId ? { datasetImages: { some: { datasetId: input.datasetId } } } : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: input.limit + 1,
-    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
-    select: imageSelect,
-  });
+interface ListImagesInput {
+  cursor?: string | null;
+  limit: number;
+  search?: string | null;
+  datasetId?: string | null;
+}
+
+/**
+ * One page of the team's images, newest first: what the task form's picker and the library
+ * list show, searched by name and narrowed to a dataset's images. `cursor` is the id of the
+ * previous page's last image.
+ */
+export async function listImages(db: Db, teamId: string, input: ListImagesInput) {
+  const rows = input.search
+    ? await searchImages(db, teamId, { ...input, search: input.search })
+    : await db.image.findMany({
+        where: {
+          teamId,
+          ...(input.datasetId ? { datasetImages: { some: { datasetId: input.datasetId } } } : {}),
+        },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: input.limit + 1,
+        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+        select: imageSelect,
+      });
   const nextCursor = rows.length > input.limit ? (rows[input.limit - 1]?.id ?? null) : null;
   return { items: rows.slice(0, input.limit), nextCursor };
+}
+
+/**
+ * listImages' rows whose name contains `search`, ignoring case. Prisma's `contains` is LIKE
+ * with the text pasted into the pattern, so "IMG_1" would match "IMGX1" (and "%" anything):
+ * SQLite's LIKE has no escape character unless the statement names one, which Prisma cannot.
+ * So the page's ids come from SQL that looks for the text itself (instr / strpos of the
+ * lower-cased name; SQLite lower-cases ASCII letters only, as its LIKE compares them), in the
+ * same order and with the same cursor as the Prisma query, and Prisma reads those rows.
+ */
+async function searchImages(db: Db, teamId: string, input: ListImagesInput & { search: string }) {
+  const found =
+    providerOf(db) === "postgresql"
+      ? Prisma.sql`strpos(lower(i."originalName"), lower(${input.search})) > 0`
+      : Prisma.sql`instr(lower(i."originalName"), lower(${input.search})) > 0`;
+  const inDataset = input.datasetId
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "DatasetImage" d
+        WHERE d."imageId" = i."id" AND d."datasetId" = ${input.datasetId})`
+    : Prisma.empty;
+  const after = input.cursor
+    ? Prisma.sql`AND (i."createdAt", i."id") <
+        (SELECT c."createdAt", c."id" FROM "Image" c WHERE c."id" = ${input.cursor})`
+    : Prisma.empty;
+  const page = await db.$queryRaw<{ id: string }[]>`
+    SELECT i."id" FROM "Image" i
+    WHERE i."teamId" = ${teamId} AND ${found} ${inDataset} ${after}
+    ORDER BY i."createdAt" DESC, i."id" DESC
+    LIMIT ${input.limit + 1}`;
+  const ids = page.map((row) => row.id);
+  const rows = await db.image.findMany({ where: { id: { in: ids } }, select: imageSelect });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export async function getImage(db: Db, teamId: string, imageId: string) {

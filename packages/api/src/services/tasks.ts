@@ -1,5 +1,6 @@
 import { parameterSignature } from "@studio/core/signature";
 import { PARAM_SCHEMAS, type TaskKind, withSpecDefaults } from "@studio/core/spec";
+import { hotReads } from "@studio/db/hot-reads";
 import { createTask, requestCancel } from "@studio/db/queue";
 import { z } from "zod";
 import type { Db } from "../db";
@@ -7,6 +8,7 @@ import { badRequest, conflict, notFound } from "../errors";
 import { deleteBlobFoldersQuietly } from "../storage/blobs";
 import { resultRenditionsDir } from "../storage/renditions";
 import { parseJson } from "./json";
+import { defaultTaskName, type TaskNameLocale } from "./task-names";
 import { usableWeightWhere } from "./weights";
 
 /** Largest selection one task may hold; a whole dataset is limited the same way. */
@@ -31,6 +33,10 @@ export interface CreateTaskArgs {
   idempotencyKey?: string | null;
   /** The signature a preview returned; when given, the task must run with the same settings. */
   expectSignature?: string | null;
+  /** Trimmed, 1..120 characters; left out, the task is named from its kind and images. */
+  name?: string | null;
+  /** Language of the default name's words. */
+  locale?: TaskNameLocale | null;
 }
 
 /**
@@ -100,7 +106,8 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
     throw conflict("The parameters differ from the previewed ones (signature mismatch).");
   }
   const { imageIds, datasetId } = await resolveImages(db, args.teamId, args.target);
-  return createTask(db, {
+  const name = args.name || (await nameFromImages(db, kind, imageIds, args.locale ?? "en"));
+  const task = await createTask(db, {
     teamId: args.teamId,
     createdById: args.userId,
     weightId: weight.id,
@@ -111,12 +118,35 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
     imageIds,
     datasetId,
     idempotencyKey: args.idempotencyKey ?? null,
+    // A repeated idempotent request keeps the first task and its name.
+    name,
   });
+  return task;
+}
+
+async function nameFromImages(
+  db: Db,
+  kind: TaskKind,
+  imageIds: string[],
+  locale: TaskNameLocale,
+): Promise<string> {
+  const first = imageIds[0]
+    ? await db.image.findUnique({ where: { id: imageIds[0] }, select: { originalName: true } })
+    : null;
+  return defaultTaskName(kind, first?.originalName ?? null, imageIds.length, locale);
+}
+
+/** Renames a task of the team; any member may, whatever the task's state. */
+export async function renameTask(db: Db, teamId: string, taskId: string, name: string) {
+  const { count } = await db.task.updateMany({ where: { id: taskId, teamId }, data: { name } });
+  if (count === 0) throw notFound("Task not found.");
+  return { id: taskId, name };
 }
 
 export const taskSummarySelect = {
   id: true,
   teamId: true,
+  name: true,
   taskKind: true,
   status: true,
   progress: true,
@@ -212,6 +242,7 @@ export function presentItem<
 interface TaskRow {
   id: string;
   teamId: string;
+  name: string;
   taskKind: string;
   status: string;
   progress: number;
@@ -278,8 +309,10 @@ export async function getTask(
   taskId: string,
   page: { itemsCursor?: number | null; itemsLimit: number } = { itemsLimit: 200 },
 ) {
-  const [task] = await db.$queryRaw<TaskRow[]>`
-    SELECT t."id", t."teamId", t."taskKind", t."status", t."progress", t."itemCount",
+  // Polled by every open task page: read past Prisma's engine (@studio/db/hot-reads).
+  const reads = hotReads(db);
+  const [task] = await reads.all<TaskRow>(
+    `SELECT t."id", t."teamId", t."name", t."taskKind", t."status", t."progress", t."itemCount",
       t."itemsDone", t."itemsFailed", t."attempts", t."maxAttempts", t."cancelRequested",
       t."device", t."error", t."paramSignature", t."idempotencyKey", t."weightId",
       t."weightSha256", t."datasetId", t."createdAt", t."startedAt", t."finishedAt",
@@ -289,19 +322,25 @@ export async function getTask(
     FROM "Task" t
     JOIN "User" u ON u."id" = t."createdById"
     LEFT JOIN "Weight" w ON w."id" = t."weightId"
-    WHERE t."id" = ${taskId} AND t."teamId" = ${teamId}`;
+    WHERE t."id" = ? AND t."teamId" = ?`,
+    [taskId, teamId],
+    TASK_COLUMN_TYPES,
+  );
   if (!task) throw notFound("Task not found.");
-  const rows = await db.$queryRaw<ItemRow[]>`
-    SELECT i."id", i."position", i."status", i."progress", i."resultPath", i."resultSha256",
+  const rows = await reads.all<ItemRow>(
+    `SELECT i."id", i."position", i."status", i."progress", i."resultPath", i."resultSha256",
       i."resultBytes", i."resultMeta", i."paramSignature", i."device", i."timings", i."error",
       i."startedAt", i."finishedAt",
       m."id" AS "imageId", m."originalName" AS "imageOriginalName", m."width" AS "imageWidth",
       m."height" AS "imageHeight", m."sha256" AS "imageSha256", m."format" AS "imageFormat"
     FROM "TaskItem" i
     JOIN "Image" m ON m."id" = i."imageId"
-    WHERE i."taskId" = ${taskId} AND i."position" >= ${page.itemsCursor ?? 0}
+    WHERE i."taskId" = ? AND i."position" >= ?
     ORDER BY i."position" ASC
-    LIMIT ${page.itemsLimit + 1}`;
+    LIMIT ?`,
+    [taskId, page.itemsCursor ?? 0, page.itemsLimit + 1],
+    { dates: ["startedAt", "finishedAt"] },
+  );
   const more = rows.length > page.itemsLimit;
   const {
     createdById,
@@ -374,11 +413,23 @@ export const taskStatusSelect = {
 } as const;
 
 /** The cheap poll, without items. */
+const TASK_COLUMN_TYPES = {
+  dates: ["createdAt", "startedAt", "finishedAt", "updatedAt"],
+  booleans: ["cancelRequested"],
+} as const;
+
+type TaskStatusRow = Pick<TaskRow, keyof typeof taskStatusSelect>;
+const TASK_STATUS_SQL = `SELECT ${Object.keys(taskStatusSelect)
+  .map((column) => `"${column}"`)
+  .join(", ")} FROM "Task" WHERE "id" = ? AND "teamId" = ?`;
+
 export async function taskStatus(db: Db, teamId: string, taskId: string) {
-  const task = await db.task.findFirst({
-    where: { id: taskId, teamId },
-    select: taskStatusSelect,
-  });
+  // The poll of every progress bar: read past Prisma's engine (@studio/db/hot-reads).
+  const [task] = await hotReads(db).all<TaskStatusRow>(
+    TASK_STATUS_SQL,
+    [taskId, teamId],
+    TASK_COLUMN_TYPES,
+  );
   if (!task) throw notFound("Task not found.");
   return task;
 }

@@ -438,6 +438,8 @@ export interface CreateTaskInput {
   datasetId?: string | null;
   idempotencyKey?: string | null;
   maxAttempts?: number;
+  /** What people call the task (the API makes a default from the kind and the images). */
+  name?: string;
 }
 
 /**
@@ -467,6 +469,7 @@ export async function createTask(
         weightSha256: input.weightSha256,
         datasetId: input.datasetId ?? null,
         taskKind: input.taskKind,
+        name: input.name ?? "",
         params: typeof input.params === "string" ? input.params : JSON.stringify(input.params),
         paramSignature: input.paramSignature,
         idempotencyKey: key,

@@ -44,8 +44,13 @@ export function RecentTasks() {
                 key={task.id}
                 className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm"
               >
-                <NameLink href={routes.task(teamId, task.id)}>
-                  {t(`kinds.${task.taskKind}`)}
+                <NameLink
+                  href={routes.task(teamId, task.id)}
+                  className="min-w-0 max-w-full truncate"
+                  title={task.name}
+                  data-testid="recent-task-name"
+                >
+                  {task.name || t(`kinds.${task.taskKind}`)}
                 </NameLink>
                 <StatusBadge status={task.status} />
                 <span className="text-muted-foreground tabular-nums">

@@ -97,8 +97,8 @@ export function TasksList() {
       >
         <DataTable
           columns={[
-            t("tasks.created"),
-            t("tasks.kind"),
+            t("tasks.name"),
+            { label: t("tasks.kind"), className: "hidden lg:table-cell" },
             { label: t("tasks.weight"), className: "hidden sm:table-cell" },
             t("tasks.filterStatus"),
             { label: t("tasks.progress"), className: "hidden w-40 md:table-cell" },
@@ -107,16 +107,27 @@ export function TasksList() {
         >
           {rows.map((task) => (
             <TR key={task.id} data-testid="task-row">
-              <TD>
-                <NameLink href={routes.task(teamId, task.id)}>
-                  {format.dateTime(task.createdAt, {
-                    dateStyle: "medium",
-                    timeStyle: "short",
-                  })}
+              {/* The name takes the room the other cells leave; the creation time under it. */}
+              <TD className="w-full max-w-0">
+                <NameLink
+                  href={routes.task(teamId, task.id)}
+                  className="block truncate"
+                  title={task.name}
+                  data-testid="task-row-name"
+                >
+                  {task.name || t(`kinds.${task.taskKind}`)}
                 </NameLink>
+                <span className="block text-xs text-muted-foreground">
+                  {format.dateTime(task.createdAt, { dateStyle: "medium", timeStyle: "short" })}
+                </span>
               </TD>
-              <TD>{t(`kinds.${task.taskKind}`)}</TD>
-              <TD className="hidden max-w-48 truncate sm:table-cell">
+              <TD className="hidden whitespace-nowrap lg:table-cell">
+                {t(`kinds.${task.taskKind}`)}
+              </TD>
+              <TD
+                className="hidden max-w-56 truncate sm:table-cell"
+                title={task.weight ? `${task.weight.family} ${task.weight.version}` : undefined}
+              >
                 {task.weight ? `${task.weight.family} ${task.weight.version}` : "—"}
               </TD>
               <TD>

@@ -20,8 +20,10 @@ import { routes } from "~/lib/routes";
 import { useTaskRefetchInterval } from "~/lib/use-task-polling";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ItemError } from "./item-error";
+import { RenameTask } from "./rename-task";
 import { ResultGallery } from "./result-gallery";
 import { DownloadAllResults } from "./task-links";
+import { TaskParams } from "./task-params";
 import { TaskRunFacts } from "./task-run-facts";
 
 export function TaskDetail({ taskId }: { taskId: string }) {
@@ -52,23 +54,25 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   const wall =
     data.startedAt && data.finishedAt ? data.finishedAt.getTime() - data.startedAt.getTime() : null;
   const mutationError = cancel.error ?? retry.error ?? remove.error;
+  const kindWords = t(`kinds.${data.taskKind}`);
 
   return (
     <>
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-3">
-            {t(`kinds.${data.taskKind}`)}
+            <span className="min-w-0 break-words" data-testid="task-name">
+              {data.name || kindWords}
+            </span>
             <StatusBadge status={data.status} />
           </span>
         }
-        description={
-          data.weight
-            ? `${data.weight.name} · ${data.weight.family} ${data.weight.version}`
-            : undefined
-        }
+        // The kind in words unless the name starts with it (as default names do); the model is
+        // a line of the parameters card, so the header does not repeat it.
+        description={data.name.startsWith(kindWords) ? undefined : kindWords}
         actions={
           <>
+            <RenameTask taskId={taskId} name={data.name} />
             {!final ? (
               <Button
                 variant="outline"
@@ -140,6 +144,9 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             <TaskRunFacts task={data} duration={formatMs(wall, locale)} />
           </FactList>
         </TitledCard>
+        <TitledCard className="lg:col-span-3" title={t("tasks.params")}>
+          <TaskParams task={data} />
+        </TitledCard>
       </div>
       {results.length > 0 ? (
         <TitledCard className="mt-4" title={t("tasks.results")}>
@@ -191,9 +198,6 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             </TR>
           ))}
         </DataTable>
-        <p className="mt-3 break-all text-xs text-muted-foreground">
-          {t("tasks.signature")}: <code data-testid="task-signature">{data.paramSignature}</code>
-        </p>
       </TitledCard>
     </>
   );

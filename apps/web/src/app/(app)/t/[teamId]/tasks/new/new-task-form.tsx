@@ -4,7 +4,7 @@ import { type TaskKind, taskKindSchema } from "@studio/contracts/task";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Play } from "lucide-react";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { MutationFeedback } from "~/components/form";
+import { MutationFeedback, TextField } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { QueryView } from "~/components/query-state";
 import { SelectControl, SelectField, SelectFrame } from "~/components/select-field";
@@ -36,7 +36,7 @@ export function NewTaskForm({
   initialDatasetId: string | null;
   initialKind: string | null;
 }) {
-  const { t, trpc, teamId, router } = useTeamPage();
+  const { t, trpc, teamId, router, locale } = useTeamPage();
   const [kind, setKind] = useState<TaskKind>(
     taskKindSchema.safeParse(initialKind).data ?? "super_resolution",
   );
@@ -47,6 +47,7 @@ export function NewTaskForm({
   const [images, setImages] = useState<PreviewImage[]>([]);
   const [datasetId, setDatasetId] = useState<string | null>(initialDatasetId);
   const [form, setForm] = useState<FormParams>(DEFAULT_FORM);
+  const [name, setName] = useState("");
   const [preview, setPreview] = useState<ShownPreview | null>(null);
   // One key per intended task: a double click or a retried request cannot queue it twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newKey);
@@ -118,6 +119,9 @@ export function NewTaskForm({
       weightId,
       target,
       params,
+      // Left empty, the API names the task after its kind and first image, in this language.
+      name: name.trim() || null,
+      locale: locale === "zh-CN" ? "zh-CN" : "en",
       idempotencyKey,
       // Only a preview of exactly these settings vouches for the signature.
       expectSignature: preview?.paramsKey === paramsKey ? preview.expectedSignature : null,
@@ -231,6 +235,31 @@ export function NewTaskForm({
               onPreview={onPreview}
             />
           </TitledCard>
+          <TextField
+            id="task-name"
+            label={
+              <>
+                {t("newTask.name")}{" "}
+                <span className="font-normal text-muted-foreground">
+                  ({t("newTask.nameOptional")})
+                </span>
+              </>
+            }
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            maxLength={120}
+            placeholder={
+              source === "images" && images[0]
+                ? t("newTask.defaultName", {
+                    kind: t(`kinds.${kind}`),
+                    image: images[0].originalName,
+                    more: images.length - 1,
+                  })
+                : undefined
+            }
+            hint={t("newTask.nameHint")}
+            data-testid="task-name-input"
+          />
           <MutationFeedback error={create.error} />
           {!canSubmit && !create.isPending && source === "images" && images.length === 0 ? (
             <p className="text-sm text-muted-foreground">{t("newTask.noImages")}</p>

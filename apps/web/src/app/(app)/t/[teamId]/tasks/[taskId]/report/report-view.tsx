@@ -17,6 +17,7 @@ import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ItemError } from "../item-error";
 import { BackToTask, DownloadAllResults } from "../task-links";
+import { TaskParams } from "../task-params";
 import { TaskRunFacts } from "../task-run-facts";
 
 /**
@@ -39,7 +40,7 @@ export function ReportView({ taskId }: { taskId: string }) {
   return (
     <article className="grid gap-4" data-testid="report">
       <PageHeader
-        title={`${t("report.title")} · ${t(`kinds.${kind}`)}`}
+        title={`${t("report.title")} · ${task.name || t(`kinds.${kind}`)}`}
         description={t("report.generated", {
           date: format.dateTime(new Date(), { dateStyle: "medium", timeStyle: "medium" }),
         })}
@@ -90,7 +91,9 @@ export function ReportView({ taskId }: { taskId: string }) {
           </Fact>
         </dl>
         <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
-        <pre className="overflow-auto rounded-md bg-muted p-3 text-xs">
+        <TaskParams task={task} />
+        {/* The exact record, for reproducing the run elsewhere. */}
+        <pre className="mt-2 overflow-auto rounded-md bg-muted p-3 text-xs">
           {JSON.stringify(task.params, null, 2)}
         </pre>
       </TitledCard>
