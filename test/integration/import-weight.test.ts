@@ -1,7 +1,7 @@
 // PyTorch / safetensors weight uploads through the real upload route, the real importer and the
 // real inference service (validation in its child process). The full-size OCTA U-Net (31M
 // parameters) is built once, in half precision, and reused by every case.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { uploadWeight } from "@studio/api/files";
 import {
@@ -25,6 +25,7 @@ import {
   toSafetensors,
   writeZip,
 } from "@studio/core/testing";
+import { fixturePath } from "@studio/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   LARGE_MODEL_CLIENT,
@@ -256,10 +257,14 @@ describe("PyTorch / safetensors weight upload", () => {
     }
   });
 
-  it("needs a known architecture and a task kind that fits it", async () => {
-    const none = await upload(admin, pth, { format: "pytorch", version: "x" });
-    expect(none.status).toBe(400);
-    expect(none.body.error.message).toMatch(/architecture/);
+  it("detects an unnamed architecture, and needs a named one to be known and fit the task kind", async () => {
+    // A real torch.save file of a small RRDBNet x2 (packages/core/scripts/reference).
+    const rrdb = readFileSync(fixturePath("torch-ref-rrdb-x2.pth"));
+    const detected = await upload(admin, rrdb, { format: "pytorch", version: "detected" });
+    expect(detected.status, JSON.stringify(detected.body)).toBe(201);
+    expect(
+      await svc.db.weight.findUniqueOrThrow({ where: { id: detected.body.weight.id } }),
+    ).toMatchObject({ taskKind: "super_resolution", family: "rrdbnet-x2-nf12-nb1-gc2" });
     const unknown = await upload(admin, pth, { architecture: "resnet-9000", version: "x" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("unknown_architecture");

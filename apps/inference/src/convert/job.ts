@@ -6,7 +6,8 @@ import type { ImportReport } from "@studio/core/importers";
 
 /** Absolute paths: the parent has already checked them against DATA_DIR/tmp. */
 export type ConversionSource =
-  | { kind: "state_dict"; file: string; architecture: string; fileName: string }
+  /** architecture absent: detected from the keys and shapes. */
+  | { kind: "state_dict"; file: string; architecture?: string; fileName: string }
   | { kind: "ncnn"; param: string; bin: string };
 
 export type ConversionJob = ConversionSource & {

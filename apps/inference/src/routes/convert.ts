@@ -7,7 +7,11 @@ import {
   convertResponseSchema,
 } from "@studio/contracts/inference/convert";
 import { INCOMING_PREFIX } from "@studio/contracts/inference/store-key";
-import { ARCHITECTURE_IDS } from "@studio/core/architectures";
+import {
+  ARCHITECTURE_FAMILIES,
+  ARCHITECTURE_IDS,
+  isArchitectureId,
+} from "@studio/core/architectures";
 import { DEFAULT_MAX_BYTES } from "@studio/core/importers";
 import { canceledError, convertWeightFile } from "../convert/run";
 import type { InferenceEnv } from "../env";
@@ -47,11 +51,12 @@ export function convertRoutes(deps: {
   return (app) => {
     app.post("/v1/weights/convert", async (request, reply): Promise<ConvertResponse> => {
       const body = convertRequestSchema.parse(request.body);
-      if (body.kind === "state_dict" && !ARCHITECTURE_IDS.includes(body.architecture)) {
+      const named = body.kind === "state_dict" ? body.architecture : undefined;
+      if (named && !isArchitectureId(named) && !Object.hasOwn(ARCHITECTURE_FAMILIES, named)) {
         throw new HttpError(
           400,
           "unknown_architecture",
-          `Unknown architecture "${body.architecture}"; known: ${ARCHITECTURE_IDS.join(", ")}.`,
+          `Unknown architecture "${named}"; leave it out to detect it, or name a family (${Object.keys(ARCHITECTURE_FAMILIES).join(", ")}) or one of ${ARCHITECTURE_IDS.join(", ")}.`,
         );
       }
       const limits = {

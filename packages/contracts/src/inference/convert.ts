@@ -25,8 +25,12 @@ export const convertRequestSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("state_dict"),
     key: stagedKeySchema,
-    /** An id of @studio/core/architectures (octa-unet, realesr-general-x4v3, ...). */
-    architecture: z.string().min(1).max(100),
+    /**
+     * Absent: detected from the keys and shapes. A family (rrdb, srvgg, unet): detected within
+     * it. An id of @studio/core/architectures (octa-unet, rrdbnet-x2-nf64-nb23-gc32, ...): the
+     * file is checked against it.
+     */
+    architecture: z.string().min(1).max(100).optional(),
     /** The uploaded name; its extension (.pth, .pt, .safetensors) must be one the importer reads. */
     fileName: z.string().min(1).max(255),
     limits: convertLimitsSchema.default({}),

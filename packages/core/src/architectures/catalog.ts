@@ -2,77 +2,101 @@
 // (ids, names, task kinds, documentation, expected keys, default specs). The graph builders
 // live in `@studio/core/architectures` (they load the ONNX writer); the API lists and checks
 // uploads with this part alone and leaves the conversion to the inference service.
-import { OCTA_SEGMENTATION_SPEC, REAL_ESRGAN_X4_SPEC, SuperResolutionSpec } from "../spec";
-import { rrdbParameters, srvggParameters, unetParameters } from "./param-specs";
+import {
+  OCTA_SEGMENTATION_SPEC,
+  REAL_ESRGAN_X4_SPEC,
+  SegmentationSpec,
+  SuperResolutionSpec,
+} from "../spec";
+import {
+  ARCHITECTURE_FAMILIES,
+  type ArchitectureConfig,
+  type RrdbConfig,
+  rrdbShape,
+  type SrvggConfig,
+  type UNetConfig,
+} from "./configs";
+import { parseArchitectureId } from "./ids";
+import {
+  rrdbParameters,
+  type SrvggActivation,
+  srvggParameters,
+  unetParameters,
+} from "./param-specs";
 import type { ArchitectureInfo, ParamSpec } from "./types";
 
+export type {
+  ArchitectureConfig,
+  ArchitectureFamily,
+  RrdbConfig,
+  RrdbLayout,
+  SrvggActivation,
+  SrvggConfig,
+  UNetConfig,
+} from "./configs";
+export { ARCHITECTURE_FAMILIES, LIMITS, rrdbShape } from "./configs";
+export { architectureId, parseArchitectureId } from "./ids";
 export type { ArchitectureInfo, ParamSpec };
-
-export interface UNetConfig {
-  id?: string;
-  inChannels?: number;
-  outChannels?: number;
-  /** Channels of enc1; each level doubles it (64 -> 1024 in the bottleneck). */
-  base?: number;
-  /** Fixed input side; must be a multiple of 16 (four 2x2 poolings). */
-  size?: number;
-}
-
-export interface SrvggConfig {
-  id: string;
-  name: string;
-  inChannels?: number;
-  outChannels?: number;
-  numFeat?: number;
-  numConv: number;
-  upscale?: number;
-}
-
-export interface RrdbConfig {
-  id: string;
-  name: string;
-  inChannels?: number;
-  outChannels?: number;
-  numFeat?: number;
-  numBlock: number;
-  numGrowCh?: number;
-}
 
 export function unetInfo(config: UNetConfig = {}): ArchitectureInfo {
   const inC = config.inChannels ?? 1;
   const outC = config.outChannels ?? 1;
   const base = config.base ?? 64;
+  const depth = config.depth ?? 4;
   const size = config.size ?? 256;
-  if (size % 16 !== 0) throw new Error(`U-Net input size ${size} is not a multiple of 16`);
+  if (size % 2 ** depth !== 0) {
+    throw new Error(`U-Net input size ${size} is not a multiple of ${2 ** depth}`);
+  }
   const width = (level: number) => base * 2 ** level;
+  const encoders = depth === 1 ? "enc1" : `enc1-enc${depth}`;
   return {
     id: config.id ?? "octa-unet",
-    name: "U-Net (OCTA segmentation)",
+    name: config.name ?? "U-Net (OCTA segmentation)",
     family: "unet",
     taskKind: "segmentation",
     doc:
-      `U-Net with encoder blocks enc1-enc4 (${width(0)}-${width(3)} channels), a ${width(4)}-channel bottleneck, ` +
-      "ConvTranspose2d(2, stride 2) upsampling with concatenated skips into dec4-dec1, and a 1x1 final_conv. " +
+      `U-Net with encoder blocks ${encoders} (${width(0)}-${width(depth - 1)} channels), a ${width(depth)}-channel bottleneck, ` +
+      `ConvTranspose2d(2, stride 2) upsampling with concatenated skips into dec${depth}-dec1, and a 1x1 final_conv. ` +
       "Each block is nn.Sequential(Conv3x3, BatchNorm2d, ReLU, Conv3x3, BatchNorm2d, ReLU). " +
       `Input [N,${inC},${size},${size}] normalised as (x/255-0.5)/0.5, output logits [N,${outC},${size},${size}] (sigmoid, threshold 0.5). ` +
       "See packages/core/src/architectures/README.md for the PyTorch module.",
-    parameters: unetParameters(inC, outC, base),
+    parameters: unetParameters(inC, outC, base, depth),
     input: { name: "input", shape: ["N", inC, size, size] },
     output: { name: "logits", shape: ["N", outC, size, size] },
-    defaultSpec: OCTA_SEGMENTATION_SPEC,
+    defaultSpec:
+      size === 256 && inC === 1
+        ? OCTA_SEGMENTATION_SPEC
+        : SegmentationSpec.parse({
+            ...OCTA_SEGMENTATION_SPEC,
+            colorOrder: inC === 1 ? "gray" : "rgb",
+            size: { mode: "fixed", width: size, height: size },
+          }),
   };
 }
+
+function superResolutionSpec(scale: number, channels: number, multipleOf: number) {
+  if (scale === 4 && channels === 3 && multipleOf === 1) return REAL_ESRGAN_X4_SPEC;
+  return SuperResolutionSpec.parse({
+    ...REAL_ESRGAN_X4_SPEC,
+    scale,
+    colorOrder: channels === 1 ? "gray" : "rgb",
+    size: { mode: "dynamic", multipleOf },
+  });
+}
+
+const ACTIVATION_DOC: Record<SrvggActivation, string> = {
+  prelu: "PReLU",
+  relu: "ReLU",
+  leakyrelu: "LeakyReLU(0.1)",
+};
 
 export function srvggInfo(config: SrvggConfig): ArchitectureInfo {
   const inC = config.inChannels ?? 3;
   const outC = config.outChannels ?? 3;
   const feat = config.numFeat ?? 64;
   const upscale = config.upscale ?? 4;
+  const activation = config.activation ?? "prelu";
   const { numConv } = config;
-  const defaultSpec =
-    upscale === 4
-      ? REAL_ESRGAN_X4_SPEC
-      : SuperResolutionSpec.parse({ ...REAL_ESRGAN_X4_SPEC, scale: upscale });
   return {
     id: config.id,
     name: config.name,
@@ -80,21 +104,22 @@ export function srvggInfo(config: SrvggConfig): ArchitectureInfo {
     taskKind: "super_resolution",
     doc:
       `SRVGGNetCompact (Real-ESRGAN, basicsr/archs/srvgg_arch.py) with num_in_ch=${inC}, num_out_ch=${outC}, ` +
-      `num_feat=${feat}, num_conv=${numConv}, upscale=${upscale}, act_type='prelu': ${numConv + 2} 3x3 convolutions ` +
-      "with PReLU between them, PixelShuffle, plus the nearest-upsampled input as a residual. RGB in 0..1, any size.",
-    parameters: srvggParameters(inC, outC, feat, numConv, upscale),
+      `num_feat=${feat}, num_conv=${numConv}, upscale=${upscale}, act_type='${activation}': ${numConv + 2} 3x3 convolutions ` +
+      `with ${ACTIVATION_DOC[activation]} between them, PixelShuffle, plus the nearest-upsampled input as a residual. RGB in 0..1, any size.`,
+    parameters: srvggParameters(inC, outC, feat, numConv, upscale, activation),
     input: { name: "input", shape: ["N", inC, "H", "W"] },
     output: { name: "output", shape: ["N", outC, `H*${upscale}`, `W*${upscale}`] },
-    defaultSpec,
+    defaultSpec: superResolutionSpec(upscale, inC, 1),
   };
 }
 
 export function rrdbInfo(config: RrdbConfig): ArchitectureInfo {
-  const inC = config.inChannels ?? 3;
-  const outC = config.outChannels ?? 3;
-  const feat = config.numFeat ?? 64;
-  const grow = config.numGrowCh ?? 32;
-  const blocks = config.numBlock;
+  const shape = rrdbShape(config);
+  const { inC, outC, feat, blocks, grow, scale, unshuffle, upsamples } = shape;
+  const unshuffled =
+    unshuffle > 1
+      ? `pixel-unshuffle by ${unshuffle} (input sides must be multiples of ${unshuffle}), `
+      : "";
   return {
     id: config.id,
     name: config.name,
@@ -102,20 +127,18 @@ export function rrdbInfo(config: RrdbConfig): ArchitectureInfo {
     taskKind: "super_resolution",
     doc:
       `RRDBNet (ESRGAN / Real-ESRGAN, basicsr/archs/rrdbnet_arch.py) with num_in_ch=${inC}, num_out_ch=${outC}, ` +
-      `scale=4, num_feat=${feat}, num_block=${blocks}, num_grow_ch=${grow}: ${blocks} residual-in-residual dense blocks, ` +
-      "two nearest x2 upsamplings with convolutions, LeakyReLU(0.2). RGB in 0..1, any size.",
-    parameters: rrdbParameters(inC, outC, feat, blocks, grow),
+      `scale=${scale}, num_feat=${feat}, num_block=${blocks}, num_grow_ch=${grow}${
+        shape.layout === "esrgan"
+          ? " in the original ESRGAN key layout (model.0, model.1.sub.N...)"
+          : ""
+      }: ${unshuffled}${blocks} residual-in-residual dense blocks, ` +
+      `${upsamples} nearest x2 upsampling(s) with convolutions, LeakyReLU(0.2). RGB in 0..1, any size.`,
+    parameters: rrdbParameters(shape),
     input: { name: "input", shape: ["N", inC, "H", "W"] },
-    output: { name: "output", shape: ["N", outC, "H*4", "W*4"] },
-    defaultSpec: REAL_ESRGAN_X4_SPEC,
+    output: { name: "output", shape: ["N", outC, `H*${scale}`, `W*${scale}`] },
+    defaultSpec: superResolutionSpec(scale, inC, unshuffle),
   };
 }
-
-/** How each registered architecture is configured; the graph builders read the same table. */
-export type ArchitectureConfig =
-  | { family: "unet"; config: UNetConfig }
-  | { family: "srvgg"; config: SrvggConfig }
-  | { family: "rrdb"; config: RrdbConfig };
 
 export const ARCHITECTURE_CONFIGS: Readonly<Record<string, ArchitectureConfig>> = {
   "octa-unet": { family: "unet", config: { id: "octa-unet" } },
@@ -157,24 +180,38 @@ export const ARCHITECTURE_CONFIGS: Readonly<Record<string, ArchitectureConfig>> 
 export const ARCHITECTURE_IDS = Object.keys(ARCHITECTURE_CONFIGS);
 
 export function unknownArchitecture(id: string): Error {
-  return new Error(`unknown architecture '${id}' (known: ${ARCHITECTURE_IDS.join(", ")})`);
+  return new Error(
+    `unknown architecture '${id}' (known: ${ARCHITECTURE_IDS.join(", ")}, a family to detect: ${Object.keys(ARCHITECTURE_FAMILIES).join(", ")}, or a detected id such as rrdbnet-x4-nf64-nb23-gc32)`,
+  );
 }
 
 // Parameter lists are built lazily because RRDBNet alone has ~700 keys.
 const infos = new Map<string, ArchitectureInfo>();
 
+/** The configuration of a fixed id (octa-unet, ...) or of a generated one (rrdbnet-x2-nf64-...). */
+export function architectureConfig(id: string): ArchitectureConfig | null {
+  return ARCHITECTURE_CONFIGS[id] ?? parseArchitectureId(id);
+}
+
+/** Whether `id` names a concrete architecture: one of the fixed ids or a generated one. */
+export function isArchitectureId(id: string): boolean {
+  return architectureConfig(id) !== null;
+}
+
+export function infoFor(entry: ArchitectureConfig): ArchitectureInfo {
+  if (entry.family === "unet") return unetInfo(entry.config);
+  if (entry.family === "srvgg") return srvggInfo(entry.config);
+  return rrdbInfo(entry.config);
+}
+
 export function getArchitectureInfo(id: string): ArchitectureInfo {
   const cached = infos.get(id);
   if (cached) return cached;
-  const entry = ARCHITECTURE_CONFIGS[id];
+  const entry = architectureConfig(id);
   if (!entry) throw unknownArchitecture(id);
-  const info =
-    entry.family === "unet"
-      ? unetInfo(entry.config)
-      : entry.family === "srvgg"
-        ? srvggInfo(entry.config)
-        : rrdbInfo(entry.config);
-  infos.set(id, info);
+  const info = infoFor(entry);
+  // Generated ids are unbounded in number; only the fixed ones stay cached.
+  if (ARCHITECTURE_CONFIGS[id]) infos.set(id, info);
   return info;
 }
 

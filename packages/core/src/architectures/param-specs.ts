@@ -25,7 +25,10 @@ export function batchNormParams(name: string, channels: number): ParamSpec[] {
   ];
 }
 
-export const UNET_ENCODERS = ["enc1", "enc2", "enc3", "enc4"] as const;
+/** Encoder block names of a U-Net of the given depth (the OCTA U-Net has 4: enc1..enc4). */
+export function unetEncoders(depth: number): string[] {
+  return Array.from({ length: depth }, (_, i) => `enc${i + 1}`);
+}
 
 /**
  * conv_block(cin, cout) = nn.Sequential(Conv2d(cin, cout, 3, padding=1), BatchNorm2d(cout),
@@ -48,14 +51,14 @@ function upconvParams(name: string, cin: number, cout: number): ParamSpec[] {
   ];
 }
 
-export function unetParameters(inC: number, outC: number, base: number): ParamSpec[] {
+export function unetParameters(inC: number, outC: number, base: number, depth = 4): ParamSpec[] {
   const width = (level: number) => base * 2 ** level;
   const specs: ParamSpec[] = [];
-  UNET_ENCODERS.forEach((name, level) => {
+  unetEncoders(depth).forEach((name, level) => {
     specs.push(...blockParams(name, level === 0 ? inC : width(level - 1), width(level)));
   });
-  specs.push(...blockParams("bottleneck", width(3), width(4)));
-  for (let level = 4; level >= 1; level--) {
+  specs.push(...blockParams("bottleneck", width(depth - 1), width(depth)));
+  for (let level = depth; level >= 1; level--) {
     specs.push(...upconvParams(`upconv${level}`, width(level), width(level - 1)));
     specs.push(...blockParams(`dec${level}`, width(level), width(level - 1)));
   }
@@ -63,10 +66,13 @@ export function unetParameters(inC: number, outC: number, base: number): ParamSp
   return specs;
 }
 
+export type SrvggActivation = "prelu" | "relu" | "leakyrelu";
+
 /**
- * body = [Conv(in, feat), PReLU(feat), (Conv(feat, feat), PReLU(feat)) x numConv,
- * Conv(feat, out * upscale^2)], so body.{2k}.weight/bias are convolutions and body.{2k+1}.weight
- * are PReLU slopes; the last convolution is body.{2 * numConv + 2}.
+ * body = [Conv(in, feat), act, (Conv(feat, feat), act) x numConv, Conv(feat, out * upscale^2)],
+ * so body.{2k}.weight/bias are convolutions and body.{2k+1} the activations (weights only for
+ * PReLU: ReLU and LeakyReLU take the index but store nothing); the last convolution is
+ * body.{2 * numConv + 2}.
  */
 export function srvggParameters(
   inC: number,
@@ -74,26 +80,66 @@ export function srvggParameters(
   feat: number,
   numConv: number,
   upscale: number,
+  activation: SrvggActivation = "prelu",
 ): ParamSpec[] {
-  const specs: ParamSpec[] = [...convParams("body.0", feat, inC, 3)];
-  specs.push({ name: "body.1.weight", shape: [feat], required: true });
+  const slope = (index: number): ParamSpec[] =>
+    activation === "prelu" ? [{ name: `body.${index}.weight`, shape: [feat], required: true }] : [];
+  const specs: ParamSpec[] = [...convParams("body.0", feat, inC, 3), ...slope(1)];
   for (let i = 0; i < numConv; i++) {
-    specs.push(...convParams(`body.${2 + 2 * i}`, feat, feat, 3));
-    specs.push({ name: `body.${3 + 2 * i}.weight`, shape: [feat], required: true });
+    specs.push(...convParams(`body.${2 + 2 * i}`, feat, feat, 3), ...slope(3 + 2 * i));
   }
   specs.push(...convParams(`body.${2 * numConv + 2}`, outC * upscale * upscale, feat, 3));
   return specs;
 }
 
-/** Keys of basicsr's RRDBNet at scale 4 (no pixel-unshuffle), in state_dict order. */
-export function rrdbParameters(
-  inC: number,
-  outC: number,
-  feat: number,
-  blocks: number,
-  grow: number,
-): ParamSpec[] {
-  const specs: ParamSpec[] = [...convParams("conv_first", feat, inC, 3)];
+/** Key layouts of RRDBNet in the wild: BasicSR's names, or the original ESRGAN Sequential. */
+export type RrdbLayout = "basicsr" | "esrgan";
+
+/** The hyperparameters that fix RRDBNet's keys and shapes. */
+export interface RrdbShape {
+  inC: number;
+  outC: number;
+  feat: number;
+  blocks: number;
+  grow: number;
+  /** Nearest x2 upsampling stages (conv_up1..conv_upN): 2 in BasicSR, 3 for x8. */
+  upsamples: number;
+  /** Pixel-unshuffle factor of the input (1, 2 or 4): BasicSR's x2 and x1 models. */
+  unshuffle: number;
+  layout: RrdbLayout;
+}
+
+/**
+ * The original ESRGAN code (xinntao/ESRGAN, "old arch") builds one flattened nn.Sequential:
+ * model.0 conv_first, model.1 = ShortcutBlock(sub = [RRDB x nb, conv_body]), then per upsampling
+ * [Upsample, conv, LeakyReLU] (3 slots each), then conv_hr, LeakyReLU, conv_last. Each conv of
+ * an RDB is Sequential(conv[, act]), hence the `.0`.
+ */
+export function rrdbKey(shape: RrdbShape, basicsrName: string): string {
+  if (shape.layout === "basicsr") return basicsrName;
+  const [module, ...rest] = basicsrName.split(".");
+  const field = rest.at(-1);
+  const u = shape.upsamples;
+  if (module === "body") {
+    const [block, rdb, convName] = rest;
+    return `model.1.sub.${block}.${rdb?.toUpperCase()}.${convName}.0.${field}`;
+  }
+  const index: Record<string, string> = {
+    conv_first: "model.0",
+    conv_body: `model.1.sub.${shape.blocks}`,
+    conv_hr: `model.${3 * u + 2}`,
+    conv_last: `model.${3 * u + 4}`,
+  };
+  const up = /^conv_up(\d+)$/.exec(module ?? "");
+  const prefix = up ? `model.${3 * Number(up[1])}` : index[module ?? ""];
+  if (!prefix) throw new Error(`no ESRGAN key for '${basicsrName}'`);
+  return `${prefix}.${field}`;
+}
+
+/** Keys of RRDBNet in state_dict order, named as the shape's layout names them. */
+export function rrdbParameters(shape: RrdbShape): ParamSpec[] {
+  const { inC, outC, feat, blocks, grow } = shape;
+  const specs: ParamSpec[] = [...convParams("conv_first", feat, inC * shape.unshuffle ** 2, 3)];
   for (let b = 0; b < blocks; b++) {
     for (let r = 1; r <= 3; r++) {
       for (let c = 1; c <= 5; c++) {
@@ -103,9 +149,9 @@ export function rrdbParameters(
     }
   }
   specs.push(...convParams("conv_body", feat, feat, 3));
-  specs.push(...convParams("conv_up1", feat, feat, 3));
-  specs.push(...convParams("conv_up2", feat, feat, 3));
+  for (let u = 1; u <= shape.upsamples; u++)
+    specs.push(...convParams(`conv_up${u}`, feat, feat, 3));
   specs.push(...convParams("conv_hr", feat, feat, 3));
   specs.push(...convParams("conv_last", outC, feat, 3));
-  return specs;
+  return specs.map((spec) => ({ ...spec, name: rrdbKey(shape, spec.name) }));
 }

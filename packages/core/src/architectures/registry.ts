@@ -2,6 +2,7 @@ import {
   ARCHITECTURE_CONFIGS,
   ARCHITECTURE_IDS,
   type ArchitectureConfig,
+  architectureConfig,
   unknownArchitecture,
 } from "./catalog";
 import { createRrdb } from "./rrdb";
@@ -16,7 +17,8 @@ export {
   parameterCount,
 } from "./catalog";
 
-function create(entry: ArchitectureConfig): Architecture {
+/** The graph builder of any configuration (a fixed id's, a generated id's or a detected one). */
+export function createArchitecture(entry: ArchitectureConfig): Architecture {
   if (entry.family === "unet") return createUNet(entry.config);
   if (entry.family === "srvgg") return createSrvgg(entry.config);
   return createRrdb(entry.config);
@@ -24,14 +26,15 @@ function create(entry: ArchitectureConfig): Architecture {
 
 const cache = new Map<string, Architecture>();
 
-/** A registered architecture with its graph builder. */
+/** A registered architecture (fixed or generated id) with its graph builder. */
 export function getArchitecture(id: string): Architecture {
   const cached = cache.get(id);
   if (cached) return cached;
-  const entry = ARCHITECTURE_CONFIGS[id];
+  const entry = architectureConfig(id);
   if (!entry) throw unknownArchitecture(id);
-  const architecture = create(entry);
-  cache.set(id, architecture);
+  const architecture = createArchitecture(entry);
+  // Generated ids are unbounded in number; only the fixed ones stay cached.
+  if (ARCHITECTURE_CONFIGS[id]) cache.set(id, architecture);
   return architecture;
 }
 

@@ -1,6 +1,6 @@
 import { GraphBuilder, tensor } from "../onnx/write";
 import { type SrvggConfig, srvggInfo } from "./catalog";
-import { conv, param, upsampleNearest } from "./layers";
+import { conv, leakyRelu, param, upsampleNearest } from "./layers";
 import type { Architecture, Weights } from "./types";
 
 export { srvggParameters } from "./param-specs";
@@ -12,6 +12,7 @@ export function createSrvgg(config: SrvggConfig): Architecture {
   const outC = config.outChannels ?? 3;
   const feat = config.numFeat ?? 64;
   const upscale = config.upscale ?? 4;
+  const activation = config.activation ?? "prelu";
   const { numConv } = config;
   const { input, output } = info;
   return {
@@ -28,11 +29,16 @@ export function createSrvgg(config: SrvggConfig): Architecture {
           outC: feat,
           inC: i === 0 ? inC : feat,
         });
-        const slope = g.initializer(
-          `body.${index + 1}.weight`,
-          tensor.f32([feat, 1, 1], param(w, `body.${index + 1}.weight`)),
-        );
-        out = g.node("PRelu", [out, slope]);
+        if (activation === "prelu") {
+          const slope = g.initializer(
+            `body.${index + 1}.weight`,
+            tensor.f32([feat, 1, 1], param(w, `body.${index + 1}.weight`)),
+          );
+          out = g.node("PRelu", [out, slope]);
+        } else {
+          // basicsr's SRVGGNetCompact uses nn.LeakyReLU(negative_slope=0.1).
+          out = activation === "relu" ? g.node("Relu", [out]) : leakyRelu(g, out, 0.1);
+        }
       }
       const last = `body.${2 * numConv + 2}`;
       out = conv(g, out, last, param(w, `${last}.weight`), param(w, `${last}.bias`), {

@@ -1,7 +1,7 @@
 import { GraphBuilder, tensor } from "../onnx/write";
 import { type UNetConfig, unetInfo } from "./catalog";
 import { conv, foldBatchNorm, param } from "./layers";
-import { UNET_ENCODERS as ENCODERS } from "./param-specs";
+import { unetEncoders } from "./param-specs";
 import type { Architecture, Weights } from "./types";
 
 export { unetParameters } from "./param-specs";
@@ -46,23 +46,24 @@ export function createUNet(config: UNetConfig = {}): Architecture {
   const inC = config.inChannels ?? 1;
   const outC = config.outChannels ?? 1;
   const base = config.base ?? 64;
+  const depth = config.depth ?? 4;
   const width = (level: number) => base * 2 ** level;
   const { input, output } = info;
 
   return {
     ...info,
     build(w: Weights): Uint8Array {
-      const g = new GraphBuilder("octa_unet");
+      const g = new GraphBuilder((config.id ?? "octa-unet").replaceAll("-", "_"));
       const x = g.input(input.name, "float32", input.shape);
       const skips: string[] = [];
       let out = x;
-      ENCODERS.forEach((name, level) => {
+      unetEncoders(depth).forEach((name, level) => {
         out = block(g, out, name, level === 0 ? inC : width(level - 1), width(level), w);
         skips.push(out);
         out = g.node("MaxPool", [out], { kernel_shape: [2, 2], strides: [2, 2] });
       });
-      out = block(g, out, "bottleneck", width(3), width(4), w);
-      for (let level = 4; level >= 1; level--) {
+      out = block(g, out, "bottleneck", width(depth - 1), width(depth), w);
+      for (let level = depth; level >= 1; level--) {
         const name = `upconv${level}`;
         const weight = g.initializer(
           `${name}.weight`,

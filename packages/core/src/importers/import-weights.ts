@@ -1,4 +1,10 @@
-import { getArchitecture, parameterCount } from "../architectures/registry";
+import {
+  ARCHITECTURE_FAMILIES,
+  type ArchitectureFamily,
+  parameterCount,
+} from "../architectures/catalog";
+import { type DetectedArchitecture, detectArchitecture } from "../architectures/detect";
+import { createArchitecture, getArchitecture } from "../architectures/registry";
 import type { Architecture } from "../architectures/types";
 import { DEFAULT_MAX_BYTES, ImportError, type ImportErrorCode } from "./errors";
 import { IMPORTABLE_EXTENSIONS, type WeightFormat } from "./formats";
@@ -17,7 +23,10 @@ export interface ImportReport extends KeyReport {
   problems: string[];
   /** Accepted-with-notes items (unexpected keys ignored, prefix stripped, dtype converted). */
   warnings: string[];
+  /** The id built (fixed, e.g. "octa-unet", or generated, e.g. "rrdbnet-x2-nf64-nb23-gc32"); "" if none. */
   architecture: string;
+  /** What detection read from the keys and shapes (null when it did not recognise the file). */
+  detected: DetectedSummary | null;
   fileName: string;
   sizeBytes: number;
   format: WeightFormat | null;
@@ -32,11 +41,18 @@ export interface ImportReport extends KeyReport {
   nonFinite: string[];
 }
 
+/** The JSON part of a detection, as the report carries it. */
+export type DetectedSummary = Omit<DetectedArchitecture, "config">;
+
 export interface ImportInput {
   bytes: Uint8Array;
   fileName: string;
-  /** An id from the registry ("octa-unet", ...) or an Architecture object. */
-  architecture: string | Architecture;
+  /**
+   * Absent: detected from the keys and shapes. A family ("rrdb", "srvgg", "unet"): detected
+   * within that family. An id ("octa-unet", "rrdbnet-x2-nf64-nb23-gc32", ...) or an
+   * Architecture object: the file is checked against it key by key.
+   */
+  architecture?: string | Architecture;
   maxBytes?: number;
 }
 
@@ -51,16 +67,24 @@ export interface ImportResult {
  * the ONNX model. Problems with the upload never throw: they come back as a rejected report.
  */
 export async function importWeights(input: ImportInput): Promise<ImportResult> {
-  const architecture =
-    typeof input.architecture === "string"
-      ? getArchitecture(input.architecture)
-      : input.architecture;
+  const named = input.architecture;
+  const family =
+    typeof named === "string" && Object.hasOwn(ARCHITECTURE_FAMILIES, named)
+      ? (named as ArchitectureFamily)
+      : undefined;
+  const architecture: Architecture | null =
+    named === undefined || family
+      ? null
+      : typeof named === "string"
+        ? getArchitecture(named)
+        : named;
   const report: ImportReport = {
     verdict: "rejected",
     summary: "",
     problems: [],
     warnings: [],
-    architecture: architecture.id,
+    architecture: architecture?.id ?? "",
+    detected: null,
     fileName: input.fileName,
     sizeBytes: input.bytes.byteLength,
     format: null,
@@ -79,14 +103,15 @@ export async function importWeights(input: ImportInput): Promise<ImportResult> {
   };
   const reject = (): ImportResult => {
     report.verdict = "rejected";
-    report.summary = `rejected for ${architecture.id}: ${report.problems.slice(0, 3).join("; ")}${
+    const target = report.architecture || family || "any known architecture";
+    report.summary = `rejected for ${target}: ${report.problems.slice(0, 3).join("; ")}${
       report.problems.length > 3 ? `; and ${report.problems.length - 3} more` : ""
     }`;
     return { onnx: null, report };
   };
 
   try {
-    return await runImport(input, architecture, report, reject);
+    return await runImport(input, { architecture, family }, report, reject);
   } catch (error) {
     if (!(error instanceof ImportError)) throw error;
     report.error = { code: error.code, message: error.message };
@@ -97,7 +122,7 @@ export async function importWeights(input: ImportInput): Promise<ImportResult> {
 
 async function runImport(
   input: ImportInput,
-  architecture: Architecture,
+  target: { architecture: Architecture | null; family?: ArchitectureFamily },
   report: ImportReport,
   reject: () => ImportResult,
 ): Promise<ImportResult> {
@@ -113,6 +138,24 @@ async function runImport(
   report.tensorCount = tensors.size;
   for (const tensor of tensors.values()) {
     report.dtypes[tensor.dtype] = (report.dtypes[tensor.dtype] ?? 0) + 1;
+  }
+
+  // Detection reads keys and shapes only; a named architecture is then the check, and what was
+  // detected is still reported.
+  const detection = detectArchitecture(tensors, { family: target.family });
+  if (detection.ok) {
+    const { config: _config, ...summary } = detection.detected;
+    report.detected = summary;
+  }
+  let architecture = target.architecture;
+  if (!architecture) {
+    if (!detection.ok) {
+      report.problems.push(detection.message);
+      return reject();
+    }
+    architecture = createArchitecture(detection.detected.config);
+    report.architecture = architecture.id;
+    report.warnings.push(...detection.detected.notes);
   }
 
   Object.assign(report, checkKeys(tensors, architecture));
@@ -149,7 +192,8 @@ async function runImport(
   const onnx = architecture.build(weights);
   report.parameterCount = parameterCount(architecture);
   report.verdict = "accepted";
-  report.summary = `accepted as ${architecture.id}: ${report.matched} tensors, ${report.parameterCount} parameters${
+  const found = report.detected?.id === architecture.id ? ` (${report.detected.name})` : "";
+  report.summary = `accepted as ${architecture.id}${found}: ${report.matched} tensors, ${report.parameterCount} parameters${
     report.warnings.length ? ` (${report.warnings.join("; ")})` : ""
   }`;
   return { onnx, report };

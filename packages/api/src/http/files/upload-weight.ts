@@ -10,6 +10,7 @@ import {
   type ImportFormat,
   importStateDict,
   isImportableName,
+  namedArchitecture,
 } from "../../services/import-weight";
 import { convertNcnnZip } from "../../services/ncnn-weight";
 import { registerWeightUpload } from "../../services/weights";
@@ -45,7 +46,11 @@ const metaSchema = z.object({
    * .pth/.pt/.safetensors or `architecture` is given, else onnx.
    */
   format: z.enum(["onnx", "ncnn", "pytorch", "safetensors"]).optional(),
-  /** Registry id of @studio/core/architectures/catalog (octa-unet, realesr-general-x4v3, ...). */
+  /**
+   * For a state_dict: absent = detected from the weights; a family (rrdb, srvgg, unet) = detected
+   * within it; an id of @studio/core/architectures/catalog (octa-unet, rrdbnet-x2-nf64-nb23-gc32,
+   * ...) = the file is checked against it.
+   */
   architecture: z.string().trim().min(1).max(100).optional(),
   /** The uploaded file's name, for the import report. */
   fileName: z.string().trim().min(1).max(255).optional(),
@@ -110,9 +115,10 @@ function parseSpec(meta: Meta): unknown {
  * POST, body = the ONNX file, query: `teamId` (team weight, team admins) or `official=1`
  * (site admins), `taskKind`, `name`, `family`, `version`, optional `description`, `license`,
  * `specPreset` or `spec` (JSON), `format=ncnn` for a zip of an NCNN `.param` + `.bin` pair
- * (converted to ONNX by the core importer), `format=pytorch|safetensors` + `architecture=<id>`
- * for a state_dict (checked and built into ONNX by @studio/core/importers; a refusal answers
- * 422 with the import report in `error.details`). Answers when validation has finished: 201 `{ weight }` ready to
+ * (converted to ONNX by the core importer), `format=pytorch|safetensors` for a state_dict, with
+ * an optional `architecture` (absent: detected from the keys and shapes; a family or an id: a
+ * check), built into ONNX by @studio/core/importers; a refusal answers 422 with the import
+ * report in `error.details`. Answers when validation has finished: 201 `{ weight }` ready to
  * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
  * service or the file storage is unreachable. The upload is staged in the blob store (incoming/)
  * for the service to validate or convert, then kept under weights/<sha256>.onnx.
@@ -139,9 +145,12 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     }
     const format = resolveFormat(meta);
     const imported = format === "pytorch" || format === "safetensors";
-    const architecture = imported ? architectureFor(meta.architecture) : null;
-    const described = describeUpload(meta, architecture);
-    const spec = parseSpec(meta) ?? architecture?.defaultSpec;
+    const architectureParam = imported ? architectureFor(meta.architecture) : undefined;
+    // A named id is checked against the task kind before the body is read; a detected one
+    // only once the service has converted the file.
+    const named = namedArchitecture(architectureParam);
+    if (!imported || named) describeUpload(meta, named);
+    const givenSpec = parseSpec(meta);
     const max = env().MAX_WEIGHT_BYTES;
     const length = declaredLength(request);
     if (length !== null && length > max) {
@@ -151,14 +160,23 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     const received = await receiveToTemp(request.body, max);
     tmpPath = received.tmpPath;
     let importReport: ImportReport | undefined;
+    let architecture: ArchitectureInfo | null = null;
     let file: StoredFile;
     // Each of these removes the temp file; what comes back is the ONNX file staged in the store.
     if (format === "ncnn") {
       file = await convertNcnnZip(received, ctx.inference);
-    } else if (architecture) {
-      ({ file, report: importReport } = await importStateDict(
+    } else if (imported) {
+      ({
+        file,
+        report: importReport,
+        architecture,
+      } = await importStateDict(
         received,
-        { architecture, fileName: meta.fileName, format: format as ImportFormat },
+        {
+          architecture: architectureParam,
+          fileName: meta.fileName,
+          format: format as ImportFormat,
+        },
         ctx.inference,
       ));
     } else {
@@ -166,6 +184,8 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
     }
     tmpPath = undefined;
     stagedKey = file.key;
+    const described = describeUpload(meta, architecture);
+    const spec = givenSpec ?? architecture?.defaultSpec;
     // What is stored is the ONNX file, whose size the declared length did not know.
     await checkStorageQuota(ctx, user, file.size);
     const weight = await registerWeightUpload(ctx.db, ctx.inference, {
