@@ -23,11 +23,16 @@ const globalSetup: Record<string, string[]> = {
   ],
 };
 
+const TEST_ENV = { PASSWORD_SCRYPT_LOG_N: "14" };
+
 export default defineConfig({
   test: {
     exclude: ["**/node_modules/**", "**/generated/**", "**/.next/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Password hashes at scrypt N=2^14 instead of 2^17 (16 instead of 128 MiB, ~40 instead of
+    // ~300 ms): sign-in tests hash dozens of times. password.test.ts checks the default cost.
+    env: TEST_ENV,
     projects: [
       ...workspaces.map(([name, root]) => ({
         extends: true as const,
@@ -53,7 +58,7 @@ export default defineConfig({
             "src/services/images.test.ts",
             "src/services/tasks.test.ts",
           ],
-          env: { STUDIO_TEST_DATABASE: "postgresql" },
+          env: { ...TEST_ENV, STUDIO_TEST_DATABASE: "postgresql" },
           globalSetup: globalSetup["@studio/db"],
         },
       },

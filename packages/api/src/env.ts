@@ -66,6 +66,11 @@ const shape = {
    * hundreds of open pages need.
    */
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
+  /**
+   * scrypt cost of new password hashes, as log2 N (17: 128 MiB and ~0.3 s per hash). Existing
+   * hashes keep the cost they were made with.
+   */
+  PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(14).max(20).default(17),
 };
 
 /**

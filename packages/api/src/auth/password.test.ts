@@ -1,12 +1,28 @@
 import { describe, expect, it } from "vitest";
+import { resetEnvForTests } from "../env";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
 
 describe("password hashing", () => {
-  it("hashes with scrypt N=2^17 r=8 p=1 and verifies", async () => {
-    const hash = await hashPassword("correct horse battery");
-    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
-    expect(await verifyPassword("correct horse battery", hash)).toBe(true);
-    expect(await verifyPassword("correct horse batterY", hash)).toBe(false);
+  it("hashes with scrypt N=2^17 r=8 p=1 by default and verifies", async () => {
+    // The suite runs at a lower cost (vitest.config.ts); the product's default is checked here.
+    const saved = process.env.PASSWORD_SCRYPT_LOG_N;
+    delete process.env.PASSWORD_SCRYPT_LOG_N;
+    resetEnvForTests();
+    try {
+      const hash = await hashPassword("correct horse battery");
+      expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+      expect(await verifyPassword("correct horse battery", hash)).toBe(true);
+      expect(await verifyPassword("correct horse batterY", hash)).toBe(false);
+    } finally {
+      if (saved !== undefined) process.env.PASSWORD_SCRYPT_LOG_N = saved;
+      resetEnvForTests();
+    }
+  });
+
+  it("hashes new passwords at the configured cost; a hash keeps its own", async () => {
+    const cheap = await hashPassword("secret words");
+    expect(cheap).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(await verifyPassword("secret words", cheap)).toBe(true);
   });
 
   it("salts every hash", async () => {

@@ -1,8 +1,11 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { env } from "../env";
 import { createSemaphore } from "./rate-limit";
 
-// scrypt cost: N=2^17, r=8 needs 128 * N * r = 128 MiB, above Node's 32 MiB default maxmem.
-const N = 2 ** 17;
+// scrypt cost: N=2^17 (PASSWORD_SCRYPT_LOG_N, default 17), r=8 needs 128 * N * r = 128 MiB,
+// above Node's 32 MiB default maxmem. The test suite lowers N (vitest.config.ts): a sign-in test
+// hashes dozens of times, and the cost travels with each hash, so verification is unchanged.
+const costN = () => 2 ** env().PASSWORD_SCRYPT_LOG_N;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 64;
@@ -42,8 +45,9 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
 /** Returns `scrypt$N$r$p$<salt b64>$<key b64>`; the parameters travel with the hash. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const key = await derive(password, salt, N, R, P);
-  return ["scrypt", N, R, P, salt.toString("base64"), key.toString("base64")].join("$");
+  const n = costN();
+  const key = await derive(password, salt, n, R, P);
+  return ["scrypt", n, R, P, salt.toString("base64"), key.toString("base64")].join("$");
 }
 
 function parse(stored: string) {
@@ -67,7 +71,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parsed = parse(stored);
   if (!parsed || parsed.key.length !== KEY_LENGTH) {
     // Still spend the time so a malformed row is not distinguishable by timing.
-    await derive(password, randomBytes(SALT_LENGTH), N, R, P);
+    await derive(password, randomBytes(SALT_LENGTH), costN(), R, P);
     return false;
   }
   const key = await derive(password, parsed.salt, parsed.n, parsed.r, parsed.p);
