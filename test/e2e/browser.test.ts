@@ -106,4 +106,8 @@ describe("security", slow, () => {
   it("no page of any flow above violated the content security policy", () => {
     expect(getStudio().cspViolations()).toEqual([]);
   });
+
+  it("no page of any flow above wrote an error to the console or threw one", () => {
+    expect(getStudio().consoleErrors()).toEqual([]);
+  });
 });

@@ -43,6 +43,11 @@ export interface Studio {
    * `securitypolicyviolation` event and the browser's console report of it).
    */
   cspViolations(): string[];
+  /**
+   * Errors the pages wrote to the console or threw, in any context so far, less the few in
+   * CONSOLE_ALLOWED.
+   */
+  consoleErrors(): string[];
   stop(): Promise<void>;
 }
 
@@ -153,6 +158,29 @@ async function watchCsp(context: BrowserContext, into: string[]): Promise<void> 
   });
 }
 
+/**
+ * Console errors that are not faults. Chromium logs every 4xx answer as "Failed to load
+ * resource"; the flows provoke those on purpose (a wrong password, an invalid weight, a
+ * stranger's link) and check that the page explains them in words.
+ */
+const CONSOLE_ALLOWED: RegExp[] = [
+  /^Failed to load resource: the server responded with a status of 4\d\d/,
+];
+
+/** Records the context's console errors and uncaught page errors into `into`. */
+function watchConsole(context: BrowserContext, into: string[]): void {
+  context.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    if (CONSOLE_ALLOWED.some((allowed) => allowed.test(text))) return;
+    const where = message.location();
+    into.push(`${message.page()?.url() ?? "?"}: ${text} (${where.url}:${where.lineNumber})`);
+  });
+  context.on("weberror", (error) => {
+    into.push(`${error.page()?.url() ?? "?"}: uncaught ${error.error().message}`);
+  });
+}
+
 export async function startStudio(
   options: { extraEnv?: Record<string, string> } = {},
 ): Promise<Studio> {
@@ -236,6 +264,7 @@ export async function startStudio(
   const liveBrowser = browser;
   let contextCount = 0;
   const cspViolations: string[] = [];
+  const consoleErrors: string[] = [];
 
   return {
     webUrl,
@@ -256,6 +285,7 @@ export async function startStudio(
       });
       context.setDefaultTimeout(20_000);
       await watchCsp(context, cspViolations);
+      watchConsole(context, consoleErrors);
       return context;
     },
     async screenshot(page, name) {
@@ -265,6 +295,7 @@ export async function startStudio(
     },
     logs: () => log.join(""),
     cspViolations: () => [...cspViolations],
+    consoleErrors: () => [...consoleErrors],
     async stop() {
       await liveBrowser.close().catch(() => undefined);
       await Promise.all(children.map(stopProcess));

@@ -127,3 +127,28 @@ export async function withinWindowWidth(locator: Locator): Promise<boolean> {
   const width = locator.page().viewportSize()?.width ?? 0;
   return box !== null && box.x >= 0 && box.x + box.width <= width;
 }
+
+/** Opens the weights page's upload dialog; returns the dialog. */
+export async function openWeightUpload(page: Page): Promise<Locator> {
+  await page.goto(inTeam(page, "/weights"));
+  await page.getByTestId("open-weight-upload").click();
+  const dialog = page.getByTestId("weight-upload");
+  await dialog.waitFor();
+  return dialog;
+}
+
+/**
+ * Chooses an option of one of the app's selects (a Radix select: a button named by its label,
+ * its options in a list outside the form), as a user does: open it, click the option.
+ */
+export async function chooseOption(
+  scope: Locator,
+  label: string,
+  option: string | RegExp,
+): Promise<void> {
+  await scope.getByRole("combobox", { name: label, exact: true }).click();
+  await scope
+    .page()
+    .getByRole("option", { name: option, exact: typeof option === "string" })
+    .click();
+}

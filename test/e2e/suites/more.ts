@@ -6,8 +6,10 @@ import { expect, it } from "vitest";
 import type { Studio } from "../harness";
 import {
   addTaskImage,
+  chooseOption,
   inTeam,
   newUser,
+  openWeightUpload,
   runTaskAndOpenResult,
   sidewaysOverflow,
   signUp,
@@ -78,11 +80,10 @@ export function moreSuite(studio: () => Studio): void {
       const model = buildSegmentationModel({ size: 256, channels: 1, sigmoid: true, seed: 11 });
       const weightFile = join(ARTIFACTS_DIR, "tiny-unet.onnx");
       writeFileSync(weightFile, model.bytes);
-      await page.goto(inTeam(page, "/weights"));
-      const upload = page.getByTestId("weight-upload");
+      const upload = await openWeightUpload(page);
       await upload.getByLabel("Weight file").setInputFiles(weightFile);
-      await upload.getByLabel("Task kind").selectOption("segmentation");
-      await upload.getByLabel("Model preset").selectOption("octa");
+      await chooseOption(upload, "Task kind", "Segmentation");
+      await chooseOption(upload, "Model preset", "octa");
       await upload.getByLabel("Name").fill("Tiny OCTA U-Net");
       await upload.getByLabel("Model family").fill("tiny-unet");
       await upload.getByRole("button", { name: "Upload weight" }).click();
@@ -146,6 +147,8 @@ export function moreSuite(studio: () => Studio): void {
       await waitForText(page.getByTestId("threshold-value"), "0.50");
       await s.screenshot(page, "result-segmentation-threshold");
 
+      // One download, of what is shown: the mask at the slider's threshold.
+      expect(await page.getByTestId("download-result").count()).toBe(0);
       const [download] = await Promise.all([
         page.waitForEvent("download"),
         page.getByRole("button", { name: /Download mask at 0\.50/ }).click(),
@@ -168,7 +171,32 @@ export function moreSuite(studio: () => Studio): void {
         .locator('input[type="file"]')
         .setInputFiles([join(FIXTURES_DIR, "text.png"), join(FIXTURES_DIR, "microaneurysms.png")]);
       await page.locator('[data-testid="upload-list"] li[data-state="done"]').nth(1).waitFor();
-      await page.getByTestId("preview-after").waitFor({ state: "attached", timeout: 60_000 });
+      const after = page.getByTestId("preview-after");
+      await after.waitFor({ state: "attached", timeout: 60_000 });
+      // The whole image is classified, as the task does: no crop frame.
+      expect(await page.getByTestId("crop-frame").count()).toBe(0);
+      // Top-k is a whole number up to the weight's label count (two directions).
+      await waitForText(page.getByTestId("topk-value"), "2");
+      expect(
+        await page.getByRole("slider", { name: "Top-k labels" }).getAttribute("aria-valuemax"),
+      ).toBe("2");
+      // The preview shows the image chosen for it.
+      const firstPreview = await after.getAttribute("data-src");
+      await chooseOption(page.locator("main"), "Preview image", "microaneurysms.png");
+      await page.waitForFunction(
+        (previous) =>
+          document.querySelector('[data-testid="preview-after"]')?.getAttribute("data-src") !==
+          previous,
+        firstPreview,
+        { timeout: 60_000 },
+      );
+      expect(
+        await page
+          .getByTestId("preview")
+          .locator("..")
+          .locator('img[alt="microaneurysms.png"]')
+          .count(),
+      ).toBe(1);
       await runTaskAndOpenResult(page);
       await waitForText(page.locator("main h1"), "text.png");
       await page.waitForFunction(

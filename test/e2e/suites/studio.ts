@@ -7,9 +7,11 @@ import { expect, it } from "vitest";
 import type { Studio } from "../harness";
 import {
   addTaskImage,
+  chooseOption,
   currentTeamId,
   inTeam,
   newUser,
+  openWeightUpload,
   sidewaysOverflow,
   signUp,
   TASK_PAGE,
@@ -70,6 +72,30 @@ export function studioSuite(studio: () => Studio): void {
       const secondSignature = await page.getByTestId("preview-signature").textContent();
       expect(secondSignature).not.toBe(firstSignature);
       await s.screenshot(page, "new-task-preview-anime");
+
+      // A slider moved away from the preset: the preset reads "Custom"; reset brings it back.
+      const presetSelect = page.getByTestId("preset-select");
+      const sharpen = page.getByRole("slider", { name: "Sharpen" });
+      await sharpen.focus();
+      await sharpen.press("ArrowRight");
+      await waitForText(presetSelect, "Custom (from Anime / illustration)");
+      await page.getByRole("button", { name: "Reset to preset" }).click();
+      await waitForText(presetSelect, "Anime / illustration");
+      expect(await presetSelect.textContent()).not.toContain("Custom");
+      // Denoise says what it does.
+      await waitForText(page.locator("main"), "median filter");
+      // The preview settles on the preset's own settings again before the task is sent.
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid="preview"]')?.getAttribute("aria-busy") ===
+            "false" &&
+          document
+            .querySelector('[data-testid="preview-after"]')
+            ?.getAttribute("data-params")
+            ?.includes('"overrides":{}'),
+        undefined,
+        { timeout: 60_000 },
+      );
 
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);
@@ -174,9 +200,6 @@ export function studioSuite(studio: () => Studio): void {
       await waitForText(page.getByTestId("task-row-name"), "Fundus x4");
       await s.screenshot(page, "tasks-list-phone");
       expect(await sidewaysOverflow(page)).toEqual([]);
-      await page.goto(inTeam(page, "/tasks/new"));
-      await page.getByTestId("weight-select").waitFor();
-      await s.screenshot(page, "new-task-phone");
       await page.goto(taskUrl);
       await page.getByTestId("gallery-result").waitFor();
       expect(await sidewaysOverflow(page)).toEqual([]);
@@ -202,6 +225,29 @@ export function studioSuite(studio: () => Studio): void {
       expect(emailBox?.width ?? 0).toBeGreaterThan(120);
       expect(await withinWindowWidth(email)).toBe(true);
       await s.screenshot(page, "team-phone");
+      // Every other main page at phone width: nothing scrolls sideways.
+      for (const [path, name] of [
+        [inTeam(page, "/dashboard"), "dashboard-phone"],
+        [inTeam(page, "/tasks/new"), "new-task-phone"],
+        [inTeam(page, "/weights"), "weights-phone"],
+        [inTeam(page, "/datasets"), "datasets-phone"],
+        [`${taskUrl}/report`, "report-phone"],
+      ] as const) {
+        await page.goto(path);
+        await page.locator("main h1").waitFor();
+        await page.waitForLoadState("networkidle");
+        expect({ path, overflow: await sidewaysOverflow(page) }).toEqual({ path, overflow: [] });
+        await s.screenshot(page, name);
+      }
+      // On the phone the preview stays in sight while the parameters are tuned: a strip sticks
+      // to the top of the parameters.
+      await page.goto(inTeam(page, "/tasks/new"));
+      const strip = page.getByTestId("preview-strip");
+      await strip.waitFor();
+      await page.getByRole("slider", { name: "Gamma" }).scrollIntoViewIfNeeded();
+      const stripBox = await strip.boundingBox();
+      expect(stripBox?.y ?? -1).toBeGreaterThanOrEqual(0);
+      expect(stripBox?.y ?? 844).toBeLessThan(120);
       await page.setViewportSize({ width: 1366, height: 900 });
       await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);
       await page.goto(inTeam(page, "/dashboard"));
@@ -283,8 +329,12 @@ export function studioSuite(studio: () => Studio): void {
     const s = studio();
     await withPage(s.newContext(), async (page) => {
       await signUp(page, newUser("Admin"));
+      // The list comes first; the form is a dialog of its own.
       await page.goto(inTeam(page, "/weights"));
-      const upload = page.getByTestId("weight-upload");
+      await page.getByRole("tab", { name: "By task" }).waitFor();
+      const upload = await openWeightUpload(page);
+      // Required fields are marked.
+      expect(await upload.locator("[data-required-mark]").count()).toBeGreaterThanOrEqual(4);
       const bogus = join(ARTIFACTS_DIR, "not-a-model.onnx");
       writeFileSync(bogus, randomBytes(4096));
       await upload.getByLabel("Weight file").setInputFiles(bogus);
@@ -294,9 +344,14 @@ export function studioSuite(studio: () => Studio): void {
       const error = page.getByTestId("weight-upload-error");
       await error.waitFor({ timeout: 60_000 });
       const text = (await error.textContent()) ?? "";
-      expect(text).toContain("Validation failed");
+      expect(text.startsWith("Validation failed")).toBe(true);
+      // Said once, in words: no repeated headline, no error code shown.
+      expect(text.match(/Validation failed/g)?.length).toBe(1);
+      const code = (await error.getAttribute("data-code")) ?? "";
+      expect(code).not.toBe("");
+      expect(text).not.toContain(code);
       // Not a generic failure: the service says what is wrong with the file.
-      expect(text.length).toBeGreaterThan("Validation failed: ".length + 10);
+      expect(text.length).toBeGreaterThan("Validation failed".length + 10);
       await s.screenshot(page, "weights-invalid-upload");
     });
   });
@@ -305,17 +360,19 @@ export function studioSuite(studio: () => Studio): void {
     const s = studio();
     await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Importer"));
-      await page.goto(inTeam(page, "/weights"));
-      const upload = page.getByTestId("weight-upload");
-      await upload.getByLabel("File format").selectOption("pytorch");
-      const architecture = upload.getByLabel("Architecture");
-      await architecture.locator(`option[value="${SRVGG_ID}"]`).waitFor({ state: "attached" });
-      await architecture.selectOption(SRVGG_ID);
+      const upload = await openWeightUpload(page);
+      await chooseOption(upload, "File format", /^PyTorch/);
+      await chooseOption(upload, "Architecture", new RegExp(`\\(${SRVGG_ID}\\)$`));
       // Name, family and task kind come from the architecture, and its documentation is shown.
       await waitForText(upload.getByTestId("architecture-doc"), "srvgg");
       expect(await upload.getByLabel("Name").inputValue()).toContain("SRVGGNetCompact");
       expect(await upload.getByLabel("Model family").inputValue()).toBe("srvgg");
-      expect(await upload.getByLabel("Task kind").inputValue()).toBe("super_resolution");
+      await waitForText(
+        upload.getByRole("combobox", { name: "Task kind", exact: true }),
+        "Super-resolution",
+      );
+      // Developer notes that point into the source tree are not shown.
+      expect(await upload.getByTestId("architecture-doc").textContent()).not.toMatch(/packages\//);
 
       const broken = join(ARTIFACTS_DIR, "srvgg-missing-key.pth");
       writeFileSync(broken, srvggPth({ drop: ["body.34.bias"] }));
@@ -352,16 +409,15 @@ export function studioSuite(studio: () => Studio): void {
     const s = studio();
     await withPage(s.newContext({ width: 1366, height: 900 }), async (page) => {
       await signUp(page, newUser("Ncnn"));
-      await page.goto(inTeam(page, "/weights"));
-      const upload = page.getByTestId("weight-upload");
-      await upload.getByLabel("File format").selectOption("ncnn");
+      const upload = await openWeightUpload(page);
+      await chooseOption(upload, "File format", /^NCNN/);
       await upload
         .getByLabel(".param file")
         .setInputFiles(join(FIXTURES_DIR, "realesr-animevideov3-x4.param"));
       await upload
         .getByLabel(".bin file")
         .setInputFiles(join(FIXTURES_DIR, "realesr-animevideov3-x4.bin"));
-      await upload.getByLabel("Model preset").selectOption("real-esrgan-x4");
+      await chooseOption(upload, "Model preset", "real-esrgan-x4");
       await upload.getByLabel("Name").fill("AnimeVideo v3 from NCNN");
       await upload.getByLabel("Model family").fill("animevideo-ncnn");
       await upload.getByRole("button", { name: "Upload weight" }).click();
@@ -465,6 +521,7 @@ export function studioSuite(studio: () => Studio): void {
       expect(await member.getByTestId("team-admin-controls").count()).toBe(0);
       await member.goto(inTeam(member, "/weights"));
       await waitForText(member.locator("main"), "Only team admins can upload and manage weights.");
+      expect(await member.getByTestId("open-weight-upload").count()).toBe(0);
       expect(await member.getByTestId("weight-upload").count()).toBe(0);
       await s.screenshot(member, "weights-member");
     } finally {

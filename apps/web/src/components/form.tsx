@@ -48,12 +48,15 @@ export function Field({
   label,
   error,
   hint,
+  required,
   className,
   children,
 }: FieldLabelTarget & {
   label: React.ReactNode;
   error?: React.ReactNode;
   hint?: React.ReactNode;
+  /** Marks the label with an asterisk (the control itself says "required" to assistive tech). */
+  required?: boolean;
   className?: string;
   children: React.ReactNode;
 }) {
@@ -61,6 +64,7 @@ export function Field({
     <div className={cn("grid gap-2", className)}>
       <Label htmlFor={htmlFor} id={labelId}>
         {label}
+        {required ? <RequiredMark /> : null}
       </Label>
       {children}
       {error ? (
@@ -74,20 +78,37 @@ export function Field({
   );
 }
 
+/** The asterisk of a required field; hidden from screen readers, which hear `required`. */
+export function RequiredMark() {
+  return (
+    <span aria-hidden className="ml-0.5 text-destructive" data-required-mark>
+      *
+    </span>
+  );
+}
+
 export type TextFieldProps = Omit<React.ComponentProps<"input">, "id"> & {
   id: string;
   label: React.ReactNode;
   error?: React.ReactNode;
   hint?: React.ReactNode;
+  /** Shows the asterisk when the input is required (forms that explain it opt in). */
+  markRequired?: boolean;
 };
 
 /**
  * An `Input` inside a `Field`. An error marks the input invalid and is read out with it, so
  * screen readers hear why the value was refused.
  */
-export function TextField({ id, label, error, hint, ...inputProps }: TextFieldProps) {
+export function TextField({ id, label, error, hint, markRequired, ...inputProps }: TextFieldProps) {
   return (
-    <Field htmlFor={id} label={label} error={error} hint={hint}>
+    <Field
+      htmlFor={id}
+      label={label}
+      error={error}
+      hint={hint}
+      required={markRequired && inputProps.required}
+    >
       <Input
         id={id}
         aria-invalid={error ? true : undefined}

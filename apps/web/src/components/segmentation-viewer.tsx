@@ -34,6 +34,7 @@ export function SegmentationViewer({
   probabilityUrl,
   maskUrl,
   initialThreshold = 0.5,
+  maskDownloadUrl,
   fileName,
   color = [255, 0, 0],
 }: {
@@ -44,6 +45,8 @@ export function SegmentationViewer({
   probabilityUrl: string | null;
   maskUrl: string | null;
   initialThreshold?: number;
+  /** The stored result as a download, for results stored without a probability map. */
+  maskDownloadUrl: string | null;
   fileName: string;
   color?: [number, number, number];
 }) {
@@ -106,6 +109,10 @@ export function SegmentationViewer({
   }
 
   const share = probability ? foregroundShare(probability.data, threshold) : null;
+  // One download, of the mask at the threshold on screen, made in the browser from the map.
+  // Without a stored map the slider cannot move: the stored result is what is shown.
+  const storedMaskShown = probabilityUrl === null && maskDownloadUrl !== null;
+  const downloadLabel = t("downloadMask", { threshold: threshold.toFixed(2) });
 
   return (
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem]">
@@ -182,10 +189,27 @@ export function SegmentationViewer({
             className="gap-2"
           />
         ) : null}
-        <Button onClick={downloadMask} disabled={!probability} variant="outline">
-          <Download aria-hidden />
-          {t("downloadMask", { threshold: threshold.toFixed(2) })}
-        </Button>
+        <div className="grid gap-1">
+          {storedMaskShown ? (
+            <Button asChild variant="outline">
+              <a href={maskDownloadUrl} download data-testid="download-mask">
+                <Download aria-hidden />
+                {downloadLabel}
+              </a>
+            </Button>
+          ) : (
+            <Button
+              onClick={downloadMask}
+              disabled={!probability}
+              variant="outline"
+              data-testid="download-mask"
+            >
+              <Download aria-hidden />
+              {downloadLabel}
+            </Button>
+          )}
+          <p className="text-xs text-muted-foreground">{t("downloadMaskHint")}</p>
+        </div>
       </div>
     </div>
   );

@@ -9,6 +9,7 @@ import {
   SelectTrigger,
   SelectValue,
 } from "~/components/ui/select";
+import { cn } from "~/lib/utils";
 
 export interface SelectOption<V extends string> {
   value: V;
@@ -68,26 +69,46 @@ export function SelectField<V extends string>({
   id,
   label,
   hint,
+  required,
+  className,
+  triggerClassName,
   ...control
-}: Omit<SelectControlProps<V>, "labelledBy" | "ariaLabel"> & {
+}: Omit<SelectControlProps<V>, "labelledBy" | "ariaLabel" | "className"> & {
   id: string;
   label: React.ReactNode;
   hint?: React.ReactNode;
+  /** Marks the label with an asterisk. */
+  required?: boolean;
+  /** Classes of the field (label, select and hint). */
+  className?: string;
+  /** Classes of the select's trigger. */
+  triggerClassName?: string;
 }) {
   const labelId = `${id}-label`;
   return (
-    <SelectFrame labelId={labelId} label={label} hint={hint}>
-      <SelectControl labelledBy={labelId} {...control} />
+    <SelectFrame
+      labelId={labelId}
+      label={label}
+      hint={hint}
+      required={required}
+      className={className}
+    >
+      <SelectControl labelledBy={labelId} className={triggerClassName} {...control} />
     </SelectFrame>
   );
 }
 
 /** The label and spacing of a select field, for a select that may be replaced by its loading state. */
-export function SelectFrame(props: {
+export function SelectFrame({
+  className,
+  ...props
+}: {
   labelId: string;
   label: React.ReactNode;
   hint?: React.ReactNode;
+  required?: boolean;
+  className?: string;
   children: React.ReactNode;
 }) {
-  return <Field className="gap-1" {...props} />;
+  return <Field className={cn("gap-1", className)} {...props} />;
 }

@@ -20,6 +20,8 @@ export function SliderField({
   disabled,
   readout = true,
   readoutTestId,
+  digits = 2,
+  hint,
   className,
   children,
 }: {
@@ -33,6 +35,10 @@ export function SliderField({
   disabled?: boolean;
   readout?: boolean;
   readoutTestId?: string;
+  /** Decimals of the readout (0 for a count). */
+  digits?: number;
+  /** A line under the slider that says what the value does. */
+  hint?: React.ReactNode;
   className?: string;
   children?: React.ReactNode;
 }) {
@@ -44,7 +50,7 @@ export function SliderField({
         <div className="flex items-center justify-between">
           {labelElement}
           <output data-testid={readoutTestId} className="font-mono text-xs tabular-nums">
-            {value.toFixed(2)}
+            {value.toFixed(digits)}
           </output>
         </div>
       ) : (
@@ -60,6 +66,7 @@ export function SliderField({
         disabled={disabled}
         onValueChange={([next]) => onValueChange(next ?? value)}
       />
+      {hint ? <p className="text-xs text-muted-foreground">{hint}</p> : null}
       {children}
     </div>
   );

@@ -58,8 +58,7 @@ export function unetInfo(config: UNetConfig = {}): ArchitectureInfo {
       `U-Net with encoder blocks ${encoders} (${width(0)}-${width(depth - 1)} channels), a ${width(depth)}-channel bottleneck, ` +
       `ConvTranspose2d(2, stride 2) upsampling with concatenated skips into dec${depth}-dec1, and a 1x1 final_conv. ` +
       "Each block is nn.Sequential(Conv3x3, BatchNorm2d, ReLU, Conv3x3, BatchNorm2d, ReLU). " +
-      `Input [N,${inC},${size},${size}] normalised as (x/255-0.5)/0.5, output logits [N,${outC},${size},${size}] (sigmoid, threshold 0.5). ` +
-      "See packages/core/src/architectures/README.md for the PyTorch module.",
+      `Input [N,${inC},${size},${size}] normalised as (x/255-0.5)/0.5, output logits [N,${outC},${size},${size}] (sigmoid, threshold 0.5).`,
     parameters: unetParameters(inC, outC, base, depth),
     input: { name: "input", shape: ["N", inC, size, size] },
     output: { name: "logits", shape: ["N", outC, size, size] },

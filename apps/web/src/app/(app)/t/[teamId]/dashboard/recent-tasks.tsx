@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useNow } from "next-intl";
 import { LinkButton } from "~/components/link-buttons";
 import { QueryView } from "~/components/query-state";
 import { StatusBadge } from "~/components/status-badge";
@@ -12,6 +13,9 @@ import { useTeamPage } from "~/lib/use-team-page";
 
 export function RecentTasks() {
   const { t, format, trpc, teamId } = useTeamPage();
+  // A reference time of this browser's clock, ticking each minute: without one next-intl falls
+  // back to a per-render Date.now() and warns (ENVIRONMENT_FALLBACK) in the console.
+  const now = useNow({ updateInterval: 60_000 });
   const tasks = useQuery({
     ...trpc.tasks.list.queryOptions({ teamId, limit: 5 }),
     refetchInterval: (query) =>
@@ -57,7 +61,7 @@ export function RecentTasks() {
                   {task.itemsDone}/{task.itemCount}
                 </span>
                 <span className="ml-auto text-xs text-muted-foreground">
-                  {format.relativeTime(task.createdAt)}
+                  {format.relativeTime(task.createdAt, now)}
                 </span>
               </li>
             ))}

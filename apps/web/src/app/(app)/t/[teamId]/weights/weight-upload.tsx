@@ -4,22 +4,47 @@ import type { ImportReportWire } from "@studio/contracts/inference/import-report
 import { SPEC_PRESETS, TASK_KINDS, type TaskKind } from "@studio/core/spec";
 import { zipStored } from "@studio/core/zip";
 import { useQuery } from "@tanstack/react-query";
+import { Upload } from "lucide-react";
 import Link from "next/link";
-import { useEffect, useState } from "react";
-import { Field, Form, formText, SubmitButton, TextField } from "~/components/form";
-import { TitledCard } from "~/components/titled-card";
+import { useState } from "react";
+import { Field, Form, formText, RequiredMark, SubmitButton, TextField } from "~/components/form";
+import { SelectField } from "~/components/select-field";
 import { Alert } from "~/components/ui/alert";
+import { Button } from "~/components/ui/button";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogTitle,
+  DialogTrigger,
+} from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
-import { NativeSelect } from "~/components/ui/native-select";
 import { Progress } from "~/components/ui/progress";
+import { RequestError, useErrorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { routes } from "~/lib/routes";
-import { UploadError, uploadFile } from "~/lib/upload";
+import { uploadFile } from "~/lib/upload";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ImportReportDetails, parseImportReport } from "./import-report";
 
 type SpecPresetKey = keyof typeof SPEC_PRESETS;
 const SPEC_KEYS = Object.keys(SPEC_PRESETS) as SpecPresetKey[];
+// A select item cannot have an empty value: this one stands for "no preset, the default".
+const DEFAULT_SPEC = "default";
+
+/** The architecture select's first choice: read it from the file (nothing sent). */
+const DETECT_ARCHITECTURE = "detect";
+
+/**
+ * An architecture's documentation, less the sentences that point into this repository's
+ * source (written for developers; a user of the app has no such folder).
+ */
+function withoutRepositoryPaths(doc: string): string {
+  return doc
+    .split(/(?<=\.)\s+/)
+    .filter((sentence) => !/\b(?:packages|apps)\/[\w./-]+/.test(sentence))
+    .join(" ");
+}
 
 /** What the admin has: an ONNX file, an NCNN .param/.bin pair, or a PyTorch/safetensors state_dict. */
 const SOURCES = ["onnx", "ncnn", "pytorch"] as const;
@@ -35,25 +60,49 @@ type Phase =
   | { state: "uploading"; percent: number }
   | { state: "validating" }
   | { state: "done"; name: string; id: string | null }
-  | {
-      state: "failed";
-      message: string;
-      code: string | null;
-      report: ImportReportWire | null;
-    };
+  | { state: "failed"; error: unknown; code: string | null; report: ImportReportWire | null };
+
+/** The "Upload weight" button of the weights page and the dialog it opens. */
+export function WeightUploadDialog() {
+  const { t } = useTeamPage();
+  const [open, setOpen] = useState(false);
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button data-testid="open-weight-upload">
+          <Upload aria-hidden />
+          {t("weights.upload")}
+        </Button>
+      </DialogTrigger>
+      <DialogContent
+        closeLabel={t("common.close")}
+        className="max-w-2xl"
+        data-testid="weight-upload"
+        // Radix asks for a description; the form's own hint (per format) is it.
+        aria-describedby="weight-upload-hint"
+      >
+        <DialogTitle>{t("weights.upload")}</DialogTitle>
+        <WeightUpload />
+      </DialogContent>
+    </Dialog>
+  );
+}
 
 /**
  * Team admins upload ONNX, an NCNN pair (zipped here, converted by the server) or a PyTorch /
  * safetensors state_dict for a known architecture (checked key by key, built into ONNX by the
  * server). The server validates before it answers: bytes going up, "validating", then the verdict.
  */
-export function WeightUpload() {
+function WeightUpload() {
   const { t, format, trpc, teamId, queryClient } = useTeamPage();
+  const errorText = useErrorMessage();
   const [source, setSource] = useState<Source>("onnx");
   const [kind, setKind] = useState<TaskKind>("super_resolution");
-  const [architectureId, setArchitectureId] = useState<string>("");
+  // Detected from the file's keys and shapes unless the admin names one (then it is a check).
+  const [architectureId, setArchitectureId] = useState<string>(DETECT_ARCHITECTURE);
   const [name, setName] = useState("");
   const [family, setFamily] = useState("");
+  const [specPreset, setSpecPreset] = useState<string>(DEFAULT_SPEC);
   const [phase, setPhase] = useState<Phase>({ state: "idle" });
   const architectures = useQuery({
     ...trpc.weights.architectures.queryOptions(),
@@ -72,14 +121,6 @@ export function WeightUpload() {
       setFamily(chosen.family);
     }
   }
-
-  // The first architecture is preselected so its defaults fill the form.
-  const firstArchitecture = architectures.data?.[0]?.id;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once the list arrives
-  useEffect(() => {
-    if (source === "pytorch" && !architectureId && firstArchitecture)
-      chooseArchitecture(firstArchitecture);
-  }, [source, architectureId, firstArchitecture]);
 
   async function body(form: FormData): Promise<{ blob: Blob; fileName: string } | null> {
     if (source === "ncnn") {
@@ -111,13 +152,13 @@ export function WeightUpload() {
       version: text("version"),
       name: name.trim() || undefined,
       family: family.trim() || undefined,
-      specPreset: text("specPreset") || undefined,
+      specPreset: specPreset === DEFAULT_SPEC ? undefined : specPreset,
     };
     const url =
       source === "pytorch"
         ? fileUrls.uploadWeight({
             ...common,
-            architecture: architectureId,
+            architecture: architectureId === DETECT_ARCHITECTURE ? undefined : architectureId,
             fileName: payload.fileName,
           })
         : fileUrls.uploadWeight({
@@ -141,42 +182,46 @@ export function WeightUpload() {
     } catch (error) {
       setPhase({
         state: "failed",
-        message: error instanceof Error ? error.message : String(error),
-        code: error instanceof UploadError ? error.code : null,
-        report: error instanceof UploadError ? parseImportReport(error.details) : null,
+        error,
+        code: error instanceof RequestError ? error.code : null,
+        report: error instanceof RequestError ? parseImportReport(error.details) : null,
       });
     }
   }
 
   const busy =
     phase.state === "preparing" || phase.state === "uploading" || phase.state === "validating";
+  const nameRequired = source !== "pytorch";
+  const headline = t(
+    phase.state === "failed" && phase.report ? "weights.importRejected" : "weights.invalid",
+  );
+  // The words of the refusal, once: a message that repeats the headline loses the repeat.
+  const reason =
+    phase.state === "failed"
+      ? errorText(phase.error).replace(new RegExp(`^${escapeRegExp(headline)}[:.]?\\s*`, "i"), "")
+      : "";
   return (
-    <TitledCard
-      data-testid="weight-upload"
-      className="min-w-0"
-      title={t("weights.upload")}
-      description={t(`weights.uploadHints.${source}`)}
-    >
+    <div className="grid min-w-0 gap-4">
+      <DialogDescription id="weight-upload-hint">
+        {t(`weights.uploadHints.${source}`)}
+      </DialogDescription>
       <Form
         className="grid gap-3 sm:grid-cols-2 [&>*]:min-w-0"
         onValues={(form) => void upload(form)}
       >
-        <Field htmlFor="weight-source" label={t("weights.sourceFormat")} className="sm:col-span-2">
-          <NativeSelect
-            id="weight-source"
-            value={source}
-            onChange={(e) => {
-              setSource(e.target.value as Source);
-              setPhase({ state: "idle" });
-            }}
-          >
-            {SOURCES.map((s) => (
-              <option key={s} value={s}>
-                {t(`weights.sources.${s}`)}
-              </option>
-            ))}
-          </NativeSelect>
-        </Field>
+        <SelectField
+          id="weight-source"
+          label={t("weights.sourceFormat")}
+          className="sm:col-span-2"
+          required
+          value={source}
+          onValueChange={(next) => {
+            setSource(next);
+            setSpecPreset(DEFAULT_SPEC);
+            setPhase({ state: "idle" });
+          }}
+          options={SOURCES.map((s) => ({ value: s, label: t(`weights.sources.${s}`) }))}
+        />
         {source === "ncnn" ? (
           <>
             <TextField
@@ -186,6 +231,7 @@ export function WeightUpload() {
               type="file"
               accept=".param"
               required
+              markRequired
             />
             <TextField
               id="weight-bin"
@@ -194,10 +240,11 @@ export function WeightUpload() {
               type="file"
               accept=".bin"
               required
+              markRequired
             />
           </>
         ) : (
-          <Field htmlFor="weight-file" label={t("weights.file")} className="sm:col-span-2">
+          <Field htmlFor="weight-file" label={t("weights.file")} className="sm:col-span-2" required>
             <Input
               key={source}
               id="weight-file"
@@ -209,26 +256,23 @@ export function WeightUpload() {
           </Field>
         )}
         {source === "pytorch" ? (
-          <Field
-            htmlFor="weight-architecture"
-            label={t("weights.architecture")}
-            className="sm:col-span-2"
-          >
-            <NativeSelect
+          <div className="grid gap-2 sm:col-span-2">
+            <SelectField
               id="weight-architecture"
-              value={architectureId}
-              onChange={(e) => chooseArchitecture(e.target.value)}
+              label={t("weights.architecture")}
               required
-              disabled={!architectures.data}
-            >
-              {architectures.data?.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name} ({a.id})
-                </option>
-              ))}
-            </NativeSelect>
+              value={architectureId}
+              onValueChange={chooseArchitecture}
+              options={[
+                { value: DETECT_ARCHITECTURE, label: t("weights.architectureDetect") },
+                ...(architectures.data ?? []).map((a) => ({
+                  value: a.id,
+                  label: `${a.name} (${a.id})`,
+                })),
+              ]}
+            />
             {architectures.error ? (
-              <Alert>{architectures.error.message}</Alert>
+              <Alert>{errorText(architectures.error)}</Alert>
             ) : architecture ? (
               <div
                 className="grid gap-1 rounded-md border border-border bg-muted/50 p-3 text-xs"
@@ -247,51 +291,53 @@ export function WeightUpload() {
                   {architecture.output.name} [{architecture.output.shape.join(", ")}]
                 </p>
                 <p className="max-h-40 overflow-auto whitespace-pre-line break-words">
-                  {architecture.doc}
+                  {withoutRepositoryPaths(architecture.doc)}
                 </p>
               </div>
             ) : null}
-          </Field>
+          </div>
         ) : null}
-        <Field htmlFor="weight-kind" label={t("weights.kind")}>
-          <NativeSelect
-            id="weight-kind"
-            name="taskKind"
-            value={effectiveKind}
-            onChange={(e) => setKind(e.target.value as TaskKind)}
-            disabled={source === "pytorch"}
-          >
-            {TASK_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`kinds.${k}`)}
-              </option>
-            ))}
-          </NativeSelect>
-        </Field>
-        <Field htmlFor="weight-spec" label={t("weights.specPreset")}>
-          <NativeSelect
-            key={`${source}-${effectiveKind}`}
-            id="weight-spec"
-            name="specPreset"
-            defaultValue=""
-          >
-            <option value="">
-              {source === "pytorch" ? t("weights.architectureDefault") : "—"}
-            </option>
-            {SPEC_KEYS.filter((k) => SPEC_PRESETS[k].kind === effectiveKind).map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </NativeSelect>
-        </Field>
+        <SelectField
+          id="weight-kind"
+          className="content-start"
+          label={t("weights.kind")}
+          required
+          value={effectiveKind}
+          onValueChange={(next) => {
+            setKind(next);
+            setSpecPreset(DEFAULT_SPEC);
+          }}
+          disabled={source === "pytorch"}
+          hint={source === "pytorch" ? t("weights.kindFromArchitecture") : undefined}
+          options={TASK_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
+        />
+        <SelectField
+          id="weight-spec"
+          className="content-start"
+          label={t("weights.specPreset")}
+          value={specPreset}
+          onValueChange={setSpecPreset}
+          hint={t("weights.specPresetHint")}
+          options={[
+            {
+              value: DEFAULT_SPEC,
+              label:
+                source === "pytorch" ? t("weights.architectureDefault") : t("weights.specFromFile"),
+            },
+            ...SPEC_KEYS.filter((k) => SPEC_PRESETS[k].kind === effectiveKind).map((k) => ({
+              value: k,
+              label: k,
+            })),
+          ]}
+        />
         <TextField
           id="weight-name"
           name="name"
           label={t("weights.name")}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          required={source !== "pytorch"}
+          required={nameRequired}
+          markRequired
           maxLength={200}
         />
         <TextField
@@ -300,7 +346,8 @@ export function WeightUpload() {
           label={t("weights.family")}
           value={family}
           onChange={(e) => setFamily(e.target.value)}
-          required={source !== "pytorch"}
+          required={nameRequired}
+          markRequired
           maxLength={100}
         />
         <TextField
@@ -308,16 +355,20 @@ export function WeightUpload() {
           name="version"
           label={t("weights.version")}
           required
+          markRequired
           maxLength={50}
           defaultValue="1"
         />
-        <div className="flex items-end">
+        <div className="flex flex-col justify-end gap-2">
+          <p className="text-xs text-muted-foreground">
+            <RequiredMark /> {t("weights.requiredNote")}
+          </p>
           <SubmitButton pending={busy} className="w-full sm:w-auto">
             {t("weights.upload")}
           </SubmitButton>
         </div>
       </Form>
-      <div className="mt-4 grid min-w-0 gap-2" aria-live="polite">
+      <div className="grid min-w-0 gap-2" aria-live="polite">
         {phase.state === "uploading" ? (
           <>
             <Progress
@@ -346,19 +397,26 @@ export function WeightUpload() {
         ) : null}
         {phase.state === "failed" ? (
           <>
-            <Alert data-testid="weight-upload-error" className="break-words">
-              <strong>{t(phase.report ? "weights.importRejected" : "weights.invalid")}:</strong>{" "}
-              {phase.message}
-              {phase.code ? <span className="ml-1 font-mono text-xs">({phase.code})</span> : null}
+            <Alert
+              data-testid="weight-upload-error"
+              data-code={phase.code ?? undefined}
+              className="grid gap-1 break-words"
+            >
+              <strong>{headline}</strong>
+              {reason ? <span>{reason}</span> : null}
             </Alert>
             {phase.report ? (
-              <div className="rounded-md border border-border p-3">
+              <div className="max-h-80 overflow-auto rounded-md border border-border p-3">
                 <ImportReportDetails report={phase.report} showSummary={false} />
               </div>
             ) : null}
           </>
         ) : null}
       </div>
-    </TitledCard>
+    </div>
   );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

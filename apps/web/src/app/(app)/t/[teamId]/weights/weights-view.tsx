@@ -18,7 +18,7 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { formatBytes } from "~/lib/format";
 import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
-import { WeightUpload } from "./weight-upload";
+import { WeightUploadDialog } from "./weight-upload";
 
 function WeightLabels({ w }: { w: WeightRow }) {
   const t = useTranslations("weights");
@@ -42,9 +42,11 @@ export function WeightsView() {
 
   return (
     <>
-      <PageHeader title={t("weights.title")} />
+      <PageHeader
+        title={t("weights.title")}
+        actions={isAdmin ? <WeightUploadDialog /> : undefined}
+      />
       <div className="grid gap-4">
-        {isAdmin ? <WeightUpload /> : <Alert variant="info">{t("weights.adminOnly")}</Alert>}
         <Tabs defaultValue="tree">
           <TabsList>
             <TabsTrigger value="tree">{t("weights.tree")}</TabsTrigger>
@@ -115,6 +117,7 @@ export function WeightsView() {
             </QueryTable>
           </TabsContent>
         </Tabs>
+        {isAdmin ? null : <Alert variant="info">{t("weights.adminOnly")}</Alert>}
       </div>
     </>
   );

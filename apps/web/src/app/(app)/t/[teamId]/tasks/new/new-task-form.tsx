@@ -17,8 +17,12 @@ import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ImagePicker } from "./image-picker";
 import { ParamControls } from "./param-controls";
-import { DEFAULT_FORM, type FormParams, toParams } from "./params";
+import { DEFAULT_FORM, type FormParams, maxTopK, toParams } from "./params";
 import { type PreviewImage, PreviewPanel, type ShownPreview } from "./preview-panel";
+import { PREVIEW_CARD_ID, PreviewStrip } from "./preview-strip";
+
+// How many of a dataset's images the preview offers to choose from.
+const DATASET_PREVIEW_CHOICES = 24;
 
 // Super-resolution first: the kind most people come for.
 const KINDS: TaskKind[] = ["super_resolution", "segmentation", "classification"];
@@ -49,6 +53,9 @@ export function NewTaskForm({
   const [form, setForm] = useState<FormParams>(DEFAULT_FORM);
   const [name, setName] = useState("");
   const [preview, setPreview] = useState<ShownPreview | null>(null);
+  const [previewBusy, setPreviewBusy] = useState(false);
+  // Which of the chosen images the preview shows (the first when none was picked).
+  const [previewImageId, setPreviewImageId] = useState<string | null>(null);
   // One key per intended task: a double click or a retried request cannot queue it twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newKey);
 
@@ -58,7 +65,11 @@ export function NewTaskForm({
   const defaultWeight = useQuery(trpc.weights.defaultFor.queryOptions({ teamId, taskKind: kind }));
   const datasets = useQuery(trpc.datasets.list.queryOptions({ teamId, limit: 100 }));
   const datasetImages = useQuery({
-    ...trpc.images.list.queryOptions({ teamId, limit: 1, datasetId: datasetId ?? "" }),
+    ...trpc.images.list.queryOptions({
+      teamId,
+      limit: DATASET_PREVIEW_CHOICES,
+      datasetId: datasetId ?? "",
+    }),
     enabled: source === "dataset" && datasetId !== null,
   });
 
@@ -71,13 +82,21 @@ export function NewTaskForm({
     setWeightId(preferred ?? null);
   }, [weights.data, defaultWeight.data, weightId]);
 
-  // A segmentation weight brings its own default threshold (the spec's defaultThreshold).
+  // A segmentation weight brings its own default threshold (the spec's defaultThreshold), a
+  // classifier its labels (Top-k asks for no more than there are).
   const weightDetail = useQuery({
     ...trpc.weights.get.queryOptions({ teamId, weightId: weightId ?? "" }),
-    enabled: weightId !== null && kind === "segmentation",
+    enabled: weightId !== null && kind !== "super_resolution",
   });
-  const specThreshold = (weightDetail.data?.spec as { defaultThreshold?: number } | null)
-    ?.defaultThreshold;
+  const spec = weightDetail.data?.spec as {
+    defaultThreshold?: number;
+    labels?: string[];
+  } | null;
+  const specThreshold = kind === "segmentation" ? spec?.defaultThreshold : undefined;
+  const topKMax = maxTopK(spec?.labels?.length ?? 0);
+  useEffect(() => {
+    setForm((f) => (f.topK > topKMax ? { ...f, topK: topKMax } : f));
+  }, [topKMax]);
   useEffect(() => {
     if (typeof specThreshold === "number") setForm((f) => ({ ...f, threshold: specThreshold }));
   }, [specThreshold]);
@@ -88,8 +107,10 @@ export function NewTaskForm({
     [kind, weightId, params],
   );
   const chosenWeight = weights.data?.find((w) => w.id === weightId);
+  const previewChoices: PreviewImage[] =
+    source === "images" ? images : (datasetImages.data?.items ?? []);
   const previewImage: PreviewImage | null =
-    source === "images" ? (images[0] ?? null) : (datasetImages.data?.items[0] ?? null);
+    previewChoices.find((i) => i.id === previewImageId) ?? previewChoices[0] ?? null;
   const onPreview = useCallback((p: ShownPreview | null) => setPreview(p), []);
 
   const create = useMutation(
@@ -220,11 +241,31 @@ export function NewTaskForm({
             </Tabs>
           </TitledCard>
           <TitledCard title={<>3 · {t("newTask.step3")}</>}>
-            <ParamControls kind={kind} form={form} onChange={setForm} />
+            <PreviewStrip
+              preview={preview}
+              busy={previewBusy}
+              stale={preview !== null && preview.paramsKey !== paramsKey}
+            />
+            <ParamControls kind={kind} form={form} onChange={setForm} topKMax={topKMax} />
           </TitledCard>
         </div>
         <div className="grid min-w-0 content-start gap-4 lg:sticky lg:top-4 lg:self-start">
-          <TitledCard title={t("newTask.preview")}>
+          <TitledCard
+            id={PREVIEW_CARD_ID}
+            className="scroll-mt-16"
+            title={t("newTask.preview")}
+            contentClassName="grid gap-3"
+          >
+            {previewChoices.length > 1 ? (
+              <SelectField
+                id="preview-image"
+                label={t("newTask.previewImage")}
+                testId="preview-image-select"
+                value={previewImage?.id}
+                onValueChange={setPreviewImageId}
+                options={previewChoices.map((i) => ({ value: i.id, label: i.originalName }))}
+              />
+            ) : null}
             <PreviewPanel
               teamId={teamId}
               kind={kind}
@@ -233,6 +274,7 @@ export function NewTaskForm({
               params={params}
               paramsKey={paramsKey}
               onPreview={onPreview}
+              onBusy={setPreviewBusy}
             />
           </TitledCard>
           <TextField

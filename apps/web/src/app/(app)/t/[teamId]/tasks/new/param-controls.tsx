@@ -8,7 +8,7 @@ import { SliderField } from "~/components/slider-field";
 import { Button } from "~/components/ui/button";
 import { Label } from "~/components/ui/label";
 import { Switch } from "~/components/ui/switch";
-import { type FormParams, type Tile, tileMemoryMB, tuningValues } from "./params";
+import { type FormParams, isCustomTuning, type Tile, tileMemoryMB, tuningValues } from "./params";
 
 const PRESETS = Object.keys(TUNING_PRESETS) as TuningPresetName[];
 const TILES = ["auto", "off", 64, 96, 128, 192, 256, 384, 512, 768, 1024] as const;
@@ -26,14 +26,20 @@ const SLIDERS: Array<{
   { key: "gamma", min: 0.5, max: 2, step: 0.05 },
 ];
 
+// Not a preset: what the select reads once a slider moved a value away from the preset.
+const CUSTOM = "custom" as const;
+
 export function ParamControls({
   kind,
   form,
   onChange,
+  topKMax,
 }: {
   kind: TaskKind;
   form: FormParams;
   onChange: (next: FormParams) => void;
+  /** The weight's label count (Top-k cannot ask for more labels than there are). */
+  topKMax: number;
 }) {
   const t = useTranslations("newTask");
   const set = (patch: Partial<FormParams>) => onChange({ ...form, ...patch });
@@ -68,11 +74,14 @@ export function ParamControls({
       <SliderField
         id="topk"
         label={t("topK")}
-        value={form.topK}
+        value={Math.min(form.topK, topKMax)}
         min={1}
-        max={20}
+        max={topKMax}
         step={1}
-        onValueChange={(v) => set({ topK: Math.round(v) })}
+        digits={0}
+        readoutTestId="topk-value"
+        hint={t("topKHint", { max: topKMax })}
+        onValueChange={(v) => set({ topK: Math.max(1, Math.min(topKMax, Math.round(v))) })}
       />
     );
   }
@@ -96,15 +105,24 @@ export function ParamControls({
 
   const raw = form.preset === "raw";
   const values = tuningValues(form);
+  const custom = isCustomTuning(form);
   return (
     <div className="grid gap-4">
-      <SelectField
+      <SelectField<TuningPresetName | typeof CUSTOM>
         id="preset"
         label={t("preset")}
         testId="preset-select"
-        value={form.preset}
-        onValueChange={(preset) => set({ preset, overrides: {} })}
-        options={PRESETS.map((p) => ({ value: p, label: t(`presets.${p}`) }))}
+        value={custom ? CUSTOM : form.preset}
+        onValueChange={(preset) => {
+          if (preset !== CUSTOM) set({ preset, overrides: {} });
+        }}
+        options={[
+          ...PRESETS.map((p) => ({ value: p, label: t(`presets.${p}`) })),
+          // Offered only while it is what the sliders say, so it is never chosen by hand.
+          ...(custom
+            ? [{ value: CUSTOM, label: t("presetCustom", { base: t(`presets.${form.preset}`) }) }]
+            : []),
+        ]}
       />
       <div className="flex items-center gap-3">
         <Switch
@@ -133,6 +151,7 @@ export function ParamControls({
         <SelectField
           id="denoise"
           label={t("denoise")}
+          hint={t("denoiseHint")}
           value={String(values.denoise)}
           disabled={raw}
           onValueChange={(v) =>

@@ -46,6 +46,20 @@ export function tuningValues(form: FormParams): TuningValues {
   return { ...TUNING_PRESETS[form.preset], ...form.overrides };
 }
 
+/** True when a slider moved a value away from the preset's own: the preset no longer describes it. */
+export function isCustomTuning(form: FormParams): boolean {
+  if (form.preset === "raw") return false;
+  const preset = TUNING_PRESETS[form.preset];
+  return (Object.keys(form.overrides) as Array<keyof TuningValues>).some(
+    (key) => form.overrides[key] !== undefined && form.overrides[key] !== preset[key],
+  );
+}
+
+/** The largest Top-k a weight can answer: its label count, or the schema's cap when it names none. */
+export function maxTopK(labelCount: number): number {
+  return labelCount > 0 ? Math.min(labelCount, 1000) : 20;
+}
+
 /**
  * Rough peak memory of one SR tile in MB: input and output tensors plus the network's widest
  * feature maps (64 channels, twice for ping-pong buffers), all float32.
@@ -59,6 +73,10 @@ export function tileMemoryMB(tile: number, scale = 4): number {
 /** Crop size per task kind: small for SR (the output is 16x larger), larger for masks. */
 export function previewCropSide(kind: TaskKind): number {
   if (kind === "super_resolution") return 128;
-  if (kind === "segmentation") return 256;
-  return 512;
+  return 256;
+}
+
+/** Classification labels the whole image (as the task does), so its preview takes no crop. */
+export function previewUsesCrop(kind: TaskKind): boolean {
+  return kind !== "classification";
 }

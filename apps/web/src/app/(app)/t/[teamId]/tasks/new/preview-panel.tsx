@@ -15,7 +15,7 @@ import { formatMs } from "~/lib/format";
 import { loadImage } from "~/lib/load-image";
 import { useTRPC } from "~/trpc/react";
 import { type Crop, CropPicker, clampCrop } from "./crop-picker";
-import { previewCropSide } from "./params";
+import { previewCropSide, previewUsesCrop } from "./params";
 
 export interface PreviewImage {
   id: string;
@@ -76,6 +76,7 @@ export function PreviewPanel({
   params,
   paramsKey,
   onPreview,
+  onBusy,
 }: {
   teamId: string;
   kind: TaskKind;
@@ -84,11 +85,14 @@ export function PreviewPanel({
   params: unknown;
   paramsKey: string;
   onPreview: (preview: ShownPreview | null) => void;
+  /** Told whenever a preview starts or ends computing (the phone's preview strip shows it). */
+  onBusy?: (busy: boolean) => void;
 }) {
   const t = useTranslations();
   const locale = useLocale();
   const trpc = useTRPC();
   const side = previewCropSide(kind);
+  const usesCrop = previewUsesCrop(kind);
   const [crop, setCrop] = useState<Crop>({ x: 0, y: 0, width: side, height: side });
   const [shown, setShown] = useState<ShownPreview | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -113,7 +117,9 @@ export function PreviewPanel({
     if (!image || !weightId) return;
     const id = ++sequence.current;
     const key = paramsKey;
-    const region = clampCrop(crop, image.width, image.height);
+    const region = usesCrop
+      ? clampCrop(crop, image.width, image.height)
+      : { x: 0, y: 0, width: image.width, height: image.height };
     setError(null);
     try {
       const [result, original] = await Promise.all([
@@ -137,7 +143,7 @@ export function PreviewPanel({
     } catch (e) {
       if (id === sequence.current) setError(e);
     }
-  }, [image, weightId, crop, params, paramsKey, teamId, mutateAsync, onPreview]);
+  }, [image, weightId, crop, usesCrop, params, paramsKey, teamId, mutateAsync, onPreview]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` re-runs on "retry preview"
   useEffect(() => {
@@ -147,10 +153,13 @@ export function PreviewPanel({
 
   const busy = preview.isPending;
   const stale = shown !== null && shown.paramsKey !== paramsKey;
+  useEffect(() => onBusy?.(busy), [busy, onBusy]);
+  // Between choosing and the first answer (debounce, model load, run): say what is happening.
+  const waiting = image !== null && weightId !== null && shown === null && error === null;
 
   return (
     <div className="grid gap-3">
-      {image ? (
+      {image && usesCrop ? (
         <CropPicker
           src={fileUrls.rendition(teamId, image.id, "display")}
           alt={image.originalName}
@@ -161,7 +170,21 @@ export function PreviewPanel({
           label={t("newTask.crop")}
         />
       ) : null}
-      {image ? <p className="text-xs text-muted-foreground">{t("newTask.previewHint")}</p> : null}
+      {image && !usesCrop ? (
+        // biome-ignore lint/performance/noImgElement: authorised route handler, already a display rendition
+        <img
+          src={fileUrls.rendition(teamId, image.id, "display")}
+          alt={image.originalName}
+          width={image.width}
+          height={image.height}
+          className="block h-auto max-h-72 w-full rounded-md border border-border object-contain checkerboard"
+        />
+      ) : null}
+      {image ? (
+        <p className="text-xs text-muted-foreground">
+          {usesCrop ? t("newTask.previewHint") : t("newTask.previewWholeImage")}
+        </p>
+      ) : null}
       <div className="relative min-h-24" aria-busy={busy} data-testid="preview">
         {shown ? (
           kind === "classification" && shown.labels ? (
@@ -179,9 +202,18 @@ export function PreviewPanel({
               afterLabel={t("newTask.after")}
             />
           )
-        ) : (
+        ) : waiting ? (
+          <p
+            role="status"
+            data-testid="preview-waiting"
+            className="flex items-center justify-center gap-2 rounded-md border border-dashed border-border p-6 text-center text-sm text-muted-foreground"
+          >
+            <Loader2 className="size-4 shrink-0 animate-spin" aria-hidden />
+            {t("newTask.previewComputing", { image: image.originalName })}
+          </p>
+        ) : error ? null : (
           <p className="rounded-md border border-dashed border-border p-6 text-center text-sm text-muted-foreground">
-            {t("newTask.noPreviewYet")}
+            {image ? t("newTask.previewNeedsWeight") : t("newTask.previewNeedsImage")}
           </p>
         )}
         {/* What the "after" image currently is, for tests and scripts: a data URL and its settings. */}
@@ -193,7 +225,7 @@ export function PreviewPanel({
             data-params={shown.paramsKey}
           />
         ) : null}
-        {busy ? (
+        {busy && shown ? (
           <div
             role="status"
             className="absolute right-2 bottom-2 flex items-center gap-2 rounded bg-background/90 px-2 py-1 text-xs shadow"

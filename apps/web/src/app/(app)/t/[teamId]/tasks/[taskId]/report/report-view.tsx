@@ -38,7 +38,8 @@ export function ReportView({ taskId }: { taskId: string }) {
   const meanMs = times.length ? totalMs / times.length : null;
 
   return (
-    <article className="grid gap-4" data-testid="report">
+    // min-w-0: a long line inside a card (the params record, the table) must not widen the page.
+    <article className="grid gap-4 [&>*]:min-w-0" data-testid="report">
       <PageHeader
         title={`${t("report.title")} · ${task.name || t(`kinds.${kind}`)}`}
         description={t("report.generated", {
@@ -93,7 +94,7 @@ export function ReportView({ taskId }: { taskId: string }) {
         <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
         <TaskParams task={task} />
         {/* The exact record, for reproducing the run elsewhere. */}
-        <pre className="mt-2 overflow-auto rounded-md bg-muted p-3 text-xs">
+        <pre className="mt-2 whitespace-pre-wrap break-all rounded-md bg-muted p-3 text-xs">
           {JSON.stringify(task.params, null, 2)}
         </pre>
       </TitledCard>
@@ -103,28 +104,29 @@ export function ReportView({ taskId }: { taskId: string }) {
             t("report.results"),
             t("tasks.item"),
             t("tasks.filterStatus"),
-            t("weights.size"),
-            t("tasks.duration"),
-            "SHA-256",
+            // On a phone the row keeps what identifies it; the figures come back from sm / md up.
+            { label: t("weights.size"), className: "hidden sm:table-cell" },
+            { label: t("tasks.duration"), className: "hidden sm:table-cell" },
+            { label: "SHA-256", className: "hidden md:table-cell print:table-cell" },
           ]}
         >
           {items.map((item) => {
             const meta = item.resultMeta ?? {};
             return (
               <TR key={item.id}>
-                <TD className="w-24">
+                <TD className="w-24 max-sm:w-16">
                   {item.hasResult && kind !== "classification" ? (
                     // biome-ignore lint/performance/noImgElement: authorised route handler
                     <img
                       src={fileUrls.resultRendition(teamId, taskId, item.id, "thumb")}
                       alt={item.image.originalName}
                       loading="eager"
-                      className="size-20 rounded border border-border object-contain checkerboard"
+                      className="size-20 rounded border border-border object-contain checkerboard max-sm:size-14"
                     />
                   ) : null}
                 </TD>
                 <TD>
-                  <NameLink href={routes.taskItem(teamId, taskId, item.id)}>
+                  <NameLink href={routes.taskItem(teamId, taskId, item.id)} className="break-all">
                     {item.image.originalName}
                   </NameLink>
                   <span className="block text-xs text-muted-foreground">
@@ -137,9 +139,11 @@ export function ReportView({ taskId }: { taskId: string }) {
                 <TD>
                   <StatusBadge status={item.status} />
                 </TD>
-                <TD>{item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}</TD>
-                <TD>{formatMs(itemMs(item.timings), locale)}</TD>
-                <TD className="max-w-40 break-all font-mono text-[10px]">
+                <TD className="hidden sm:table-cell">
+                  {item.resultBytes ? formatBytes(item.resultBytes, locale) : "—"}
+                </TD>
+                <TD className="hidden sm:table-cell">{formatMs(itemMs(item.timings), locale)}</TD>
+                <TD className="hidden max-w-40 break-all font-mono text-[10px] md:table-cell print:table-cell">
                   {item.resultSha256 ?? "—"}
                 </TD>
               </TR>

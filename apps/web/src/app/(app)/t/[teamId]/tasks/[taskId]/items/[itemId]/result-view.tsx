@@ -84,7 +84,8 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
                 </NeighbourLink>
               </nav>
             ) : null}
-            {item.hasResult ? (
+            {/* Segmentation downloads its mask beside the threshold slider: what is shown. */}
+            {item.hasResult && kind !== "segmentation" ? (
               <DownloadButton href={download} testId="download-result">
                 {kind === "classification" ? t("result.downloadJson") : t("result.downloadResult")}
               </DownloadButton>
@@ -144,6 +145,7 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
                     : null
                 }
                 initialThreshold={meta.threshold ?? 0.5}
+                maskDownloadUrl={download}
                 fileName={item.image.originalName}
               />
             ) : (

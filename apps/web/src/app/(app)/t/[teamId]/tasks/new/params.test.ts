@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_FORM, isCustomTuning, maxTopK, previewUsesCrop } from "./params";
+
+describe("new task parameters", () => {
+  it("a preset stays itself until a slider moves a value away from it", () => {
+    expect(isCustomTuning(DEFAULT_FORM)).toBe(false);
+    const anime = { ...DEFAULT_FORM, preset: "anime" as const };
+    expect(isCustomTuning({ ...anime, overrides: { sharpen: 0.3 } })).toBe(false);
+    expect(isCustomTuning({ ...anime, overrides: { sharpen: 0.4 } })).toBe(true);
+    expect(isCustomTuning({ ...anime, overrides: { denoise: 0 } })).toBe(true);
+    // Raw output has no tuning to depart from.
+    expect(isCustomTuning({ ...DEFAULT_FORM, preset: "raw", overrides: { gamma: 2 } })).toBe(false);
+  });
+
+  it("Top-k reaches the weight's label count, or the slider's cap when it names no labels", () => {
+    expect(maxTopK(2)).toBe(2);
+    expect(maxTopK(1000)).toBe(1000);
+    expect(maxTopK(0)).toBe(20);
+  });
+
+  it("only classification previews the whole image", () => {
+    expect(previewUsesCrop("classification")).toBe(false);
+    expect(previewUsesCrop("super_resolution")).toBe(true);
+    expect(previewUsesCrop("segmentation")).toBe(true);
+  });
+});
