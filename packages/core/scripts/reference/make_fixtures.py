@@ -243,9 +243,13 @@ def main(target):
             "expect": expect,
         })
         print(name, list(y.shape), "|y| max", float(y.abs().max()), "std", float(y.std()))
-    with open(os.path.join(target, "torch-ref-manifest.json"), "w") as f:
+    manifest_file = os.path.join(target, "torch-ref-manifest.json")
+    with open(manifest_file, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
+    # The repository's formatter (biome) lays out short arrays on one line; run
+    # `pnpm exec biome format --write <file>` after regenerating, or the lint check fails.
+    print("wrote", manifest_file, "- now run: pnpm exec biome format --write", manifest_file)
 
 
 if __name__ == "__main__":
