@@ -210,7 +210,9 @@ export function moreSuite(studio: () => Studio): void {
       await waitForText(page.getByTestId("result-position"), "1 of 2");
       const first = page.url();
       // The task's order is the selection's, which follows the uploads' finishing order.
-      const firstName = (await page.locator("main h1").textContent()) ?? "";
+      const heading = page.locator("main h1").filter({ hasText: /text\.png|microaneurysms\.png/ });
+      await heading.first().waitFor();
+      const firstName = (await heading.first().textContent()) ?? "";
       const [one, two] = firstName.includes("text.png")
         ? ["text.png", "microaneurysms.png"]
         : ["microaneurysms.png", "text.png"];
