@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parameterSignature } from "@studio/core/signature";
 import type { ModelSpecInput, TaskKind } from "@studio/core/spec";
-import { buildTinySrModel } from "@studio/core/testing";
+import { buildSegmentationModel, buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { createTask } from "@studio/db/queue";
 import { fixturePath } from "@studio/fixtures";
@@ -75,6 +75,25 @@ export function seedTinySrWeight(db: Db, dataDir: string, teamId: string): Promi
     taskKind: "super_resolution",
     bytes: model.bytes,
     spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
+  });
+}
+
+/** A small gray segmentation model of any (even) size, with the sigmoid in the spec, as a weight. */
+export function seedSegmentationWeight(
+  db: Db,
+  dataDir: string,
+  teamId: string,
+): Promise<SeededWeight> {
+  return seedWeight(db, dataDir, {
+    teamId,
+    taskKind: "segmentation",
+    bytes: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
+    spec: {
+      kind: "segmentation",
+      colorOrder: "gray",
+      size: { mode: "dynamic", multipleOf: 2 },
+      activation: "sigmoid",
+    },
   });
 }
 

@@ -3,12 +3,13 @@ import path from "node:path";
 import { previewResponseSchema } from "@studio/contracts/inference/preview";
 import { decodeImage } from "@studio/core/image";
 import { parameterSignature } from "@studio/core/signature";
-import { buildSegmentationModel, buildTinySrModel } from "@studio/core/testing";
+import { buildTinySrModel } from "@studio/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SeededWeight } from "../test-fixtures";
 import {
   seedCatImage,
   seedImage,
+  seedSegmentationWeight,
   seedTask,
   seedTeam,
   seedTinySrWeight,
@@ -51,17 +52,7 @@ beforeAll(async () => {
     bytes: slowBytes,
     spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
   });
-  seg = await seedWeight(service.db, service.dataDir, {
-    teamId: team.teamId,
-    taskKind: "segmentation",
-    bytes: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
-    spec: {
-      kind: "segmentation",
-      colorOrder: "gray",
-      size: { mode: "dynamic", multipleOf: 2 },
-      activation: "sigmoid",
-    },
-  });
+  seg = await seedSegmentationWeight(service.db, service.dataDir, team.teamId);
   cat = await seedCatImage(service.db, service.dataDir, team);
 });
 afterAll(async () => {

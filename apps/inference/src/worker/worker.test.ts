@@ -3,7 +3,7 @@ import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { readProvenance } from "@studio/core/image";
 import { PIPELINE_VERSION, parameterSignature } from "@studio/core/signature";
-import { buildClassifierModel, buildSegmentationModel } from "@studio/core/testing";
+import { buildClassifierModel } from "@studio/core/testing";
 import { FIXTURES_DIR } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,6 +11,7 @@ import {
   seedCatImage,
   seedGrayImage,
   seedImage,
+  seedSegmentationWeight,
   seedTask,
   seedTeam,
   seedTinySrWeight,
@@ -177,17 +178,7 @@ describe("task worker (in process)", () => {
   });
 
   it("runs a segmentation task; mask, probability map and overlay each say what they are", async () => {
-    const weight = await seedWeight(service.db, service.dataDir, {
-      teamId: team.teamId,
-      taskKind: "segmentation",
-      bytes: buildSegmentationModel({ size: "dynamic", sigmoid: false }).bytes,
-      spec: {
-        kind: "segmentation",
-        colorOrder: "gray",
-        size: { mode: "dynamic", multipleOf: 2 },
-        activation: "sigmoid",
-      },
-    });
+    const weight = await seedSegmentationWeight(service.db, service.dataDir, team.teamId);
     const image = await seedGrayImage(service.db, service.dataDir, team);
     const taskId = await seedTask(service.db, { ...team, weight, imageIds: [image] });
     expect(await waitForFinal(taskId)).toMatchObject({ status: "succeeded", itemsDone: 1 });
