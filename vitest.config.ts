@@ -57,6 +57,7 @@ export default defineConfig({
             "src/authorization-matrix.test.ts",
             "src/services/images.test.ts",
             "src/services/tasks.test.ts",
+            "src/routers/task-scores.test.ts",
           ],
           env: { ...TEST_ENV, STUDIO_TEST_DATABASE: "postgresql" },
           globalSetup: globalSetup["@studio/db"],

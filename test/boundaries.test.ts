@@ -1,6 +1,7 @@
 // Package boundaries (ARCHITECTURE.md, "Dependencies point one way"), checked from every
 // workspace package.json and every import in the sources: no package depends on an app, web
-// never imports db, api takes from core only its dependency-free subpaths, contracts depends on
+// never imports db, api takes from core only its dependency-free subpaths and never loads sharp
+// or onnxruntime itself (the inference service owns pixels and models), contracts depends on
 // zod alone, core imports neither db nor api, blob takes nothing of ours but contracts, and no relative import leaves its workspace (a
 // test reaches another package through its name and exports, never ../../packages/...).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -36,11 +37,19 @@ const FREE_CORE_SUBPATHS = [
   "image/formats",
   "architectures/catalog",
   "importers/formats",
+  "metrics",
   "official/catalog",
 ];
 // yauzl is allowed because it is pure JavaScript (zip/read is a declared free subpath): the rule
 // exists to keep native compute (sharp, onnxruntime, protobuf) out of the API process.
 const FREE_PACKAGES = /^(?:zod|fflate|yauzl|@studio\/contracts)(?:\/|$)|^node:/;
+
+/**
+ * Native compute the API process must not load, not even from its tests (they make pixels
+ * through @studio/core/image or the real service): its pictures, the PDF report's included,
+ * are renditions the inference service makes.
+ */
+const NATIVE_COMPUTE = /^(?:sharp|onnxruntime-[\w-]+)$/;
 
 /**
  * Violations that exist today and are being removed; each entry is one file and one import
@@ -179,6 +188,8 @@ function findViolations(workspaces: Workspace[], imports: Import[]): Violation[]
         add(manifest, dep, "contracts depends on something besides zod");
       if (ws.name === "@studio/core" && (dep === "@studio/db" || dep === "@studio/api"))
         add(manifest, dep, "core depends on db or api");
+      if (ws.name === "@studio/api" && NATIVE_COMPUTE.test(dep))
+        add(manifest, dep, "api depends on sharp or onnxruntime (the inference service owns them)");
       if (ws.name === "@studio/blob" && dep.startsWith("@studio/") && dep !== "@studio/contracts")
         add(manifest, dep, "blob depends on a workspace package besides contracts");
     }
@@ -204,6 +215,8 @@ function findViolations(workspaces: Workspace[], imports: Import[]): Violation[]
       add(file, specifier, "blob imports a workspace package besides contracts");
     if (ws.name === "@studio/contracts" && !isTestFile(file) && !/^zod(?:\/|$)/.test(specifier))
       add(file, specifier, "contracts imports something besides zod");
+    if (ws.name === "@studio/api" && NATIVE_COMPUTE.test(pkg))
+      add(file, specifier, "api imports sharp or onnxruntime (ask the inference service)");
     if (ws.name === "@studio/api" && !isTestFile(file) && pkg === "@studio/core") {
       const subpath = specifier.slice("@studio/core/".length);
       if (!FREE_CORE_SUBPATHS.includes(subpath))
@@ -312,7 +325,7 @@ describe("the boundary rules themselves", () => {
     expect(
       flagged(
         [
-          ws("packages/api", "@studio/api", ["@studio/inference"]),
+          ws("packages/api", "@studio/api", ["@studio/inference", "sharp"]),
           ws("apps/web", "@studio/web", ["@studio/db"]),
           ws("packages/contracts", "@studio/contracts", ["zod", "sharp"]),
           ws("packages/core", "@studio/core", ["@studio/db"]),
@@ -329,10 +342,14 @@ describe("the boundary rules themselves", () => {
           imp(api, "src/h.ts", "../../core/src/spec"),
           imp(blob, "src/i.ts", "@studio/core/zip"),
           imp(blob, "src/j.test.ts", "@studio/db/testing"),
+          imp(api, "src/services/report-pdf/k.ts", "sharp"),
+          imp(api, "src/l.test.ts", "sharp"),
+          imp(api, "src/m.ts", "onnxruntime-node"),
         ],
       ),
     ).toEqual([
       "packages/api/package.json @studio/inference",
+      "packages/api/package.json sharp",
       "apps/web/package.json @studio/db",
       "packages/contracts/package.json sharp",
       "packages/core/package.json @studio/db",
@@ -347,6 +364,9 @@ describe("the boundary rules themselves", () => {
       "packages/api/src/h.ts ../../core/src/spec",
       "packages/blob/src/i.ts @studio/core/zip",
       "packages/blob/src/j.test.ts @studio/db/testing",
+      "packages/api/src/services/report-pdf/k.ts sharp",
+      "packages/api/src/l.test.ts sharp",
+      "packages/api/src/m.ts onnxruntime-node",
     ]);
   });
 

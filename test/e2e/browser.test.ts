@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "./harness";
 import { newUser, signUp } from "./helpers";
 import { authSuite } from "./suites/auth";
+import { languagesSuite } from "./suites/languages";
+import { librarySuite } from "./suites/library";
 import { moreSuite } from "./suites/more";
+import { resultFilesSuite } from "./suites/result-files";
+import { scoresSuite } from "./suites/scores";
 import { studioSuite } from "./suites/studio";
 
 let studio: Studio | undefined;
@@ -27,6 +31,10 @@ const slow = { timeout: 240_000 };
 describe("accounts", slow, () => authSuite(getStudio));
 describe("studio", slow, () => studioSuite(getStudio));
 describe("datasets and segmentation", slow, () => moreSuite(getStudio));
+describe("library", slow, () => librarySuite(getStudio));
+describe("languages", slow, () => languagesSuite(getStudio));
+describe("result files", slow, () => resultFilesSuite(getStudio));
+describe("quality scores", slow, () => scoresSuite(getStudio));
 
 describe("security", slow, () => {
   it("pages and API answers carry the security headers", async () => {

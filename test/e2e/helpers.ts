@@ -152,3 +152,57 @@ export async function chooseOption(
     .getByRole("option", { name: option, exact: typeof option === "string" })
     .click();
 }
+
+/** A Latin-script word a page shows, with the text around it. */
+export interface ShownWord {
+  word: string;
+  context: string;
+}
+
+/**
+ * The Latin-script words of two letters or more that the page shows a person: its visible text
+ * (header, navigation, main, open dialogs) and the placeholders, accessible names (aria-label)
+ * and tooltips (title) of its visible elements. Left out: words inside `data` (the user's own
+ * names, emails, file names), what the page marks as not to be translated (HTML's
+ * `translate="no"`: machine names, code), and tokens with digits (numbers, sizes, checksums).
+ */
+export async function latinWords(page: Page, data: string[] = []): Promise<ShownWord[]> {
+  const { texts: pieces, untranslated } = await page.evaluate(() => {
+    // What is rendered, as a person sees it: hidden menus and closed dialogs are left out.
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point
+    const texts = [document.body.innerText];
+    for (const element of document.querySelectorAll("[placeholder], [aria-label], [title]")) {
+      if (!element.checkVisibility() || element.closest('[translate="no"]')) continue;
+      for (const name of ["placeholder", "aria-label", "title"]) {
+        const value = element.getAttribute(name);
+        if (value) texts.push(value);
+      }
+    }
+    const untranslated = [...document.querySelectorAll<HTMLElement>('[translate="no"]')].map(
+      // biome-ignore lint/performance/useDomNodeTextContent: as rendered, like the text above
+      (element) => element.innerText,
+    );
+    return { texts, untranslated };
+  });
+  const known = [...new Set([...data, ...untranslated].filter((d) => d.trim().length > 0))].sort(
+    (a, b) => b.length - a.length,
+  );
+  const found: ShownWord[] = [];
+  for (const piece of pieces) {
+    let text = piece;
+    for (const d of known) text = text.split(d).join(" ");
+    for (const match of text.matchAll(/[A-Za-z0-9][A-Za-z0-9'’_.-]*/g)) {
+      const token = match[0];
+      if (/\d/.test(token)) continue;
+      for (const word of token.split(/[-_.'’]+/)) {
+        if (word.length < 2) continue;
+        const at = match.index ?? 0;
+        found.push({
+          word,
+          context: text.slice(Math.max(0, at - 30), at + token.length + 30).replace(/\s+/g, " "),
+        });
+      }
+    }
+  }
+  return found;
+}

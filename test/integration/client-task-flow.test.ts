@@ -104,4 +104,8 @@ it("uploads an image, queues a task, waits for it, and downloads the result", as
   );
   expect(zip.readUInt32LE(0)).toBe(0x04034b50);
   expect(zip.includes(png.subarray(0, 64))).toBe(true);
+
+  // The server-made report, through the same token.
+  const pdf = Buffer.from(await client.downloadReportPdf({ taskId, locale: "zh-CN" }));
+  expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
 });

@@ -228,6 +228,8 @@ describe("image renditions", () => {
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
       "Unknown rendition: use thumb or display.",
     );
+    // The PDF report's JPEG is made for the report only; browsers get the WebP ones.
+    expect((await get(id, "rendition=print")).status).toBe(400);
     // Nothing was generated for the refused requests.
     expect(existsSync(cachedFile(id, "thumb"))).toBe(false);
   });

@@ -105,9 +105,6 @@ async function main(): Promise<void> {
     ORT_INTRA_OP_THREADS: String(THREADS),
     PREVIEW_MAX_CONCURRENT: "1",
     PREVIEW_TIMEOUT_MS: "120000",
-    // onnxruntime-node blocks the worker's event loop for a whole tile, heartbeats included: on
-    // a busy shared machine one 1024 px tile can outlast the default 30 s lease.
-    WORKER_LEASE_MS: "300000",
   });
   const session = await ort.InferenceSession.create(modelBytes, {
     ...ortSessionOptions({ intraOpThreads: THREADS }),

@@ -4,12 +4,20 @@ import { createHash } from "node:crypto";
 import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isBlobError } from "@studio/blob/errors";
-import { type PreparedModel, prepareModel, warmupFor } from "@studio/core/pipeline";
+import {
+  type PreparedModel,
+  prepareModel,
+  warmupFor,
+  withSqueezeSync,
+} from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
 import { ModelSpec } from "@studio/core/spec";
 import type { InferenceEnv } from "./env";
 import type { WorkerMetrics } from "./metrics";
 import type { AcquiredFile, NodeFiles } from "./node-files";
+
+/** Real-CUGAN and CUNet: 4 stage graphs and the final one (two such weights are kept). */
+const SQUEEZE_SESSIONS_PER_WEIGHT = 5;
 
 /** A weight that cannot be used at all (missing file, checksum, spec): retrying will not help. */
 export class WeightUnusableError extends Error {
@@ -121,8 +129,36 @@ export interface ModelStoreOptions extends ModelSettings {
   openWeight?: WeightOpener;
 }
 
+/** A weight's bytes, checked against its sha256. */
+async function readWeight(sha256: string, openWeight: WeightOpener | undefined): Promise<Buffer> {
+  if (!openWeight) {
+    throw new WeightUnusableError(`weight file for sha256 ${sha256} is missing`);
+  }
+  const weight = await openWeight(sha256);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(weight.path);
+  } finally {
+    // The session is built from the bytes in memory; the file may go (or be evicted).
+    weight.release();
+  }
+  const file = weight.path;
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== sha256.toLowerCase()) {
+    throw new WeightUnusableError(
+      `weight file ${path.basename(file)} has sha256 ${actual}, expected ${sha256}`,
+    );
+  }
+  return bytes;
+}
+
 export class ModelStore {
   readonly cache: SessionCache;
+  /**
+   * Sessions of the squeeze-sync variants (one per global average plus the final net, about 5
+   * per Real-CUGAN weight), apart from `cache` so that they do not push whole weights out.
+   */
+  readonly squeezeCache: SessionCache;
 
   constructor(private readonly options: ModelStoreOptions) {
     this.cache = new SessionCache({
@@ -131,6 +167,13 @@ export class ModelStore {
       interOpThreads: options.interOpThreads,
       spinWait: options.spinWait,
       maxModels: options.maxModels,
+    });
+    this.squeezeCache = new SessionCache({
+      device: options.device,
+      intraOpThreads: options.intraOpThreads,
+      interOpThreads: options.interOpThreads,
+      spinWait: options.spinWait,
+      maxModels: 2 * SQUEEZE_SESSIONS_PER_WEIGHT,
     });
   }
 
@@ -155,31 +198,18 @@ export class ModelStore {
     this.options.metrics?.sessionCache.inc({ result: cacheHit ? "hit" : "miss" });
     const loaded = await this.cache.get({
       sha256,
-      load: async () => {
-        if (!openWeight) {
-          throw new WeightUnusableError(`weight file for sha256 ${sha256} is missing`);
-        }
-        const weight = await openWeight(sha256);
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(weight.path);
-        } finally {
-          // The session is built from the bytes in memory; the file may go (or be evicted).
-          weight.release();
-        }
-        const file = weight.path;
-        const actual = createHash("sha256").update(bytes).digest("hex");
-        if (actual !== sha256.toLowerCase()) {
-          throw new WeightUnusableError(
-            `weight file ${path.basename(file)} has sha256 ${actual}, expected ${sha256}`,
-          );
-        }
-        return bytes;
-      },
-      warmup: warmupFor(spec),
+      load: () => readWeight(sha256, openWeight),
+      // The warm-up also measures the model's working memory per pixel, for tile "auto".
+      warmup: warmupFor(spec, { measureMemory: true }),
+    });
+    // Nets with global averages (Real-CUGAN, CUNet) also get the graphs that take the whole
+    // image's averages, built from the same file when an image first needs several tiles.
+    const prepared = withSqueezeSync(prepareModel(loaded, spec), {
+      cache: this.squeezeCache,
+      load: () => readWeight(sha256, openWeight),
     });
     return {
-      ...prepareModel(loaded, spec),
+      ...prepared,
       loadMs: cacheHit ? 0 : loaded.loadMs + loaded.warmupMs,
       cacheHit,
     };

@@ -28,7 +28,7 @@ export interface Service {
   worker: TaskWorker;
   /** The processes that compute previews; closed with the HTTP app. */
   previewPool: PreviewPool;
-  /** Display copies of images (POST /v1/renditions). */
+  /** Renditions of images (POST /v1/renditions). */
   renditions: RenditionMaker;
   /** This process's way to the blob store; closed by whoever made it (see createService). */
   files: NodeFiles;

@@ -73,6 +73,11 @@ describe("authorisation matrix", () => {
     expect(rename?.[1]._def.meta?.access).toBe("team");
   });
 
+  it("lets every member take an image out of a team dataset (the library keeps it)", () => {
+    const remove = procedures.find(([path]) => path === "datasets.removeImages");
+    expect(remove?.[1]._def.meta?.access).toBe("team");
+  });
+
   it.each(procedures)("%s declares access, input and output", (path, procedure) => {
     const access = procedure._def.meta?.access;
     expect(access, path).toBeDefined();

@@ -9,6 +9,7 @@ import {
   type AppErrorCode,
   errorBody,
   type InferenceErrorCode,
+  reasonOfMessage,
   TRPC_CODES,
   TRPC_TO_APP_CODE,
   type TrpcCode,
@@ -37,7 +38,9 @@ export class AppError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
-    if (options.details !== undefined) this.details = options.details;
+    // A refusal under a coarse code carries its finer reason, so clients can translate it.
+    const details = options.details ?? reasonOfMessage(code, message) ?? undefined;
+    if (details !== undefined) this.details = details;
   }
 
   /** The HTTP status of this code (the file routes answer it; tRPC derives the same). */

@@ -42,6 +42,7 @@ export const DEFAULT_PATHS = {
   uploadArchive: FILE_ROUTE_PATHS.archives,
   uploadWeight: FILE_ROUTE_PATHS.weights,
   download: FILE_ROUTE_PATHS.download,
+  reportPdf: FILE_ROUTE_PATHS.reportPdf,
 };
 
 /**
@@ -285,6 +286,29 @@ export function createClient(options: ClientOptions) {
         id: input.taskId,
       });
       return response.body as ReadableStream<Uint8Array>;
+    },
+
+    /**
+     * The task's report as a PDF made by the server (a finished task only), in English or
+     * Chinese; dates in `timeZone` (an IANA zone, default UTC).
+     */
+    async downloadReportPdf(input: {
+      taskId: string;
+      teamId?: string;
+      locale?: "en" | "zh-CN";
+      timeZone?: string;
+    }) {
+      const response = await call(
+        paths.reportPdf,
+        {
+          teamId: await team(input.teamId),
+          id: input.taskId,
+          locale: input.locale,
+          timeZone: input.timeZone,
+        },
+        { method: "GET" },
+      );
+      return new Uint8Array(await response.arrayBuffer());
     },
 
     /**

@@ -268,3 +268,169 @@ export function appCodeForStatus(status: number): AppErrorCode {
     (status >= 500 ? "internal" : "bad_request")
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reasons: finer than a code. Several different refusals share one coarse code (bad_request,
+// conflict, forbidden, ...); `details.reason` says which one it is, with the values its message
+// names (a status, a limit) beside it, so a client can say it in its own language. The API
+// reads the reason off the message its services wrote (reasonOfMessage), so the services keep
+// throwing plain `conflict("...")` and a refusal without a row here keeps the code's words.
+
+interface ReasonRule {
+  code: AppErrorCode;
+  /** The message as the API writes it; named groups become values of `details`. */
+  message: RegExp;
+}
+
+const REASON_RULES = {
+  // Accounts and teams.
+  wrong_password: { code: "bad_request", message: /^The current password is wrong\.$/ },
+  same_password: {
+    code: "bad_request",
+    message: /^The new password must differ from the current one\.$/,
+  },
+  registrations_rate: {
+    code: "too_many_requests",
+    message: /^Too many registrations from this address\./,
+  },
+  tokens_need_session: {
+    code: "forbidden",
+    message: /^API tokens can only be created or revoked from a signed-in browser session\.$/,
+  },
+  personal_team_members: {
+    code: "bad_request",
+    message: /^A personal team has exactly one member\.$/,
+  },
+  personal_team_roles: {
+    code: "bad_request",
+    message: /^Roles in a personal team cannot change\.$/,
+  },
+  personal_team_leave: { code: "bad_request", message: /^A personal team cannot be left\.$/ },
+  too_many_invitations: {
+    code: "bad_request",
+    message: /^This team already has (?<max>\d+) pending invitations; revoke some first\.$/,
+  },
+  already_member: { code: "conflict", message: /^This person is already a member of the team\.$/ },
+  last_admin: {
+    code: "conflict",
+    message: /^A team needs at least one admin; promote someone first\.$/,
+  },
+  team_admins_only: {
+    code: "forbidden",
+    message: /^Only team admins (?:may do this|manage weights|may remove others)\.$/,
+  },
+  site_admins_only: {
+    code: "forbidden",
+    message:
+      /^(?:Only site admins may do this|Official weights are managed by site admins|Only site admins upload official weights)\.$/,
+  },
+  // Uploads.
+  uploads_rate: {
+    code: "too_many_requests",
+    message:
+      /^Too many uploads: the limit is (?<limit>\d+) per minute; try again in (?<seconds>\d+) s\.$/,
+  },
+  larger_than: {
+    code: "payload_too_large",
+    message: /^The (?<what>weight|archive|upload) is larger than (?<limit>[\d.,]+ ?[KMGT]?i?B)\.$/,
+  },
+  quota: {
+    code: "quota_exceeded",
+    message:
+      /^Your images and weights would use (?<used>[\d.,]+ ?[KMGT]?i?B); the per-user storage quota is (?<quota>[\d.,]+ ?[KMGT]?i?B)\./,
+  },
+  // Images, datasets, tasks.
+  image_in_use: {
+    code: "conflict",
+    message: /^An unfinished task uses this image; cancel it first\.$/,
+  },
+  dataset_in_use: {
+    code: "conflict",
+    message: /^An unfinished task uses (?:this dataset|images of this dataset); cancel it first\.$/,
+  },
+  dataset_empty: { code: "bad_request", message: /^The dataset has no images\.$/ },
+  too_many_task_images: {
+    code: "bad_request",
+    message: /^A task holds at most (?<max>\d+) images\.$/,
+  },
+  invalid_params: { code: "bad_request", message: /^Invalid (?<kind>[\w-]+) parameters: / },
+  crop_outside: {
+    code: "bad_request",
+    message: /^The crop exceeds the image \((?<width>\d+)x(?<height>\d+)\)\.$/,
+  },
+  signature_mismatch: {
+    code: "conflict",
+    message: /^The parameters differ from the previewed ones \(signature mismatch\)\.$/,
+  },
+  task_not_retryable: {
+    code: "conflict",
+    message:
+      /^The task is (?<status>\w+); only a finished task with failed items can be retried\.$/,
+  },
+  no_failed_items: { code: "conflict", message: /^The task has no failed items\.$/ },
+  task_running: {
+    code: "conflict",
+    message: /^The task (?:is running|started meanwhile); cancel it first\.$/,
+  },
+  // Weights.
+  weight_not_ready: {
+    code: "conflict",
+    message: /^The weight is (?<status>\w+); only validated weights can run\.$/,
+  },
+  weight_in_use: {
+    code: "conflict",
+    message: /^(?<count>\d+) queued or running task\(s\) use this weight; cancel them first\.$/,
+  },
+  default_not_ready: {
+    code: "conflict",
+    message: /^Only a validated weight can be the default\.$/,
+  },
+  default_deprecated: {
+    code: "conflict",
+    message: /^A deprecated weight cannot be the default\.$/,
+  },
+  version_exists: {
+    code: "conflict",
+    message: /^Version (?<version>.+) of (?<family>.+) already exists\.$/,
+  },
+  // The store's own refusals (Prisma), in the words the API gives them.
+  duplicate: { code: "conflict", message: /^A record with these values already exists\.$/ },
+  in_use: { code: "conflict", message: /^The record is still in use\.$/ },
+  store_busy: { code: "conflict", message: /^The store was busy; try again\.$/ },
+} as const satisfies Record<string, ReasonRule>;
+
+/** Every reason; never renamed (the web app has a message for each: `errors.reasons.<reason>`). */
+export type AppErrorReason = keyof typeof REASON_RULES;
+export const APP_ERROR_REASONS = Object.keys(REASON_RULES) as AppErrorReason[];
+
+/** The names of the values a reason's details carry (what its message may fill in). */
+export function reasonValueNames(reason: AppErrorReason): string[] {
+  const rule: ReasonRule = REASON_RULES[reason];
+  return [...rule.message.source.matchAll(/\(\?<(\w+)>/g)].map((m) => m[1] as string);
+}
+
+export function isAppErrorReason(value: unknown): value is AppErrorReason {
+  return typeof value === "string" && Object.hasOwn(REASON_RULES, value);
+}
+
+/** `details` of an error with a reason: the reason and the values its message names. */
+export type ReasonDetails = { reason: AppErrorReason } & Record<string, string | number>;
+
+/**
+ * The reason of a message the API wrote under `code`, with the values it names (digits as
+ * numbers, for plurals); null when no rule knows the message.
+ */
+export function reasonOfMessage(code: AppErrorCode, message: string): ReasonDetails | null {
+  for (const reason of APP_ERROR_REASONS) {
+    const rule: ReasonRule = REASON_RULES[reason];
+    if (rule.code !== code) continue;
+    const match = rule.message.exec(message);
+    if (!match) continue;
+    const values: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(match.groups ?? {})) {
+      values[name] = /^\d+$/.test(value) ? Number(value) : value;
+    }
+    return { ...values, reason };
+  }
+  return null;
+}

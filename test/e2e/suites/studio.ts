@@ -162,7 +162,16 @@ export function studioSuite(studio: () => Studio): void {
       await page.getByTestId("report").waitFor();
       await page.getByTestId("report-signature").waitFor();
       await s.screenshot(page, "report");
-      // "Export PDF" prints the page; Chromium's PDF of the print view is what a user saves.
+      // "Export PDF" downloads the PDF the server makes of the report, named after the task.
+      const [exported] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("export-pdf").click(),
+      ]);
+      expect(exported.suggestedFilename()).toMatch(/\.pdf$/);
+      const exportedFile = join(ARTIFACTS_DIR, "report-server.pdf");
+      await exported.saveAs(exportedFile);
+      expect(readFileSync(exportedFile).subarray(0, 5).toString()).toBe("%PDF-");
+      // "Print" prints the page; Chromium's PDF of the print view is what a user saves.
       await page.emulateMedia({ media: "print" });
       const pdf = await page.pdf({ format: "A4", printBackground: true });
       await page.emulateMedia({ media: "screen" });

@@ -2,7 +2,7 @@
 // on a crop of the image, computed exactly as the full run computes that region.
 import { readFile } from "node:fs/promises";
 import type { PreviewResponse } from "@studio/contracts/inference/preview";
-import { decodeImage, encodePng, toBase64 } from "@studio/core/image";
+import { decodeImage, encodePng, roundTrip, toBase64 } from "@studio/core/image";
 import {
   cropImage,
   type ModelOutputCache,
@@ -62,9 +62,11 @@ export async function computePreview(
     });
     if (deps.outputCache)
       deps.metrics?.previewModelOutput.inc({ result: r.modelRan ? "miss" : "hit" });
+    // A lossy format's effect is shown: the crop encoded with the task's settings, decoded.
+    const shown = await roundTrip(r.image, r.params.output);
     return {
       ...base,
-      pngBase64: toBase64(r.png),
+      pngBase64: toBase64(shown === r.image ? r.png : await encodePng(shown)),
       width: r.image.width,
       height: r.image.height,
       ...runFacts(r),

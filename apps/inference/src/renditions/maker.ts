@@ -1,15 +1,19 @@
-// Makes the WebP renditions the web app shows (thumbnails, before/after views) from originals
-// and results in the blob store, and stores them there under the key the web app names (so
-// every web process serves the one copy a node made). Each one decodes a whole image, so only a
-// few run at once and concurrent requests for the same copy share one generation.
+// Makes the renditions of originals and results in the blob store (WebP for the web app's
+// thumbnails and before/after views, JPEG for the PDF report) and stores them there under the
+// key the web app names (so every web process serves the one copy a node made). Each one
+// decodes a whole image, so only a few run at once and concurrent requests for the same copy
+// share one generation.
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { isBlobError } from "@studio/blob/errors";
 import {
+  RENDITION_FORMATS,
   RENDITION_SIDES,
+  type Rendition,
   type RenditionRequest,
   type RenditionResponse,
+  renditionFileType,
   renditionRequestSchema,
 } from "@studio/contracts/inference/rendition";
 import { ImageError, writeRendition } from "@studio/core/image";
@@ -18,8 +22,9 @@ import { Limiter } from "../limiter";
 import type { Logger } from "../logger";
 import type { AcquiredFile, NodeFiles } from "../node-files";
 
-// The display rendition sits beside model output in before/after views, so it keeps more detail.
-const WEBP_QUALITY = { thumb: 80, display: 90 } as const;
+// The display rendition sits beside model output in before/after views, so it keeps more detail;
+// the print one is small on paper, where JPEG's artefacts at 78 do not show.
+const QUALITY: Record<Rendition, number> = { thumb: 80, display: 90, print: 78 };
 
 /** A pathological file must not hold a generation slot forever. */
 const RENDER_TIMEOUT_SECONDS = 60;
@@ -111,11 +116,13 @@ export class RenditionMaker {
       // Under tmp/ so that a crash mid-write leaves a file the cleanup job removes.
       const tmpDir = path.join(files.dataDir, "tmp");
       await mkdir(tmpDir, { recursive: true });
-      const tmp = path.join(tmpDir, `rendition-${randomBytes(8).toString("hex")}.webp`);
+      const { ext } = renditionFileType(request.rendition);
+      const tmp = path.join(tmpDir, `rendition-${randomBytes(8).toString("hex")}${ext}`);
       try {
         await writeRendition(source.path, request.source, tmp, {
           side: RENDITION_SIDES[request.rendition],
-          quality: WEBP_QUALITY[request.rendition],
+          format: RENDITION_FORMATS[request.rendition],
+          quality: QUALITY[request.rendition],
           maxPixels,
           timeoutSeconds: RENDER_TIMEOUT_SECONDS,
         });

@@ -20,6 +20,7 @@ import {
 } from "@studio/contracts/inference-client";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
 import { fixturePath, readFixture } from "@studio/fixtures";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_CONCURRENT_RENDITIONS } from "../renditions/maker";
 import { startTestService, type TestService } from "../testing";
@@ -45,6 +46,7 @@ function store(bytes: Uint8Array, ext: string, area = "uploads"): string {
 }
 
 const target = (name: string) => `renditions/team/${name}-${++counter}.webp`;
+const printTarget = (name: string) => `renditions/team/${name}-${++counter}.jpg`;
 const read = (relative: string) => readFileSync(path.join(service.dataDir, relative));
 const tmpFiles = () => readdirSync(path.join(service.dataDir, "tmp"));
 
@@ -132,6 +134,76 @@ describe("POST /v1/renditions", () => {
     expect(await probeImage(bytes)).toMatchObject({ width: 14, height: 25 });
     // An animated WebP carries an ANIM chunk.
     expect(bytes.includes("ANIM")).toBe(false);
+  });
+
+  it("writes the print rendition as a JPEG within 440 px, on white, sRGB and upright", async () => {
+    // A result with a transparent left half and an opaque red right half.
+    const [width, height] = [1000, 500];
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      if (i % width >= width / 2) rgba.set([220, 20, 20, 255], i * 4);
+    }
+    const png = await sharpFromRaw({ width, height, channels: 4, depth: 8, data: rgba })
+      .png()
+      .toBuffer();
+    const result = await made({
+      source: { kind: "result", key: store(png, "png", "results") },
+      rendition: "print",
+      target: printTarget("alpha"),
+    });
+    const bytes = read(result.key);
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(await sharp(bytes).metadata()).toMatchObject({
+      format: "jpeg",
+      space: "srgb",
+      channels: 3,
+      width: 440,
+      height: 220,
+    });
+    const pixels = await decodeImage(bytes);
+    const at = (x: number, y: number) =>
+      Array.from(pixels.data.subarray((y * 440 + x) * 3, (y * 440 + x) * 3 + 3));
+    // Transparency became white (a JPEG has no alpha; black would hide dark results).
+    for (const value of at(50, 110)) expect(value).toBeGreaterThan(245);
+    const [r, g, b] = at(390, 110) as [number, number, number];
+    expect([r > 200, g < 50, b < 50]).toEqual([true, true, true]);
+
+    // An upload: EXIF orientation applied; a 16-bit gray TIFF comes out in sRGB, contrast kept.
+    const rocket = await decodeImage(readFixture("rocket.jpg"));
+    const rotated = await sharpFromRaw(rocket).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const upright = await made({
+      source: upload(store(rotated, "jpg"), "jpeg"),
+      rendition: "print",
+      target: printTarget("rot"),
+    });
+    const meta = await sharp(read(upright.key)).metadata();
+    expect([meta.format, meta.height]).toEqual(["jpeg", 440]);
+    expect(meta.width).toBeLessThan(440);
+    const tiff = await made({
+      source: upload(store(readFixture("chessboard_GRAY_U16.tif"), "tif"), "tiff", 16, 1),
+      rendition: "print",
+      target: printTarget("tiff16"),
+    });
+    const stats = await sharp(read(tiff.key)).stats();
+    expect(stats.channels).toHaveLength(3);
+    expect(stats.channels[0]?.min).toBeLessThan(20);
+    expect(stats.channels[0]?.max).toBeGreaterThan(235);
+
+    // A target whose extension is not the rendition's format is refused.
+    const post = (body: unknown) =>
+      fetch(`${service.url}/v1/renditions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${service.token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const source = upload(store(readFixture("chelsea.png"), "png"), "png");
+    for (const [rendition, to] of [
+      ["print", target("wrong")],
+      ["thumb", printTarget("wrong")],
+    ]) {
+      expect((await post({ source, rendition, target: to })).status).toBe(400);
+    }
+    expect(tmpFiles()).toEqual([]);
   });
 
   it("shares one generation between concurrent requests and runs at most two at once", async () => {

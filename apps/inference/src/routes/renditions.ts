@@ -4,8 +4,9 @@ import { type RenditionMaker, SourceMissingError } from "../renditions/maker";
 import type { RouteModule } from "../server";
 
 /**
- * POST /v1/renditions: stores the WebP rendition of an original (uploads/) or a result
- * (results/) in the blob store under the named renditions/ key and answers its key and size. The
+ * POST /v1/renditions: stores the rendition (WebP for screens, JPEG for print) of an original
+ * (uploads/) or a result (results/) in the blob store under the named renditions/ key and
+ * answers its key and size. The
  * web app keeps the cache bookkeeping (names, ETags, who may see it); pixels stay here.
  */
 export function renditionRoutes(deps: { maker: RenditionMaker }): RouteModule {

@@ -3,7 +3,14 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isBlobError } from "@studio/blob/errors";
-import { PROVENANCE_SCHEMA, type ResultProvenance, withProvenance } from "@studio/core/image";
+import {
+  encodeResult,
+  PROVENANCE_SCHEMA,
+  type ResultProvenance,
+  readSourceMetadata,
+  resultExtension,
+  withProvenance,
+} from "@studio/core/image";
 import {
   type PreparedModel,
   runClassification,
@@ -20,6 +27,13 @@ import type {
 import type { AcquiredFile, NodeFiles } from "../node-files";
 import { SERVICE_VERSION } from "../version";
 import { removeResultFiles, resultName, type WrittenFile, writeResultFile } from "./results";
+import {
+  type ItemReference,
+  scoreClassification,
+  scoreSafely,
+  scoreSegmentation,
+  scoreSuperResolution,
+} from "./scores";
 
 export interface ItemJob {
   files: NodeFiles;
@@ -34,6 +48,10 @@ export interface ItemJob {
   /** The weight's row as the task was run (for the provenance; the model has its sha256). */
   weight?: { name: string; family: string; version: string } | null;
   maxPixels: number;
+  /** Whether results may carry the GPS position of the input's EXIF (a team setting; off). */
+  keepGps?: boolean;
+  /** The image's label or ground truth in the task's dataset: quality scores are computed against it. */
+  reference?: ItemReference | null;
   signal: AbortSignal;
   /** Fraction 0..1 of this item done (tiles). */
   onProgress: (fraction: number) => void;
@@ -143,16 +161,49 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
   });
 
   if (job.taskKind === "super_resolution") {
+    const { format } = (job.params as { output?: { format?: string } } | null)?.output ?? {};
     const r = await runSuperResolution({
       ...request,
       model: job.model as PreparedModel<SuperResolutionSpec>,
       onProgress: progress,
+      // The pipeline streams a PNG while it tunes; other formats are encoded from the pixels.
+      encode: format === undefined || format === "png",
     });
-    const main = await write(name("png"), withProvenance(r.png, provenance(r, "result")));
+    job.signal.throwIfAborted();
+    const { exif } = await readSourceMetadata(bytes, { gps: job.keepGps ?? false });
+    const { output } = r.params;
+    const file = await encodeResult(
+      r.image,
+      output,
+      { icc: r.icc ?? null, exif, provenance: provenance(r, "result") },
+      r.png,
+    );
+    const main = await write(name(resultExtension(output.format).slice(1)), file);
+    const scored = await scoreSafely(job.signal, () =>
+      scoreSuperResolution({
+        files: job.files,
+        ref: job.reference ?? null,
+        input: bytes,
+        result: r,
+        model: job.model as PreparedModel<SuperResolutionSpec>,
+        params: job.params,
+        maxPixels: job.maxPixels,
+        signal: job.signal,
+      }),
+    );
     return {
       main,
       files,
-      meta: { width: r.image.width, height: r.image.height, scale: r.scale, tiling: r.tiling },
+      meta: {
+        width: r.image.width,
+        height: r.image.height,
+        // The written scale (x2 from an x4 model, a fraction for a width): the file name says it.
+        scale: r.output.scale,
+        modelScale: r.scale,
+        format: output.format,
+        tiling: r.tiling,
+        ...scored,
+      },
       ...runFacts(r),
     };
   }
@@ -179,6 +230,9 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
       main ??= f;
     }
     if (!main) throw new Error("segmentation produced no output image (all outputs switched off)");
+    const scored = await scoreSafely(job.signal, () =>
+      scoreSegmentation(job.files, job.reference ?? null, r),
+    );
     return {
       main,
       files,
@@ -190,6 +244,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
         foregroundFraction: r.foregroundFraction,
         probabilityBitDepth: r.probability.depth,
         ...(r.tiling ? { tiling: r.tiling } : {}),
+        ...scored,
       },
       ...runFacts(r),
     };
@@ -210,7 +265,11 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
   return {
     main,
     files,
-    meta: { top: r.top, scoreKind: r.scoreKind },
+    meta: {
+      top: r.top,
+      scoreKind: r.scoreKind,
+      ...(await scoreSafely(job.signal, async () => scoreClassification(job.reference ?? null, r))),
+    },
     ...runFacts(r),
   };
 }

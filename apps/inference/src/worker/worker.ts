@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import { isBlobError } from "@studio/blob/errors";
-import type { Db } from "@studio/db/client";
+import { type Db, databaseUrlOf } from "@studio/db/client";
 import {
   type ClaimedTask,
   claimNextTask,
@@ -12,7 +12,6 @@ import {
   completeTask,
   failItem,
   failTask,
-  heartbeat,
   listPendingItems,
   markWorkerStopped,
   type QueueWakeups,
@@ -29,8 +28,10 @@ import type { WorkerMetrics } from "../metrics";
 import { type ModelStore, WeightUnusableError } from "../models";
 import type { NodeFiles } from "../node-files";
 import { SERVICE_VERSION } from "../version";
+import { type LeaseKeeper, ThreadLeaseKeeper, TimerLeaseKeeper } from "./lease-keeper";
 import { removeResultFiles } from "./results";
 import { runItem } from "./run-item";
+import { findItemReference, storeTaskScores } from "./scores";
 
 type WorkerConfig = Pick<
   InferenceEnv,
@@ -120,6 +121,8 @@ export interface TaskWorkerDeps {
   wakeups?: QueueWakeups;
   /** Told whenever the number of running tasks changes. */
   onRunningChange?: (running: number) => void;
+  /** Keeps task leases; default: a heartbeat thread of its own (lease-keeper.ts). */
+  leaseKeeper?: LeaseKeeper;
 }
 
 export class TaskWorker {
@@ -128,6 +131,7 @@ export class TaskWorker {
   private readonly running = new Map<string, AbortController>();
   private loops: Promise<void>[] = [];
   private maintenance: NodeJS.Timeout | undefined;
+  private leases: LeaseKeeper | undefined;
   private readonly log: Logger;
   /** The next pause after the blob store could not be reached (see STORE_BACKOFF). */
   private storeBackoffMs = STORE_BACKOFF.firstMs;
@@ -161,6 +165,9 @@ export class TaskWorker {
         ortIntraOpThreads: config.ORT_INTRA_OP_THREADS,
       },
     });
+    this.leases = this.deps.leaseKeeper ?? this.defaultLeaseKeeper();
+    // No claim before the first lease can be renewed on time.
+    await this.leases.ready();
     const every = Math.max(250, Math.floor(config.WORKER_LEASE_MS / 2));
     this.maintenance = setInterval(() => void this.maintain(), every);
     await this.maintain();
@@ -202,7 +209,26 @@ export class TaskWorker {
       await all;
     }
     await markWorkerStopped(this.deps.db, { id: this.id }).catch(() => {});
+    await this.leases?.close().catch(() => {});
     this.log.info("worker stopped");
+  }
+
+  /** Heartbeats from a thread that a model run does not block, when the store has a URL. */
+  private defaultLeaseKeeper(): LeaseKeeper {
+    const url = databaseUrlOf(this.deps.db);
+    if (!url) return new TimerLeaseKeeper(this.deps.db);
+    return new ThreadLeaseKeeper(
+      url,
+      this.deps.db,
+      (error) =>
+        this.log.error({ err: error }, "lease thread failed; heartbeats now wait for each tile"),
+      {
+        worker: {
+          id: this.id,
+          everyMs: Math.max(250, Math.floor(this.deps.config.WORKER_LEASE_MS / 2)),
+        },
+      },
+    );
   }
 
   /** Takes back tasks of dead workers and tells the store this worker is alive. */
@@ -282,17 +308,21 @@ export class TaskWorker {
 
     const owner = task.leaseOwner ?? this.id;
     const lease = { taskId: task.id, workerId: owner };
-    const beat = setInterval(
-      async () => {
-        try {
-          const hb = await heartbeat(db, { ...lease, leaseMs: config.WORKER_LEASE_MS });
+    // Renewed from a thread of its own: a model run blocks this thread for a whole tile.
+    this.leases ??= this.defaultLeaseKeeper();
+    const beat = this.leases.keep(
+      {
+        ...lease,
+        leaseMs: config.WORKER_LEASE_MS,
+        intervalMs: Math.max(100, Math.floor(config.WORKER_LEASE_MS / 3)),
+      },
+      {
+        state: (hb) => {
           if (!hb.held) controller.abort(STOP.leaseLost);
           else if (hb.cancelRequested) controller.abort(STOP.canceled);
-        } catch (error) {
-          log.warn({ err: error }, "heartbeat failed");
-        }
+        },
+        error: (message) => log.warn({ error: message }, "heartbeat failed"),
       },
-      Math.max(100, Math.floor(config.WORKER_LEASE_MS / 3)),
     );
     const cancelPoll = setInterval(async () => {
       try {
@@ -321,6 +351,10 @@ export class TaskWorker {
           })
         : null;
       if (!weight) throw new WeightUnusableError("the task's weight has been deleted");
+      // Whether results may carry the input's GPS position: the team's choice, off by default.
+      const keepGps =
+        (await db.team.findUnique({ where: { id: task.teamId }, select: { resultsKeepGps: true } }))
+          ?.resultsKeepGps ?? false;
       const model = await models.get(task.weightSha256, weight.spec);
       // Every later line of this task says which device ran it.
       log = log.child({ device: model.runner.device });
@@ -353,6 +387,8 @@ export class TaskWorker {
             model,
             weight,
             maxPixels: config.MAX_IMAGE_PIXELS,
+            keepGps,
+            reference: await findItemReference(db, task.datasetId, item.imageId),
             signal,
             onProgress: (f) =>
               progress.report(
@@ -431,6 +467,12 @@ export class TaskWorker {
       } else {
         const done = await completeTask(db, lease);
         outcome = done?.status ?? "lease_lost";
+        // After the task's end is recorded: scores are a summary and never hold the task back.
+        if (done) {
+          await storeTaskScores(db, task).catch((error: unknown) =>
+            log.warn({ err: error }, "summing the quality scores failed"),
+          );
+        }
         log.info({ status: outcome, ms: Math.round(performance.now() - started) }, "task finished");
       }
     } catch (error) {
@@ -468,7 +510,7 @@ export class TaskWorker {
         log.error({ error: message, detail, next: failed }, "task attempt failed");
       }
     } finally {
-      clearInterval(beat);
+      beat.release();
       clearInterval(cancelPoll);
       this.running.delete(task.id);
       this.deps.onRunningChange?.(this.running.size);

@@ -104,7 +104,7 @@ export function FileDropzone<T>({
     [pump],
   );
 
-  const { getRootProps, getInputProps, isDragActive } = useDropzone({
+  const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
     onDrop: (accepted, rejected) => {
       enqueue([...accepted, ...rejected.map((r) => r.file)]);
     },
@@ -113,6 +113,9 @@ export function FileDropzone<T>({
     multiple,
     disabled,
     noDragEventsBubbling: true,
+    // The area takes clicks and drops; the keyboard reaches the button inside it instead, so
+    // there is one control to tab to and it says what it does.
+    noKeyboard: true,
   });
 
   return (
@@ -133,6 +136,27 @@ export function FileDropzone<T>({
           {isDragActive ? t("dropActive") : (label ?? t("drop"))}
         </p>
         <p className="text-xs text-muted-foreground">{t("accepted")}</p>
+        {/* The app's own picker button and "no file chosen" line, in the page's language (the
+            browser's native ones speak the browser's language); the native input stays in the
+            page, visually hidden, for the dialog and for assistive technology. */}
+        <div className="flex flex-wrap items-center justify-center gap-x-3 gap-y-1">
+          <Button
+            type="button"
+            variant="outline"
+            size="sm"
+            disabled={disabled}
+            data-testid="choose-files"
+            onClick={(event) => {
+              event.stopPropagation();
+              open();
+            }}
+          >
+            {t(multiple ? "chooseFiles" : "chooseFile")}
+          </Button>
+          <span className="text-xs text-muted-foreground" data-testid="chosen-files">
+            {entries.length === 0 ? t("noFileChosen") : t("filesChosen", { count: entries.length })}
+          </span>
+        </div>
       </div>
       {entries.length > 0 ? (
         <ul className="grid gap-2" aria-live="polite" data-testid="upload-list">

@@ -1,6 +1,7 @@
 "use client";
 
 import type * as React from "react";
+import { RecordedProblem } from "~/components/recorded-problem";
 import { Alert } from "~/components/ui/alert";
 import { Button, type ButtonProps } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
@@ -154,14 +155,21 @@ export function MutationFeedback({
 export function DetailProblems({
   mutationError,
   recorded,
+  recordedGeneral,
 }: {
   mutationError: unknown;
   recorded: string | null | undefined;
+  /** What `recorded` is about, in the page's language (see RecordedProblem). */
+  recordedGeneral: string;
 }) {
   return (
     <>
       <MutationFeedback error={mutationError} className="mb-4" />
-      {recorded ? <Alert className="mb-4">{recorded}</Alert> : null}
+      {recorded ? (
+        <Alert className="mb-4">
+          <RecordedProblem text={recorded} general={recordedGeneral} />
+        </Alert>
+      ) : null}
     </>
   );
 }

@@ -54,7 +54,7 @@ export function SegmentationViewer({
   const format = useFormatter();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [probability, setProbability] = useState<ImageData | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState(false);
   const [threshold, setThreshold] = useState(initialThreshold);
   const [opacity, setOpacity] = useState(0.5);
   const [mode, setMode] = useState<"overlay" | "mask">("overlay");
@@ -65,7 +65,7 @@ export function SegmentationViewer({
     let alive = true;
     loadPixels(probabilityUrl).then(
       (data) => alive && setProbability(data),
-      (error: Error) => alive && setLoadError(error.message),
+      () => alive && setLoadError(true),
     );
     return () => {
       alive = false;
@@ -154,7 +154,7 @@ export function SegmentationViewer({
           </TabsList>
         </Tabs>
         {probabilityUrl ? null : <Alert variant="info">{t("noProbability")}</Alert>}
-        {loadError ? <Alert>{loadError}</Alert> : null}
+        {loadError ? <Alert>{t("probabilityLoadFailed")}</Alert> : null}
         <SliderField
           id="threshold"
           label={t("threshold")}

@@ -3,10 +3,12 @@
 import { useTranslations } from "next-intl";
 import { SelectControl } from "~/components/select-field";
 import { useTeam } from "~/components/team-context";
+import { useTeamName } from "~/lib/team-name";
 
 export function TeamSwitcher() {
   const t = useTranslations();
   const { team, teams, setTeamId } = useTeam();
+  const teamName = useTeamName();
   if (!team) return null;
   return (
     <div className="grid min-w-0 gap-1">
@@ -21,7 +23,7 @@ export function TeamSwitcher() {
         onValueChange={setTeamId}
         options={teams.map((item) => ({
           value: item.id,
-          label: `${item.name} · ${t(`roles.${item.role}`)}`,
+          label: `${teamName(item)} · ${t(`roles.${item.role}`)}`,
         }))}
       />
     </div>

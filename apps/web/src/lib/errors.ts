@@ -2,6 +2,7 @@ import {
   type AppErrorCode,
   appCodeForStatus,
   isAppErrorCode,
+  isAppErrorReason,
   TRPC_CODES,
   TRPC_TO_APP_CODE,
   type TrpcCode,
@@ -74,26 +75,59 @@ export function errorCode(error: unknown): ErrorCode | null {
   return null;
 }
 
+/**
+ * The details of an error that came with an answer: a file route's (RequestError) or a tRPC
+ * call's (`data.details`). Null when there are none.
+ */
+export function errorDetails(error: unknown): unknown {
+  if (error instanceof RequestError) return error.details;
+  const e = error as { details?: unknown; data?: { details?: unknown } | null } | null;
+  if (!e || typeof e !== "object") return null;
+  return e.data?.details ?? e.details ?? null;
+}
+
 /** What next-intl's `useTranslations("errors")` (or `createTranslator`) returns, as used here. */
 export interface ErrorTranslator {
-  (key: ErrorCode): string;
-  has(key: ErrorCode): boolean;
+  (key: string, values?: Record<string, string | number>): string;
+  has(key: string): boolean;
+}
+
+/** The values a message may name: the details' strings and numbers, nothing else. */
+function messageValues(details: unknown): Record<string, string | number> {
+  if (!details || typeof details !== "object" || Array.isArray(details)) return {};
+  return Object.fromEntries(
+    Object.entries(details).filter(
+      (entry): entry is [string, string | number] =>
+        typeof entry[1] === "string" || typeof entry[1] === "number",
+    ),
+  );
 }
 
 /**
  * An error in the user's language. The server writes precise English messages (naming the
- * record, the limit, the field), so English shows them as they are; other languages show the
- * translation of the error's code (`errors.<code>`), and the server's message only for a code
- * without one. A missing message falls back to the translation in every language.
+ * record, the limit, the field), so English shows them as they are. Other languages never show
+ * the server's English: they say the error's reason (`errors.reasons.<reason>`, filled in from
+ * its details: the limit, the status) where the server gave one, else the translation of its
+ * stable code (`errors.<code>`), else a general "something went wrong" (`errors.unknown`).
  */
 export function translateError(error: unknown, t: ErrorTranslator, locale: string): string {
   const code = errorCode(error);
-  const translated = code && t.has(code) ? t(code) : null;
   const message = isMessage(error) ? error.message : null;
   if (locale === SERVER_LOCALE && !(code && ALWAYS_TRANSLATED.has(code))) {
-    return message || translated || String(error);
+    return message || (code && t.has(code) ? t(code) : null) || String(error);
   }
-  return translated || message || String(error);
+  const details = errorDetails(error);
+  const values = messageValues(details);
+  const reason = values.reason;
+  if (isAppErrorReason(reason) && t.has(`reasons.${reason}`)) {
+    return t(`reasons.${reason}`, values);
+  }
+  // A file refused from its first bytes says what it looks like and what the upload takes.
+  if (typeof values.found === "string" && typeof values.expected === "string") {
+    return t("wrongFile", values);
+  }
+  if (code && t.has(code)) return t(code, values);
+  return t("unknown");
 }
 
 function isMessage(value: unknown): value is { message: string } {

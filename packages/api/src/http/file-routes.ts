@@ -9,6 +9,8 @@ export const FILE_ROUTE_PATHS = {
   archives: "/api/files/archives",
   weights: "/api/files/weights",
   download: "/api/files/download",
+  /** A finished task's report as a PDF (query teamId, id, locale, timeZone). */
+  reportPdf: "/api/files/report.pdf",
 } as const;
 
 export type FileRouteName = keyof typeof FILE_ROUTE_PATHS;

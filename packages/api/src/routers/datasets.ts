@@ -7,6 +7,7 @@ import {
   getDataset,
   listDatasetImages,
   listDatasets,
+  removeImagesFromDataset,
   updateDataset,
 } from "../services/datasets";
 import { router, teamProcedure } from "../trpc";
@@ -62,6 +63,17 @@ export const datasetsRouter = router({
     .output(z.object({ added: z.number().int() }))
     .mutation(({ ctx, input }) =>
       addImagesToDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds),
+    ),
+
+  /**
+   * Takes images out of the dataset (its path, label and boxes for them); the images stay in
+   * the library and other datasets, and results that used them stay.
+   */
+  removeImages: teamProcedure
+    .input(z.object({ datasetId: id, imageIds: z.array(id).min(1).max(1000) }))
+    .output(z.object({ removed: z.number().int(), imageCount: z.number().int() }))
+    .mutation(({ ctx, input }) =>
+      removeImagesFromDataset(ctx.db, ctx.team.id, input.datasetId, input.imageIds),
     ),
 
   /** Gallery page: images in path order with label and boxes (`cursor` = last row's id). */

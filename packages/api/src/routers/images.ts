@@ -20,9 +20,24 @@ export const imageOutput = z.object({
 
 /** Uploads go through the file route (see src/files); tRPC carries JSON only. */
 export const imagesRouter = router({
+  /**
+   * Newest first, narrowed by name, dataset and upload time: `from` inclusive, `to` exclusive
+   * (the browser sends the start of the user's days, so "today" is the user's today).
+   */
   list: teamProcedure
     .input(
-      pageInput.extend({ search: z.string().trim().max(200).nullish(), datasetId: id.nullish() }),
+      pageInput
+        .extend({
+          search: z.string().trim().max(200).nullish(),
+          datasetId: id.nullish(),
+          from: z.date().nullish(),
+          to: z.date().nullish(),
+        })
+        .refine((input) => !input.from || !input.to || input.from < input.to, {
+          path: ["to"],
+          message:
+            "The upload date range is empty: its end must be later than its start (from is inclusive, to is exclusive).",
+        }),
     )
     .output(pageOutput(imageOutput))
     .query(({ ctx, input }) => listImages(ctx.db, ctx.team.id, input)),

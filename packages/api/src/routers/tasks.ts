@@ -1,4 +1,5 @@
 import { taskStatusSchema } from "@studio/contracts/task";
+import { itemScoresOutputSchema, taskScoresSchema } from "@studio/core/metrics";
 import { z } from "zod";
 import { TASK_NAME_LOCALES, taskNameSchema } from "../services/task-names";
 import {
@@ -76,6 +77,10 @@ const resultMetaOutput = jsonRecord.pipe(
     scoreKind: optional(z.enum(["softmax", "sigmoid", "logits"])),
     /** The share of a segmentation mask's pixels that are foreground (0..1). */
     foregroundFraction: optional(z.number()),
+    /** Quality scores of this image against its reference (core/metrics records). */
+    scores: optional(itemScoresOutputSchema),
+    /** Why this image has a reference but no scores, in words. */
+    scoresError: optional(z.string()),
   }),
 );
 
@@ -155,6 +160,8 @@ export const tasksRouter = router({
         params: jsonRecord,
         items: z.array(itemOutput),
         nextItemsCursor: z.number().int().nullable(),
+        /** The task's quality scores against its dataset's references; null without any. */
+        scores: taskScoresSchema.nullable(),
       }),
     )
     .query(({ ctx, input }) => getTask(ctx.db, ctx.team.id, input.taskId, input)),
@@ -211,6 +218,7 @@ export const tasksRouter = router({
           dataset: z.object({ id: z.string(), name: z.string() }).nullable(),
         }),
         items: z.array(itemOutput),
+        scores: taskScoresSchema.nullable(),
         summary: z.object({
           items: count,
           succeeded: count,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { emailSchema } from "../services/account";
+import { getResultSettings, setResultSettings } from "../services/team-settings";
 import {
   changeRole,
   createTeam,
@@ -28,6 +29,7 @@ const memberOutput = z.object({
   joinedAt: z.date(),
 });
 const teamName = z.string().trim().min(1).max(100);
+const resultSettingsOutput = z.object({ keepGps: z.boolean() });
 const invitationOutput = z.object({
   id: z.string(),
   email: z.string(),
@@ -52,6 +54,16 @@ export const teamsRouter = router({
     .input(z.object({ name: teamName }))
     .output(teamOutput)
     .mutation(({ ctx, input }) => renameTeam(ctx.db, ctx.team, input.name)),
+
+  /** Whether results copy the input's GPS position (off unless an admin allows it). */
+  resultSettings: teamProcedure
+    .output(resultSettingsOutput)
+    .query(({ ctx }) => getResultSettings(ctx.db, ctx.team.id)),
+
+  setResultSettings: teamAdminProcedure
+    .input(resultSettingsOutput)
+    .output(resultSettingsOutput)
+    .mutation(({ ctx, input }) => setResultSettings(ctx.db, ctx.team.id, input)),
 
   members: teamProcedure
     .output(z.array(memberOutput))

@@ -1,5 +1,9 @@
 import { tensorInfoSchema } from "@studio/contracts/inference/validate";
-import { describeArchitecture, listArchitectureInfos } from "@studio/core/architectures/catalog";
+import {
+  ARCHITECTURE_FAMILY_DOCS,
+  describeArchitecture,
+  listArchitectureInfos,
+} from "@studio/core/architectures/catalog";
 import { z } from "zod";
 import {
   defaultWeightFor,
@@ -82,6 +86,26 @@ const architectureOutput = z.object({
   requiredKeys: z.number().int(),
 });
 
+const architectureFamilyOutput = z.object({
+  family: z.string(),
+  name: z.string(),
+  taskKind: taskKindSchema,
+  summary: z.string(),
+  recognisedBy: z.array(z.string()),
+  idPattern: z.string(),
+  hyperparameters: z.array(
+    z.object({
+      key: z.string(),
+      pytorch: z.string(),
+      range: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
+      values: z.array(z.union([z.number(), z.string()])).optional(),
+      readFrom: z.string(),
+    }),
+  ),
+  assumed: z.array(z.string()),
+  examples: z.array(z.string()),
+});
+
 /** Uploads and downloads go through the file routes (see src/files). */
 export const weightsRouter = router({
   list: teamProcedure
@@ -160,6 +184,17 @@ export const weightsRouter = router({
       listArchitectureInfos()
         .filter((a) => !input?.taskKind || a.taskKind === input.taskKind)
         .map(describeArchitecture),
+    ),
+
+  /**
+   * Every family a state_dict upload is detected as, with the hyperparameters read from the
+   * file and the ranges accepted (`architectures` lists the fixed ids the upload form offers).
+   */
+  architectureFamilies: protectedProcedure
+    .input(z.object({ taskKind: taskKindSchema.nullish() }).optional())
+    .output(z.array(architectureFamilyOutput))
+    .query(({ input }) =>
+      ARCHITECTURE_FAMILY_DOCS.filter((f) => !input?.taskKind || f.taskKind === input.taskKind),
     ),
 
   /** Official weights belong to every team and are managed by site admins. */

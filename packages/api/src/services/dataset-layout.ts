@@ -18,6 +18,11 @@ export interface Box {
 export interface ImageAnnotation {
   label: string | null;
   boxes: Box[] | null;
+  /**
+   * COCO instance masks of the image's objects (polygon lists or RLE, as in the file): the
+   * segmentation reference quality scores are computed against.
+   */
+  segmentations?: unknown[];
 }
 
 export interface LayoutResult {
@@ -96,6 +101,7 @@ function tryCoco(images: string[], texts: Map<string, string>): Found | null {
       image_id?: number;
       bbox?: number[];
       category_id?: number;
+      segmentation?: unknown;
     }>) {
       const path = typeof a.image_id === "number" ? byId.get(a.image_id) : undefined;
       if (!path || !Array.isArray(a.bbox) || a.bbox.length < 4) continue;
@@ -104,6 +110,10 @@ function tryCoco(images: string[], texts: Map<string, string>): Found | null {
       const entry = found.annotations.get(path) ?? { label: null, boxes: [] };
       const [x, y, width, height] = a.bbox as [number, number, number, number];
       entry.boxes?.push({ label, x, y, width, height, normalized: false });
+      const s = a.segmentation;
+      const polygons = Array.isArray(s) && s.every((p) => Array.isArray(p));
+      const rle = s !== null && typeof s === "object" && !Array.isArray(s) && "counts" in s;
+      if (polygons || rle) entry.segmentations = [...(entry.segmentations ?? []), s];
       found.annotations.set(path, entry);
     }
   }

@@ -111,6 +111,36 @@ export async function addImagesToDataset(
   return { added: fresh.length };
 }
 
+/**
+ * Takes images out of a dataset: their links (path, label, boxes) go; the images stay in the
+ * team's library and in other datasets, and tasks and results that used them are kept, so
+ * nothing a finished task reports disappears. All or nothing: an id that is not in the dataset
+ * refuses the whole call. Statistics are computed from the links, so they follow at once.
+ */
+export async function removeImagesFromDataset(
+  db: Db,
+  teamId: string,
+  datasetId: string,
+  imageIds: string[],
+) {
+  const ids = [...new Set(imageIds)];
+  return db.$transaction(async (tx) => {
+    // A write first (SQLite's write lock; the dataset row on PostgreSQL): removals and
+    // additions to one dataset queue behind each other, so the count below is exact.
+    const touched = await tx.dataset.updateMany({
+      where: { id: datasetId, teamId },
+      data: { updatedAt: new Date() },
+    });
+    if (touched.count === 0) throw notFound("Dataset not found.");
+    const removed = await tx.datasetImage.deleteMany({
+      where: { datasetId, imageId: { in: ids } },
+    });
+    if (removed.count !== ids.length) throw notFound("Image not found in this dataset.");
+    const imageCount = await tx.datasetImage.count({ where: { datasetId } });
+    return { removed: removed.count, imageCount };
+  });
+}
+
 /** The gallery: images of a dataset in path order with their labels and boxes. */
 export async function listDatasetImages(
   db: Db,
@@ -236,9 +266,16 @@ export async function deleteDataset(
       where: { datasetId, status: { in: ["queued", "running"] } },
     });
     if (busy > 0) throw conflict("An unfinished task uses this dataset; cancel it first.");
+    // Reference masks / HR images belong to the dataset's rows and go with them.
+    const references = (
+      await tx.datasetImage.findMany({
+        where: { datasetId, referencePath: { not: null } },
+        select: { referencePath: true },
+      })
+    ).map((r) => r.referencePath as string);
     if (!withImages) {
       await tx.dataset.delete({ where: { id: datasetId }, select: { id: true } });
-      return { files: [] as string[], imagesDeleted: 0 };
+      return { files: references, imagesDeleted: 0 };
     }
     const images = await tx.image.findMany({
       where: { teamId, datasetImages: { some: { datasetId }, every: { datasetId } } },
@@ -259,6 +296,7 @@ export async function deleteDataset(
     await tx.image.deleteMany({ where: { id: { in: ids }, teamId } });
     return {
       files: [
+        ...references,
         ...images.flatMap((i) => [i.storagePath, ...renditionPaths({ id: i.id, teamId })]),
         ...items.flatMap((item) => resultFiles(teamId, item)),
       ],

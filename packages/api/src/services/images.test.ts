@@ -4,6 +4,7 @@
 import type { TestDatabase } from "@studio/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTempDataDir } from "../http/files/test-context";
+import { callerFor } from "../test-caller";
 import { makeImage, makeTask, makeUser, makeWeight, testDb } from "../test-helpers";
 import { deleteImages, listImages } from "./images";
 
@@ -92,4 +93,63 @@ it("searches names whatever the case, narrows to a dataset and pages with the cu
   expect(await search({ search: "y_2" })).toEqual(["holiday_2.png"]);
   expect(await search({ datasetId: dataset.id })).toEqual(["Holiday-1.PNG", "work.png"]);
   expect(await search({ datasetId: dataset.id, search: "WORK" })).toEqual(["work.png"]);
+});
+
+it("narrows to an upload time range (from inclusive, to exclusive), with and without a name search", async () => {
+  const user = await makeUser(t.db);
+  const team = user.personalTeamId;
+  const day = (n: number) => new Date(Date.UTC(2026, 10, n, 12));
+  // Uploaded on the 1st, 5th, 9th and 10th (two), each at noon UTC.
+  const uploads: Array<[string, Date]> = [
+    ["old-scan.png", day(1)],
+    ["scan-a.png", day(5)],
+    ["photo.png", day(9)],
+    ["scan-b.png", day(10)],
+    ["scan-c.png", day(10)],
+  ];
+  for (const [name, createdAt] of uploads) {
+    const { id } = await makeImage(t.db, team, user.id, name);
+    await t.db.image.update({ where: { id }, data: { createdAt } });
+  }
+  const list = async (input: { search?: string; from?: Date; to?: Date; limit?: number }) => {
+    const found: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await listImages(t.db, team, { limit: input.limit ?? 100, ...input, cursor });
+      found.push(...page.items.map((i) => i.originalName));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return found;
+  };
+  // Newest first; a page of one at a time still finds every match.
+  expect(await list({ from: day(5), limit: 1 })).toEqual([
+    "scan-c.png",
+    "scan-b.png",
+    "photo.png",
+    "scan-a.png",
+  ]);
+  // `to` is exclusive: noon of the 9th is not before noon of the 9th.
+  expect(await list({ from: day(2), to: day(9) })).toEqual(["scan-a.png"]);
+  expect(await list({ to: day(5) })).toEqual(["old-scan.png"]);
+  expect(await list({ search: "SCAN", from: day(5), limit: 1 })).toEqual([
+    "scan-c.png",
+    "scan-b.png",
+    "scan-a.png",
+  ]);
+  expect(await list({ search: "scan", from: day(6), to: day(10) })).toEqual([]);
+  expect(await list({ search: "scan", to: day(6) })).toEqual(["scan-a.png", "old-scan.png"]);
+
+  // Through the procedure: an empty range is refused in words, naming the field.
+  const caller = await callerFor(t.db, user.id);
+  expect(
+    (await caller.images.list({ teamId: team, from: day(9), to: day(11) })).items.map(
+      (i) => i.originalName,
+    ),
+  ).toEqual(["scan-c.png", "scan-b.png", "photo.png"]);
+  const refused = await caller.images.list({ teamId: team, from: day(10), to: day(9) }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(refused).toMatchObject({ code: "BAD_REQUEST" });
+  expect(String((refused as Error).message)).toMatch(/end must be later than its start/);
 });

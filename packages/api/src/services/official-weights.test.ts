@@ -39,6 +39,8 @@ describe("registerOfficialWeights", () => {
         isDefault: true,
         ioMetadata: true,
         family: true,
+        version: true,
+        description: true,
       },
     });
     expect(rows).toHaveLength(models.length);
@@ -52,6 +54,8 @@ describe("registerOfficialWeights", () => {
         family: model.family,
       });
       expect(row?.isDefault).toBe(model.defaultForKind);
+      expect(row?.version).toBe(model.version);
+      expect(row?.description.split("\n")).toEqual([model.purpose.summary, model.license.notice]);
       const io = JSON.parse(row?.ioMetadata ?? "{}");
       expect(io.inputs[0].name).toBe(model.inputs[0]?.name);
       expect(io.parameterCount).toBeGreaterThan(100_000);

@@ -35,7 +35,8 @@ export async function registerOfficialWeights(db: Db, dataDir: string) {
         name: model.title,
         family: model.family,
         version: model.version,
-        description: model.license.notice,
+        // first line: what the model is good for (the task form shows it); then where it is from
+        description: `${model.purpose.summary}\n${model.license.notice}`,
         license: model.license.spdx,
         sha256: record.sha256,
         sizeBytes: record.bytes,

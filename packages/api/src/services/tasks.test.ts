@@ -15,9 +15,10 @@ async function getTaskWithPrisma(
 ) {
   const task = await db.task.findFirst({
     where: { id: taskId, teamId },
-    select: { ...taskSummarySelect, params: true },
+    select: { ...taskSummarySelect, params: true, scores: true },
   });
   if (!task) return null;
+  const { scores, ...summary } = task;
   const items = await db.taskItem.findMany({
     where: { taskId, position: { gte: page.itemsCursor ?? 0 } },
     orderBy: { position: "asc" },
@@ -26,10 +27,11 @@ async function getTaskWithPrisma(
   });
   const more = items.length > page.itemsLimit;
   return {
-    ...task,
+    ...summary,
     params: parseJson(task.params, {}),
     items: items.slice(0, page.itemsLimit).map(presentItem),
     nextItemsCursor: more ? (items[page.itemsLimit]?.position ?? null) : null,
+    scores: parseJson(scores, null),
   };
 }
 

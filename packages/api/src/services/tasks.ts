@@ -1,3 +1,4 @@
+import { type TaskScores, taskScoresSchema } from "@studio/core/metrics";
 import { parameterSignature } from "@studio/core/signature";
 import { PARAM_SCHEMAS, type TaskKind, withSpecDefaults } from "@studio/core/spec";
 import { hotReads } from "@studio/db/hot-reads";
@@ -8,6 +9,7 @@ import { badRequest, conflict, notFound } from "../errors";
 import { deleteBlobFoldersQuietly } from "../storage/blobs";
 import { resultRenditionsDir } from "../storage/renditions";
 import { parseJson } from "./json";
+import { checkOutputSize } from "./output-size";
 import { defaultTaskName, type TaskNameLocale } from "./task-names";
 import { usableWeightWhere } from "./weights";
 
@@ -106,6 +108,7 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
     throw conflict("The parameters differ from the previewed ones (signature mismatch).");
   }
   const { imageIds, datasetId } = await resolveImages(db, args.teamId, args.target);
+  if (kind === "super_resolution") await checkOutputSize(db, params, weight.spec, imageIds);
   const name = args.name || (await nameFromImages(db, kind, imageIds, args.locale ?? "en"));
   const task = await createTask(db, {
     teamId: args.teamId,
@@ -264,6 +267,7 @@ interface TaskRow {
   finishedAt: Date | null;
   updatedAt: Date;
   params: string;
+  scores: string | null;
   createdById: string;
   createdByName: string;
   weightName: string | null;
@@ -316,7 +320,7 @@ export async function getTask(
       t."itemsDone", t."itemsFailed", t."attempts", t."maxAttempts", t."cancelRequested",
       t."device", t."error", t."paramSignature", t."idempotencyKey", t."weightId",
       t."weightSha256", t."datasetId", t."createdAt", t."startedAt", t."finishedAt",
-      t."updatedAt", t."params",
+      t."updatedAt", t."params", t."scores",
       u."id" AS "createdById", u."name" AS "createdByName",
       w."name" AS "weightName", w."family" AS "weightFamily", w."version" AS "weightVersion"
     FROM "Task" t
@@ -349,6 +353,7 @@ export async function getTask(
     weightFamily,
     weightVersion,
     params,
+    scores,
     ...summary
   } = task;
   return {
@@ -366,7 +371,14 @@ export async function getTask(
     params: parseJson<Record<string, unknown>>(params, {}),
     items: rows.slice(0, page.itemsLimit).map(presentItemRow),
     nextItemsCursor: more ? (rows[page.itemsLimit]?.position ?? null) : null,
+    scores: parseTaskScores(scores),
   };
+}
+
+/** Task.scores as stored by the worker; a row it cannot read counts as no scores. */
+function parseTaskScores(text: string | null): TaskScores | null {
+  const parsed = taskScoresSchema.safeParse(parseJson<unknown>(text, null));
+  return parsed.success ? parsed.data : null;
 }
 
 function presentItemRow(row: ItemRow) {
@@ -514,6 +526,7 @@ export async function taskReport(db: Db, teamId: string, taskId: string) {
     select: {
       ...taskSummarySelect,
       params: true,
+      scores: true,
       weight: {
         select: {
           id: true,
@@ -538,9 +551,12 @@ export async function taskReport(db: Db, teamId: string, taskId: string) {
   const runMs = presented
     .map((i) => i.timings?.run)
     .filter((v): v is number => typeof v === "number");
+  const { scores, ...taskRow } = task;
   return {
-    task: { ...task, params: parseJson<Record<string, unknown>>(task.params, {}) },
+    task: { ...taskRow, params: parseJson<Record<string, unknown>>(task.params, {}) },
     items: presented,
+    /** Quality scores against references (core/metrics TaskScores), null without any. */
+    scores: parseTaskScores(scores),
     summary: {
       items: items.length,
       succeeded: items.filter((i) => i.status === "succeeded").length,

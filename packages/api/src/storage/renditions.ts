@@ -1,6 +1,7 @@
-// Display renditions of uploaded images and of task results: originals are kept byte for byte
-// (16-bit, TIFF, tens of MB) and results can be tens of MB (super-resolution), which browsers
-// display slowly or not at all. A rendition is an 8-bit sRGB WebP made on first request and
+// Renditions of uploaded images and of task results: originals are kept byte for byte (16-bit,
+// TIFF, tens of MB) and results can be tens of MB (super-resolution), which browsers display
+// slowly or not at all and a PDF cannot hold. A rendition is an 8-bit sRGB WebP for screens
+// (thumb, display) or JPEG on white for the PDF report (print), made on first request and
 // cached in the blob store under renditions/<teamId>/ (see renditionPath and
 // resultRenditionPath), so every web process serves the one copy a node made. This side keeps
 // the cache (keys, lookups, ETags); the inference service makes the pixels
@@ -11,6 +12,9 @@ import {
   type ImageRendition,
   RENDITION_SIDES,
   RENDITION_VERSION,
+  RENDITIONS,
+  type Rendition,
+  renditionFileType,
 } from "@studio/contracts/inference/rendition";
 import {
   InferenceRequestError,
@@ -21,7 +25,15 @@ import { AppError, inferenceError, notFound } from "../errors";
 import type { InferenceClient } from "../inference";
 import { blobStore } from "./blobs";
 
-export { IMAGE_RENDITIONS, type ImageRendition, RENDITION_SIDES, RENDITION_VERSION };
+export {
+  IMAGE_RENDITIONS,
+  type ImageRendition,
+  RENDITION_SIDES,
+  RENDITION_VERSION,
+  RENDITIONS,
+  type Rendition,
+  renditionFileType,
+};
 
 const MARK_USED_EVERY_MS = 60 * 60 * 1000;
 
@@ -55,18 +67,19 @@ function assertSafe(...ids: string[]) {
   if (!ids.every((id) => SAFE_ID.test(id))) throw new Error("id is not usable in a file name");
 }
 
+/** The end of a rendition's file name: its version and its format's extension. */
+const fileSuffix = (rendition: Rendition) =>
+  `${rendition}.v${RENDITION_VERSION}${renditionFileType(rendition).ext}`;
+
 /** Where an image's rendition is cached (its key in the store). */
-export function renditionPath(
-  image: { id: string; teamId: string },
-  rendition: ImageRendition,
-): string {
+export function renditionPath(image: { id: string; teamId: string }, rendition: Rendition): string {
   assertSafe(image.id, image.teamId);
-  return `renditions/${image.teamId}/${image.id}-${rendition}.v${RENDITION_VERSION}.webp`;
+  return `renditions/${image.teamId}/${image.id}-${fileSuffix(rendition)}`;
 }
 
-/** Every cached rendition an image may have, for deleting them with the image. */
+/** Every cached rendition an image may have (the report's too), for deleting them with the image. */
 export function renditionPaths(image: { id: string; teamId: string }): string[] {
-  return IMAGE_RENDITIONS.map((rendition) => renditionPath(image, rendition));
+  return RENDITIONS.map((rendition) => renditionPath(image, rendition));
 }
 
 /** The folder of a task's cached result renditions (a key prefix, no trailing /): removed with the task. */
@@ -81,12 +94,12 @@ export function resultRenditionsDir(task: { id: string; teamId: string }): strin
  */
 export function resultRenditionPath(
   result: { teamId: string; taskId: string; itemId: string; variant?: string },
-  rendition: ImageRendition,
+  rendition: Rendition,
 ): string {
   const variant = result.variant ?? "main";
   assertSafe(result.itemId, variant);
   const dir = resultRenditionsDir({ id: result.taskId, teamId: result.teamId });
-  return `${dir}/${result.itemId}-${variant}-${rendition}.v${RENDITION_VERSION}.webp`;
+  return `${dir}/${result.itemId}-${variant}-${fileSuffix(rendition)}`;
 }
 
 /**
@@ -96,7 +109,7 @@ export function resultRenditionPath(
 export async function ensureRendition(
   inference: InferenceClient,
   image: RenditionSource,
-  rendition: ImageRendition,
+  rendition: Rendition,
   key: string,
 ): Promise<{ key: string; generated: boolean }> {
   if (await markUsed(key)) return { key, generated: false };
@@ -131,7 +144,7 @@ async function markUsed(key: string): Promise<boolean> {
 async function render(
   inference: InferenceClient,
   image: RenditionSource,
-  rendition: ImageRendition,
+  rendition: Rendition,
   key: string,
 ): Promise<boolean> {
   const source =

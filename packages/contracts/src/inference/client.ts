@@ -248,7 +248,7 @@ export function createInferenceClient(options: InferenceClientOptions) {
     },
 
     /**
-     * Makes (or finds) the WebP rendition of a stored image at `target`. A source the service
+     * Makes (or finds) the rendition (WebP, or JPEG for print) of a stored image at `target`. A source the service
      * cannot render is `ok: false` with a code and a message; a missing source is a 404
      * InferenceRequestError.
      */

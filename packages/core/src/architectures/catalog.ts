@@ -13,6 +13,7 @@ import {
   type ArchitectureConfig,
   type RrdbConfig,
   rrdbShape,
+  type SpanConfig,
   type SrvggConfig,
   type UNetConfig,
 } from "./configs";
@@ -20,9 +21,11 @@ import { parseArchitectureId } from "./ids";
 import {
   rrdbParameters,
   type SrvggActivation,
+  spanParameters,
   srvggParameters,
   unetParameters,
 } from "./param-specs";
+import { swinirInfo } from "./swinir-info";
 import type { ArchitectureInfo, ParamSpec } from "./types";
 
 export type {
@@ -30,11 +33,17 @@ export type {
   ArchitectureFamily,
   RrdbConfig,
   RrdbLayout,
+  SpanConfig,
   SrvggActivation,
   SrvggConfig,
   UNetConfig,
 } from "./configs";
 export { ARCHITECTURE_FAMILIES, LIMITS, rrdbShape } from "./configs";
+export {
+  ARCHITECTURE_FAMILY_DOCS,
+  type ArchitectureFamilyDoc,
+  type HyperparameterDoc,
+} from "./families";
 export { architectureId, parseArchitectureId } from "./ids";
 export type { ArchitectureInfo, ParamSpec };
 
@@ -44,6 +53,7 @@ export function unetInfo(config: UNetConfig = {}): ArchitectureInfo {
   const base = config.base ?? 64;
   const depth = config.depth ?? 4;
   const size = config.size ?? 256;
+  const batchNorm = config.batchNorm ?? true;
   if (size % 2 ** depth !== 0) {
     throw new Error(`U-Net input size ${size} is not a multiple of ${2 ** depth}`);
   }
@@ -57,9 +67,11 @@ export function unetInfo(config: UNetConfig = {}): ArchitectureInfo {
     doc:
       `U-Net with encoder blocks ${encoders} (${width(0)}-${width(depth - 1)} channels), a ${width(depth)}-channel bottleneck, ` +
       `ConvTranspose2d(2, stride 2) upsampling with concatenated skips into dec${depth}-dec1, and a 1x1 final_conv. ` +
-      "Each block is nn.Sequential(Conv3x3, BatchNorm2d, ReLU, Conv3x3, BatchNorm2d, ReLU). " +
+      (batchNorm
+        ? "Each block is nn.Sequential(Conv3x3, BatchNorm2d, ReLU, Conv3x3, BatchNorm2d, ReLU). "
+        : "Each block is nn.Sequential(Conv3x3, ReLU, Conv3x3, ReLU) (no BatchNorm). ") +
       `Input [N,${inC},${size},${size}] normalised as (x/255-0.5)/0.5, output logits [N,${outC},${size},${size}] (sigmoid, threshold 0.5).`,
-    parameters: unetParameters(inC, outC, base, depth),
+    parameters: unetParameters(inC, outC, base, depth, batchNorm),
     input: { name: "input", shape: ["N", inC, size, size] },
     output: { name: "logits", shape: ["N", outC, size, size] },
     defaultSpec:
@@ -139,6 +151,38 @@ export function rrdbInfo(config: RrdbConfig): ArchitectureInfo {
   };
 }
 
+/** SPAN's input normalisation: not stored in the weights, so the defaults spandrel assumes. */
+export const SPAN_RGB_MEAN = [0.4488, 0.4371, 0.404] as const;
+export const SPAN_IMG_RANGE = 255;
+
+export function spanInfo(config: SpanConfig): ArchitectureInfo {
+  const inC = config.inChannels ?? 3;
+  const outC = config.outChannels ?? 3;
+  const feat = config.numFeat ?? 48;
+  const upscale = config.upscale ?? 4;
+  const norm = config.norm ?? true;
+  return {
+    id: config.id,
+    name: config.name,
+    family: "span",
+    taskKind: "super_resolution",
+    doc:
+      `SPAN (Swift Parameter-free Attention Network, as spandrel's span.py) with num_in_ch=${inC}, num_out_ch=${outC}, ` +
+      `feature_channels=${feat}, upscale=${upscale}, norm=${norm ? "True" : "False"}: ` +
+      (norm
+        ? `the input is normalised as (x - (${SPAN_RGB_MEAN.join(", ")})) * ${SPAN_IMG_RANGE}, then `
+        : "the input is used as it is (the file carries `no_norm`), then ") +
+      "a Conv3XC stem, 6 parameter-free attention blocks (three Conv3XC with SiLU, attention sigmoid(x) - 0.5), " +
+      "a 1x1 conv over 4 feature maps, a Conv3XC and a PixelShuffle convolution. Each Conv3XC is evaluated as the 3x3 " +
+      "convolution PyTorch folds from its 1x1-3x3-1x1 branch and 1x1 skip (the stored eval_conv is recomputed, as in eval mode). " +
+      `RGB in 0..1, any size.`,
+    parameters: spanParameters(inC, outC, feat, upscale, norm),
+    input: { name: "input", shape: ["N", inC, "H", "W"] },
+    output: { name: "output", shape: ["N", outC, `H*${upscale}`, `W*${upscale}`] },
+    defaultSpec: superResolutionSpec(upscale, inC, 1),
+  };
+}
+
 export const ARCHITECTURE_CONFIGS: Readonly<Record<string, ArchitectureConfig>> = {
   "octa-unet": { family: "unet", config: { id: "octa-unet" } },
   "realesr-general-x4v3": {
@@ -200,6 +244,8 @@ export function isArchitectureId(id: string): boolean {
 export function infoFor(entry: ArchitectureConfig): ArchitectureInfo {
   if (entry.family === "unet") return unetInfo(entry.config);
   if (entry.family === "srvgg") return srvggInfo(entry.config);
+  if (entry.family === "span") return spanInfo(entry.config);
+  if (entry.family === "swinir") return swinirInfo(entry.config);
   return rrdbInfo(entry.config);
 }
 
@@ -220,7 +266,7 @@ export function listArchitectureInfos(): ArchitectureInfo[] {
 
 export function parameterCount(architecture: ArchitectureInfo): number {
   return architecture.parameters
-    .filter((p) => p.required)
+    .filter((p) => p.required && p.counted !== false)
     .reduce((sum, p) => sum + p.shape.reduce((n, d) => n * d, 1), 0);
 }
 

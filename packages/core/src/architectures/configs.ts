@@ -1,6 +1,7 @@
 // Configurations of the architecture families: what a fixed id, a generated id (ids.ts) or a
 // detected state_dict (detect.ts) turns into. Plain data, no graph builders.
 import type { RrdbLayout, RrdbShape, SrvggActivation } from "./param-specs";
+import type { SwinirConfig } from "./swinir-config";
 
 export interface UNetConfig {
   id?: string;
@@ -13,6 +14,23 @@ export interface UNetConfig {
   depth?: number;
   /** Fixed input side; must be a multiple of 2^depth. */
   size?: number;
+  /** Conv, BatchNorm, ReLU blocks (keys .0/.1/.3/.4); false: Conv, ReLU (keys .0/.2). Default true. */
+  batchNorm?: boolean;
+}
+
+export interface SpanConfig {
+  id: string;
+  name: string;
+  inChannels?: number;
+  outChannels?: number;
+  /** feature_channels (48 in the published models). */
+  numFeat?: number;
+  upscale?: number;
+  /**
+   * True: the input is normalised as (x - rgb_mean) * 255 first (SPAN's default); false: the
+   * file carries the `no_norm` buffer and the input goes in as it is. Default true.
+   */
+  norm?: boolean;
 }
 
 export interface SrvggConfig {
@@ -53,6 +71,8 @@ export const LIMITS = {
   srvggConvs: 256,
   unetDepth: 6,
   unetBase: 256,
+  /** Pixel-shuffle scale of SPAN (spandrel accepts the same range). */
+  spanScale: 8,
 } as const;
 
 /** The family ids an upload may name to say "detect, but it must be this family". */
@@ -60,6 +80,8 @@ export const ARCHITECTURE_FAMILIES = {
   rrdb: "RRDBNet (ESRGAN / Real-ESRGAN)",
   srvgg: "SRVGGNetCompact (Real-ESRGAN compact)",
   unet: "U-Net (OCTA segmentation layout)",
+  span: "SPAN (Swift Parameter-free Attention Network)",
+  swinir: "SwinIR (Swin transformer image restoration)",
 } as const;
 export type ArchitectureFamily = keyof typeof ARCHITECTURE_FAMILIES;
 
@@ -67,7 +89,9 @@ export type ArchitectureFamily = keyof typeof ARCHITECTURE_FAMILIES;
 export type ArchitectureConfig =
   | { family: "unet"; config: UNetConfig }
   | { family: "srvgg"; config: SrvggConfig }
-  | { family: "rrdb"; config: RrdbConfig };
+  | { family: "rrdb"; config: RrdbConfig }
+  | { family: "span"; config: SpanConfig }
+  | { family: "swinir"; config: SwinirConfig };
 
 /** Upsampling stages and pixel-unshuffle factor a scale means in each layout. */
 export function rrdbShape(config: RrdbConfig): RrdbShape & { scale: number } {

@@ -7,6 +7,7 @@ import {
   isArchitectureId,
   parseArchitectureId,
   rrdbInfo,
+  spanInfo,
   unetInfo,
 } from "./catalog";
 import { detectArchitecture, type KeyShapes } from "./detect";
@@ -108,6 +109,78 @@ describe("architecture detection from keys and shapes", () => {
     );
   });
 
+  it("finds U-Nets without BatchNorm (Conv, ReLU, Conv, ReLU blocks)", () => {
+    const info = unetInfo({ id: "x", depth: 2, base: 8, batchNorm: false });
+    expect(info.parameters.map((p) => p.name).slice(0, 4)).toEqual([
+      "enc1.0.weight",
+      "enc1.0.bias",
+      "enc1.2.weight",
+      "enc1.2.bias",
+    ]);
+    const result = detect(keysOf(info));
+    expect(result.ok && result.detected.id).toBe("unet-d2-b8-in1-out1-nobn");
+    expect(result.ok && result.detected.hyperparameters.batchNorm).toBe("no");
+    // A BatchNorm U-Net missing one BatchNorm is not taken for the plain layout.
+    const broken = keysOf(unetInfo({ id: "x", depth: 2, base: 8 }));
+    broken.delete("dec1.4.running_var");
+    const refused = detect(broken);
+    expect(!refused.ok && refused.message).toBe(
+      "looks like U-Net (OCTA segmentation layout), but `dec1.4.running_var` is missing",
+    );
+  });
+
+  it("reads SPAN's size, scale, channels and normalisation as spandrel does", () => {
+    // The published 4x-spanx4_ch48: 48 features, x4, RGB, normalised input.
+    const published = detect(keysOf(spanInfo({ id: "x", name: "x", numFeat: 48, upscale: 4 })));
+    expect(published.ok && published.detected).toMatchObject({
+      id: "span-x4-nf48",
+      family: "span",
+      hyperparameters: { scale: 4, inChannels: 3, outChannels: 3, featureChannels: 48 },
+    });
+    expect(published.ok && published.detected.notes.join(" ")).toMatch(/img_range 255/);
+    const gray = spanInfo({
+      id: "x",
+      name: "x",
+      numFeat: 32,
+      upscale: 2,
+      inChannels: 1,
+      outChannels: 1,
+      norm: false,
+    });
+    expect(gray.parameters[0]).toEqual({
+      name: "no_norm",
+      shape: [1],
+      required: true,
+      counted: false,
+    });
+    const result = detect(keysOf(gray));
+    expect(result.ok && result.detected.id).toBe("span-x2-nf32-in1-out1-nonorm");
+    // no_norm is a flag, not a parameter.
+    expect(result.ok && result.detected.parameterCount).toBe(
+      gray.parameters
+        .filter((p) => p.name !== "no_norm")
+        .reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0),
+    );
+  });
+
+  it("refuses a SPAN that PyTorch could not run, and an unknown SPAN key", () => {
+    const gray = keysOf(
+      spanInfo({ id: "x", name: "x", numFeat: 8, inChannels: 1, outChannels: 1, norm: false }),
+    );
+    gray.delete("no_norm");
+    const normalised = detect(gray);
+    expect(!normalised.ok && normalised.message).toMatch(
+      /^looks like SPAN .*3-channel RGB mean but takes 1 channel/,
+    );
+    const extra = keysOf(spanInfo({ id: "x", name: "x", numFeat: 8 }));
+    extra.set("block_7.c1_r.sk.weight", { shape: [8, 8, 1, 1] });
+    const unknown = detect(extra);
+    expect(unknown).toMatchObject({ ok: false, closest: "span" });
+    expect(!unknown.ok && unknown.message).toBe(
+      "looks like SPAN (Swift Parameter-free Attention Network), but `block_7.c1_r.sk.weight` is not a known key",
+    );
+  });
+
   it("assumes ReLU when an SRVGGNetCompact has no PReLU slopes, and says so", () => {
     const info = getArchitectureInfo("srvgg-x2-nf16-nc4-relu");
     const result = detect(keysOf(info));
@@ -125,6 +198,10 @@ describe("generated architecture ids", () => {
       "rrdbnet-x2-nf32-nb4-gc16-up1",
       "srvgg-x3-nf24-nc8-ch1-lrelu",
       "unet-d5-b16-in3-out4",
+      "unet-d3-b8-in1-out1-nobn",
+      "span-x4-nf48",
+      "span-x2-nf32-in1-out1-nonorm",
+      "span-x1-nf16-out1-nonorm",
     ]) {
       const entry = parseArchitectureId(id);
       expect(entry && architectureId(entry)).toBe(id);
@@ -133,6 +210,10 @@ describe("generated architecture ids", () => {
     expect(parseArchitectureId("rrdbnet-x4-nf64-nb23-gc32-in3")).toBeNull();
     expect(parseArchitectureId("rrdbnet-x3-nf64-nb23-gc32")).toBeNull();
     expect(parseArchitectureId("rrdbnet-x4-nf64-nb100000-gc32")).toBeNull();
+    expect(parseArchitectureId("span-x4-nf48-in3")).toBeNull();
+    // Normalisation subtracts an RGB mean: a 1-channel SPAN exists only without it.
+    expect(parseArchitectureId("span-x4-nf48-in1-out1")).toBeNull();
+    expect(parseArchitectureId("span-x16-nf48")).toBeNull();
     expect(isArchitectureId("resnet50")).toBe(false);
   });
 });

@@ -11,9 +11,12 @@ import {
   LIMITS,
   parameterCount,
   rrdbShape,
+  SPAN_IMG_RANGE,
+  SPAN_RGB_MEAN,
 } from "./catalog";
 import { architectureId, architectureName } from "./ids";
 import type { RrdbLayout } from "./param-specs";
+import { detectSwinir, SWINIR_KEY_PATTERN } from "./swinir-detect";
 
 /** What detection needs of a tensor: its shape (a StateDict entry fits). */
 export type KeyShapes = ReadonlyMap<string, { shape: readonly number[] }>;
@@ -59,8 +62,14 @@ const SIGNATURES: { family: ArchitectureFamily; layout?: RrdbLayout; pattern: Re
   {
     family: "unet",
     pattern:
-      /^((enc\d+|bottleneck|dec\d+)\.[0134]\.(weight|bias|running_mean|running_var|num_batches_tracked)|(upconv\d+|final_conv)\.(weight|bias))$/,
+      /^((enc\d+|bottleneck|dec\d+)\.[0-4]\.(weight|bias|running_mean|running_var|num_batches_tracked)|(upconv\d+|final_conv)\.(weight|bias))$/,
   },
+  {
+    family: "span",
+    pattern:
+      /^(no_norm|(conv_1|conv_2|block_\d+\.c\d_r)\.(sk|conv\.\d|eval_conv)\.(weight|bias)|(conv_cat|upsampler\.0)\.(weight|bias))$/,
+  },
+  { family: "swinir", pattern: SWINIR_KEY_PATTERN },
 ];
 
 class Mismatch extends Error {}
@@ -225,6 +234,8 @@ function detectUNet(tensors: KeyShapes): DetectedFields {
     LIMITS.unetDepth,
   );
   const first = shapeOf("enc1.0.weight", 4);
+  // BatchNorm sits at .1 (its weight is 1-D); without it the second convolution is .2.
+  const batchNorm = tensors.has("enc1.1.weight") || !tensors.has("enc1.2.weight");
   const config = {
     depth,
     base: bounded("base width", first[0] as number, LIMITS.unetBase),
@@ -234,11 +245,64 @@ function detectUNet(tensors: KeyShapes): DetectedFields {
       shapeOf("final_conv.weight", 4)[0] as number,
       LIMITS.channels,
     ),
+    ...(batchNorm ? {} : { batchNorm: false }),
   };
   return {
     entry: { family: "unet", config },
-    hyperparameters: { ...config, inputSize: 256 },
+    hyperparameters: { ...config, batchNorm: batchNorm ? "yes" : "no", inputSize: 256 },
     notes: ["the input size is fixed at 256x256 (the OCTA U-Net's contract)"],
+  };
+}
+
+/**
+ * SPAN as spandrel reads it: num_in_ch and feature_channels from conv_1's skip, scale and output
+ * channels from the pixel-shuffle convolution (out x scale^2 channels, out tried as the input
+ * channels, then 3, 4, 1), and no input normalisation when the file has the `no_norm` buffer.
+ */
+function detectSpan(tensors: KeyShapes): DetectedFields {
+  const { shapeOf } = reader(tensors);
+  const skip = shapeOf("conv_1.sk.weight", 4);
+  const inC = bounded("input channels", skip[1] as number, LIMITS.channels);
+  const feat = bounded("feature_channels", skip[0] as number, LIMITS.features);
+  const shuffled = shapeOf("upsampler.0.weight", 4)[0] as number;
+  const outC = [inC, 3, 4, 1].find(
+    (c) => shuffled % c === 0 && Number.isInteger(Math.sqrt(shuffled / c)),
+  );
+  if (outC === undefined) {
+    throw new Mismatch(
+      `\`upsampler.0.weight\` gives ${shuffled} channels, which is not (1, 3, 4 or ${inC} channels) x scale^2`,
+    );
+  }
+  const scale = bounded("scale", Math.sqrt(shuffled / outC), LIMITS.spanScale);
+  const norm = !tensors.has("no_norm");
+  if (norm && inC !== 3) {
+    throw new Mismatch(
+      `it normalises its input with a 3-channel RGB mean but takes ${inC} channel(s) (PyTorch cannot run it); a ${inC}-channel SPAN must be saved with norm=False (the \`no_norm\` buffer)`,
+    );
+  }
+  const config = {
+    id: "",
+    name: "",
+    inChannels: inC,
+    outChannels: outC,
+    numFeat: feat,
+    upscale: scale,
+    ...(norm ? {} : { norm: false }),
+  };
+  return {
+    entry: { family: "span", config },
+    hyperparameters: {
+      scale,
+      inChannels: inC,
+      outChannels: outC,
+      featureChannels: feat,
+      normalisation: norm ? `(x - rgb_mean) * ${SPAN_IMG_RANGE}` : "none (no_norm)",
+    },
+    notes: norm
+      ? [
+          `the input normalisation is not stored in the weights: SPAN's defaults were assumed (rgb_mean ${SPAN_RGB_MEAN.join(", ")}, img_range ${SPAN_IMG_RANGE}), as spandrel does`,
+        ]
+      : [],
   };
 }
 
@@ -305,7 +369,11 @@ export function detectArchitecture(
         ? detectRrdb(tensors, signature.layout ?? "basicsr")
         : signature.family === "srvgg"
           ? detectSrvgg(tensors)
-          : detectUNet(tensors);
+          : signature.family === "span"
+            ? detectSpan(tensors)
+            : signature.family === "swinir"
+              ? detectSwinir(tensors, (message) => new Mismatch(message))
+              : detectUNet(tensors);
     problems = mismatches(tensors, fields.entry);
   } catch (error) {
     if (!(error instanceof Mismatch)) throw error;

@@ -7,10 +7,13 @@ import {
   LIMITS,
   type RrdbConfig,
   rrdbShape,
+  type SpanConfig,
   type SrvggConfig,
   type UNetConfig,
 } from "./configs";
 import type { SrvggActivation } from "./param-specs";
+import type { SwinirConfig } from "./swinir-config";
+import { parseSwinirId, swinirId, swinirName } from "./swinir-ids";
 
 const ACTIVATION_SUFFIX: Record<SrvggActivation, string> = {
   prelu: "",
@@ -46,6 +49,16 @@ function unetId(config: UNetConfig): string {
     `unet-d${config.depth ?? 4}-b${config.base ?? 64}`,
     `-in${config.inChannels ?? 1}`,
     `-out${config.outChannels ?? 1}`,
+    config.batchNorm === false ? "-nobn" : "",
+  ].join("");
+}
+
+function spanId(config: SpanConfig): string {
+  return [
+    `span-x${config.upscale ?? 4}-nf${config.numFeat ?? 48}`,
+    channels("in", config.inChannels),
+    channels("out", config.outChannels),
+    config.norm === false ? "-nonorm" : "",
   ].join("");
 }
 
@@ -53,6 +66,8 @@ function unetId(config: UNetConfig): string {
 export function architectureId(entry: ArchitectureConfig): string {
   if (entry.family === "rrdb") return rrdbId(entry.config);
   if (entry.family === "srvgg") return srvggId(entry.config);
+  if (entry.family === "span") return spanId(entry.config);
+  if (entry.family === "swinir") return swinirId(entry.config);
   return unetId(entry.config);
 }
 
@@ -72,8 +87,13 @@ export function architectureName(entry: ArchitectureConfig): string {
     const c = entry.config;
     return `SRVGGNetCompact x${c.upscale ?? 4} (${c.numConv} convs, ${c.numFeat ?? 64} features, ${ACTIVATION_NAME[c.activation ?? "prelu"]})`;
   }
+  if (entry.family === "swinir") return swinirName(entry.config);
+  if (entry.family === "span") {
+    const c = entry.config;
+    return `SPAN x${c.upscale ?? 4} (${c.numFeat ?? 48} features, ${c.norm === false ? "no input normalisation" : "normalised input"})`;
+  }
   const c = entry.config;
-  return `U-Net (depth ${c.depth ?? 4}, base ${c.base ?? 64}, ${c.inChannels ?? 1} -> ${c.outChannels ?? 1} channels)`;
+  return `U-Net (depth ${c.depth ?? 4}, base ${c.base ?? 64}, ${c.inChannels ?? 1} -> ${c.outChannels ?? 1} channels${c.batchNorm === false ? ", no BatchNorm" : ""})`;
 }
 
 const within = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
@@ -145,7 +165,7 @@ function parseSrvgg(id: string): SrvggConfig | null {
 }
 
 function parseUNet(id: string): UNetConfig | null {
-  const m = /^unet-d(\d+)-b(\d+)-in(\d+)-out(\d+)$/.exec(id);
+  const m = /^unet-d(\d+)-b(\d+)-in(\d+)-out(\d+)(-nobn)?$/.exec(id);
   if (!m) return null;
   const [depth, base, inC, outC] = m.slice(1, 5).map(Number);
   if (
@@ -156,7 +176,41 @@ function parseUNet(id: string): UNetConfig | null {
   ) {
     return null;
   }
-  return { id, name: "", depth, base, inChannels: inC, outChannels: outC };
+  return {
+    id,
+    name: "",
+    depth,
+    base,
+    inChannels: inC,
+    outChannels: outC,
+    ...(m[5] ? { batchNorm: false } : {}),
+  };
+}
+
+function parseSpan(id: string): SpanConfig | null {
+  const m = /^span-x(\d+)-nf(\d+)(?:-in(\d+))?(?:-out(\d+))?(-nonorm)?$/.exec(id);
+  if (!m) return null;
+  const [scale, feat, inC, outC] = m.slice(1, 5).map((v) => (v ? Number(v) : 3));
+  const norm = !m[5];
+  if (
+    !within(scale as number, LIMITS.spanScale) ||
+    !within(feat as number, LIMITS.features) ||
+    !within(inC as number, LIMITS.channels) ||
+    !within(outC as number, LIMITS.channels) ||
+    // The RGB mean is subtracted per channel: with norm, PyTorch's forward needs 3 channels.
+    (norm && inC !== 3)
+  ) {
+    return null;
+  }
+  return {
+    id,
+    name: "",
+    upscale: scale,
+    numFeat: feat,
+    inChannels: inC,
+    outChannels: outC,
+    ...(norm ? {} : { norm: false }),
+  };
 }
 
 /** The configuration a generated id stands for, or null when it is not one (or not canonical). */
@@ -167,7 +221,11 @@ export function parseArchitectureId(id: string): ArchitectureConfig | null {
       ? wrap("srvgg", parseSrvgg(id))
       : id.startsWith("unet-")
         ? wrap("unet", parseUNet(id))
-        : null;
+        : id.startsWith("span-")
+          ? wrap("span", parseSpan(id))
+          : id.startsWith("swinir-")
+            ? wrap("swinir", parseSwinirId(id))
+            : null;
   if (!entry || architectureId(entry) !== id) return null;
   entry.config.name = architectureName(entry);
   return entry;
@@ -175,7 +233,7 @@ export function parseArchitectureId(id: string): ArchitectureConfig | null {
 
 function wrap(
   family: ArchitectureConfig["family"],
-  config: RrdbConfig | SrvggConfig | UNetConfig | null,
+  config: RrdbConfig | SrvggConfig | UNetConfig | SpanConfig | SwinirConfig | null,
 ): ArchitectureConfig | null {
   return config ? ({ family, config } as ArchitectureConfig) : null;
 }

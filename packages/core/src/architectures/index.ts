@@ -22,6 +22,7 @@ export {
 } from "./detect";
 export { createArchitecture, getArchitecture, listArchitectures } from "./registry";
 export { createRrdb, type RrdbConfig } from "./rrdb";
+export { createSpan, type SpanConfig } from "./span";
 export { createSrvgg, type SrvggConfig } from "./srvgg";
 export type { Architecture, ArchitectureInfo, ParamSpec, Weights } from "./types";
 export { createUNet, type UNetConfig } from "./unet";

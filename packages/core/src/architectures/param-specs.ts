@@ -31,16 +31,28 @@ export function unetEncoders(depth: number): string[] {
 }
 
 /**
- * conv_block(cin, cout) = nn.Sequential(Conv2d(cin, cout, 3, padding=1), BatchNorm2d(cout),
- * ReLU, Conv2d(cout, cout, 3, padding=1), BatchNorm2d(cout), ReLU): keys .0, .1, .3, .4.
+ * The convolution indexes of a U-Net block inside its nn.Sequential: with BatchNorm
+ * (Conv, BN, ReLU, Conv, BN, ReLU) the convolutions are .0 and .3 and the BatchNorms .1 and .4;
+ * without (Conv, ReLU, Conv, ReLU) the convolutions are .0 and .2.
  */
-function blockParams(name: string, cin: number, cout: number): ParamSpec[] {
-  return [
-    ...convParams(`${name}.0`, cout, cin, 3),
-    ...batchNormParams(`${name}.1`, cout),
-    ...convParams(`${name}.3`, cout, cout, 3),
-    ...batchNormParams(`${name}.4`, cout),
-  ];
+export function unetBlockLayout(batchNorm: boolean): { conv: number; bn: number | null }[] {
+  return batchNorm
+    ? [
+        { conv: 0, bn: 1 },
+        { conv: 3, bn: 4 },
+      ]
+    : [
+        { conv: 0, bn: null },
+        { conv: 2, bn: null },
+      ];
+}
+
+/** conv_block(cin, cout): two 3x3 convolutions, each followed by BatchNorm (if any) and ReLU. */
+function blockParams(name: string, cin: number, cout: number, batchNorm: boolean): ParamSpec[] {
+  return unetBlockLayout(batchNorm).flatMap(({ conv, bn }, i) => [
+    ...convParams(`${name}.${conv}`, cout, i === 0 ? cin : cout, 3),
+    ...(bn === null ? [] : batchNormParams(`${name}.${bn}`, cout)),
+  ]);
 }
 
 function upconvParams(name: string, cin: number, cout: number): ParamSpec[] {
@@ -51,16 +63,22 @@ function upconvParams(name: string, cin: number, cout: number): ParamSpec[] {
   ];
 }
 
-export function unetParameters(inC: number, outC: number, base: number, depth = 4): ParamSpec[] {
+export function unetParameters(
+  inC: number,
+  outC: number,
+  base: number,
+  depth = 4,
+  batchNorm = true,
+): ParamSpec[] {
   const width = (level: number) => base * 2 ** level;
   const specs: ParamSpec[] = [];
   unetEncoders(depth).forEach((name, level) => {
-    specs.push(...blockParams(name, level === 0 ? inC : width(level - 1), width(level)));
+    specs.push(...blockParams(name, level === 0 ? inC : width(level - 1), width(level), batchNorm));
   });
-  specs.push(...blockParams("bottleneck", width(depth - 1), width(depth)));
+  specs.push(...blockParams("bottleneck", width(depth - 1), width(depth), batchNorm));
   for (let level = depth; level >= 1; level--) {
     specs.push(...upconvParams(`upconv${level}`, width(level), width(level - 1)));
-    specs.push(...blockParams(`dec${level}`, width(level), width(level - 1)));
+    specs.push(...blockParams(`dec${level}`, width(level), width(level - 1), batchNorm));
   }
   specs.push(...convParams("final_conv", outC, base, 1));
   return specs;
@@ -154,4 +172,50 @@ export function rrdbParameters(shape: RrdbShape): ParamSpec[] {
   specs.push(...convParams("conv_hr", feat, feat, 3));
   specs.push(...convParams("conv_last", outC, feat, 3));
   return specs.map((spec) => ({ ...spec, name: rrdbKey(shape, spec.name) }));
+}
+
+/** SPAN's Conv3XC modules in state_dict order: the stem, 6 blocks of 3, then conv_2. */
+export function spanConv3xcNames(): string[] {
+  const names = ["conv_1"];
+  for (let b = 1; b <= 6; b++) names.push(...[1, 2, 3].map((c) => `block_${b}.c${c}_r`));
+  names.push("conv_2");
+  return names;
+}
+
+/**
+ * Conv3XC(cin, cout, gain1=2): a 1x1 skip `sk`, the training branch `conv` = 1x1 (cin -> 2 cin),
+ * 3x3 unpadded (2 cin -> 2 cout), 1x1 (2 cout -> cout), and `eval_conv`, the 3x3 they fold into.
+ */
+function conv3xcParams(name: string, cin: number, cout: number): ParamSpec[] {
+  return [
+    ...convParams(`${name}.sk`, cout, cin, 1),
+    ...convParams(`${name}.conv.0`, cin * 2, cin, 1),
+    ...convParams(`${name}.conv.1`, cout * 2, cin * 2, 3),
+    ...convParams(`${name}.conv.2`, cout, cout * 2, 1),
+    ...convParams(`${name}.eval_conv`, cout, cin, 3),
+  ];
+}
+
+/**
+ * SPAN(num_in_ch, num_out_ch, feature_channels, upscale, norm) as spandrel's span.py defines it:
+ * conv_1, block_1..block_6 (c1_r, c2_r, c3_r), conv_cat (1x1 over 4 feature maps), conv_2 and
+ * upsampler.0 (3x3 conv to out * upscale^2, then PixelShuffle). A model saved with norm=False
+ * carries the buffer `no_norm` [1].
+ */
+export function spanParameters(
+  inC: number,
+  outC: number,
+  feat: number,
+  upscale: number,
+  norm: boolean,
+): ParamSpec[] {
+  const specs: ParamSpec[] = norm
+    ? []
+    : [{ name: "no_norm", shape: [1], required: true, counted: false }];
+  for (const name of spanConv3xcNames()) {
+    specs.push(...conv3xcParams(name, name === "conv_1" ? inC : feat, feat));
+    if (name === "block_6.c3_r") specs.push(...convParams("conv_cat", feat, feat * 4, 1));
+  }
+  specs.push(...convParams("upsampler.0", outC * upscale * upscale, feat, 3));
+  return specs;
 }

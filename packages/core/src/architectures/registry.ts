@@ -6,7 +6,9 @@ import {
   unknownArchitecture,
 } from "./catalog";
 import { createRrdb } from "./rrdb";
+import { createSpan } from "./span";
 import { createSrvgg } from "./srvgg";
+import { createSwinir } from "./swinir";
 import type { Architecture } from "./types";
 import { createUNet } from "./unet";
 
@@ -21,6 +23,8 @@ export {
 export function createArchitecture(entry: ArchitectureConfig): Architecture {
   if (entry.family === "unet") return createUNet(entry.config);
   if (entry.family === "srvgg") return createSrvgg(entry.config);
+  if (entry.family === "span") return createSpan(entry.config);
+  if (entry.family === "swinir") return createSwinir(entry.config);
   return createRrdb(entry.config);
 }
 

@@ -6,6 +6,11 @@ export interface ParamSpec {
   shape: number[];
   /** False for bookkeeping buffers the graph does not use (BatchNorm's num_batches_tracked). */
   required: boolean;
+  /**
+   * False for a required key that holds no weights but marks a variant (SPAN's `no_norm`): it
+   * must be there, and it is not counted as a parameter.
+   */
+  counted?: false;
 }
 
 /** Float32 values by state_dict key, already checked against `parameters`. */
@@ -16,7 +21,7 @@ export interface ArchitectureInfo {
   /** Stable id stored with imported weights, e.g. "octa-unet". */
   id: string;
   name: string;
-  family: "unet" | "srvgg" | "rrdb";
+  family: "unet" | "srvgg" | "rrdb" | "span" | "swinir";
   taskKind: TaskKind;
   /** What the network is and how to reproduce it in PyTorch (shown in the UI). */
   doc: string;

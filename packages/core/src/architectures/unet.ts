@@ -1,7 +1,7 @@
 import { GraphBuilder, tensor } from "../onnx/write";
 import { type UNetConfig, unetInfo } from "./catalog";
 import { conv, foldBatchNorm, param } from "./layers";
-import { unetEncoders } from "./param-specs";
+import { unetBlockLayout, unetEncoders } from "./param-specs";
 import type { Architecture, Weights } from "./types";
 
 export { unetParameters } from "./param-specs";
@@ -14,30 +14,29 @@ function block(
   cin: number,
   cout: number,
   w: Weights,
+  batchNorm: boolean,
 ): string {
   let out = x;
-  for (const [convIndex, bnIndex, inC] of [
-    [0, 1, cin],
-    [3, 4, cout],
-  ] as const) {
+  unetBlockLayout(batchNorm).forEach(({ conv: convIndex, bn: bnIndex }, i) => {
+    const weight = param(w, `${name}.${convIndex}.weight`);
+    const bias = param(w, `${name}.${convIndex}.bias`);
     const bn = `${name}.${bnIndex}`;
-    const folded = foldBatchNorm(
-      param(w, `${name}.${convIndex}.weight`),
-      param(w, `${name}.${convIndex}.bias`),
-      {
-        gamma: param(w, `${bn}.weight`),
-        beta: param(w, `${bn}.bias`),
-        mean: param(w, `${bn}.running_mean`),
-        variance: param(w, `${bn}.running_var`),
-      },
-    );
+    const folded =
+      bnIndex === null
+        ? { weight, bias }
+        : foldBatchNorm(weight, bias, {
+            gamma: param(w, `${bn}.weight`),
+            beta: param(w, `${bn}.bias`),
+            mean: param(w, `${bn}.running_mean`),
+            variance: param(w, `${bn}.running_var`),
+          });
     out = conv(g, out, `${name}.${convIndex}`, folded.weight, folded.bias, {
       kernel: 3,
       outC: cout,
-      inC,
+      inC: i === 0 ? cin : cout,
     });
     out = g.node("Relu", [out]);
-  }
+  });
   return out;
 }
 
@@ -47,6 +46,7 @@ export function createUNet(config: UNetConfig = {}): Architecture {
   const outC = config.outChannels ?? 1;
   const base = config.base ?? 64;
   const depth = config.depth ?? 4;
+  const batchNorm = config.batchNorm ?? true;
   const width = (level: number) => base * 2 ** level;
   const { input, output } = info;
 
@@ -58,11 +58,11 @@ export function createUNet(config: UNetConfig = {}): Architecture {
       const skips: string[] = [];
       let out = x;
       unetEncoders(depth).forEach((name, level) => {
-        out = block(g, out, name, level === 0 ? inC : width(level - 1), width(level), w);
+        out = block(g, out, name, level === 0 ? inC : width(level - 1), width(level), w, batchNorm);
         skips.push(out);
         out = g.node("MaxPool", [out], { kernel_shape: [2, 2], strides: [2, 2] });
       });
-      out = block(g, out, "bottleneck", width(depth - 1), width(depth), w);
+      out = block(g, out, "bottleneck", width(depth - 1), width(depth), w, batchNorm);
       for (let level = depth; level >= 1; level--) {
         const name = `upconv${level}`;
         const weight = g.initializer(
@@ -80,7 +80,7 @@ export function createUNet(config: UNetConfig = {}): Architecture {
           { name },
         );
         const merged = g.node("Concat", [up, skips[level - 1] as string], { axis: 1 });
-        out = block(g, merged, `dec${level}`, width(level), width(level - 1), w);
+        out = block(g, merged, `dec${level}`, width(level), width(level - 1), w, batchNorm);
       }
       const logits = conv(
         g,

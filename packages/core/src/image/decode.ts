@@ -2,6 +2,7 @@ import sharp, { type Metadata } from "sharp";
 import { decodeBmp, readBmpHeader } from "./bmp";
 import { ACCEPTED_FORMATS_TEXT, ImageError } from "./errors";
 import { checkExtension, detectFormat, type ImageFormat } from "./format";
+import { profileFits } from "./metadata";
 import type { RawImage } from "./types";
 
 /** Default pixel cap (width x height) when the caller does not pass one: 100 megapixels. */
@@ -12,6 +13,11 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** When given, its extension must match the content (magic bytes). */
   fileName?: string;
+  /**
+   * Keep the pixels in the colour space of the input's ICC profile (RGB or gray profiles) and
+   * return the profile, instead of converting them to sRGB (the default).
+   */
+  keepProfile?: boolean;
 }
 
 export interface ImageInfo {
@@ -27,6 +33,8 @@ export interface ImageInfo {
 export interface DecodedImage extends RawImage {
   format: ImageFormat;
   hasAlpha: boolean;
+  /** The input's ICC profile, when `keepProfile` kept the pixels in its colour space. */
+  icc?: Buffer;
 }
 
 function tooLarge(width: number, height: number, maxPixels: number): ImageError {
@@ -132,13 +140,29 @@ export async function decodeImage(
   const via16 = info.depth === 16 || info.channels === 2;
   const space = gray ? (via16 ? "grey16" : "b-w") : info.depth === 16 ? "rgb16" : "srgb";
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  // A profile the pixels can stay in is kept (no transform); any other (CMYK, or one that does
+  // not match the channels) is converted to sRGB as before.
+  let icc: Buffer | undefined;
+  let hasProfile = false;
+  // The profile matters only to keep it, or for a 16-bit colour image (see below).
+  if (info.format !== "gif" && (options.keepProfile || (info.depth === 16 && !gray))) {
+    const found = (await sharp(bytes, { pages: 1, limitInputPixels: false }).metadata()).icc;
+    hasProfile = found !== undefined;
+    if (found && options.keepProfile && profileFits(found, info.channels)) icc = found;
+  }
   try {
-    const { data, info: out } = await sharp(bytes, {
+    let pipeline = sharp(bytes, {
       pages: 1,
       limitInputPixels: maxPixels,
       failOn: "error",
-    })
-      .autoOrient()
+      ...(icc ? { ignoreIcc: true } : {}),
+    }).autoOrient();
+    // libvips converts 16-bit RGB with a profile to P3 for processing, not sRGB: the transform
+    // to sRGB is asked for explicitly (8-bit inputs are converted to sRGB already).
+    if (!icc && hasProfile && info.depth === 16 && !gray) {
+      pipeline = pipeline.withIccProfile("srgb", { attach: false });
+    }
+    const { data, info: out } = await pipeline
       .toColourspace(space)
       .raw({ depth: via16 ? "ushort" : "uchar" })
       .toBuffer({ resolveWithObject: true });
@@ -158,6 +182,7 @@ export async function decodeImage(
       data: pixels,
       format: info.format,
       hasAlpha: out.channels === 2 || out.channels === 4,
+      ...(icc ? { icc } : {}),
     };
   } catch (err) {
     if (err instanceof Error && /pixel limit/i.test(err.message)) {

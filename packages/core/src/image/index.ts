@@ -1,7 +1,13 @@
 export * from "./decode";
 export * from "./encode";
+export * from "./encode-result";
 export * from "./errors";
 export * from "./format";
+export * from "./metadata";
+export * from "./output-size";
 export * from "./provenance";
+export { findProvenance, PROVENANCE_XMP_NS, parseProvenance } from "./provenance-read";
 export * from "./rendition";
+export * from "./resample";
 export * from "./types";
+export * from "./xmp";

@@ -9,37 +9,21 @@
 // exists to avoid; npm's chunk packages (png-chunks-*) bring nothing for this.
 import zlib from "node:zlib";
 import sharp from "sharp";
+import { PROVENANCE_KEYWORD, parseProvenance, type ResultProvenance } from "./provenance-read";
+import { readXmpProvenance } from "./xmp";
 
-/** The iTXt keyword (1..79 Latin-1 characters) that holds the provenance JSON. */
-export const PROVENANCE_KEYWORD = "vision-studio:provenance";
-
-/** Version of the JSON's shape, for readers (a result dropped on the New task page). */
-export const PROVENANCE_SCHEMA = 1;
-
-export interface ResultProvenance {
-  schema: typeof PROVENANCE_SCHEMA;
-  product: { name: string; version: string };
-  /** The compute pipeline's version (part of the parameter signature). */
-  pipeline: string;
-  taskKind: string;
-  /** Which output of the run this file is: result, mask, probability, overlay, scores. */
-  output: string;
-  weight: { name: string | null; family?: string; version?: string; sha256: string };
-  signature: string;
-  /** The parameters after validation and defaults, as the signature covers them. */
-  params: unknown;
-  /** How the image was cut into tiles (null when it ran whole). */
-  tiling: unknown;
-  device: string;
-  input: { sha256: string };
-}
+export {
+  PROVENANCE_KEYWORD,
+  PROVENANCE_SCHEMA,
+  type ResultProvenance,
+} from "./provenance-read";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC). */
 const AFTER_IHDR = 8 + 25;
 
 /** One PNG chunk: length, type, data, CRC-32 of type and data. */
-function pngChunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer): Buffer {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);
   chunk.write(type, 4, "latin1");
@@ -68,6 +52,20 @@ export function itxtChunk(keyword: string, text: string): Buffer {
  * data is copied as it is, so the pixels cannot change.
  */
 export function withPngText(png: Uint8Array, entries: Record<string, string>): Buffer {
+  const chunks = Object.entries(entries).map(([keyword, text]) => itxtChunk(keyword, text));
+  return withPngChunks(png, chunks);
+}
+
+/** The PNG with its provenance (JSON in the `vision-studio:provenance` iTXt chunk). */
+export function withProvenance(png: Uint8Array, provenance: ResultProvenance): Buffer {
+  return withPngText(png, { [PROVENANCE_KEYWORD]: JSON.stringify(provenance) });
+}
+
+/**
+ * The PNG with chunks added right after IHDR (ahead of the image data, where readers that stop
+ * at the first IDAT still see them); the image data is copied as it is.
+ */
+export function withPngChunks(png: Uint8Array, chunks: Buffer[]): Buffer {
   const bytes = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   if (
     bytes.length < AFTER_IHDR ||
@@ -77,27 +75,17 @@ export function withPngText(png: Uint8Array, entries: Record<string, string>): B
   ) {
     throw new Error("not a PNG file (no signature and IHDR at its start)");
   }
-  const chunks = Object.entries(entries).map(([keyword, text]) => itxtChunk(keyword, text));
   return Buffer.concat([bytes.subarray(0, AFTER_IHDR), ...chunks, bytes.subarray(AFTER_IHDR)]);
 }
 
-/** The PNG with its provenance (JSON in the `vision-studio:provenance` iTXt chunk). */
-export function withProvenance(png: Uint8Array, provenance: ResultProvenance): Buffer {
-  return withPngText(png, { [PROVENANCE_KEYWORD]: JSON.stringify(provenance) });
-}
-
 /**
- * The provenance a result file carries, or null when it has none. Read by sharp (libvips),
- * not by the code above, so a writer's mistake is not mirrored by its reader.
+ * The provenance a result file carries (PNG iTXt, or XMP in the other formats), or null when it
+ * has none. Read by sharp (libvips), not by the code above, so a writer's mistake is not
+ * mirrored by its reader.
  */
 export async function readProvenance(file: Uint8Array): Promise<ResultProvenance | null> {
-  const { comments } = await sharp(file).metadata();
+  const { comments, xmp } = await sharp(file).metadata();
   const text = comments?.find((c) => c.keyword === PROVENANCE_KEYWORD)?.text;
-  if (text === undefined) return null;
-  try {
-    const value = JSON.parse(text) as ResultProvenance;
-    return value?.schema === PROVENANCE_SCHEMA ? value : null;
-  } catch {
-    return null;
-  }
+  if (text !== undefined) return parseProvenance(text);
+  return readXmpProvenance(xmp);
 }

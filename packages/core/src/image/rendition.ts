@@ -1,6 +1,7 @@
 // Display copies of stored images: originals are kept byte for byte (16-bit, TIFF, tens of MB)
 // and results can be tens of MB (super-resolution), which browsers display slowly or not at
-// all. A rendition is an 8-bit sRGB WebP within a given side, upright, first frame only.
+// all. A rendition is an 8-bit sRGB WebP within a given side, upright, first frame only; or a
+// JPEG flattened on white where only JPEG and PNG are shown (PDF readers).
 import { readFile } from "node:fs/promises";
 import sharp, { type Sharp } from "sharp";
 import { decodeImage } from "./decode";
@@ -26,7 +27,9 @@ export type RenditionInput =
 export interface RenditionOptions {
   /** Longest side of the copy; smaller images are never enlarged. */
   side: number;
-  /** WebP quality, 1-100. */
+  /** webp keeps alpha; jpeg is flattened on white. */
+  format: "webp" | "jpeg";
+  /** Quality of the format, 1-100. */
   quality: number;
   /** Largest original accepted, in pixels (uploads only). */
   maxPixels: number;
@@ -34,7 +37,7 @@ export interface RenditionOptions {
   timeoutSeconds: number;
 }
 
-/** Writes the WebP rendition of `sourceFile` to `targetFile` (the caller renames it into place). */
+/** Writes the rendition of `sourceFile` to `targetFile` (the caller renames it into place). */
 export async function writeRendition(
   sourceFile: string,
   input: RenditionInput,
@@ -42,13 +45,18 @@ export async function writeRendition(
   options: RenditionOptions,
 ): Promise<void> {
   const { side } = options;
-  const pixels = await orientedPixels(sourceFile, input, options);
-  await pixels
-    .resize(side, side, { fit: "inside", withoutEnlargement: true })
-    .toColourspace("srgb")
-    .webp({ quality: options.quality })
-    .timeout({ seconds: options.timeoutSeconds })
-    .toFile(targetFile);
+  const pixels = (await orientedPixels(sourceFile, input, options)).resize(side, side, {
+    fit: "inside",
+    withoutEnlargement: true,
+  });
+  const encoded =
+    options.format === "jpeg"
+      ? pixels
+          .flatten({ background: "#ffffff" })
+          .toColourspace("srgb")
+          .jpeg({ quality: options.quality, mozjpeg: true })
+      : pixels.toColourspace("srgb").webp({ quality: options.quality });
+  await encoded.timeout({ seconds: options.timeoutSeconds }).toFile(targetFile);
 }
 
 /** The image upright, first frame only, at most `side` pixels when it had to be decoded here. */

@@ -1,3 +1,4 @@
+import { readFixture } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { randomStateDict } from "../architectures/testing/models";
@@ -8,7 +9,9 @@ import { type PtTensor, writePytorch } from "./testing/write-pytorch";
 import { writeSafetensors } from "./testing/write-safetensors";
 import { writeZip } from "./testing/zip-writer";
 
-// A narrow U-Net keeps these tests fast; key names are those of the full OCTA U-Net.
+// A narrow U-Net keeps these tests fast; key names are those of the full OCTA U-Net. The files
+// of the accepted cases are real torch.save files (make_fixtures.py); the test writer builds
+// only the deliberately broken ones.
 const architecture = createUNet({ id: "octa-unet", base: 4, size: 16 });
 const stateDict = (): Record<string, PtTensor> =>
   Object.fromEntries(
@@ -19,11 +22,27 @@ const stateDict = (): Record<string, PtTensor> =>
   );
 
 describe("importWeights reports", () => {
-  it("accepts a complete state_dict and builds a runnable model", async () => {
+  it("checks a file against a named architecture: a narrower U-Net is refused for octa-unet", async () => {
     const { onnx, report } = await importWeights({
-      bytes: writePytorch(stateDict()),
+      bytes: readFixture("torch-ref-unet-bn-d2-b4.pth"),
       fileName: "unet.pth",
-      architecture,
+      architecture: "octa-unet",
+    });
+    expect(report.verdict).toBe("rejected");
+    expect(report.shapeMismatches[0]).toEqual({
+      key: "enc1.0.weight",
+      expectedShape: [64, 1, 3, 3],
+      actualShape: [4, 1, 3, 3],
+    });
+    expect(report.detected?.id).toBe("unet-d2-b4-in1-out1");
+    expect(onnx).toBeNull();
+  });
+
+  it("accepts a complete state_dict and builds a runnable model", async () => {
+    // enc1, enc2, bottleneck, dec2, dec1 (two convs and two BatchNorms each), 2 upconvs, final_conv.
+    const { onnx, report } = await importWeights({
+      bytes: readFixture("torch-ref-unet-bn-d2-b4.pth"),
+      fileName: "unet.pth",
     });
     expect(report.verdict).toBe("accepted");
     expect(report).toMatchObject({
@@ -36,9 +55,11 @@ describe("importWeights reports", () => {
       wrapperKey: null,
       strippedPrefix: null,
     });
-    expect(report.matched).toBe(architecture.parameters.length);
-    expect(report.dtypes).toEqual({ F32: 18 * 6 + 4 * 2 + 2, I64: 18 });
-    expect(report.summary).toMatch(/^accepted as octa-unet: \d+ tensors, \d+ parameters$/);
+    expect(report.matched).toBe(5 * 14 + 2 * 2 + 2);
+    expect(report.dtypes).toEqual({ F32: 5 * 12 + 2 * 2 + 2, I64: 5 * 2 });
+    expect(report.summary).toMatch(
+      /^accepted as unet-d2-b4-in1-out1 \(U-Net \(depth 2, base 4, 1 -> 1 channels\)\): 76 tensors, \d+ parameters \(the input size is fixed/,
+    );
     const session = await ort.InferenceSession.create(onnx as Uint8Array);
     expect(session.inputNames).toEqual(["input"]);
     expect(session.outputNames).toEqual(["logits"]);
@@ -95,20 +116,18 @@ describe("importWeights reports", () => {
   });
 
   it("accepts a DataParallel checkpoint wrapped under model_state_dict", async () => {
-    const prefixed = Object.fromEntries(
-      Object.entries(stateDict()).map(([k, t]) => [`module.${k}`, t]),
-    );
+    // torch.save({"epoch": 40, "model_state_dict": nn.DataParallel(model).state_dict()}).
     const { report } = await importWeights({
-      bytes: writePytorch(prefixed, { wrapper: "model_state_dict", extra: [["epoch", 40]] }),
+      bytes: readFixture("torch-ref-srvgg-x2-dataparallel.pth"),
       fileName: "checkpoint.pth",
-      architecture,
+      architecture: "srvgg-x2-nf4-nc1-relu",
     });
     expect(report.verdict).toBe("accepted");
     expect(report.wrapperKey).toBe("model_state_dict");
     expect(report.strippedPrefix).toBe("module.");
     expect(report.warnings).toEqual([
       "state_dict taken from checkpoint key 'model_state_dict'; ignored: epoch",
-      `stripped the 'module.' prefix (DataParallel) from ${architecture.parameters.length} keys`,
+      "stripped the 'module.' prefix (DataParallel) from 6 keys",
     ]);
   });
 

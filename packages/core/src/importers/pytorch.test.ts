@@ -1,3 +1,4 @@
+import { readFixture } from "@studio/fixtures";
 import { describe, expect, it } from "vitest";
 import { rejectionOf } from "../testing-errors";
 import { ImportError } from "./errors";
@@ -31,10 +32,20 @@ const sample = {
 };
 
 describe("readPytorch", () => {
+  // torch-real-*: written by torch.save / torch.jit.save (packages/core/scripts/reference/
+  // make_fixtures.py); the files built by the test writer below are the deliberately odd ones.
   it("reads a torch.save state_dict with float32, float16, bfloat16 and int64 storages", async () => {
-    const { tensors, wrapperKey } = await readPytorch(writePytorch(sample));
+    const { tensors, wrapperKey } = await readPytorch(readFixture("torch-real-sample.pth"));
     expect(wrapperKey).toBeNull();
-    expect([...tensors.keys()]).toEqual(Object.keys(sample));
+    expect([...tensors.keys()]).toEqual([
+      "conv.weight",
+      "conv.bias",
+      "bn.weight",
+      "bn.bias",
+      "bn.running_mean",
+      "bn.running_var",
+      "bn.num_batches_tracked",
+    ]);
     expect(tensors.get("conv.weight")?.shape).toEqual([2, 1, 2, 2]);
     expect([...toFloat32(need(tensors.get("conv.weight")))]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(tensors.get("conv.bias")?.dtype).toBe("F16");
@@ -52,6 +63,12 @@ describe("readPytorch", () => {
   });
 
   it("unwraps checkpoint dicts, preferring params_ema over params", async () => {
+    const real = await readPytorch(readFixture("torch-real-checkpoint.pth"));
+    expect(real.wrapperKey).toBe("params_ema");
+    expect(real.ignoredTopLevelKeys).toEqual(["epoch", "best_dice", "optimizer", "params"]);
+    expect([...toFloat32(need(real.tensors.get("conv.weight")))]).toEqual([
+      2, 4, 6, 8, 10, 12, 14, 16,
+    ]);
     const extra: [string, PickleDict | number | PickleFloat][] = [
       ["epoch", 12],
       ["best_dice", new PickleFloat(0.78)],
@@ -199,13 +216,9 @@ describe("readPytorch", () => {
   });
 
   it("rejects the legacy format, TorchScript archives and unsafe entry names", async () => {
-    expect((await catchImportError(() => readPytorch(new Pickler().dump(null)))).message).toMatch(
-      /legacy/,
-    );
-    const script = writeZip([
-      { name: "m/data.pkl", data: new Pickler().dump(null) },
-      { name: "m/constants.pkl", data: new Pickler().dump(null) },
-    ]);
+    const legacy = readFixture("torch-real-legacy.pth");
+    expect((await catchImportError(() => readPytorch(legacy))).message).toMatch(/legacy/);
+    const script = readFixture("torch-real-script.pt");
     expect((await catchImportError(() => readPytorch(script))).message).toMatch(/TorchScript/);
     const evil = writeZip([
       { name: "archive/data.pkl", data: new Pickler().dump(null) },

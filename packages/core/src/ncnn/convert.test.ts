@@ -106,11 +106,11 @@ describe("convertNcnnToOnnx (synthetic nets)", () => {
     const param = `7767517
 3 3
 Input            in      0 1 data
-Deconvolution    deconv_7 1 1 data d 0=3 1=4 3=2 5=1 6=144
+LSTM             lstm_7  1 1 data d 0=3 1=144 2=1
 ReLU             relu    1 1 d out
 `;
     expect(() => convertNcnnToOnnx(param, new Uint8Array())).toThrow(
-      /layer "deconv_7" \(type Deconvolution, \.param line 4\): unsupported NCNN layer type "Deconvolution"/,
+      /layer "lstm_7" \(type LSTM, \.param line 4\): unsupported NCNN layer type "LSTM"/,
     );
   });
 

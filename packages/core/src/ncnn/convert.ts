@@ -1,7 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { attr, GraphBuilder, tensor } from "../onnx/write";
 import { NcnnBinReader } from "./bin";
+import {
+  type Blob,
+  type LayerContext,
+  label,
+  NcnnUnsupportedError,
+  unsupported,
+} from "./layer-context";
 import { arrayParam, intParam, NcnnFormatError, type NcnnLayer, parseNcnnParam } from "./param";
+import { crop, deconvolution, padding, pooling } from "./spatial-layers";
+import { broadcastOperands, flatten, innerProduct, scale } from "./vector-layers";
+
+export { NcnnUnsupportedError };
 
 // Converts NCNN .param/.bin pairs to ONNX (float32, opset 17, NCHW with batch 1 and dynamic
 // height/width). NCNN blobs have no batch axis: NCNN axis k is ONNX axis k + 1.
@@ -12,6 +23,27 @@ export interface NcnnConvertOptions {
   /** ONNX output name when the net has one output; default "output". */
   outputName?: string;
   graphName?: string;
+  /**
+   * Pre/post-processing that the model zoo's reference app does around the net, folded into
+   * the graph so that an H x W input maps to exactly (H * s) x (W * s) like any other model.
+   */
+  wrap?: NcnnWrap;
+  /**
+   * The global averages of squeeze-and-excitation blocks (Real-CUGAN, CUNet) as extra graph
+   * outputs `squeeze_<k>` ("outputs"), or taken from extra inputs of those names instead of being
+   * computed ("inputs"). A tile sees only itself, so its averages differ from the whole image's;
+   * feeding every tile the whole image's averages makes tiles agree with an untiled run.
+   */
+  squeeze?: "inputs" | "outputs";
+}
+
+export interface NcnnWrap {
+  /** Border added to the input before the net (the net's valid convolutions eat it). */
+  pad: number;
+  /** "reflect" excludes the edge pixel (ncnn BORDER_REFLECT), "edge" repeats it. */
+  padMode: "reflect" | "edge";
+  /** Adds the input upscaled by this factor (nearest) to the output: a residual net. */
+  addNearestUpscaled?: number;
 }
 
 export interface NcnnConversion {
@@ -25,10 +57,6 @@ export interface NcnnConversion {
   /** Counts of weight storage kinds found in the .bin ("float16", "float32", ...). */
   weightStorage: Record<string, number>;
   parameterCount: number;
-}
-
-export class NcnnUnsupportedError extends Error {
-  override name = "NcnnUnsupportedError";
 }
 
 const SUPPORTED = [
@@ -48,15 +76,14 @@ const SUPPORTED = [
   "Concat",
   "Dropout",
   "Noop",
+  "Deconvolution",
+  "Crop",
+  "Pooling",
+  "Padding",
+  "InnerProduct",
+  "Scale",
+  "Flatten",
 ];
-
-function label(layer: NcnnLayer): string {
-  return `layer "${layer.name}" (type ${layer.type}, .param line ${layer.line})`;
-}
-
-function unsupported(layer: NcnnLayer, what: string): never {
-  throw new NcnnUnsupportedError(`${label(layer)}: ${what}`);
-}
 
 /** Blob -> channel count for the Input, inferred from the first convolution reading it. */
 function inferInputChannels(layers: NcnnLayer[]): Map<string, number> {
@@ -101,8 +128,8 @@ export function convertNcnnToOnnx(
   const reader = new NcnnBinReader(bin);
   const weightStorage: Record<string, number> = {};
   let parameterCount = 0;
-  /** NCNN blob name -> ONNX value name and channel count. */
-  const blobs = new Map<string, { value: string; channels: number | null }>();
+  /** NCNN blob name -> ONNX value, channel count and rank. */
+  const blobs = new Map<string, Blob>();
   const consumed = new Set<string>();
   const inferredInputChannels = inferInputChannels(layers);
   let inputChannels: number | null = null;
@@ -114,12 +141,14 @@ export function convertNcnnToOnnx(
     consumed.add(blob);
     return found;
   };
-  const set = (layer: NcnnLayer, index: number, value: string, channels: number | null) => {
+  const setBlob = (layer: NcnnLayer, index: number, produced: Blob) => {
     const blob = layer.tops[index];
     if (blob === undefined) unsupported(layer, `expected at least ${index + 1} output blob(s)`);
     if (blobs.has(blob)) unsupported(layer, `blob "${blob}" is produced twice`);
-    blobs.set(blob, { value, channels });
+    blobs.set(blob, produced);
   };
+  const set = (layer: NcnnLayer, index: number, value: string, channels: number | null) =>
+    setBlob(layer, index, { value, channels, rank: blobRank(layer) });
   const expectCounts = (layer: NcnnLayer, bottoms: number | "any", tops: number) => {
     if ((bottoms !== "any" && layer.bottoms.length !== bottoms) || layer.tops.length !== tops) {
       unsupported(
@@ -138,6 +167,23 @@ export function convertNcnnToOnnx(
     parameterCount += count;
     return reader.readRaw(count, what);
   };
+  const ctx: LayerContext = {
+    g,
+    bottoms: (layer) => layer.bottoms.map((b) => get(layer, b)),
+    set: setBlob,
+    expectCounts,
+    readTagged,
+    readRaw,
+    activation: (layer, x) => activation(g, layer, x),
+  };
+  if (options.squeeze) {
+    let count = 0;
+    ctx.squeeze = { mode: options.squeeze, next: () => `squeeze_${count++}`, outputs: [] };
+  }
+  /** Element-wise layers keep the rank of their (first) input. */
+  const blobRank = (layer: NcnnLayer): 1 | 3 =>
+    layer.bottoms.some((b) => blobs.get(b)?.rank === 3) ? 3 : layer.bottoms.length > 0 ? 1 : 3;
+  let inputValue = inputName;
 
   for (const layer of layers) {
     const bottoms = () => layer.bottoms.map((b) => get(layer, b));
@@ -145,13 +191,22 @@ export function convertNcnnToOnnx(
       case "Input": {
         expectCounts(layer, 0, 1);
         if (inputCount++ > 0) unsupported(layer, "only single-input networks are supported");
-        const w = intParam(layer, 0, 0);
-        const h = intParam(layer, 1, 0);
+        // Input params 0/1 (w, h) are the size the model was exported with; ncnn's Input layer
+        // does not enforce them (waifu2x's .param files say 200x200 and run at any size).
         const c =
           intParam(layer, 2, 0) || inferredInputChannels.get(layer.tops[0] as string) || null;
         inputChannels = c;
-        g.input(inputName, "float32", [1, c ?? "channels", h || "height", w || "width"]);
-        set(layer, 0, inputName, c);
+        g.input(inputName, "float32", [1, c ?? "channels", "height", "width"]);
+        if (options.wrap && options.wrap.pad > 0) {
+          const p = options.wrap.pad;
+          inputValue = g.node(
+            "Pad",
+            [inputName, g.constant(tensor.shape([0, 0, p, p, 0, 0, p, p]), "input_pads")],
+            { mode: options.wrap.padMode },
+            { name: "input_pad" },
+          );
+        }
+        set(layer, 0, inputValue, c);
         break;
       }
       case "Split":
@@ -352,10 +407,20 @@ export function convertNcnnToOnnx(
         const withScalar = intParam(layer, 1, 0) !== 0;
         expectCounts(layer, withScalar ? 1 : 2, 1);
         const xs = bottoms();
-        const a = xs[0]?.value as string;
-        const b = withScalar
+        let a = xs[0]?.value as string;
+        let b = withScalar
           ? g.constant(tensor.scalar(intParam(layer, 2, 0)), `${layer.name}_b`)
           : (xs[1]?.value as string);
+        let shape: Omit<Blob, "value"> = {
+          channels: xs[0]?.channels ?? null,
+          rank: xs[0]?.rank ?? 3,
+        };
+        if (!withScalar && xs[0]?.rank !== xs[1]?.rank) {
+          const operands = broadcastOperands(ctx, layer, xs[0] as Blob, xs[1] as Blob);
+          a = operands.a;
+          b = operands.b;
+          shape = { channels: operands.channels, rank: operands.rank };
+        }
         const ops: Record<number, [string, boolean]> = {
           0: ["Add", false],
           1: ["Sub", false],
@@ -372,7 +437,7 @@ export function convertNcnnToOnnx(
         if (!op) unsupported(layer, `binary op type ${opType} is not supported`);
         const [name, reversed] = op;
         const y = g.node(name, reversed ? [b, a] : [a, b], undefined, { name: layer.name });
-        set(layer, 0, y, xs[0]?.channels ?? null);
+        setBlob(layer, 0, { value: y, ...shape });
         break;
       }
       case "Eltwise": {
@@ -422,6 +487,27 @@ export function convertNcnnToOnnx(
         set(layer, 0, y, axis === 0 ? channels : (xs[0]?.channels ?? null));
         break;
       }
+      case "Deconvolution":
+        deconvolution(ctx, layer);
+        break;
+      case "Crop":
+        crop(ctx, layer);
+        break;
+      case "Pooling":
+        pooling(ctx, layer);
+        break;
+      case "Padding":
+        padding(ctx, layer);
+        break;
+      case "InnerProduct":
+        innerProduct(ctx, layer);
+        break;
+      case "Scale":
+        scale(ctx, layer);
+        break;
+      case "Flatten":
+        flatten(ctx, layer);
+        break;
       default:
         unsupported(layer, `unsupported NCNN layer type "${layer.type}"`);
     }
@@ -433,11 +519,29 @@ export function convertNcnnToOnnx(
   if (finals.length === 0) throw new NcnnFormatError("the network has no output blob");
   const outputNames: string[] = [];
   const outputChannels: (number | null)[] = [];
+  const residual = options.wrap?.addNearestUpscaled;
+  if (residual !== undefined && finals.length !== 1)
+    throw new NcnnUnsupportedError("a residual wrap needs a network with exactly one output");
   for (const blob of finals) {
-    const { value, channels } = blobs.get(blob) as { value: string; channels: number | null };
+    let { value, channels } = blobs.get(blob) as Blob;
+    if (residual !== undefined) {
+      const upscaled = g.node(
+        "Resize",
+        [inputName, "", g.constant(tensor.f32([4], [1, 1, residual, residual]), "residual_scales")],
+        { mode: "nearest", nearest_mode: "floor", coordinate_transformation_mode: "asymmetric" },
+        { name: "residual_upscale" },
+      );
+      value = g.node("Add", [value, upscaled], undefined, { name: "residual_add" });
+    }
     const name = finals.length === 1 ? (options.outputName ?? "output") : freeName(g, blob);
     g.node("Identity", [value], undefined, { outputs: [name] });
     g.output(name, "float32", [1, channels ?? "out_channels", "out_height", "out_width"]);
+    outputNames.push(name);
+    outputChannels.push(channels);
+  }
+  for (const [name, value, channels] of ctx.squeeze?.outputs ?? []) {
+    g.node("Identity", [value], undefined, { outputs: [name] });
+    g.output(name, "float32", [1, channels ?? "channels", 1, 1]);
     outputNames.push(name);
     outputChannels.push(channels);
   }

@@ -6,5 +6,6 @@ export {
   type NcnnConversion,
   type NcnnConvertOptions,
   NcnnUnsupportedError,
+  type NcnnWrap,
 } from "./convert";
 export { NcnnFormatError, type NcnnLayer, type NcnnParam, parseNcnnParam } from "./param";

@@ -8,6 +8,8 @@ export {
   type InspectedIo,
   OFFICIAL_MODELS,
   type OfficialModel,
+  type OfficialPurpose,
+  type OfficialPurposeGroup,
   type SourceFile,
 } from "./manifest";
 export { listOfficialWeights, type OfficialWeightRecord, officialDir } from "./records";

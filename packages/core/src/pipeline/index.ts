@@ -4,4 +4,5 @@ export * from "./common";
 export * from "./model";
 export * from "./output-cache";
 export * from "./segmentation";
+export * from "./squeeze-sync";
 export * from "./super-resolution";

@@ -1,14 +1,26 @@
 import * as ort from "onnxruntime-node";
-import type { LoadedModel } from "../runtime/cache";
+import type { LoadedModel, WarmupReport } from "../runtime/cache";
 import type { Device } from "../runtime/providers";
 import { type ModelRunner, SessionRunner } from "../runtime/runner";
+import { measureBytesPerPixel } from "../runtime/working-memory";
 import { ModelSpec, type ModelSpecInput } from "../spec/index";
 import { modelChannels } from "../tensor/index";
+import type { SqueezeSync } from "./squeeze-sync";
 
 export interface PreparedModel<S extends ModelSpec = ModelSpec> {
   runner: ModelRunner;
   spec: S;
   weightSha256: string;
+  /**
+   * Memory one run needs per input pixel, as measured when the session was warmed up; tile
+   * "auto" sizes tiles by it (tiling/auto.ts). Absent: the generic estimate is used.
+   */
+  workingBytesPerPixel?: number;
+  /**
+   * Sessions that take the whole image's global averages from outside, for specs with
+   * `globalPooling: "whole-image"` (see squeeze-sync.ts); without it tiles average over themselves.
+   */
+  squeezeSync?: SqueezeSync;
 }
 
 /** Binds a cached session to its spec (names checked against the graph). */
@@ -24,6 +36,7 @@ export function prepareModel<S extends ModelSpec = ModelSpec>(
     runner: new SessionRunner(loaded.session, loaded.device, names),
     spec: parsed,
     weightSha256: loaded.sha256,
+    ...(loaded.workingBytesPerPixel ? { workingBytesPerPixel: loaded.workingBytesPerPixel } : {}),
   };
 }
 
@@ -36,17 +49,47 @@ export function warmupShape(spec: ModelSpec): number[] {
   return [1, c, side, side];
 }
 
-/** A warm-up function for SessionCache.get: one run on zeros of a representative shape. */
-export function warmupFor(spec: ModelSpecInput | ModelSpec) {
+/**
+ * A warm-up function for SessionCache.get: one run on zeros of a representative shape. With
+ * `measureMemory`, a model of dynamic size first runs at half that side, and the report carries
+ * its working memory per input pixel measured from the two runs (for tile "auto"). These must
+ * be the session's first runs (runtime/working-memory.ts).
+ */
+export function warmupFor(
+  spec: ModelSpecInput | ModelSpec,
+  opts: { measureMemory?: boolean } = {},
+) {
   const parsed = ModelSpec.parse(spec);
-  return async (session: ort.InferenceSession) => {
-    const dims = warmupShape(parsed);
-    const size = dims.reduce((a, b) => a * b, 1);
+  return async (session: ort.InferenceSession): Promise<WarmupReport> => {
     const name = parsed.inputName ?? (session.inputNames[0] as string);
-    const input = new ort.Tensor("float32", new Float32Array(size), dims);
-    const out = await session.run({ [name]: input });
-    input.dispose();
-    for (const t of Object.values(out)) t.dispose();
+    const runOn = async (dims: number[]) => {
+      const input = new ort.Tensor(
+        "float32",
+        new Float32Array(dims.reduce((a, b) => a * b, 1)),
+        dims,
+      );
+      const out = await session.run({ [name]: input });
+      input.dispose();
+      for (const t of Object.values(out)) t.dispose();
+    };
+    const dims = warmupShape(parsed);
+    const [n, c, side] = dims as [number, number, number];
+    const m = parsed.size.mode === "dynamic" ? parsed.size.multipleOf : 1;
+    const small =
+      parsed.size.mode === "dynamic"
+        ? Math.max(parsed.size.minSize, Math.ceil(side / 2 / m) * m)
+        : side;
+    if (!opts.measureMemory || small >= side) {
+      await runOn(dims);
+      return {};
+    }
+    const measured = await measureBytesPerPixel({
+      run: (s) => runOn([n, c, s, s]),
+      small,
+      large: side,
+      inputBytesPerPixel: 4 * c,
+    });
+    return measured ? { workingBytesPerPixel: measured } : {};
   };
 }
 

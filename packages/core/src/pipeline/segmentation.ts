@@ -83,6 +83,7 @@ export async function runSegmentation(req: SegmentationRequest): Promise<Segment
       scale: 1,
       overlap,
       multipleOf: spec.size.multipleOf,
+      bytesPerPixel: req.model.workingBytesPerPixel,
     });
     const data =
       bits === 16

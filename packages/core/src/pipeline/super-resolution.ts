@@ -1,4 +1,7 @@
+import type { DecodedImage } from "../image/decode";
 import { DEFAULT_PNG_LEVEL, encodePng, PngWriter } from "../image/encode";
+import { type OutputDimensions, outputDimensions } from "../image/output-size";
+import { resampleLanczos3 } from "../image/resample";
 import { allocPixels, maxValue, type RawImage } from "../image/types";
 import type { Device } from "../runtime/providers";
 import { emptyTimings, type Timings, timed } from "../runtime/timings";
@@ -31,6 +34,7 @@ import {
   type TiledRunRequest,
 } from "./common";
 import { cutOutput, type ModelOutputCache } from "./output-cache";
+import { exactOverlap, type SqueezeSyncedRun, syncSqueezeMeans } from "./squeeze-sync";
 
 export interface SuperResolutionRequest extends TiledRunRequest<SuperResolutionSpec> {
   /** false skips PNG encoding (result.png is then empty). */
@@ -54,6 +58,8 @@ export interface TilingReport {
   tilesY: number;
   tileCount: number;
   retries: TileRetry[];
+  /** Global averages measured tile by tile before the run (squeeze-sync.ts), if any. */
+  squeezeSync?: NonNullable<SqueezeSyncedRun["report"]>;
 }
 
 /** What a tiled run reports, its stage times added to the run's `timings`. */
@@ -81,8 +87,14 @@ export function tiledRunReport(
 
 export interface SuperResolutionResult {
   image: RawImage;
+  /** The PNG of `image` (empty when `encode` is false). */
   png: Buffer;
+  /** The model's scale. */
   scale: number;
+  /** The written size (params.output.size): its scale is `output.scale`. */
+  output: OutputDimensions;
+  /** The input's ICC profile when the pixels are still in its colour space (output.color keep). */
+  icc?: Buffer;
   params: SrParams;
   signature: string;
   device: Device;
@@ -106,16 +118,34 @@ export async function runSuperResolution(
   }
   const params = SuperResolutionParams.parse(req.params ?? {});
   const signature = runSignature("super_resolution", params, req.model);
-  const img = await loadInput(req.input, req.decode, timings);
+  const { output } = params;
+  const img = await loadInput(
+    req.input,
+    { ...req.decode, keepProfile: output.color === "keep" },
+    timings,
+  );
   const region = checkRegion(req.region, img);
   const scale = spec.scale;
+  // Refused before the model runs: a size larger than the model gives, or than the format holds.
+  const dims = outputDimensions(img, scale, output.size, output.format);
   const tuning = resolveTuning(params.tuning);
-  // Tuning and alpha resampling look at neighbours: compute a margin around a crop, then cut.
+  // Tuning, alpha and output resampling look at neighbours: compute a margin around a crop,
+  // then cut. Resampling reads 3 lobes of its (stretched) kernel, plus a pixel's rounding, past
+  // the crop's output pixels (see resampleSpan), and those must be tuned pixels.
   const alphaMargin = img.channels % 2 === 0 ? 4 : 0;
-  const marginIn = req.region ? Math.ceil(tuningMargin(tuning) / scale) + alphaMargin : 0;
+  const stretch = Math.max(1, (img.width * scale) / dims.width, (img.height * scale) / dims.height);
+  const resampleMargin = dims.resampled ? Math.ceil((4 * stretch + 4) / scale) + 1 : 0;
+  const marginIn = req.region
+    ? Math.ceil(tuningMargin(tuning) / scale) + alphaMargin + resampleMargin
+    : 0;
   const work = expandRect(region, marginIn, img.width, img.height);
 
-  const overlap = params.overlap === "auto" ? autoOverlap(spec.receptiveField) : params.overlap;
+  const overlap =
+    params.overlap !== "auto"
+      ? params.overlap
+      : spec.globalPooling === "whole-image"
+        ? exactOverlap(spec.receptiveField, params.tile, spec.size.multipleOf)
+        : autoOverlap(spec.receptiveField);
   const mc = modelChannels(spec.colorOrder);
   const { multipleOf, minSize } = spec.size;
   const { tile, budgetBytes } = await resolveTile(params.tile, {
@@ -127,6 +157,7 @@ export async function runSuperResolution(
     scale,
     overlap,
     multipleOf,
+    bytesPerPixel: req.model.workingBytesPerPixel,
   });
   const colorChannels = img.channels <= 2 ? 1 : 3;
   const cached = req.region ? req.modelOutputCache : undefined;
@@ -141,6 +172,8 @@ export async function runSuperResolution(
         overlap,
         colorChannels,
         depth: img.depth,
+        // Kept in its profile or converted to sRGB: different pixels from the same bytes.
+        color: output.color,
       })
     : "";
   const hit = cached?.cache.get(cacheKey, work);
@@ -166,7 +199,7 @@ export async function runSuperResolution(
     ? tileCover(
         expandRect(
           region,
-          Math.ceil(MAX_TUNING_MARGIN / scale) + alphaMargin,
+          Math.ceil(MAX_TUNING_MARGIN / scale) + alphaMargin + resampleMargin,
           img.width,
           img.height,
         ),
@@ -183,24 +216,55 @@ export async function runSuperResolution(
     data: allocPixels(img.depth, computed.width * scale * computed.height * scale * colorChannels),
   };
   const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
+  const affine = inputAffine(spec.normalization, spec.colorOrder, img.depth);
+  const borderPad = splitOverlap(overlap).margin;
+  // Nets with global averages (Real-CUGAN, CUNet) get the whole image's, measured tile by tile.
+  const synced = await syncSqueezeMeans({
+    sync: req.model.squeezeSync,
+    plain: runner,
+    image: img,
+    order: spec.colorOrder,
+    affine,
+    channels: mc,
+    names: {
+      ...(spec.inputName ? { input: spec.inputName } : {}),
+      ...(spec.outputName ? { output: spec.outputName } : {}),
+    },
+    tile,
+    overlap,
+    borderPad,
+    multipleOf,
+    minSize,
+    receptiveField: spec.receptiveField,
+    region: computed,
+    ...(cached ? { memoKey: cacheKey } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  const onProgress = synced?.onProgress ?? req.onProgress;
   const tiled = await runTiled({
     image: img,
     order: spec.colorOrder,
-    affine: inputAffine(spec.normalization, spec.colorOrder, img.depth),
-    runner,
+    affine,
+    runner: synced?.runner ?? runner,
     scale,
     tile,
     overlap,
-    borderPad: splitOverlap(overlap).margin,
+    borderPad,
     multipleOf,
     minSize,
     region: computed,
     channels: mc,
     sink: (rows, y, count) => writeRows(rows, y, count, color, mc, spec.colorOrder === "bgr", k),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(onProgress ? { onProgress } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
   const tiling = tiledRunReport(tiled, params.tile, overlap, timings, budgetBytes);
+  if (synced?.report) {
+    timings.runMs += synced.runMs;
+    timings.preMs += synced.preMs;
+    tiling.squeezeSync = synced.report;
+  }
   if (cached) {
     // A run that had to shrink its tiles computed other pixels than its key promises.
     if (tiled.retries.length === 0) cached.cache.set(cacheKey, computed, scale, color);
@@ -218,7 +282,7 @@ export async function runSuperResolution(
     // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
     // compress each strip on the thread pool while the next one is tuned.
     const writer =
-      req.encode !== false && !req.region && colorChannels === img.channels
+      req.encode !== false && !req.region && colorChannels === img.channels && !dims.resampled
         ? new PngWriter(color, pngOptions)
         : null;
     let streamed = false;
@@ -240,7 +304,22 @@ export async function runSuperResolution(
       }
       return result;
     });
-    if (req.region) {
+    if (dims.resampled) {
+      out = await timed(timings, "postMs", async () =>
+        resampleLanczos3(
+          out,
+          {
+            x: work.x * scale,
+            y: work.y * scale,
+            width: work.width * scale,
+            height: work.height * scale,
+          },
+          { width: img.width * scale, height: img.height * scale },
+          dims,
+          outputRect(region, img, dims),
+        ),
+      );
+    } else if (req.region) {
       out = cropImage(out, {
         x: (region.x - work.x) * scale,
         y: (region.y - work.y) * scale,
@@ -259,6 +338,8 @@ export async function runSuperResolution(
       image: out,
       png,
       scale,
+      output: dims,
+      ...((img as DecodedImage).icc ? { icc: (img as DecodedImage).icc } : {}),
       params,
       signature,
       device: runner.device,
@@ -268,6 +349,21 @@ export async function runSuperResolution(
       ...(req.region ? { region } : {}),
     };
   }
+}
+
+/** The output pixels a crop of the input covers in a result resized to `out`. */
+export function outputRect(
+  region: Rect,
+  input: { width: number; height: number },
+  out: { width: number; height: number },
+): Rect {
+  const fx = out.width / input.width;
+  const fy = out.height / input.height;
+  const x = Math.min(out.width - 1, Math.floor(region.x * fx));
+  const y = Math.min(out.height - 1, Math.floor(region.y * fy));
+  const x1 = Math.max(x + 1, Math.min(out.width, Math.ceil((region.x + region.width) * fx)));
+  const y1 = Math.max(y + 1, Math.min(out.height, Math.ceil((region.y + region.height) * fy)));
+  return { x, y, width: x1 - x, height: y1 - y };
 }
 
 /** The input rect of the tiles of the grid that `rect` touches (their cores' extent). */

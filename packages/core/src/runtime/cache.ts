@@ -11,6 +11,13 @@ export interface LoadedModel {
   bytes: number;
   loadMs: number;
   warmupMs: number;
+  /** Memory one run needs per input pixel, when the warm-up measured it (working-memory.ts). */
+  workingBytesPerPixel?: number;
+}
+
+/** What a warm-up found out about the session. */
+export interface WarmupReport {
+  workingBytesPerPixel?: number;
 }
 
 export interface SessionCacheOptions extends SessionOptions {
@@ -24,7 +31,7 @@ export interface ModelSource {
   /** The .onnx bytes, or a function that reads them only on a cache miss. */
   load: () => Promise<Uint8Array> | Uint8Array;
   /** Runs once after creation so the first real request does not pay for lazy init. */
-  warmup?: (session: ort.InferenceSession) => Promise<void>;
+  warmup?: (session: ort.InferenceSession) => Promise<WarmupReport> | Promise<void>;
 }
 
 /** Sessions keyed by weight sha256, least recently used evicted beyond count or bytes. */
@@ -91,7 +98,7 @@ export class SessionCache {
     const bytes = await source.load();
     const created = await createSession(bytes, this.options);
     const t1 = performance.now();
-    if (source.warmup) await source.warmup(created.session);
+    const report = source.warmup ? await source.warmup(created.session) : undefined;
     const t2 = performance.now();
     return {
       sha256: key,
@@ -101,6 +108,9 @@ export class SessionCache {
       bytes: bytes.byteLength,
       loadMs: t1 - t0,
       warmupMs: t2 - t1,
+      ...(report?.workingBytesPerPixel
+        ? { workingBytesPerPixel: report.workingBytesPerPixel }
+        : {}),
     };
   }
 

@@ -5,3 +5,4 @@ export * from "./providers";
 export * from "./runner";
 export * from "./session";
 export * from "./timings";
+export * from "./working-memory";

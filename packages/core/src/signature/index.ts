@@ -1,8 +1,12 @@
 import { createHash } from "node:crypto";
-import { PARAM_SCHEMAS, type TaskKind } from "../spec/index";
+import { OUTPUT_FORMAT_FILES } from "@studio/contracts/task";
+import { PARAM_SCHEMAS, type SuperResolutionParams, type TaskKind } from "../spec/index";
 
-/** Bump whenever a change in pre/post-processing, tiling or tuning can change output pixels. */
-export const PIPELINE_VERSION = "core-3";
+/**
+ * Bump whenever a change in pre/post-processing, tiling or tuning can change output pixels.
+ * core-4: an input's ICC profile is kept (pixels stay in its colour space) unless sRGB is asked.
+ */
+export const PIPELINE_VERSION = "core-4";
 
 /** JSON with sorted keys and no undefined, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -27,9 +31,35 @@ export interface SignatureInput {
   pipelineVersion?: string;
 }
 
+/**
+ * The part of parsed params the signature covers: what decides the result's pixels. A
+ * super-resolution result's container is left out where it does not change them, so a preview
+ * vouches for a PNG, TIFF or WebP-lossless task alike: lossless formats are named only by the
+ * depth they lose (WebP has no 16-bit), a lossy one by its codec and quality, the background only
+ * for a format without alpha. Left at their defaults (PNG at the model's scale, profile kept),
+ * the output settings add nothing, so signatures of tasks made before they existed still match.
+ */
+export function signatureParams(kind: TaskKind, params: unknown): unknown {
+  if (kind !== "super_resolution") return params;
+  // Scoring against the downscaled input measures the result; it never changes its pixels.
+  const { output, compareDownscaled: _scoring, ...rest } = params as SuperResolutionParams;
+  const pixels: Record<string, unknown> = {};
+  if (output.size.mode !== "model") pixels.size = output.size;
+  if (output.color !== "keep") pixels.color = output.color;
+  const file = OUTPUT_FORMAT_FILES[output.format];
+  if (file.lossy) {
+    pixels.codec = output.format;
+    pixels.quality = output.quality;
+  } else if (!file.depth16) {
+    pixels.depth = 8;
+  }
+  if (!file.alpha) pixels.background = output.background.toLowerCase();
+  return Object.keys(pixels).length > 0 ? { ...rest, output: pixels } : rest;
+}
+
 /** sha256 hex of canonical {kind, params (defaults filled), weight sha256, pipeline version}. */
 export function parameterSignature(input: SignatureInput): string {
-  const params = PARAM_SCHEMAS[input.kind].parse(input.params ?? {});
+  const params = signatureParams(input.kind, PARAM_SCHEMAS[input.kind].parse(input.params ?? {}));
   const text = canonicalJson({
     kind: input.kind,
     params,

@@ -42,6 +42,31 @@ describe("parameterSignature", () => {
     expect(parameterSignature({ ...base, pipelineVersion: `${PIPELINE_VERSION}x` })).not.toBe(s);
   });
 
+  it("covers the output settings only where they change the pixels", () => {
+    const sign = (output: unknown) =>
+      parameterSignature({ kind: "super_resolution", params: { output }, weightSha256: sha });
+    const png = sign(undefined);
+    // The defaults add nothing: tasks signed before output settings existed still match.
+    expect(sign({ format: "png", size: { mode: "model" }, color: "keep", quality: 50 })).toBe(png);
+    // Lossless containers hold the same pixels; WebP lossless is 8-bit only, so it is named.
+    expect(sign({ format: "tiff" })).toBe(png);
+    expect(sign({ format: "webp_lossless" })).not.toBe(png);
+    // A lossy format by codec and quality; the background only where alpha is dropped.
+    expect(sign({ format: "jpeg", quality: 80 })).not.toBe(sign({ format: "jpeg", quality: 90 }));
+    expect(sign({ format: "jpeg" })).not.toBe(sign({ format: "webp" }));
+    expect(sign({ format: "jpeg", background: "#000000" })).not.toBe(sign({ format: "jpeg" }));
+    expect(sign({ format: "webp", background: "#000000" })).toBe(sign({ format: "webp" }));
+    expect(sign({ size: { mode: "scale", scale: 2 } })).not.toBe(png);
+    expect(sign({ color: "srgb" })).not.toBe(png);
+    // Scoring against the downscaled input measures the result without changing it.
+    const scored = parameterSignature({
+      kind: "super_resolution",
+      params: { compareDownscaled: true },
+      weightSha256: sha,
+    });
+    expect(scored).toBe(png);
+  });
+
   it("rejects invalid params", () => {
     expect(() =>
       parameterSignature({ kind: "classification", params: { topK: 0 }, weightSha256: sha }),

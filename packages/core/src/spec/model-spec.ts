@@ -76,6 +76,13 @@ export const SuperResolutionSpec = z.object({
   scale: z.number().int().min(1).max(16),
   /** Range of the model's output values (mapped back to 0..max and clamped). */
   outputRange: ValueRange.default("0-1"),
+  /**
+   * "whole-image": the net takes global averages over its feature maps (squeeze-and-excitation:
+   * Real-CUGAN, waifu2x CUNet), so a tiled run first measures the whole image's averages tile by
+   * tile and feeds them to every tile (pipeline/squeeze-sync.ts). Absent or "per-tile": each
+   * tile is run as it is.
+   */
+  globalPooling: z.enum(["per-tile", "whole-image"]).optional(),
 });
 export type SuperResolutionSpec = z.infer<typeof SuperResolutionSpec>;
 

@@ -1,3 +1,4 @@
+import { outputSettingsSchema } from "@studio/contracts/task";
 import { z } from "zod";
 import type { TaskKind } from "./model-spec";
 import { TuningParams } from "./tuning";
@@ -65,6 +66,14 @@ export const SuperResolutionParams = z
      */
     tileBudgetMB: z.number().int().min(16).max(65536).optional(),
     tuning: TuningParams,
+    /** Format, size and colour of the written result (see signatureParams for what it hashes). */
+    output: outputSettingsSchema,
+    /**
+     * Quality scores without references: each input is also shrunk by the model's scale
+     * (bicubic), upscaled again and compared with itself (PSNR / SSIM, bicubic as baseline). Does
+     * not change the result's pixels; optional so signatures without it stay as they were.
+     */
+    compareDownscaled: z.boolean().optional(),
   })
   .prefault({});
 export type SuperResolutionParams = z.infer<typeof SuperResolutionParams>;

@@ -2,20 +2,22 @@ import { MIN_TILE } from "../spec/index";
 
 /**
  * Largest tile side "auto" chooses, in input px. Images up to this side run as one tile; beyond
- * it the overlap recomputed is a few percent. The cap is set by what one onnxruntime run blocks:
- * onnxruntime-node holds the worker's event loop for a whole run, so the task's lease heartbeat
- * waits for the tile, and a tile must end well inside the lease (30 s) on a slow or busy CPU
- * too. Measured for Real-ESRGAN AnimeVideo v3 x4 on 2 cores: a 1024 px tile took 6-7 s idle and
- * over 30 s at load 6 (the lease expired); 512 px takes a quarter of that. A preview, which
- * computes the tiles under its crop, and onnxruntime's arena stay bounded by it as well.
+ * it the overlap recomputed is a few percent. The task's lease no longer bounds it (heartbeats
+ * come from a thread a model run does not block: apps/inference worker/lease-keeper.ts), nor
+ * does onnxruntime's arena (sessions run without it: runtime/session.ts). What still does is a
+ * preview: it computes the whole tiles under its crop within PREVIEW_TIMEOUT_MS (20 s), and for
+ * Real-ESRGAN AnimeVideo v3 x4 on 2 cores a 1024 px tile took 6-7 s idle and over 30 s at load
+ * 6, a 512 px tile a quarter of that. Cancelling also waits for the tile in progress.
  */
 export const AUTO_MAX_TILE = 512;
 
 /**
- * Bytes onnxruntime needs per input pixel of a tile: input and output tensors plus working
- * feature maps. 256 floats covers e.g. 64-channel feature maps with a few alive at once;
- * measured for Real-ESRGAN AnimeVideo v3 x4 on CPU (peak resident growth of one run at 256,
- * 512 and 1024 px): 1193-1214 bytes, against 1228 estimated here.
+ * Bytes onnxruntime needs per input pixel of a tile when the model's own figure is unknown:
+ * input and output tensors plus working feature maps. 256 floats covers e.g. 64-channel feature
+ * maps with a few alive at once; measured for Real-ESRGAN AnimeVideo v3 x4 on CPU (peak resident
+ * growth of one run at 256, 512 and 1024 px): 1193-1214 bytes with onnxruntime's arena, ~700
+ * without, against 1228 estimated here. Models that need far more (SwinIR's attention, deep
+ * RRDB nets) bring their measured figure (`bytesPerPixel`, see pipeline/model.ts warmupFor).
  */
 export function bytesPerTilePixel(inChannels: number, outChannels: number, scale: number): number {
   return 4 * (inChannels + outChannels * scale * scale + 256);
@@ -34,9 +36,16 @@ export function autoTileSize(opts: {
   scale: number;
   overlap: number;
   multipleOf?: number;
+  /** The model's measured working memory per input pixel; counted when above the estimate. */
+  bytesPerPixel?: number | undefined;
 }): number {
   const m = opts.multipleOf ?? 1;
-  const perPixel = bytesPerTilePixel(opts.inChannels, opts.outChannels, opts.scale);
+  // A measured figure only ever makes tiles smaller: the measurement (two small trial runs) can
+  // come out low when the allocator reuses memory, and a tile that is too big fails the run.
+  const perPixel = Math.max(
+    bytesPerTilePixel(opts.inChannels, opts.outChannels, opts.scale),
+    opts.bytesPerPixel ?? 0,
+  );
   const side = Math.floor(Math.sqrt(opts.budgetBytes / perPixel)) - 2 * opts.overlap;
   const rounded = Math.floor(Math.min(AUTO_MAX_TILE, side) / m) * m;
   return Math.max(MIN_TILE, opts.overlap + 8, rounded);

@@ -1,7 +1,9 @@
 /**
  * Tiles along one axis: equal sizes (evened out, no thin last tile), increasing starts. Starts
- * are multiples of `multipleOf` so that pooling/stride grids line up with an untiled run; the
- * last tile then ends exactly at the image edge and may be up to multipleOf - 1 px longer.
+ * are multiples of `multipleOf` so that pooling/stride grids, and the attention windows of
+ * window-attention models (SwinIR: multipleOf = window size), line up with an untiled run; the
+ * last tile then ends exactly at the image edge and may be up to multipleOf - 1 px longer
+ * (run.ts pads every model input to whole multiples, on the same grid).
  */
 export interface AxisTiles {
   length: number;

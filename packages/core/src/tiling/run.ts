@@ -78,7 +78,7 @@ interface TileGeom {
   y: AxisTiles;
 }
 
-function gridFor(
+export function gridFor(
   image: RawImage,
   tile: number | "off",
   overlap: number,
@@ -92,7 +92,7 @@ function gridFor(
 }
 
 /** Model input rect for a tile core: border context mirrored in, padded to the size rules. */
-function inputRect(
+export function inputRect(
   start: number,
   size: number,
   length: number,
@@ -295,7 +295,7 @@ async function runGrid(
   };
 }
 
-function tilesCovering(axis: AxisTiles, from: number, length: number): number[] {
+export function tilesCovering(axis: AxisTiles, from: number, length: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < axis.starts.length; i++) {
     const s = axis.starts[i] as number;

@@ -103,3 +103,13 @@ export class UniqueNames {
     return name;
   }
 }
+
+/**
+ * A file made of a whole task (its report `.pdf`, its results `.zip`) is called after the task:
+ * `<task name><ext>`, made safe like a zip entry (a "/" in the name is kept as "_", not taken
+ * as a folder).
+ */
+export function taskFileName(taskName: string, ext: string): string {
+  const stem = taskName.replace(/[\\/]+/g, "_").trim();
+  return `${safeSegment(stem || "task")}${ext}`;
+}

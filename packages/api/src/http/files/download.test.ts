@@ -120,6 +120,8 @@ describe("blob store failures as the client hears them", () => {
 async function finishedTask(
   taskKind: "super_resolution" | "segmentation",
   images: { name: string; relativePath?: string; variants?: string[] }[],
+  /** Super-resolution: the written file's extension and scale (an output format and size). */
+  output: { ext: string; scale: number } = { ext: ".png", scale: 4 },
 ) {
   const team = alice.personalTeamId;
   const weight = await makeWeight(t.db, { teamId: team, taskKind });
@@ -135,6 +137,7 @@ async function finishedTask(
       weightSha256: weight.sha256,
       datasetId: dataset.id,
       taskKind,
+      name: "Pets 猫 x4",
       status: "succeeded",
       params: "{}",
       paramSignature: "x",
@@ -152,9 +155,11 @@ async function finishedTask(
         data: { datasetId: dataset.id, imageId, relativePath: image.relativePath },
       });
     }
-    const key = (part?: string) => `results/${task.id}/${position}-a1${part ? `.${part}` : ""}.png`;
+    const key = (part?: string) =>
+      `results/${task.id}/${position}-a1${part ? `.${part}` : ""}${output.ext}`;
     const bytes: Record<string, string> = { main: `${image.name} main` };
-    const meta: Record<string, unknown> = taskKind === "super_resolution" ? { scale: 4 } : {};
+    const meta: Record<string, unknown> =
+      taskKind === "super_resolution" ? { scale: output.scale } : {};
     await blobStore().put(key(), Buffer.from(bytes.main as string));
     for (const variant of image.variants ?? []) {
       bytes[variant] = `${image.name} ${variant}`;
@@ -221,6 +226,36 @@ describe("download names", () => {
     });
   });
 
+  it("names and types a result in its output format and size, in the zip too", async () => {
+    for (const [ext, type] of [
+      [".jpg", "image/jpeg"],
+      [".webp", "image/webp"],
+      [".avif", "image/avif"],
+      [".tiff", "image/tiff"],
+    ] as const) {
+      const sr = await finishedTask(
+        "super_resolution",
+        [{ name: "cat.png", relativePath: "pets/cat.png" }],
+        {
+          ext,
+          scale: 2,
+        },
+      );
+      const item = sr.items[0] as (typeof sr.items)[number];
+      const result = await get({ type: "result", id: sr.taskId, itemId: item.itemId });
+      expect(fileNameOf(result)).toBe(`cat_x2${ext}`);
+      expect(result.headers.get("content-type")).toBe(type);
+      const zip = await get({ type: "task-zip", id: sr.taskId });
+      const entries = await openZipBytes(await body(zip), {
+        maxEntries: 10,
+        maxTotalBytes: 1 << 20,
+        maxEntryBytes: 1 << 20,
+      });
+      expect(entries.entries.map((e) => e.name)).toEqual([`pets/cat_x2${ext}`]);
+      entries.close();
+    }
+  });
+
   it("zips a task's results in the dataset's folders, numbering names that collide", async () => {
     const { taskId } = await finishedTask("super_resolution", [
       { name: "a.jpg", relativePath: "cats/a.jpg" },
@@ -235,6 +270,8 @@ describe("download names", () => {
     const contents = async (id: string) => {
       const res = await get({ type: "task-zip", id });
       expect(res.status).toBe(200);
+      // Saved under the task's name, not its id.
+      expect(fileNameOf(res)).toBe("Pets 猫 x4.zip");
       const zip = await openZipBytes(await body(res), {
         maxEntries: 100,
         maxTotalBytes: 1 << 20,

@@ -2,6 +2,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { isBlobError } from "@studio/blob/errors";
 import type { BlobBody, BlobStore, ByteRange } from "@studio/blob/store";
+import { resultMimeType } from "@studio/contracts/task";
 import { IMAGE_MIME_TYPES, type ImageFormat } from "@studio/core/image/formats";
 import { zipStream } from "@studio/core/zip";
 import { z } from "zod";
@@ -22,7 +23,7 @@ import {
 } from "../../storage/renditions";
 import { requireTeam } from "./access";
 import { requestedRange } from "./byte-range";
-import { mainOutput, resultFileName, variantOutput } from "./download-names";
+import { mainOutput, resultFileName, taskFileName, variantOutput } from "./download-names";
 import { contentDisposition, errorResponse, json, toErrorResponse } from "./responses";
 import { resultScale, taskZipEntries } from "./task-zip";
 
@@ -41,7 +42,7 @@ const querySchema = z.discriminatedUnion("type", [
     itemId: z.string(),
     /** A key of the item's result metadata that names another output (probability map, overlay). */
     variant: z.string().max(64).optional(),
-    /** A WebP made for display instead of the result's bytes (PNG results only). */
+    /** A WebP made for display instead of the result's bytes (image results only). */
     rendition: z.enum(IMAGE_RENDITIONS).optional(),
   }),
   z.object({ type: z.literal("task-zip"), teamId: z.string(), id: z.string() }),
@@ -160,7 +161,7 @@ async function renditionResponse(
  * GET with query `type` = image | result | task-zip | weight, `teamId`, `id` (image, task or
  * weight id), and for results `itemId` (+ optional `variant`). Every file is looked up from a
  * row of the caller's team; no path from the client reaches the file system. `inline=1` asks
- * for inline display (images and results only). Images and PNG results take `rendition=thumb`
+ * for inline display (images and results only). Images and image results take `rendition=thumb`
  * (within 256 px) or `rendition=display` (within 2048 px) for an 8-bit sRGB WebP instead of the
  * original.
  */
@@ -255,8 +256,10 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           : mainOutput(item.task.taskKind, item.resultPath, meta),
         ext,
       });
+      // Results are PNG, or another image format a super-resolution task asked for.
+      const imageType = resultMimeType(ext);
       if (query.rendition) {
-        if (ext !== ".png") {
+        if (imageType === null) {
           return errorResponse("not_renderable", "This result is not an image.");
         }
         const suffix = query.variant ? `-${query.variant}` : "";
@@ -276,12 +279,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           },
         );
       }
-      const type =
-        ext === ".png"
-          ? "image/png"
-          : ext === ".json"
-            ? "application/json"
-            : "application/octet-stream";
+      const type = imageType ?? (ext === ".json" ? "application/json" : "application/octet-stream");
       return await storedResponse(
         request,
         { store: blobStore(), key: relative },
@@ -294,7 +292,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
     if (query.type === "task-zip") {
       const task = await ctx.db.task.findFirst({
         where: { id: query.id, teamId: team.id },
-        select: { id: true },
+        select: { id: true, name: true },
       });
       if (!task) return errorResponse("not_found", "Task not found.");
       const entries = await taskZipEntries(ctx.db, task.id);
@@ -309,7 +307,7 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         status: 200,
         headers: {
           "content-type": "application/zip",
-          "content-disposition": contentDisposition(`task-${task.id}-results.zip`),
+          "content-disposition": contentDisposition(taskFileName(task.name, ".zip")),
           "cache-control": REVALIDATE,
         },
       });

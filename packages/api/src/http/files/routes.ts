@@ -13,4 +13,6 @@ export const FILE_ROUTE_HANDLERS: Record<FileRouteName, FileRouteHandler> = {
   archives: uploadArchive,
   weights: uploadWeight,
   download: downloadFile,
+  // Loaded on first use: PDFKit and its font engine are needed by no other route.
+  reportPdf: async (request, ctx) => (await import("./report-pdf")).downloadReportPdf(request, ctx),
 };

@@ -6,6 +6,7 @@ import type { Context } from "../../context";
 import { env } from "../../env";
 import { AppError, notFound } from "../../errors";
 import { detectLayout } from "../../services/dataset-layout";
+import { findReferences } from "../../services/dataset-references";
 import { cleanName, type StagedImage, stageCheckedImage, uploadKey } from "../../services/images";
 import {
   blobStore,
@@ -152,12 +153,30 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
     }
     if (staged.length === 0) throw new AppError("no_images", "The archive contains no images.");
 
+    // Masks and high-resolution images that come with the images are their references, not
+    // dataset images; those that belong to no image are dropped.
+    const references = findReferences(staged.map((s) => s.entry));
+    const usedReferences = new Set([...references.byImage.values()].map((r) => r.entry));
+    const unusedReferences = staged.filter(
+      (s) => references.entries.has(s.entry) && !usedReferences.has(s.entry),
+    );
+    const kept = staged.filter((s) => !unusedReferences.includes(s));
     const layout = detectLayout(
-      staged.map((s) => s.entry),
+      kept.filter((s) => !references.entries.has(s.entry)).map((s) => s.entry),
       texts,
       others,
     );
-    const stored = staged.map((s) => ({ ...s, key: uploadKey(team.id, s.staged.checked.format) }));
+    const cocoMasks = [...layout.annotations.values()].filter(
+      (a) => a.segmentations?.length,
+    ).length;
+    const report = {
+      ...layout.report,
+      references:
+        references.report ??
+        (cocoMasks > 0 ? { kind: "coco" as const, images: cocoMasks, unmatched: 0 } : null),
+    };
+    const stored = kept.map((s) => ({ ...s, key: uploadKey(team.id, s.staged.checked.format) }));
+    const keyOf = new Map(stored.map((s) => [s.entry, s.key]));
     const store = blobStore();
     await forEachLimited(stored, STORE_CONCURRENCY, async (s) => {
       objects.push(s.key);
@@ -182,18 +201,20 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
                 createdById: user.id,
                 name: datasetName,
                 layout: layout.layout,
-                layoutReport: JSON.stringify(layout.report),
+                layoutReport: JSON.stringify(report),
               },
               select: { id: true, name: true, layout: true },
             });
-        if (existingId && ds.layout === "none" && layout.layout !== "none") {
+        // A plain dataset learns the layout (or the references) of its first archive that has one.
+        if (existingId && ds.layout === "none" && (layout.layout !== "none" || report.references)) {
           await tx.dataset.update({
             where: { id: ds.id },
-            data: { layout: layout.layout, layoutReport: JSON.stringify(layout.report) },
+            data: { layout: layout.layout, layoutReport: JSON.stringify(report) },
             select: { id: true },
           });
         }
         for (const s of stored) {
+          if (references.entries.has(s.entry)) continue;
           const image = await tx.image.create({
             data: {
               teamId: team.id,
@@ -207,13 +228,19 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
             select: { id: true },
           });
           const note = layout.annotations.get(s.entry);
+          const reference = references.byImage.get(s.entry);
+          const coco = !reference && note?.segmentations?.length ? note.segmentations : null;
           await tx.datasetImage.create({
             data: {
               datasetId: ds.id,
               imageId: image.id,
               relativePath: s.entry,
               label: note?.label ?? null,
-              annotations: note?.boxes ? JSON.stringify({ boxes: note.boxes }) : null,
+              annotations: note?.boxes
+                ? JSON.stringify({ boxes: note.boxes, ...(coco ? { segmentations: coco } : {}) })
+                : null,
+              referencePath: reference ? (keyOf.get(reference.entry) ?? null) : null,
+              referenceKind: reference?.kind ?? (coco ? "coco" : null),
             },
             select: { id: true },
           });
@@ -223,11 +250,12 @@ export async function uploadArchive(request: Request, ctx: Context): Promise<Res
       { timeout: 10 * 60_000, maxWait: 30_000 },
     );
     objects.length = 0;
+    await deleteBlobsQuietly(...unusedReferences.map((s) => s.staged.key));
     return json(
       {
         dataset: { id: dataset.id, name: dataset.name },
-        imported: stored.length,
-        report: layout.report,
+        imported: stored.length - usedReferences.size,
+        report,
       },
       201,
     );

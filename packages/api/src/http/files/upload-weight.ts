@@ -1,4 +1,10 @@
 import type { ImportReportWire as ImportReport } from "@studio/contracts/inference/import-report";
+import {
+  checkWeightHead,
+  WEIGHT_HEAD_BYTES,
+  type WeightExpectation,
+  weightMismatchMessage,
+} from "@studio/contracts/weight-file";
 import type { ArchitectureInfo } from "@studio/core/architectures/catalog";
 import { SPEC_PRESETS, TaskKind } from "@studio/core/spec";
 import { z } from "zod";
@@ -23,6 +29,7 @@ import {
   requireTeam,
   requireUser,
 } from "./access";
+import { peekBody } from "./peek-body";
 import { json, toErrorResponse } from "./responses";
 
 const metaSchema = z.object({
@@ -64,6 +71,79 @@ function resolveFormat(meta: Meta): "onnx" | "ncnn" | ImportFormat {
     return meta.fileName?.toLowerCase().endsWith(".safetensors") ? "safetensors" : "pytorch";
   }
   return "onnx";
+}
+
+/**
+ * What the body must look like for the format, and the code a mismatch answers with: the code the
+ * full check would have given (the validator's not_onnx, the importer's unknown_format, the NCNN
+ * archive's bad_ncnn_archive), so a client sees the same refusal, only sooner.
+ */
+const EXPECTED: Record<
+  "onnx" | "ncnn" | ImportFormat,
+  { head: WeightExpectation; code: "not_onnx" | "unknown_format" | "bad_ncnn_archive" }
+> = {
+  onnx: { head: "onnx", code: "not_onnx" },
+  ncnn: { head: "ncnn_zip", code: "bad_ncnn_archive" },
+  pytorch: { head: "state_dict", code: "unknown_format" },
+  safetensors: { head: "state_dict", code: "unknown_format" },
+};
+
+/**
+ * Reads the first WEIGHT_HEAD_BYTES of the body and refuses a file that is plainly not the
+ * format before the rest is read: the answer goes out while the client is still sending, and
+ * nothing of the body is stored. What comes back is the whole body, to receive as usual.
+ */
+async function refuseWrongFormat(
+  body: ReadableStream<Uint8Array> | null,
+  format: "onnx" | "ncnn" | ImportFormat,
+  declared: number | null,
+  meta: Meta,
+): Promise<ReadableStream<Uint8Array> | null> {
+  if (!body) return body;
+  const peeked = await peekBody(body, WEIGHT_HEAD_BYTES);
+  // An empty body is receiveToTemp's to refuse, in its words.
+  if (peeked.head.length === 0) return peeked.body;
+  const size =
+    peeked.head.length < WEIGHT_HEAD_BYTES ? peeked.head.length : (declared ?? undefined);
+  const expected = EXPECTED[format];
+  const check = checkWeightHead(peeked.head, expected.head, size);
+  if (check.ok) return peeked.body;
+  await peeked.cancel();
+  const message = weightMismatchMessage(check.found, check.expected);
+  const mismatch = { found: check.found, expected: check.expected };
+  throw new AppError(expected.code, message, {
+    // A state_dict's refusals carry the import report (the web app shows it); this one too.
+    details:
+      expected.head === "state_dict"
+        ? { ...emptyImportRefusal(meta, size ?? peeked.head.length, message), ...mismatch }
+        : mismatch,
+  });
+}
+
+/** The import report of a file refused before the importer saw it: nothing was read. */
+function emptyImportRefusal(meta: Meta, sizeBytes: number, message: string): ImportReport {
+  return {
+    verdict: "rejected",
+    summary: message,
+    problems: [],
+    warnings: [],
+    architecture: meta.architecture ?? "",
+    fileName: meta.fileName ?? "",
+    sizeBytes,
+    format: null,
+    error: { code: "unknown_format", message },
+    wrapperKey: null,
+    strippedPrefix: null,
+    tensorCount: 0,
+    parameterCount: 0,
+    dtypes: {},
+    nonFinite: [],
+    missing: [],
+    unexpected: [],
+    shapeMismatches: [],
+    dtypeMismatches: [],
+    matched: 0,
+  };
 }
 
 /** Task kind, name and family: given, or for an import the architecture's. */
@@ -118,7 +198,10 @@ function parseSpec(meta: Meta): unknown {
  * (converted to ONNX by the core importer), `format=pytorch|safetensors` for a state_dict, with
  * an optional `architecture` (absent: detected from the keys and shapes; a family or an id: a
  * check), built into ONNX by @studio/core/importers; a refusal answers 422 with the import
- * report in `error.details`. Answers when validation has finished: 201 `{ weight }` ready to
+ * report in `error.details`. A body whose first bytes are plainly not the format (a PNG sent
+ * as ONNX, an ONNX file sent as a state_dict) is refused from them at once, with the code the full
+ * check would give and `details: { found, expected }` (@studio/contracts/weight-file), before the
+ * rest is read. Answers when validation has finished: 201 `{ weight }` ready to
  * use, or 422 with the service's precise reason (nothing is kept), 503 when the inference
  * service or the file storage is unreachable. The upload is staged in the blob store (incoming/)
  * for the service to validate or convert, then kept under weights/<sha256>.onnx.
@@ -157,7 +240,8 @@ export async function uploadWeight(request: Request, ctx: Context): Promise<Resp
       throw new AppError("payload_too_large", `The weight is larger than ${formatBytes(max)}.`);
     }
     await checkUploadLimits(ctx, user, length);
-    const received = await receiveToTemp(request.body, max);
+    const body = await refuseWrongFormat(request.body, format, length, meta);
+    const received = await receiveToTemp(body, max);
     tmpPath = received.tmpPath;
     let importReport: ImportReport | undefined;
     let architecture: ArchitectureInfo | null = null;

@@ -6,7 +6,7 @@ import { signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { formText, SubmitButton, TextField } from "~/components/form";
-import { errorMessage } from "~/lib/errors";
+import { useErrorMessage } from "~/lib/errors";
 import { useTRPC } from "~/trpc/react";
 import { AuthForm, EmailField, PasswordField } from "../auth-form";
 import { signInErrorMessage } from "../sign-in-error";
@@ -17,7 +17,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function SignUpForm() {
   const t = useTranslations("auth");
-  const tc = useTranslations("common");
+  const errorMessage = useErrorMessage();
   const trpc = useTRPC();
   const router = useRouter();
   const register = useMutation(trpc.auth.register.mutationOptions());
@@ -52,7 +52,7 @@ export function SignUpForm() {
         password: values.password,
       });
     } catch (e) {
-      setError(errorMessage(e, tc));
+      setError(errorMessage(e));
       return;
     }
     setSigningIn(true);

@@ -8,6 +8,7 @@ import { QueryFallback } from "~/components/query-state";
 import { useTeam } from "~/components/team-context";
 import { TitledCard } from "~/components/titled-card";
 import { Badge } from "~/components/ui/badge";
+import { personalTeamOwner } from "~/lib/team-name";
 import { useTRPC } from "~/trpc/react";
 import { RecentTasks } from "./recent-tasks";
 import { SystemCard } from "./system-card";
@@ -50,7 +51,8 @@ export function Dashboard() {
           {team ? (
             <FactList>
               <Fact label={t("common.name")} testId="current-team-name" className="font-medium">
-                {team.name} {team.isPersonal ? <Badge>{t("dashboard.personal")}</Badge> : null}
+                {personalTeamOwner(team) ?? team.name}{" "}
+                {team.isPersonal ? <Badge>{t("dashboard.personal")}</Badge> : null}
               </Fact>
               <Fact label={t("dashboard.role")}>{t(`roles.${team.role}`)}</Fact>
               <Fact label={t("dashboard.teams")}>{user.teams.length}</Fact>

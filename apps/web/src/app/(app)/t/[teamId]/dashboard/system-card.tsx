@@ -55,7 +55,8 @@ export function SystemCard() {
                     </Fact>
                     {host ? (
                       <Fact label={t("cpu")}>
-                        {host.cpu.cores} × {host.cpu.model}
+                        {/* translate="no": names of machines, not words of the page. */}
+                        {host.cpu.cores} × <span translate="no">{host.cpu.model}</span>
                       </Fact>
                     ) : null}
                   </>
@@ -65,7 +66,7 @@ export function SystemCard() {
                 <ul className="grid gap-1" data-testid="node-list">
                   {nodes.list.map((node) => (
                     <li key={node.id} className="flex min-w-0 items-center justify-between gap-2">
-                      <span className="truncate" title={node.url}>
+                      <span className="truncate" title={node.url} translate="no">
                         {node.hostname} · {node.device.toUpperCase()}
                       </span>
                       <span className="flex shrink-0 items-center gap-2 text-muted-foreground">

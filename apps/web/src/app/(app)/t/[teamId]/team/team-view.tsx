@@ -19,13 +19,16 @@ import { Alert } from "~/components/ui/alert";
 import { Badge } from "~/components/ui/badge";
 import { NativeSelect } from "~/components/ui/native-select";
 import { TD, TR } from "~/components/ui/table";
+import { useTeamName } from "~/lib/team-name";
 import { useTeamPage } from "~/lib/use-team-page";
+import { ResultSettings } from "./result-settings";
 
 const ROLES = ["MEMBER", "ADMIN"] as const;
 
 export function TeamView() {
   const { t, format, trpc, queryClient, teamId } = useTeamPage();
   const { team, setTeamId } = useTeam();
+  const teamName = useTeamName();
   const me = useQuery(trpc.auth.me.queryOptions());
   const members = useQuery(trpc.teams.members.queryOptions({ teamId }));
   const invalidate = () =>
@@ -68,7 +71,7 @@ export function TeamView() {
 
   return (
     <>
-      <PageHeader title={t("team.title")} description={team?.name} />
+      <PageHeader title={t("team.title")} description={team ? teamName(team) : undefined} />
       <div className="grid gap-4">
         {isAdmin ? (
           <TitledCard
@@ -220,6 +223,7 @@ export function TeamView() {
             </QueryTable>
           </TitledCard>
         ) : null}
+        <ResultSettings isAdmin={isAdmin} />
         <TitledCard title={t("team.newTeam")}>
           <Form
             className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end"

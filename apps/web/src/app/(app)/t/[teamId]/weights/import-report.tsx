@@ -4,7 +4,8 @@ import {
   type ImportReportWire,
   importReportSchema,
 } from "@studio/contracts/inference/import-report";
-import { useFormatter, useTranslations } from "next-intl";
+import { useFormatter, useLocale, useTranslations } from "next-intl";
+import { z } from "zod";
 import { Badge } from "~/components/ui/badge";
 
 /**
@@ -15,7 +16,70 @@ export function parseImportReport(value: unknown): ImportReportWire | null {
   return importReportSchema.safeParse(value).data ?? null;
 }
 
+/**
+ * What detection read from the file's keys and shapes (core's DetectedSummary). The wire schema
+ * is loose, so the field arrives untyped: checked here, and not shown when it does not fit.
+ */
+const detectedSchema = z.object({
+  family: z.string(),
+  id: z.string(),
+  name: z.string(),
+  hyperparameters: z.record(z.string(), z.union([z.number(), z.string()])),
+  parameterCount: z.number(),
+  notes: z.array(z.string()),
+});
+export type DetectedArchitecture = z.infer<typeof detectedSchema>;
+
+export function detectedArchitecture(report: ImportReportWire): DetectedArchitecture | null {
+  return detectedSchema.safeParse(report.detected).data ?? null;
+}
+
 const formatShape = (s: number[]) => `[${s.join(", ")}]`;
+
+/** The detected family, id and every hyperparameter, labelled in the user's language. */
+export function DetectedArchitectureDetails({ detected }: { detected: DetectedArchitecture }) {
+  const t = useTranslations("weights.importReport");
+  const format = useFormatter();
+  const label = (key: string) =>
+    t.has(`hyperparameter.${key}`) ? t(`hyperparameter.${key}`) : key;
+  const value = (v: number | string) => (typeof v === "number" ? format.number(v) : v);
+  return (
+    <section className="grid gap-2" data-testid="import-report-detected">
+      <h4 className="text-sm font-medium">{t("detected")}</h4>
+      <p className="break-words">
+        <span data-testid="import-report-detected-name">{detected.name}</span>{" "}
+        <span className="font-mono text-muted-foreground text-xs" translate="no">
+          {detected.id}
+        </span>
+      </p>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+        <dt className="text-muted-foreground">{t("family")}</dt>
+        <dd className="font-mono text-xs leading-5" translate="no">
+          {detected.family}
+        </dd>
+        {Object.entries(detected.hyperparameters).map(([key, v]) => (
+          <div key={key} className="contents" data-testid={`detected-${key}`}>
+            <dt className="text-muted-foreground">{label(key)}</dt>
+            <dd className="min-w-0 break-all font-mono text-xs leading-5" translate="no">
+              {value(v)}
+            </dd>
+          </div>
+        ))}
+        <dt className="text-muted-foreground">{t("parameters")}</dt>
+        <dd className="font-mono text-xs leading-5">{format.number(detected.parameterCount)}</dd>
+      </dl>
+      {detected.notes.length > 0 ? (
+        <ul className="list-disc pl-5 text-muted-foreground">
+          {detected.notes.map((note) => (
+            <li key={note} className="break-words">
+              {note}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
 
 /** A titled, scrolling list of tensor keys; nothing at all when there are none. */
 function KeyList<T>({
@@ -71,7 +135,13 @@ export function ImportReportDetails({
   showSummary?: boolean;
 }) {
   const t = useTranslations("weights.importReport");
+  const tErrors = useTranslations("errors");
   const format = useFormatter();
+  // The summary and the refusal are the importer's English; other languages say the refusal by
+  // its code, and the lists below (keys, shapes) speak for themselves.
+  const english = useLocale() === "en";
+  const code = report.error?.code;
+  const summary = english ? report.summary : code && tErrors.has(code) ? tErrors(code) : null;
   const facts: Array<[string, React.ReactNode]> = [];
   if (report.architecture) facts.push([t("architecture"), report.architecture]);
   if (report.format) facts.push([t("container"), report.format]);
@@ -85,6 +155,7 @@ export function ImportReportDetails({
     facts.push([t("tensors"), format.number(report.tensorCount)]);
   if (typeof report.parameterCount === "number" && report.parameterCount > 0)
     facts.push([t("parameters"), format.number(report.parameterCount)]);
+  const detected = detectedArchitecture(report);
 
   return (
     <div className="grid min-w-0 gap-3 text-sm" data-testid="import-report">
@@ -94,16 +165,19 @@ export function ImportReportDetails({
             {t(`verdict.${report.verdict}`)}
           </Badge>
         ) : null}
-        {report.error ? <span className="font-mono text-xs">({report.error.code})</span> : null}
-        {showSummary && report.summary ? (
+        {report.error && english ? (
+          <span className="font-mono text-xs">({report.error.code})</span>
+        ) : null}
+        {showSummary && summary ? (
           <span className="min-w-0 break-words" data-testid="import-report-summary">
-            {report.summary}
+            {summary}
           </span>
         ) : null}
       </div>
-      {report.error && report.error.message !== report.summary ? (
+      {english && report.error && report.error.message !== report.summary ? (
         <p className="break-words">{report.error.message}</p>
       ) : null}
+      {detected ? <DetectedArchitectureDetails detected={detected} /> : null}
       <FaultyKeyList
         title={(count) => t("missing", { count })}
         testId="import-report-missing"

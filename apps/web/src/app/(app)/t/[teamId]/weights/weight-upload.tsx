@@ -1,6 +1,15 @@
 "use client";
 
 import type { ImportReportWire } from "@studio/contracts/inference/import-report";
+import {
+  checkWeightHead,
+  isWeightFormat,
+  WEIGHT_EXPECTATIONS,
+  WEIGHT_FILE_KINDS,
+  WEIGHT_HEAD_BYTES,
+  type WeightExpectation,
+  type WeightFileKind,
+} from "@studio/contracts/weight-file";
 import { SPEC_PRESETS, TASK_KINDS, type TaskKind } from "@studio/core/spec";
 import { zipStored } from "@studio/core/zip";
 import { useQuery } from "@tanstack/react-query";
@@ -54,8 +63,51 @@ const ACCEPT: Record<Exclude<Source, "ncnn">, string> = {
   pytorch: ".pth,.pt,.safetensors",
 };
 
+/** A file refused from its first bytes: what it looks like, what the slot takes. */
+interface WrongFormat {
+  fileName: string;
+  found: WeightFileKind;
+  expected: WeightExpectation;
+}
+
+/** The code the server gives the same refusal (the alert carries it, as for the server's). */
+const WRONG_FORMAT_CODE: Record<WeightExpectation, string> = {
+  onnx: "not_onnx",
+  state_dict: "unknown_format",
+  ncnn_param: "bad_ncnn_archive",
+  ncnn_bin: "bad_ncnn_archive",
+  ncnn_zip: "bad_ncnn_archive",
+};
+
+/** Which choice of "File format" takes a file that looks like `kind`. */
+function sourceFor(kind: WeightFileKind): Source | null {
+  if (kind === "onnx") return "onnx";
+  if (kind === "ncnn_param") return "ncnn";
+  if (kind === "pytorch_zip" || kind === "pytorch_pickle" || kind === "safetensors") {
+    return "pytorch";
+  }
+  return null;
+}
+
+/** Reads the head of a chosen file (File.slice: the rest is never read) and checks it. */
+async function wrongFormat(file: File, expected: WeightExpectation): Promise<WrongFormat | null> {
+  const head = new Uint8Array(await file.slice(0, WEIGHT_HEAD_BYTES).arrayBuffer());
+  const check = checkWeightHead(head, expected, file.size);
+  return check.ok ? null : { fileName: file.name, found: check.found, expected };
+}
+
+/** The server's early refusal (`details: { found, expected }`), to word it as the browser's. */
+function wrongFormatOf(error: unknown, fileName: string): WrongFormat | null {
+  if (!(error instanceof RequestError)) return null;
+  const details = error.details as { found?: unknown; expected?: unknown } | null;
+  const found = WEIGHT_FILE_KINDS.find((k) => k === details?.found);
+  const expected = WEIGHT_EXPECTATIONS.find((e) => e === details?.expected);
+  return found && expected ? { fileName, found, expected } : null;
+}
+
 type Phase =
   | { state: "idle" }
+  | { state: "refused"; wrong: WrongFormat }
   | { state: "preparing" }
   | { state: "uploading"; percent: number }
   | { state: "validating" }
@@ -122,12 +174,21 @@ function WeightUpload() {
     }
   }
 
-  async function body(form: FormData): Promise<{ blob: Blob; fileName: string } | null> {
+  /**
+   * What to send, read from the form; a file whose first bytes are not the chosen format is
+   * refused here, before any byte is uploaded.
+   */
+  async function body(
+    form: FormData,
+  ): Promise<{ blob: Blob; fileName: string } | { wrong: WrongFormat } | null> {
     if (source === "ncnn") {
       const param = form.get("paramFile");
       const bin = form.get("binFile");
       if (!(param instanceof File) || !(bin instanceof File) || !param.size || !bin.size)
         return null;
+      const wrong =
+        (await wrongFormat(param, "ncnn_param")) ?? (await wrongFormat(bin, "ncnn_bin"));
+      if (wrong) return { wrong };
       const zip = zipStored([
         { name: param.name || "model.param", data: new Uint8Array(await param.arrayBuffer()) },
         { name: bin.name || "model.bin", data: new Uint8Array(await bin.arrayBuffer()) },
@@ -136,7 +197,17 @@ function WeightUpload() {
     }
     const file = form.get("file");
     if (!(file instanceof File) || file.size === 0) return null;
+    const wrong = await wrongFormat(file, source === "pytorch" ? "state_dict" : "onnx");
+    if (wrong) return { wrong };
     return { blob: file, fileName: file.name };
+  }
+
+  /** A file just chosen is checked at once, so a wrong one is said before "Upload" is pressed. */
+  async function checkChosen(input: HTMLInputElement, expected: WeightExpectation) {
+    const file = input.files?.[0];
+    const wrong = file && file.size > 0 ? await wrongFormat(file, expected) : null;
+    if (wrong) setPhase({ state: "refused", wrong });
+    else setPhase((current) => (current.state === "refused" ? { state: "idle" } : current));
   }
 
   async function upload(form: FormData) {
@@ -145,6 +216,10 @@ function WeightUpload() {
     const payload = await body(form);
     if (!payload) {
       setPhase({ state: "idle" });
+      return;
+    }
+    if ("wrong" in payload) {
+      setPhase({ state: "refused", wrong: payload.wrong });
       return;
     }
     const common = {
@@ -180,6 +255,11 @@ function WeightUpload() {
       setPhase({ state: "done", name: result.weight?.name ?? "", id: result.weight?.id ?? null });
       await queryClient.invalidateQueries({ queryKey: [["weights"]] });
     } catch (error) {
+      const wrong = wrongFormatOf(error, payload.fileName);
+      if (wrong) {
+        setPhase({ state: "refused", wrong });
+        return;
+      }
       setPhase({
         state: "failed",
         error,
@@ -232,6 +312,7 @@ function WeightUpload() {
               accept=".param"
               required
               markRequired
+              onChange={(event) => void checkChosen(event.currentTarget, "ncnn_param")}
             />
             <TextField
               id="weight-bin"
@@ -241,6 +322,7 @@ function WeightUpload() {
               accept=".bin"
               required
               markRequired
+              onChange={(event) => void checkChosen(event.currentTarget, "ncnn_bin")}
             />
           </>
         ) : (
@@ -252,6 +334,9 @@ function WeightUpload() {
               type="file"
               accept={ACCEPT[source]}
               required
+              onChange={(event) =>
+                void checkChosen(event.currentTarget, source === "pytorch" ? "state_dict" : "onnx")
+              }
             />
           </Field>
         )}
@@ -393,6 +478,28 @@ function WeightUpload() {
                 {t("weights.openWeight", { name: phase.name })}
               </Link>
             ) : null}
+          </Alert>
+        ) : null}
+        {phase.state === "refused" ? (
+          <Alert
+            data-testid="weight-upload-error"
+            data-code={WRONG_FORMAT_CODE[phase.wrong.expected]}
+            data-found={phase.wrong.found}
+            className="grid gap-1 break-words"
+          >
+            <strong>{t("weights.invalid")}</strong>
+            <span>
+              {t("weights.wrongFormat", {
+                file: phase.wrong.fileName,
+                found: t(`weights.fileKinds.${phase.wrong.found}`),
+                expected: t(`weights.expectedFiles.${phase.wrong.expected}`),
+              })}
+              {isWeightFormat(phase.wrong.found) && sourceFor(phase.wrong.found) !== source
+                ? ` ${t("weights.wrongFormatSwitch", {
+                    format: t(`weights.sources.${sourceFor(phase.wrong.found) ?? source}`),
+                  })}`
+                : null}
+            </span>
           </Alert>
         ) : null}
         {phase.state === "failed" ? (

@@ -1,14 +1,13 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { Play, Trash2 } from "lucide-react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { FileDropzone } from "~/components/file-dropzone";
 import { MutationFeedback } from "~/components/form";
 import { LinkButton } from "~/components/link-buttons";
-import { PagedQueryView } from "~/components/load-more";
 import { PageHeader } from "~/components/page-header";
-import { EmptyState, QueryFallback } from "~/components/query-state";
+import { QueryFallback } from "~/components/query-state";
 import { TitledCard } from "~/components/titled-card";
 import { Alert } from "~/components/ui/alert";
 import { Card, CardContent } from "~/components/ui/card";
@@ -18,6 +17,7 @@ import { routes } from "~/lib/routes";
 import { uploadFile } from "~/lib/upload";
 import { useTeamPage } from "~/lib/use-team-page";
 import { DatasetCharts } from "./dataset-charts";
+import { DatasetGallery } from "./dataset-gallery";
 
 const isZip = (file: File) => /\.zip$/i.test(file.name) || file.type.includes("zip");
 
@@ -25,12 +25,6 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
   const dataset = useQuery(trpc.datasets.get.queryOptions({ teamId, datasetId }));
   const stats = useQuery(trpc.datasets.stats.queryOptions({ teamId, datasetId }));
-  const images = useInfiniteQuery(
-    trpc.images.list.infiniteQueryOptions(
-      { teamId, datasetId, limit: 24 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
-    ),
-  );
   const remove = useMutation(
     trpc.datasets.delete.mutationOptions({
       onSuccess: async () => {
@@ -48,12 +42,18 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
       queryKey: trpc.datasets.get.queryKey({ teamId, datasetId }),
     });
     void queryClient.invalidateQueries({ queryKey: trpc.images.list.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.datasets.images.pathKey() });
   };
 
   if (dataset.isPending || dataset.error) return <QueryFallback query={dataset} />;
   const d = dataset.data;
   const ignored = d.layoutReport.ignored;
-  const gallery = images.data?.pages.flatMap((p) => p.items) ?? [];
+  // Ground truth that came with the archive (masks, COCO segmentations, LR/HR pairs): tasks on
+  // this dataset get quality scores against it.
+  const references = d.layoutReport.references as
+    | { kind: "mask" | "coco" | "high_resolution"; images: number }
+    | null
+    | undefined;
 
   return (
     <>
@@ -97,6 +97,17 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
             <span>
               {t("datasets.recognised")}: <strong>{t(`datasets.layouts.${d.layout}`)}</strong>
             </span>
+            {references ? (
+              <span data-testid="dataset-references">
+                {t("scores.references")}:{" "}
+                <strong>
+                  {t("scores.referencesFound", {
+                    kind: references.kind,
+                    images: references.images,
+                  })}
+                </strong>
+              </span>
+            ) : null}
             {stats.data?.width ? (
               <span>
                 {t("datasets.dimensions")}: {stats.data.width.min}–{stats.data.width.max} ×{" "}
@@ -126,45 +137,11 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </Alert>
         ) : null}
         <TitledCard title={t("datasets.gallery")}>
-          <PagedQueryView
-            query={images}
-            items={gallery}
-            empty={<EmptyState>{t("datasets.empty")}</EmptyState>}
-            loadMoreLabel={t("datasets.loadMore")}
-            loadMoreClassName="mt-3"
-          >
-            <ul
-              className="grid grid-cols-3 gap-2 sm:grid-cols-4 md:grid-cols-6 xl:grid-cols-8"
-              data-testid="gallery"
-            >
-              {gallery.map((image) => (
-                <li
-                  key={image.id}
-                  className="overflow-hidden rounded-md border border-border checkerboard"
-                >
-                  {/* biome-ignore lint/performance/noImgElement: authorised route; lazy loading keeps paging cheap */}
-                  <img
-                    src={fileUrls.rendition(teamId, image.id, "thumb")}
-                    alt={image.originalName}
-                    width={image.width}
-                    height={image.height}
-                    loading="lazy"
-                    decoding="async"
-                    className="aspect-square w-full object-cover"
-                  />
-                  <span
-                    className="block truncate px-1 py-0.5 text-[11px]"
-                    title={image.originalName}
-                  >
-                    {image.originalName}
-                  </span>
-                  <span className="block px-1 pb-1 text-[10px] text-muted-foreground">
-                    {image.width}×{image.height} · {image.format}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          </PagedQueryView>
+          <DatasetGallery
+            datasetId={datasetId}
+            imageCount={stats.data?.imageCount ?? d.imageCount}
+            onChanged={refresh}
+          />
         </TitledCard>
       </div>
     </>

@@ -25,6 +25,7 @@ import { ResultGallery } from "./result-gallery";
 import { DownloadAllResults } from "./task-links";
 import { TaskParams } from "./task-params";
 import { TaskRunFacts } from "./task-run-facts";
+import { TaskScoresView } from "./task-scores";
 
 export function TaskDetail({ taskId }: { taskId: string }) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
@@ -118,7 +119,11 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </>
         }
       />
-      <DetailProblems mutationError={mutationError} recorded={data.error} />
+      <DetailProblems
+        mutationError={mutationError}
+        recorded={data.error}
+        recordedGeneral={t("tasks.taskFailed")}
+      />
       <div className="grid gap-4 lg:grid-cols-3">
         <TitledCard
           className="lg:col-span-2"
@@ -151,6 +156,15 @@ export function TaskDetail({ taskId }: { taskId: string }) {
       {results.length > 0 ? (
         <TitledCard className="mt-4" title={t("tasks.results")}>
           <ResultGallery teamId={teamId} task={data} />
+        </TitledCard>
+      ) : null}
+      {data.scores ? (
+        <TitledCard
+          className="mt-4"
+          title={t("scores.title")}
+          description={t("scores.description")}
+        >
+          <TaskScoresView scores={data.scores} items={data.items} />
         </TitledCard>
       ) : null}
       <TitledCard className="mt-4" title={t("tasks.items")}>

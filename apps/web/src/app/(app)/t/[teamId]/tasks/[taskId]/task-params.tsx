@@ -1,5 +1,6 @@
 "use client";
 
+import { OUTPUT_FORMAT_FILES } from "@studio/contracts/task";
 import {
   ClassificationParams,
   resolveTuning,
@@ -64,6 +65,35 @@ export function TaskParams({ task }: { task: TaskForParams }) {
           : t("tasks.tuningRaw"),
         "param-tuning",
       ]);
+      const o = p.output;
+      const lossy = OUTPUT_FORMAT_FILES[o.format].lossy;
+      facts.push([
+        t("newTask.output.format"),
+        lossy
+          ? t("newTask.output.formatQuality", {
+              format: t(`newTask.output.formats.${o.format}`),
+              quality: o.quality,
+            })
+          : t(`newTask.output.formats.${o.format}`),
+        "param-output-format",
+      ]);
+      facts.push([
+        t("newTask.output.size"),
+        o.size.mode === "model"
+          ? t("newTask.output.sizeModelUnknown")
+          : o.size.mode === "scale"
+            ? t("newTask.output.sizeScale", { scale: o.size.scale })
+            : o.size.mode === "width"
+              ? t("newTask.output.sizeWidthWords", { px: o.size.width })
+              : t("newTask.output.sizeHeightWords", { px: o.size.height }),
+        "param-output-size",
+      ]);
+      facts.push([
+        t("newTask.output.color"),
+        t(`newTask.output.colors.${o.color}`),
+        "param-output-color",
+      ]);
+      if (o.format === "jpeg") facts.push([t("newTask.output.background"), o.background]);
     }
   } else if (task.taskKind === "segmentation") {
     const p = SegmentationParams.safeParse(task.params).data;

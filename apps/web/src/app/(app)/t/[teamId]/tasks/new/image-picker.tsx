@@ -3,7 +3,7 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Search } from "lucide-react";
 import { useTranslations } from "next-intl";
-import { useEffect, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { FileDropzone, IMAGE_ACCEPT } from "~/components/file-dropzone";
 import { LoadMore } from "~/components/load-more";
 import { SelectControl } from "~/components/select-field";
@@ -13,14 +13,15 @@ import { uploadFile } from "~/lib/upload";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import type { PreviewImage } from "./preview-panel";
+import { dayValue, UPLOAD_PERIODS, type UploadPeriod, uploadRange } from "./upload-date-range";
 
 const PAGE_SIZE = 24;
 /** Typing waits this long before the library is searched, so a word is one request. */
 const SEARCH_DELAY_MS = 250;
 
 /**
- * Upload new images or tick ones from the library, found by name and dataset a page at a time
- * (a library of thousands stays quick); the first ticked image is the preview image.
+ * Upload new images or tick ones from the library, found by name, dataset and upload date a page
+ * at a time (a library of thousands stays quick); the first ticked image is the preview image.
  */
 export function ImagePicker({
   teamId,
@@ -38,6 +39,15 @@ export function ImagePicker({
   const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
   const [datasetId, setDatasetId] = useState<string>("all");
+  const [period, setPeriod] = useState<UploadPeriod>("any");
+  const [fromDay, setFromDay] = useState("");
+  const [toDay, setToDay] = useState("");
+  const rangeId = useId();
+  // Computed when the choice changes, not on every render: "today" is a fixed instant per choice.
+  const range = useMemo(
+    () => uploadRange(period, new Date(), fromDay, toDay),
+    [period, fromDay, toDay],
+  );
   useEffect(() => {
     const timer = setTimeout(() => setSearch(typed.trim()), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
@@ -50,17 +60,21 @@ export function ImagePicker({
         limit: PAGE_SIZE,
         search: search || null,
         datasetId: datasetId === "all" ? null : datasetId,
+        from: range.ok ? range.from : null,
+        to: range.ok ? range.to : null,
       },
       {
+        // An empty custom range is said below and not sent.
+        enabled: range.ok,
         getNextPageParam: (last) => last.nextCursor ?? undefined,
         // The previous matches stay while the next search runs, so the grid does not flash.
         placeholderData: keepPreviousData,
       },
     ),
   );
-  const filtered = search !== "" || datasetId !== "all";
+  const filtered = search !== "" || datasetId !== "all" || period !== "any";
   const ids = new Set(selected.map((s) => s.id));
-  const found = library.data?.pages.flatMap((p) => p.items) ?? [];
+  const found = range.ok ? (library.data?.pages.flatMap((p) => p.items) ?? []) : [];
   // Unfiltered: the selection (new uploads included) first, then the library not already
   // listed. Filtered: the matches only, ticked where selected.
   const shown = filtered ? found : [...selected, ...found.filter((i) => !ids.has(i.id))];
@@ -107,7 +121,56 @@ export function ImagePicker({
             ]}
           />
         ) : null}
+        <SelectControl
+          ariaLabel={t("uploadedWhen")}
+          className="w-full sm:w-44"
+          value={period}
+          onValueChange={(next) => {
+            setPeriod(next);
+            // A custom range starts as the last 7 days, ready to adjust.
+            if (next === "custom" && !fromDay && !toDay) {
+              const now = new Date();
+              setFromDay(dayValue(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 6)));
+              setToDay(dayValue(now));
+            }
+          }}
+          testId="image-date-filter"
+          options={UPLOAD_PERIODS.map((p) => ({ value: p, label: t(`uploaded.${p}`) }))}
+        />
       </div>
+      {period === "custom" ? (
+        <div className="flex flex-wrap items-end gap-2" data-testid="image-date-range">
+          <label className="grid gap-1 text-xs text-muted-foreground" htmlFor={`${rangeId}-from`}>
+            {t("uploadedFrom")}
+            <Input
+              id={`${rangeId}-from`}
+              type="date"
+              className="w-44"
+              value={fromDay}
+              max={toDay || undefined}
+              onChange={(event) => setFromDay(event.target.value)}
+              aria-invalid={!range.ok}
+            />
+          </label>
+          <label className="grid gap-1 text-xs text-muted-foreground" htmlFor={`${rangeId}-to`}>
+            {t("uploadedTo")}
+            <Input
+              id={`${rangeId}-to`}
+              type="date"
+              className="w-44"
+              value={toDay}
+              min={fromDay || undefined}
+              onChange={(event) => setToDay(event.target.value)}
+              aria-invalid={!range.ok}
+            />
+          </label>
+        </div>
+      ) : null}
+      {!range.ok ? (
+        <p className="text-sm text-destructive" role="alert" data-testid="image-date-error">
+          {t("uploadedRangeEmpty")}
+        </p>
+      ) : null}
       {filtered && library.isSuccess && found.length === 0 ? (
         <p className="text-sm text-muted-foreground">{t("noMatches")}</p>
       ) : null}

@@ -1,9 +1,11 @@
 "use client";
 
 import { type TaskKind, taskKindSchema } from "@studio/contracts/task";
+import type { ResultProvenance } from "@studio/core/image/provenance-read";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Play } from "lucide-react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useTranslations } from "next-intl";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { MutationFeedback, TextField } from "~/components/form";
 import { PageHeader } from "~/components/page-header";
 import { QueryView } from "~/components/query-state";
@@ -17,9 +19,11 @@ import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ImagePicker } from "./image-picker";
 import { ParamControls } from "./param-controls";
-import { DEFAULT_FORM, type FormParams, maxTopK, toParams } from "./params";
+import { DEFAULT_FORM, type FormParams, formFromParams, maxTopK, toParams } from "./params";
 import { type PreviewImage, PreviewPanel, type ShownPreview } from "./preview-panel";
 import { PREVIEW_CARD_ID, PreviewStrip } from "./preview-strip";
+import { ResultSource, type SourceNote } from "./result-source";
+import { groupWeights, type OfficialPurposes, officialModelId } from "./weight-groups";
 
 // How many of a dataset's images the preview offers to choose from.
 const DATASET_PREVIEW_CHOICES = 24;
@@ -36,9 +40,12 @@ function newKey(): string {
 export function NewTaskForm({
   initialDatasetId,
   initialKind,
+  officialPurposes,
 }: {
   initialDatasetId: string | null;
   initialKind: string | null;
+  /** Official weights' purposes by checksum (the select groups them, with a line on each). */
+  officialPurposes: OfficialPurposes;
 }) {
   const { t, trpc, teamId, router, locale } = useTeamPage();
   const [kind, setKind] = useState<TaskKind>(
@@ -58,6 +65,14 @@ export function NewTaskForm({
   const [previewImageId, setPreviewImageId] = useState<string | null>(null);
   // One key per intended task: a double click or a retried request cannot queue it twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newKey);
+  // A result file's provenance waiting for the weights of its kind, and what came of it.
+  const [resultSource, setResultSource] = useState<{
+    file: string;
+    provenance: ResultProvenance;
+  } | null>(null);
+  const [sourceNote, setSourceNote] = useState<SourceNote>(null);
+  // Its threshold stands, not the matched weight's default.
+  const keepThreshold = useRef(false);
 
   const weights = useQuery(
     trpc.weights.list.queryOptions({ teamId, taskKind: kind, status: "ready" }),
@@ -86,11 +101,12 @@ export function NewTaskForm({
   // classifier its labels (Top-k asks for no more than there are).
   const weightDetail = useQuery({
     ...trpc.weights.get.queryOptions({ teamId, weightId: weightId ?? "" }),
-    enabled: weightId !== null && kind !== "super_resolution",
+    enabled: weightId !== null,
   });
   const spec = weightDetail.data?.spec as {
     defaultThreshold?: number;
     labels?: string[];
+    scale?: number;
   } | null;
   const specThreshold = kind === "segmentation" ? spec?.defaultThreshold : undefined;
   const topKMax = maxTopK(spec?.labels?.length ?? 0);
@@ -98,8 +114,51 @@ export function NewTaskForm({
     setForm((f) => (f.topK > topKMax ? { ...f, topK: topKMax } : f));
   }, [topKMax]);
   useEffect(() => {
+    if (keepThreshold.current) return;
     if (typeof specThreshold === "number") setForm((f) => ({ ...f, threshold: specThreshold }));
   }, [specThreshold]);
+
+  function applySource(file: string, provenance: ResultProvenance | null) {
+    const sourceKind = taskKindSchema.safeParse(provenance?.taskKind).data;
+    const next = sourceKind && formFromParams(sourceKind, provenance?.params, DEFAULT_FORM);
+    if (!provenance || !sourceKind || !next) {
+      setSourceNote({ tone: "error", text: t("newTask.output.sourceNone", { file }) });
+      return;
+    }
+    keepThreshold.current = sourceKind === "segmentation";
+    setKind(sourceKind);
+    setForm(next);
+    setPreview(null);
+    setSourceNote(null);
+    setResultSource({ file, provenance });
+  }
+
+  // Once the weights of the result's kind are listed: the one it was made with, by checksum.
+  useEffect(() => {
+    if (!resultSource || !weights.data || kind !== resultSource.provenance.taskKind) return;
+    const { weight } = resultSource.provenance;
+    const match = weights.data.find((w) => w.sha256 === weight.sha256.toLowerCase());
+    if (match) {
+      setWeightId(match.id);
+      setSourceNote({
+        tone: "success",
+        text: t("newTask.output.sourceApplied", {
+          file: resultSource.file,
+          weight: `${match.name} · ${match.version}`,
+        }),
+      });
+    } else {
+      setSourceNote({
+        tone: "error",
+        text: t("newTask.output.sourceWeightMissing", {
+          file: resultSource.file,
+          weight: weight.name ?? weight.family ?? "?",
+          sha: weight.sha256.slice(0, 12),
+        }),
+      });
+    }
+    setResultSource(null);
+  }, [resultSource, weights.data, kind, t]);
 
   const params = useMemo(() => toParams(kind, form), [kind, form]);
   const paramsKey = useMemo(
@@ -107,6 +166,8 @@ export function NewTaskForm({
     [kind, weightId, params],
   );
   const chosenWeight = weights.data?.find((w) => w.id === weightId);
+  const tPurposes = useTranslations("newTask.weightPurposes");
+  const chosenModel = chosenWeight ? officialModelId(chosenWeight, officialPurposes) : null;
   const previewChoices: PreviewImage[] =
     source === "images" ? images : (datasetImages.data?.items ?? []);
   const previewImage: PreviewImage | null =
@@ -164,6 +225,7 @@ export function NewTaskForm({
                 setKind(next);
                 setWeightId(null);
                 setPreview(null);
+                keepThreshold.current = false;
               }}
               options={KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
             />
@@ -179,13 +241,20 @@ export function NewTaskForm({
                     placeholder={t("newTask.chooseWeight")}
                     value={weightId ?? undefined}
                     onValueChange={setWeightId}
-                    options={list.map((w) => ({
+                    options={groupWeights(list, officialPurposes).map(({ group, weight: w }) => ({
                       value: w.id,
-                      label: `${w.name} · ${w.version}${w.isOfficial ? ` · ${t("weights.official")}` : ""}`,
+                      label: `${t(`newTask.weightGroups.${group}`)} · ${w.name} · ${w.version}${w.isOfficial ? ` · ${t("weights.official")}` : ""}`,
                     }))}
                   />
                 )}
               </QueryView>
+              {chosenModel && tPurposes.has(chosenModel) ? (
+                <p className="pt-1 text-sm text-muted-foreground" data-testid="weight-purpose">
+                  {tPurposes.rich(chosenModel, {
+                    name: (chunks) => <span translate="no">{chunks}</span>,
+                  })}
+                </p>
+              ) : null}
               {chosenWeight ? (
                 <p className="flex flex-wrap gap-1 pt-1 text-xs text-muted-foreground">
                   {chosenWeight.isOfficial ? (
@@ -200,6 +269,7 @@ export function NewTaskForm({
                 </p>
               ) : null}
             </SelectFrame>
+            <ResultSource onProvenance={applySource} note={sourceNote} />
           </TitledCard>
           <TitledCard title={<>2 · {t("newTask.step2")}</>}>
             <Tabs value={source} onValueChange={(v) => setSource(v as "images" | "dataset")}>
@@ -246,7 +316,13 @@ export function NewTaskForm({
               busy={previewBusy}
               stale={preview !== null && preview.paramsKey !== paramsKey}
             />
-            <ParamControls kind={kind} form={form} onChange={setForm} topKMax={topKMax} />
+            <ParamControls
+              kind={kind}
+              form={form}
+              onChange={setForm}
+              topKMax={topKMax}
+              modelScale={kind === "super_resolution" ? (spec?.scale ?? null) : null}
+            />
           </TitledCard>
         </div>
         <div className="grid min-w-0 content-start gap-4 lg:sticky lg:top-4 lg:self-start">

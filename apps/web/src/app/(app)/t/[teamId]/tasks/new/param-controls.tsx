@@ -8,6 +8,7 @@ import { SliderField } from "~/components/slider-field";
 import { Button } from "~/components/ui/button";
 import { Label } from "~/components/ui/label";
 import { Switch } from "~/components/ui/switch";
+import { OutputControls } from "./output-controls";
 import { type FormParams, isCustomTuning, type Tile, tileMemoryMB, tuningValues } from "./params";
 
 const PRESETS = Object.keys(TUNING_PRESETS) as TuningPresetName[];
@@ -34,14 +35,18 @@ export function ParamControls({
   form,
   onChange,
   topKMax,
+  modelScale = null,
 }: {
   kind: TaskKind;
   form: FormParams;
   onChange: (next: FormParams) => void;
   /** The weight's label count (Top-k cannot ask for more labels than there are). */
   topKMax: number;
+  /** Super-resolution: the weight's scale (output sizes are never larger). */
+  modelScale?: number | null;
 }) {
   const t = useTranslations("newTask");
+  const ts = useTranslations("scores");
   const set = (patch: Partial<FormParams>) => onChange({ ...form, ...patch });
 
   const tileSelect = (
@@ -171,6 +176,22 @@ export function ParamControls({
         ) : null}
       </fieldset>
       {tileSelect}
+      <OutputControls
+        output={form.output}
+        modelScale={modelScale}
+        onChange={(output) => set({ output })}
+      />
+      <div className="grid gap-1">
+        <div className="flex items-center gap-3">
+          <Switch
+            id="compare-downscaled"
+            checked={form.compareDownscaled}
+            onCheckedChange={(checked) => set({ compareDownscaled: checked })}
+          />
+          <Label htmlFor="compare-downscaled">{ts("compareDownscaled")}</Label>
+        </div>
+        <p className="text-xs text-muted-foreground">{ts("compareDownscaledHint")}</p>
+      </div>
     </div>
   );
 }

@@ -24,3 +24,23 @@ describe("new task parameters", () => {
     expect(previewUsesCrop("segmentation")).toBe(true);
   });
 });
+
+describe("parameters from a result's provenance", () => {
+  it("fill the form with what the kind's schema accepts, and nothing for params that do not fit", async () => {
+    const { formFromParams, smallerScales, toParams } = await import("./params");
+    const params = {
+      tile: 256,
+      tuning: { preset: "anime", overrides: { sharpen: 0.9 } },
+      output: { format: "jpeg", quality: 70, size: { mode: "scale", scale: 2 }, color: "srgb" },
+    };
+    const form = formFromParams("super_resolution", params, DEFAULT_FORM);
+    expect(form?.tile).toBe(256);
+    expect(form?.output).toMatchObject({ format: "jpeg", quality: 70, color: "srgb" });
+    // Round trip: the form gives back the same params.
+    expect(toParams("super_resolution", form as typeof DEFAULT_FORM)).toMatchObject(params);
+    expect(formFromParams("segmentation", { threshold: 0.3 }, DEFAULT_FORM)?.threshold).toBe(0.3);
+    expect(formFromParams("segmentation", { threshold: 7 }, DEFAULT_FORM)).toBeNull();
+    expect(smallerScales(4)).toEqual([3, 2, 1]);
+    expect(smallerScales(1)).toEqual([]);
+  });
+});

@@ -1,8 +1,11 @@
-import type { TaskKind } from "@studio/contracts/task";
+import { type OutputSettings, outputSettingsSchema, type TaskKind } from "@studio/contracts/task";
 import {
   type ClassificationParams,
+  ClassificationParams as ClassificationSchema,
   type SegmentationParams,
+  SegmentationParams as SegmentationSchema,
   type SuperResolutionParams,
+  SuperResolutionParams as SuperResolutionSchema,
   TUNING_PRESETS,
   type TuningPresetName,
   type TuningValues,
@@ -17,6 +20,10 @@ export interface FormParams {
   topK: number;
   preset: TuningPresetName;
   overrides: Partial<TuningValues>;
+  /** Super-resolution: the result file's format, size and colour. */
+  output: OutputSettings;
+  /** Super-resolution: quality scores against the input shrunk by the model's scale. */
+  compareDownscaled: boolean;
 }
 
 export const DEFAULT_FORM: FormParams = {
@@ -26,6 +33,8 @@ export const DEFAULT_FORM: FormParams = {
   topK: 5,
   preset: "gentle",
   overrides: {},
+  output: outputSettingsSchema.parse({}),
+  compareDownscaled: false,
 };
 
 export function toParams(
@@ -36,6 +45,9 @@ export function toParams(
     return {
       tile: form.tile,
       tuning: { preset: form.preset, overrides: form.preset === "raw" ? {} : form.overrides },
+      output: form.output,
+      // Left out when off, so the parameter signature stays what it was without it.
+      ...(form.compareDownscaled ? { compareDownscaled: true } : {}),
     };
   }
   if (kind === "segmentation") return { threshold: form.threshold, tile: form.tile };
@@ -79,4 +91,38 @@ export function previewCropSide(kind: TaskKind): number {
 /** Classification labels the whole image (as the task does), so its preview takes no crop. */
 export function previewUsesCrop(kind: TaskKind): boolean {
   return kind !== "classification";
+}
+
+/**
+ * The form a task's params describe (a result's provenance dropped on the page): what the kind's
+ * schema accepts, the rest left as it was. Null when the params do not fit the kind.
+ */
+export function formFromParams(
+  kind: TaskKind,
+  params: unknown,
+  base: FormParams,
+): FormParams | null {
+  if (kind === "super_resolution") {
+    const p = SuperResolutionSchema.safeParse(params).data;
+    if (!p) return null;
+    return {
+      ...base,
+      tile: p.tile,
+      preset: p.tuning.preset,
+      overrides: p.tuning.overrides,
+      output: p.output,
+      compareDownscaled: p.compareDownscaled === true,
+    };
+  }
+  if (kind === "segmentation") {
+    const p = SegmentationSchema.safeParse(params).data;
+    return p ? { ...base, threshold: p.threshold, tile: p.tile } : null;
+  }
+  const p = ClassificationSchema.safeParse(params).data;
+  return p ? { ...base, topK: p.topK } : null;
+}
+
+/** Whole scales a model of `scale` can write besides its own (x2, x3 from an x4 model). */
+export function smallerScales(scale: number): number[] {
+  return Array.from({ length: Math.max(0, scale - 1) }, (_, i) => scale - 1 - i);
 }

@@ -19,9 +19,10 @@ import { Button } from "~/components/ui/button";
 import { TD, TR } from "~/components/ui/table";
 import { fileUrls } from "~/lib/file-urls";
 import { formatBytes } from "~/lib/format";
+import { type OfficialIds, weightDescription } from "~/lib/official-descriptions";
 import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
-import { ImportReportDetails, parseImportReport } from "../import-report";
+import { detectedArchitecture, ImportReportDetails, parseImportReport } from "../import-report";
 
 type TensorInfo = RouterOutputs["weights"]["get"]["ioMetadata"]["inputs"][number];
 
@@ -31,9 +32,13 @@ function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
     <DataTable columns={[t("tensor"), t("type"), t("shape")]}>
       {tensors.map((tensor, i) => (
         <TR key={tensor.name || i}>
-          <TD className="font-mono text-xs">{tensor.name || "—"}</TD>
+          {/* Graph names and symbolic dimensions are long single words: they wrap anywhere so
+              the table fits a phone. */}
+          <TD className="font-mono text-xs break-all" translate="no">
+            {tensor.name || "—"}
+          </TD>
           <TD className="font-mono text-xs">{tensor.dtype}</TD>
-          <TD className="font-mono text-xs">
+          <TD className="font-mono text-xs break-all" translate="no">
             {tensor.shape
               ? `[${tensor.shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]`
               : "?"}
@@ -44,9 +49,16 @@ function TensorTable({ tensors }: { tensors: TensorInfo[] }) {
   );
 }
 
-export function WeightDetail({ weightId }: { weightId: string }) {
+export function WeightDetail({
+  weightId,
+  officialIds,
+}: {
+  weightId: string;
+  officialIds: OfficialIds;
+}) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
   const { team, isSiteAdmin } = useTeam();
+  const tDescriptions = useTranslations("weights.officialDescriptions");
   const weight = useQuery(trpc.weights.get.queryOptions({ teamId, weightId }));
   // Changes keep the user here with fresh data; deleting the weight leaves for the list.
   const refreshAfter = {
@@ -66,6 +78,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
 
   if (weight.isPending || weight.error) return <QueryFallback query={weight} />;
   const w = weight.data;
+  const description = weightDescription(w, officialIds, tDescriptions);
   const canManage = w.isOfficial ? isSiteAdmin : team?.role === "ADMIN";
   // Official weights are changed site-wide, the rest through their team: the same three changes
   // either way. The official procedures take no team and drop the teamId they are sent.
@@ -74,6 +87,7 @@ export function WeightDetail({ weightId }: { weightId: string }) {
     : { setDefault, deprecate, remove };
   const io = w.ioMetadata;
   const importReport = parseImportReport(w.validationReport.import);
+  const detected = importReport ? detectedArchitecture(importReport) : null;
   const sourceFormatLabel = t(`weights.sourceFormats.${w.sourceFormat}`);
   const mutationError =
     setDefault.error ??
@@ -126,7 +140,11 @@ export function WeightDetail({ weightId }: { weightId: string }) {
           </>
         }
       />
-      <DetailProblems mutationError={mutationError} recorded={w.validationError} />
+      <DetailProblems
+        mutationError={mutationError}
+        recorded={w.validationError}
+        recordedGeneral={t("weights.invalid")}
+      />
       <div className="grid gap-4 lg:grid-cols-2">
         <TitledCard title={t("weights.details")}>
           <FactList>
@@ -136,6 +154,11 @@ export function WeightDetail({ weightId }: { weightId: string }) {
               {w.isDefault ? <Badge tone="success">{t("weights.default")}</Badge> : null}
               {w.deprecatedAt ? <Badge tone="warning">{t("status.deprecated")}</Badge> : null}
             </Fact>
+            {description ? (
+              <Fact label={t("weights.description")} testId="weight-description">
+                {description}
+              </Fact>
+            ) : null}
             <Fact label={t("weights.sha256")} code testId="weight-sha256">
               {w.sha256}
             </Fact>
@@ -143,6 +166,11 @@ export function WeightDetail({ weightId }: { weightId: string }) {
             <Fact label={t("weights.format")} testId="weight-source-format">
               {sourceFormatLabel}
             </Fact>
+            {detected ? (
+              <Fact label={t("weights.importReport.detected")} testId="weight-architecture">
+                {detected.name}
+              </Fact>
+            ) : null}
             <Fact label={t("weights.opset")}>{io.opset ?? "—"}</Fact>
             <Fact label={t("weights.parameters")}>
               {io.parameterCount === null ? "—" : format.number(io.parameterCount)}
@@ -170,9 +198,17 @@ export function WeightDetail({ weightId }: { weightId: string }) {
           </TitledCard>
         ) : null}
         <TitledCard className="min-w-0 lg:col-span-2" title={t("weights.validation")}>
-          <pre className="max-h-96 overflow-auto rounded-md bg-muted p-3 text-xs">
-            {JSON.stringify(w.validationReport, null, 2)}
-          </pre>
+          {/* The full record for those who need it, one click away: code, not words to translate. */}
+          {w.status === "ready" ? <p className="mb-2 text-sm">{t("weights.valid")}</p> : null}
+          <details>
+            <summary className="cursor-pointer text-sm">{t("weights.validationRecord")}</summary>
+            <pre
+              className="mt-2 max-h-96 overflow-y-auto whitespace-pre-wrap break-all rounded-md bg-muted p-3 text-xs"
+              translate="no"
+            >
+              {JSON.stringify(w.validationReport, null, 2)}
+            </pre>
+          </details>
         </TitledCard>
       </div>
     </>

@@ -19,18 +19,20 @@ import { ItemError } from "../item-error";
 import { BackToTask, DownloadAllResults } from "../task-links";
 import { TaskParams } from "../task-params";
 import { TaskRunFacts } from "../task-run-facts";
+import { TaskScoresView } from "../task-scores";
+import { ExportPdfButton } from "./export-pdf-button";
 
 /**
- * The task's report as a document. "Export PDF" prints it: the print stylesheet drops the
- * navigation and buttons, so the browser's "Save as PDF" (or Chromium's page.pdf) yields a
- * clean PDF of exactly this page.
+ * The task's report as a document. "Export PDF" downloads the PDF the server makes of it
+ * (export-pdf-button.tsx); "Print" prints this page, whose print stylesheet drops the
+ * navigation and buttons.
  */
 export function ReportView({ taskId }: { taskId: string }) {
   const { t, format, locale, trpc, teamId } = useTeamPage();
   const report = useQuery(trpc.tasks.report.queryOptions({ teamId, taskId }));
 
   if (report.isPending || report.error) return <QueryFallback query={report} />;
-  const { task, items, summary } = report.data;
+  const { task, items, summary, scores } = report.data;
   const kind = task.taskKind;
   // Per-item times from the worker's own timings (sum and mean over finished items).
   const times = items.map((i) => itemMs(i.timings)).filter((v): v is number => v !== null);
@@ -48,9 +50,10 @@ export function ReportView({ taskId }: { taskId: string }) {
         actions={
           <>
             <BackToTask teamId={teamId} taskId={taskId} />
-            <Button variant="outline" onClick={() => window.print()} data-testid="export-pdf">
+            <ExportPdfButton teamId={teamId} taskId={taskId} status={task.status} />
+            <Button variant="ghost" onClick={() => window.print()} data-testid="print-report">
               <Printer aria-hidden />
-              {t("report.exportPdf")}
+              {t("report.print")}
             </Button>
             {summary.succeeded > 0 ? <DownloadAllResults teamId={teamId} taskId={taskId} /> : null}
           </>
@@ -93,11 +96,19 @@ export function ReportView({ taskId }: { taskId: string }) {
         </dl>
         <h3 className="mt-4 mb-1 text-sm font-semibold">{t("tasks.params")}</h3>
         <TaskParams task={task} />
-        {/* The exact record, for reproducing the run elsewhere. */}
-        <pre className="mt-2 whitespace-pre-wrap break-all rounded-md bg-muted p-3 text-xs">
+        {/* The exact record, for reproducing the run elsewhere: code, not words to translate. */}
+        <pre
+          className="mt-2 whitespace-pre-wrap break-all rounded-md bg-muted p-3 text-xs"
+          translate="no"
+        >
           {JSON.stringify(task.params, null, 2)}
         </pre>
       </TitledCard>
+      {scores ? (
+        <TitledCard title={t("scores.title")} description={t("scores.description")}>
+          <TaskScoresView scores={scores} items={items} />
+        </TitledCard>
+      ) : null}
       <TitledCard title={t("report.perItem")}>
         <DataTable
           columns={[

@@ -53,7 +53,12 @@ export function ResultView({ taskId, itemId }: { taskId: string; itemId: string 
   const kind = task.data.taskKind;
   const meta = item.resultMeta ?? {};
   const original = fileUrls.rendition(teamId, item.image.id, "display");
-  const result = fileUrls.result(teamId, taskId, itemId);
+  // Browsers do not display TIFF: a TIFF result (an output format of its task) is shown through
+  // its display rendition; every other result in full, for zooming.
+  const result =
+    meta.format === "tiff"
+      ? fileUrls.resultRendition(teamId, taskId, itemId, "display")
+      : fileUrls.result(teamId, taskId, itemId);
   const download = fileUrls.result(teamId, taskId, itemId, { inline: false });
 
   return (

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Team" ADD COLUMN     "resultsKeepGps" BOOLEAN NOT NULL DEFAULT false;
