@@ -9,7 +9,7 @@ import { BeforeAfter } from "~/components/before-after";
 import { ClassificationChart } from "~/components/classification-chart";
 import { Alert } from "~/components/ui/alert";
 import { Button } from "~/components/ui/button";
-import { errorMessage } from "~/lib/errors";
+import { useErrorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { formatMs } from "~/lib/format";
 import { loadImage } from "~/lib/load-image";
@@ -89,6 +89,7 @@ export function PreviewPanel({
   onBusy?: (busy: boolean) => void;
 }) {
   const t = useTranslations();
+  const errorMessage = useErrorMessage();
   const locale = useLocale();
   const trpc = useTRPC();
   const side = previewCropSide(kind);
@@ -240,9 +241,7 @@ export function PreviewPanel({
           className="flex flex-wrap items-center justify-between gap-2"
           data-testid="preview-error"
         >
-          <span>
-            {t("newTask.previewFailed", { message: errorMessage(error, (k) => t(`common.${k}`)) })}
-          </span>
+          <span>{t("newTask.previewFailed", { message: errorMessage(error) })}</span>
           <Button size="sm" variant="outline" onClick={() => setAttempt((a) => a + 1)}>
             <RotateCcw aria-hidden />
             {t("newTask.retryPreview")}

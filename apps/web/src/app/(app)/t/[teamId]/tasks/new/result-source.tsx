@@ -42,7 +42,10 @@ export function ResultSource({
         })}
         data-testid="result-source"
       >
-        <input {...getInputProps()} data-testid="result-source-input" />
+        <input
+          {...getInputProps({ "aria-label": t("source") })}
+          data-testid="result-source-input"
+        />
         <p className="font-medium">{t("source")}</p>
         <p className="text-xs text-muted-foreground">{t("sourceHint")}</p>
         <div>
