@@ -9,6 +9,7 @@ import { FILE_ROUTE_HANDLERS, uploadImage } from "@studio/api/files";
 import { makeUser, makeWeight, post, type TestUser } from "@studio/api/testing";
 import { RENDITION_VERSION } from "@studio/contracts/inference/rendition";
 import { decodeImage, probeImage, sharpFromRaw } from "@studio/core/image";
+import { bmp24 } from "@studio/core/testing";
 import { readFixture } from "@studio/fixtures";
 import { beforeAll, expect, it } from "vitest";
 import { contextOn, sessionCaller, useServiceForApi } from "./api-on-service";
@@ -20,23 +21,12 @@ beforeAll(async () => {
   alice = await makeUser(svc.db);
 });
 
-/** An uncompressed 24-bit bottom-up BMP of a small gradient. */
-function bmp(width: number, height: number): Buffer {
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const out = Buffer.alloc(54 + stride * height);
-  out.write("BM", 0, "ascii");
-  out.writeUInt32LE(out.length, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(width, 18);
-  out.writeInt32LE(height, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      out.fill((x * 255) / width, 54 + y * stride + x * 3, 57 + y * stride + x * 3);
-  return out;
-}
+/** An uncompressed 24-bit BMP of a small left-to-right gray gradient. */
+const grayGradientBmp = (width: number, height: number) =>
+  bmp24(width, height, (x) => {
+    const v = (x * 255) / width;
+    return [v, v, v];
+  });
 
 /** A PNG with a transparent left half and an opaque blue right half (a result with alpha). */
 function halfTransparent(width: number, height: number): Promise<Buffer> {
@@ -139,7 +129,7 @@ const printOfResult = (taskId: string, itemId: string) =>
 it("pictures every input, a BMP and a 16-bit TIFF included, with the service's print copies", async () => {
   const chelsea = await decodeImage(readFixture("chelsea.png"));
   const inputs = {
-    bmp: await upload(bmp(96, 64), "scan.bmp"),
+    bmp: await upload(grayGradientBmp(96, 64), "scan.bmp"),
     tiff16: await upload(readFixture("chessboard_GRAY_U16.tif"), "chessboard.tif"),
     png: await upload(await sharpFromRaw(chelsea).png().toBuffer(), "chelsea.png"),
   };

@@ -43,25 +43,13 @@ export const WEIGHT_EXPECTATIONS = [
 ] as const;
 export type WeightExpectation = (typeof WEIGHT_EXPECTATIONS)[number];
 
-/** Kinds that are plainly something else: an NCNN .bin (raw numbers, no magic) is none of them. */
-const NOT_RAW_WEIGHTS: ReadonlySet<WeightFileKind> = new Set([
-  "onnx",
-  "pytorch_zip",
-  "pytorch_pickle",
-  "safetensors",
-  "ncnn_param",
-  "zip",
-  "png",
-  "jpeg",
-  "gif",
-  "webp",
-  "gzip",
-  "pdf",
-  "html",
-  "json",
-  "text",
-  "empty",
-]);
+/**
+ * Kinds that are plainly something else: an NCNN .bin (raw numbers, no magic) is none of them,
+ * so every recognised kind except "unknown".
+ */
+const NOT_RAW_WEIGHTS: ReadonlySet<WeightFileKind> = new Set(
+  WEIGHT_FILE_KINDS.filter((kind) => kind !== "unknown"),
+);
 
 const ACCEPTED: Record<Exclude<WeightExpectation, "ncnn_bin">, ReadonlySet<WeightFileKind>> = {
   onnx: new Set(["onnx"]),

@@ -20,23 +20,17 @@ import {
   seedGrayImage,
   seedImage,
   seedSegmentationWeight,
-  seedTeam,
   seedTinySrWeight,
   seedWeight,
 } from "../test-fixtures";
-import { startTestService, type TestService } from "../testing";
+import type { TestService } from "../testing";
+import { startWorkerTestService } from "./test-worker-service";
 
 let service: TestService;
 let team: { userId: string; teamId: string };
 
 beforeAll(async () => {
-  service = await startTestService({
-    WORKER_POLL_MS: "50",
-    WORKER_LEASE_MS: "5000",
-    WORKER_CONCURRENCY: "1",
-  });
-  team = await seedTeam(service.db);
-  await service.worker.start();
+  ({ service, team } = await startWorkerTestService());
 });
 afterAll(async () => {
   await service?.cleanup();
@@ -134,6 +128,29 @@ async function runTask(
 
 const stored = (key: string) => readFileSync(path.join(service.dataDir, key));
 
+/** The pixels of an uploaded image, read back from where the store put it. */
+async function decodeStoredImage(imageId: string): Promise<RawImage> {
+  const { storagePath } = await service.db.image.findUniqueOrThrow({
+    where: { id: imageId },
+    select: { storagePath: true },
+  });
+  return decodeImage(stored(storagePath));
+}
+
+/** The 451x300 RGB cat cut to 450x300 (even sides, so it halves exactly): the HR of the SR pairs. */
+function catCut(cat: RawImage): RawImage {
+  const hr: RawImage = {
+    width: 450,
+    height: 300,
+    channels: 3,
+    depth: 8,
+    data: new Uint8Array(450 * 300 * 3),
+  };
+  for (let y = 0; y < 300; y++)
+    hr.data.set(cat.data.subarray(y * 451 * 3, (y * 451 + 450) * 3), y * 450 * 3);
+  return hr;
+}
+
 /** Counts by hand: pixel by pixel, foreground = non-zero. */
 function counts(pred: ArrayLike<number>, ref: ArrayLike<number>) {
   let tp = 0;
@@ -160,19 +177,7 @@ describe("quality scores computed by the worker", () => {
     const weight = await seedSegmentationWeight(service.db, service.dataDir, team.teamId);
     const a = await seedGrayImage(service.db, service.dataDir, team);
     const b = await seedGrayImage(service.db, service.dataDir, team);
-    const gray = await decodeImage(
-      readFileSync(
-        path.join(
-          service.dataDir,
-          (
-            await service.db.image.findUniqueOrThrow({
-              where: { id: a },
-              select: { storagePath: true },
-            })
-          ).storagePath,
-        ),
-      ),
-    );
+    const gray = await decodeStoredImage(a);
     // Truths at the image's 70th and 90th brightness percentiles (a dark retinal crop).
     const sorted = Array.from(gray.data).sort((x, y) => x - y);
     const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))] as number;
@@ -271,28 +276,8 @@ describe("quality scores computed by the worker", () => {
     });
 
     // Independently: the cat cut to 450x300, shrunk to 225x150, upscaled by the model and by bicubic.
-    const input = await decodeImage(
-      readFileSync(
-        path.join(
-          service.dataDir,
-          (
-            await service.db.image.findUniqueOrThrow({
-              where: { id: cat },
-              select: { storagePath: true },
-            })
-          ).storagePath,
-        ),
-      ),
-    );
-    const hr: RawImage = {
-      width: 450,
-      height: 300,
-      channels: 3,
-      depth: 8,
-      data: new Uint8Array(450 * 300 * 3),
-    };
-    for (let y = 0; y < 300; y++)
-      hr.data.set(input.data.subarray(y * 451 * 3, (y * 451 + 450) * 3), y * 450 * 3);
+    const input = await decodeStoredImage(cat);
+    const hr = catCut(input);
     const low = await resizeBicubic(hr, 225, 150);
     const { spec } = await service.db.weight.findUniqueOrThrow({
       where: { id: weight.weightId },
@@ -340,15 +325,7 @@ describe("quality scores computed by the worker", () => {
     const weight = await seedTinySrWeight(service.db, service.dataDir, team.teamId);
     // The pair: the cat cut to 450x300 (HR) and its bicubic 225x150 (the dataset's image).
     const cat = await decodeImage(readFileSync(path.join(FIXTURES_DIR, "chelsea.png")));
-    const hr: RawImage = {
-      width: 450,
-      height: 300,
-      channels: 3,
-      depth: 8,
-      data: new Uint8Array(450 * 300 * 3),
-    };
-    for (let y = 0; y < 300; y++)
-      hr.data.set(cat.data.subarray(y * 451 * 3, (y * 451 + 450) * 3), y * 450 * 3);
+    const hr = catCut(cat);
     const lr = await resizeBicubic(hr, 225, 150);
     const lrId = await seedImage(service.db, service.dataDir, {
       ...team,

@@ -13,25 +13,18 @@ import {
   seedImage,
   seedSegmentationWeight,
   seedTask,
-  seedTeam,
   seedTinySrWeight,
   seedWeight,
 } from "../test-fixtures";
-import { startTestService, type TestService } from "../testing";
+import type { TestService } from "../testing";
 import { SERVICE_VERSION } from "../version";
+import { startWorkerTestService } from "./test-worker-service";
 
 let service: TestService;
 let team: { userId: string; teamId: string };
 
 beforeAll(async () => {
-  service = await startTestService({
-    WORKER_POLL_MS: "50",
-    WORKER_LEASE_MS: "5000",
-    WORKER_CONCURRENCY: "1",
-    WORKER_RETRY_BASE_MS: "100",
-  });
-  team = await seedTeam(service.db);
-  await service.worker.start();
+  ({ service, team } = await startWorkerTestService({ WORKER_RETRY_BASE_MS: "100" }));
 });
 afterAll(async () => {
   await service?.cleanup();

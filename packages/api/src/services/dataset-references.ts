@@ -56,40 +56,37 @@ function matchImage(reference: string, level: number, images: string[]): string 
 }
 
 export function findReferences(imagePaths: string[]): FoundReferences {
-  const none: FoundReferences = { byImage: new Map(), entries: new Set(), report: null };
   const hasLow = imagePaths.some((p) => folderIn(p, LOW_DIRS) >= 0);
   const highs = hasLow ? imagePaths.filter((p) => folderIn(p, HIGH_DIRS) >= 0) : [];
   if (highs.length > 0) {
-    const entries = new Set(highs);
-    const images = imagePaths.filter((p) => !entries.has(p));
-    const byImage = new Map<string, { entry: string; kind: ReferenceKind }>();
-    for (const hr of highs) {
-      const image = matchImage(hr, folderIn(hr, HIGH_DIRS), images);
-      if (image && !byImage.has(image)) byImage.set(image, { entry: hr, kind: "high_resolution" });
-    }
-    return {
-      byImage,
-      entries,
-      report: {
-        kind: "high_resolution",
-        images: byImage.size,
-        unmatched: highs.length - byImage.size,
-      },
-    };
+    return pairReferences(imagePaths, highs, HIGH_DIRS, "high_resolution", new Set(highs));
   }
   const ignored = imagePaths.filter((p) => folderIn(p, IGNORED_REFERENCE_DIRS) >= 0);
   const masks = imagePaths.filter((p) => folderIn(p, MASK_DIRS) >= 0);
-  if (masks.length === 0) return none;
-  const entries = new Set([...masks, ...ignored]);
+  if (masks.length === 0) return { byImage: new Map(), entries: new Set(), report: null };
+  return pairReferences(imagePaths, masks, MASK_DIRS, "mask", new Set([...masks, ...ignored]));
+}
+
+/**
+ * Pairs each reference (a file under one of `dirs`) with its image among the paths that are not
+ * `entries` (the references and anything else that is no image of the dataset).
+ */
+function pairReferences(
+  imagePaths: string[],
+  references: string[],
+  dirs: Set<string>,
+  kind: ReferenceKind,
+  entries: Set<string>,
+): FoundReferences {
   const images = imagePaths.filter((p) => !entries.has(p));
   const byImage = new Map<string, { entry: string; kind: ReferenceKind }>();
-  for (const mask of masks) {
-    const image = matchImage(mask, folderIn(mask, MASK_DIRS), images);
-    if (image && !byImage.has(image)) byImage.set(image, { entry: mask, kind: "mask" });
+  for (const reference of references) {
+    const image = matchImage(reference, folderIn(reference, dirs), images);
+    if (image && !byImage.has(image)) byImage.set(image, { entry: reference, kind });
   }
   return {
     byImage,
     entries,
-    report: { kind: "mask", images: byImage.size, unmatched: masks.length - byImage.size },
+    report: { kind, images: byImage.size, unmatched: references.length - byImage.size },
   };
 }

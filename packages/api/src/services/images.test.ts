@@ -19,6 +19,26 @@ afterAll(async () => {
   data.cleanup();
 });
 
+type ListInput = {
+  search?: string;
+  datasetId?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+};
+
+/** The names of every image listImages finds, page after page, in its order (100 a page unless told). */
+async function listAllNames(team: string, input: ListInput): Promise<string[]> {
+  const found: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listImages(t.db, team, { limit: input.limit ?? 100, ...input, cursor });
+    found.push(...page.items.map((i) => i.originalName));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
+
 it("deletes atomically: a task created at the same moment never loses its items", async () => {
   const user = await makeUser(t.db);
   const weight = await makeWeight(t.db, { teamId: user.personalTeamId });
@@ -74,16 +94,7 @@ it("searches names whatever the case, narrows to a dataset and pages with the cu
       relativePath: `${i}`,
     })),
   });
-  const search = async (input: { search?: string; datasetId?: string; limit?: number }) => {
-    const found: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await listImages(t.db, team, { limit: input.limit ?? 100, ...input, cursor });
-      found.push(...page.items.map((i) => i.originalName));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return found.sort();
-  };
+  const search = async (input: ListInput) => (await listAllNames(team, input)).sort();
   // Another team's image never shows; case does not matter on either store.
   expect(await search({ search: "HoLiDaY", limit: 2 })).toEqual(
     ["HOLIDAY%3.png", "Holiday-1.PNG", "holidayX3.png", "holiday_2.png"].sort(),
@@ -111,16 +122,7 @@ it("narrows to an upload time range (from inclusive, to exclusive), with and wit
     const { id } = await makeImage(t.db, team, user.id, name);
     await t.db.image.update({ where: { id }, data: { createdAt } });
   }
-  const list = async (input: { search?: string; from?: Date; to?: Date; limit?: number }) => {
-    const found: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await listImages(t.db, team, { limit: input.limit ?? 100, ...input, cursor });
-      found.push(...page.items.map((i) => i.originalName));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return found;
-  };
+  const list = (input: ListInput) => listAllNames(team, input);
   // Newest first; a page of one at a time still finds every match.
   expect(await list({ from: day(5), limit: 1 })).toEqual([
     "scan-c.png",

@@ -36,3 +36,34 @@ export const importReportSchema = z.looseObject({
   matched: z.number(),
 });
 export type ImportReportWire = z.infer<typeof importReportSchema>;
+
+/**
+ * A rejected report with nothing read yet: where every import starts, and the whole answer for a
+ * file refused before the importer saw it.
+ */
+export function blankImportReport(file: {
+  architecture: string;
+  fileName: string;
+  sizeBytes: number;
+}) {
+  return {
+    verdict: "rejected" as const,
+    summary: "",
+    problems: [],
+    warnings: [],
+    ...file,
+    format: null,
+    error: null,
+    wrapperKey: null,
+    strippedPrefix: null,
+    tensorCount: 0,
+    parameterCount: 0,
+    dtypes: {},
+    nonFinite: [],
+    missing: [],
+    unexpected: [],
+    shapeMismatches: [],
+    dtypeMismatches: [],
+    matched: 0,
+  } satisfies ImportReportWire;
+}

@@ -35,12 +35,15 @@ export interface ArchitectureFamilyDoc {
   examples: string[];
 }
 
-const channels = (key: string, pytorch: string, readFrom: string): HyperparameterDoc => ({
+/** A whole-number hyperparameter from 1 to `max`. */
+const upTo = (key: string, pytorch: string, max: number, readFrom: string): HyperparameterDoc => ({
   key,
   pytorch,
-  range: { min: 1, max: LIMITS.channels },
+  range: { min: 1, max },
   readFrom,
 });
+const channels = (key: string, pytorch: string, readFrom: string) =>
+  upTo(key, pytorch, LIMITS.channels, readFrom);
 
 export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
   {
@@ -61,24 +64,9 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
         values: [1, 2, 4, 8],
         readFrom: "upsamplings and pixel-unshuffle",
       },
-      {
-        key: "numFeat",
-        pytorch: "num_feat",
-        range: { min: 1, max: LIMITS.features },
-        readFrom: "conv_first output channels",
-      },
-      {
-        key: "numBlock",
-        pytorch: "num_block",
-        range: { min: 1, max: LIMITS.rrdbBlocks },
-        readFrom: "count of body.N",
-      },
-      {
-        key: "numGrowCh",
-        pytorch: "num_grow_ch",
-        range: { min: 1, max: LIMITS.features },
-        readFrom: "rdb1.conv1 output channels",
-      },
+      upTo("numFeat", "num_feat", LIMITS.features, "conv_first output channels"),
+      upTo("numBlock", "num_block", LIMITS.rrdbBlocks, "count of body.N"),
+      upTo("numGrowCh", "num_grow_ch", LIMITS.features, "rdb1.conv1 output channels"),
       channels("inChannels", "num_in_ch", "conv_first input channels / unshuffle^2"),
       channels("outChannels", "num_out_ch", "conv_last output channels"),
       {
@@ -100,24 +88,9 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
     recognisedBy: ["body.N.weight / body.N.bias only"],
     idPattern: "srvgg-x{scale}-nf{numFeat}-nc{numConv}[-ch{C}][-relu|-lrelu]",
     hyperparameters: [
-      {
-        key: "scale",
-        pytorch: "upscale",
-        range: { min: 1, max: 8 },
-        readFrom: "last conv output = channels x scale^2",
-      },
-      {
-        key: "numFeat",
-        pytorch: "num_feat",
-        range: { min: 1, max: LIMITS.features },
-        readFrom: "body.0 output channels",
-      },
-      {
-        key: "numConv",
-        pytorch: "num_conv",
-        range: { min: 1, max: LIMITS.srvggConvs },
-        readFrom: "last index = 2 num_conv + 2",
-      },
+      upTo("scale", "upscale", 8, "last conv output = channels x scale^2"),
+      upTo("numFeat", "num_feat", LIMITS.features, "body.0 output channels"),
+      upTo("numConv", "num_conv", LIMITS.srvggConvs, "last index = 2 num_conv + 2"),
       channels("channels", "num_in_ch = num_out_ch", "body.0 input channels"),
       {
         key: "activation",
@@ -142,18 +115,8 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
     ],
     idPattern: "span-x{scale}-nf{featureChannels}[-in{C}][-out{C}][-nonorm]",
     hyperparameters: [
-      {
-        key: "scale",
-        pytorch: "upscale",
-        range: { min: 1, max: LIMITS.spanScale },
-        readFrom: "upsampler.0 output = out channels x scale^2",
-      },
-      {
-        key: "featureChannels",
-        pytorch: "feature_channels",
-        range: { min: 1, max: LIMITS.features },
-        readFrom: "conv_1.sk output channels",
-      },
+      upTo("scale", "upscale", LIMITS.spanScale, "upsampler.0 output = out channels x scale^2"),
+      upTo("featureChannels", "feature_channels", LIMITS.features, "conv_1.sk output channels"),
       channels("inChannels", "num_in_ch", "conv_1.sk input channels"),
       channels("outChannels", "num_out_ch", "upsampler.0 (tried: the input channels, 3, 4, 1)"),
       {
@@ -182,18 +145,8 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
     ],
     idPattern: "unet-d{depth}-b{base}-in{C}-out{C}[-nobn]",
     hyperparameters: [
-      {
-        key: "depth",
-        pytorch: "(encoder blocks)",
-        range: { min: 1, max: LIMITS.unetDepth },
-        readFrom: "count of encK",
-      },
-      {
-        key: "base",
-        pytorch: "(enc1 width)",
-        range: { min: 1, max: LIMITS.unetBase },
-        readFrom: "enc1.0 output channels",
-      },
+      upTo("depth", "(encoder blocks)", LIMITS.unetDepth, "count of encK"),
+      upTo("base", "(enc1 width)", LIMITS.unetBase, "enc1.0 output channels"),
       channels("inChannels", "in_channels", "enc1.0 input channels"),
       channels("outChannels", "out_channels", "final_conv output channels"),
       {
@@ -236,24 +189,19 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
         values: [1, 3],
         readFrom: "conv_first input channels",
       },
-      {
-        key: "embedDim",
-        pytorch: "embed_dim",
-        range: { min: 1, max: SWINIR_LIMITS.embedDim },
-        readFrom: "conv_first output channels",
-      },
+      upTo("embedDim", "embed_dim", SWINIR_LIMITS.embedDim, "conv_first output channels"),
       {
         key: "depths",
         pytorch: "depths",
         range: { min: 1, max: SWINIR_LIMITS.depth },
         readFrom: `blocks per layers.N (up to ${SWINIR_LIMITS.groups} groups)`,
       },
-      {
-        key: "numHeads",
-        pytorch: "num_heads",
-        range: { min: 1, max: SWINIR_LIMITS.heads },
-        readFrom: "relative_position_bias_table columns (must divide embed_dim)",
-      },
+      upTo(
+        "numHeads",
+        "num_heads",
+        SWINIR_LIMITS.heads,
+        "relative_position_bias_table columns (must divide embed_dim)",
+      ),
       {
         key: "windowSize",
         pytorch: "window_size",
@@ -265,12 +213,12 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
         pytorch: "mlp_ratio",
         readFrom: `mlp.fc1 output / embed_dim (hidden width up to ${SWINIR_LIMITS.mlpHidden})`,
       },
-      {
-        key: "imgSize",
-        pytorch: "img_size",
-        range: { min: 1, max: SWINIR_LIMITS.imgSize },
-        readFrom: "attn_mask windows (a multiple of the window size)",
-      },
+      upTo(
+        "imgSize",
+        "img_size",
+        SWINIR_LIMITS.imgSize,
+        "attn_mask windows (a multiple of the window size)",
+      ),
       {
         key: "imgRange",
         pytorch: "img_range",
@@ -283,12 +231,7 @@ export const ARCHITECTURE_FAMILY_DOCS: readonly ArchitectureFamilyDoc[] = [
         values: ["1conv", "3conv"],
         readFrom: "layers.N.conv keys",
       },
-      {
-        key: "numFeat",
-        pytorch: "num_feat",
-        range: { min: 1, max: SWINIR_LIMITS.numFeat },
-        readFrom: "conv_before_upsample.0 output channels",
-      },
+      upTo("numFeat", "num_feat", SWINIR_LIMITS.numFeat, "conv_before_upsample.0 output channels"),
     ],
     assumed: [
       "img_range is not stored: 255 is assumed for window size 7 (the JPEG artifact models), else 1, as spandrel does; the -r255 id suffix chooses",

@@ -97,6 +97,9 @@ export function architectureName(entry: ArchitectureConfig): string {
 }
 
 const within = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
+/** Every [number, limit] pair of an id is a whole number from 1 to its limit. */
+const allWithin = (...checks: [number | undefined, number][]) =>
+  checks.every(([n, max]) => n !== undefined && within(n, max));
 
 function parseRrdb(id: string): RrdbConfig | null {
   const m =
@@ -121,11 +124,13 @@ function parseRrdb(id: string): RrdbConfig | null {
   };
   if (
     ![1, 2, 4, 8].includes(scale as number) ||
-    !within(feat as number, LIMITS.features) ||
-    !within(grow as number, LIMITS.features) ||
-    !within(blocks as number, LIMITS.rrdbBlocks) ||
-    !within(config.inChannels as number, LIMITS.channels) ||
-    !within(config.outChannels as number, LIMITS.channels) ||
+    !allWithin(
+      [feat, LIMITS.features],
+      [grow, LIMITS.features],
+      [blocks, LIMITS.rrdbBlocks],
+      [config.inChannels, LIMITS.channels],
+      [config.outChannels, LIMITS.channels],
+    ) ||
     (up !== undefined && up > 3)
   ) {
     return null;
@@ -145,10 +150,12 @@ function parseSrvgg(id: string): SrvggConfig | null {
   const activation: SrvggActivation =
     m[5] === "-relu" ? "relu" : m[5] === "-lrelu" ? "leakyrelu" : "prelu";
   if (
-    !within(scale as number, 8) ||
-    !within(feat as number, LIMITS.features) ||
-    !within(convs as number, LIMITS.srvggConvs) ||
-    !within(ch as number, LIMITS.channels)
+    !allWithin(
+      [scale, 8],
+      [feat, LIMITS.features],
+      [convs, LIMITS.srvggConvs],
+      [ch, LIMITS.channels],
+    )
   ) {
     return null;
   }
@@ -169,10 +176,12 @@ function parseUNet(id: string): UNetConfig | null {
   if (!m) return null;
   const [depth, base, inC, outC] = m.slice(1, 5).map(Number);
   if (
-    !within(depth as number, LIMITS.unetDepth) ||
-    !within(base as number, LIMITS.unetBase) ||
-    !within(inC as number, LIMITS.channels) ||
-    !within(outC as number, LIMITS.channels)
+    !allWithin(
+      [depth, LIMITS.unetDepth],
+      [base, LIMITS.unetBase],
+      [inC, LIMITS.channels],
+      [outC, LIMITS.channels],
+    )
   ) {
     return null;
   }
@@ -193,10 +202,12 @@ function parseSpan(id: string): SpanConfig | null {
   const [scale, feat, inC, outC] = m.slice(1, 5).map((v) => (v ? Number(v) : 3));
   const norm = !m[5];
   if (
-    !within(scale as number, LIMITS.spanScale) ||
-    !within(feat as number, LIMITS.features) ||
-    !within(inC as number, LIMITS.channels) ||
-    !within(outC as number, LIMITS.channels) ||
+    !allWithin(
+      [scale, LIMITS.spanScale],
+      [feat, LIMITS.features],
+      [inC, LIMITS.channels],
+      [outC, LIMITS.channels],
+    ) ||
     // The RGB mean is subtracted per channel: with norm, PyTorch's forward needs 3 channels.
     (norm && inC !== 3)
   ) {

@@ -78,6 +78,16 @@ export function upsampleNearest(g: GraphBuilder, x: string, scale: number): stri
   });
 }
 
+/** nn.PixelShuffle: DepthToSpace in column-row-depth order (PyTorch's channel layout). */
+export function pixelShuffle(
+  g: GraphBuilder,
+  x: string,
+  scale: number,
+  options: { outputs?: string[] } = {},
+): string {
+  return g.node("DepthToSpace", [x], { blocksize: scale, mode: "CRD" }, options);
+}
+
 export function scaleBy(g: GraphBuilder, x: string, factor: number): string {
   return g.node("Mul", [x, g.constant(tensor.scalar(factor), "factor")]);
 }

@@ -1,6 +1,6 @@
 import { GraphBuilder, tensor } from "../onnx/write";
 import { SPAN_IMG_RANGE, SPAN_RGB_MEAN, type SpanConfig, spanInfo } from "./catalog";
-import { conv, param } from "./layers";
+import { conv, param, pixelShuffle } from "./layers";
 import type { Architecture, Weights } from "./types";
 
 export { spanParameters } from "./param-specs";
@@ -121,17 +121,9 @@ export function createSpan(config: SpanConfig): Architecture {
         param(w, "upsampler.0.bias"),
         { kernel: 3, outC: outC * upscale * upscale, inC: feat },
       );
-      // PixelShuffle is DepthToSpace in column-row-depth order (and nothing at scale 1).
+      // PixelShuffle does nothing at scale 1.
       if (upscale === 1) g.node("Identity", [shuffledIn], undefined, { outputs: [output.name] });
-      else
-        g.node(
-          "DepthToSpace",
-          [shuffledIn],
-          { blocksize: upscale, mode: "CRD" },
-          {
-            outputs: [output.name],
-          },
-        );
+      else pixelShuffle(g, shuffledIn, upscale, { outputs: [output.name] });
       g.output(output.name, "float32", output.shape);
       return g.toModel({ metadata: { architecture: config.id } });
     },

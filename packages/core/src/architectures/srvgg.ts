@@ -1,6 +1,6 @@
 import { GraphBuilder, tensor } from "../onnx/write";
 import { type SrvggConfig, srvggInfo } from "./catalog";
-import { conv, leakyRelu, param, upsampleNearest } from "./layers";
+import { conv, leakyRelu, param, pixelShuffle, upsampleNearest } from "./layers";
 import type { Architecture, Weights } from "./types";
 
 export { srvggParameters } from "./param-specs";
@@ -46,8 +46,7 @@ export function createSrvgg(config: SrvggConfig): Architecture {
         outC: outC * upscale * upscale,
         inC: feat,
       });
-      // PixelShuffle is DepthToSpace in column-row-depth order.
-      const shuffled = g.node("DepthToSpace", [out], { blocksize: upscale, mode: "CRD" });
+      const shuffled = pixelShuffle(g, out, upscale);
       const base = upsampleNearest(g, x, upscale);
       g.node("Add", [shuffled, base], undefined, { outputs: [output.name] });
       g.output(output.name, "float32", output.shape);

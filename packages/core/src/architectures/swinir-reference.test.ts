@@ -3,6 +3,13 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { importWeights } from "../importers/import-weights";
 import { maxDifference } from "../testing-numbers";
+import {
+  expectComputesLikeTorch,
+  importTorchCase,
+  readTorchCases,
+  type TorchCase,
+  torchIo,
+} from "./testing/torch-cases";
 
 /**
  * Real torch.save files of SwinIR (classical x2 / x4, lightweight x3, real-world x4 with 3conv,
@@ -13,39 +20,22 @@ import { maxDifference } from "../testing-numbers";
  * (window attention, shifted-window masks, reflect padding and crop) must compute what PyTorch
  * computed. Three inputs are not multiples of the window size.
  */
-interface Case {
-  name: string;
-  input: number[];
-  output: number[];
-  parameterCount: number;
+interface Case extends TorchCase {
   expect: { id: string; scale: number };
 }
-const manifest = JSON.parse(readFixture("torch-ref-swinir-manifest.json").toString("utf8")) as {
-  cases: Case[];
-};
-
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-function io(c: Case): { input: Float32Array; output: Float32Array } {
-  const bytes = readFixture(`torch-ref-${c.name}.io.bin`);
-  const all = new Float32Array(
-    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-  );
-  expect(all.length).toBe(numel(c.input) + numel(c.output));
-  return { input: all.subarray(0, numel(c.input)), output: all.subarray(numel(c.input)) };
-}
+const cases = readTorchCases<Case>("torch-ref-swinir-manifest.json");
 
 const windowOf = (id: string) => Number(/-w(\d+)-/.exec(id)?.[1]);
 
 describe("SwinIR state_dicts compute what PyTorch computes", () => {
   it("covers every upsampler, both residual connections and the padding path", () => {
-    const ids = manifest.cases.map((c) => c.expect.id);
+    const ids = cases.map((c) => c.expect.id);
     for (const part of ["-pixelshuffle-", "-pixelshuffledirect", "-nearestconv-", "-none"]) {
       expect(ids.some((id) => id.includes(part))).toBe(true);
     }
     expect(ids.some((id) => id.includes("-3conv"))).toBe(true);
     expect(new Set(ids.map(windowOf)).size).toBeGreaterThanOrEqual(3);
-    const padded = manifest.cases.filter((c) => {
+    const padded = cases.filter((c) => {
       const ws = windowOf(c.expect.id);
       return (c.input[2] as number) % ws !== 0 || (c.input[3] as number) % ws !== 0;
     });
@@ -53,12 +43,12 @@ describe("SwinIR state_dicts compute what PyTorch computes", () => {
   });
 
   it("computes each image of a batch as it computes it alone", async () => {
-    const c = manifest.cases.find((k) => k.name === "swinir-lightweight-x3") as Case;
+    const c = cases.find((k) => k.name === "swinir-lightweight-x3") as Case;
     const { onnx } = await importWeights({
       bytes: readFixture(`torch-ref-${c.name}.pth`),
       fileName: `${c.name}.pth`,
     });
-    const { input, output } = io(c);
+    const { input, output } = torchIo(c);
     const flipped = input.map((v) => 1 - v);
     const batch = new Float32Array(2 * input.length);
     batch.set(input);
@@ -79,29 +69,11 @@ describe("SwinIR state_dicts compute what PyTorch computes", () => {
     }
   });
 
-  for (const c of manifest.cases) {
+  for (const c of cases) {
     it(`${c.name}: detected as ${c.expect.id}, output within 1e-4 of torch`, async () => {
-      const { onnx, report } = await importWeights({
-        bytes: readFixture(`torch-ref-${c.name}.pth`),
-        fileName: `${c.name}.pth`,
-      });
-      expect(report.problems).toEqual([]);
-      expect(report.verdict).toBe("accepted");
+      const { onnx, report } = await importTorchCase(c);
       expect(report.detected?.family).toBe("swinir");
-      expect(report.architecture).toBe(c.expect.id);
-      expect(report.detected?.hyperparameters.scale).toBe(c.expect.scale);
-      expect(report.parameterCount).toBe(c.parameterCount);
-
-      const { input, output } = io(c);
-      const session = await ort.InferenceSession.create(onnx as Uint8Array);
-      try {
-        const result = await session.run({ input: new ort.Tensor("float32", input, c.input) });
-        const out = result[session.outputNames[0] as string] as ort.Tensor;
-        expect(out.dims).toEqual(c.output);
-        expect(maxDifference(out.data as Float32Array, output)).toBeLessThan(1e-4);
-      } finally {
-        await session.release();
-      }
+      await expectComputesLikeTorch(onnx as Uint8Array, c);
     });
   }
 });

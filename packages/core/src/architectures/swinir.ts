@@ -2,7 +2,7 @@
 // windows, mean / img_range, conv_first, the residual groups of Swin blocks (swinir-attention.ts),
 // conv_after_body, one of the four reconstruction modules, and the crop back to H*scale x W*scale.
 import { GraphBuilder, tensor } from "../onnx/write";
-import { conv, leakyRelu, param, upsampleNearest } from "./layers";
+import { conv, leakyRelu, param, pixelShuffle, upsampleNearest } from "./layers";
 import {
   gelu,
   layerNorm,
@@ -149,12 +149,12 @@ export function createSwinir(config: SwinirConfig): Architecture {
         const stages = s.scale === 3 ? [3] : Array(powerOfTwo(s.scale) as number).fill(2);
         stages.forEach((r: number, k: number) => {
           out = c(out, `upsample.${2 * k}`, r * r * nf, nf);
-          out = g.node("DepthToSpace", [out], { blocksize: r, mode: "CRD" });
+          out = pixelShuffle(g, out, r);
         });
         out = c(out, "conv_last", s.inC, nf);
       } else if (s.upsampler === "pixelshuffledirect") {
         out = c(body, "upsample.0", s.scale * s.scale * s.inC, s.embed);
-        out = g.node("DepthToSpace", [out], { blocksize: s.scale, mode: "CRD" });
+        out = pixelShuffle(g, out, s.scale);
       } else if (s.upsampler === "nearest+conv") {
         out = leakyRelu(g, c(body, "conv_before_upsample.0", nf, s.embed), 0.01);
         for (let u = 1; u <= (powerOfTwo(s.scale) as number); u++) {

@@ -11,6 +11,7 @@ import {
   toDataUrl,
   verifyImageDecodes,
 } from "./index";
+import { bmp24 } from "./testing-bmp";
 
 const read = (name: string) => readFileSync(fixturePath(name));
 
@@ -22,34 +23,6 @@ async function rejects(p: Promise<unknown>, code: string, text: RegExp) {
   expect(err).toBeInstanceOf(ImageError);
   expect((err as ImageError).code).toBe(code);
   expect((err as ImageError).message).toMatch(text);
-}
-
-/** 24-bit bottom-up BMP written by hand, so the decoder is checked against known bytes. */
-function bmp24(
-  width: number,
-  height: number,
-  pixel: (x: number, y: number) => [number, number, number],
-) {
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const buf = Buffer.alloc(54 + stride * height);
-  buf.write("BM", 0, "latin1");
-  buf.writeUInt32LE(buf.length, 2);
-  buf.writeUInt32LE(54, 10);
-  buf.writeUInt32LE(40, 14);
-  buf.writeInt32LE(width, 18);
-  buf.writeInt32LE(height, 22);
-  buf.writeUInt16LE(1, 26);
-  buf.writeUInt16LE(24, 28);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [r, g, b] = pixel(x, y);
-      const o = 54 + (height - 1 - y) * stride + x * 3;
-      buf[o] = b;
-      buf[o + 1] = g;
-      buf[o + 2] = r;
-    }
-  }
-  return buf;
 }
 
 /** A PNG signature and IHDR chunk only: the header of a 'decompression bomb'. */

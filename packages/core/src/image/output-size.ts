@@ -26,6 +26,27 @@ export interface OutputDimensions {
 /** A size the model or the format cannot give; the message says what is accepted. */
 const tooLarge = (message: string) => new ImageError("too_many_pixels", message);
 
+/**
+ * The other side for one side set to `px` with the aspect kept (at least 1 px); refuses more than
+ * the model's scale gives that side.
+ */
+function fitOtherSide(
+  px: number,
+  from: number,
+  other: number,
+  max: number,
+  modelScale: number,
+  side: "width" | "height",
+): number {
+  if (px > max) {
+    const extent = side === "width" ? "wide" : "high";
+    throw tooLarge(
+      `a ${side} of ${px} px is more than this model's x${modelScale} gives a ${from} px ${extent} image (${max} px); choose ${max} px or less`,
+    );
+  }
+  return Math.max(1, Math.round((other * px) / from));
+}
+
 export function outputDimensions(
   input: { width: number; height: number },
   modelScale: number,
@@ -45,21 +66,11 @@ export function outputDimensions(
     width = input.width * size.scale;
     height = input.height * size.scale;
   } else if (size.mode === "width") {
-    if (size.width > maxW) {
-      throw tooLarge(
-        `a width of ${size.width} px is more than this model's x${modelScale} gives a ${input.width} px wide image (${maxW} px); choose ${maxW} px or less`,
-      );
-    }
     width = size.width;
-    height = Math.max(1, Math.round((input.height * size.width) / input.width));
+    height = fitOtherSide(size.width, input.width, input.height, maxW, modelScale, "width");
   } else if (size.mode === "height") {
-    if (size.height > maxH) {
-      throw tooLarge(
-        `a height of ${size.height} px is more than this model's x${modelScale} gives a ${input.height} px high image (${maxH} px); choose ${maxH} px or less`,
-      );
-    }
     height = size.height;
-    width = Math.max(1, Math.round((input.width * size.height) / input.height));
+    width = fitOtherSide(size.height, input.height, input.width, maxH, modelScale, "height");
   }
   const side = MAX_OUTPUT_SIDE[format];
   if (width > side || height > side) {

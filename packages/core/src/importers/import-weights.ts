@@ -1,3 +1,4 @@
+import { blankImportReport } from "@studio/contracts/inference/import-report";
 import {
   ARCHITECTURE_FAMILIES,
   type ArchitectureFamily,
@@ -79,27 +80,12 @@ export async function importWeights(input: ImportInput): Promise<ImportResult> {
         ? getArchitecture(named)
         : named;
   const report: ImportReport = {
-    verdict: "rejected",
-    summary: "",
-    problems: [],
-    warnings: [],
-    architecture: architecture?.id ?? "",
+    ...blankImportReport({
+      architecture: architecture?.id ?? "",
+      fileName: input.fileName,
+      sizeBytes: input.bytes.byteLength,
+    }),
     detected: null,
-    fileName: input.fileName,
-    sizeBytes: input.bytes.byteLength,
-    format: null,
-    error: null,
-    wrapperKey: null,
-    strippedPrefix: null,
-    tensorCount: 0,
-    parameterCount: 0,
-    dtypes: {},
-    nonFinite: [],
-    missing: [],
-    unexpected: [],
-    shapeMismatches: [],
-    dtypeMismatches: [],
-    matched: 0,
   };
   const reject = (): ImportResult => {
     report.verdict = "rejected";

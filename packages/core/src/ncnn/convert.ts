@@ -11,6 +11,7 @@ import {
 import { arrayParam, intParam, NcnnFormatError, type NcnnLayer, parseNcnnParam } from "./param";
 import { crop, deconvolution, padding, pooling } from "./spatial-layers";
 import { broadcastOperands, flatten, innerProduct, scale } from "./vector-layers";
+import { checkWeightShape, convolutionParams, onnxPads } from "./window-params";
 
 export { NcnnUnsupportedError };
 
@@ -222,19 +223,8 @@ export function convertNcnnToOnnx(
       case "ConvolutionDepthWise": {
         expectCounts(layer, 1, 1);
         const [x] = bottoms();
-        const outC = intParam(layer, 0, 0);
-        const kw = intParam(layer, 1, 0);
-        const kh = intParam(layer, 11, kw);
-        const dw = intParam(layer, 2, 1);
-        const dh = intParam(layer, 12, dw);
-        const sw = intParam(layer, 3, 1);
-        const sh = intParam(layer, 13, sw);
-        const padLeft = intParam(layer, 4, 0);
-        const padRight = intParam(layer, 15, padLeft);
-        const padTop = intParam(layer, 14, padLeft);
-        const padBottom = intParam(layer, 16, padTop);
-        const biasTerm = intParam(layer, 5, 0);
-        const weightSize = intParam(layer, 6, 0);
+        const params = convolutionParams(layer);
+        const { outC, kernel, dilation, stride, pads, biasTerm, weightSize } = params;
         const group = layer.type === "ConvolutionDepthWise" ? intParam(layer, 7, 1) : 1;
         if (intParam(layer, 8, 0) !== 0)
           unsupported(layer, "int8 convolution (param 8) is not supported");
@@ -242,17 +232,15 @@ export function convertNcnnToOnnx(
           unsupported(layer, "dynamic weights (param 19) are not supported");
         if (intParam(layer, 18, 0) !== 0)
           unsupported(layer, "non-zero pad value (param 18) is not supported");
-        if (outC <= 0 || kw <= 0 || kh <= 0 || weightSize % (outC * kw * kh) !== 0) {
-          unsupported(
-            layer,
-            `inconsistent shape: num_output ${outC}, kernel ${kw}x${kh}, weight size ${weightSize}`,
-          );
-        }
-        const inPerGroup = weightSize / (outC * kw * kh);
+        checkWeightShape(layer, params);
+        const inPerGroup = weightSize / (outC * kernel.w * kernel.h);
         const weights = readTagged(weightSize, `${label(layer)} weights`);
         const inputs = [
           x?.value as string,
-          g.constant(tensor.f32([outC, inPerGroup, kh, kw], weights), `${layer.name}_w`),
+          g.constant(
+            tensor.f32([outC, inPerGroup, kernel.h, kernel.w], weights),
+            `${layer.name}_w`,
+          ),
         ];
         if (biasTerm)
           inputs.push(
@@ -262,15 +250,15 @@ export function convertNcnnToOnnx(
             ),
           );
         const attributes: Record<string, number[] | number | string> = {
-          kernel_shape: [kh, kw],
-          dilations: [dh, dw],
-          strides: [sh, sw],
+          kernel_shape: [kernel.h, kernel.w],
+          dilations: [dilation.h, dilation.w],
+          strides: [stride.h, stride.w],
           group,
         };
-        if (padLeft === -233 || padLeft === -234)
-          attributes.auto_pad = padLeft === -233 ? "SAME_UPPER" : "SAME_LOWER";
-        else if (padLeft < 0) unsupported(layer, `pad mode ${padLeft} is not supported`);
-        else attributes.pads = [padTop, padLeft, padBottom, padRight];
+        if (pads.left === -233 || pads.left === -234)
+          attributes.auto_pad = pads.left === -233 ? "SAME_UPPER" : "SAME_LOWER";
+        else if (pads.left < 0) unsupported(layer, `pad mode ${pads.left} is not supported`);
+        else attributes.pads = onnxPads(pads);
         const conv = g.node("Conv", inputs, attributes, { name: layer.name });
         set(layer, 0, activation(g, layer, conv), outC);
         break;

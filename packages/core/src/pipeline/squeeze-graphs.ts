@@ -58,22 +58,9 @@ export function squeezeVariant(bytes: Uint8Array, which: number | "final"): Uint
       throw new Error(`graph output "${output.name}" is a global average`);
     }
   }
-  const squeezeInputs: OnnxTypes.IValueInfoProto[] = pools.slice(0, fixed).map((_, k) => ({
-    name: squeezeInputName(k),
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: {
-          dim: [
-            { dimValue: 1 },
-            { dimParam: `squeeze_${k}_channels` },
-            { dimValue: 1 },
-            { dimValue: 1 },
-          ],
-        },
-      },
-    },
-  }));
+  const squeezeInputs = pools
+    .slice(0, fixed)
+    .map((_, k) => floatValueInfo(squeezeInputName(k), [1, `squeeze_${k}_channels`, 1, 1]));
   graph.input = [...(graph.input ?? []), ...squeezeInputs];
 
   if (which !== "final") {
@@ -85,22 +72,7 @@ export function squeezeVariant(bytes: Uint8Array, which: number | "final"): Uint
       name: SQUEEZE_FEATURES,
     });
     graph.output = [
-      {
-        name: SQUEEZE_FEATURES,
-        type: {
-          tensorType: {
-            elemType: onnx.TensorProto.DataType.FLOAT,
-            shape: {
-              dim: [
-                { dimValue: 1 },
-                { dimParam: "channels" },
-                { dimParam: "feature_height" },
-                { dimParam: "feature_width" },
-              ],
-            },
-          },
-        },
-      },
+      floatValueInfo(SQUEEZE_FEATURES, [1, "channels", "feature_height", "feature_width"]),
     ];
   }
   // Keep only what the outputs need (nodes are topologically sorted: walk them backwards).
@@ -119,4 +91,19 @@ export function squeezeVariant(bytes: Uint8Array, which: number | "final"): Uint
   // Original inputs stay (the image); squeeze inputs stay even if a stage does not read one, so
   // that every stage is fed alike.
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** A float tensor input or output; a string dimension is symbolic (dynamic). */
+function floatValueInfo(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: {
+          dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+        },
+      },
+    },
+  };
 }

@@ -5,9 +5,10 @@ import { isAllocationFailure } from "../runtime/errors";
 import type { Device } from "../runtime/providers";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import type { ColorOrder, ModelSpec, TileSetting } from "../spec/index";
-import { type Affine, fillTensorRegion, modelChannels, type Rect } from "../tensor/index";
+import { type Affine, modelChannels, type Rect } from "../tensor/index";
 import { type AxisTiles, autoOverlap } from "../tiling/grid";
-import { gridFor, inputRect, type TileProgress, tilesCovering } from "../tiling/run";
+import { fillTileInput, gridFor, inputRect, type TileProgress, tilesCovering } from "../tiling/run";
+import { ForwardingRunner } from "./forwarding-runner";
 import type { PreparedModel } from "./model";
 import { SQUEEZE_FEATURES, squeezeInputName, squeezeVariant } from "./squeeze-graphs";
 
@@ -316,6 +317,7 @@ export async function measureSqueezeMeans(
   let runMs = 0;
   let preMs = 0;
   const mc = opts.channels;
+  const pixel = { channels: mc, order: opts.order, affine: opts.affine };
   const buffer = new Float32Array(
     mc * (grid.x.size + 2 * pad + m + minSize) * (grid.y.size + 2 * pad + m + minSize),
   );
@@ -332,14 +334,7 @@ export async function measureSqueezeMeans(
         opts.signal?.throwIfAborted();
         const rx = xs.rects[i] as { from: number; size: number };
         let t0 = performance.now();
-        const input = buffer.subarray(0, mc * rx.size * ry.size);
-        fillTensorRegion(
-          image,
-          { x: rx.from, y: ry.from, width: rx.size, height: ry.size },
-          opts.order,
-          opts.affine,
-          input,
-        );
+        const input = fillTileInput(image, rx, ry, pixel, buffer);
         const tensor = new ort.Tensor("float32", input, [1, mc, ry.size, rx.size]);
         let t1 = performance.now();
         preMs += t1 - t0;
@@ -565,28 +560,20 @@ export async function syncSqueezeMeans(opts: {
  * the run fall back to tiles (allocation failure), the tiles get the whole image's averages,
  * measured at the first of them with stage tiles of its size.
  */
-class WholeImageRunner implements ModelRunner {
+class WholeImageRunner extends ForwardingRunner {
   private fed: Promise<ModelRunner> | undefined;
 
   constructor(
-    private readonly plain: ModelRunner,
+    plain: ModelRunner,
     private readonly whole: [number, number],
     private readonly measure: (tile: number) => Promise<ModelRunner>,
-  ) {}
-
-  get device() {
-    return this.plain.device;
-  }
-  get inputNames() {
-    return this.plain.inputNames;
-  }
-  get outputNames() {
-    return this.plain.outputNames;
+  ) {
+    super(plain);
   }
 
   async run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
     const [h, w] = [dims[2] as number, dims[3] as number];
-    if (h === this.whole[0] && w === this.whole[1]) return this.plain.run(input, dims);
+    if (h === this.whole[0] && w === this.whole[1]) return this.inner.run(input, dims);
     this.fed ??= this.measure(Math.max(h, w)).catch((err) => {
       this.fed = undefined;
       throw err;

@@ -11,18 +11,14 @@ import type { SuperResolutionSpec } from "../spec/index";
 import { cropImage } from "./alpha";
 import type { PreparedModel } from "./model";
 import { outputRect, runSuperResolution } from "./super-resolution";
-import { prepareFromBytes } from "./testing";
+import { prepareTinySr } from "./testing";
 
 const tiny = buildTinySrModel({ scale: 2, layers: 4, seed: 7 });
 let model: PreparedModel<SuperResolutionSpec>;
 let chelsea: RawImage;
 
 beforeAll(async () => {
-  model = await prepareFromBytes(tiny.bytes, {
-    kind: "super_resolution",
-    scale: tiny.scale,
-    receptiveField: tiny.receptiveField,
-  });
+  model = await prepareTinySr(tiny);
   chelsea = await decodeImage(readFileSync(fixturePath("chelsea.png")));
 });
 

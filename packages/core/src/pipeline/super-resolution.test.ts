@@ -13,7 +13,7 @@ import { cropImage } from "./alpha";
 import type { PreparedModel } from "./model";
 import { ModelOutputCache } from "./output-cache";
 import { runSuperResolution } from "./super-resolution";
-import { CountingRunner, prepareFromBytes } from "./testing";
+import { CountingRunner, prepareTinySr } from "./testing";
 
 const read = (name: string) => readFileSync(fixturePath(name));
 /** A tile "auto" budget of 16 MB: about 100 px tiles for the tiny x2 model. */
@@ -25,18 +25,9 @@ let grayModel: PreparedModel<SuperResolutionSpec>;
 let chelsea: RawImage;
 
 beforeAll(async () => {
-  model = await prepareFromBytes(tiny.bytes, {
-    kind: "super_resolution",
-    scale: tiny.scale,
-    receptiveField: tiny.receptiveField,
-  });
+  model = await prepareTinySr(tiny);
   const g = buildTinySrModel({ scale: 3, channels: 1, layers: 2, seed: 3 });
-  grayModel = await prepareFromBytes(g.bytes, {
-    kind: "super_resolution",
-    colorOrder: "gray",
-    scale: 3,
-    receptiveField: g.receptiveField,
-  });
+  grayModel = await prepareTinySr(g, { colorOrder: "gray" });
   chelsea = await decodeImage(read("chelsea.png"));
 });
 

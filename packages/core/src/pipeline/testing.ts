@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import type { TinySrModel } from "../onnx/testing-models";
 import { SessionCache } from "../runtime/cache";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
-import { ModelSpec, type ModelSpecInput } from "../spec/index";
+import { ModelSpec, type ModelSpecInput, type SuperResolutionSpec } from "../spec/index";
+import { ForwardingRunner } from "./forwarding-runner";
 import { type PreparedModel, prepareModel, warmupFor } from "./model";
 
 /** Test/bench helper: ONNX bytes + spec -> a prepared model through a real session cache. */
@@ -16,23 +18,29 @@ export async function prepareFromBytes<S extends ModelSpec = ModelSpec>(
   return prepareModel<S>(loaded, parsed);
 }
 
+/** A buildTinySrModel model prepared as super-resolution with its own scale and receptive field. */
+export function prepareTinySr(
+  tiny: TinySrModel,
+  spec: Partial<ModelSpecInput> = {},
+): Promise<PreparedModel<SuperResolutionSpec>> {
+  return prepareFromBytes<SuperResolutionSpec>(tiny.bytes, {
+    kind: "super_resolution",
+    scale: tiny.scale,
+    receptiveField: tiny.receptiveField,
+    ...spec,
+  } as ModelSpecInput);
+}
+
 /** Wraps a runner to count calls and observe input shapes. */
-export class CountingRunner implements ModelRunner {
+export class CountingRunner extends ForwardingRunner {
   calls: number[][] = [];
   /** Copies of the inputs, when constructed with keepInputs. */
   inputs: Float32Array[] = [];
   constructor(
-    private readonly inner: ModelRunner,
+    inner: ModelRunner,
     private readonly keepInputs = false,
-  ) {}
-  get device() {
-    return this.inner.device;
-  }
-  get inputNames() {
-    return this.inner.inputNames;
-  }
-  get outputNames() {
-    return this.inner.outputNames;
+  ) {
+    super(inner);
   }
   run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
     this.calls.push([...dims]);

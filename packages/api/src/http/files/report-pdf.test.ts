@@ -284,6 +284,15 @@ function keepForALook(name: string, bytes: Uint8Array) {
   writeFileSync(path.join(LOOK_DIR, name), bytes);
 }
 
+/** A report as its reader gets it, read, and kept for a look as `<look>.pdf` and `<look>.png`. */
+async function readReport(res: Response, look: string): Promise<ReadPdf & { bytes: Uint8Array }> {
+  const bytes = await bytesOf(res);
+  const pdf = await readPdf(bytes);
+  keepForALook(`${look}.png`, pdf.firstPagePng);
+  keepForALook(`${look}.pdf`, bytes);
+  return { ...pdf, bytes };
+}
+
 describe("the report PDF", () => {
   it("holds the task, its weight, parameters in words and checksums, and is whole without the service", async () => {
     warn.mockClear();
@@ -296,11 +305,8 @@ describe("the report PDF", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/pdf");
     expect(fileNameOf(res)).toBe("Motorcycles x4.pdf");
-    const bytes = await bytesOf(res);
-    expect(Buffer.from(bytes.subarray(0, 5)).toString()).toBe("%PDF-");
-    const pdf = await readPdf(bytes);
-    keepForALook("super-resolution-en.png", pdf.firstPagePng);
-    keepForALook("super-resolution-en.pdf", bytes);
+    const pdf = await readReport(res, "super-resolution-en");
+    expect(Buffer.from(pdf.bytes.subarray(0, 5)).toString()).toBe("%PDF-");
 
     const all = pdf.text.join("\n");
     expect(pdf.text[0]).toContain("Task report: Motorcycles x4");
@@ -356,10 +362,7 @@ describe("the report PDF", () => {
     const res = await get({ id, locale: "zh-CN" });
     expect(res.status).toBe(200);
     expect(fileNameOf(res)).toBe("视网膜血管分割.pdf");
-    const bytes = await bytesOf(res);
-    const pdf = await readPdf(bytes);
-    keepForALook("segmentation-zh-CN.png", pdf.firstPagePng);
-    keepForALook("segmentation-zh-CN.pdf", bytes);
+    const pdf = await readReport(res, "segmentation-zh-CN");
     const all = pdf.text.join("\n");
     expect(pdf.text[0]).toContain("任务报告：视网膜血管分割");
     expect(all).toContain("图像分割");
@@ -379,8 +382,8 @@ describe("the report PDF", () => {
     expect(pdf.text[0]).toContain("0.45（Dice 0.83）");
     expect(all).toContain("Dice 0.8123 · IoU 0.6838 · clDice 0.7777 · 精确率 0.85 · 召回率 0.7778");
     // The face is embedded as a subset (a few glyphs), not the 10 MB font file.
-    expect(Buffer.from(bytes).toString("latin1")).toMatch(/\/FontFile2/);
-    expect(bytes.length).toBeLessThan(400_000);
+    expect(Buffer.from(pdf.bytes).toString("latin1")).toMatch(/\/FontFile2/);
+    expect(pdf.bytes.length).toBeLessThan(400_000);
   });
 
   it("says on its last page how many images it left out of a large task", async () => {
@@ -433,9 +436,7 @@ describe("a classification report", () => {
         },
       },
     });
-    const bytes = await bytesOf(await get({ id, locale: "en" }));
-    keepForALook("classification-en.pdf", bytes);
-    const pdf = await readPdf(bytes);
+    const pdf = await readReport(await get({ id, locale: "en" }), "classification-en");
     // Compared without white space: the parser puts a space between some runs of text.
     const squash = (text: string) => text.replace(/\s+/g, "");
     const all = squash(pdf.text.join(""));

@@ -1,4 +1,7 @@
-import type { ImportReportWire as ImportReport } from "@studio/contracts/inference/import-report";
+import {
+  blankImportReport,
+  type ImportReportWire as ImportReport,
+} from "@studio/contracts/inference/import-report";
 import {
   checkWeightHead,
   WEIGHT_HEAD_BYTES,
@@ -123,26 +126,13 @@ async function refuseWrongFormat(
 /** The import report of a file refused before the importer saw it: nothing was read. */
 function emptyImportRefusal(meta: Meta, sizeBytes: number, message: string): ImportReport {
   return {
-    verdict: "rejected",
+    ...blankImportReport({
+      architecture: meta.architecture ?? "",
+      fileName: meta.fileName ?? "",
+      sizeBytes,
+    }),
     summary: message,
-    problems: [],
-    warnings: [],
-    architecture: meta.architecture ?? "",
-    fileName: meta.fileName ?? "",
-    sizeBytes,
-    format: null,
     error: { code: "unknown_format", message },
-    wrapperKey: null,
-    strippedPrefix: null,
-    tensorCount: 0,
-    parameterCount: 0,
-    dtypes: {},
-    nonFinite: [],
-    missing: [],
-    unexpected: [],
-    shapeMismatches: [],
-    dtypeMismatches: [],
-    matched: 0,
   };
 }
 
