@@ -56,7 +56,9 @@ const peak = await peakDuring(async () => {
 const ms = performance.now() - t0;
 await settle();
 const after = process.memoryUsage().rss;
+// What JavaScript still holds of it (the rest is native: onnxruntime, libvips, malloc's heaps).
+const { heapTotal, external } = process.memoryUsage();
 process.stdout.write(
-  `${JSON.stringify({ side, memoryArena, tile, tiles, ms, idle, peak, after, pngBytes, workingBytesPerPixel: prepared.workingBytesPerPixel })}\n`,
+  `${JSON.stringify({ side, memoryArena, tile, tiles, ms, idle, peak, after, heapTotal, external, pngBytes, workingBytesPerPixel: prepared.workingBytesPerPixel })}\n`,
 );
 await cache.clear();

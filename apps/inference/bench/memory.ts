@@ -4,12 +4,14 @@
 // the model as the worker does: idle (model loaded and warmed up), peak during the task (the
 // kernel's high-water mark, VmHWM), and after the task. Side by side: onnxruntime's CPU arena
 // off (the product's default, runtime/session.ts) and on, with the time each took (issue #16:
-// after a task the worker must be back within 300 MB of its idle baseline).
+// after a task the worker must be back within 300 MB of its idle baseline). The processes get
+// the worker's malloc settings (worker/supervisor.ts WORKER_MALLOC_ENV).
 // Usage: pnpm --filter @studio/inference bench:memory [-- --sides 512,1024 --threads 2]
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { TSX_EXEC_ARGV } from "../src/tsx";
+import { WORKER_MALLOC_ENV } from "../src/worker/supervisor";
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +48,12 @@ function measure(side: number, arena: boolean): Measured {
       arena ? "arena" : "none",
       values.threads ?? "2",
     ],
-    { encoding: "utf8", maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: "" } },
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+      // The worker process's malloc settings (supervisor.ts).
+      env: { ...WORKER_MALLOC_ENV, ...process.env, NODE_OPTIONS: "" },
+    },
   );
   const line = child.stdout.trim().split("\n").pop() ?? "";
   if (child.status !== 0 || !line.startsWith("{")) {

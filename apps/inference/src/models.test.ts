@@ -52,6 +52,7 @@ describe("weight files and the session cache", () => {
       intraOpThreads: 1,
       interOpThreads: 1,
       spinWait: false,
+      memoryArena: true,
       maxModels: 2,
       openWeight: (sha256) => openWeightFile(files, sha256),
     });

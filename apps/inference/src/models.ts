@@ -106,6 +106,7 @@ export interface ModelSettings {
   intraOpThreads: number;
   interOpThreads: number;
   spinWait: boolean;
+  memoryArena: boolean;
   maxModels: number;
 }
 
@@ -116,6 +117,7 @@ export function modelSettings(config: InferenceEnv): ModelSettings {
     intraOpThreads: config.ORT_INTRA_OP_THREADS,
     interOpThreads: config.ORT_INTER_OP_THREADS,
     spinWait: config.ORT_SPIN_WAIT,
+    memoryArena: config.ORT_MEMORY_ARENA,
     maxModels: config.SESSION_CACHE_MAX_MODELS,
   };
 }
@@ -166,6 +168,7 @@ export class ModelStore {
       intraOpThreads: options.intraOpThreads,
       interOpThreads: options.interOpThreads,
       spinWait: options.spinWait,
+      memoryArena: options.memoryArena,
       maxModels: options.maxModels,
     });
     this.squeezeCache = new SessionCache({
@@ -173,6 +176,7 @@ export class ModelStore {
       intraOpThreads: options.intraOpThreads,
       interOpThreads: options.interOpThreads,
       spinWait: options.spinWait,
+      memoryArena: options.memoryArena,
       maxModels: 2 * SQUEEZE_SESSIONS_PER_WEIGHT,
     });
   }

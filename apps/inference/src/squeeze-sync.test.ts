@@ -35,6 +35,7 @@ describe("Real-CUGAN through the model store", () => {
       intraOpThreads: 2,
       interOpThreads: 1,
       spinWait: false,
+      memoryArena: true,
       maxModels: 2,
       openWeight: (sha256) => openWeightFile(files, sha256),
     });

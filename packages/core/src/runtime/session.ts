@@ -14,15 +14,18 @@ export interface SessionOptions {
    */
   spinWait?: boolean;
   /**
-   * onnxruntime's CPU memory arena (its default). Off here: the arena keeps what the largest run
+   * onnxruntime's CPU memory arena (its default, and ours: `ORT_MEMORY_ARENA` in the inference
+   * service turns it off). The arena keeps what the largest run
    * needed for the session's life (a worker sat at 2.9 GB idle after 1024 px tasks), and the
    * run option that should shrink it (`memory.enable_memory_arena_shrinkage`) is not passed on
    * by onnxruntime-node 1.30 (measured: the same resident memory after a run with and without
-   * it). Without the arena every run gives its memory back at once, and its peak is lower too:
-   * Real-ESRGAN AnimeVideo v3 x4, one untiled run, peak / after-run growth over idle:
-   * 512 px 300 / 249 MB -> 176 / -2 MB; 1024 px 1193 / 986 MB -> 716 / -6 MB. Run time was the
-   * same within noise (median ratio 0.96 at 256 px, 1.04 at 512 px, interleaved on 2 busy
-   * cores). `pnpm --filter @studio/inference bench:memory` prints the figures.
+   * it). Without the arena every run gives its memory back, and its peak is lower too. The
+   * price is time: every tile allocates afresh. Default task of Real-ESRGAN AnimeVideo v3 x4
+   * (tile auto = 512) on 2 busy cores, peak / after-task growth over idle, no arena vs arena:
+   * 512 px 193 / 10 vs 303 / 243 MB; 1024 px 271 / 66 vs 428 / 222 MB; 2048 px 571 / 278 vs
+   * 693 / 506 MB; time 1.25-1.53x the arena's in that table and 1.36-1.78x in interleaved 1024 px
+   * pairs (single untiled runs at 256 px: 1.01x). `pnpm --filter @studio/inference
+   * bench:memory` prints the table; speed comes first by default.
    */
   memoryArena?: boolean;
 }
@@ -42,7 +45,7 @@ const noSpinning = {
 export function ortSessionOptions(opts: SessionOptions): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: "all",
-    enableCpuMemArena: opts.memoryArena ?? false,
+    enableCpuMemArena: opts.memoryArena ?? true,
     ...(opts.spinWait ? {} : { extra: noSpinning }),
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
