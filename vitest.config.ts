@@ -58,6 +58,8 @@ export default defineConfig({
             "src/services/images.test.ts",
             "src/services/tasks.test.ts",
             "src/routers/task-scores.test.ts",
+            "src/routers/team-result-names.test.ts",
+            "src/http/files/download.test.ts",
           ],
           env: { ...TEST_ENV, STUDIO_TEST_DATABASE: "postgresql" },
           globalSetup: globalSetup["@studio/db"],

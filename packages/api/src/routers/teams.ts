@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resultNamePatternSchema } from "../http/files/download-names";
 import { emailSchema } from "../services/account";
 import { getResultSettings, setResultSettings } from "../services/team-settings";
 import {
@@ -29,7 +30,12 @@ const memberOutput = z.object({
   joinedAt: z.date(),
 });
 const teamName = z.string().trim().min(1).max(100);
-const resultSettingsOutput = z.object({ keepGps: z.boolean() });
+const resultSettingsOutput = z.object({ keepGps: z.boolean(), namePattern: z.string().nullable() });
+const resultSettingsInput = z.object({
+  keepGps: z.boolean().optional(),
+  /** Left out: unchanged; null or "": back to the default names. */
+  namePattern: resultNamePatternSchema.nullable().optional(),
+});
 const invitationOutput = z.object({
   id: z.string(),
   email: z.string(),
@@ -61,7 +67,7 @@ export const teamsRouter = router({
     .query(({ ctx }) => getResultSettings(ctx.db, ctx.team.id)),
 
   setResultSettings: teamAdminProcedure
-    .input(resultSettingsOutput)
+    .input(resultSettingsInput)
     .output(resultSettingsOutput)
     .mutation(({ ctx, input }) => setResultSettings(ctx.db, ctx.team.id, input)),
 

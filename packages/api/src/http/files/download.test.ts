@@ -296,4 +296,43 @@ describe("download names", () => {
       "scans/p_overlay.png": "p.png overlay",
     });
   });
+
+  it("names results by the team's pattern, in the download and the zip", async () => {
+    const sr = await finishedTask("super_resolution", [
+      { name: "cat.png", relativePath: "pets/cat.png" },
+      { name: "dog.png", relativePath: "pets/dog.png" },
+    ]);
+    const task = await t.db.task.findUniqueOrThrow({
+      where: { id: sr.taskId },
+      select: { weightId: true },
+    });
+    await t.db.weight.update({
+      where: { id: task.weightId as string },
+      data: { name: "RealESR-AnimeVideo v3 (x4)" },
+    });
+    await t.db.team.update({
+      where: { id: alice.personalTeamId },
+      data: { resultNamePattern: "{index}-{model}_{name}_{scale}_{output} {task}" },
+    });
+    try {
+      const item = sr.items[1] as (typeof sr.items)[number];
+      const result = await get({ type: "result", id: sr.taskId, itemId: item.itemId });
+      expect(fileNameOf(result)).toBe("2-realesr-animevideo-v3-x4_dog_x4_result Pets 猫 x4.png");
+      const zip = await openZipBytes(await body(await get({ type: "task-zip", id: sr.taskId })), {
+        maxEntries: 10,
+        maxTotalBytes: 1 << 20,
+        maxEntryBytes: 1 << 20,
+      });
+      expect(zip.entries.map((e) => e.name)).toEqual([
+        "pets/1-realesr-animevideo-v3-x4_cat_x4_result Pets 猫 x4.png",
+        "pets/2-realesr-animevideo-v3-x4_dog_x4_result Pets 猫 x4.png",
+      ]);
+      zip.close();
+    } finally {
+      await t.db.team.update({
+        where: { id: alice.personalTeamId },
+        data: { resultNamePattern: null },
+      });
+    }
+  });
 });

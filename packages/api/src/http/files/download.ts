@@ -228,8 +228,16 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
           id: true,
           resultPath: true,
           resultMeta: true,
+          position: true,
           image: { select: { originalName: true } },
-          task: { select: { taskKind: true, weight: { select: { spec: true } } } },
+          task: {
+            select: {
+              taskKind: true,
+              name: true,
+              weight: { select: { spec: true, name: true } },
+              team: { select: { resultNamePattern: true } },
+            },
+          },
         },
       });
       if (!item?.resultPath) return errorResponse("not_found", "Result not found.");
@@ -248,14 +256,23 @@ export async function downloadFile(request: Request, ctx: Context): Promise<Resp
         relative = value;
       }
       const ext = path.extname(relative) || ".png";
-      const name = resultFileName(item.image.originalName, {
-        taskKind: item.task.taskKind,
-        scale: resultScale(meta, item.task.weight?.spec),
-        output: variantKey
-          ? variantOutput(variantKey)
-          : mainOutput(item.task.taskKind, item.resultPath, meta),
-        ext,
-      });
+      const name = resultFileName(
+        item.image.originalName,
+        {
+          taskKind: item.task.taskKind,
+          scale: resultScale(meta, item.task.weight?.spec),
+          output: variantKey
+            ? variantOutput(variantKey)
+            : mainOutput(item.task.taskKind, item.resultPath, meta),
+          ext,
+        },
+        {
+          pattern: item.task.team.resultNamePattern,
+          taskName: item.task.name,
+          weightName: item.task.weight?.name,
+          index: item.position + 1,
+        },
+      );
       // Results are PNG, or another image format a super-resolution task asked for.
       const imageType = resultMimeType(ext);
       if (query.rendition) {

@@ -33,7 +33,13 @@ export function resultScale(
 export async function taskZipEntries(db: Db, taskId: string): Promise<TaskZipEntry[]> {
   const task = await db.task.findUnique({
     where: { id: taskId },
-    select: { taskKind: true, datasetId: true, weight: { select: { spec: true } } },
+    select: {
+      taskKind: true,
+      datasetId: true,
+      name: true,
+      weight: { select: { spec: true, name: true } },
+      team: { select: { resultNamePattern: true } },
+    },
   });
   // Deleted since the caller found it: nothing to zip.
   if (!task) return [];
@@ -42,6 +48,7 @@ export async function taskZipEntries(db: Db, taskId: string): Promise<TaskZipEnt
     orderBy: { position: "asc" },
     select: {
       imageId: true,
+      position: true,
       resultPath: true,
       resultMeta: true,
       image: { select: { originalName: true } },
@@ -67,12 +74,21 @@ export async function taskZipEntries(db: Db, taskId: string): Promise<TaskZipEnt
     const original = relativePath ? path.posix.basename(relativePath) : item.image.originalName;
     const scale = resultScale(meta, task.weight?.spec);
     const add = (key: string, output: string) => {
-      const file = resultFileName(original, {
-        taskKind: task.taskKind,
-        scale,
-        output,
-        ext: path.posix.extname(key) || ".png",
-      });
+      const file = resultFileName(
+        original,
+        {
+          taskKind: task.taskKind,
+          scale,
+          output,
+          ext: path.posix.extname(key) || ".png",
+        },
+        {
+          pattern: task.team.resultNamePattern,
+          taskName: task.name,
+          weightName: task.weight?.name,
+          index: item.position + 1,
+        },
+      );
       entries.push({ name: names.claim(`${folder}${safeFileName(file)}`), key });
     };
     add(main, mainOutput(task.taskKind, main, meta));
