@@ -182,7 +182,8 @@ Interp           up      1 1 c out 0=1 1=2.0 2=2.0
     for (const area of ["incoming", "uploads", "weights", "results", "renditions"]) {
       expect(filesUnder(path.join(node.dataDir, area)), area).toEqual([]);
     }
-    expect(filesUnder(path.join(node.dataDir, "tmp"))).toEqual([]);
+    // The conversion's staged inputs are removed as its answer goes out: wait for that, not a time.
+    await expect.poll(() => filesUnder(path.join(node.dataDir, "tmp"))).toEqual([]);
     // What it read more than once (the weight, the image) is in its own cache.
     const cached = filesUnder(path.join(node.dataDir, "cache", "blobs", "server", "objects"));
     expect(cached).toContain(path.join("weights", `${weight.sha256}.onnx`));

@@ -196,7 +196,9 @@ export function moreSuite(studio: () => Studio): void {
       );
       expect(await previewArea.locator(`img[alt="${other}"]`).count()).toBe(1);
       await runTaskAndOpenResult(page);
-      await waitForText(page.locator("main h1"), "text.png");
+      // The first result is whichever upload finished first (see below): either image.
+      const heading = page.locator("main h1").filter({ hasText: /text\.png|microaneurysms\.png/ });
+      await heading.first().waitFor();
       await page.waitForFunction(
         () =>
           ((document.querySelector('[data-testid="classified-image"]') as HTMLImageElement | null)
@@ -210,8 +212,6 @@ export function moreSuite(studio: () => Studio): void {
       await waitForText(page.getByTestId("result-position"), "1 of 2");
       const first = page.url();
       // The task's order is the selection's, which follows the uploads' finishing order.
-      const heading = page.locator("main h1").filter({ hasText: /text\.png|microaneurysms\.png/ });
-      await heading.first().waitFor();
       const firstName = (await heading.first().textContent()) ?? "";
       const [one, two] = firstName.includes("text.png")
         ? ["text.png", "microaneurysms.png"]

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { MutationFeedback } from "~/components/form";
 import { TitledCard } from "~/components/titled-card";
 import { Button } from "~/components/ui/button";
@@ -35,6 +35,13 @@ function exampleName(pattern: string): string {
   );
   return `${filled}.png`;
 }
+
+/** Tokens and file names are not words of any language: browsers' translators leave them be. */
+const machineText = (chunks: ReactNode) => (
+  <code translate="no" className="font-mono">
+    {chunks}
+  </code>
+);
 
 /**
  * What results carry from their inputs (the date and camera always; the GPS position only when
@@ -81,6 +88,7 @@ export function ResultSettings({ isAdmin }: { isAdmin: boolean }) {
             data-testid="result-name-pattern"
             value={pattern}
             placeholder={DEFAULT_PATTERN}
+            translate="no"
             maxLength={120}
             disabled={disabled}
             onChange={(event) => setPattern(event.target.value)}
@@ -93,10 +101,15 @@ export function ResultSettings({ isAdmin }: { isAdmin: boolean }) {
           ) : null}
         </div>
         <p id="result-name-pattern-hint" className="text-muted-foreground text-sm">
-          {t("team.namePatternHint", { tokens: TOKENS, name: "{name}", index: "{index}" })}
+          {t.rich("team.namePatternHint", {
+            tokens: TOKENS,
+            name: "{name}",
+            index: "{index}",
+            code: machineText,
+          })}
         </p>
         <p id="result-name-pattern-example" className="text-sm" data-testid="result-name-example">
-          {t("team.namePatternExample", { example: exampleName(pattern) })}
+          {t.rich("team.namePatternExample", { example: exampleName(pattern), code: machineText })}
         </p>
       </form>
       <MutationFeedback error={save.error ?? settings.error} className="mt-3" />
