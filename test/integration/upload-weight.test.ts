@@ -2,11 +2,14 @@
 // preview and a task with the previewed signature, and system.status.
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { createCaller } from "@studio/api";
 import { uploadImage, uploadWeight } from "@studio/api/files";
 import { makeAdminAndMember, type TestUser } from "@studio/api/testing";
 import { buildTinySrModel } from "@studio/core/testing";
 import { zipStream } from "@studio/core/zip";
 import { fixturePath } from "@studio/fixtures";
+import { seedGrayImage, seedWeight } from "@studio/inference/test-fixtures";
+import { calibratedSlowModel } from "@studio/inference/test-models";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionCaller, sessionContext, useServiceForApi } from "./api-on-service";
 
@@ -177,4 +180,55 @@ describe("weight upload, preview and tasks with the real inference service", () 
     expect(status.inference.reachable).toBe(true);
     expect(status.queue.tasks.queued).toBeGreaterThanOrEqual(1);
   });
+
+  it("stops the service's preview when the caller goes away (a page left while it computes)", async () => {
+    // About two seconds of model on this machine, measured now: long against a round trip.
+    const { bytes } = await calibratedSlowModel({
+      targetMs: 2000,
+      width: 102,
+      height: 102,
+      threads: svc.config.ORT_INTRA_OP_THREADS,
+    });
+    const slow = await seedWeight(svc.db, svc.dataDir, {
+      teamId,
+      taskKind: "segmentation",
+      bytes,
+      spec: { kind: "segmentation", colorOrder: "gray", activation: "sigmoid" },
+    });
+    const imageId = await seedGrayImage(svc.db, svc.dataDir, { userId: member.id, teamId });
+    const leaving = new AbortController();
+    const caller = createCaller(await ctx(member), { signal: leaving.signal });
+    const call = caller.inference.preview({
+      teamId,
+      weightId: slow.weightId,
+      imageId,
+      crop: { x: 0, y: 0, width: 64, height: 64 },
+      params: {},
+    });
+    const outcome = call.then(
+      () => "finished",
+      () => "aborted",
+    );
+    while ((await previewsRunning()) === 0) await new Promise((r) => setTimeout(r, 20));
+    leaving.abort();
+    expect(await outcome).toBe("aborted");
+    while ((await previewsRunning()) > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(await serviceMetric('inference_previews_total{outcome="canceled"}')).toBe(1);
+    expect(await serviceMetric('inference_previews_total{outcome="timeout"}')).toBe(0);
+  });
 });
+
+async function previewsRunning(): Promise<number> {
+  const response = await fetch(`${svc.url}/v1/system`, {
+    headers: { authorization: `Bearer ${svc.token}` },
+  });
+  return ((await response.json()) as { preview: { running: number } }).preview.running;
+}
+
+async function serviceMetric(series: string): Promise<number> {
+  const response = await fetch(`${svc.url}/metrics`, {
+    headers: { authorization: `Bearer ${svc.token}` },
+  });
+  const line = (await response.text()).split("\n").find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(" ")[1] ?? 0);
+}

@@ -33,7 +33,7 @@ export const inferenceRouter = router({
         timings: z.record(z.string(), z.number()),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      preview(ctx.db, ctx.inference, { ...input, teamId: ctx.team.id }),
+    .mutation(({ ctx, input, signal }) =>
+      preview(ctx.db, ctx.inference, { ...input, teamId: ctx.team.id }, signal),
     ),
 });

@@ -19,7 +19,13 @@ export interface PreviewArgs {
  * weight's kind, and forwards the crop to the service. The returned signature is the one
  * `tasks.create` computes for the same settings, so the final run can be checked against it.
  */
-export async function preview(db: Db, inference: InferenceClient, args: PreviewArgs) {
+export async function preview(
+  db: Db,
+  inference: InferenceClient,
+  args: PreviewArgs,
+  /** Aborted when the caller went away: the service then stops computing the crop. */
+  signal?: AbortSignal,
+) {
   const weight = await db.weight.findFirst({
     where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
     select: { id: true, taskKind: true, status: true, sha256: true, spec: true },
@@ -40,12 +46,10 @@ export async function preview(db: Db, inference: InferenceClient, args: PreviewA
   const params = validateParams(kind, args.params, weight.spec);
   const expected = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   try {
-    const result = await inference.preview({
-      weightId: weight.id,
-      imageId: image.id,
-      crop,
-      params,
-    });
+    const result = await inference.preview(
+      { weightId: weight.id, imageId: image.id, crop, params },
+      signal,
+    );
     return { ...result, expectedSignature: expected };
   } catch (error) {
     throw inferenceError(error);

@@ -1,7 +1,6 @@
 "use client";
 
 import type { TaskKind } from "@studio/contracts/task";
-import { useMutation } from "@tanstack/react-query";
 import { Loader2, RotateCcw } from "lucide-react";
 import { useLocale, useTranslations } from "next-intl";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -13,7 +12,7 @@ import { useErrorMessage } from "~/lib/errors";
 import { fileUrls } from "~/lib/file-urls";
 import { formatMs } from "~/lib/format";
 import { loadImage } from "~/lib/load-image";
-import { useTRPC } from "~/trpc/react";
+import { useTRPCClient } from "~/trpc/react";
 import { type Crop, CropPicker, clampCrop } from "./crop-picker";
 import { previewCropSide, previewUsesCrop } from "./params";
 
@@ -91,7 +90,7 @@ export function PreviewPanel({
   const t = useTranslations();
   const errorMessage = useErrorMessage();
   const locale = useLocale();
-  const trpc = useTRPC();
+  const client = useTRPCClient();
   const side = previewCropSide(kind);
   const usesCrop = previewUsesCrop(kind);
   const [crop, setCrop] = useState<Crop>({ x: 0, y: 0, width: side, height: side });
@@ -99,8 +98,11 @@ export function PreviewPanel({
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
   const sequence = useRef(0);
-  const preview = useMutation(trpc.inference.preview.mutationOptions());
-  const { mutateAsync } = preview;
+  const [busy, setBusy] = useState(false);
+  // Only the newest preview is shown, so an older one still computing is aborted: the service
+  // stops it and frees its slot. Leaving the page (e.g. after submitting) aborts it too.
+  const inFlight = useRef<AbortController | null>(null);
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   // A new image: centre a crop of the kind's size on it.
   useEffect(() => {
@@ -117,14 +119,21 @@ export function PreviewPanel({
   const run = useCallback(async () => {
     if (!image || !weightId) return;
     const id = ++sequence.current;
+    inFlight.current?.abort();
+    const controller = new AbortController();
+    inFlight.current = controller;
     const key = paramsKey;
     const region = usesCrop
       ? clampCrop(crop, image.width, image.height)
       : { x: 0, y: 0, width: image.width, height: image.height };
     setError(null);
+    setBusy(true);
     try {
       const [result, original] = await Promise.all([
-        mutateAsync({ teamId, weightId, imageId: image.id, crop: region, params }),
+        client.inference.preview.mutate(
+          { teamId, weightId, imageId: image.id, crop: region, params },
+          { signal: controller.signal },
+        ),
         loadImage(fileUrls.rendition(teamId, image.id, "display")),
       ]);
       // A newer request was sent meanwhile: its answer is the one to show.
@@ -142,9 +151,11 @@ export function PreviewPanel({
       setShown(next);
       onPreview(next);
     } catch (e) {
-      if (id === sequence.current) setError(e);
+      if (id === sequence.current && !controller.signal.aborted) setError(e);
+    } finally {
+      if (id === sequence.current) setBusy(false);
     }
-  }, [image, weightId, crop, usesCrop, params, paramsKey, teamId, mutateAsync, onPreview]);
+  }, [image, weightId, crop, usesCrop, params, paramsKey, teamId, client, onPreview]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` re-runs on "retry preview"
   useEffect(() => {
@@ -152,7 +163,6 @@ export function PreviewPanel({
     return () => clearTimeout(timer);
   }, [run, attempt]);
 
-  const busy = preview.isPending;
   const stale = shown !== null && shown.paramsKey !== paramsKey;
   useEffect(() => onBusy?.(busy), [busy, onBusy]);
   // Between choosing and the first answer (debounce, model load, run): say what is happening.
