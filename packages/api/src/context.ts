@@ -122,8 +122,13 @@ async function readAuthUser(db: Db, userId: string): Promise<AuthUser | null> {
   return row ?? null;
 }
 
+/** The request headers the context reads: a Web `Headers`, or the production lane's view of node's. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 export interface CreateTRPCContextOptions {
-  headers: Headers;
+  headers: HeaderReader;
   /** The store; the process's shared client when omitted (the web app's route handlers). */
   db?: Db;
   inference?: InferenceClient;
@@ -137,7 +142,7 @@ export interface CreateTRPCContextOptions {
  * victim's cookie with it (and a browser sends it cross-origin only after a CORS preflight this
  * API never grants): the cross-site check of http/guards.ts skips it.
  */
-export function presentsApiToken(headers: Headers): boolean {
+export function presentsApiToken(headers: HeaderReader): boolean {
   return Boolean(headers.get("authorization"));
 }
 

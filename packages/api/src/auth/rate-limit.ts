@@ -96,12 +96,18 @@ export async function pruneRateLimitHits(db: Db, olderThanMs = 24 * 3600_000, no
   return count;
 }
 
-type HeaderSource = Headers | Record<string, unknown> | undefined | null;
+type HeaderSource =
+  | { get(name: string): string | null }
+  | Record<string, unknown>
+  | undefined
+  | null;
 
 function header(headers: HeaderSource, name: string): string | undefined {
   if (!headers) return undefined;
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  const value = headers[name];
+  if (typeof headers.get === "function") {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  }
+  const value = (headers as Record<string, unknown>)[name];
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === "string" ? first : undefined;
 }

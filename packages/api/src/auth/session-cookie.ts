@@ -1,5 +1,5 @@
 // The next-auth session of a request read from its cookie, for the API served outside Next.js
-// (http/node-listener.ts). It is what getServerSession(authOptions) gives the route handlers:
+// (http/production-server.ts). It is what getServerSession(authOptions) gives the route handlers:
 // next-auth's own cookie lookup (secure-prefixed name, chunked cookies) and JWT decryption, then
 // the session callback of next-auth.ts (user id and session version). A decrypted cookie is
 // remembered until it expires: its content cannot change (it is sealed with NEXTAUTH_SECRET),
@@ -7,6 +7,7 @@
 // request by createInnerContext.
 import { parseCookie } from "cookie";
 import { decode, getToken } from "next-auth/jwt";
+import type { HeaderReader } from "../context";
 import type { StudioSession } from "./next-auth";
 import { resolveAuthSecret } from "./next-auth";
 
@@ -21,7 +22,9 @@ interface RememberedSession {
 
 export function createSessionCookieReader() {
   const remembered = new Map<string, RememberedSession>();
-  return async function readSession(request: Request): Promise<StudioSession | null> {
+  return async function readSession(request: {
+    headers: HeaderReader;
+  }): Promise<StudioSession | null> {
     const secret = resolveAuthSecret();
     const header = request.headers.get("cookie");
     if (!header) return null;

@@ -9,6 +9,7 @@ import { type Db, getDb } from "../db";
 import { env } from "../env";
 import { FILE_ROUTE_PATHS, TRPC_PATH } from "./file-routes";
 import { createApiHandler, nodeListener } from "./handler";
+import { createQueryLane } from "./query-lane";
 
 export interface ProductionApiOptions {
   db?: Db;
@@ -22,9 +23,16 @@ const RETRY_AFTER_S = 1;
 const FILE_PATHS = new Set<string>(Object.values(FILE_ROUTE_PATHS));
 
 export function createProductionApi(options: ProductionApiOptions = {}) {
-  const api = createApiHandler({
-    db: options.db ?? getDb(),
-    getSession: createSessionCookieReader(),
+  const db = options.db ?? getDb();
+  const getSession = createSessionCookieReader();
+  const api = createApiHandler({ db, getSession });
+  const queryLane = createQueryLane({
+    db,
+    getSession,
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        console.error(`tRPC ${path} failed`, error.cause ?? error);
+    },
   });
   const maxInFlight = options.maxInFlight ?? env().API_MAX_IN_FLIGHT;
   let inFlight = 0;
@@ -32,7 +40,7 @@ export function createProductionApi(options: ProductionApiOptions = {}) {
   // Only tRPC calls count: they are the flood a crowd of polling pages makes, while the file
   // routes have limits of their own (upload sizes and rate per user) and a long upload or
   // download must not hold a place that a poll needs.
-  const listener = nodeListener(async (request) => {
+  const general = nodeListener(async (request) => {
     if (!new URL(request.url).pathname.startsWith(TRPC_PATH)) return api(request);
     if (inFlight >= maxInFlight) {
       const response = await api(request, {
@@ -57,7 +65,21 @@ export function createProductionApi(options: ProductionApiOptions = {}) {
         pathname === TRPC_PATH || pathname.startsWith(`${TRPC_PATH}/`) || FILE_PATHS.has(pathname)
       );
     },
-    listener: (req: IncomingMessage, res: ServerResponse) => listener(req, res),
+    async listener(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      // Plain queries (the polls) take the lane; a request it leaves untouched, and one that
+      // would pass the in-flight limit (answered 503 below), goes the general way.
+      if (inFlight < maxInFlight) {
+        inFlight++;
+        let served = false;
+        try {
+          served = await queryLane(req, res);
+        } finally {
+          inFlight--;
+        }
+        if (served) return;
+      }
+      return general(req, res);
+    },
     get inFlight() {
       return inFlight;
     },
