@@ -25,6 +25,7 @@ const APPS = ["@studio/web", "@studio/inference"];
  *   architectures/catalog   importable architectures as data (ids, names, keys, default specs)
  *   importers/formats       importable file extensions and the importer's size cap
  *   official/catalog        the official model manifest and the fetched models' records
+ *   quantize/report         the INT8 check's report type and its quality and speed gate
  * Not free: image and tuning (sharp), runtime, tiling and pipeline (onnxruntime-node), onnx,
  * ncnn, official, importers, architectures (onnx-proto and more).
  */
@@ -39,6 +40,7 @@ const FREE_CORE_SUBPATHS = [
   "importers/formats",
   "metrics",
   "official/catalog",
+  "quantize/report",
 ];
 // yauzl is allowed because it is pure JavaScript (zip/read is a declared free subpath): the rule
 // exists to keep native compute (sharp, onnxruntime, protobuf) out of the API process.

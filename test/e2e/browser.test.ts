@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Studio, startStudio } from "./harness";
 import { newUser, signUp } from "./helpers";
 import { authSuite } from "./suites/auth";
+import { int8Suite } from "./suites/int8";
 import { languagesSuite } from "./suites/languages";
 import { librarySuite } from "./suites/library";
 import { moreSuite } from "./suites/more";
@@ -35,6 +36,7 @@ describe("library", slow, () => librarySuite(getStudio));
 describe("languages", slow, () => languagesSuite(getStudio));
 describe("result files", slow, () => resultFilesSuite(getStudio));
 describe("quality scores", slow, () => scoresSuite(getStudio));
+describe("fast CPU mode (INT8)", slow, () => int8Suite(getStudio));
 
 describe("security", slow, () => {
   it("pages and API answers carry the security headers", async () => {

@@ -40,7 +40,9 @@ const nodes = new Map<string, InferenceNodeProcess>();
 function startNode(id: string) {
   const dataDir = dataDirs.get(id) ?? freshDataDir(`multi-node-${id}-`);
   dataDirs.set(id, dataDir);
-  nodes.set(id, startInferenceNode({ id, databaseUrl: store.url, dataDir, env: s3.env }));
+  // Sessions stay loaded while idle: the test reads which weights a node's heartbeat lists.
+  const env = { ...s3.env, SESSION_IDLE_RELEASE_MS: "0" };
+  nodes.set(id, startInferenceNode({ id, databaseUrl: store.url, dataDir, env }));
 }
 
 beforeAll(async () => {

@@ -48,10 +48,17 @@ const shape = {
   ORT_SPIN_WAIT: bool.default(false),
   /**
    * onnxruntime's CPU memory arena. On by default: without it every tile allocates afresh and the
-   * default task ran 1.25-1.8x slower here; off, a worker gives its memory back after each task
-   * instead of keeping what its largest run needed (`bench:memory` prints both).
+   * default task ran 1.25-1.8x slower here. The arena keeps what a session's largest run needed
+   * until the session is released (SESSION_IDLE_RELEASE_MS); off, memory goes back after every
+   * run, and the peak is lower (`bench:memory` prints both).
    */
   ORT_MEMORY_ARENA: bool.default(true),
+  /**
+   * The task worker releases its sessions (and the memory onnxruntime's arena kept for its
+   * largest run) after this long without a task; the next task loads its weight again (tens of
+   * ms for the official models, no new warm-up). 0 keeps them loaded.
+   */
+  SESSION_IDLE_RELEASE_MS: int(0).default(2_000),
   WORKER_LEASE_MS: int(1000).default(30_000),
   WORKER_POLL_MS: int(10).default(500),
   /** Progress rows are written at most this often per task. */
@@ -81,6 +88,11 @@ const shape = {
    * preview that only changes the tuning does not run the model (least recently used go first).
    */
   PREVIEW_OUTPUT_CACHE_MB: int(0).default(256),
+  /**
+   * A preview process releases its sessions (and what onnxruntime's arena kept for its largest
+   * preview) after this long without a preview; the model output cache stays. 0 keeps them.
+   */
+  PREVIEW_SESSION_IDLE_RELEASE_MS: int(0).default(60_000),
 
   VALIDATE_TIMEOUT_MS: int(100).default(60_000),
   VALIDATE_MAX_MEMORY_MB: int(64).default(2048),
@@ -96,6 +108,14 @@ const shape = {
   CONVERT_TIMEOUT_MS: int(100).default(120_000),
   CONVERT_MAX_MEMORY_MB: int(64).default(2048),
   CONVERT_MAX_CONCURRENT: int(1).default(1),
+
+  /**
+   * INT8 check (POST /v1/weights/int8): a child process quantises the weight, runs FP32 and INT8
+   * on the calibration images and times both; the model, its INT8 copy and their sessions are in
+   * memory at once. One at a time: a second would skew the other's speed measurement.
+   */
+  INT8_TIMEOUT_MS: int(1000).default(300_000),
+  INT8_MAX_MEMORY_MB: int(64).default(4096),
 
   /**
    * The blob store (where uploads, weights and results live) comes from @studio/blob/env:

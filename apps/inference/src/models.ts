@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isBlobError } from "@studio/blob/errors";
+import { int8WeightKey } from "@studio/contracts/inference/int8";
 import {
   type PreparedModel,
   prepareModel,
@@ -11,7 +12,7 @@ import {
   withSqueezeSync,
 } from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
-import { ModelSpec } from "@studio/core/spec";
+import { ModelSpec, type Precision } from "@studio/core/spec";
 import type { InferenceEnv } from "./env";
 import type { WorkerMetrics } from "./metrics";
 import type { AcquiredFile, NodeFiles } from "./node-files";
@@ -65,8 +66,51 @@ export async function findOfficialWeightFile(
   return null;
 }
 
-/** A weight's file, held until `release()`. */
-export type WeightOpener = (sha256: string) => Promise<AcquiredFile>;
+/**
+ * A weight's file, held until `release()`, by session key: the weight's sha256 (its FP32 file)
+ * or sessionKey(sha256, "int8") (its INT8 model).
+ */
+export type WeightOpener = (sessionKey: string) => Promise<AcquiredFile>;
+
+const INT8_SUFFIX = ".int8";
+
+/**
+ * The session (and session cache) key of a weight at a precision: the sha256 for FP32, the
+ * sha256 with ".int8" for its INT8 model, so both can be loaded side by side.
+ */
+export function sessionKey(sha256: string, precision: Precision = "fp32"): string {
+  const sha = sha256.toLowerCase();
+  return precision === "int8" ? `${sha}${INT8_SUFFIX}` : sha;
+}
+
+/** The precision a task's or preview's params ask for ("fp32" unless they say "int8"). */
+export function precisionOf(params: unknown): Precision {
+  return (params as { precision?: unknown } | null)?.precision === "int8" ? "int8" : "fp32";
+}
+
+/** The device as results and previews report it: "cpu (int8)" when the INT8 model ran. */
+export function deviceLabel(device: string, params: unknown): string {
+  return precisionOf(params) === "int8" ? `${device} (int8)` : device;
+}
+
+/**
+ * The INT8 model of a weight, weights/<sha256>.int8.onnx in the store (POST /v1/weights/int8
+ * wrote it), read like the weight itself (in place locally, through the node's cache otherwise).
+ */
+async function openInt8WeightFile(files: NodeFiles, sha256: string): Promise<AcquiredFile> {
+  const key = int8WeightKey(sha256);
+  try {
+    return await files.acquire(key);
+  } catch (error) {
+    if (isBlobError(error, "not_found")) {
+      throw new WeightUnusableError(
+        `the weight ${sha256} has no INT8 model; check it for INT8 (weights.checkInt8) first`,
+        `${key} is not in the store (${files.store.description})`,
+      );
+    }
+    throw error;
+  }
+}
 
 /**
  * The file of a weight: an official model of this node first, else weights/<sha256>.onnx from
@@ -75,6 +119,9 @@ export type WeightOpener = (sha256: string) => Promise<AcquiredFile>;
  * passes through, and the task is retried).
  */
 export async function openWeightFile(files: NodeFiles, sha256: string): Promise<AcquiredFile> {
+  // A session key of an INT8 model (see sessionKey) opens that model instead.
+  if (sha256.endsWith(INT8_SUFFIX))
+    return openInt8WeightFile(files, sha256.slice(0, -INT8_SUFFIX.length));
   const sha = sha256.toLowerCase();
   const official = await findOfficialWeightFile(files.dataDir, sha);
   if (official) return { key: `official/${path.basename(official)}`, path: official, release() {} };
@@ -145,6 +192,9 @@ async function readWeight(sha256: string, openWeight: WeightOpener | undefined):
     weight.release();
   }
   const file = weight.path;
+  // An INT8 model is derived from the weight, so its bytes have no sha256 of their own to match;
+  // it was written whole (temp file and rename) by the INT8 check of this weight.
+  if (sha256.endsWith(INT8_SUFFIX)) return bytes;
   const actual = createHash("sha256").update(bytes).digest("hex");
   if (actual !== sha256.toLowerCase()) {
     throw new WeightUnusableError(
@@ -182,14 +232,27 @@ export class ModelStore {
   }
 
   /**
+   * Releases every session of this process, the squeeze variants too, with what onnxruntime's
+   * arena kept for each (a released session gives it back; the worker's malloc settings return
+   * it to the system). Only while no task or preview uses them; weights load again on demand.
+   */
+  async release(): Promise<void> {
+    await Promise.all([this.cache.clear(), this.squeezeCache.clear()]);
+  }
+
+  /**
    * The session for a weight, bound to its spec (a JSON string as stored, or an object). The
    * file is opened (by `openWeight`, default the store's) only when the session is not cached.
+   * `precision` "int8" loads the weight's INT8 model instead (its own session, beside the FP32
+   * one); the prepared model still names the weight's sha256, which signatures and provenance
+   * are made of.
    */
   async get(
     sha256: string,
     specSource: string | unknown,
     openWeight: WeightOpener | undefined = this.options.openWeight,
-  ): Promise<PreparedModel & { loadMs: number; cacheHit: boolean }> {
+    precision: Precision = "fp32",
+  ): Promise<StoredModel> {
     let spec: ModelSpec;
     try {
       spec = ModelSpec.parse(typeof specSource === "string" ? JSON.parse(specSource) : specSource);
@@ -198,11 +261,12 @@ export class ModelStore {
         `the weight's model spec is invalid: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const cacheHit = this.cache.has(sha256);
+    const key = sessionKey(sha256, precision);
+    const cacheHit = this.cache.has(key);
     this.options.metrics?.sessionCache.inc({ result: cacheHit ? "hit" : "miss" });
     const loaded = await this.cache.get({
-      sha256,
-      load: () => readWeight(sha256, openWeight),
+      sha256: key,
+      load: () => readWeight(key, openWeight),
       // The warm-up also measures the model's working memory per pixel, for tile "auto".
       warmup: warmupFor(spec, { measureMemory: true }),
     });
@@ -210,12 +274,42 @@ export class ModelStore {
     // image's averages, built from the same file when an image first needs several tiles.
     const prepared = withSqueezeSync(prepareModel(loaded, spec), {
       cache: this.squeezeCache,
-      load: () => readWeight(sha256, openWeight),
+      load: () => readWeight(key, openWeight),
     });
     return {
       ...prepared,
+      weightSha256: sha256.toLowerCase(),
       loadMs: cacheHit ? 0 : loaded.loadMs + loaded.warmupMs,
       cacheHit,
+      precision,
+      withPrecision: (other) =>
+        this.get(sha256, spec, other === precision ? openWeight : undefined, other),
     };
   }
+}
+
+/** A weight's prepared session from a ModelStore. */
+export type StoredModel = PreparedModel & {
+  loadMs: number;
+  cacheHit: boolean;
+  /** Which of the weight's models the session runs. */
+  precision: Precision;
+  /** The same weight at another precision (from the store's own files; cached alike). */
+  withPrecision(precision: Precision): Promise<StoredModel>;
+};
+
+/**
+ * The model a task's or preview's params ask for: `model` itself, or the same weight at the
+ * params' precision (a task with `precision: "int8"` runs the weight's INT8 model).
+ */
+export async function modelForParams<M extends PreparedModel>(
+  model: M & Partial<Pick<StoredModel, "precision" | "withPrecision">>,
+  params: unknown,
+): Promise<PreparedModel> {
+  const wanted = precisionOf(params);
+  if ((model.precision ?? "fp32") === wanted) return model;
+  if (!model.withPrecision) {
+    throw new WeightUnusableError(`no ${wanted.toUpperCase()} model of the weight is at hand`);
+  }
+  return model.withPrecision(wanted);
 }

@@ -12,6 +12,7 @@ import { ortInfo } from "./ort";
 import { PreviewPool } from "./preview/pool";
 import { RenditionMaker } from "./renditions/maker";
 import { convertRoutes } from "./routes/convert";
+import { int8Routes } from "./routes/int8";
 import { opsRoutes } from "./routes/ops";
 import { previewRoutes } from "./routes/preview";
 import { renditionRoutes } from "./routes/renditions";
@@ -88,6 +89,7 @@ export async function createService(options: {
       maxImagePixels: config.MAX_IMAGE_PIXELS,
       outputCacheBytes: config.PREVIEW_OUTPUT_CACHE_MB * 1024 * 1024,
     },
+    idleReleaseMs: config.PREVIEW_SESSION_IDLE_RELEASE_MS,
     logger,
     metrics,
   });
@@ -109,6 +111,7 @@ export async function createService(options: {
       previewRoutes({ config, db, files, pool: previewPool, limiter: previews, metrics }),
       validateRoutes({ config, db, files, metrics }),
       convertRoutes({ config, files, metrics }),
+      int8Routes({ config, files }),
       renditionRoutes({ maker: renditions }),
       opsRoutes({
         metrics,

@@ -78,6 +78,37 @@ describe("authorisation matrix", () => {
     expect(remove?.[1]._def.meta?.access).toBe("team");
   });
 
+  it("keeps the INT8 check to team admins for team weights and site admins for official ones", async () => {
+    // One procedure for both kinds of weight, so its access is "team" and the weight decides.
+    const check = procedures.find(([path]) => path === "weights.checkInt8");
+    expect(check?.[1]._def.meta?.access).toBe("team");
+    const weight = (teamOf: string | null) =>
+      t.db.weight.create({
+        data: {
+          teamId: teamOf,
+          isOfficial: teamOf === null,
+          taskKind: "super_resolution",
+          name: "w",
+          family: "int8-matrix",
+          version: Math.random().toString(36).slice(2),
+          sha256: "c".repeat(64),
+          sizeBytes: 1,
+          spec: "{}",
+          status: "ready",
+        },
+        select: { id: true },
+      });
+    const own = await weight(teamId);
+    const official = await weight(null);
+    const checkInt8 = (who: keyof typeof callers, weightId: string) =>
+      codeOf(callers[who], "weights.checkInt8", { teamId, weightId });
+    expect(await checkInt8("member", own.id)).toBe("FORBIDDEN");
+    expect(await checkInt8("admin", official.id)).toBe("FORBIDDEN");
+    expect(await checkInt8("member", official.id)).toBe("FORBIDDEN");
+    expect(await checkInt8("outsider", own.id)).toBe("NOT_FOUND");
+    expect(await checkInt8("anon", own.id)).toBe("UNAUTHORIZED");
+  });
+
   it.each(procedures)("%s declares access, input and output", (path, procedure) => {
     const access = procedure._def.meta?.access;
     expect(access, path).toBeDefined();

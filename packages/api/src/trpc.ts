@@ -1,4 +1,4 @@
-import { initTRPC, type TRPCError } from "@trpc/server";
+import { getTRPCErrorFromUnknown, initTRPC, type TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { type AuthUser, type Context, membershipForRequest } from "./context";
@@ -125,17 +125,25 @@ export const teamIdInput = z.object({ teamId: z.string().min(1).max(64) });
 /**
  * Procedures on one team's data. Membership is checked on every call, so removing a member or
  * changing a role takes effect on the next request. A team the user is not in
- * answers NOT_FOUND: its existence is nobody else's business.
+ * answers NOT_FOUND: its existence is nobody else's business. The sign-in check, the membership
+ * and error mapping are one middleware here (see protectedProcedure for why).
  */
-export const teamProcedure = protectedProcedure
+export const teamProcedure = t.procedure
   .meta({ access: "team" })
   .input(teamIdInput)
-  .use(async ({ ctx, input, next }) => {
+  .use(async ({ ctx, input, next, path }) => {
+    if (!ctx.user) throw toTRPCError(unauthorized());
     // Checked on every call so a removal or demotion takes effect at once (see
-    // membershipForRequest for the cache's freshness rule).
-    const team = await membershipForRequest(ctx, ctx.user.id, input.teamId);
-    if (!team) throw notFound("Team not found.");
-    return next({ ctx: { team } });
+    // membershipForRequest for the cache's freshness rule). A store failure here is mapped
+    // like one in the procedure.
+    const team = await membershipForRequest(ctx, ctx.user.id, input.teamId).catch(
+      (error: unknown) => {
+        const failed = { ok: false as const, error: getTRPCErrorFromUnknown(error) };
+        throw mapErrors(failed, path).error;
+      },
+    );
+    if (!team) throw toTRPCError(notFound("Team not found."));
+    return mapErrors(await next({ ctx: { user: ctx.user as AuthUser, team } }), path);
   });
 
 export const teamAdminProcedure = teamProcedure

@@ -136,6 +136,7 @@ describe("sha256FromKey", () => {
     expect(sha256FromKey(`${sha}/model.onnx`)).toBeNull(); // a folder, not the file's name
     expect(sha256FromKey(`weights/${sha.toUpperCase()}.onnx`)).toBeNull();
     expect(sha256FromKey(`weights/${sha}0.onnx`)).toBeNull(); // 65 digits
+    expect(sha256FromKey(`weights/${sha}.int8.onnx`)).toBeNull(); // derived from it, other bytes
     expect(sha256FromKey("uploads/0123456789abcdef0123456789abcdef.png")).toBeNull(); // 32 digits
     expect(sha256FromKey("results/t/0001-a1.png")).toBeNull();
   });

@@ -72,7 +72,8 @@ export function assertFolderPrefix(prefix: string): string {
   return prefix;
 }
 
-const SHA256_NAME = /^([0-9a-f]{64})(?:\.|$)/;
+// One extension at most: `<sha256>.int8.onnx` is derived from the weight, not its bytes.
+const SHA256_NAME = /^([0-9a-f]{64})(?:\.[A-Za-z0-9]+)?$/;
 
 /**
  * The sha256 a key promises, if its file name starts with 64 hex digits (`weights/<sha256>.onnx`);

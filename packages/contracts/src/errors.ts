@@ -393,6 +393,15 @@ const REASON_RULES = {
     code: "conflict",
     message: /^Version (?<version>.+) of (?<family>.+) already exists\.$/,
   },
+  // The fast CPU mode (INT8): `reason` is the INT8 check's own sentence with its figures.
+  int8_not_offered: {
+    code: "conflict",
+    message: /^This weight has no fast CPU mode \(INT8\): (?<reason>.+)$/,
+  },
+  int8_task_kinds: {
+    code: "bad_request",
+    message: /^The fast CPU mode \(INT8\) is for super-resolution and segmentation weights only\.$/,
+  },
   // The store's own refusals (Prisma), in the words the API gives them.
   duplicate: { code: "conflict", message: /^A record with these values already exists\.$/ },
   in_use: { code: "conflict", message: /^The record is still in use\.$/ },

@@ -27,7 +27,20 @@ const outputCache =
 
 let current: { id: number; controller: AbortController } | undefined;
 
-process.on("message", (message: ToPreviewProcess) => {
+/**
+ * The pool's word that this process has been idle for a while: its sessions go, with the memory
+ * onnxruntime's arena kept for its largest preview. The pool forgets that this process holds them
+ * before it sends this, so the next preview brings the weight's file; messages arrive in order and
+ * none is sent while a preview runs. The model output cache stays (bounded, and what makes a
+ * tuning change answer without the model).
+ */
+type ReleaseSessions = { type: "release" };
+
+process.on("message", (message: ToPreviewProcess | ReleaseSessions) => {
+  if (message.type === "release") {
+    if (!current) void models.release();
+    return;
+  }
   if (message.type === "cancel") {
     if (current?.id === message.id) current.controller.abort(new Error("preview canceled"));
     return;

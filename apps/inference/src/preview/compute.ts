@@ -13,7 +13,7 @@ import {
 } from "@studio/core/pipeline";
 import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
 import type { WorkerMetrics } from "../metrics";
-import type { ModelStore } from "../models";
+import { deviceLabel, type ModelStore, precisionOf } from "../models";
 import type { PreviewJob } from "./messages";
 
 const round = (t: object) =>
@@ -33,11 +33,13 @@ export async function computePreview(
   const { signal } = deps;
   const decode = { maxPixels: deps.maxImagePixels };
   const { weightFile } = job;
-  // The service sends the weight's file only when this process had no session of it.
+  // The service sends the weight's file only when this process had no session of it: for
+  // `precision: "int8"` the file of its INT8 model (the pool goes by the session key).
   const model = await deps.models.get(
     job.weightSha256,
     job.spec,
     weightFile ? async () => ({ key: weightFile, path: weightFile, release() {} }) : undefined,
+    precisionOf(params),
   );
   const bytes = await readFile(job.imageFile);
   signal.throwIfAborted();
@@ -48,7 +50,7 @@ export async function computePreview(
     timings: object;
   }) => ({
     paramSignature: r.signature,
-    device: r.device,
+    device: deviceLabel(r.device, params),
     timings: round(r.timings),
   });
   const request = { input: bytes, params, region: crop, decode, signal };

@@ -44,7 +44,9 @@ export type WireError =
 export type ToPreviewProcess =
   | { type: "run"; id: number; job: PreviewJob }
   /** Stop at the next tile: the client went away. */
-  | { type: "cancel"; id: number };
+  | { type: "cancel"; id: number }
+  /** Idle for a while: release the sessions (the pool has forgotten them already). */
+  | { type: "release" };
 
 export type FromPreviewProcess =
   | { type: "ready" }

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import type { PreviewResponse } from "@studio/contracts/inference/preview";
 import type { Logger } from "../logger";
 import { applyMetricMessage, type Metrics } from "../metrics";
+import { precisionOf, sessionKey } from "../models";
 import { TSX_EXEC_ARGV } from "../tsx";
+import { WORKER_MALLOC_ENV } from "../worker/supervisor";
 import {
   type FromPreviewProcess,
   fromWireError,
@@ -22,8 +24,8 @@ const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 
 type Reply = Extract<FromPreviewProcess, { type: "result" | "error" }>;
 
-/** Opens a weight's file for a process that does not hold its session (see PreviewJob). */
-export type PreviewWeightOpener = (sha256: string) => Promise<{ path: string; release(): void }>;
+/** Opens a weight's file by session key (models.ts sessionKey) for a process without that session. */
+export type PreviewWeightOpener = (key: string) => Promise<{ path: string; release(): void }>;
 
 export interface RunSignals {
   /** Cooperative: the process stops at the next tile and stays (the client went away). */
@@ -54,6 +56,9 @@ class PreviewProcess {
   private exitReason: string | undefined;
   private pending: { id: number; settle: (reply: Reply | undefined) => void } | undefined;
   private nextId = 1;
+  /** Sessions are released after this long without a preview (0: kept). */
+  idleReleaseMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     settings: PreviewProcessSettings,
@@ -64,7 +69,8 @@ class PreviewProcess {
   ) {
     this.child = fork(CHILD, [JSON.stringify(settings)], {
       execArgv: [...TSX_EXEC_ARGV],
-      env: { ...process.env, NODE_OPTIONS: "" },
+      // The worker's malloc settings: memory a released session gives back goes to the system.
+      env: { ...WORKER_MALLOC_ENV, ...process.env, NODE_OPTIONS: "" },
       // Native crash messages end up in the service's console.
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -115,6 +121,7 @@ class PreviewProcess {
     cancel?.throwIfAborted();
     if (!this.alive) throw new Error(`the preview process has stopped (${this.exitReason})`);
     this.busy = true;
+    clearTimeout(this.idleTimer);
     const seen = recentKey(job);
     this.recent.splice(0, this.recent.length, ...this.recent.filter((k) => k !== seen), seen);
     if (this.recent.length > RECENT_PREVIEWS) this.recent.shift();
@@ -132,8 +139,9 @@ class PreviewProcess {
     let weight: { path: string; release(): void } | undefined;
     try {
       // Only a process without the session needs the file (busy already: the set is current).
-      const sha = job.weightSha256.toLowerCase();
-      if (openWeight && !this.cached.has(sha)) weight = await openWeight(sha);
+      // By session key: an INT8 preview needs the weight's INT8 model (see models.ts).
+      const key = sessionKey(job.weightSha256, precisionOf(job.params));
+      if (openWeight && !this.cached.has(key)) weight = await openWeight(key);
       await this.ready;
       cancel?.throwIfAborted();
       const sent = weight ? { ...job, weightFile: weight.path } : job;
@@ -153,10 +161,29 @@ class PreviewProcess {
       cancel?.removeEventListener("abort", onCancel);
       this.pending = undefined;
       this.busy = false;
+      this.releaseWhenIdle();
     }
   }
 
+  /**
+   * Memory back when previews stop: onnxruntime's arena keeps what the largest preview needed
+   * for the session's life. After `idleReleaseMs` without a preview the process is told to
+   * release its sessions; the set of weights it holds is emptied first, so the next preview
+   * brings the weight's file (messages arrive in order; none is sent while a preview runs).
+   */
+  private releaseWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (this.idleReleaseMs <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.busy || !this.alive || this.cached.size === 0) return;
+      this.cached = new Set();
+      this.send({ type: "release" });
+    }, this.idleReleaseMs);
+    this.idleTimer.unref();
+  }
+
   async stop(): Promise<void> {
+    clearTimeout(this.idleTimer);
     if (this.alive) this.child.kill("SIGKILL");
     await this.exited;
   }
@@ -178,6 +205,8 @@ export class PreviewPool {
       settings: PreviewProcessSettings;
       logger: Logger;
       metrics?: Metrics;
+      /** A process releases its sessions after this long without a preview (0: kept). */
+      idleReleaseMs?: number;
     },
   ) {}
 
@@ -242,6 +271,7 @@ export class PreviewPool {
         if (gone.becameReady) this.warm();
       },
     });
+    started.idleReleaseMs = this.options.idleReleaseMs ?? 0;
     this.processes.add(started);
     logger.info({ childPid: started.child.pid }, "preview process started");
     return started;

@@ -46,10 +46,43 @@ const worker = new TaskWorker({
   metrics,
   wakeups,
   // A task's weight is loaded by the time it ends, so the list is current after each change.
-  onRunningChange: (count) => send({ type: "running", count, weights: models.cache.keys() }),
+  onRunningChange: (count) => {
+    idleRelease.reset(count);
+    send({ type: "running", count, weights: models.cache.keys() });
+  },
 });
 
 let stopping = false;
+
+/**
+ * Memory back when work stops: onnxruntime's arena keeps what a session's largest run needed
+ * (hundreds of MB after a 1024 px task) for the session's life, and onnxruntime-node cannot
+ * shrink it. Between tasks the arena saves every tile its allocations (no arena: 1.1-2x the
+ * time); once no task has come for SESSION_IDLE_RELEASE_MS the sessions are released, which
+ * frees their arenas (the malloc settings of this process hand the blocks back to the system),
+ * and the next task loads its weight again.
+ */
+const idleRelease = {
+  timer: undefined as NodeJS.Timeout | undefined,
+  reset(running: number) {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (running > 0 || stopping || config.SESSION_IDLE_RELEASE_MS <= 0) return;
+    this.timer = setTimeout(() => void this.release(), config.SESSION_IDLE_RELEASE_MS);
+  },
+  async release() {
+    this.timer = undefined;
+    const weights = models.cache.keys();
+    if (worker.runningCount > 0 || stopping || weights.length === 0) return;
+    const rssBefore = process.memoryUsage().rss;
+    await models.release();
+    logger.info(
+      { weights, rssBefore, rssAfter: process.memoryUsage().rss },
+      "idle: sessions released",
+    );
+    send({ type: "running", count: worker.runningCount, weights: models.cache.keys() });
+  },
+};
 
 // The parent went away without stopping us (it was killed): behave like a crashed worker and
 // leave the task to be reclaimed when its lease expires, as one process would have.
@@ -62,6 +95,7 @@ if (process.send !== undefined && !process.connected) process.kill(process.pid, 
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  idleRelease.reset(0);
   logger.info({ signal, drainMs: config.WORKER_DRAIN_MS }, "worker process shutting down");
   try {
     await worker.stop(config.WORKER_DRAIN_MS);

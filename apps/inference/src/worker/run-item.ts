@@ -24,6 +24,7 @@ import type {
   SuperResolutionSpec,
   TaskKind,
 } from "@studio/core/spec";
+import { deviceLabel, modelForParams, type StoredModel } from "../models";
 import type { AcquiredFile, NodeFiles } from "../node-files";
 import { SERVICE_VERSION } from "../version";
 import { removeResultFiles, resultName, type WrittenFile, writeResultFile } from "./results";
@@ -44,7 +45,11 @@ export interface ItemJob {
   /** The input image's key in the store (Image.storagePath). */
   storagePath: string;
   params: unknown;
-  model: PreparedModel;
+  /**
+   * The weight's session as the worker loaded it; params with another precision (`"int8"`) run
+   * the same weight's model at that precision instead (modelForParams).
+   */
+  model: PreparedModel & Partial<Pick<StoredModel, "precision" | "withPrecision">>;
   /** The weight's row as the task was run (for the provenance; the model has its sha256). */
   weight?: { name: string; family: string; version: string } | null;
   maxPixels: number;
@@ -119,6 +124,7 @@ export async function runItem(job: ItemJob): Promise<ItemOutput> {
 }
 
 async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemOutput> {
+  const model = await modelForParams(job.model, job.params);
   const bytes = await readInput(job.files, job.storagePath);
   const decode = { maxPixels: job.maxPixels };
   const progress = (p: { done: number; total: number }) =>
@@ -133,7 +139,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
 
   const request = { input: bytes, params: job.params, decode, signal: job.signal };
   const runFacts = (r: { device: string; signature: string; timings: object }) => ({
-    device: r.device,
+    device: deviceLabel(r.device, job.params),
     signature: r.signature,
     timings: roundTimings(r.timings),
   });
@@ -151,12 +157,12 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
     weight: {
       name: job.weight?.name ?? null,
       ...(job.weight ? { family: job.weight.family, version: job.weight.version } : {}),
-      sha256: job.model.weightSha256,
+      sha256: model.weightSha256,
     },
     signature: r.signature,
     params: r.params,
     tiling: r.tiling ?? null,
-    device: r.device,
+    device: deviceLabel(r.device, job.params),
     input: { sha256: inputSha256 },
   });
 
@@ -164,7 +170,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
     const { format } = (job.params as { output?: { format?: string } } | null)?.output ?? {};
     const r = await runSuperResolution({
       ...request,
-      model: job.model as PreparedModel<SuperResolutionSpec>,
+      model: model as PreparedModel<SuperResolutionSpec>,
       onProgress: progress,
       // The pipeline streams a PNG while it tunes; other formats are encoded from the pixels.
       encode: format === undefined || format === "png",
@@ -185,7 +191,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
         ref: job.reference ?? null,
         input: bytes,
         result: r,
-        model: job.model as PreparedModel<SuperResolutionSpec>,
+        model: model as PreparedModel<SuperResolutionSpec>,
         params: job.params,
         maxPixels: job.maxPixels,
         signal: job.signal,
@@ -211,7 +217,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
   if (job.taskKind === "segmentation") {
     const r = await runSegmentation({
       ...request,
-      model: job.model as PreparedModel<SegmentationSpec>,
+      model: model as PreparedModel<SegmentationSpec>,
       onProgress: progress,
     });
     job.signal.throwIfAborted();
@@ -252,7 +258,7 @@ async function runItemStoring(job: ItemJob, files: WrittenFile[]): Promise<ItemO
 
   const r = await runClassification({
     ...request,
-    model: job.model as PreparedModel<ClassificationSpec>,
+    model: model as PreparedModel<ClassificationSpec>,
   });
   job.onProgress(1);
   const report = {

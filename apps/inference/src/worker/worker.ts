@@ -25,7 +25,7 @@ import {
 import type { InferenceEnv } from "../env";
 import type { Logger } from "../logger";
 import type { WorkerMetrics } from "../metrics";
-import { type ModelStore, WeightUnusableError } from "../models";
+import { type ModelStore, precisionOf, WeightUnusableError } from "../models";
 import type { NodeFiles } from "../node-files";
 import { SERVICE_VERSION } from "../version";
 import { type LeaseKeeper, ThreadLeaseKeeper, TimerLeaseKeeper } from "./lease-keeper";
@@ -355,11 +355,17 @@ export class TaskWorker {
       const keepGps =
         (await db.team.findUnique({ where: { id: task.teamId }, select: { resultsKeepGps: true } }))
           ?.resultsKeepGps ?? false;
-      const model = await models.get(task.weightSha256, weight.spec);
+      const params: unknown = JSON.parse(task.params);
+      // The model at the task's precision only (an INT8 task never loads the FP32 session).
+      const model = await models.get(
+        task.weightSha256,
+        weight.spec,
+        undefined,
+        precisionOf(params),
+      );
       // Every later line of this task says which device ran it.
       log = log.child({ device: model.runner.device });
       log.info({ cacheHit: model.cacheHit, loadMs: Math.round(model.loadMs) }, "model ready");
-      const params: unknown = JSON.parse(task.params);
       const items = await listPendingItems(db, task.id);
       const finishedBefore = task.itemCount - items.length;
 

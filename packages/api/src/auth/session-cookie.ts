@@ -20,14 +20,31 @@ interface RememberedSession {
   expiresAt: number;
 }
 
+/** Keeps `entry` under `key`, dropping the oldest entry when the map is full. */
+function remember(map: Map<string, RememberedSession>, key: string, entry: RememberedSession) {
+  if (map.size >= MAX_REMEMBERED) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+  map.set(key, entry);
+}
+
 export function createSessionCookieReader() {
   const remembered = new Map<string, RememberedSession>();
+  // A polling page sends the same Cookie header every time: its session is found without
+  // parsing the header again (a measurable part of a status poll).
+  const byHeader = new Map<string, RememberedSession>();
   return async function readSession(request: {
     headers: HeaderReader;
   }): Promise<StudioSession | null> {
     const secret = resolveAuthSecret();
     const header = request.headers.get("cookie");
     if (!header) return null;
+    const seen = byHeader.get(header);
+    if (seen) {
+      if (seen.expiresAt > Date.now()) return seen.session;
+      byHeader.delete(header);
+    }
     // next-auth reads parsed cookies (as Next.js hands them over), not the header.
     const cookies = parseCookie(header) as Record<string, string>;
     const raw = await getToken({
@@ -40,7 +57,10 @@ export function createSessionCookieReader() {
     if (!raw) return null;
     const known = remembered.get(raw);
     if (known) {
-      if (known.expiresAt > Date.now()) return known.session;
+      if (known.expiresAt > Date.now()) {
+        remember(byHeader, header, known);
+        return known.session;
+      }
       remembered.delete(raw);
       return null;
     }
@@ -48,11 +68,9 @@ export function createSessionCookieReader() {
     const token = await decode({ token: raw, secret: secret ?? "" }).catch(() => null);
     if (!token?.uid || typeof token.exp !== "number") return null;
     const session: StudioSession = { user: { id: token.uid, sessionVersion: token.sv ?? 0 } };
-    if (remembered.size >= MAX_REMEMBERED) {
-      const oldest = remembered.keys().next().value;
-      if (oldest !== undefined) remembered.delete(oldest);
-    }
-    remembered.set(raw, { session, expiresAt: token.exp * 1000 });
+    const entry = { session, expiresAt: token.exp * 1000 };
+    remember(remembered, raw, entry);
+    remember(byHeader, header, entry);
     return session;
   };
 }

@@ -93,13 +93,32 @@ export async function verifyApiToken(db: Db, token: string, now = new Date()) {
  */
 export async function verifyApiTokenCached(db: Db, token: string, now = new Date()) {
   if (!isTokenShaped(token)) return null;
-  const hash = hashToken(token);
+  const hash = recentTokenHash(token);
   const row = await cachedAuthLookup(db, "token", hash, async () => {
     const fresh = await readTokenRow(db, hash);
     // A revoked token stays refused; only usable rows are worth keeping.
     return fresh && !fresh.revokedAt ? fresh : null;
   });
   return checkTokenRow(db, row, now);
+}
+
+/** Tokens whose hash is remembered (a plain bound: the map starts over when full). */
+const TOKEN_HASHES_KEPT = 1_000;
+const tokenHashes = new Map<string, string>();
+
+/**
+ * The sha256 of a token that polls: hashing is a measurable part of a status poll, and a client
+ * sends the same token many times a second. Only the hash decides anything; the map holds
+ * tokens this process was sent anyway.
+ */
+function recentTokenHash(token: string): string {
+  let hash = tokenHashes.get(token);
+  if (hash === undefined) {
+    if (tokenHashes.size >= TOKEN_HASHES_KEPT) tokenHashes.clear();
+    hash = hashToken(token);
+    tokenHashes.set(token, hash);
+  }
+  return hash;
 }
 
 function isTokenShaped(token: string): boolean {

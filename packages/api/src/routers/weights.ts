@@ -1,3 +1,4 @@
+import { int8ReportSchema } from "@studio/contracts/inference/int8";
 import { tensorInfoSchema } from "@studio/contracts/inference/validate";
 import {
   ARCHITECTURE_FAMILY_DOCS,
@@ -5,6 +6,7 @@ import {
   listArchitectureInfos,
 } from "@studio/core/architectures/catalog";
 import { z } from "zod";
+import { checkWeightInt8, parseInt8Report } from "../services/int8";
 import {
   defaultWeightFor,
   deleteWeight,
@@ -51,6 +53,11 @@ const weightSummary = z.object({
   license: z.string().nullable(),
   createdAt: z.date(),
   uploadedBy: actorOutput.nullable(),
+  /**
+   * What the INT8 check found (state, reason with the figures), null until checked; only an
+   * "offered" weight runs with `precision: "int8"`.
+   */
+  int8: z.string().nullable().transform(parseInt8Report).pipe(int8ReportSchema.nullable()),
 });
 /**
  * What inspecting the ONNX file found (stored as JSON); empty lists and nulls until the weight
@@ -174,6 +181,28 @@ export const weightsRouter = router({
     .output(deletedOutput)
     .mutation(({ ctx, input }) =>
       deleteWeight(ctx.db, { teamId: ctx.team.id, isTeamAdmin: true }, input.weightId),
+    ),
+
+  /**
+   * Quantises the weight to INT8 and measures quality and speed against FP32 (in the inference
+   * service; may take minutes), and records the report on the weight: "offered" lets tasks and
+   * previews use `precision: "int8"`. Team admins check team weights, site admins official ones.
+   */
+  checkInt8: teamProcedure
+    .input(weightIdInput)
+    .output(int8ReportSchema)
+    .mutation(({ ctx, input, signal }) =>
+      checkWeightInt8(
+        ctx.db,
+        ctx.inference,
+        {
+          teamId: ctx.team.id,
+          isTeamAdmin: ctx.team.role === "ADMIN",
+          isSiteAdmin: ctx.user.isSiteAdmin,
+        },
+        input.weightId,
+        signal,
+      ),
     ),
 
   /** Architectures a .pth/.pt/.safetensors upload can name (`architecture=<id>`). */

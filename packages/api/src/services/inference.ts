@@ -3,6 +3,7 @@ import type { TaskKind } from "@studio/core/spec";
 import type { Db } from "../db";
 import { badRequest, conflict, inferenceError, notFound } from "../errors";
 import type { InferenceClient } from "../inference";
+import { assertPrecisionOffered } from "./int8";
 import { validateParams } from "./tasks";
 import { usableWeightWhere } from "./weights";
 
@@ -28,7 +29,7 @@ export async function preview(
 ) {
   const weight = await db.weight.findFirst({
     where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
-    select: { id: true, taskKind: true, status: true, sha256: true, spec: true },
+    select: { id: true, taskKind: true, status: true, sha256: true, spec: true, int8: true },
   });
   if (!weight) throw notFound("Weight not found.");
   if (weight.status !== "ready")
@@ -44,6 +45,7 @@ export async function preview(
   }
   const kind = weight.taskKind as TaskKind;
   const params = validateParams(kind, args.params, weight.spec);
+  assertPrecisionOffered(kind, params, weight.int8);
   const expected = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   try {
     const result = await inference.preview(

@@ -8,6 +8,7 @@ import type { Db } from "../db";
 import { badRequest, conflict, notFound } from "../errors";
 import { deleteBlobFoldersQuietly } from "../storage/blobs";
 import { resultRenditionsDir } from "../storage/renditions";
+import { assertPrecisionOffered } from "./int8";
 import { parseJson } from "./json";
 import { checkOutputSize } from "./output-size";
 import { defaultTaskName, type TaskNameLocale } from "./task-names";
@@ -95,7 +96,7 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
   }
   const weight = await db.weight.findFirst({
     where: { id: args.weightId, ...usableWeightWhere(args.teamId) },
-    select: { id: true, taskKind: true, sha256: true, status: true, spec: true },
+    select: { id: true, taskKind: true, sha256: true, status: true, spec: true, int8: true },
   });
   if (!weight) throw notFound("Weight not found.");
   if (weight.status !== "ready") {
@@ -103,6 +104,7 @@ export async function createTaskForTeam(db: Db, args: CreateTaskArgs) {
   }
   const kind = weight.taskKind as TaskKind;
   const params = validateParams(kind, args.params, weight.spec);
+  assertPrecisionOffered(kind, params, weight.int8);
   const paramSignature = parameterSignature({ kind, params, weightSha256: weight.sha256 });
   if (args.expectSignature && args.expectSignature !== paramSignature) {
     throw conflict("The parameters differ from the previewed ones (signature mismatch).");

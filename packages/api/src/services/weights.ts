@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
+import { int8WeightKey } from "@studio/contracts/inference/int8";
 import { TASK_KINDS } from "@studio/contracts/task";
 import { groupWeightTree } from "@studio/contracts/weights";
 import { ModelSpec, type TaskKind } from "@studio/core/spec";
@@ -44,6 +45,8 @@ export const weightSummarySelect = {
   license: true,
   createdAt: true,
   uploadedBy: { select: { id: true, name: true } },
+  /** The INT8 check's report (JSON text; the output parses it), null until checked. */
+  int8: true,
 } as const;
 
 export async function listWeights(
@@ -171,8 +174,10 @@ export async function deleteWeight(db: Db, scope: WeightScope, weightId: string)
     throw conflict(`${active} queued or running task(s) use this weight; cancel them first.`);
   await db.weight.delete({ where: { id: weight.id }, select: { id: true } });
   const shared = await db.weight.count({ where: { sha256: weight.sha256 } });
-  // Only the shared object goes; models fetched into official/ are each machine's own.
-  if (shared === 0) await deleteBlobsQuietly(weightFilePath(weight.sha256));
+  // Only the shared object goes (with its INT8 model, if checked); models fetched into official/
+  // are each machine's own.
+  if (shared === 0)
+    await deleteBlobsQuietly(weightFilePath(weight.sha256), int8WeightKey(weight.sha256));
   return { deleted: true as const };
 }
 

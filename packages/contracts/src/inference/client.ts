@@ -9,6 +9,7 @@ import {
   type ImageCheckResponse,
   imageCheckResponseSchema,
 } from "./image-check";
+import { type Int8Request, type Int8Response, int8ResponseSchema } from "./int8";
 import { type PreviewRequest, type PreviewResponse, previewResponseSchema } from "./preview";
 import {
   type RenditionRequest,
@@ -76,6 +77,11 @@ export interface InferenceClientOptions {
    * service stops it at its own CONVERT_TIMEOUT_MS, 120 s by default, and one may be queued).
    */
   convertTimeoutMs?: number;
+  /**
+   * Per-attempt time-out for an INT8 check (a child process quantises the model and measures
+   * it; the service stops it at its own INT8_TIMEOUT_MS, 300 s by default, and one may be queued).
+   */
+  int8TimeoutMs?: number;
   /**
    * Per-attempt time-out for a rendition (the service makes two at a time, each stopped after
    * 60 s, so a burst of thumbnails may wait its turn).
@@ -244,6 +250,18 @@ export function createInferenceClient(options: InferenceClientOptions) {
       return json(
         computation("/v1/weights/convert", input, options.convertTimeoutMs ?? 300_000, signal),
         convertResponseSchema,
+      );
+    },
+
+    /**
+     * Quantises a kept weight to INT8 and measures it against FP32 (quality gate, speed-up); when
+     * offered, the node has stored weights/<sha256>.int8.onnx (`stored`). A weight the quantiser
+     * cannot handle is a report with state "unsupported", not an error.
+     */
+    checkInt8(input: Int8Request, signal?: AbortSignal): Promise<Int8Response> {
+      return json(
+        computation("/v1/weights/int8", input, options.int8TimeoutMs ?? 600_000, signal),
+        int8ResponseSchema,
       );
     },
 

@@ -30,14 +30,27 @@ export interface ModelSource {
   sha256: string;
   /** The .onnx bytes, or a function that reads them only on a cache miss. */
   load: () => Promise<Uint8Array> | Uint8Array;
-  /** Runs once after creation so the first real request does not pay for lazy init. */
+  /**
+   * Runs once after creation so the first real request does not pay for lazy init. Not run
+   * when the cache loads a weight again whose warm-up it remembers (see `reports`).
+   */
   warmup?: (session: ort.InferenceSession) => Promise<WarmupReport> | Promise<void>;
 }
+
+/** Warm-up reports kept after their sessions went (a number per weight; the oldest go first). */
+const MAX_REPORTS = 1000;
 
 /** Sessions keyed by weight sha256, least recently used evicted beyond count or bytes. */
 export class SessionCache {
   private readonly entries = new Map<string, Promise<LoadedModel>>();
   private readonly sizes = new Map<string, number>();
+  /**
+   * What warm-ups measured, by sha256, kept when a session is evicted or released. A weight
+   * loaded again (after `clear()` gave its memory back) costs only the model load: the report
+   * stands in for the warm-up, so the same "auto" tiles are planned as before and no trial runs
+   * are measured again; and its lazy init is paid by the request that asked for it either way.
+   */
+  private readonly reports = new Map<string, WarmupReport>();
   readonly maxModels: number;
   readonly maxBytes: number;
 
@@ -89,6 +102,10 @@ export class SessionCache {
     if (entry) await entry.then((m) => m.session.release()).catch(() => undefined);
   }
 
+  /**
+   * Releases every session, with the memory onnxruntime's arena kept for it (what its largest
+   * run needed); the next `get` loads the weight again. Sessions must not be in use.
+   */
   async clear(): Promise<void> {
     await Promise.all(this.keys().map((k) => this.evict(k)));
   }
@@ -98,8 +115,15 @@ export class SessionCache {
     const bytes = await source.load();
     const created = await createSession(bytes, this.options);
     const t1 = performance.now();
-    const report = source.warmup ? await source.warmup(created.session) : undefined;
+    const known = this.reports.get(key);
+    const report = known ?? (source.warmup ? await source.warmup(created.session) : undefined);
     const t2 = performance.now();
+    if (report?.workingBytesPerPixel && !known) {
+      this.reports.set(key, report);
+      if (this.reports.size > MAX_REPORTS) {
+        this.reports.delete(this.reports.keys().next().value as string);
+      }
+    }
     return {
       sha256: key,
       session: created.session,
@@ -107,7 +131,7 @@ export class SessionCache {
       ...(created.fallbackReason ? { fallbackReason: created.fallbackReason } : {}),
       bytes: bytes.byteLength,
       loadMs: t1 - t0,
-      warmupMs: t2 - t1,
+      warmupMs: known ? 0 : t2 - t1,
       ...(report?.workingBytesPerPixel
         ? { workingBytesPerPixel: report.workingBytesPerPixel }
         : {}),

@@ -25,7 +25,9 @@ export interface SessionOptions {
    * 512 px 193 / 10 vs 303 / 243 MB; 1024 px 271 / 66 vs 428 / 222 MB; 2048 px 571 / 278 vs
    * 693 / 506 MB; time 1.25-1.53x the arena's in that table and 1.36-1.78x in interleaved 1024 px
    * pairs (single untiled runs at 256 px: 1.01x). `pnpm --filter @studio/inference
-   * bench:memory` prints the table; speed comes first by default.
+   * bench:memory` prints the table; speed comes first by default. The inference service
+   * releases idle sessions instead (worker/main.ts, `SESSION_IDLE_RELEASE_MS`): a released
+   * session frees its arena.
    */
   memoryArena?: boolean;
 }

@@ -7,6 +7,7 @@ import { buildTinySrModel } from "../onnx/testing-models";
 import { resolveTile } from "../pipeline/common";
 import { warmupFor } from "../pipeline/model";
 import { bytesPerTilePixel } from "../tiling/auto";
+import { SessionCache } from "./cache";
 import { createSession } from "./session";
 import { peakDuring } from "./working-memory";
 
@@ -76,5 +77,51 @@ describe.runIf(linux)("model working memory", () => {
     expect(without.after).toBeLessThan(0.2 * without.peak);
     // The control: the same run with the arena keeps most of its peak.
     expect(withArena.after).toBeGreaterThan(0.5 * withArena.peak);
+  }, 120_000);
+
+  it("gives back what the arena kept once the cache releases the session", async () => {
+    const model = buildTinySrModel({ hidden: 64, kernel: 1, layers: 3, seed: 7 });
+    const cache = new SessionCache({ device: "cpu", intraOpThreads: 2, memoryArena: true });
+    const source = { sha256: "w", load: () => model.bytes, warmup: warmupFor(srSpec) };
+    const { session } = await cache.get(source);
+    const idle = process.memoryUsage().rss;
+    const peak = ((await peakDuring(() => runOnce(session, 640))) ?? Number.NaN) - idle;
+    const kept = process.memoryUsage().rss - idle;
+    await cache.clear();
+    const released = process.memoryUsage().rss - idle;
+    expect(peak).toBeGreaterThan(100 << 20);
+    // The arena keeps the run's memory while the session lives (the control) ...
+    expect(kept).toBeGreaterThan(0.5 * peak);
+    // ... and its release gives it back.
+    expect(released).toBeLessThan(0.2 * peak);
+    // Loaded again, it runs.
+    await runOnce((await cache.get(source)).session, 64);
+    await cache.clear();
+  }, 120_000);
+
+  it("loads a weight again after a release without measuring it again (same figure, no warm-up)", async () => {
+    const heavy = buildTinySrModel({ hidden: 512, kernel: 1, layers: 3, seed: 4 });
+    const cache = new SessionCache({ device: "cpu", intraOpThreads: 2 });
+    const measure = warmupFor(srSpec, { measureMemory: true });
+    let warmups = 0;
+    const source = {
+      sha256: "H",
+      load: () => heavy.bytes,
+      warmup: (session: ort.InferenceSession) => {
+        warmups++;
+        return measure(session);
+      },
+    };
+    const first = await cache.get(source);
+    expect(first.workingBytesPerPixel).toBeGreaterThan(0);
+    await cache.clear();
+    expect(cache.has("h")).toBe(false);
+    const again = await cache.get(source);
+    expect(again.session).not.toBe(first.session);
+    expect(again.workingBytesPerPixel).toBe(first.workingBytesPerPixel);
+    expect(again.warmupMs).toBe(0);
+    expect(warmups).toBe(1);
+    await runOnce(again.session, 64);
+    await cache.clear();
   }, 120_000);
 });

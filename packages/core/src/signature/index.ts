@@ -40,9 +40,10 @@ export interface SignatureInput {
  * the output settings add nothing, so signatures of tasks made before they existed still match.
  */
 export function signatureParams(kind: TaskKind, params: unknown): unknown {
-  if (kind !== "super_resolution") return params;
+  const signed = withoutDefaultPrecision(params);
+  if (kind !== "super_resolution") return signed;
   // Scoring against the downscaled input measures the result; it never changes its pixels.
-  const { output, compareDownscaled: _scoring, ...rest } = params as SuperResolutionParams;
+  const { output, compareDownscaled: _scoring, ...rest } = signed as SuperResolutionParams;
   const pixels: Record<string, unknown> = {};
   if (output.size.mode !== "model") pixels.size = output.size;
   if (output.color !== "keep") pixels.color = output.color;
@@ -55,6 +56,17 @@ export function signatureParams(kind: TaskKind, params: unknown): unknown {
   }
   if (!file.alpha) pixels.background = output.background.toLowerCase();
   return Object.keys(pixels).length > 0 ? { ...rest, output: pixels } : rest;
+}
+
+/**
+ * `precision` defaults to "fp32", which is left out, so the signatures of tasks made before the
+ * INT8 mode existed (and of every FP32 run) stay as they were; "int8" is signed, since its
+ * pixels differ from FP32 ones.
+ */
+function withoutDefaultPrecision(params: unknown): unknown {
+  if (params === null || typeof params !== "object" || !("precision" in params)) return params;
+  const { precision, ...rest } = params as { precision?: unknown };
+  return precision === "fp32" ? rest : params;
 }
 
 /** sha256 hex of canonical {kind, params (defaults filled), weight sha256, pipeline version}. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GPU_8GB_TILE, parseParams } from "../spec/index";
 import { canonicalJson, PIPELINE_VERSION, parameterSignature } from "./index";
@@ -65,6 +66,40 @@ describe("parameterSignature", () => {
       weightSha256: sha,
     });
     expect(scored).toBe(png);
+  });
+
+  it("signs precision int8 and leaves the default fp32 out", () => {
+    for (const kind of ["super_resolution", "segmentation"] as const) {
+      const sign = (params: unknown) => parameterSignature({ kind, params, weightSha256: sha });
+      expect(parseParams(kind, {}).precision).toBe("fp32");
+      // Explicit fp32 signs like the params of tasks made before precision existed.
+      expect(sign({ precision: "fp32" })).toBe(sign({}));
+      expect(sign({ precision: "int8" })).not.toBe(sign({}));
+    }
+    // The signature of the default params is the one stored before precision existed.
+    const before = canonicalJson({
+      kind: "segmentation",
+      params: {
+        outputs: {
+          mask: true,
+          overlay: true,
+          overlayColor: [255, 0, 0],
+          overlayOpacity: 0.5,
+          probability: true,
+          probabilityBitDepth: 16,
+        },
+        overlap: "auto",
+        threshold: 0.5,
+        tile: 512,
+      },
+      pipeline: PIPELINE_VERSION,
+      weight: sha,
+    });
+    const expected = createHash("sha256").update(before).digest("hex");
+    expect(parameterSignature({ kind: "segmentation", params: {}, weightSha256: sha })).toBe(
+      expected,
+    );
+    expect(() => parseParams("segmentation", { precision: "int4" })).toThrow();
   });
 
   it("rejects invalid params", () => {

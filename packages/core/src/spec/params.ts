@@ -27,6 +27,16 @@ export type TileSetting = z.infer<typeof TileSetting>;
 export const OverlapSetting = z.union([z.number().int().min(0).max(1024), z.literal("auto")]);
 export type OverlapSetting = z.infer<typeof OverlapSetting>;
 
+/**
+ * Which session runs the model: "fp32" (the weight as uploaded) or "int8", the weight's
+ * quantised copy (QLinearConv), offered per weight only when its INT8 check passed the quality
+ * gate and was faster on the node's CPU (weights.checkInt8). Part of the signature: INT8 pixels
+ * differ from FP32 ones. "fp32" is left out of the signature (signatureParams), so tasks signed
+ * before this parameter existed still match.
+ */
+export const Precision = z.enum(["fp32", "int8"]);
+export type Precision = z.infer<typeof Precision>;
+
 export const SegmentationOutputs = z
   .object({
     mask: z.boolean().default(true),
@@ -50,6 +60,7 @@ export const SegmentationParams = z
     threshold: z.number().min(0).max(1).default(0.5),
     tile: TileSetting.default(DEFAULT_SEGMENTATION_TILE),
     overlap: OverlapSetting.default("auto"),
+    precision: Precision.default("fp32"),
     outputs: SegmentationOutputs,
   })
   .prefault({});
@@ -65,6 +76,7 @@ export const SuperResolutionParams = z
      * machine and the tiles chosen are reported with the result.
      */
     tileBudgetMB: z.number().int().min(16).max(65536).optional(),
+    precision: Precision.default("fp32"),
     tuning: TuningParams,
     /** Format, size and colour of the written result (see signatureParams for what it hashes). */
     output: outputSettingsSchema,

@@ -20,6 +20,7 @@ import { useTeamPage } from "~/lib/use-team-page";
 import { ImagePicker } from "./image-picker";
 import { ParamControls } from "./param-controls";
 import { DEFAULT_FORM, type FormParams, formFromParams, maxTopK, toParams } from "./params";
+import { PrecisionControl } from "./precision-control";
 import { type PreviewImage, PreviewPanel, type ShownPreview } from "./preview-panel";
 import { PREVIEW_CARD_ID, PreviewStrip } from "./preview-strip";
 import { ResultSource, type SourceNote } from "./result-source";
@@ -166,6 +167,11 @@ export function NewTaskForm({
     [kind, weightId, params],
   );
   const chosenWeight = weights.data?.find((w) => w.id === weightId);
+  // INT8 only where the chosen weight's check offered it (a result's params may ask for it).
+  const int8Refused = chosenWeight !== undefined && chosenWeight.int8?.state !== "offered";
+  useEffect(() => {
+    if (int8Refused) setForm((f) => (f.precision === "int8" ? { ...f, precision: "fp32" } : f));
+  }, [int8Refused]);
   const tPurposes = useTranslations("newTask.weightPurposes");
   const chosenModel = chosenWeight ? officialModelId(chosenWeight, officialPurposes) : null;
   const previewChoices: PreviewImage[] =
@@ -323,6 +329,15 @@ export function NewTaskForm({
               topKMax={topKMax}
               modelScale={kind === "super_resolution" ? (spec?.scale ?? null) : null}
             />
+            {kind !== "classification" ? (
+              <PrecisionControl
+                teamId={teamId}
+                kind={kind}
+                weight={chosenWeight}
+                value={form.precision}
+                onChange={(precision) => setForm((f) => ({ ...f, precision }))}
+              />
+            ) : null}
           </TitledCard>
         </div>
         <div className="grid min-w-0 content-start gap-4 lg:sticky lg:top-4 lg:self-start">

@@ -44,3 +44,19 @@ describe("parameters from a result's provenance", () => {
     expect(smallerScales(1)).toEqual([]);
   });
 });
+
+describe("precision", () => {
+  it("INT8 is sent for SR and segmentation and read back from a result; FP32 is left out", async () => {
+    const { formFromParams, toParams } = await import("./params");
+    const int8 = { ...DEFAULT_FORM, precision: "int8" as const };
+    expect(toParams("super_resolution", int8)).toMatchObject({ precision: "int8" });
+    expect(toParams("segmentation", int8)).toMatchObject({ precision: "int8" });
+    expect(toParams("classification", int8)).not.toHaveProperty("precision");
+    expect(toParams("super_resolution", DEFAULT_FORM)).not.toHaveProperty("precision");
+    expect(toParams("segmentation", DEFAULT_FORM)).not.toHaveProperty("precision");
+    for (const kind of ["super_resolution", "segmentation"] as const) {
+      expect(formFromParams(kind, toParams(kind, int8), DEFAULT_FORM)?.precision).toBe("int8");
+      expect(formFromParams(kind, toParams(kind, DEFAULT_FORM), int8)?.precision).toBe("fp32");
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { type OutputSettings, outputSettingsSchema, type TaskKind } from "@studi
 import {
   type ClassificationParams,
   ClassificationParams as ClassificationSchema,
+  type Precision,
   type SegmentationParams,
   SegmentationParams as SegmentationSchema,
   type SuperResolutionParams,
@@ -24,6 +25,8 @@ export interface FormParams {
   output: OutputSettings;
   /** Super-resolution: quality scores against the input shrunk by the model's scale. */
   compareDownscaled: boolean;
+  /** Super-resolution and segmentation: FP32, or the weight's INT8 copy where it is offered. */
+  precision: Precision;
 }
 
 export const DEFAULT_FORM: FormParams = {
@@ -35,6 +38,7 @@ export const DEFAULT_FORM: FormParams = {
   overrides: {},
   output: outputSettingsSchema.parse({}),
   compareDownscaled: false,
+  precision: "fp32",
 };
 
 export function toParams(
@@ -48,10 +52,17 @@ export function toParams(
       output: form.output,
       // Left out when off, so the parameter signature stays what it was without it.
       ...(form.compareDownscaled ? { compareDownscaled: true } : {}),
+      ...precisionParam(form),
     };
   }
-  if (kind === "segmentation") return { threshold: form.threshold, tile: form.tile };
+  if (kind === "segmentation")
+    return { threshold: form.threshold, tile: form.tile, ...precisionParam(form) };
   return { topK: form.topK };
+}
+
+/** Left out for FP32 (the default), so the params of FP32 tasks read as they did before INT8. */
+function precisionParam(form: FormParams): { precision?: "int8" } {
+  return form.precision === "int8" ? { precision: "int8" } : {};
 }
 
 export function tuningValues(form: FormParams): TuningValues {
@@ -112,11 +123,12 @@ export function formFromParams(
       overrides: p.tuning.overrides,
       output: p.output,
       compareDownscaled: p.compareDownscaled === true,
+      precision: p.precision,
     };
   }
   if (kind === "segmentation") {
     const p = SegmentationSchema.safeParse(params).data;
-    return p ? { ...base, threshold: p.threshold, tile: p.tile } : null;
+    return p ? { ...base, threshold: p.threshold, tile: p.tile, precision: p.precision } : null;
   }
   const p = ClassificationSchema.safeParse(params).data;
   return p ? { ...base, topK: p.topK } : null;

@@ -23,6 +23,7 @@ import { type OfficialIds, weightDescription } from "~/lib/official-descriptions
 import { routes } from "~/lib/routes";
 import { useTeamPage } from "~/lib/use-team-page";
 import { detectedArchitecture, ImportReportDetails, parseImportReport } from "../import-report";
+import { hasInt8Mode, Int8Mode } from "./int8-mode";
 
 type TensorInfo = RouterOutputs["weights"]["get"]["ioMetadata"]["inputs"][number];
 
@@ -188,6 +189,7 @@ export function WeightDetail({
           <TensorTable tensors={io.inputs} />
           <TensorTable tensors={io.outputs} />
         </TitledCard>
+        {hasInt8Mode(w.taskKind) ? <Int8Mode weight={w} canManage={canManage} /> : null}
         {importReport ? (
           <TitledCard
             className="min-w-0 lg:col-span-2"

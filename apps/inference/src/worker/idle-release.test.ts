@@ -1,0 +1,143 @@
+// The worker gives memory back when work stops: the real service with its worker process, a
+// task with a large input (onnxruntime's arena grows to what the run needed), then the worker
+// idles. Its sessions are released (the node no longer lists the weight), its resident memory
+// falls back toward its idle baseline, and the next task of the same weight loads it again.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildTinySrModel } from "@studio/core/testing";
+import type { Db } from "@studio/db/client";
+import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SeededWeight, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import { type ServiceProcess, spawnService } from "../test-process";
+
+const linux = existsSync("/proc/self/clear_refs");
+
+let store: TestDatabase;
+let db: Db;
+let dataDir: string;
+let team: { userId: string; teamId: string };
+let weight: SeededWeight;
+let image: string;
+let service: ServiceProcess | undefined;
+
+/** Resident memory (VmRSS) or its high-water mark (VmHWM) of a process, in bytes. */
+function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+}
+
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`condition not met; last ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const taskStatus = async (id: string) =>
+  (await db.task.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
+const nodeWeights = async () => {
+  const node = await db.inferenceNode.findFirst({ select: { weights: true } });
+  return JSON.parse(node?.weights ?? "[]") as string[];
+};
+
+beforeAll(async () => {
+  store = await createTestDatabase({ prefix: "inference-idle-" });
+  db = store.db;
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-idle-data-"));
+  for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
+  team = await seedTeam(db);
+  // 64 feature maps of 640x640 px: ~100 MB each, so the run's working memory stands far above
+  // the process's own noise (1x1 convolutions keep it quick).
+  const sr = buildTinySrModel({ scale: 2, layers: 3, hidden: 64, kernel: 1, seed: 5 });
+  weight = await seedWeight(db, dataDir, {
+    teamId: team.teamId,
+    taskKind: "super_resolution",
+    bytes: sr.bytes,
+    spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
+  });
+  const side = 640;
+  const pixels = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) & 255;
+  const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toBuffer();
+  image = await seedImage(db, dataDir, { ...team, bytes: png, width: side, height: side });
+});
+
+afterAll(async () => {
+  if (service && service.child.exitCode === null) {
+    service.child.kill("SIGKILL");
+    await service.exited;
+  }
+  await store?.cleanup();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe.runIf(linux)("worker memory after tasks", { timeout: 300_000 }, () => {
+  it("releases the sessions when idle: the weight is no longer listed, memory comes back, the next task reloads it", async () => {
+    service = await spawnService({
+      DATA_DIR: dataDir,
+      DATABASE_URL: store.url,
+      INFERENCE_TOKEN: "idle-release-token",
+      WORKER_CONCURRENCY: "1",
+      ORT_INTRA_OP_THREADS: "1",
+      WORKER_POLL_MS: "50",
+      NODE_HEARTBEAT_MS: "200",
+      ORT_MEMORY_ARENA: "true",
+      SESSION_IDLE_RELEASE_MS: "1000",
+    });
+    const started = service.logs.find((l) => l.msg === "worker started");
+    const pid = started?.pid as number;
+    expect(pid).not.toBe(service.pid);
+    const baseline = memoryOf(pid, "VmRSS");
+    // The kernel's high-water mark from here on (Linux: "5" resets it to the current RSS).
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+
+    // One tile of the whole image: the arena grows to what that run needed.
+    const params = { tile: "off" };
+    const first = await seedTask(db, { ...team, weight, params, imageIds: [image] });
+    expect(
+      await waitFor(
+        () => taskStatus(first),
+        (s) => s !== "queued" && s !== "running",
+      ),
+    ).toBe("succeeded");
+    const peakGrowth = memoryOf(pid, "VmHWM") - baseline;
+
+    const released = await service.waitForLog(
+      (l) => l.msg === "idle: sessions released" && l.pid === pid,
+    );
+    expect(released.weights).toEqual([weight.sha256]);
+    await waitFor(nodeWeights, (w) => !w.includes(weight.sha256), 30_000);
+    const afterGrowth = memoryOf(pid, "VmRSS") - baseline;
+    expect(afterGrowth).toBeLessThan(peakGrowth / 2);
+
+    // The same weight again: loaded afresh (not from the cache), and released again after.
+    const second = await seedTask(db, { ...team, weight, params, imageIds: [image] });
+    expect(
+      await waitFor(
+        () => taskStatus(second),
+        (s) => s !== "queued" && s !== "running",
+      ),
+    ).toBe("succeeded");
+    const ready = service.logs.filter((l) => l.msg === "model ready" && l.pid === pid);
+    expect(ready.map((l) => l.cacheHit)).toEqual([false, false]);
+    await waitFor(
+      async () =>
+        service?.logs.filter((l) => l.msg === "idle: sessions released" && l.pid === pid).length,
+      (n) => n === 2,
+    );
+    const results = await db.taskItem.findMany({
+      where: { taskId: { in: [first, second] } },
+      select: { resultSha256: true },
+    });
+    // The reloaded session computes the same result.
+    expect(new Set(results.map((r) => r.resultSha256)).size).toBe(1);
+  });
+});

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Weight" ADD COLUMN     "int8" TEXT;
