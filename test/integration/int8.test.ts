@@ -58,6 +58,21 @@ async function codeOf(call: Promise<unknown>): Promise<{ code: string; message: 
   return { code: "OK", message: "" };
 }
 
+/** What tasks.create answers for an INT8 task of `weightId` (refused: CONFLICT with the reason). */
+async function int8TaskRefusal(
+  caller: Awaited<ReturnType<typeof sessionCaller>>,
+  weightId: string,
+) {
+  return codeOf(
+    caller.tasks.create({
+      teamId,
+      weightId,
+      target: { type: "image", imageId },
+      params: { precision: "int8" },
+    }),
+  );
+}
+
 /** Runs a task to its end through the worker and returns its one result's decoded pixels. */
 async function runTask(user: TestUser, params: unknown, expectSignature?: string) {
   const caller = await sessionCaller(svc, user);
@@ -94,15 +109,7 @@ function psnr(a: { data: ArrayLike<number> }, b: { data: ArrayLike<number> }): n
 describe("the fast CPU mode (INT8) through the API and the real service", () => {
   it("refuses precision int8 before the weight was checked, with the reason", async () => {
     const caller = await sessionCaller(svc, member);
-    const refused = await codeOf(
-      caller.tasks.create({
-        teamId,
-        weightId: weight.weightId,
-        target: { type: "image", imageId },
-        params: { precision: "int8" },
-      }),
-    );
-    expect(refused).toEqual({
+    expect(await int8TaskRefusal(caller, weight.weightId)).toEqual({
       code: "CONFLICT",
       message: "This weight has no fast CPU mode (INT8): it has not been checked for INT8 yet.",
     });
@@ -142,15 +149,7 @@ describe("the fast CPU mode (INT8) through the API and the real service", () => 
     const int8File = path.join(svc.dataDir, ...int8WeightKey(weight.sha256).split("/"));
     if (report.state !== "offered") {
       // Not offered on this machine: the refusal names the check's own reason and figures.
-      const refused = await codeOf(
-        seen.tasks.create({
-          teamId,
-          weightId: weight.weightId,
-          target: { type: "image", imageId },
-          params: { precision: "int8" },
-        }),
-      );
-      expect(refused).toEqual({
+      expect(await int8TaskRefusal(seen, weight.weightId)).toEqual({
         code: "CONFLICT",
         message: `This weight has no fast CPU mode (INT8): ${report.reason}`,
       });
@@ -212,15 +211,7 @@ describe("the fast CPU mode (INT8) through the API and the real service", () => 
     });
     const caller = await sessionCaller(svc, member);
     expect((await caller.weights.get({ teamId, weightId: other.weightId })).int8).toEqual(refusal);
-    const refused = await codeOf(
-      caller.tasks.create({
-        teamId,
-        weightId: other.weightId,
-        target: { type: "image", imageId },
-        params: { precision: "int8" },
-      }),
-    );
-    expect(refused).toEqual({
+    expect(await int8TaskRefusal(caller, other.weightId)).toEqual({
       code: "CONFLICT",
       message: `This weight has no fast CPU mode (INT8): ${refusal.reason}`,
     });

@@ -4,7 +4,9 @@
 //      image, in this process with the worker's thread count and session options;
 //   2. the default task (params {}: tile auto, gentle tuning, PNG written) end to end: stored as
 //      queued -> seen `succeeded` in the store, run by the service's worker process on SQLite;
-//   3. previews of a 256 px crop through POST /v1/preview: the first (the model runs), then
+//   3. the same task in the fast CPU mode (params { precision: "int8" }), after the service's
+//      INT8 check (POST /v1/weights/int8) built and gated the quantised model;
+//   4. previews of a 256 px crop through POST /v1/preview: the first (the model runs), then
 //      slider changes (other tuning: the model's output comes from the preview's cache).
 // The official weights come from `pnpm weights:fetch` (DATA_DIR/official).
 // Usage: pnpm --filter @studio/inference bench:speed [-- --runs 3 --threads 2 --side 1024]
@@ -120,9 +122,9 @@ async function main(): Promise<void> {
       for (const o of Object.values(out)) o.dispose();
       return ms;
     };
-    const task = async () => {
+    const task = async (params: Record<string, unknown> = {}) => {
       const t = performance.now();
-      const id = await seedTask(db, { ...team, weight, imageIds: [image] });
+      const id = await seedTask(db, { ...team, weight, params, imageIds: [image] });
       await waitSucceeded(db, id);
       const ms = performance.now() - t;
       const item = await db.taskItem.findFirstOrThrow({
@@ -135,22 +137,40 @@ async function main(): Promise<void> {
         meta: JSON.parse(item.resultMeta ?? "{}"),
       };
     };
-    // Warm both: session creation and the worker's model load are not part of the numbers.
+    const check = await fetch(`${service.url}/v1/weights/int8`, {
+      method: "POST",
+      headers: { authorization: "Bearer bench", "content-type": "application/json" },
+      body: JSON.stringify({
+        weightSha256: weight.sha256,
+        spec: record.spec,
+        taskKind: "super_resolution",
+      }),
+    });
+    const int8 = (await check.json()) as { report: { state: string; reason: string } };
+    console.log(`INT8 check: ${int8.report.state}: ${int8.report.reason}`);
+    const int8Offered = int8.report.state === "offered";
+    // Warm all: session creation and the worker's model load are not part of the numbers.
     await bare();
     await task();
+    if (int8Offered) await task({ precision: "int8" });
     const bareMs: number[] = [];
     const taskMs: number[] = [];
+    const int8Ms: number[] = [];
     let last: Awaited<ReturnType<typeof task>> | undefined;
     for (let r = 0; r < RUNS; r++) {
       bareMs.push(await bare());
       last = await task();
       taskMs.push(last.ms);
+      if (int8Offered) int8Ms.push((await task({ precision: "int8" })).ms);
     }
     const outMpix = (SIDE * 4) ** 2 / 1e6;
     const bareBest = best(bareMs);
     const runsTable: [string, number[]][] = [
       ["bare session.run, untiled", bareMs],
       ["default task, queued -> succeeded (tile auto, gentle, PNG)", taskMs],
+      ...(int8Offered
+        ? ([["the same task, precision int8 (fast CPU mode)", int8Ms]] as [string, number[]][])
+        : []),
     ];
     for (const [label, xs] of runsTable) {
       rows.push([
@@ -200,6 +220,10 @@ async function main(): Promise<void> {
     console.log(
       `\nissue #16 speed benchmark: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${THREADS} onnxruntime threads, ${MODEL}, ${SIDE}x${SIDE} -> ${SIDE * 4}x${SIDE * 4} (${outMpix.toFixed(1)} MPix), best and median of ${RUNS}, SQLite, worker process\n`,
     );
+    if (int8Offered)
+      console.log(
+        `INT8 task / FP32 default task (best): ${(best(taskMs) / best(int8Ms)).toFixed(2)}x faster\n`,
+      );
     console.log("| run | best | median | output MPix/s (best) | bare / run (best) |");
     console.log("|---|---|---|---|---|");
     for (const r of rows) console.log(`| ${r.join(" | ")} |`);
