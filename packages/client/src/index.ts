@@ -6,6 +6,7 @@ import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
 import { type AppErrorCode, appCodeForStatus, isAppErrorCode } from "@studio/contracts/errors";
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
+import { nextPollInterval } from "./poll-interval";
 
 type Trpc = TRPCClient<AppRouter>;
 export type Task = Awaited<ReturnType<Trpc["tasks"]["get"]["query"]>>;
@@ -68,7 +69,10 @@ export interface WaitOptions {
   teamId?: string;
   /** Give up after this long (default 30 minutes). */
   timeoutMs?: number;
-  /** First pause between polls (default 500 ms); grows by 1.5x up to `maxIntervalMs` (5 s). */
+  /**
+   * Pause between polls while the task runs, so its end is seen within one interval (default
+   * 500 ms); while it waits in the queue the pause grows by 1.5x up to `maxIntervalMs` (5 s).
+   */
   intervalMs?: number;
   maxIntervalMs?: number;
   /** Called after every poll with the task's state and progress (no items; see `Task`). */
@@ -312,15 +316,18 @@ export function createClient(options: ClientOptions) {
     },
 
     /**
-     * Polls `tasks.status` with backoff until the task reaches a final state, then fetches the
-     * full task (items included) once: polling stays cheap however many items the task has.
+     * Polls `tasks.status` until the task reaches a final state (every `intervalMs` while it
+     * runs, backing off while it is queued: see poll-interval.ts), then fetches the full task
+     * (items included) once: polling stays cheap however many items the task has.
      */
     async waitForTask(taskId: string, wait: WaitOptions = {}): Promise<Task> {
       const teamId = await team(wait.teamId);
       const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
-      let interval = wait.intervalMs ?? 500;
-      const maxInterval = wait.maxIntervalMs ?? 5_000;
-      let lastProgress = -1;
+      const pacing = {
+        intervalMs: wait.intervalMs ?? 500,
+        maxIntervalMs: wait.maxIntervalMs ?? 5_000,
+      };
+      let interval: number | null = null;
       for (;;) {
         wait.signal?.throwIfAborted();
         const status = await trpc.tasks.status.query({ teamId, taskId }, { signal: wait.signal });
@@ -332,14 +339,10 @@ export function createClient(options: ClientOptions) {
           );
         if (Date.now() >= deadline)
           throw new Error(`task ${taskId} is still ${status.status} after the time-out`);
-        // Poll quickly while progress moves, back off while it does not.
-        interval =
-          status.progress > lastProgress
-            ? (wait.intervalMs ?? 500)
-            : Math.min(maxInterval, interval * 1.5);
-        lastProgress = status.progress;
+        const pause = nextPollInterval(status.status, interval, pacing);
+        interval = pause;
         await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
+          setTimeout(resolve, Math.min(pause, Math.max(0, deadline - Date.now()))),
         );
       }
     },
