@@ -10,6 +10,7 @@ import { zipStream } from "@studio/core/zip";
 import { fixturePath } from "@studio/fixtures";
 import { seedGrayImage, seedWeight } from "@studio/inference/test-fixtures";
 import { calibratedSlowModel } from "@studio/inference/test-models";
+import { previewsRunning, serviceMetric } from "@studio/inference/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionCaller, sessionContext, useServiceForApi } from "./api-on-service";
 
@@ -209,26 +210,11 @@ describe("weight upload, preview and tasks with the real inference service", () 
       () => "finished",
       () => "aborted",
     );
-    while ((await previewsRunning()) === 0) await new Promise((r) => setTimeout(r, 20));
+    while ((await previewsRunning(svc)) === 0) await new Promise((r) => setTimeout(r, 20));
     leaving.abort();
     expect(await outcome).toBe("aborted");
-    while ((await previewsRunning()) > 0) await new Promise((r) => setTimeout(r, 20));
-    expect(await serviceMetric('inference_previews_total{outcome="canceled"}')).toBe(1);
-    expect(await serviceMetric('inference_previews_total{outcome="timeout"}')).toBe(0);
+    while ((await previewsRunning(svc)) > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(await serviceMetric(svc, 'inference_previews_total{outcome="canceled"}')).toBe(1);
+    expect(await serviceMetric(svc, 'inference_previews_total{outcome="timeout"}')).toBe(0);
   });
 });
-
-async function previewsRunning(): Promise<number> {
-  const response = await fetch(`${svc.url}/v1/system`, {
-    headers: { authorization: `Bearer ${svc.token}` },
-  });
-  return ((await response.json()) as { preview: { running: number } }).preview.running;
-}
-
-async function serviceMetric(series: string): Promise<number> {
-  const response = await fetch(`${svc.url}/metrics`, {
-    headers: { authorization: `Bearer ${svc.token}` },
-  });
-  const line = (await response.text()).split("\n").find((l) => l.startsWith(`${series} `));
-  return Number(line?.split(" ")[1] ?? 0);
-}

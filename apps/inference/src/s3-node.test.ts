@@ -22,7 +22,7 @@ import {
   seedTeam,
   seedTinySrWeight,
 } from "./test-fixtures";
-import { startTestService, type TestService } from "./testing";
+import { serviceMetric, startTestService, type TestService } from "./testing";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -68,14 +68,6 @@ async function waitForFinal(taskId: string) {
     if (["succeeded", "partially_failed", "failed", "canceled"].includes(task.status)) return task;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function metric(series: string): Promise<number> {
-  const res = await fetch(`${node.url}/metrics`, {
-    headers: { authorization: `Bearer ${node.token}` },
-  });
-  const line = (await res.text()).split("\n").find((l) => l.startsWith(`${series} `));
-  return Number(line?.split(" ")[1] ?? 0);
 }
 
 const post = (route: string, body: unknown) =>
@@ -216,7 +208,7 @@ Interp           up      1 1 c out 0=1 1=2.0 2=2.0
     const image = await seeded((dir) => seedGrayImage(node.db, dir, team));
     const handedBack =
       'inference_task_run_seconds_count{kind="super_resolution",outcome="store_unavailable"}';
-    const before = await metric(handedBack);
+    const before = await serviceMetric(node, handedBack);
     await s3.stop();
     try {
       const ready = await fetch(`${node.url}/ready`, {
@@ -244,7 +236,8 @@ Interp           up      1 1 c out 0=1 1=2.0 2=2.0
 
       const taskId = await seedTask(node.db, { ...team, weight, imageIds: [image] });
       // However long this machine takes: the worker has met the outage and handed it back.
-      while ((await metric(handedBack)) === before) await new Promise((r) => setTimeout(r, 50));
+      while ((await serviceMetric(node, handedBack)) === before)
+        await new Promise((r) => setTimeout(r, 50));
       const during = await node.db.task.findUniqueOrThrow({
         where: { id: taskId },
         select: { status: true, attempts: true },

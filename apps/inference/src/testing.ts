@@ -106,3 +106,23 @@ export async function startTestService(
   };
   return service;
 }
+
+/** A running service as its tests reach it over HTTP. */
+type ServiceAddress = Pick<TestService, "url" | "token">;
+
+/** The current value of one series on the service's /metrics (0 when absent), e.g. `inference_previews_total{outcome="ok"}`. */
+export async function serviceMetric(service: ServiceAddress, series: string): Promise<number> {
+  const response = await fetch(`${service.url}/metrics`, {
+    headers: { authorization: `Bearer ${service.token}` },
+  });
+  const line = (await response.text()).split("\n").find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(" ")[1] ?? 0);
+}
+
+/** How many previews the service is computing right now (its /v1/system). */
+export async function previewsRunning(service: ServiceAddress): Promise<number> {
+  const response = await fetch(`${service.url}/v1/system`, {
+    headers: { authorization: `Bearer ${service.token}` },
+  });
+  return ((await response.json()) as { preview: { running: number } }).preview.running;
+}

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrt } from "../ort";
 import { createHolds, type Holds } from "../test-hold";
 import { isRunning } from "../test-process";
-import { startTestService, type TestService } from "../testing";
+import { serviceMetric, startTestService, type TestService } from "../testing";
 
 let service: TestService;
 let holds: Holds;
@@ -97,15 +97,6 @@ function outputsLeft(): string[] {
     ...under("tmp").filter((f) => f.endsWith(".onnx.part") || f.endsWith(".writing")),
     ...under("incoming").filter((f) => f.endsWith(".onnx")),
   ];
-}
-
-/** The current value of one series on /metrics. */
-async function metric(series: string): Promise<number> {
-  const res = await fetch(`${service.url}/metrics`, {
-    headers: { authorization: `Bearer ${service.token}` },
-  });
-  const line = (await res.text()).split("\n").find((l) => l.startsWith(`${series} `));
-  return Number(line?.split(" ")[1] ?? 0);
 }
 
 async function convert(body: unknown, token = service.token) {
@@ -414,7 +405,7 @@ describe("POST /v1/weights/convert limits", () => {
 
     it(`stops a conversion whose client went away (held at ${point}), leaving nothing`, async () => {
       const canceled = 'inference_weight_conversions_total{kind="ncnn",outcome="canceled"}';
-      const before = await metric(canceled);
+      const before = await serviceMetric(service, canceled);
       holds.arm(point);
       const client = new AbortController();
       const pending = fetch(`${service.url}/v1/weights/convert`, {
@@ -427,9 +418,10 @@ describe("POST /v1/weights/convert limits", () => {
       client.abort();
       expect(await pending).toMatchObject({ name: "AbortError" });
       // The service counts the cancellation once the child is gone and its files removed.
-      while ((await metric(canceled)) === before) await new Promise((r) => setTimeout(r, 20));
+      while ((await serviceMetric(service, canceled)) === before)
+        await new Promise((r) => setTimeout(r, 20));
       holds.release(point);
-      expect(await metric(canceled)).toBe(before + 1);
+      expect(await serviceMetric(service, canceled)).toBe(before + 1);
       expect(isRunning(pid)).toBe(false);
       expect(outputsLeft()).toEqual([]);
     });

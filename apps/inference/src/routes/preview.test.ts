@@ -17,7 +17,7 @@ import {
 } from "../test-fixtures";
 import { calibratedSlowModel } from "../test-models";
 import { isRunning } from "../test-process";
-import { startTestService, type TestService } from "../testing";
+import { previewsRunning, serviceMetric, startTestService, type TestService } from "../testing";
 
 let service: TestService;
 let team: { userId: string; teamId: string };
@@ -77,22 +77,6 @@ function previewCrop(
   return preview({ weightId, imageId, crop: { x, y, width, height }, params });
 }
 
-async function previewsRunning(target: TestService): Promise<number> {
-  const sys = await fetch(`${target.url}/v1/system`, {
-    headers: { authorization: `Bearer ${target.token}` },
-  });
-  return ((await sys.json()) as { preview: { running: number } }).preview.running;
-}
-
-/** The current value of one series on /metrics, e.g. `inference_previews_total{outcome="ok"}`. */
-async function metric(series: string): Promise<number> {
-  const res = await fetch(`${service.url}/metrics`, {
-    headers: { authorization: `Bearer ${service.token}` },
-  });
-  const line = (await res.text()).split("\n").find((l) => l.startsWith(`${series} `));
-  return Number(line?.split(" ")[1] ?? 0);
-}
-
 describe("POST /v1/preview", { timeout: 120_000 }, () => {
   it("upscales a crop exactly as the full task computes that region, with the same signature", async () => {
     const params = { tile: 64, tuning: { preset: "raw" } };
@@ -114,13 +98,18 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
 
     // A slider moved: the same crop with other tuning is answered from the preview process's
     // model output cache, without running the model.
-    const hits = await metric('inference_preview_model_output_cache_total{result="hit"}');
+    const hits = await serviceMetric(
+      service,
+      'inference_preview_model_output_cache_total{result="hit"}',
+    );
     const tuned = { tile: 64, tuning: { preset: "text", overrides: { sharpen: 2 } } };
     const again = await preview({ weightId: sr.weightId, imageId: cat, crop, params: tuned });
     expect(again.status).toBe(200);
     const tunedBody = previewResponseSchema.parse(await again.json());
     expect(tunedBody.timings.runMs).toBe(0);
-    expect(await metric('inference_preview_model_output_cache_total{result="hit"}')).toBe(hits + 1);
+    expect(
+      await serviceMetric(service, 'inference_preview_model_output_cache_total{result="hit"}'),
+    ).toBe(hits + 1);
     expect(tunedBody.pngBase64).not.toBe(body.pngBase64);
 
     await service.worker.start();
@@ -252,7 +241,7 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     while ((await previewsRunning(service)) > 0) await new Promise((r) => setTimeout(r, 20));
     expect(Date.now() - aborted).toBeLessThan(fullMs / 2);
     expect(service.previewPool.pids).toEqual(pids);
-    expect(await metric('inference_previews_total{outcome="canceled"}')).toBe(1);
+    expect(await serviceMetric(service, 'inference_previews_total{outcome="canceled"}')).toBe(1);
   });
 
   it("keeps a weight's session loaded between previews", async () => {
@@ -260,11 +249,11 @@ describe("POST /v1/preview", { timeout: 120_000 }, () => {
     expect((await call()).status).toBe(200);
     const hit = 'inference_session_cache_total{result="hit"}';
     const miss = 'inference_session_cache_total{result="miss"}';
-    const [hits, misses] = [await metric(hit), await metric(miss)];
+    const [hits, misses] = [await serviceMetric(service, hit), await serviceMetric(service, miss)];
     const again = await call();
     expect(again.status).toBe(200);
-    expect(await metric(hit)).toBe(hits + 1);
-    expect(await metric(miss)).toBe(misses);
+    expect(await serviceMetric(service, hit)).toBe(hits + 1);
+    expect(await serviceMetric(service, miss)).toBe(misses);
   });
 
   it("answers pipeline errors from the preview process as before: bad image, unusable weight", async () => {
