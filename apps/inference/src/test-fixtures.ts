@@ -9,6 +9,7 @@ import { buildSegmentationModel, buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { createTask } from "@studio/db/queue";
 import { fixturePath } from "@studio/fixtures";
+import sharp from "sharp";
 
 export { FIXTURES_DIR } from "@studio/fixtures";
 
@@ -76,6 +77,40 @@ export function seedTinySrWeight(db: Db, dataDir: string, teamId: string): Promi
     bytes: model.bytes,
     spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
   });
+}
+
+/**
+ * An x2 model of 64 feature maps of 1x1 convolutions as a weight: quick, yet its working memory
+ * on a 512-640 px input (tens of MB per map) stands far above a process's own noise.
+ */
+export function seedWideSrWeight(
+  db: Db,
+  dataDir: string,
+  teamId: string,
+  seed: number,
+): Promise<SeededWeight> {
+  const model = buildTinySrModel({ scale: 2, layers: 3, hidden: 64, kernel: 1, seed });
+  return seedWeight(db, dataDir, {
+    teamId,
+    taskKind: "super_resolution",
+    bytes: model.bytes,
+    spec: { kind: "super_resolution", scale: 2, receptiveField: model.receptiveField },
+  });
+}
+
+/** A `side` x `side` RGB PNG of a repeating byte pattern (no fixture that large) as an image. */
+export async function seedPatternImage(
+  db: Db,
+  dataDir: string,
+  team: { teamId: string; userId: string },
+  side: number,
+): Promise<string> {
+  const pixels = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) & 255;
+  const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toBuffer();
+  return seedImage(db, dataDir, { ...team, bytes: png, width: side, height: side });
 }
 
 /** A small gray segmentation model of any (even) size, with the sigmoid in the spec, as a weight. */

@@ -7,8 +7,9 @@ import { open, readFile, rename, stat } from "node:fs/promises";
 import { importWeights } from "@studio/core/importers";
 import { convertNcnnFiles, NcnnFormatError, NcnnUnsupportedError } from "@studio/core/ncnn";
 import { holdPoint } from "../isolated/hold";
+import { writingPathOf } from "../isolated/job-output";
 import { serveOneJob } from "../isolated/serve";
-import { type ConversionJob, type ConversionResult, writingPathOf } from "./job";
+import type { ConversionJob, ConversionResult } from "./job";
 
 async function writeOnnx(output: string, bytes: Uint8Array) {
   const writing = writingPathOf(output);

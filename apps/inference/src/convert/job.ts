@@ -3,6 +3,7 @@ import type { InferenceErrorCode } from "@studio/contracts/errors";
 import type { NcnnReport } from "@studio/contracts/inference/convert";
 import type { ImportReportWire } from "@studio/contracts/inference/import-report";
 import type { ImportReport } from "@studio/core/importers";
+import type { NamedFields } from "../isolated/job-output";
 
 /** Absolute paths: the parent has already checked them against DATA_DIR/tmp. */
 export type ConversionSource =
@@ -36,10 +37,6 @@ export type ConversionResult =
 
 // The wire schema must describe every report the importer writes (this fails to compile if
 // not). Its index signature, for fields added later, is left out of the comparison.
-type NamedFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 const importReportFitsWire: ImportReport extends NamedFields<ImportReportWire> ? true : never =
   true;
 void importReportFitsWire;
-
-/** The child writes here first and renames, so `output` never names a half-written file. */
-export const writingPathOf = (output: string) => `${output}.writing`;

@@ -3,13 +3,9 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HttpError } from "../http/errors";
+import { writingPathOf } from "../isolated/job-output";
 import { type IsolationLimits, runIsolated } from "../isolated/spawn";
-import {
-  type ConversionJob,
-  type ConversionResult,
-  type ConversionSource,
-  writingPathOf,
-} from "./job";
+import type { ConversionJob, ConversionResult, ConversionSource } from "./job";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 

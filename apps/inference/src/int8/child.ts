@@ -5,8 +5,9 @@
 import { open, readFile, rename } from "node:fs/promises";
 import { buildInt8Model } from "@studio/core/quantize";
 import { ModelSpec } from "@studio/core/spec";
+import { writingPathOf } from "../isolated/job-output";
 import { serveOneJob } from "../isolated/serve";
-import { type Int8Job, type Int8Result, writingPathOf } from "./job";
+import type { Int8Job, Int8Result } from "./job";
 
 async function check(job: Int8Job): Promise<Int8Result> {
   const spec = ModelSpec.safeParse(job.spec);

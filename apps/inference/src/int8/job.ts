@@ -1,6 +1,7 @@
 // What an INT8 check process receives and answers; shared by child.ts and run.ts.
 import type { Int8ReportWire } from "@studio/contracts/inference/int8";
 import type { Int8Report } from "@studio/core/quantize";
+import type { NamedFields } from "../isolated/job-output";
 
 export interface Int8Job {
   /** The FP32 ONNX file (a local file of this node). */
@@ -19,11 +20,7 @@ export type Int8Result =
   /** The spec does not parse: the weight cannot be checked (the caller's fault, not the model's). */
   | { ok: false; message: string };
 
-/** The child writes here first and renames, so `output` never names a half-written file. */
-export const writingPathOf = (output: string) => `${output}.writing`;
-
 // The wire schema must describe every report the quantiser writes (this fails to compile if
 // not). Its index signature, for fields added later, is left out of the comparison.
-type NamedFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 const int8ReportFitsWire: Int8Report extends NamedFields<Int8ReportWire> ? true : never = true;
 void int8ReportFitsWire;

@@ -4,8 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Int8ReportWire } from "@studio/contracts/inference/int8";
 import { HttpError, withoutInternals } from "../http/errors";
+import { writingPathOf } from "../isolated/job-output";
 import { type IsolationLimits, runIsolated } from "../isolated/spawn";
-import { type Int8Job, type Int8Result, writingPathOf } from "./job";
+import type { Int8Job, Int8Result } from "./job";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 

@@ -1,30 +1,22 @@
 // A preview process gives memory back when previews stop: after PREVIEW_SESSION_IDLE_RELEASE_MS
 // without a preview it releases its sessions (with what onnxruntime's arena kept for the largest
 // preview), the pool no longer lists the weight, and the next preview of it brings the file again.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { previewResponseSchema } from "@studio/contracts/inference/preview";
-import { buildTinySrModel } from "@studio/core/testing";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type SeededWeight,
-  seedImage,
+  seedPatternImage,
   seedTeam,
   seedTinySrWeight,
-  seedWeight,
+  seedWideSrWeight,
 } from "../test-fixtures";
+import { canMeasurePeaks, memoryOf, resetPeak } from "../test-memory";
 import { startTestService, type TestService } from "../testing";
 
-const linux = existsSync("/proc/self/clear_refs");
 let service: TestService;
 let tiny: SeededWeight;
 let wide: SeededWeight;
 let image: string;
-
-function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
-}
 
 async function until(ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -44,26 +36,9 @@ beforeAll(async () => {
   });
   const team = await seedTeam(service.db);
   tiny = await seedTinySrWeight(service.db, service.dataDir, team.teamId);
-  // 64 feature maps of a 512 px crop: ~64 MB each, far above the process's own noise.
-  const sr = buildTinySrModel({ scale: 2, layers: 3, hidden: 64, kernel: 1, seed: 8 });
-  wide = await seedWeight(service.db, service.dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: sr.bytes,
-    spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
-  });
-  const side = 512;
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) & 255;
-  const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toBuffer();
-  image = await seedImage(service.db, service.dataDir, {
-    ...team,
-    bytes: png,
-    width: side,
-    height: side,
-  });
+  // 64 feature maps of a 512 px crop: ~64 MB each.
+  wide = await seedWideSrWeight(service.db, service.dataDir, team.teamId, 8);
+  image = await seedPatternImage(service.db, service.dataDir, team, 512);
 });
 afterAll(async () => {
   await service?.cleanup();
@@ -84,14 +59,14 @@ async function preview(weightId: string, side: number, tuning: string) {
   return previewResponseSchema.parse(await res.json());
 }
 
-describe.runIf(linux)("preview process memory", { timeout: 180_000 }, () => {
+describe.runIf(canMeasurePeaks)("preview process memory", { timeout: 180_000 }, () => {
   it("releases its sessions when idle, gives the memory back, and previews the weight again", async () => {
     // A first small preview: the process is fully started; its session goes too.
     await preview(tiny.weightId, 16, "raw");
     const [pid] = service.previewPool.pids as [number];
     await until(() => service.previewPool.cachedWeights.length === 0);
     const baseline = memoryOf(pid, "VmRSS");
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    resetPeak(pid);
 
     const first = await preview(wide.weightId, 512, "raw");
     const peakGrowth = memoryOf(pid, "VmHWM") - baseline;

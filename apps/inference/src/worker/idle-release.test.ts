@@ -2,18 +2,21 @@
 // task with a large input (onnxruntime's arena grows to what the run needed), then the worker
 // idles. Its sessions are released (the node no longer lists the weight), its resident memory
 // falls back toward its idle baseline, and the next task of the same weight loads it again.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildTinySrModel } from "@studio/core/testing";
 import type { Db } from "@studio/db/client";
 import { createTestDatabase, type TestDatabase } from "@studio/db/testing";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SeededWeight, seedImage, seedTask, seedTeam, seedWeight } from "../test-fixtures";
+import {
+  type SeededWeight,
+  seedPatternImage,
+  seedTask,
+  seedTeam,
+  seedWideSrWeight,
+} from "../test-fixtures";
+import { canMeasurePeaks, memoryOf, resetPeak } from "../test-memory";
 import { type ServiceProcess, spawnService } from "../test-process";
-
-const linux = existsSync("/proc/self/clear_refs");
 
 let store: TestDatabase;
 let db: Db;
@@ -22,12 +25,6 @@ let team: { userId: string; teamId: string };
 let weight: SeededWeight;
 let image: string;
 let service: ServiceProcess | undefined;
-
-/** Resident memory (VmRSS) or its high-water mark (VmHWM) of a process, in bytes. */
-function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
-}
 
 async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000) {
   const end = Date.now() + timeoutMs;
@@ -52,22 +49,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-idle-data-"));
   for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
   team = await seedTeam(db);
-  // 64 feature maps of 640x640 px: ~100 MB each, so the run's working memory stands far above
-  // the process's own noise (1x1 convolutions keep it quick).
-  const sr = buildTinySrModel({ scale: 2, layers: 3, hidden: 64, kernel: 1, seed: 5 });
-  weight = await seedWeight(db, dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: sr.bytes,
-    spec: { kind: "super_resolution", scale: 2, receptiveField: sr.receptiveField },
-  });
-  const side = 640;
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) & 255;
-  const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toBuffer();
-  image = await seedImage(db, dataDir, { ...team, bytes: png, width: side, height: side });
+  // 64 feature maps of 640x640 px: ~100 MB each.
+  weight = await seedWideSrWeight(db, dataDir, team.teamId, 5);
+  image = await seedPatternImage(db, dataDir, team, 640);
 });
 
 afterAll(async () => {
@@ -79,7 +63,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.runIf(linux)("worker memory after tasks", { timeout: 300_000 }, () => {
+describe.runIf(canMeasurePeaks)("worker memory after tasks", { timeout: 300_000 }, () => {
   it("releases the sessions when idle: the weight is no longer listed, memory comes back, the next task reloads it", async () => {
     service = await spawnService({
       DATA_DIR: dataDir,
@@ -97,7 +81,7 @@ describe.runIf(linux)("worker memory after tasks", { timeout: 300_000 }, () => {
     expect(pid).not.toBe(service.pid);
     const baseline = memoryOf(pid, "VmRSS");
     // The kernel's high-water mark from here on (Linux: "5" resets it to the current RSS).
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    resetPeak(pid);
 
     // One tile of the whole image: the arena grows to what that run needed.
     const params = { tile: "off" };

@@ -8,9 +8,10 @@ import {
 } from "@studio/contracts/inference/int8";
 import type { TaskKind } from "@studio/core/spec";
 import type { Db } from "../db";
-import { badRequest, conflict, forbidden, inferenceError, notFound } from "../errors";
+import { badRequest, conflict, inferenceError } from "../errors";
 import type { InferenceClient } from "../inference";
 import { parseJson } from "./json";
+import { weightForChange } from "./weights";
 
 /** The report stored on a weight (JSON text), or null: never checked, or a damaged value. */
 export function parseInt8Report(text: string | null | undefined): Int8ReportWire | null {
@@ -42,25 +43,7 @@ export async function checkWeightInt8(
   weightId: string,
   signal?: AbortSignal,
 ): Promise<Int8ReportWire> {
-  const weight = await db.weight.findUnique({
-    where: { id: weightId },
-    select: {
-      id: true,
-      teamId: true,
-      isOfficial: true,
-      taskKind: true,
-      status: true,
-      sha256: true,
-      spec: true,
-    },
-  });
-  if (!weight || (weight.teamId !== actor.teamId && !weight.isOfficial))
-    throw notFound("Weight not found.");
-  if (weight.isOfficial) {
-    if (!actor.isSiteAdmin) throw forbidden("Official weights are managed by site admins.");
-  } else if (!actor.isTeamAdmin) {
-    throw forbidden("Only team admins manage weights.");
-  }
+  const weight = await weightForChange(db, actor, weightId);
   if (weight.status !== "ready") {
     throw conflict(`The weight is ${weight.status}; only validated weights can run.`);
   }

@@ -97,11 +97,12 @@ export async function getWeight(db: Db, teamId: string, weightId: string) {
 
 /**
  * Loads a weight for a change. Team weights are managed by the team's admins, official ones
- * by site admins; anything else looks like a missing weight or a refusal.
+ * by site admins (through the official scope, or from a team when `isSiteAdmin` says so);
+ * anything else looks like a missing weight or a refusal.
  */
-async function weightForChange(
+export async function weightForChange(
   db: Db,
-  scope: { teamId: string; isTeamAdmin: boolean } | { official: true },
+  scope: { teamId: string; isTeamAdmin: boolean; isSiteAdmin?: boolean } | { official: true },
   weightId: string,
 ) {
   const weight = await db.weight.findUnique({
@@ -113,6 +114,7 @@ async function weightForChange(
       taskKind: true,
       status: true,
       sha256: true,
+      spec: true,
       deprecatedAt: true,
     },
   });
@@ -122,7 +124,10 @@ async function weightForChange(
   }
   if (!weight || (weight.teamId !== scope.teamId && !weight.isOfficial))
     throw notFound("Weight not found.");
-  if (weight.isOfficial) throw forbidden("Official weights are managed by site admins.");
+  if (weight.isOfficial) {
+    if (!scope.isSiteAdmin) throw forbidden("Official weights are managed by site admins.");
+    return weight;
+  }
   if (!scope.isTeamAdmin) throw forbidden("Only team admins manage weights.");
   return weight;
 }
