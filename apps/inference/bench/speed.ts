@@ -7,10 +7,14 @@
 //   3. the same task in the fast CPU mode (params { precision: "int8" }), after the service's
 //      INT8 check (POST /v1/weights/int8) built and gated the quantised model;
 //   4. previews of a 256 px crop through POST /v1/preview: the first (the model runs), then
-//      slider changes (other tuning: the model's output comes from the preview's cache).
+//      slider changes (other tuning: the model's output comes from the preview's cache);
+//   5. the seed's way (pytorch_reference.py, when a python3 with torch is found): PyTorch eager,
+//      Real-ESRGAN's RealESRGANer with tile 192 / tile_pad 10 / pre_pad 10, PNG write, on the
+//      same PNG, after its output matched onnxruntime's on a small input.
 // The official weights come from `pnpm weights:fetch` (DATA_DIR/official).
 // Usage: pnpm --filter @studio/inference bench:speed [-- --runs 3 --threads 2 --side 1024]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +27,13 @@ import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
 import { seedImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures";
 import { spawnService } from "../src/test-process";
+import { WORKER_MALLOC_ENV } from "../src/worker/supervisor";
+import {
+  pythonWithTorch,
+  type SeedReference,
+  type SeedRun,
+  startSeedReference,
+} from "./pytorch-reference";
 
 const { values } = parseArgs({
   allowPositionals: true,
@@ -53,6 +64,48 @@ async function waitSucceeded(db: Db, id: string): Promise<void> {
       throw new Error(`task ${id} ${t.status}: ${t.error}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * The seed's way on `imagePath`, once its output matched onnxruntime's (`session`) on a 48x40
+ * crop of `input`; null, with the reason printed, where python3 + torch are missing.
+ */
+async function startSeed(
+  session: ort.InferenceSession,
+  input: Float32Array,
+  imagePath: string,
+  scratchDir: string,
+): Promise<SeedReference | null> {
+  const python = pythonWithTorch();
+  if (!python) {
+    console.log(
+      "the seed's way: skipped, no python3 with torch and numpy found (Debian: apt-get install python3-torch python3-opencv)",
+    );
+    return null;
+  }
+  const [height, width] = [40, 48];
+  const [top, left] = [SIDE / 2 - height / 2, SIDE / 2 - width / 2];
+  const crop = new Float32Array(3 * height * width);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        crop[(c * height + y) * width + x] = input[
+          (c * SIDE + top + y) * SIDE + left + x
+        ] as number;
+  const out = await session.run({ input: new ort.Tensor("float32", crop, [1, 3, height, width]) });
+  const expected = Float32Array.from(out.output?.data as Float32Array);
+  for (const o of Object.values(out)) o.dispose();
+  const seed = await startSeedReference({
+    python,
+    imagePath,
+    scratchDir,
+    threads: THREADS,
+    verify: { input: crop, expected, height, width },
+  });
+  console.log(
+    `the seed's way: PyTorch ${seed.torch} eager, ${seed.threads} threads; its output vs onnxruntime's on a ${width}x${height} crop: max abs diff ${seed.verifyMaxAbsDiff.toExponential(1)}`,
+  );
+  return seed;
 }
 
 async function main(): Promise<void> {
@@ -113,6 +166,8 @@ async function main(): Promise<void> {
     executionProviders: ["cpu"],
   });
   const rows: string[][] = [];
+  const loadAtStart = os.loadavg();
+  let seed: SeedReference | null = null;
   try {
     const bare = async () => {
       const t = performance.now();
@@ -153,68 +208,79 @@ async function main(): Promise<void> {
     await bare();
     await task();
     if (int8Offered) await task({ precision: "int8" });
+    // Started after our warm-up so its own (weights, verification, one run) does not overlap it.
+    const seedImagePath = path.join(dataDir, "tmp", "seed-input.png");
+    writeFileSync(seedImagePath, png);
+    seed = await startSeed(session, input, seedImagePath, path.join(dataDir, "tmp"));
     const bareMs: number[] = [];
     const taskMs: number[] = [];
     const int8Ms: number[] = [];
+    const taskTimings: Record<string, number>[] = [];
+    const seedRuns: SeedRun[] = [];
     let last: Awaited<ReturnType<typeof task>> | undefined;
     for (let r = 0; r < RUNS; r++) {
       bareMs.push(await bare());
       last = await task();
       taskMs.push(last.ms);
+      taskTimings.push(last.timings as Record<string, number>);
       if (int8Offered) int8Ms.push((await task({ precision: "int8" })).ms);
+      if (seed) seedRuns.push(await seed.run());
     }
     const outMpix = (SIDE * 4) ** 2 / 1e6;
     const bareBest = best(bareMs);
-    const runsTable: [string, number[]][] = [
-      ["bare session.run, untiled", bareMs],
-      ["default task, queued -> succeeded (tile auto, gentle, PNG)", taskMs],
+    const seedMs = seedRuns.map((r) => r.totalMs);
+    const seedBest = seedMs.length > 0 ? best(seedMs) : NaN;
+    // Parts of a run (post-processing, PNG write) get no throughput or ratio: only wholes and
+    // the model part compare with a model run.
+    type Row = { label: string; xs: number[]; part?: true };
+    const hasSplit = taskTimings.every((t) => typeof t.runMs === "number");
+    const runsTable: Row[] = [
+      { label: "bare session.run, untiled", xs: bareMs },
+      { label: "default task, queued -> succeeded (tile auto, gentle, PNG)", xs: taskMs },
+      ...(hasSplit
+        ? [
+            {
+              label: "default task, worker: model and tiling (pre + run)",
+              xs: taskTimings.map((t) => (t.preMs ?? 0) + (t.runMs ?? 0)),
+            },
+            {
+              label: "default task, worker: post (tuning + PNG encode)",
+              xs: taskTimings.map((t) => (t.postMs ?? 0) + (t.encodeMs ?? 0)),
+              part: true as const,
+            },
+          ]
+        : []),
       ...(int8Offered
-        ? ([["the same task, precision int8 (fast CPU mode)", int8Ms]] as [string, number[]][])
+        ? [{ label: "the same task, precision int8 (fast CPU mode)", xs: int8Ms }]
+        : []),
+      ...(seed
+        ? [
+            { label: "the seed's way (PyTorch eager, tile 192 / pad 10, PNG)", xs: seedMs },
+            {
+              label: "the seed's way: model and tiling (tile_process)",
+              xs: seedRuns.map((r) => r.modelTilingMs),
+            },
+            {
+              label: `the seed's way: PNG write (${seedRuns[0]?.pngWriter})`,
+              xs: seedRuns.map((r) => r.pngWriteMs),
+              part: true as const,
+            },
+          ]
         : []),
     ];
-    for (const [label, xs] of runsTable) {
+    for (const { label, xs, part } of runsTable) {
+      const ratio = (reference: number) => (part ? "–" : (reference / best(xs)).toFixed(2));
       rows.push([
         label,
         `${(best(xs) / 1000).toFixed(2)} s`,
         `${(median(xs) / 1000).toFixed(2)} s`,
-        (outMpix / (best(xs) / 1000)).toFixed(2),
-        (bareBest / best(xs)).toFixed(2),
+        part ? "–" : (outMpix / (best(xs) / 1000)).toFixed(2),
+        ratio(bareBest),
+        seed ? ratio(seedBest) : "–",
       ]);
     }
     const tiling = last?.meta.tiling as Record<string, unknown> | undefined;
     const timings = last?.timings as Record<string, number> | undefined;
-
-    // Previews of a 256 px crop: the first runs the model; slider changes reuse its output.
-    const preview = async (tuning: object) => {
-      const t = performance.now();
-      const res = await fetch(`${service.url}/v1/preview`, {
-        method: "POST",
-        headers: { authorization: "Bearer bench", "content-type": "application/json" },
-        body: JSON.stringify({
-          weightId: weight.weightId,
-          imageId: image,
-          crop: { x: SIDE / 2 - 128, y: SIDE / 2 - 128, width: 256, height: 256 },
-          params: { tuning },
-        }),
-      });
-      if (res.status !== 200) throw new Error(`preview ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { timings: Record<string, number> };
-      return { ms: performance.now() - t, modelMs: body.timings.runMs ?? 0 };
-    };
-    const first = await preview({ preset: "gentle" });
-    const changes: { ms: number; modelMs: number }[] = [];
-    for (const [i, sharpen] of [0.8, 1.2, 1.6, 2, 2.4].entries())
-      changes.push(await preview({ preset: i % 2 ? "photo" : "gentle", overrides: { sharpen } }));
-    const changeMs = changes.map((c) => c.ms);
-    const previewRows = [
-      ["first preview (model runs)", first.ms, first.modelMs],
-      ["slider change, median of 5", median(changeMs), median(changes.map((c) => c.modelMs))],
-      [
-        "slider change, slowest of 5",
-        Math.max(...changeMs),
-        Math.max(...changes.map((c) => c.modelMs)),
-      ],
-    ] as const;
 
     const cpu = os.cpus()[0]?.model ?? "cpu";
     console.log(
@@ -224,20 +290,82 @@ async function main(): Promise<void> {
       console.log(
         `INT8 task / FP32 default task (best): ${(best(taskMs) / best(int8Ms)).toFixed(2)}x faster\n`,
       );
-    console.log("| run | best | median | output MPix/s (best) | bare / run (best) |");
-    console.log("|---|---|---|---|---|");
+    console.log(
+      "| run | best | median | output MPix/s (best) | bare / run (best) | seed's way / run (best) |",
+    );
+    console.log("|---|---|---|---|---|---|");
     for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+    const goal = (
+      label: string,
+      measured: (pick: (xs: number[]) => number) => number,
+      target: string,
+    ) =>
+      console.log(
+        `${label}: ${measured(best).toFixed(2)} best, ${measured(median).toFixed(2)} median (goal ${target})`,
+      );
+    console.log("\nissue #16 goals, default task:");
+    goal("  speed vs the bare untiled run (bare / task)", (p) => p(bareMs) / p(taskMs), ">= 0.9");
+    if (seed)
+      goal("  speed vs the seed's way (seed / task)", (p) => p(seedMs) / p(taskMs), ">= 1.4");
+    else console.log("  speed vs the seed's way: not measured (no python3 with torch)");
+    const fmtLoad = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
+    console.log(
+      `\nload average (1/5/15 min): ${fmtLoad(loadAtStart)} at start, ${fmtLoad(os.loadavg())} at the end`,
+    );
     console.log(
       `\ntask plan: ${JSON.stringify(tiling)}\ntask worker timings (last run, ms): ${JSON.stringify(
         Object.fromEntries(Object.entries(timings ?? {}).map(([k, v]) => [k, Math.round(v)])),
       )}`,
     );
-    console.log(`\npreview of a 256x256 crop (1024x1024 out), HTTP round trip:\n`);
-    console.log("| preview | time | model time |");
-    console.log("|---|---|---|");
-    for (const [label, ms, model] of previewRows)
-      console.log(`| ${label} | ${Math.round(ms)} ms | ${Math.round(model)} ms |`);
+
+    // The table above is printed first: a failing preview does not lose it.
+    try {
+      // Previews of a 256 px crop: the first runs the model; slider changes reuse its output.
+      const preview = async (tuning: object) => {
+        const t = performance.now();
+        const res = await fetch(`${service.url}/v1/preview`, {
+          method: "POST",
+          headers: { authorization: "Bearer bench", "content-type": "application/json" },
+          body: JSON.stringify({
+            weightId: weight.weightId,
+            imageId: image,
+            crop: { x: SIDE / 2 - 128, y: SIDE / 2 - 128, width: 256, height: 256 },
+            params: { tuning },
+          }),
+        });
+        if (res.status !== 200) throw new Error(`preview ${res.status}: ${await res.text()}`);
+        const body = (await res.json()) as { timings: Record<string, number> };
+        return { ms: performance.now() - t, modelMs: body.timings.runMs ?? 0 };
+      };
+      const first = await preview({ preset: "gentle" });
+      const changes: { ms: number; modelMs: number }[] = [];
+      for (const [i, sharpen] of [0.8, 1.2, 1.6, 2, 2.4].entries())
+        changes.push(await preview({ preset: i % 2 ? "photo" : "gentle", overrides: { sharpen } }));
+      const changeMs = changes.map((c) => c.ms);
+      const previewRows = [
+        ["first preview (model runs)", first.ms, first.modelMs],
+        ["slider change, median of 5", median(changeMs), median(changes.map((c) => c.modelMs))],
+        [
+          "slider change, slowest of 5",
+          Math.max(...changeMs),
+          Math.max(...changes.map((c) => c.modelMs)),
+        ],
+      ] as const;
+
+      console.log(`\npreview of a 256x256 crop (1024x1024 out), HTTP round trip:\n`);
+      console.log("| preview | time | model time |");
+      console.log("|---|---|---|");
+      for (const [label, ms, model] of previewRows)
+        console.log(`| ${label} | ${Math.round(ms)} ms | ${Math.round(model)} ms |`);
+    } catch (error) {
+      const serviceErrors = service.logs.filter((l) => Number(l.level) >= 50);
+      console.log(
+        `\npreview failed: ${(error as Error).message}; last service error: ${JSON.stringify(serviceErrors.at(-1) ?? null)}`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
+    await seed?.stop();
     await session.release();
     service.child.kill("SIGTERM");
     await service.exited;
@@ -246,4 +374,14 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The bare run and the seed's PyTorch run get the worker's malloc settings (huge pages, the mmap
+// threshold: worker/supervisor.ts), which glibc reads only when a process starts, so this script
+// runs itself again with them.
+if (process.env.BENCH_WORKER_MALLOC === "1") await main();
+else {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, ...WORKER_MALLOC_ENV, BENCH_WORKER_MALLOC: "1" },
+  });
+  process.exitCode = again.status ?? 1;
+}

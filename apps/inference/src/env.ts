@@ -89,6 +89,12 @@ const shape = {
    */
   PREVIEW_OUTPUT_CACHE_MB: int(0).default(256),
   /**
+   * Per preview process: recent source images, decoded, so that the next preview of an image
+   * neither reads nor decodes its file again (a 1024 px RGB photo holds 3 MiB; an image larger
+   * than this is decoded for every preview). 0: none.
+   */
+  PREVIEW_IMAGE_CACHE_MB: int(0).default(128),
+  /**
    * A preview process releases its sessions (and what onnxruntime's arena kept for its largest
    * preview) after this long without a preview; the model output cache stays. 0 keeps them.
    */

@@ -88,6 +88,7 @@ export async function createService(options: {
       ...modelSettings(config),
       maxImagePixels: config.MAX_IMAGE_PIXELS,
       outputCacheBytes: config.PREVIEW_OUTPUT_CACHE_MB * 1024 * 1024,
+      imageCacheBytes: config.PREVIEW_IMAGE_CACHE_MB * 1024 * 1024,
     },
     idleReleaseMs: config.PREVIEW_SESSION_IDLE_RELEASE_MS,
     logger,

@@ -5,12 +5,17 @@
 // services issue 15 compares with: a minimal FastAPI + uvicorn one (reference_fastapi.py, when a
 // Python with fastapi and uvicorn is installed) and the same on bare node:http + better-sqlite3
 // (token lookup + one SELECT). Each is loaded by N keep-alive connections for S seconds after a
-// warm-up: the reference, tasks.get and tasks.status with a bearer token and with a session
-// cookie; then tasks.status at 1000 connections (graceful degradation); then one tasks.status
-// load on a web server started with --cpu-prof, summarised by layer and frame.
+// warm-up: the reference, tasks.get, its conditional form tasks.getIfChanged (sent the version
+// of the current answer, so it answers "unchanged", what a poll of a task that has not changed
+// since the last poll gets) and tasks.status, with a bearer token and with a session cookie; then
+// tasks.status at 1000 connections (graceful degradation); then one tasks.status load on a web
+// server started with --cpu-prof, summarised by layer and frame. With --compare-node-flags, the
+// measured rows run again on a web server started with those node flags (e.g.
+// --compare-node-flags=--max-semi-space-size=32: with "=", as the flags start with a dash), in
+// the same run.
 //   pnpm --filter @studio/api bench:server [--clients 100] [--seconds 10] [--warmup 3]
 //     [--overload-clients 1000] [--no-overload] [--no-profile] [--wrk]
-//     [--only status|get] [--profile-procedure status|get]
+//     [--only status|get] [--profile-procedure status|get] [--compare-node-flags=<flags>]
 // The web app must be built first (`pnpm exec turbo run build --filter=@studio/web`).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -56,8 +61,10 @@ const { values } = parseArgs({
     wrk: { type: "boolean", default: false },
     /** Which row the profile loads: tasks.status (default) or tasks.get, with the bearer token. */
     "profile-procedure": { type: "string", default: "status" },
-    /** Only the reference and the rows of this procedure (status or get). */
+    /** Only the reference and the rows of this procedure (status, or get with getIfChanged). */
     only: { type: "string" },
+    /** Node flags for a second web server whose rows are measured after the first's. */
+    "compare-node-flags": { type: "string" },
   },
 });
 const clients = Number(values.clients);
@@ -240,8 +247,11 @@ async function main() {
       "no Python with fastapi and uvicorn found (Debian: apt-get install python3-fastapi python3-uvicorn): the FastAPI reference is left out",
     );
 
-  const trpcUrl = (procedure: string) =>
-    `${web.url}/api/trpc/tasks.${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { teamId, taskId } }))}`;
+  const trpcUrl = (procedure: string, input: Record<string, unknown> = {}) =>
+    `${web.url}/api/trpc/tasks.${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { teamId, taskId, ...input } }))}`;
+  // What a poller holding the current answer sends; the polled task is finished, so it stays.
+  const { version } = (await call(trpcUrl("get").slice(web.url.length))).result.data.json;
+  const ifUnchanged = trpcUrl("getIfChanged", { ifChanged: version });
   const referenceUrl = `${reference.url}/task?teamId=${teamId}&taskId=${taskId}`;
   const rows: Array<{
     name: string;
@@ -266,11 +276,30 @@ async function main() {
       service: reference,
     },
     { name: "tasks.get, bearer token", url: trpcUrl("get"), headers: bearer, service: web },
+    {
+      name: "tasks.getIfChanged (unchanged), bearer token",
+      url: ifUnchanged,
+      headers: bearer,
+      service: web,
+    },
     { name: "tasks.status, bearer token", url: trpcUrl("status"), headers: bearer, service: web },
     { name: "tasks.get, session cookie", url: trpcUrl("get"), headers: cookie, service: web },
+    {
+      name: "tasks.getIfChanged (unchanged), session cookie",
+      url: ifUnchanged,
+      headers: cookie,
+      service: web,
+    },
     { name: "tasks.status, session cookie", url: trpcUrl("status"), headers: cookie, service: web },
   ];
   for (const row of rows) await expectOk(row.name, row.url, row.headers);
+  const unchangedAnswer = (await fetch(ifUnchanged, { headers: bearer }).then((r) => r.json())) as {
+    result?: { data?: { json?: { unchanged?: boolean } } };
+  };
+  if (unchangedAnswer?.result?.data?.json?.unchanged !== true)
+    throw new Error(
+      `tasks.getIfChanged did not answer unchanged: ${JSON.stringify(unchangedAnswer)}`,
+    );
 
   const useWrk = values.wrk && wrkInstalled();
   if (values.wrk && !useWrk)
@@ -294,7 +323,10 @@ async function main() {
   const results: Array<{ name: string; clients: number; result: LoadSummary; load: number }> = [];
   const measured = values.only
     ? rows.filter(
-        (row) => row.name.startsWith("reference") || row.name.startsWith(`tasks.${values.only},`),
+        (row) =>
+          row.name.startsWith("reference") ||
+          row.name.startsWith(`tasks.${values.only},`) ||
+          (values.only === "get" && row.name.startsWith("tasks.getIfChanged")),
       )
     : rows;
   for (const row of measured) {
@@ -303,9 +335,29 @@ async function main() {
     results.push({ name: row.name, clients, result, load: loadavg()[0] ?? 0 });
   }
 
+  const compareFlags = values["compare-node-flags"]?.split(/\s+/).filter(Boolean) ?? [];
+  if (compareFlags.length > 0) {
+    await web.stop();
+    const flagged = startWebServer(compareFlags);
+    await waitUntilUp(flagged, "/api/auth/csrf", logFile);
+    for (const row of measured.filter((r) => r.service === web)) {
+      const name = `${row.name}, node ${compareFlags.join(" ")}`;
+      log(`${name}: ${clients} connections, ${warmup} s warm-up + ${seconds} s`);
+      const result = await load({ ...row, service: flagged }, { clients });
+      results.push({ name, clients, result, load: loadavg()[0] ?? 0 });
+    }
+    await flagged.stop();
+    web = startWebServer();
+    await waitUntilUp(web, "/api/auth/csrf", logFile);
+  }
+
   let overloadNote = "";
   if (!values["no-overload"]) {
-    const row = rows.find((r) => r.name === "tasks.status, bearer token") as (typeof rows)[number];
+    const row = {
+      ...(rows.find((r) => r.name === "tasks.status, bearer token") as (typeof rows)[number]),
+      // The web server now running (a node-flags comparison restarts it).
+      service: web,
+    };
     log(`${row.name}: ${overloadClients} connections`);
     // A poll unanswered for 10 s is what a user sees as a hung page: counted as a timeout.
     const result = await load(row, { clients: overloadClients, timeoutMs: 10_000 });

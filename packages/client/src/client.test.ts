@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createApiToken, revokeApiToken } from "@studio/api/auth";
 import { createApiHandler, serveNode } from "@studio/api/http";
 import { TRPC_MAX_BATCH_SIZE } from "@studio/api/http/limits";
-import { makeUser, useTestStore } from "@studio/api/testing";
+import { makeImage, makeUser, makeWeight, useTestStore } from "@studio/api/testing";
 import { fixturePath } from "@studio/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, FileRouteError, TRPCClientError } from "./index";
@@ -43,6 +43,41 @@ describe("@studio/client", () => {
     );
     expect(answers.every((me) => me.id === userId)).toBe(true);
     expect(requests).toBe(3);
+  });
+
+  it("polls a task's items with getTask, fetching the task only when it changed", async () => {
+    const polls: string[] = [];
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).includes("tasks.getIfChanged")) polls.push(await response.clone().text());
+      return response;
+    };
+    const { token: own } = await createApiToken(t.db, userId, { name: "polling" });
+    const client = createClient({ url: server.url, token: own, fetch: recordingFetch });
+    const teamId = (await client.trpc.auth.me.query()).teams[0]?.id as string;
+    const weight = await makeWeight(t.db, { teamId });
+    const image = await makeImage(t.db, teamId, userId, "polled.png");
+    const { id: taskId } = await client.trpc.tasks.create.mutate({
+      teamId,
+      weightId: weight.id,
+      target: { type: "image", imageId: image.id },
+      params: {},
+    });
+
+    const first = await client.getTask(taskId, { teamId });
+    expect(first).toEqual(await client.trpc.tasks.get.query({ teamId, taskId }));
+    const again = await client.getTask(taskId, { teamId, previous: first });
+    expect(again).toBe(first);
+    // The second poll's whole answer (a batch of one): a few bytes, not the task again.
+    expect(JSON.parse(polls[1] as string)).toEqual([
+      { result: { data: { json: { unchanged: true, version: first.version } } } },
+    ]);
+
+    await client.trpc.tasks.rename.mutate({ teamId, taskId, name: "renamed" });
+    const renamed = await client.getTask(taskId, { teamId, previous: again });
+    expect(renamed).not.toBe(first);
+    expect(renamed).toMatchObject({ id: taskId, name: "renamed", items: [{ status: "queued" }] });
+    expect(renamed.version).not.toBe(first.version);
   });
 
   it("reports file-route errors with their code, and refuses a revoked token", async () => {

@@ -316,6 +316,39 @@ export function createClient(options: ClientOptions) {
     },
 
     /**
+     * The task with one page of its items, as `tasks.get` answers it. Polling, pass the last
+     * answer as `previous`: the server then only says whether it is still current
+     * (`tasks.getIfChanged`, one row read and a few bytes), and while it is, `previous` itself
+     * comes back, so `task === previous` tells a poller that nothing changed.
+     */
+    async getTask(
+      taskId: string,
+      options: {
+        teamId?: string;
+        previous?: Task | null;
+        itemsCursor?: number | null;
+        itemsLimit?: number;
+        signal?: AbortSignal;
+      } = {},
+    ): Promise<Task> {
+      const { previous } = options;
+      const answer = await trpc.tasks.getIfChanged.query(
+        {
+          teamId: await team(options.teamId),
+          taskId,
+          itemsCursor: options.itemsCursor,
+          itemsLimit: options.itemsLimit,
+          // Another task's answer, or another page's, is never current for this call.
+          ifChanged: previous?.id === taskId ? previous.version : null,
+        },
+        { signal: options.signal },
+      );
+      if (answer.unchanged) return previous as Task;
+      const { unchanged: _, ...task } = answer;
+      return task;
+    },
+
+    /**
      * Polls `tasks.status` until the task reaches a final state (every `intervalMs` while it
      * runs, backing off while it is queued: see poll-interval.ts), then fetches the full task
      * (items included) once: polling stays cheap however many items the task has.

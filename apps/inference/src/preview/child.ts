@@ -7,6 +7,7 @@ import { ModelOutputCache } from "@studio/core/pipeline";
 import { forwardingMetrics } from "../metrics";
 import { ModelStore } from "../models";
 import { computePreview } from "./compute";
+import { DecodedImageCache } from "./image-cache";
 import {
   type FromPreviewProcess,
   type PreviewProcessSettings,
@@ -24,6 +25,9 @@ const models = new ModelStore({ ...settings, metrics });
 // output of the crop is kept so that those answer without running the model.
 const outputCache =
   settings.outputCacheBytes > 0 ? new ModelOutputCache(settings.outputCacheBytes) : undefined;
+// And their source image, decoded: without it every preview read and decoded the whole file.
+const imageCacheBytes = settings.imageCacheBytes ?? 0;
+const imageCache = imageCacheBytes > 0 ? new DecodedImageCache(imageCacheBytes) : undefined;
 
 let current: { id: number; controller: AbortController } | undefined;
 
@@ -31,8 +35,8 @@ let current: { id: number; controller: AbortController } | undefined;
  * The pool's word that this process has been idle for a while: its sessions go, with the memory
  * onnxruntime's arena kept for its largest preview. The pool forgets that this process holds them
  * before it sends this, so the next preview brings the weight's file; messages arrive in order and
- * none is sent while a preview runs. The model output cache stays (bounded, and what makes a
- * tuning change answer without the model).
+ * none is sent while a preview runs. The model output and decoded image caches stay (bounded,
+ * and what makes a tuning change answer without the model).
  */
 type ReleaseSessions = { type: "release" };
 
@@ -53,8 +57,9 @@ process.on("message", (message: ToPreviewProcess | ReleaseSessions) => {
     signal: job.controller.signal,
     metrics,
     ...(outputCache ? { outputCache } : {}),
+    ...(imageCache ? { imageCache } : {}),
   })
-    .then((response) => send({ type: "result", id: job.id, response, cached: models.cache.keys() }))
+    .then((answer) => send({ type: "result", id: job.id, answer, cached: models.cache.keys() }))
     .catch((error: unknown) =>
       send({ type: "error", id: job.id, error: toWireError(error), cached: models.cache.keys() }),
     )

@@ -1,8 +1,7 @@
 // The pipeline part of a preview, run inside a preview process (child.ts): the task's pipeline
 // on a crop of the image, computed exactly as the full run computes that region.
 import { readFile } from "node:fs/promises";
-import type { PreviewResponse } from "@studio/contracts/inference/preview";
-import { decodeImage, encodePng, roundTrip, toBase64 } from "@studio/core/image";
+import { decodeImage, encodePng, type RawImage, roundTrip } from "@studio/core/image";
 import {
   cropImage,
   type ModelOutputCache,
@@ -11,10 +10,16 @@ import {
   runSegmentation,
   runSuperResolution,
 } from "@studio/core/pipeline";
-import type { ClassificationSpec, SegmentationSpec, SuperResolutionSpec } from "@studio/core/spec";
+import {
+  type ClassificationSpec,
+  type SegmentationSpec,
+  SuperResolutionParams,
+  type SuperResolutionSpec,
+} from "@studio/core/spec";
 import type { WorkerMetrics } from "../metrics";
 import { deviceLabel, type ModelStore, precisionOf } from "../models";
-import type { PreviewJob } from "./messages";
+import type { DecodedImageCache } from "./image-cache";
+import type { PreviewAnswer, PreviewJob } from "./messages";
 
 const round = (t: object) =>
   Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 10) / 10]));
@@ -26,12 +31,13 @@ export async function computePreview(
     maxImagePixels: number;
     signal: AbortSignal;
     outputCache?: ModelOutputCache;
+    /** Decoded images by sha256: a preview of an image seen before skips reading and decoding. */
+    imageCache?: DecodedImageCache;
     metrics?: Pick<WorkerMetrics, "previewModelOutput">;
   },
-): Promise<PreviewResponse> {
+): Promise<PreviewAnswer> {
   const { crop, params, taskKind: kind } = job;
   const { signal } = deps;
-  const decode = { maxPixels: deps.maxImagePixels };
   const { weightFile } = job;
   // The service sends the weight's file only when this process had no session of it: for
   // `precision: "int8"` the file of its INT8 model (the pool goes by the session key).
@@ -41,23 +47,44 @@ export async function computePreview(
     weightFile ? async () => ({ key: weightFile, path: weightFile, release() {} }) : undefined,
     precisionOf(params),
   );
-  const bytes = await readFile(job.imageFile);
-  signal.throwIfAborted();
+  // The pixels, decoded here rather than by the pipeline so that they can be kept: with an ICC
+  // profile, "keep the profile" and "convert to sRGB" are different pixels of the same bytes.
+  let decodeMs = 0;
+  const image = async (keepProfile: boolean): Promise<RawImage> => {
+    const started = performance.now();
+    const decode = async () =>
+      decodeImage(await readFile(job.imageFile), {
+        maxPixels: deps.maxImagePixels,
+        keepProfile,
+      });
+    const key = `${job.imageSha256}${keepProfile ? ":own-profile" : ""}`;
+    const pixels = await (deps.imageCache ? deps.imageCache.get(key, decode) : decode());
+    decodeMs = performance.now() - started;
+    signal.throwIfAborted();
+    return pixels;
+  };
   const base = { taskKind: kind, weightSha256: job.weightSha256 };
   const runFacts = (r: {
     signature: string;
-    device: PreviewResponse["device"];
-    timings: object;
+    device: PreviewAnswer["device"];
+    timings: { decodeMs: number; totalMs: number };
   }) => ({
     paramSignature: r.signature,
     device: deviceLabel(r.device, params),
-    timings: round(r.timings),
+    timings: round({ ...r.timings, decodeMs, totalMs: r.timings.totalMs + decodeMs }),
   });
-  const request = { input: bytes, params, region: crop, decode, signal };
+  // PNGs at the default level (1, run-length deflate), the fastest that compresses: stored
+  // blocks (level 0) took 8 instead of ~45 ms for a 1024 px crop here, but made the answer 2.6x
+  // larger (3.1 MB), which the service, the web app and the browser then carry as base64.
+  const request = { params, region: crop, signal };
   if (kind === "super_resolution") {
+    const keepProfile = SuperResolutionParams.parse(params).output.color === "keep";
     const r = await runSuperResolution({
       ...request,
+      input: await image(keepProfile),
       model: model as PreparedModel<SuperResolutionSpec>,
+      // Encoded below, once: a lossy format's preview is the round-tripped pixels.
+      encode: false,
       ...(deps.outputCache
         ? { modelOutputCache: { cache: deps.outputCache, imageKey: job.imageSha256 } }
         : {}),
@@ -66,9 +93,14 @@ export async function computePreview(
       deps.metrics?.previewModelOutput.inc({ result: r.modelRan ? "miss" : "hit" });
     // A lossy format's effect is shown: the crop encoded with the task's settings, decoded.
     const shown = await roundTrip(r.image, r.params.output);
+    const encodeStarted = performance.now();
+    const png = await encodePng(shown);
+    const encodeMs = performance.now() - encodeStarted;
+    r.timings.encodeMs += encodeMs;
+    r.timings.totalMs += encodeMs;
     return {
       ...base,
-      pngBase64: toBase64(shown === r.image ? r.png : await encodePng(shown)),
+      png,
       width: r.image.width,
       height: r.image.height,
       ...runFacts(r),
@@ -77,21 +109,19 @@ export async function computePreview(
   if (kind === "segmentation") {
     const r = await runSegmentation({
       ...request,
+      input: await image(false),
       model: model as PreparedModel<SegmentationSpec>,
     });
-    const mask = r.png.mask ?? (await encodePng(r.mask));
-    const probability = r.png.probability ?? (await encodePng(r.probability));
     return {
       ...base,
-      pngBase64: toBase64(mask),
-      probabilityPngBase64: toBase64(probability),
+      png: r.png.mask ?? (await encodePng(r.mask)),
+      probabilityPng: r.png.probability ?? (await encodePng(r.probability)),
       width: r.width,
       height: r.height,
       ...runFacts(r),
     };
   }
-  const decoded = await decodeImage(bytes, decode);
-  const cropped = cropImage(decoded, crop);
+  const cropped = cropImage(await image(false), crop);
   const r = await runClassification({
     model: model as PreparedModel<ClassificationSpec>,
     input: cropped,
@@ -100,7 +130,7 @@ export async function computePreview(
   });
   return {
     ...base,
-    pngBase64: toBase64(await encodePng(cropped)),
+    png: await encodePng(cropped),
     width: cropped.width,
     height: cropped.height,
     labels: r.top,

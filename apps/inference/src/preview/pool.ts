@@ -7,6 +7,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { PreviewResponse } from "@studio/contracts/inference/preview";
+import { toBase64 } from "@studio/core/image";
 import type { Logger } from "../logger";
 import { applyMetricMessage, type Metrics } from "../metrics";
 import { precisionOf, sessionKey } from "../models";
@@ -15,6 +16,7 @@ import { WORKER_MALLOC_ENV } from "../worker/supervisor";
 import {
   type FromPreviewProcess,
   fromWireError,
+  type PreviewAnswer,
   type PreviewJob,
   type PreviewProcessSettings,
   type ToPreviewProcess,
@@ -32,6 +34,15 @@ export interface RunSignals {
   cancel?: AbortSignal;
   /** The deadline: the process is killed at once; the run rejects with this signal's reason. */
   kill?: AbortSignal;
+}
+
+/** The HTTP answer of a preview process's answer: its PNGs as base64. */
+function toResponse({ png, probabilityPng, ...answer }: PreviewAnswer): PreviewResponse {
+  return {
+    ...answer,
+    pngBase64: toBase64(png),
+    ...(probabilityPng ? { probabilityPngBase64: toBase64(probabilityPng) } : {}),
+  };
 }
 
 /** How many recent (weight, image) pairs a process remembers for routing. */
@@ -69,6 +80,8 @@ class PreviewProcess {
   ) {
     this.child = fork(CHILD, [JSON.stringify(settings)], {
       execArgv: [...TSX_EXEC_ARGV],
+      // Structured clone: a preview's PNG crosses as bytes (messages.ts PreviewAnswer).
+      serialization: "advanced",
       // The worker's malloc settings: memory a released session gives back goes to the system.
       env: { ...WORKER_MALLOC_ENV, ...process.env, NODE_OPTIONS: "" },
       // Native crash messages end up in the service's console.
@@ -154,7 +167,7 @@ class PreviewProcess {
           : new Error(`the preview process stopped (${this.exitReason}) during the preview`);
       }
       if (message.type === "error") throw fromWireError(message.error);
-      return message.response;
+      return toResponse(message.answer);
     } finally {
       weight?.release();
       kill?.removeEventListener("abort", onKill);

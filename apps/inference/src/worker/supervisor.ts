@@ -15,9 +15,19 @@ const WORKER_MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
  * maps of later model runs come from heaps it keeps. Measured for the default task of
  * Real-ESRGAN AnimeVideo v3 x4 at 1024 px (9 tiles of 512, no onnxruntime arena), resident
  * after the task over idle: 153 and 375 MB without it, 5-66 MB with it (2048 px: 334 -> 278 MB);
- * the time differed by less than this shared machine's noise. Other C libraries ignore it.
+ * the time differed by less than this shared machine's noise.
+ *
+ * `glibc.malloc.hugetlb=1` (glibc 2.35+) asks for transparent huge pages on what malloc maps, where
+ * the kernel offers them on request (`/sys/kernel/mm/transparent_hugepage/enabled` = madvise, the
+ * common default): a model's feature maps are hundreds of MB touched afresh by every run, and 2 MB
+ * pages take a 512th of the page faults. Bare `session.run` of Real-ESRGAN AnimeVideo v3 x4 at
+ * 1024 px on 2 cores, fresh session / second run, alternating: 4.2-5.8 / 5.0-5.5 s with it,
+ * 7.2-7.4 / 6.7-6.8 s without. Other C libraries ignore both.
  */
-export const WORKER_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" } as const;
+export const WORKER_MALLOC_ENV = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+  GLIBC_TUNABLES: "glibc.malloc.hugetlb=1",
+} as const;
 
 /** What the worker process reports whenever its running count changes. */
 export interface WorkerStateMessage {

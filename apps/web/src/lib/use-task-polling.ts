@@ -1,7 +1,9 @@
 "use client";
 
 import type { RouterOutputs } from "@studio/api";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef } from "react";
+import { useTRPC, useTRPCClient } from "~/trpc/react";
 import { nextPollInterval } from "./polling";
 
 /** What both `tasks.get` and `tasks.status` answer, which is all the interval looks at. */
@@ -29,4 +31,35 @@ export function useTaskRefetchInterval() {
     }
     return nextPollInterval(data.status, s.unchanged);
   };
+}
+
+/**
+ * A task page's task: `tasks.get` under its own cache key (which renames and other mutations
+ * invalidate, and which the item page reads too), polled with `tasks.getIfChanged` and the
+ * version of the answer in the cache. While the task is unchanged the server reads one row and
+ * answers a few bytes, and the cached answer stays as it is.
+ */
+export function usePolledTask(teamId: string, taskId: string) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const refetchInterval = useTaskRefetchInterval();
+  const options = trpc.tasks.get.queryOptions({ teamId, taskId });
+  return useQuery({
+    ...options,
+    queryFn: async ({ signal }) => {
+      const previous = queryClient.getQueryData(options.queryKey);
+      const answer = await client.tasks.getIfChanged.query(
+        { teamId, taskId, ifChanged: previous?.version },
+        { signal },
+      );
+      if (!answer.unchanged) {
+        const { unchanged: _, ...task } = answer;
+        return task;
+      }
+      // The cache was emptied while the answer was on its way: ask for the whole task.
+      return previous ?? client.tasks.get.query({ teamId, taskId }, { signal });
+    },
+    refetchInterval,
+  });
 }

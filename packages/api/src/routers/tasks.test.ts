@@ -1,5 +1,12 @@
 import { parameterSignature } from "@studio/core/signature";
-import { claimNextTask, completeItem, completeTask, failItem } from "@studio/db/queue";
+import {
+  claimNextTask,
+  completeItem,
+  completeTask,
+  failItem,
+  startItem,
+  updateProgress,
+} from "@studio/db/queue";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callerFor } from "../test-caller";
 import { makeImage, makeTeam, makeUser, makeWeight, type TestUser } from "../test-helpers";
@@ -288,5 +295,93 @@ describe("tasks", () => {
     await expect(a.tasks.retryFailed({ teamId, taskId: run.id })).rejects.toMatchObject({
       code: "CONFLICT",
     });
+  });
+});
+
+describe("tasks.getIfChanged", () => {
+  it("answers unchanged until anything tasks.get shows changes, for the caller's team only", async () => {
+    const task = await a.tasks.create({
+      teamId,
+      weightId: weight.id,
+      target: { type: "images", imageIds: images.slice(0, 2) },
+      params: {},
+    });
+    const taskId = task.id;
+    const first = await a.tasks.getIfChanged({ teamId, taskId });
+    if (first.unchanged) throw new Error("a poll without ifChanged gets the whole task");
+    const { unchanged, ...asGet } = first;
+    expect(asGet).toEqual(await a.tasks.get({ teamId, taskId }));
+
+    let version = first.version;
+    /** Polls with the last version; a changed answer must be whole and current. */
+    const poll = async () => {
+      const answer = await a.tasks.getIfChanged({ teamId, taskId, ifChanged: version });
+      if (!answer.unchanged) {
+        const { unchanged: _, ...whole } = answer;
+        expect(whole).toEqual(await a.tasks.get({ teamId, taskId }));
+      }
+      version = answer.version;
+      return answer;
+    };
+    expect(await poll()).toEqual({ unchanged: true, version });
+    expect(await poll()).toEqual({ unchanged: true, version });
+
+    // Another page of items is another answer.
+    expect(
+      (await a.tasks.getIfChanged({ teamId, taskId, itemsLimit: 1, ifChanged: version })).unchanged,
+    ).toBe(false);
+
+    await t.db.task.updateMany({
+      where: { status: "queued", id: { not: taskId } },
+      data: { status: "canceled" },
+    });
+    expect((await claimNextTask(t.db, { workerId: "w-poll", leaseMs: 60_000 }))?.id).toBe(taskId);
+    expect((await poll()).unchanged).toBe(false);
+    expect(await poll()).toMatchObject({ unchanged: true });
+
+    const [item] = await t.db.taskItem.findMany({
+      where: { taskId },
+      orderBy: { position: "asc" },
+    });
+    const itemId = item?.id as string;
+    // An item's status written alone, without touching the task row.
+    expect(await startItem(t.db, { taskId, itemId, workerId: "w-poll" })).toBe(true);
+    const started = await poll();
+    expect(started.unchanged || started.items[0]?.status).toBe("running");
+
+    expect(
+      await updateProgress(t.db, {
+        taskId,
+        workerId: "w-poll",
+        progress: 0.25,
+        itemId,
+        itemProgress: 0.5,
+      }),
+    ).toBe(true);
+    const progressed = await poll();
+    expect(progressed.unchanged || progressed.items[0]?.progress).toBe(0.5);
+    expect(await poll()).toMatchObject({ unchanged: true });
+
+    await a.tasks.rename({ teamId, taskId, name: "Renamed while polling" });
+    const renamed = await poll();
+    expect(renamed.unchanged || renamed.name).toBe("Renamed while polling");
+
+    // Rows the answer joins in: the creator's name and the weight's.
+    await t.db.user.update({ where: { id: alice.id }, data: { name: "Alice Renamed" } });
+    const creator = await poll();
+    expect(creator.unchanged || creator.createdBy.name).toBe("Alice Renamed");
+    await t.db.weight.update({ where: { id: weight.id }, data: { name: "weight renamed" } });
+    const weightRenamed = await poll();
+    expect(weightRenamed.unchanged || weightRenamed.weight?.name).toBe("weight renamed");
+    expect(await poll()).toMatchObject({ unchanged: true });
+
+    // Another team's member gets NOT_FOUND, even holding the current version, whether asking
+    // through their own team or through one they do not belong to.
+    await expect(
+      b.tasks.getIfChanged({ teamId: bob.personalTeamId, taskId, ifChanged: version }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      b.tasks.getIfChanged({ teamId, taskId, ifChanged: version }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

@@ -7,6 +7,7 @@ import {
   createTaskForTeam,
   deleteTask,
   getTask,
+  getTaskIfChanged,
   listTasks,
   renameTask,
   retryFailedItems,
@@ -110,6 +111,19 @@ const itemOutput = z.object({
   }),
 });
 const taskIdInput = z.object({ taskId: id });
+const taskPageInput = taskIdInput.extend({
+  itemsCursor: z.number().int().min(0).nullish(),
+  itemsLimit: z.number().int().min(1).max(1000).default(200),
+});
+const taskDetail = taskSummary.extend({
+  params: jsonRecord,
+  items: z.array(itemOutput),
+  nextItemsCursor: z.number().int().nullable(),
+  /** The task's quality scores against its dataset's references; null without any. */
+  scores: taskScoresSchema.nullable(),
+  /** Changes whenever anything in this answer would; what `getIfChanged` takes back. */
+  version: z.string(),
+});
 
 export const tasksRouter = router({
   /**
@@ -149,22 +163,24 @@ export const tasksRouter = router({
 
   /** Task with its items (paged by position), progress, timings, device and errors. */
   get: teamProcedure
-    .input(
-      taskIdInput.extend({
-        itemsCursor: z.number().int().min(0).nullish(),
-        itemsLimit: z.number().int().min(1).max(1000).default(200),
-      }),
-    )
-    .output(
-      taskSummary.extend({
-        params: jsonRecord,
-        items: z.array(itemOutput),
-        nextItemsCursor: z.number().int().nullable(),
-        /** The task's quality scores against its dataset's references; null without any. */
-        scores: taskScoresSchema.nullable(),
-      }),
-    )
+    .input(taskPageInput)
+    .output(taskDetail)
     .query(({ ctx, input }) => getTask(ctx.db, ctx.team.id, input.taskId, input)),
+
+  /**
+   * `get` for pollers: given the `version` of the answer the caller holds as `ifChanged`, it
+   * answers `{ unchanged: true, version }` while that answer is still current (one row read),
+   * else the whole answer as `get` does, with `unchanged: false`.
+   */
+  getIfChanged: teamProcedure
+    .input(taskPageInput.extend({ ifChanged: z.string().max(64).nullish() }))
+    .output(
+      z.discriminatedUnion("unchanged", [
+        z.object({ unchanged: z.literal(true), version: z.string() }),
+        taskDetail.extend({ unchanged: z.literal(false) }),
+      ]),
+    )
+    .query(({ ctx, input }) => getTaskIfChanged(ctx.db, ctx.team.id, input.taskId, input)),
 
   /** What a progress bar needs, for fast polling; `get` adds the items. */
   status: teamProcedure

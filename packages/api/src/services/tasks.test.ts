@@ -4,7 +4,14 @@ import type { Db } from "../db";
 import { makeImage, makeUser, makeWeight, type TestUser } from "../test-helpers";
 import { useTestDb } from "../test-hooks";
 import { parseJson } from "./json";
-import { getTask, itemSelect, presentItem, taskSummarySelect } from "./tasks";
+import {
+  getTask,
+  getTaskIfChanged,
+  itemSelect,
+  presentItem,
+  taskAnswerVersion,
+  taskSummarySelect,
+} from "./tasks";
 
 /** getTask as nested Prisma selects: the reference the SQL version must match exactly. */
 async function getTaskWithPrisma(
@@ -33,6 +40,12 @@ async function getTaskWithPrisma(
     nextItemsCursor: more ? (items[page.itemsLimit]?.position ?? null) : null,
     scores: parseJson(scores, null),
   };
+}
+
+/** getTask's answer without its `version` token, which the reference does not make. */
+async function getTaskContent(...args: Parameters<typeof getTask>) {
+  const { version: _version, ...content } = await getTask(...args);
+  return content;
 }
 
 const t = useTestDb();
@@ -103,7 +116,7 @@ describe("getTask", () => {
       { itemsCursor: 4, itemsLimit: 2 },
     ]) {
       const expected = await getTaskWithPrisma(t.db, teamId, runningId, page);
-      expect(await getTask(t.db, teamId, runningId, page)).toStrictEqual(expected);
+      expect(await getTaskContent(t.db, teamId, runningId, page)).toStrictEqual(expected);
     }
     const got = await getTask(t.db, teamId, runningId);
     expect(got.cancelRequested).toBe(false);
@@ -121,7 +134,9 @@ describe("getTask", () => {
   it("shows a task whose weight was deleted with weight null", async () => {
     const got = await getTask(t.db, teamId, orphanId);
     expect(got.weight).toBeNull();
-    expect(got).toStrictEqual(await getTaskWithPrisma(t.db, teamId, orphanId, { itemsLimit: 200 }));
+    expect(await getTaskContent(t.db, teamId, orphanId)).toStrictEqual(
+      await getTaskWithPrisma(t.db, teamId, orphanId, { itemsLimit: 200 }),
+    );
   });
 
   it("answers not_found for another team's task and for an unknown id", async () => {
@@ -130,5 +145,38 @@ describe("getTask", () => {
       code: "not_found",
     });
     await expect(getTask(t.db, teamId, "nope")).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      getTaskIfChanged(t.db, bob.personalTeamId, runningId, { itemsLimit: 200, ifChanged: "0.x" }),
+    ).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("keeps its version until the task or one of its items is written (database triggers)", async () => {
+    const page = { itemsLimit: 200 };
+    const { version } = await getTask(t.db, teamId, runningId, page);
+    expect(await taskAnswerVersion(t.db, teamId, runningId, page)).toBe(version);
+    expect(
+      await getTaskIfChanged(t.db, teamId, runningId, { ...page, ifChanged: version }),
+    ).toEqual({ unchanged: true, version });
+    expect(await taskAnswerVersion(t.db, teamId, runningId, { itemsLimit: 2 })).not.toBe(version);
+
+    const item = await t.db.taskItem.findFirstOrThrow({
+      where: { taskId: runningId },
+      orderBy: { position: "desc" },
+    });
+    await t.db.taskItem.update({ where: { id: item.id }, data: { progress: 0.75 } });
+    const afterItem = await taskAnswerVersion(t.db, teamId, runningId, page);
+    expect(afterItem).not.toBe(version);
+    const changed = await getTaskIfChanged(t.db, teamId, runningId, {
+      ...page,
+      ifChanged: version,
+    });
+    expect(changed).toMatchObject({ unchanged: false, version: afterItem });
+
+    await t.db.task.update({ where: { id: runningId }, data: { error: "a note" } });
+    const afterTask = await taskAnswerVersion(t.db, teamId, runningId, page);
+    expect(afterTask).not.toBe(afterItem);
+
+    await t.db.taskItem.delete({ where: { id: item.id } });
+    expect(await taskAnswerVersion(t.db, teamId, runningId, page)).not.toBe(afterTask);
   });
 });

@@ -89,6 +89,8 @@ export async function resolveTile(
     multipleOf: number;
     /** The model's measured working memory per input pixel (PreparedModel). */
     bytesPerPixel?: number | undefined;
+    /** Largest side "auto" chooses (tiling/auto.ts). */
+    maxTile?: number;
   },
 ): Promise<{ tile: number | "off"; budgetBytes?: number }> {
   if (setting !== "auto") return { tile: setting };

@@ -5,6 +5,7 @@ import { type ModelRunner, SessionRunner } from "../runtime/runner";
 import { measureBytesPerPixel } from "../runtime/working-memory";
 import { ModelSpec, type ModelSpecInput } from "../spec/index";
 import { modelChannels } from "../tensor/index";
+import { verifyExactTiling } from "../tiling/exact";
 import type { SqueezeSync } from "./squeeze-sync";
 
 export interface PreparedModel<S extends ModelSpec = ModelSpec> {
@@ -16,6 +17,11 @@ export interface PreparedModel<S extends ModelSpec = ModelSpec> {
    * "auto" sizes tiles by it (tiling/auto.ts). Absent: the generic estimate is used.
    */
   workingBytesPerPixel?: number;
+  /**
+   * The warm-up verified that tiles cut with one receptive field of context give the untiled
+   * result bit for bit on this session (tiling/exact.ts): "auto" overlap then tiles exactly.
+   */
+  exactTiling?: boolean;
   /**
    * Sessions that take the whole image's global averages from outside, for specs with
    * `globalPooling: "whole-image"` (see squeeze-sync.ts); without it tiles average over themselves.
@@ -37,6 +43,7 @@ export function prepareModel<S extends ModelSpec = ModelSpec>(
     spec: parsed,
     weightSha256: loaded.sha256,
     ...(loaded.workingBytesPerPixel ? { workingBytesPerPixel: loaded.workingBytesPerPixel } : {}),
+    ...(loaded.exactTiling ? { exactTiling: true } : {}),
   };
 }
 
@@ -53,14 +60,16 @@ export function warmupShape(spec: ModelSpec): number[] {
  * A warm-up function for SessionCache.get: one run on zeros of a representative shape. With
  * `measureMemory`, a model of dynamic size first runs at half that side, and the report carries
  * its working memory per input pixel measured from the two runs (for tile "auto"). These must
- * be the session's first runs (runtime/working-memory.ts).
+ * be the session's first runs (runtime/working-memory.ts). Super-resolution models on the CPU
+ * are then checked for exact tiling (tiling/exact.ts); on CUDA kernels are picked by shape, so
+ * blending stays.
  */
 export function warmupFor(
   spec: ModelSpecInput | ModelSpec,
   opts: { measureMemory?: boolean } = {},
 ) {
   const parsed = ModelSpec.parse(spec);
-  return async (session: ort.InferenceSession): Promise<WarmupReport> => {
+  return async (session: ort.InferenceSession, device?: Device): Promise<WarmupReport> => {
     const name = parsed.inputName ?? (session.inputNames[0] as string);
     const runOn = async (dims: number[]) => {
       const input = new ort.Tensor(
@@ -79,18 +88,45 @@ export function warmupFor(
       parsed.size.mode === "dynamic"
         ? Math.max(parsed.size.minSize, Math.ceil(side / 2 / m) * m)
         : side;
+    let report: WarmupReport = {};
     if (!opts.measureMemory || small >= side) {
       await runOn(dims);
-      return {};
+    } else {
+      const measured = await measureBytesPerPixel({
+        run: (s) => runOn([n, c, s, s]),
+        small,
+        large: side,
+        inputBytesPerPixel: 4 * c,
+      });
+      if (measured) report = { workingBytesPerPixel: measured };
     }
-    const measured = await measureBytesPerPixel({
-      run: (s) => runOn([n, c, s, s]),
-      small,
-      large: side,
-      inputBytesPerPixel: 4 * c,
-    });
-    return measured ? { workingBytesPerPixel: measured } : {};
+    if (device === "cpu" && (await tilesExactly(session, parsed))) report.exactTiling = true;
+    return report;
   };
+}
+
+async function tilesExactly(session: ort.InferenceSession, spec: ModelSpec): Promise<boolean> {
+  if (spec.kind !== "super_resolution" || spec.size.mode !== "dynamic") return false;
+  if (spec.globalPooling === "whole-image") return false;
+  let runner: SessionRunner;
+  try {
+    runner = new SessionRunner(session, "cpu", {
+      ...(spec.inputName ? { input: spec.inputName } : {}),
+      ...(spec.outputName ? { output: spec.outputName } : {}),
+    });
+  } catch {
+    return false;
+  }
+  // A model that cannot even run the check's windows is simply tiled the blended way; its real
+  // errors surface, with their own messages, when a task runs it.
+  return verifyExactTiling({
+    run: (input, dims) => runner.run(input, dims),
+    channels: modelChannels(spec.colorOrder),
+    scale: spec.scale,
+    receptiveField: spec.receptiveField,
+    multipleOf: spec.size.multipleOf,
+    minSize: spec.size.minSize,
+  }).catch(() => false);
 }
 
 export interface ResultMeta {

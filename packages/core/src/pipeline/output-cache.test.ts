@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RawImage } from "../image/types";
-import { ModelOutputCache } from "./output-cache";
+import { ByteBoundedLru, ModelOutputCache } from "./output-cache";
 
 /** A gray x2 output of input rect `rect` whose pixel value encodes its output position. */
 function output(rect: { x: number; y: number; width: number; height: number }): RawImage {
@@ -45,5 +45,26 @@ describe("ModelOutputCache", () => {
       output({ x: 0, y: 0, width: 64, height: 64 }),
     );
     expect(cache.size).toBe(2); // larger than the whole bound: not kept
+  });
+});
+
+describe("ByteBoundedLru", () => {
+  it("keeps values within its byte bound, the least recently used going first", () => {
+    const lru = new ByteBoundedLru<string, number>(100);
+    expect(lru.set("a", 1, 40)).toBe(true);
+    lru.set("b", 2, 40);
+    expect(lru.get("a")).toBe(1); // now b is the least recently used
+    lru.set("c", 3, 40);
+    expect([lru.get("b"), lru.get("a"), lru.get("c")]).toEqual([undefined, 1, 3]);
+    expect(lru.bytes).toBe(80);
+    // A value under a key it already holds replaces it, counted once.
+    lru.set("c", 4, 50);
+    expect([lru.get("c"), lru.bytes]).toEqual([4, 90]);
+    expect(lru.find((v) => v === 1)).toBe(1);
+    lru.deleteWhere((v) => v > 2);
+    expect([lru.size, lru.bytes]).toEqual([1, 40]);
+    // Larger than the whole bound: not kept, and nothing else goes for it.
+    expect(lru.set("huge", 5, 101)).toBe(false);
+    expect([lru.size, lru.get("huge")]).toEqual([1, undefined]);
   });
 });

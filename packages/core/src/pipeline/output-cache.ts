@@ -16,19 +16,13 @@ const contains = (outer: Rect, inner: Rect) =>
   inner.y + inner.height <= outer.y + outer.height;
 
 /**
- * The model's output (quantised, before tuning) for crops of images, so that a preview whose
- * only change is its tuning skips the model. An entry answers any rect inside the one it was
- * computed for: a pixel's value depends only on the full image's tile grid (tiling/run.ts), which
- * is part of the key. Least recently used entries go first once the bytes exceed the bound.
- * Hand-written on Map's insertion order: an entry is found by containment (any rect inside the
- * one it holds), which keyed LRU libraries (lru-cache and the like) do not look up by.
+ * Values kept within a byte bound, the least recently used going first once the bound is passed
+ * (a Map's insertion order is the recency order). A value larger than the whole bound is not kept.
+ * The preview process's caches (the model output below, decoded images) are built on it.
  */
-export class ModelOutputCache {
-  readonly #entries = new Map<number, Entry>();
-  #next = 0;
+export class ByteBoundedLru<K, V> {
+  readonly #entries = new Map<K, { value: V; bytes: number }>();
   #bytes = 0;
-  hits = 0;
-  misses = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -40,43 +34,101 @@ export class ModelOutputCache {
     return this.#entries.size;
   }
 
-  /** A copy (the caller may tune it in place) of `rect`'s output, or undefined. */
-  get(key: string, rect: Rect): RawImage | undefined {
-    for (const [id, entry] of this.#entries) {
-      if (entry.key !== key || !contains(entry.rect, rect)) continue;
-      this.#entries.delete(id);
-      this.#entries.set(id, entry);
-      this.hits++;
-      return copyRect(entry, rect);
-    }
-    this.misses++;
+  /** The value of `key`, now the most recently used. */
+  get(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.value;
+  }
+
+  /** A value `match` accepts, now the most recently used. */
+  find(match: (value: V) => boolean): V | undefined {
+    for (const [key, entry] of this.#entries) if (match(entry.value)) return this.get(key);
     return undefined;
   }
 
-  /** Keeps `image`, the output for input rect `rect` at `scale` (the caller hands it over). */
-  set(key: string, rect: Rect, scale: number, image: RawImage): void {
-    const size = image.data.byteLength;
-    if (size > this.maxBytes) return;
-    for (const [id, entry] of this.#entries) {
-      // A new entry that covers an old one of the same key replaces it.
-      if (entry.key === key && contains(rect, entry.rect)) this.#drop(id, entry);
-    }
-    this.#entries.set(this.#next++, { key, rect: { ...rect }, scale, image });
-    this.#bytes += size;
-    for (const [id, entry] of this.#entries) {
+  /** Keeps `value` (of `bytes`) under `key`; false when it is larger than the whole bound. */
+  set(key: K, value: V, bytes: number): boolean {
+    if (bytes > this.maxBytes) return false;
+    this.delete(key);
+    this.#entries.set(key, { value, bytes });
+    this.#bytes += bytes;
+    for (const [old, entry] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
-      this.#drop(id, entry);
+      this.#entries.delete(old);
+      this.#bytes -= entry.bytes;
     }
+    return true;
+  }
+
+  delete(key: K): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+
+  /** Drops every value `match` accepts. */
+  deleteWhere(match: (value: V) => boolean): void {
+    for (const [key, entry] of this.#entries) if (match(entry.value)) this.delete(key);
   }
 
   clear(): void {
     this.#entries.clear();
     this.#bytes = 0;
   }
+}
 
-  #drop(id: number, entry: Entry): void {
-    this.#entries.delete(id);
-    this.#bytes -= entry.image.data.byteLength;
+/**
+ * The model's output (quantised, before tuning) for crops of images, so that a preview whose
+ * only change is its tuning skips the model. An entry answers any rect inside the one it was
+ * computed for: a pixel's value depends only on the full image's tile grid (tiling/run.ts), which
+ * is part of the key. Least recently used entries go first once the bytes exceed the bound.
+ * Looked up by containment (any rect inside the one an entry holds), which keyed LRU libraries
+ * (lru-cache and the like) do not look up by.
+ */
+export class ModelOutputCache {
+  readonly #entries: ByteBoundedLru<number, Entry>;
+  #next = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly maxBytes: number) {
+    this.#entries = new ByteBoundedLru(maxBytes);
+  }
+
+  get bytes(): number {
+    return this.#entries.bytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A copy (the caller may tune it in place) of `rect`'s output, or undefined. */
+  get(key: string, rect: Rect): RawImage | undefined {
+    const entry = this.#entries.find((e) => e.key === key && contains(e.rect, rect));
+    if (!entry) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    return copyRect(entry, rect);
+  }
+
+  /** Keeps `image`, the output for input rect `rect` at `scale` (the caller hands it over). */
+  set(key: string, rect: Rect, scale: number, image: RawImage): void {
+    const size = image.data.byteLength;
+    if (size > this.maxBytes) return;
+    // A new entry that covers an old one of the same key replaces it.
+    this.#entries.deleteWhere((e) => e.key === key && contains(rect, e.rect));
+    this.#entries.set(this.#next++, { key, rect: { ...rect }, scale, image }, size);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 }
 

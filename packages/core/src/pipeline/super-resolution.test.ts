@@ -146,12 +146,19 @@ describe("runSuperResolution", () => {
       { x: 0, y: 0, width: 40, height: 33 },
       { x: 400, y: 257, width: 51, height: 43 },
     ];
-    // The default tile ("auto") on a budget that makes several tiles, so crops cut across seams.
-    for (const preset of ["raw", "gentle", "text"] as const) {
+    // The default tile ("auto") on a budget that makes several tiles, so crops cut across seams;
+    // tiles cut exactly (the tiny model passes the check) and blended.
+    for (const [preset, tiled] of [
+      ["raw", model],
+      ["gentle", model],
+      ["text", model],
+      ["raw", { ...model, exactTiling: false }],
+      ["gentle", { ...model, exactTiling: false }],
+    ] as const) {
       const params = { tuning: { preset } };
       const memoryBudgetBytes = SMALL_BUDGET;
       const full = await runSuperResolution({
-        model,
+        model: tiled,
         input: chelsea,
         params,
         encode: false,
@@ -159,7 +166,7 @@ describe("runSuperResolution", () => {
       });
       for (const region of regions) {
         const crop = await runSuperResolution({
-          model,
+          model: tiled,
           input: chelsea,
           params,
           region,
@@ -241,9 +248,33 @@ describe("runSuperResolution", () => {
     expect(inside.modelRan).toBe(false);
     const moved = await preview({ tuning: { preset: "raw" } }, { ...region, x: 340 });
     expect(moved.modelRan).toBe(true);
+    // The tiny model tiles exactly (its warm-up verified it): its output does not depend on the
+    // tile plan, so another plan reuses it; blended, another plan is other pixels.
+    expect(model.exactTiling).toBe(true);
     const otherTiles = await preview({ tile: 64, tuning: { preset: "raw" } });
-    expect(otherTiles.modelRan).toBe(true);
-    expect(cache.size).toBe(3);
+    expect(otherTiles.modelRan).toBe(false);
+    const blended = { ...counted, exactTiling: false };
+    const blendedFirst = await runSuperResolution({
+      model: blended,
+      input: chelsea,
+      params: { tuning: { preset: "raw" } },
+      region,
+      encode: false,
+      memoryBudgetBytes: SMALL_BUDGET,
+      modelOutputCache,
+    });
+    expect(blendedFirst.modelRan).toBe(true);
+    const blendedOtherTiles = await runSuperResolution({
+      model: blended,
+      input: chelsea,
+      params: { tile: 64, tuning: { preset: "raw" } },
+      region,
+      encode: false,
+      memoryBudgetBytes: SMALL_BUDGET,
+      modelOutputCache,
+    });
+    expect(blendedOtherTiles.modelRan).toBe(true);
+    expect(cache.size).toBe(4);
   });
 
   it("keeps size and type for odd, 1-px wide, gray, RGBA and 16-bit inputs", async () => {

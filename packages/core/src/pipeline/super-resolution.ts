@@ -21,6 +21,8 @@ import {
   quantise,
   type Rect,
 } from "../tensor/index";
+import { AUTO_MAX_TILE_EXACT } from "../tiling/auto";
+import { exactSplit } from "../tiling/exact";
 import { type AxisTiles, autoOverlap, splitAxis, splitOverlap } from "../tiling/grid";
 import { type RowBlock, runTiled, type TiledRunResult, type TileRetry } from "../tiling/run";
 import { applyTuning, MAX_TUNING_MARGIN, tuningMargin } from "../tuning/index";
@@ -60,6 +62,8 @@ export interface TilingReport {
   retries: TileRetry[];
   /** Global averages measured tile by tile before the run (squeeze-sync.ts), if any. */
   squeezeSync?: NonNullable<SqueezeSyncedRun["report"]>;
+  /** Tiles cut with a receptive field of context: the output equals an untiled run's (exact.ts). */
+  exact?: true;
 }
 
 /** What a tiled run reports, its stage times added to the run's `timings`. */
@@ -140,12 +144,17 @@ export async function runSuperResolution(
     : 0;
   const work = expandRect(region, marginIn, img.width, img.height);
 
+  // Exact tiling (tiling/exact.ts) where the warm-up verified it and the overlap is left to us.
+  const exact = params.overlap === "auto" && req.model.exactTiling === true;
+  const split = exact ? exactSplit(spec.receptiveField) : undefined;
   const overlap =
     params.overlap !== "auto"
       ? params.overlap
-      : spec.globalPooling === "whole-image"
-        ? exactOverlap(spec.receptiveField, params.tile, spec.size.multipleOf)
-        : autoOverlap(spec.receptiveField);
+      : split
+        ? split.overlap
+        : spec.globalPooling === "whole-image"
+          ? exactOverlap(spec.receptiveField, params.tile, spec.size.multipleOf)
+          : autoOverlap(spec.receptiveField);
   const mc = modelChannels(spec.colorOrder);
   const { multipleOf, minSize } = spec.size;
   const { tile, budgetBytes } = await resolveTile(params.tile, {
@@ -158,6 +167,7 @@ export async function runSuperResolution(
     overlap,
     multipleOf,
     bytesPerPixel: req.model.workingBytesPerPixel,
+    ...(exact ? { maxTile: AUTO_MAX_TILE_EXACT } : {}),
   });
   const colorChannels = img.channels <= 2 ? 1 : 3;
   const cached = req.region ? req.modelOutputCache : undefined;
@@ -168,8 +178,8 @@ export async function runSuperResolution(
         weight: req.model.weightSha256,
         spec,
         device: runner.device,
-        tile,
-        overlap,
+        // Exactly tiled output is the untiled output, whatever the tiles.
+        tiling: exact ? "exact" : { tile, overlap },
         colorChannels,
         depth: img.depth,
         // Kept in its profile or converted to sRGB: different pixels from the same bytes.
@@ -190,24 +200,26 @@ export async function runSuperResolution(
       tilesY: grid(img.height),
       tileCount: 0,
       retries: [],
+      ...(exact ? { exact: true as const } : {}),
     };
     return finish(hit, tiling, false);
   }
-  // A cached crop is computed with room for any tuning, so that any later tuning reuses it, and
-  // kept whole for the tiles the model runs on anyway, so that other crops inside them do too.
-  const computed = cached
-    ? tileCover(
-        expandRect(
-          region,
-          Math.ceil(MAX_TUNING_MARGIN / scale) + alphaMargin + resampleMargin,
-          img.width,
-          img.height,
-        ),
-        img,
-        (length) =>
+  // A cached crop is computed with room for any tuning, so that any later tuning reuses it. A
+  // blended one is kept whole for the tiles the model runs on anyway, so that other crops inside
+  // them do too; an exact one is only its own window.
+  const roomForAnyTuning = expandRect(
+    region,
+    Math.ceil(MAX_TUNING_MARGIN / scale) + alphaMargin + resampleMargin,
+    img.width,
+    img.height,
+  );
+  const computed = !cached
+    ? work
+    : exact
+      ? roomForAnyTuning
+      : tileCover(roomForAnyTuning, img, (length) =>
           splitAxis(length, tile === "off" ? Number.POSITIVE_INFINITY : tile, overlap, multipleOf),
-      )
-    : work;
+        );
   let color: RawImage = {
     width: computed.width * scale,
     height: computed.height * scale,
@@ -217,7 +229,7 @@ export async function runSuperResolution(
   };
   const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
   const affine = inputAffine(spec.normalization, spec.colorOrder, img.depth);
-  const borderPad = splitOverlap(overlap).margin;
+  const borderPad = (split ?? splitOverlap(overlap)).margin;
   // Nets with global averages (Real-CUGAN, CUNet) get the whole image's, measured tile by tile.
   const synced = await syncSqueezeMeans({
     sync: req.model.squeezeSync,
@@ -251,6 +263,7 @@ export async function runSuperResolution(
     tile,
     overlap,
     borderPad,
+    ...(split ? { split, exactReceptiveField: spec.receptiveField } : {}),
     multipleOf,
     minSize,
     region: computed,
@@ -260,6 +273,7 @@ export async function runSuperResolution(
     ...(req.signal ? { signal: req.signal } : {}),
   });
   const tiling = tiledRunReport(tiled, params.tile, overlap, timings, budgetBytes);
+  if (exact) tiling.exact = true;
   if (synced?.report) {
     timings.runMs += synced.runMs;
     timings.preMs += synced.preMs;
@@ -390,8 +404,28 @@ function tileCover(
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/**
+ * One row of writeRows' common case. A function of its own is optimised after a few rows,
+ * where one loop over a whole image would run unoptimised for much of the first task.
+ */
+function quantiseRow8(
+  src: Float32Array,
+  s: number,
+  at: { r0: number; g0: number; b0: number; step: number; k: number },
+  c8: Uint8ClampedArray,
+  o: number,
+  w: number,
+) {
+  const { r0, g0, b0, step, k } = at;
+  for (let x = 0; x < w; x++, s += step, o += 3) {
+    c8[o] = (src[s + r0] as number) * k;
+    c8[o + 1] = (src[s + g0] as number) * k;
+    c8[o + 2] = (src[s + b0] as number) * k;
+  }
+}
+
 /** Finished float rows (model channel order) -> quantised output pixels. */
-function writeRows(
+export function writeRows(
   rows: RowBlock,
   y: number,
   count: number,
@@ -414,13 +448,9 @@ function writeRows(
     // The common case. A clamped store rounds and clamps in one machine step (ties to even; a
     // float32 times 255 is never exactly halfway, so this equals quantise for 0-1 models).
     const c8 = new Uint8ClampedArray(d.buffer, d.byteOffset, d.length);
-    for (let row = 0; row < count; row++) {
-      let s = rows.offset + row * rowStride;
-      for (let x = 0; x < w; x++, s += step, o += 3) {
-        c8[o] = (src[s + r0] as number) * k;
-        c8[o + 1] = (src[s + g0] as number) * k;
-        c8[o + 2] = (src[s + b0] as number) * k;
-      }
+    const at = { r0, g0, b0, step, k };
+    for (let row = 0; row < count; row++, o += w * 3) {
+      quantiseRow8(src, rows.offset + row * rowStride, at, c8, o, w);
     }
     return;
   }

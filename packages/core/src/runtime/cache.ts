@@ -13,11 +13,14 @@ export interface LoadedModel {
   warmupMs: number;
   /** Memory one run needs per input pixel, when the warm-up measured it (working-memory.ts). */
   workingBytesPerPixel?: number;
+  /** The warm-up verified exact tiling on this session (tiling/exact.ts). */
+  exactTiling?: boolean;
 }
 
 /** What a warm-up found out about the session. */
 export interface WarmupReport {
   workingBytesPerPixel?: number;
+  exactTiling?: boolean;
 }
 
 export interface SessionCacheOptions extends SessionOptions {
@@ -34,7 +37,7 @@ export interface ModelSource {
    * Runs once after creation so the first real request does not pay for lazy init. Not run
    * when the cache loads a weight again whose warm-up it remembers (see `reports`).
    */
-  warmup?: (session: ort.InferenceSession) => Promise<WarmupReport> | Promise<void>;
+  warmup?: (session: ort.InferenceSession, device: Device) => Promise<WarmupReport> | Promise<void>;
 }
 
 /** Warm-up reports kept after their sessions went (a number per weight; the oldest go first). */
@@ -116,9 +119,10 @@ export class SessionCache {
     const created = await createSession(bytes, this.options);
     const t1 = performance.now();
     const known = this.reports.get(key);
-    const report = known ?? (source.warmup ? await source.warmup(created.session) : undefined);
+    const report =
+      known ?? (source.warmup ? await source.warmup(created.session, created.device) : undefined);
     const t2 = performance.now();
-    if (report?.workingBytesPerPixel && !known) {
+    if (report && Object.keys(report).length > 0 && !known) {
       this.reports.set(key, report);
       if (this.reports.size > MAX_REPORTS) {
         this.reports.delete(this.reports.keys().next().value as string);
@@ -135,6 +139,7 @@ export class SessionCache {
       ...(report?.workingBytesPerPixel
         ? { workingBytesPerPixel: report.workingBytesPerPixel }
         : {}),
+      ...(report?.exactTiling ? { exactTiling: true } : {}),
     };
   }
 

@@ -1,3 +1,4 @@
 export * from "./auto";
+export * from "./exact";
 export * from "./grid";
 export * from "./run";

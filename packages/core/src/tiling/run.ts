@@ -3,7 +3,8 @@ import { isAllocationFailure } from "../runtime/errors";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import type { ColorOrder } from "../spec/index";
 import { type Affine, fillTensorRegion, modelChannels, type Rect } from "../tensor/index";
-import { type AxisTiles, axisWeights, splitAxis, splitOverlap } from "./grid";
+import { exactWindow } from "./exact";
+import { type AxisTiles, axisWeights, type OverlapSplit, splitAxis, splitOverlap } from "./grid";
 
 export interface TileProgress {
   done: number;
@@ -30,6 +31,14 @@ export interface TiledRunOptions {
   overlap: number;
   /** Context mirrored in at image borders (>= receptive field). */
   borderPad: number;
+  /** Margins and ramp of the overlap; default splitOverlap(overlap). */
+  split?: OverlapSplit;
+  /**
+   * Exact tiling (exact.ts) with this receptive field: tiles are cut, not blended (give `split`
+   * = exactSplit), and a `region` is computed from its own window rather than from the full
+   * image's tiles under it, with the same result.
+   */
+  exactReceptiveField?: number;
   multipleOf?: number;
   minSize?: number;
   /** Smallest tile the allocation-failure retry may halve down to. */
@@ -74,20 +83,21 @@ export interface TiledRunResult {
 }
 
 interface TileGeom {
+  /** Tile starts are relative to `extent`'s origin. */
   x: AxisTiles;
   y: AxisTiles;
 }
 
 export function gridFor(
-  image: RawImage,
+  extent: { width: number; height: number },
   tile: number | "off",
   overlap: number,
   multipleOf: number,
 ): TileGeom {
   const t = tile === "off" ? Number.POSITIVE_INFINITY : tile;
   return {
-    x: splitAxis(image.width, t, overlap, multipleOf),
-    y: splitAxis(image.height, t, overlap, multipleOf),
+    x: splitAxis(extent.width, t, overlap, multipleOf),
+    y: splitAxis(extent.height, t, overlap, multipleOf),
   };
 }
 
@@ -169,20 +179,26 @@ async function runGrid(
   const { image, scale, channels: C } = opts;
   const multipleOf = opts.multipleOf ?? 1;
   const minSize = opts.minSize ?? 1;
-  const grid = gridFor(image, tile, opts.overlap, multipleOf);
+  const whole = { x: 0, y: 0, width: image.width, height: image.height };
+  const region = opts.region ?? whole;
+  // The part of the image the tiles cover: all of it, or with exact tiling a crop's own window.
+  const extent =
+    opts.exactReceptiveField !== undefined && opts.region
+      ? exactWindow(region, image, opts.exactReceptiveField, multipleOf)
+      : whole;
+  const grid = gridFor(extent, tile, opts.overlap, multipleOf);
   // Lead padding keeps tile input starts on the same multipleOf grid as an untiled run.
   const borderPad = Math.ceil(opts.borderPad / multipleOf) * multipleOf;
-  const split = splitOverlap(opts.overlap);
+  const split = opts.split ?? splitOverlap(opts.overlap);
   const wx = axisWeights(grid.x, scale, split);
   const wy = axisWeights(grid.y, scale, split);
-  const region = opts.region ?? { x: 0, y: 0, width: image.width, height: image.height };
   // Output-space bounds of what we must produce.
   const ox0 = region.x * scale;
   const oy0 = region.y * scale;
   const ow = region.width * scale;
   const oh = region.height * scale;
-  const cols = tilesCovering(grid.x, region.x, region.width);
-  const rows = tilesCovering(grid.y, region.y, region.height);
+  const cols = tilesCovering(grid.x, region.x - extent.x, region.width);
+  const rows = tilesCovering(grid.y, region.y - extent.y, region.height);
   const total = cols.length * rows.length;
   const tileOutH = grid.y.size * scale;
   // A band of output rows as tall as one tile row: rows above the next tile row are final.
@@ -218,14 +234,14 @@ async function runGrid(
   };
 
   for (const j of rows) {
-    const ty = grid.y.starts[j] as number;
+    const ty = extent.y + (grid.y.starts[j] as number);
     const th = grid.y.sizes[j] as number;
     flushUntil(ty * scale);
     const ry = inputRect(ty, th, image.height, borderPad, multipleOf, minSize);
     const wRow = wy[j] as Float32Array;
     for (const i of cols) {
       opts.signal?.throwIfAborted();
-      const tx = grid.x.starts[i] as number;
+      const tx = extent.x + (grid.x.starts[i] as number);
       const tw = grid.x.sizes[i] as number;
       const rx = inputRect(tx, tw, image.width, borderPad, multipleOf, minSize);
       let t0 = performance.now();
@@ -255,7 +271,7 @@ async function runGrid(
         opts.sink(
           {
             data: planes,
-            offset: (oy0 + ry.lead * scale) * outW + ox0 + rx.lead * scale,
+            offset: (oy0 - ry.from * scale) * outW + ox0 - rx.from * scale,
             rowStride: outW,
             pixelStride: 1,
             planeStride: plane,

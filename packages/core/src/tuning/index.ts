@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from "sharp";
+import { yieldToEventLoop } from "../image/png";
 import type { RawImage } from "../image/types";
 import { maxValue } from "../image/types";
 import { NEUTRAL_TUNING, type TuningValues } from "../spec/index";
@@ -59,12 +60,17 @@ export async function applyTuning(
   const out = base !== img || options.inPlace ? base : { ...img, data: img.data.slice() };
   const lut = values.gamma !== 1 ? gammaTable(out.depth, values.gamma) : null;
   const rowLength = out.width * out.channels;
-  tuneStrips(base, values, out, (y0, y1) => {
+  await tuneStrips(base, values, out, async (y0, y1) => {
     if (lut) {
       const d = out.data;
       for (let i = y0 * rowLength; i < y1 * rowLength; i++) d[i] = lut[d[i] as number] as number;
     }
-    options.onRows?.(out, y0, y1);
+    if (options.onRows) {
+      options.onRows(out, y0, y1);
+      // A PNG writer's finished strips leave its queue only when the event loop runs (else it
+      // compresses the last ones on this thread).
+      await yieldToEventLoop();
+    }
   });
   return out;
 }

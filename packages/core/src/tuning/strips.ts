@@ -35,14 +35,15 @@ export function gaussianKernel(sigma: number): Float32Array {
  * colour fringes). Expanded per channel: kc * c + ky * Y - kb * gauss(Y) + offset, so a pixel
  * costs one luma, its blur and three multiply-adds. The blur runs here on a float luma plane
  * of the strip (edges replicated): sharp would blur all three channels of an 8-bit copy, twice
- * the work and a rounding more. `onRows` hears of each strip once its rows are final.
+ * the work and a rounding more. `onRows` hears of each strip once its rows are final, and the
+ * next strip waits for what it returns.
  */
-export function tuneStrips(
+export async function tuneStrips(
   src: RawImage,
   v: TuningValues,
   out: RawImage,
-  onRows: (y0: number, y1: number) => void,
-): void {
+  onRows: (y0: number, y1: number) => void | Promise<void>,
+): Promise<void> {
   const { width: w, height: h, channels } = src;
   const mid = src.depth === 16 ? 32768 : 128;
   const gain = v.brightness * v.contrast;
@@ -69,6 +70,10 @@ export function tuneStrips(
   const max = maxValue(out.depth);
   const s = src.data;
   const rowLen = w * channels;
+  // The default presets' case (a 3-tap blur of 8-bit colour) fuses luma with the horizontal
+  // blur and the vertical blur with the output row: the same float operations in the same
+  // order, so the same pixels, in fewer passes over the rows.
+  const fused = kernel?.length === 3 && channels === 3 && clamped ? kernel : null;
 
   // Row `row` of the window holds image row y0 - r + row. Rows carried from the previous strip
   // were computed before any pixel of theirs was written, so in-place tuning reads originals.
@@ -78,6 +83,10 @@ export function tuneStrips(
     const rows = y1 - y0 + 2 * r;
     for (let row = carried; row < rows; row++) {
       const y = Math.min(h - 1, Math.max(0, y0 - r + row));
+      if (fused) {
+        lumaAcross3(s, y * rowLen, w, luma, row * paddedW + r, fused, across, row * w);
+        continue;
+      }
       lumaRow(s, y * rowLen, channels, w, luma, row * paddedW + r);
       const base = row * paddedW;
       const first = luma[base + r] as number;
@@ -90,6 +99,13 @@ export function tuneStrips(
     }
     for (let y = y0; y < y1; y++) {
       const row = y - y0 + r;
+      if (fused) {
+        const o = y * rowLen;
+        const lumaAt = row * paddedW + r;
+        const target = clamped as Uint8ClampedArray;
+        sharpenRow3(s, o, luma, lumaAt, across, row * w, fused, target, w, kc, ky, kb, offset);
+        continue;
+      }
       if (kernel) blurDown(across, row, kernel, w, blurred);
       const o = y * rowLen;
       // 8-bit rows are written straight into the output (clamped stores round once); 16-bit
@@ -100,7 +116,7 @@ export function tuneStrips(
       else colourRow(s, o, luma, row * paddedW + r, blurred, target, t0, w, kc, ky, kb, offset);
       if (wide) for (let i = 0; i < rowLen; i++) out.data[o + i] = quantise(wide[i] as number, max);
     }
-    onRows(y0, y1);
+    await onRows(y0, y1);
     // The next strip's first 2r window rows are this window's last 2r rows.
     carried = 2 * r;
     if (y1 < h && carried > 0) {
@@ -147,6 +163,76 @@ function colourRow(
     target[t0 + i] = kc * (s[o + i] as number) + common;
     target[t0 + i + 1] = kc * (s[o + i + 1] as number) + common;
     target[t0 + i + 2] = kc * (s[o + i + 2] as number) + common;
+  }
+}
+
+/**
+ * colourRow after blurDown for a 3-tap kernel, in one loop: the blurred luma is rounded to
+ * float32 where blurDown would have stored it.
+ */
+function sharpenRow3(
+  s: RawImage["data"],
+  o: number,
+  luma: Float32Array,
+  lumaAt: number,
+  across: Float32Array,
+  centre: number,
+  kernel: Float32Array,
+  target: Uint8ClampedArray,
+  w: number,
+  kc: number,
+  ky: number,
+  kb: number,
+  offset: number,
+): void {
+  const k0 = kernel[1] as number;
+  const k1 = kernel[2] as number;
+  const up = centre - w;
+  const down = centre + w;
+  for (let x = 0, i = o; x < w; x++, i += 3) {
+    const blurred = Math.fround(
+      k0 * (across[centre + x] as number) +
+        k1 * ((across[up + x] as number) + (across[down + x] as number)),
+    );
+    const common = ky * (luma[lumaAt + x] as number) - kb * blurred + offset;
+    target[i] = kc * (s[i] as number) + common;
+    target[i + 1] = kc * (s[i + 1] as number) + common;
+    target[i + 2] = kc * (s[i + 2] as number) + common;
+  }
+}
+
+/**
+ * lumaRow and blurAcross of a colour row for a 3-tap kernel, in one loop (edges replicated):
+ * each luma is rounded to float32 where lumaRow would have stored it.
+ */
+function lumaAcross3(
+  s: RawImage["data"],
+  from: number,
+  w: number,
+  luma: Float32Array,
+  to: number,
+  kernel: Float32Array,
+  across: Float32Array,
+  at: number,
+): void {
+  const k0 = kernel[0] as number;
+  const k1 = kernel[1] as number;
+  const lr = LUMA_R;
+  const lg = LUMA_G;
+  const lb = LUMA_B;
+  let current = Math.fround(
+    lr * (s[from] as number) + lg * (s[from + 1] as number) + lb * (s[from + 2] as number),
+  );
+  let previous = current;
+  for (let x = 0, i = from + 3; x < w; x++, i += 3) {
+    const next =
+      x + 1 < w
+        ? Math.fround(lr * (s[i] as number) + lg * (s[i + 1] as number) + lb * (s[i + 2] as number))
+        : current;
+    luma[to + x] = current;
+    across[at + x] = k0 * (previous + next) + k1 * current;
+    previous = current;
+    current = next;
   }
 }
 

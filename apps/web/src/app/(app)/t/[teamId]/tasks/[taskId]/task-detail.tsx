@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { Ban, FileText, Play, RotateCcw, Trash2 } from "lucide-react";
 import { ConfirmButton } from "~/components/confirm-button";
 import { DataTable } from "~/components/data-table";
@@ -17,7 +17,7 @@ import { TD, TR } from "~/components/ui/table";
 import { formatBytes, formatMs, itemMs } from "~/lib/format";
 import { isFinalTaskStatus } from "~/lib/polling";
 import { routes } from "~/lib/routes";
-import { useTaskRefetchInterval } from "~/lib/use-task-polling";
+import { usePolledTask } from "~/lib/use-task-polling";
 import { useTeamPage } from "~/lib/use-team-page";
 import { ItemError } from "./item-error";
 import { RenameTask } from "./rename-task";
@@ -29,8 +29,7 @@ import { TaskScoresView } from "./task-scores";
 
 export function TaskDetail({ taskId }: { taskId: string }) {
   const { t, format, locale, trpc, teamId, router, queryClient } = useTeamPage();
-  const refetchInterval = useTaskRefetchInterval();
-  const task = useQuery({ ...trpc.tasks.get.queryOptions({ teamId, taskId }), refetchInterval });
+  const task = usePolledTask(teamId, taskId);
   const refreshAfter = {
     onSuccess: () =>
       void queryClient.invalidateQueries({
