@@ -13,20 +13,16 @@
 //   --threads 2 --load 2]
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { decodeImage, encodePng } from "@studio/core/image";
-import { resizeBilinear } from "@studio/core/tensor";
-import { createTestDatabase } from "@studio/db/testing";
-import { fixturePath } from "@studio/fixtures";
 import pino from "pino";
 import { parseEnv } from "../src/env";
 import { modelSettings } from "../src/models";
 import { PreviewPool } from "../src/preview/pool";
-import { seedImage, seedTeam, seedWeight } from "../src/test-fixtures";
 import { spawnService } from "../src/test-process";
+import { seedOfficialSr } from "./official-sr-setup";
 
 const { values } = parseArgs({
   // pnpm hands on the "--" of `pnpm bench:preview -- --load 2`.
@@ -51,22 +47,6 @@ const officialDir = path.join(values["data-dir"] ?? "", "official");
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const median = (xs: number[]) => percentile(xs, 0.5);
-
-/** A SIDE x SIDE photo as PNG: the cat fixture stretched (a smooth, real image, not noise). */
-async function photoPng(side: number): Promise<Uint8Array> {
-  const cat = await decodeImage(readFileSync(fixturePath("chelsea.png")));
-  const planar = new Float32Array(3 * cat.width * cat.height);
-  for (let i = 0; i < cat.width * cat.height; i++)
-    for (let c = 0; c < 3; c++)
-      planar[c * cat.width * cat.height + i] = cat.data[i * 3 + c] as number;
-  const resized = resizeBilinear(planar, 3, cat.width, cat.height, side, side);
-  const plane = side * side;
-  const pixels = new Uint8Array(3 * plane);
-  for (let i = 0; i < plane; i++)
-    for (let c = 0; c < 3; c++)
-      pixels[i * 3 + c] = Math.max(0, Math.min(255, Math.round(resized[c * plane + i] as number)));
-  return encodePng({ width: side, height: side, channels: 3, depth: 8, data: pixels });
-}
 
 /** Processes that keep a core busy each, until stopped (by their own pids). */
 function busyLoops(count: number): { stop(): Promise<void> } {
@@ -130,27 +110,14 @@ interface Answer {
 }
 
 async function main(): Promise<void> {
-  const record = JSON.parse(readFileSync(path.join(officialDir, `${MODEL}.json`), "utf8")) as {
-    spec: Record<string, unknown>;
-  };
-  const modelBytes = readFileSync(path.join(officialDir, `${MODEL}.onnx`));
-  const png = await photoPng(SIDE);
-  const store = await createTestDatabase({ prefix: "inference-preview-bench-" });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-preview-bench-"));
-  for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
-  const team = await seedTeam(store.db);
-  const weight = await seedWeight(store.db, dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: modelBytes,
-    spec: record.spec as never,
+  const seeded = await seedOfficialSr({
+    officialDir,
+    model: MODEL,
+    side: SIDE,
+    prefix: "inference-preview-bench",
   });
-  const image = await seedImage(store.db, dataDir, {
-    ...team,
-    bytes: png,
-    width: SIDE,
-    height: SIDE,
-  });
+  const { png, store, dataDir, weight, image } = seeded;
+  const record = { spec: seeded.spec };
   const service = await spawnService({
     DATA_DIR: dataDir,
     DATABASE_URL: store.url,
@@ -161,8 +128,7 @@ async function main(): Promise<void> {
     PREVIEW_MAX_CONCURRENT: "1",
     PREVIEW_TIMEOUT_MS: "120000",
   }).catch(async (error: unknown) => {
-    await store.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await seeded.cleanup();
     throw error;
   });
 
@@ -284,8 +250,7 @@ async function main(): Promise<void> {
     await pool.close();
     service.child.kill("SIGTERM");
     await service.exited;
-    await store.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await seeded.cleanup();
   }
 
   const cpu = os.cpus()[0]?.model ?? "cpu";

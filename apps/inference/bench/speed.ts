@@ -14,20 +14,17 @@
 // The official weights come from `pnpm weights:fetch` (DATA_DIR/official).
 // Usage: pnpm --filter @studio/inference bench:speed [-- --runs 3 --threads 2 --side 1024]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { decodeImage, encodePng } from "@studio/core/image";
 import { ortSessionOptions } from "@studio/core/runtime";
-import { resizeBilinear } from "@studio/core/tensor";
 import type { Db } from "@studio/db/client";
-import { createTestDatabase } from "@studio/db/testing";
-import { fixturePath } from "@studio/fixtures";
 import * as ort from "onnxruntime-node";
-import { seedImage, seedTask, seedTeam, seedWeight } from "../src/test-fixtures";
+import { seedTask } from "../src/test-fixtures";
 import { spawnService } from "../src/test-process";
 import { WORKER_MALLOC_ENV } from "../src/worker/supervisor";
+import { seedOfficialSr } from "./official-sr-setup";
 import {
   pythonWithTorch,
   type SeedReference,
@@ -109,47 +106,15 @@ async function startSeed(
 }
 
 async function main(): Promise<void> {
-  const record = JSON.parse(readFileSync(path.join(officialDir, `${MODEL}.json`), "utf8")) as {
-    spec: Record<string, unknown>;
-  };
-  const modelBytes = readFileSync(path.join(officialDir, `${MODEL}.onnx`));
-  // A photo at SIDE x SIDE (the cat fixture, stretched) as PNG, and the model's input from the
-  // very pixels the task decodes.
-  const cat = await decodeImage(readFileSync(fixturePath("chelsea.png")));
-  const planar = new Float32Array(3 * cat.width * cat.height);
-  for (let i = 0; i < cat.width * cat.height; i++)
-    for (let c = 0; c < 3; c++)
-      planar[c * cat.width * cat.height + i] = cat.data[i * 3 + c] as number;
-  const resized = resizeBilinear(planar, 3, cat.width, cat.height, SIDE, SIDE);
-  const plane = SIDE * SIDE;
-  const pixels = new Uint8Array(3 * plane);
-  const input = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      const v = Math.max(0, Math.min(255, Math.round(resized[c * plane + i] as number)));
-      pixels[i * 3 + c] = v;
-      input[c * plane + i] = v / 255;
-    }
-  }
-  const png = await encodePng({ width: SIDE, height: SIDE, channels: 3, depth: 8, data: pixels });
-
-  const store = await createTestDatabase({ prefix: "inference-speed-" });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inference-speed-data-"));
-  for (const d of ["uploads", "weights", "results", "tmp"]) mkdirSync(path.join(dataDir, d));
+  const seeded = await seedOfficialSr({
+    officialDir,
+    model: MODEL,
+    side: SIDE,
+    prefix: "inference-speed",
+  });
+  const { modelBytes, png, input, store, dataDir, team, weight, image } = seeded;
   const db = store.db;
-  const team = await seedTeam(db);
-  const weight = await seedWeight(db, dataDir, {
-    teamId: team.teamId,
-    taskKind: "super_resolution",
-    bytes: modelBytes,
-    spec: record.spec as never,
-  });
-  const image = await seedImage(db, dataDir, {
-    ...team,
-    bytes: png,
-    width: SIDE,
-    height: SIDE,
-  });
+  const record = { spec: seeded.spec };
 
   const service = await spawnService({
     DATA_DIR: dataDir,
@@ -369,8 +334,7 @@ async function main(): Promise<void> {
     await session.release();
     service.child.kill("SIGTERM");
     await service.exited;
-    await store.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await seeded.cleanup();
   }
 }
 

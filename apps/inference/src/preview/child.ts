@@ -26,8 +26,8 @@ const models = new ModelStore({ ...settings, metrics });
 const outputCache =
   settings.outputCacheBytes > 0 ? new ModelOutputCache(settings.outputCacheBytes) : undefined;
 // And their source image, decoded: without it every preview read and decoded the whole file.
-const imageCacheBytes = settings.imageCacheBytes ?? 0;
-const imageCache = imageCacheBytes > 0 ? new DecodedImageCache(imageCacheBytes) : undefined;
+const imageCache =
+  settings.imageCacheBytes > 0 ? new DecodedImageCache(settings.imageCacheBytes) : undefined;
 
 let current: { id: number; controller: AbortController } | undefined;
 

@@ -14,8 +14,8 @@ export interface PreviewProcessSettings extends ModelSettings {
   maxImagePixels: number;
   /** Bound of the process's model output cache (0 = none). */
   outputCacheBytes: number;
-  /** Bound of the process's decoded image cache (0 or absent = none). */
-  imageCacheBytes?: number;
+  /** Bound of the process's decoded image cache (0 = none). */
+  imageCacheBytes: number;
 }
 
 /** One preview, already checked against the store by the route. */

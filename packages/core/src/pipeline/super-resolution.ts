@@ -263,7 +263,7 @@ export async function runSuperResolution(
     tile,
     overlap,
     borderPad,
-    ...(split ? { split, exactReceptiveField: spec.receptiveField } : {}),
+    ...(exact ? { exactReceptiveField: spec.receptiveField } : {}),
     multipleOf,
     minSize,
     region: computed,

@@ -3,8 +3,8 @@ import { isAllocationFailure } from "../runtime/errors";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import type { ColorOrder } from "../spec/index";
 import { type Affine, fillTensorRegion, modelChannels, type Rect } from "../tensor/index";
-import { exactWindow } from "./exact";
-import { type AxisTiles, axisWeights, type OverlapSplit, splitAxis, splitOverlap } from "./grid";
+import { exactSplit, exactWindow } from "./exact";
+import { type AxisTiles, axisWeights, splitAxis, splitOverlap } from "./grid";
 
 export interface TileProgress {
   done: number;
@@ -31,12 +31,10 @@ export interface TiledRunOptions {
   overlap: number;
   /** Context mirrored in at image borders (>= receptive field). */
   borderPad: number;
-  /** Margins and ramp of the overlap; default splitOverlap(overlap). */
-  split?: OverlapSplit;
   /**
-   * Exact tiling (exact.ts) with this receptive field: tiles are cut, not blended (give `split`
-   * = exactSplit), and a `region` is computed from its own window rather than from the full
-   * image's tiles under it, with the same result.
+   * Exact tiling (exact.ts) with this receptive field: tiles are cut, not blended (exactSplit;
+   * `overlap` must be its overlap), and a `region` is computed from its own window rather than
+   * from the full image's tiles under it, with the same result.
    */
   exactReceptiveField?: number;
   multipleOf?: number;
@@ -189,7 +187,10 @@ async function runGrid(
   const grid = gridFor(extent, tile, opts.overlap, multipleOf);
   // Lead padding keeps tile input starts on the same multipleOf grid as an untiled run.
   const borderPad = Math.ceil(opts.borderPad / multipleOf) * multipleOf;
-  const split = opts.split ?? splitOverlap(opts.overlap);
+  const split =
+    opts.exactReceptiveField !== undefined
+      ? exactSplit(opts.exactReceptiveField)
+      : splitOverlap(opts.overlap);
   const wx = axisWeights(grid.x, scale, split);
   const wy = axisWeights(grid.y, scale, split);
   // Output-space bounds of what we must produce.
