@@ -1,20 +1,39 @@
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 // One vitest run over every package: `pnpm test` (scripts/test.mjs) runs this and prints the
 // closing `N passed, N failed` line. Each workspace is a project named after its package and
 // inherits the settings below; apps/web has its own config for its `~` alias. A package's own
 // `pnpm test` runs its project through this file (`vitest run --root ../.. --project <name>`).
+//
+// Two groups, one after the other. The compute group (models, services with their task workers,
+// whole installations) runs one file at a time: its tests use both cores and measure memory and
+// leases. The first group (store, API and client rules, and the browser tests, which mostly wait
+// on their own servers) runs files side by side; the browser tests start first, being the
+// longest (FirstBrowserTests).
+const SIDE_BY_SIDE = { groupOrder: 0, maxWorkers: Math.max(2, os.availableParallelism() - 1) };
+const ONE_AT_A_TIME = { groupOrder: 1, maxWorkers: 1 };
 const workspaces = [
-  ["@studio/api", "packages/api"],
-  ["@studio/blob", "packages/blob"],
-  ["@studio/client", "packages/client"],
-  ["@studio/contracts", "packages/contracts"],
-  ["@studio/core", "packages/core"],
-  ["@studio/db", "packages/db"],
-  ["@studio/inference", "apps/inference"],
-  ["@studio/test", "test"],
+  ["@studio/api", "packages/api", SIDE_BY_SIDE],
+  ["@studio/blob", "packages/blob", SIDE_BY_SIDE],
+  ["@studio/client", "packages/client", SIDE_BY_SIDE],
+  ["@studio/contracts", "packages/contracts", SIDE_BY_SIDE],
+  ["@studio/core", "packages/core", ONE_AT_A_TIME],
+  ["@studio/db", "packages/db", SIDE_BY_SIDE],
+  ["@studio/inference", "apps/inference", ONE_AT_A_TIME],
+  ["@studio/test", "test", ONE_AT_A_TIME],
 ] as const;
+const BROWSER_TESTS = "e2e/**/*.test.ts";
+
+class FirstBrowserTests extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isBrowser = (file: TestSpecification) => file.project.name === "@studio/test e2e";
+    return [...sorted.filter(isBrowser), ...sorted.filter((file) => !isBrowser(file))];
+  }
+}
 
 // The store tests run on SQLite and on PostgreSQL: one private PostgreSQL cluster per run.
 const globalSetup: Record<string, string[]> = {
@@ -23,7 +42,11 @@ const globalSetup: Record<string, string[]> = {
   ],
 };
 
-const TEST_ENV = { PASSWORD_SCRYPT_LOG_N: "14" };
+// malloc as in the worker and preview processes (WORKER_MALLOC_ENV): a fixed mmap threshold, so
+// freed feature maps go back to the system instead of staying resident, which would hide a
+// run's growth from the working-memory measurements (runtime/working-memory.ts) after earlier
+// tests in the same process freed memory.
+const TEST_ENV = { PASSWORD_SCRYPT_LOG_N: "14", MALLOC_MMAP_THRESHOLD_: "131072" };
 
 export default defineConfig({
   test: {
@@ -33,17 +56,32 @@ export default defineConfig({
     // Password hashes at scrypt N=2^14 instead of 2^17 (16 instead of 128 MiB, ~40 instead of
     // ~300 ms): sign-in tests hash dozens of times. password.test.ts checks the default cost.
     env: TEST_ENV,
+    maxWorkers: SIDE_BY_SIDE.maxWorkers,
+    sequence: { sequencer: FirstBrowserTests },
     projects: [
-      ...workspaces.map(([name, root]) => ({
+      ...workspaces.map(([name, root, group]) => ({
         extends: true as const,
         // Absolute, so a package's own `pnpm test` (run from its folder) finds the same files.
         test: {
           name,
           root: fileURLToPath(new URL(root, import.meta.url)),
           include: ["**/*.test.ts"],
+          exclude: name === "@studio/test" ? [BROWSER_TESTS] : [],
+          maxWorkers: group.maxWorkers,
+          sequence: { groupOrder: group.groupOrder },
           ...(globalSetup[name] ? { globalSetup: globalSetup[name] } : {}),
         },
       })),
+      {
+        extends: true as const,
+        test: {
+          name: "@studio/test e2e",
+          root: fileURLToPath(new URL("test", import.meta.url)),
+          include: [BROWSER_TESTS],
+          maxWorkers: SIDE_BY_SIDE.maxWorkers,
+          sequence: { groupOrder: SIDE_BY_SIDE.groupOrder },
+        },
+      },
       // The API's store-bound rules once more on PostgreSQL: sign-in back-off, rate limits
       // and quotas under advisory locks, the access matrix, and the services whose SQL or
       // locking differs (tasks, image deletion).
@@ -63,6 +101,8 @@ export default defineConfig({
           ],
           env: { ...TEST_ENV, STUDIO_TEST_DATABASE: "postgresql" },
           globalSetup: globalSetup["@studio/db"],
+          maxWorkers: SIDE_BY_SIDE.maxWorkers,
+          sequence: { groupOrder: SIDE_BY_SIDE.groupOrder },
         },
       },
       "apps/web",

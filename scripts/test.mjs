@@ -12,8 +12,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { log, pnpmCommand, repoRoot, runPnpm } from "./lib.mjs";
+import { log as logLine, pnpmCommand, repoRoot, runPnpm } from "./lib.mjs";
 import { setup } from "./setup.mjs";
+
+const startedAt = Date.now();
+/** A line of this script's, with the time since it started: where the suite's time goes. */
+const log = (message) =>
+  logLine(`${message} (at ${Math.round((Date.now() - startedAt) / 1000)} s)`);
 
 const args = process.argv.slice(2);
 const stress = args.includes("--stress");
@@ -61,6 +66,7 @@ for (;;) {
 }
 
 const env = setup({ browser: true, postgres: true });
+log("set up");
 const [command, ...prefix] = pnpmCommand();
 const pnpm = (args) =>
   spawnSync(command, [...prefix, ...args], { stdio: "inherit", cwd: repoRoot, env });
@@ -116,5 +122,6 @@ if (existsSync(jsonReport)) {
 // A crash with no failing test counted still has to show as a failure.
 if (result.status !== 0 && failedHere === 0) failedHere = 1;
 failed += failedHere;
+log("done");
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -161,6 +161,13 @@ export async function serveNode(
   return {
     server,
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // close() drops idle keep-alive connections at once; a response still being sent at that
+    // moment would keep its connection open for the whole idle time above once it is done, so
+    // that time is cut to nothing first.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.keepAliveTimeout = 1;
+        server.close(() => resolve());
+      }),
   };
 }
