@@ -145,28 +145,38 @@ export function languagesSuite(studio: () => Studio): void {
 
       const stray: Record<string, string[]> = {};
       const overflow: Record<string, string[]> = {};
+      // Both widths at once, the phone in a second profile signed in as the same user (a page
+      // of its own window: a background tab of one window would not render for its screenshots).
+      const phoneProfile = await s.newContext({ width: 390, height: 844 });
+      await phoneProfile.addCookies(await page.context().cookies());
+      const phone = await phoneProfile.newPage();
       for (const locale of ["zh-CN", "en"] as const) {
-        await page.context().addCookies([{ name: "NEXT_LOCALE", value: locale, url: s.webUrl }]);
-        for (const [width, height] of [
-          [1440, 900],
-          [390, 844],
-        ] as const) {
-          await page.setViewportSize({ width, height });
-          for (const target of pages) {
-            await openMainPage(page, target);
-            const name = `${target.name}-${locale}-${width}`;
-            if (locale === "zh-CN") {
-              const words = await strayEnglish(page, data);
-              if (words.length > 0) stray[name] = words;
+        for (const profile of [page.context(), phoneProfile])
+          await profile.addCookies([{ name: "NEXT_LOCALE", value: locale, url: s.webUrl }]);
+        const widths = [
+          { tab: page, width: 1440, height: 900 },
+          { tab: phone, width: 390, height: 844 },
+        ];
+        await Promise.all(
+          widths.map(async ({ tab, width, height }) => {
+            await tab.setViewportSize({ width, height });
+            for (const target of pages) {
+              await openMainPage(tab, target);
+              const name = `${target.name}-${locale}-${width}`;
+              if (locale === "zh-CN") {
+                const words = await strayEnglish(tab, data);
+                if (words.length > 0) stray[name] = words;
+              }
+              if (width === 390) {
+                const found = await sidewaysOverflow(tab);
+                if (found.length > 0) overflow[name] = found;
+              }
+              await s.screenshot(tab, `pages/${name}`);
             }
-            if (width === 390) {
-              const found = await sidewaysOverflow(page);
-              if (found.length > 0) overflow[name] = found;
-            }
-            await s.screenshot(page, `pages/${name}`);
-          }
-        }
+          }),
+        );
       }
+      await phoneProfile.close();
 
       // A refusal from the server, shown in Chinese: a file that is not an image.
       await page.context().addCookies([{ name: "NEXT_LOCALE", value: "zh-CN", url: s.webUrl }]);

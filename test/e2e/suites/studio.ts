@@ -275,8 +275,10 @@ export function studioSuite(studio: () => Studio): void {
       await signUp(page, newUser("Stopper"));
       await page.goto(inTeam(page, "/tasks/new"));
       await page.getByTestId("weight-select").waitFor();
-      // A large image: its x4 run takes minutes here, so there is time to cancel between tiles.
+      // A large image in the seed's 192 px tiles: its x4 run takes a minute or more here, in
+      // dozens of tiles, and a cancel takes effect at the end of the tile running.
       await addTaskImage(page, join(FIXTURES_DIR, "retina.jpg"));
+      await chooseOption(page.locator("main"), "Tile size", /^192 px/);
       await page.getByTestId("submit-task").click();
       await page.waitForURL(TASK_PAGE);
       await page.locator('h1 [data-status="running"]').waitFor({ timeout: 60_000 });
