@@ -25,12 +25,13 @@ const workspaces = [
   ["@studio/inference", "apps/inference", ONE_AT_A_TIME],
   ["@studio/test", "test", ONE_AT_A_TIME],
 ] as const;
+const BROWSER_PROJECT = "@studio/test e2e";
 const BROWSER_TESTS = "e2e/**/*.test.ts";
 
 class FirstBrowserTests extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const isBrowser = (file: TestSpecification) => file.project.name === "@studio/test e2e";
+    const isBrowser = (file: TestSpecification) => file.project.name === BROWSER_PROJECT;
     return [...sorted.filter(isBrowser), ...sorted.filter((file) => !isBrowser(file))];
   }
 }
@@ -75,7 +76,7 @@ export default defineConfig({
       {
         extends: true as const,
         test: {
-          name: "@studio/test e2e",
+          name: BROWSER_PROJECT,
           root: fileURLToPath(new URL("test", import.meta.url)),
           include: [BROWSER_TESTS],
           maxWorkers: SIDE_BY_SIDE.maxWorkers,
