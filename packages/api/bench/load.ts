@@ -90,7 +90,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let connectMs = Number.NaN;
   let deadline = Number.POSITIVE_INFINITY;
   let cpuAtStart: Promise<number> = Promise.resolve(Number.NaN);
-  let cpuAtEnd: Promise<number> = Promise.resolve(Number.NaN);
+  let cpuAtEnd: Promise<number> | undefined;
   const onConnected = () => {
     connected++;
     if (connected < clients) return;
@@ -137,7 +137,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   await Promise.all(Array.from({ length: clients }, (_, n) => loop(n)));
   // The last requests may end after the window closed; its CPU sample was taken on time.
-  const [cpuStart, cpuEnd] = await Promise.all([cpuAtStart, cpuAtEnd]);
+  // The clients may all stop (at the deadline) before the end sample's timer has run.
+  const [cpuStart, cpuEnd] = await Promise.all([cpuAtStart, cpuAtEnd ?? sampleCpu()]);
   latencies.sort((a, b) => a - b);
   return {
     clients,

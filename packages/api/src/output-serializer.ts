@@ -9,6 +9,7 @@
 // superjson has no fast path for plain data; output-serializer.test.ts holds it to superjson's
 // own output.
 import superjson from "superjson";
+import { rememberedForImmutable } from "./immutable-answers";
 
 type SuperJSONResult = ReturnType<typeof superjson.serialize>;
 
@@ -22,7 +23,10 @@ function escapeKey(key: string): string {
     : key;
 }
 
-export function serializeOutput(value: unknown): SuperJSONResult {
+/** An immutable answer (immutable-answers.ts), handed out again unchanged, is serialised once. */
+export const serializeOutput = rememberedForImmutable(serializePlainData);
+
+function serializePlainData(value: unknown): SuperJSONResult {
   const dates: Record<string, ["Date"]> = {};
   let dateCount = 0;
   const path: string[] = [];

@@ -153,6 +153,23 @@ describe("the production query lane", () => {
     }
   });
 
+  it("writes a kept task answer again only while the task is unchanged", async () => {
+    const path = `tasks.get?input=${input({ teamId, taskId })}`;
+    const first = await both(path, bearer());
+    const kept = await first.lane.text();
+    expect(kept).toBe(await first.reference.text());
+    expect(await (await both(path, bearer())).lane.text()).toBe(kept);
+
+    await t.db.task.update({ where: { id: taskId }, data: { name: "renamed while polled" } });
+    const { lane, reference } = await both(path, bearer());
+    const fresh = await lane.text();
+    expect(fresh).not.toBe(kept);
+    expect(
+      superjson.parse<{ name: string }>(JSON.stringify(JSON.parse(fresh).result.data)).name,
+    ).toBe("renamed while polled");
+    expect(fresh).toBe(await reference.text());
+  });
+
   it("leaves mutations, streaming calls, unknown paths and malformed input to tRPC's handler", async () => {
     const declined = [
       { path: `teams.create?input=${input({ name: "x" })}` },

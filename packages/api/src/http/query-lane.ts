@@ -20,6 +20,7 @@ import { getHTTPStatusCode } from "@trpc/server/http";
 import type { StudioSession } from "../auth/next-auth";
 import { type Context, createTRPCContext, type HeaderReader } from "../context";
 import type { Db } from "../db";
+import { rememberedForImmutable } from "../immutable-answers";
 import type { InferenceClient } from "../inference";
 import { appRouter } from "../root";
 import { TRPC_PATH } from "./file-routes";
@@ -65,6 +66,10 @@ export function createQueryLane(options: QueryLaneOptions) {
   >;
   const deserialize = (value: unknown) => config.transformer.input.deserialize(value);
   const prefix = `${TRPC_PATH}/`;
+  // A kept answer handed out again (immutable-answers.ts) is written as it was the first time.
+  const successBody = rememberedForImmutable((data) =>
+    JSON.stringify(transformTRPCResponse(config, { result: { data } } as never)),
+  );
 
   return async function serveQuery(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = req.url ?? "";
@@ -144,7 +149,11 @@ export function createQueryLane(options: QueryLaneOptions) {
       getHTTPStatusCode(answer as Parameters<typeof getHTTPStatusCode>[0]),
       RESPONSE_HEADERS,
     );
-    res.end(JSON.stringify(transformTRPCResponse(config, answer as never)));
+    res.end(
+      "result" in answer
+        ? successBody(answer.result.data)
+        : JSON.stringify(transformTRPCResponse(config, answer as never)),
+    );
     return true;
   };
 }

@@ -1,6 +1,7 @@
 import { taskStatusSchema } from "@studio/contracts/task";
 import { itemScoresOutputSchema, taskScoresSchema } from "@studio/core/metrics";
 import { z } from "zod";
+import { validatedOnce } from "../immutable-answers";
 import { TASK_NAME_LOCALES, taskNameSchema } from "../services/task-names";
 import {
   cancelTask,
@@ -164,7 +165,7 @@ export const tasksRouter = router({
   /** Task with its items (paged by position), progress, timings, device and errors. */
   get: teamProcedure
     .input(taskPageInput)
-    .output(taskDetail)
+    .output(validatedOnce(taskDetail))
     .query(({ ctx, input }) => getTask(ctx.db, ctx.team.id, input.taskId, input)),
 
   /**
@@ -185,7 +186,7 @@ export const tasksRouter = router({
   /** What a progress bar needs, for fast polling; `get` adds the items. */
   status: teamProcedure
     .input(taskIdInput)
-    .output(taskSummary.pick(taskStatusSelect))
+    .output(validatedOnce(taskSummary.pick(taskStatusSelect)))
     .query(({ ctx, input }) => taskStatus(ctx.db, ctx.team.id, input.taskId)),
 
   /** Any member of the team may rename its tasks (trimmed, 1..120 characters). */

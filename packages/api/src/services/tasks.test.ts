@@ -1,3 +1,4 @@
+import { createDb } from "@studio/db/client";
 import { claimNextTask, completeItem, createTask, failItem, startItem } from "@studio/db/queue";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db";
@@ -10,6 +11,7 @@ import {
   itemSelect,
   presentItem,
   taskAnswerVersion,
+  taskStatus,
   taskSummarySelect,
 } from "./tasks";
 
@@ -178,5 +180,52 @@ describe("getTask", () => {
 
     await t.db.taskItem.delete({ where: { id: item.id } });
     expect(await taskAnswerVersion(t.db, teamId, runningId, page)).not.toBe(afterTask);
+  });
+
+  it("hands out the kept answer while its version holds; another client's write is seen at once", async () => {
+    const page = { itemsLimit: 200 };
+    const first = await getTask(t.db, teamId, runningId, page);
+    expect(await getTask(t.db, teamId, runningId, page)).toBe(first);
+    expect(Object.isFrozen(first.items[0]?.image)).toBe(true);
+    // Another page is another answer.
+    expect(await getTask(t.db, teamId, runningId, { itemsLimit: 2 })).not.toBe(first);
+
+    // Another connection to the store, as another web process or the worker has.
+    const elsewhere = createDb(t.url);
+    try {
+      const item = first.items[0];
+      if (!item) throw new Error("the task has no items");
+      await elsewhere.taskItem.update({ where: { id: item.id }, data: { progress: 0.5 } });
+      const next = await getTask(t.db, teamId, runningId, page);
+      expect(next).not.toBe(first);
+      expect(next.version).not.toBe(first.version);
+      expect(next.items[0]?.progress).toBe(0.5);
+      expect(await getTaskContent(t.db, teamId, runningId, page)).toStrictEqual(
+        await getTaskWithPrisma(t.db, teamId, runningId, page),
+      );
+    } finally {
+      await elsewhere.$disconnect();
+    }
+  });
+});
+
+describe("taskStatus", () => {
+  it("hands out the kept status while the task is unchanged; another client's write is seen at once", async () => {
+    const first = await taskStatus(t.db, teamId, runningId);
+    expect(await taskStatus(t.db, teamId, runningId)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const elsewhere = createDb(t.url);
+    try {
+      await elsewhere.task.update({ where: { id: runningId }, data: { progress: 0.625 } });
+      const next = await taskStatus(t.db, teamId, runningId);
+      expect(next).not.toBe(first);
+      expect(next).toMatchObject({ id: runningId, progress: 0.625, status: first.status });
+    } finally {
+      await elsewhere.$disconnect();
+    }
+    const bob = await makeUser(t.db);
+    await expect(taskStatus(t.db, bob.personalTeamId, runningId)).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });

@@ -11,6 +11,7 @@ import { deleteBlobFoldersQuietly } from "../storage/blobs";
 import { resultRenditionsDir } from "../storage/renditions";
 import { assertPrecisionOffered } from "./int8";
 import { parseJson } from "./json";
+import { keptAnswers } from "./kept-answers";
 import { checkOutputSize } from "./output-size";
 import { defaultTaskName, type TaskNameLocale } from "./task-names";
 import { usableWeightWhere } from "./weights";
@@ -372,27 +373,64 @@ export async function getTaskIfChanged(
   taskId: string,
   page: ItemsPage & { ifChanged?: string | null },
 ) {
-  if (page.ifChanged) {
-    const version = await taskAnswerVersion(db, teamId, taskId, page);
-    if (version === page.ifChanged) return { unchanged: true as const, version };
-  }
-  return { unchanged: false as const, ...(await getTask(db, teamId, taskId, page)) };
+  const version = await taskAnswerVersion(db, teamId, taskId, page);
+  if (version === page.ifChanged) return { unchanged: true as const, version };
+  return { unchanged: false as const, ...(await answerAt(db, teamId, taskId, page, version)) };
 }
 
 /**
- * The task with one page of items: what a client polls while a task runs, so it is the
- * hottest read of the API. It is two indexed queries (Task by id, TaskItem by the unique
- * (taskId, position)) with the creator, weight and images joined in SQL. The same read as
- * nested Prisma selects was five statements and, through Prisma's per-query and per-row
- * overhead, about three times the CPU per poll. services/tasks.test.ts keeps the result identical
- * to the nested-select version.
+ * The task with one page of items: what a client polls while a task runs, so it is the hottest
+ * read of the API. The answer's version is read first (one indexed row, as taskAnswerVersion);
+ * the answer kept for that version is handed out again (kept-answers.ts), else the task and its
+ * items are read.
  */
 export async function getTask(
   db: Db,
   teamId: string,
   taskId: string,
   page: ItemsPage = { itemsLimit: 200 },
-) {
+): Promise<TaskAnswer> {
+  return answerAt(db, teamId, taskId, page, await taskAnswerVersion(db, teamId, taskId, page));
+}
+
+/** The answer of `version`, just read by taskAnswerVersion: the one kept, or read now. */
+function answerAt(
+  db: Db,
+  teamId: string,
+  taskId: string,
+  page: ItemsPage,
+  version: string,
+): Promise<TaskAnswer> {
+  return keptTaskAnswers.at(
+    db,
+    `${teamId}/${taskId}/${page.itemsCursor ?? 0}/${page.itemsLimit}`,
+    version,
+    async () => {
+      const answer = await readTask(db, teamId, taskId, page);
+      return { version: answer.version, answer };
+    },
+  );
+}
+
+type TaskAnswer = Awaited<ReturnType<typeof readTask>>;
+
+/**
+ * At most this many items in all task answers kept for one store: each item costs a few KB
+ * across the forms kept of its answer (as read, validated, serialised, as the response's text).
+ */
+const keptTaskAnswers = keptAnswers<TaskAnswer>({
+  maxSize: 5_000,
+  sizeOf: (answer) => 1 + answer.items.length,
+});
+
+/**
+ * The task with one page of items, from two indexed queries (Task by id, TaskItem by the unique
+ * (taskId, position)) with the creator, weight and images joined in SQL. The same read as
+ * nested Prisma selects was five statements and, through Prisma's per-query and per-row
+ * overhead, about three times the CPU per poll. services/tasks.test.ts keeps the result identical
+ * to the nested-select version.
+ */
+async function readTask(db: Db, teamId: string, taskId: string, page: ItemsPage) {
   // Polled by every open task page: read past Prisma's engine (@studio/db/hot-reads).
   const reads = hotReads(db);
   const [task] = await reads.all<TaskRow>(
@@ -507,7 +545,6 @@ export const taskStatusSelect = {
   updatedAt: true,
 } as const;
 
-/** The cheap poll, without items. */
 const TASK_COLUMN_TYPES = {
   dates: ["createdAt", "startedAt", "finishedAt", "updatedAt"],
   booleans: ["cancelRequested"],
@@ -516,17 +553,30 @@ const TASK_COLUMN_TYPES = {
 type TaskStatusRow = Pick<TaskRow, keyof typeof taskStatusSelect>;
 const TASK_STATUS_SQL = `SELECT ${Object.keys(taskStatusSelect)
   .map((column) => `"${column}"`)
-  .join(", ")} FROM "Task" WHERE "id" = ? AND "teamId" = ?`;
+  .join(", ")}, "version" FROM "Task" WHERE "id" = ? AND "teamId" = ?`;
+const TASK_ROW_VERSION_SQL = `SELECT "version" FROM "Task" WHERE "id" = ? AND "teamId" = ?`;
 
+/** Status answers kept per store: one per polled task. */
+const keptStatusAnswers = keptAnswers<TaskStatusRow>({ maxSize: 10_000, sizeOf: () => 1 });
+
+/**
+ * The cheap poll of every progress bar, without items: Task.version (one indexed row, read past
+ * Prisma's engine: @studio/db/hot-reads) and the status kept for it, or read now.
+ */
 export async function taskStatus(db: Db, teamId: string, taskId: string) {
-  // The poll of every progress bar: read past Prisma's engine (@studio/db/hot-reads).
-  const [task] = await hotReads(db).all<TaskStatusRow>(
-    TASK_STATUS_SQL,
-    [taskId, teamId],
-    TASK_COLUMN_TYPES,
-  );
-  if (!task) throw notFound("Task not found.");
-  return task;
+  const reads = hotReads(db);
+  const [row] = await reads.all<{ version: number }>(TASK_ROW_VERSION_SQL, [taskId, teamId], {});
+  if (!row) throw notFound("Task not found.");
+  return keptStatusAnswers.at(db, `${teamId}/${taskId}`, String(row.version), async () => {
+    const [task] = await reads.all<TaskStatusRow & { version: number }>(
+      TASK_STATUS_SQL,
+      [taskId, teamId],
+      TASK_COLUMN_TYPES,
+    );
+    if (!task) throw notFound("Task not found.");
+    const { version, ...status } = task;
+    return { version: String(version), answer: status };
+  });
 }
 
 export async function cancelTask(db: Db, teamId: string, taskId: string) {
