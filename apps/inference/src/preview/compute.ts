@@ -1,7 +1,7 @@
 // The pipeline part of a preview, run inside a preview process (child.ts): the task's pipeline
 // on a crop of the image, computed exactly as the full run computes that region.
 import { readFile } from "node:fs/promises";
-import { decodeImage, encodePng, type RawImage, roundTrip } from "@studio/core/image";
+import { decodeImage, encodePng, keepsPixels, type RawImage, roundTrip } from "@studio/core/image";
 import {
   cropImage,
   type ModelOutputCache,
@@ -78,26 +78,32 @@ export async function computePreview(
   // larger (3.1 MB), which the service, the web app and the browser then carry as base64.
   const request = { params, region: crop, signal };
   if (kind === "super_resolution") {
-    const keepProfile = SuperResolutionParams.parse(params).output.color === "keep";
+    const { output } = SuperResolutionParams.parse(params);
+    const input = await image(output.color === "keep");
+    // The pipeline's PNG is the crop as tuned, its strips compressed while the next ones are
+    // tuned; a lossy format's preview is the round-tripped pixels, encoded below.
+    const asTuned = keepsPixels(output, input.depth);
     const r = await runSuperResolution({
       ...request,
-      input: await image(keepProfile),
+      input,
       model: model as PreparedModel<SuperResolutionSpec>,
-      // Encoded below, once: a lossy format's preview is the round-tripped pixels.
-      encode: false,
+      encode: asTuned,
       ...(deps.outputCache
         ? { modelOutputCache: { cache: deps.outputCache, imageKey: job.imageSha256 } }
         : {}),
     });
     if (deps.outputCache)
       deps.metrics?.previewModelOutput.inc({ result: r.modelRan ? "miss" : "hit" });
-    // A lossy format's effect is shown: the crop encoded with the task's settings, decoded.
-    const shown = await roundTrip(r.image, r.params.output);
-    const encodeStarted = performance.now();
-    const png = await encodePng(shown);
-    const encodeMs = performance.now() - encodeStarted;
-    r.timings.encodeMs += encodeMs;
-    r.timings.totalMs += encodeMs;
+    let png = r.png;
+    if (!asTuned) {
+      // A lossy format's effect is shown: the crop encoded with the task's settings, decoded.
+      const shown = await roundTrip(r.image, r.params.output);
+      const encodeStarted = performance.now();
+      png = await encodePng(shown);
+      const encodeMs = performance.now() - encodeStarted;
+      r.timings.encodeMs += encodeMs;
+      r.timings.totalMs += encodeMs;
+    }
     return {
       ...base,
       png,

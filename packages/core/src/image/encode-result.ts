@@ -134,13 +134,18 @@ export async function encodeResult(
   return s.toBuffer();
 }
 
+/** Whether `encoding` keeps pixels of `depth` as they are (roundTrip returns them untouched). */
+export function keepsPixels(encoding: Encoding, depth: RawImage["depth"]): boolean {
+  const file = OUTPUT_FORMAT_FILES[encoding.format];
+  return !file.lossy && (file.depth16 || depth === 8);
+}
+
 /**
  * What a lossy format does to the pixels: encoded with the task's settings and decoded again
  * (previews show this). Lossless formats return the image as it is, except WebP's 8 bits.
  */
 export async function roundTrip(image: RawImage, encoding: Encoding): Promise<RawImage> {
-  const file = OUTPUT_FORMAT_FILES[encoding.format];
-  if (!file.lossy && (file.depth16 || image.depth === 8)) return image;
+  if (keepsPixels(encoding, image.depth)) return image;
   const bytes = await encoder(sharpFromRaw(image), image, encoding).toBuffer();
   const gray = image.channels <= 2;
   const { data, info } = await sharp(bytes)

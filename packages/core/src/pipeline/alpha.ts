@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import type { RawImage } from "../image/types";
+import { allocPixels, type RawImage } from "../image/types";
 import type { Rect } from "../tensor/index";
 
 /** One channel of an interleaved image, cropped to `rect` (which lies inside the image). */
@@ -43,16 +43,23 @@ export async function upscaleAlpha(alpha: RawImage, scale: number): Promise<RawI
 export function cropImage(img: RawImage, rect: Rect): RawImage {
   if (rect.x === 0 && rect.y === 0 && rect.width === img.width && rect.height === img.height)
     return img;
+  const out = {
+    ...img,
+    width: rect.width,
+    height: rect.height,
+    data: allocPixels(img.depth, rect.width * rect.height * img.channels),
+  };
+  copyCropRows(img, rect, out, 0, rect.height);
+  return out;
+}
+
+/** Rows [y0, y1) of crop `rect` of `img` into `out`, an image of the crop's size. */
+export function copyCropRows(img: RawImage, rect: Rect, out: RawImage, y0: number, y1: number) {
   const c = img.channels;
-  const out =
-    img.depth === 16
-      ? new Uint16Array(rect.width * rect.height * c)
-      : new Uint8Array(rect.width * rect.height * c);
-  for (let y = 0; y < rect.height; y++) {
+  for (let y = y0; y < y1; y++) {
     const s = ((rect.y + y) * img.width + rect.x) * c;
-    out.set(img.data.subarray(s, s + rect.width * c), y * rect.width * c);
+    out.data.set(img.data.subarray(s, s + rect.width * c), y * rect.width * c);
   }
-  return { ...img, width: rect.width, height: rect.height, data: out };
 }
 
 /** Colour/gray pixels plus a separate alpha plane -> interleaved with alpha last. */

@@ -26,7 +26,7 @@ import { exactSplit } from "../tiling/exact";
 import { type AxisTiles, autoOverlap, splitAxis, splitOverlap } from "../tiling/grid";
 import { type RowBlock, runTiled, type TiledRunResult, type TileRetry } from "../tiling/run";
 import { applyTuning, MAX_TUNING_MARGIN, tuningMargin } from "../tuning/index";
-import { cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
+import { copyCropRows, cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
 import {
   checkRegion,
   expandRect,
@@ -293,21 +293,44 @@ export async function runSuperResolution(
     modelRan: boolean,
   ): Promise<SuperResolutionResult> {
     const pngOptions = { compressionLevel: req.pngCompressionLevel ?? DEFAULT_PNG_LEVEL };
-    // Without alpha to add back or a crop to cut, the PNG is the tuned pixels as they are:
-    // compress each strip on the thread pool while the next one is tuned.
-    const writer =
-      req.encode !== false && !req.region && colorChannels === img.channels && !dims.resampled
-        ? new PngWriter(color, pngOptions)
-        : null;
+    // A crop's output pixels within `color`.
+    const cut = req.region
+      ? {
+          x: (region.x - work.x) * scale,
+          y: (region.y - work.y) * scale,
+          width: region.width * scale,
+          height: region.height * scale,
+        }
+      : undefined;
+    // Without alpha to add back or resampling, the PNG is the tuned pixels as they are (a
+    // crop's cut out as its rows are final): compress each strip on the thread pool while the
+    // next one is tuned.
+    const shown: RawImage | undefined =
+      req.encode !== false && colorChannels === img.channels && !dims.resampled
+        ? cut
+          ? {
+              ...color,
+              width: cut.width,
+              height: cut.height,
+              data: allocPixels(color.depth, cut.width * cut.height * color.channels),
+            }
+          : color
+        : undefined;
+    const writer = shown ? new PngWriter(shown, pngOptions) : null;
     let streamed = false;
     let out = await timed(timings, "postMs", async () => {
       let result = await applyTuning(color, tuning, {
         inPlace: true,
-        ...(writer
+        ...(writer && shown
           ? {
               onRows: (tuned: RawImage, y0: number, y1: number) => {
-                writer.addRows(tuned.data, y0, y1);
                 streamed = true;
+                if (!cut) return writer.addRows(tuned.data, y0, y1);
+                const from = Math.max(0, y0 - cut.y);
+                const to = Math.min(cut.height, y1 - cut.y);
+                if (from >= to) return;
+                copyCropRows(tuned, cut, shown, from, to);
+                writer.addRows(shown.data, from, to);
               },
             }
           : {}),
@@ -333,13 +356,8 @@ export async function runSuperResolution(
           outputRect(region, img, dims),
         ),
       );
-    } else if (req.region) {
-      out = cropImage(out, {
-        x: (region.x - work.x) * scale,
-        y: (region.y - work.y) * scale,
-        width: region.width * scale,
-        height: region.height * scale,
-      });
+    } else if (cut) {
+      out = streamed && shown ? shown : cropImage(out, cut);
     }
     const png =
       req.encode === false
