@@ -47,6 +47,10 @@ class FirstBrowserTests extends BaseSequencer {
   }
 }
 
+// Files of a project that shares modules start from the worker's own environment (they set
+// DATA_DIR, NEXTAUTH_URL... for themselves).
+const API_FILE_ENV = fileURLToPath(new URL("packages/api/src/test-file-env.ts", import.meta.url));
+
 // The store tests run on SQLite and on PostgreSQL: one private PostgreSQL cluster per run.
 const globalSetup: Record<string, string[]> = {
   "@studio/db": [
@@ -81,6 +85,7 @@ export default defineConfig({
           exclude: name === "@studio/test" ? [BROWSER_TESTS] : [],
           maxWorkers: group.maxWorkers,
           isolate: !SHARED_MODULES.has(name),
+          ...(name === "@studio/api" ? { setupFiles: [API_FILE_ENV] } : {}),
           sequence: { groupOrder: group.groupOrder },
           ...(globalSetup[name] ? { globalSetup: globalSetup[name] } : {}),
         },
@@ -116,6 +121,7 @@ export default defineConfig({
           globalSetup: globalSetup["@studio/db"],
           maxWorkers: SIDE_BY_SIDE.maxWorkers,
           isolate: !SHARED_MODULES.has("@studio/api"),
+          setupFiles: [API_FILE_ENV],
           sequence: { groupOrder: SIDE_BY_SIDE.groupOrder },
         },
       },
