@@ -36,6 +36,12 @@ const SHARED_MODULES = new Set<string>([
   "@studio/core",
   "@studio/db",
 ]);
+// Files that measure this process's own memory keep a process of their own (isolated), apart
+// from their project's files that share one: another file's garbage freed during a measured run
+// would read as memory given back.
+const OWN_PROCESS: Record<string, string[]> = {
+  "@studio/core": ["src/runtime/working-memory.test.ts"],
+};
 const BROWSER_PROJECT = "@studio/test e2e";
 const BROWSER_TESTS = "e2e/**/*.test.ts";
 
@@ -82,7 +88,10 @@ export default defineConfig({
           name,
           root: fileURLToPath(new URL(root, import.meta.url)),
           include: ["**/*.test.ts"],
-          exclude: name === "@studio/test" ? [BROWSER_TESTS] : [],
+          exclude: [
+            ...(name === "@studio/test" ? [BROWSER_TESTS] : []),
+            ...(OWN_PROCESS[name] ?? []),
+          ],
           maxWorkers: group.maxWorkers,
           isolate: !SHARED_MODULES.has(name),
           ...(name === "@studio/api" ? { setupFiles: [API_FILE_ENV] } : {}),
@@ -90,6 +99,18 @@ export default defineConfig({
           ...(globalSetup[name] ? { globalSetup: globalSetup[name] } : {}),
         },
       })),
+      ...workspaces
+        .filter(([name]) => OWN_PROCESS[name])
+        .map(([name, root, group]) => ({
+          extends: true as const,
+          test: {
+            name: `${name} own process`,
+            root: fileURLToPath(new URL(root, import.meta.url)),
+            include: OWN_PROCESS[name],
+            maxWorkers: group.maxWorkers,
+            sequence: { groupOrder: group.groupOrder },
+          },
+        })),
       {
         extends: true as const,
         test: {

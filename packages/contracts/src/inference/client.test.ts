@@ -57,7 +57,9 @@ describe("inference client time-outs", () => {
       const c = createInferenceClient({
         baseUrl: `http://127.0.0.1:${port}`,
         token: "t",
-        previewTimeoutMs: 200,
+        // Long enough for the request to reach the server on a busy machine (at 200 ms it once
+        // did not, under two test runs on 2 cores): the test counts it there.
+        previewTimeoutMs: 1_000,
         retries: 3,
         retryDelayMs: 10,
       });

@@ -229,7 +229,11 @@ export async function runSuperResolution(
   };
   const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
   const affine = inputAffine(spec.normalization, spec.colorOrder, img.depth);
-  const borderPad = (split ?? splitOverlap(overlap)).margin;
+  // Exactly tiled runs add no border, so that the result is the model's own output on the image
+  // (as the untiled run of Real-ESRGAN's inference script gives it, pre_pad 0), bit for bit, and
+  // the model computes no more pixels than the image has. Blended tiles need their edge margins
+  // outside the image.
+  const borderPad = exact ? 0 : splitOverlap(overlap).margin;
   // Nets with global averages (Real-CUGAN, CUNet) get the whole image's, measured tile by tile.
   const synced = await syncSqueezeMeans({
     sync: req.model.squeezeSync,

@@ -8,6 +8,7 @@ import type { PreparedModel } from "../pipeline/model";
 import { runSuperResolution } from "../pipeline/super-resolution";
 import { CountingRunner, prepareFromBytes } from "../pipeline/testing";
 import type { SuperResolutionSpec } from "../spec/index";
+import { imageToTensor, type Rect, tensorToPixels } from "../tensor/index";
 import { AUTO_MAX_TILE, AUTO_MAX_TILE_EXACT, autoTileSize } from "./auto";
 import { exactWindow } from "./exact";
 import { autoOverlap } from "./grid";
@@ -41,6 +42,16 @@ beforeAll(async () => {
 }, 120_000);
 
 const raw = { tuning: { preset: "raw" } } as const;
+
+/** The x4 output pixels of an input region. */
+const outputOf = (image: RawImage, region: Rect) =>
+  cropImage(image, {
+    x: region.x * 4,
+    y: region.y * 4,
+    width: region.width * 4,
+    height: region.height * 4,
+  });
+const samePixels = (a: RawImage, b: RawImage) => Buffer.from(a.data).equals(Buffer.from(b.data));
 
 describe("exact tiling", () => {
   it("is verified on the session: the true receptive field passes, a smaller one does not", async () => {
@@ -77,7 +88,7 @@ describe("exact tiling", () => {
       });
       expect(tiled.tiling).toMatchObject({ exact: true, overlap: 36 });
       expect(tiled.tiling.tileCount).toBeGreaterThan(1);
-      expect(Buffer.from(tiled.image.data).equals(Buffer.from(untiled.image.data))).toBe(true);
+      expect(samePixels(tiled.image, untiled.image)).toBe(true);
     }
   }, 60_000);
 
@@ -103,13 +114,66 @@ describe("exact tiling", () => {
     expect(counting.calls).toHaveLength(1);
     const [, , h, w] = counting.calls[0] as number[];
     expect((w as number) * (h as number)).toBeLessThan((photo.width * photo.height) / 2);
-    const expected = cropImage(full.image, {
-      x: region.x * 4,
-      y: region.y * 4,
-      width: region.width * 4,
-      height: region.height * 4,
+    expect(samePixels(crop.image, outputOf(full.image, region))).toBe(true);
+  }, 60_000);
+
+  it("adds no border: the result is the model's own output on the whole image, edges included", async () => {
+    const { spec } = exact;
+    const out = await exact.runner.run(imageToTensor(photo, spec.colorOrder, spec.normalization), [
+      1,
+      3,
+      photo.height,
+      photo.width,
+    ]);
+    const [width, height] = [photo.width * 4, photo.height * 4];
+    const bare = tensorToPixels(out.data, width, height, spec.colorOrder, spec.outputRange, {
+      width,
+      height,
+      channels: 3,
+      depth: 8,
+      data: new Uint8Array(width * height * 3),
     });
-    expect(Buffer.from(crop.image.data).equals(Buffer.from(expected.data))).toBe(true);
+    for (const tile of ["off", 48] as const) {
+      const counting = new CountingRunner(exact.runner);
+      const r = await runSuperResolution({
+        model: { ...exact, runner: counting },
+        input: photo,
+        params: { ...raw, tile },
+        encode: false,
+      });
+      expect(r.tiling.exact).toBe(true);
+      if (tile === "off") expect(counting.calls).toEqual([[1, 3, photo.height, photo.width]]);
+      expect(samePixels(r.image, bare)).toBe(true);
+    }
+  }, 60_000);
+
+  it("a preview at the image's far corner equals the task there, on a model with a size grid and a minimum size", async () => {
+    // The same net declared with a grid of 4 (190 px wide: 2 px of alignment at the right edge)
+    // and a 48 px minimum, larger than the corner crop's window.
+    const gridded = await prepareFromBytes<SuperResolutionSpec>(fp32, {
+      ...ANIMEVIDEO,
+      size: { mode: "dynamic", multipleOf: 4, minSize: 48 },
+    });
+    expect(gridded.exactTiling).toBe(true);
+    const full = await runSuperResolution({
+      model: gridded,
+      input: photo,
+      params: { ...raw, tile: 64 },
+      encode: false,
+    });
+    const region = { x: photo.width - 12, y: photo.height - 10, width: 12, height: 10 };
+    const counting = new CountingRunner(gridded.runner);
+    const crop = await runSuperResolution({
+      model: { ...gridded, runner: counting },
+      input: photo,
+      params: raw,
+      region,
+      encode: false,
+    });
+    // The window reaches 48 px back from the far edges (to 142 and 102, on the grid: 140 and
+    // 100), so 50 px, and gets the untiled run's 2 px of alignment past the edge: 52.
+    expect(counting.calls).toEqual([[1, 3, 52, 52]]);
+    expect(samePixels(crop.image, outputOf(full.image, region))).toBe(true);
   }, 60_000);
 
   it("windows keep the model's size grid and stop at the image's edges", () => {
@@ -125,6 +189,13 @@ describe("exact tiling", () => {
       y: 52,
       width: 100,
       height: 28,
+    });
+    // Shorter than the model's minimum: reaching further into the image, not past its edge.
+    expect(exactWindow({ x: 95, y: 75, width: 5, height: 5 }, image, 18, 4, 32)).toEqual({
+      x: 68,
+      y: 48,
+      width: 32,
+      height: 32,
     });
   });
 

@@ -29,18 +29,22 @@ export function exactSplit(receptiveField: number): OverlapSplit {
 
 /**
  * The input window whose run gives `region` exactly: the region plus one receptive field on every
- * side, cut at the image's edges (where the untiled run sees the same mirrored border), its start
- * on the model's size grid so that strided and windowed layers line up with the untiled run.
+ * side, cut at the image's edges (where the untiled run has no border either: exact runs add
+ * none), its start on the model's size grid so that strided and windowed layers line up with the
+ * untiled run. A window shorter than the model's minimum size reaches further into the image
+ * rather than being padded past its edge, which the untiled run is not.
  */
 export function exactWindow(
   region: Rect,
   image: { width: number; height: number },
   receptiveField: number,
   multipleOf: number,
+  minSize = 1,
 ): Rect {
+  const alignDown = (n: number) => Math.max(0, Math.floor(n / multipleOf) * multipleOf);
   const axis = (from: number, length: number, limit: number): [number, number] => {
-    const start = Math.max(0, Math.floor((from - receptiveField) / multipleOf) * multipleOf);
     const end = Math.min(limit, from + length + receptiveField);
+    const start = Math.min(alignDown(from - receptiveField), alignDown(end - minSize));
     return [start, end - start];
   };
   const [x, width] = axis(region.x, region.width, image.width);

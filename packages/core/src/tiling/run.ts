@@ -29,7 +29,11 @@ export interface TiledRunOptions {
   /** Tile side in input px, or "off" for one tile covering the image. */
   tile: number | "off";
   overlap: number;
-  /** Context mirrored in at image borders (>= receptive field). */
+  /**
+   * Context mirrored in at image borders: a receptive field where tiles are blended (an edge
+   * tile's blend margin must lie outside the image); 0 with exact tiling, whose run is then the
+   * model's own run on the image.
+   */
   borderPad: number;
   /**
    * Exact tiling (exact.ts) with this receptive field: tiles are cut, not blended (exactSplit;
@@ -182,7 +186,7 @@ async function runGrid(
   // The part of the image the tiles cover: all of it, or with exact tiling a crop's own window.
   const extent =
     opts.exactReceptiveField !== undefined && opts.region
-      ? exactWindow(region, image, opts.exactReceptiveField, multipleOf)
+      ? exactWindow(region, image, opts.exactReceptiveField, multipleOf, minSize)
       : whole;
   const grid = gridFor(extent, tile, opts.overlap, multipleOf);
   // Lead padding keeps tile input starts on the same multipleOf grid as an untiled run.
