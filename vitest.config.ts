@@ -26,8 +26,9 @@ const workspaces = [
   ["@studio/test", "test", ONE_AT_A_TIME],
 ] as const;
 // Projects whose files share one module cache per worker (vitest `isolate: false`): their tests
-// set no environment, mock nothing and keep their state in objects they create, so a worker
-// imports onnxruntime, sharp and Prisma once instead of once per file (1-2 s each on 2 cores).
+// mock nothing and keep their state in objects they create (the API's environment variables are
+// put back after each file: API_FILE_ENV), so a worker imports onnxruntime, sharp and Prisma once
+// instead of once per file (1-2 s each on 2 cores).
 const SHARED_MODULES = new Set<string>([
   "@studio/api",
   "@studio/blob",
