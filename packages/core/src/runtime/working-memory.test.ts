@@ -2,7 +2,7 @@
 // run: real onnxruntime sessions, real resident memory of this process (Linux /proc).
 import { existsSync } from "node:fs";
 import * as ort from "onnxruntime-node";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { buildTinySrModel } from "../onnx/testing-models";
 import { resolveTile } from "../pipeline/common";
 import { warmupFor } from "../pipeline/model";
@@ -31,6 +31,12 @@ async function runOnce(session: ort.InferenceSession, side: number): Promise<voi
 }
 
 describe.runIf(linux)("model working memory", () => {
+  // An earlier test's inputs and outputs (tens of MB of typed arrays) would otherwise be freed
+  // by a collection at any moment, also inside a measurement, where resident memory falling by
+  // as much as a run's growth reads as "the peaks do not rise with size" (it once did in CI).
+  // The project runs with --expose-gc (vitest.config.ts OWN_PROCESS).
+  beforeEach(() => (globalThis as { gc?: () => void }).gc?.());
+
   it("measures a wide model as heavier than a narrow one, and gives it a smaller auto tile", async () => {
     // 1x1 convs keep the runs cheap; 512 channels mean ~2 KB per pixel per feature map.
     const heavy = await measured(buildTinySrModel({ hidden: 512, kernel: 1, layers: 3, seed: 4 }));
