@@ -57,6 +57,7 @@ class FirstBrowserTests extends BaseSequencer {
 // Files of a project that shares modules start from the worker's own environment (they set
 // DATA_DIR, NEXTAUTH_URL... for themselves).
 const API_FILE_ENV = fileURLToPath(new URL("packages/api/src/test-file-env.ts", import.meta.url));
+const setupFiles: Record<string, string[]> = { "@studio/api": [API_FILE_ENV] };
 
 // The store tests run on SQLite and on PostgreSQL: one private PostgreSQL cluster per run.
 const globalSetup: Record<string, string[]> = {
@@ -95,7 +96,7 @@ export default defineConfig({
           ],
           maxWorkers: group.maxWorkers,
           isolate: !SHARED_MODULES.has(name),
-          ...(name === "@studio/api" ? { setupFiles: [API_FILE_ENV] } : {}),
+          ...(setupFiles[name] ? { setupFiles: setupFiles[name] } : {}),
           sequence: { groupOrder: group.groupOrder },
           ...(globalSetup[name] ? { globalSetup: globalSetup[name] } : {}),
         },
@@ -145,7 +146,7 @@ export default defineConfig({
           globalSetup: globalSetup["@studio/db"],
           maxWorkers: SIDE_BY_SIDE.maxWorkers,
           isolate: !SHARED_MODULES.has("@studio/api"),
-          setupFiles: [API_FILE_ENV],
+          setupFiles: setupFiles["@studio/api"],
           sequence: { groupOrder: SIDE_BY_SIDE.groupOrder },
         },
       },

@@ -30,9 +30,9 @@ export interface TiledRunOptions {
   tile: number | "off";
   overlap: number;
   /**
-   * Context mirrored in at image borders: a receptive field where tiles are blended (an edge
-   * tile's blend margin must lie outside the image); 0 with exact tiling, whose run is then the
-   * model's own run on the image.
+   * Context mirrored in at image borders: the blend margin where tiles are blended (an edge
+   * tile's margin must lie outside the image); 0 with exact tiling, whose run is then the model's
+   * own run on the image.
    */
   borderPad: number;
   /**
