@@ -9,6 +9,7 @@ import {
   type PreparedModel,
   prepareModel,
   warmupFor,
+  withByteOutput,
   withSqueezeSync,
 } from "@studio/core/pipeline";
 import { SessionCache } from "@studio/core/runtime";
@@ -266,7 +267,8 @@ export class ModelStore {
     this.options.metrics?.sessionCache.inc({ result: cacheHit ? "hit" : "miss" });
     const loaded = await this.cache.get({
       sha256: key,
-      load: () => readWeight(key, openWeight),
+      // Super-resolution sessions also give their output as 8-bit pixels (byte-output.ts).
+      load: async () => withByteOutput(await readWeight(key, openWeight), spec),
       // The warm-up also measures the model's working memory per pixel, for tile "auto".
       warmup: warmupFor(spec, { measureMemory: true }),
     });

@@ -98,8 +98,9 @@ for (const preset of presets) {
   await runSuperResolution({ model, input: small, params: { tile: "off", tuning: { preset } } });
 }
 
-// 1. The product's pipeline end to end. postMs holds quantising (writeRows) and tuning, encodeMs
-// the wait for the PNG once tuning is done (strips deflate on the thread pool meanwhile).
+// 1. The product's pipeline end to end. postMs holds taking the model's pixels (the graph's own
+// 8-bit output, pipeline/byte-output.ts, else quantising the floats in writeRows) and tuning,
+// encodeMs the wait for the PNG once tuning is done (strips deflate on the thread pool meanwhile).
 const pipelineRows: string[][] = [];
 let rawResult: RawImage | null = null;
 let modelMs = Number.POSITIVE_INFINITY;
@@ -111,7 +112,7 @@ for (const preset of presets) {
   let bytes = 0;
   for (let i = 0; i < runs; i++) {
     const r = await runSuperResolution({
-      model: { ...model, runner: capturing },
+      model,
       input,
       params: { tile: "off", tuning: { preset } },
     });
@@ -139,7 +140,7 @@ table(
   [
     "tuning",
     "model ms",
-    "quantise + tuning ms",
+    "pixels + tuning ms",
     "PNG wait ms",
     "after model ms",
     "share %",
@@ -148,7 +149,14 @@ table(
   pipelineRows,
 );
 
-// 2. The stages replayed on the captured output, as `finish` runs them.
+// 2. The stages replayed on the model's float output (captured from one more run), as `finish`
+// runs them; quantising the floats is what a run without the graph's 8-bit output does.
+await runSuperResolution({
+  model: { ...model, runner: capturing },
+  input,
+  params: { tile: "off", tuning: { preset: "raw" } },
+  encode: false,
+});
 const out = capturing.last;
 if (!out) throw new Error("the model did not run");
 const mc = modelChannels(spec.colorOrder);
@@ -160,7 +168,7 @@ const quantised = (): RawImage => ({
   depth: input.depth,
   data: allocPixels(input.depth, outW * outH * 3),
 });
-// The model ran on the image padded on every side (tiling/run.ts): its output is bigger.
+// Blended tiling pads the image on every side (tiling/run.ts): its output is then bigger.
 const [fullH, fullW] = [out.dims[2] as number, out.dims[3] as number];
 const plane = fullW * fullH;
 const modelRows = {
@@ -171,7 +179,7 @@ const modelRows = {
   planeStride: plane,
 };
 {
-  // The replay must quantise the very pixels the pipeline did.
+  // The replay must quantise the very pixels the pipeline did (from the graph's 8-bit output).
   const check = quantised();
   writeRows(modelRows, 0, outH, check, mc, spec.colorOrder === "bgr", k);
   if (!rawResult || !Buffer.from(check.data.buffer).equals(Buffer.from(rawResult.data.buffer))) {
@@ -183,7 +191,7 @@ for (const preset of presets) {
   const tuning = resolveTuning(TuningParams.parse({ preset }));
   const times = { quantise: [] as number[], tune: [] as number[], png: [] as number[] };
   const streamed: number[] = [];
-  const after: number[] = [];
+  const streamedCpu: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const image = quantised();
     const [q] = await time(() =>
@@ -196,6 +204,8 @@ for (const preset of presets) {
     const [p] = await time(() => encodePng(tuned, { compressionLevel: DEFAULT_PNG_LEVEL }));
     // Tuning with each strip deflated on the thread pool as it is final, as `finish` does.
     const streamedPixels = ownPixels();
+    // CPU time of every thread of the process (tuning here, filtering, the pool's deflate).
+    const cpu = process.cpuUsage();
     const [s] = await time(async () => {
       const writer = new PngWriter(streamedPixels, { compressionLevel: DEFAULT_PNG_LEVEL });
       let fed = false;
@@ -211,29 +221,36 @@ for (const preset of presets) {
     times.quantise.push(q);
     times.tune.push(t);
     times.png.push(p);
+    const used = process.cpuUsage(cpu);
     streamed.push(s);
-    after.push(q + s);
+    streamedCpu.push((used.user + used.system) / 1000);
   }
+  const cores = availableParallelism();
   stageRows.push([
     preset,
     range(times.quantise),
     range(times.tune),
     range(times.png),
     range(streamed),
-    range(after),
-    share(after, modelMs),
+    share(streamed, modelMs),
+    range(streamedCpu),
+    share(
+      streamedCpu.map((c) => c / cores),
+      modelMs,
+    ),
   ]);
 }
 table(
-  `Stages replayed on the captured model output (${rounds} rounds; share of the fastest model time, ${modelMs.toFixed(0)} ms)`,
+  `Stages replayed on the model's float output (${rounds} rounds; shares of the fastest model time, ${modelMs.toFixed(0)} ms; the floor is the CPU time spread over all ${availableParallelism()} cores)`,
   [
     "tuning",
-    "quantise (writeRows) ms",
+    "quantise floats (writeRows) ms",
     "tuning alone ms",
     "PNG alone ms",
     "tuning + PNG streamed ms",
-    "after model ms",
     "share %",
+    "its CPU ms (all threads)",
+    "floor share %",
   ],
   stageRows,
 );

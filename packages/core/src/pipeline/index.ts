@@ -1,4 +1,5 @@
 export { cropImage } from "./alpha";
+export * from "./byte-output";
 export * from "./classification";
 export * from "./common";
 export * from "./model";

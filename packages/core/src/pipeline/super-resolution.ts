@@ -27,6 +27,7 @@ import { type AxisTiles, autoOverlap, splitAxis, splitOverlap } from "../tiling/
 import { type RowBlock, runTiled, type TiledRunResult, type TileRetry } from "../tiling/run";
 import { applyTuning, MAX_TUNING_MARGIN, tuningMargin } from "../tuning/index";
 import { copyCropRows, cropImage, extractChannel, upscaleAlpha, withAlpha } from "./alpha";
+import { byteOutputAgrees, takesByteOutput } from "./byte-output";
 import {
   checkRegion,
   expandRect,
@@ -228,6 +229,9 @@ export async function runSuperResolution(
     data: allocPixels(img.depth, computed.width * scale * computed.height * scale * colorChannels),
   };
   const k = maxValue(img.depth) / (spec.outputRange === "0-255" ? 255 : 1);
+  // 8-bit colour takes the graph's own 8-bit output where the session has one (byte-output.ts).
+  const byteRows =
+    img.depth === 8 && colorChannels === 3 && takesByteOutput(spec) && (await byteOutputAgrees());
   const affine = inputAffine(spec.normalization, spec.colorOrder, img.depth);
   // Exactly tiled runs add no border, so that the result is the model's own output on the image
   // (as the untiled run of Real-ESRGAN's inference script gives it, pre_pad 0), bit for bit, and
@@ -273,6 +277,13 @@ export async function runSuperResolution(
     region: computed,
     channels: mc,
     sink: (rows, y, count) => writeRows(rows, y, count, color, mc, spec.colorOrder === "bgr", k),
+    ...(byteRows
+      ? {
+          byteSink: (rows: RowBlock<Uint8Array>, y: number, count: number) => {
+            color = takeByteRows(rows, y, count, color);
+          },
+        }
+      : {}),
     ...(onProgress ? { onProgress } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
@@ -433,17 +444,55 @@ function tileCover(
 function quantiseRow8(
   src: Float32Array,
   s: number,
-  at: { r0: number; g0: number; b0: number; step: number; k: number },
+  at: { r0: number; g0: number; b0: number; step: number; scale: number },
   c8: Uint8ClampedArray,
   o: number,
   w: number,
 ) {
-  const { r0, g0, b0, step, k } = at;
+  const { r0, g0, b0, step, scale } = at;
   for (let x = 0; x < w; x++, s += step, o += 3) {
-    c8[o] = (src[s + r0] as number) * k;
-    c8[o + 1] = (src[s + g0] as number) * k;
-    c8[o + 2] = (src[s + b0] as number) * k;
+    c8[o] = Math.fround((src[s + r0] as number) / scale);
+    c8[o + 1] = Math.fround((src[s + g0] as number) / scale);
+    c8[o + 2] = Math.fround((src[s + b0] as number) / scale);
   }
+}
+
+/**
+ * 8-bit interleaved rows from the graph (RowBlock of its [1, H, W, C] output) into `dest` (RGB).
+ * Rows that are the whole image become its pixels as they are; others are copied row by row
+ * (pixel by pixel from a model that gives more than 3 channels).
+ */
+export function takeByteRows(
+  rows: RowBlock<Uint8Array>,
+  y: number,
+  count: number,
+  dest: RawImage,
+): RawImage {
+  const rowBytes = dest.width * 3;
+  const { data, offset, rowStride, pixelStride } = rows;
+  if (
+    y === 0 &&
+    count === dest.height &&
+    offset === 0 &&
+    pixelStride === 3 &&
+    rowStride === rowBytes &&
+    data.length === dest.data.length
+  ) {
+    return { ...dest, data };
+  }
+  const d = dest.data as Uint8Array;
+  for (let r = 0; r < count; r++) {
+    const from = offset + r * rowStride;
+    const to = (y + r) * rowBytes;
+    if (pixelStride === 3) {
+      d.set(data.subarray(from, from + rowBytes), to);
+      continue;
+    }
+    for (let x = 0; x < dest.width; x++) {
+      for (let c = 0; c < 3; c++) d[to + 3 * x + c] = data[from + x * pixelStride + c] as number;
+    }
+  }
+  return dest;
 }
 
 /** Finished float rows (model channel order) -> quantised output pixels. */
@@ -467,10 +516,10 @@ export function writeRows(
   const b0 = mc === 1 ? 0 : (bgr ? 0 : 2) * planeStride;
   let o = y * w * dest.channels;
   if (dest.depth === 8 && !gray) {
-    // The common case. A clamped store rounds and clamps in one machine step (ties to even; a
-    // float32 times 255 is never exactly halfway, so this equals quantise for 0-1 models).
+    // The common case: quantiseByte's arithmetic (as the graph's 8-bit output computes it),
+    // the clamped store rounding half to even and clamping in one machine step.
     const c8 = new Uint8ClampedArray(d.buffer, d.byteOffset, d.length);
-    const at = { r0, g0, b0, step, k };
+    const at = { r0, g0, b0, step, scale: Math.fround(1 / k) };
     for (let row = 0; row < count; row++, o += w * 3) {
       quantiseRow8(src, rows.offset + row * rowStride, at, c8, o, w);
     }

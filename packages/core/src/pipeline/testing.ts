@@ -3,6 +3,7 @@ import type { TinySrModel } from "../onnx/testing-models";
 import { SessionCache } from "../runtime/cache";
 import type { ModelRunner, TensorOut } from "../runtime/runner";
 import { ModelSpec, type ModelSpecInput, type SuperResolutionSpec } from "../spec/index";
+import { withByteOutput } from "./byte-output";
 import { ForwardingRunner } from "./forwarding-runner";
 import { type PreparedModel, prepareModel, warmupFor } from "./model";
 
@@ -14,7 +15,11 @@ export async function prepareFromBytes<S extends ModelSpec = ModelSpec>(
 ): Promise<PreparedModel<S>> {
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const parsed = ModelSpec.parse(spec);
-  const loaded = await cache.get({ sha256, load: () => bytes, warmup: warmupFor(parsed) });
+  const loaded = await cache.get({
+    sha256,
+    load: () => withByteOutput(bytes, parsed),
+    warmup: warmupFor(parsed),
+  });
   return prepareModel<S>(loaded, parsed);
 }
 
@@ -31,20 +36,36 @@ export function prepareTinySr(
   } as ModelSpecInput);
 }
 
-/** Wraps a runner to count calls and observe input shapes. */
+/**
+ * Wraps a runner to count calls and observe input shapes, runs that fetch the 8-bit output
+ * (runBytes, kept where the inner runner has it) among them.
+ */
 export class CountingRunner extends ForwardingRunner {
   calls: number[][] = [];
+  byteCalls = 0;
   /** Copies of the inputs, when constructed with keepInputs. */
   inputs: Float32Array[] = [];
+  readonly runBytes?: ModelRunner["runBytes"];
   constructor(
     inner: ModelRunner,
     private readonly keepInputs = false,
   ) {
     super(inner);
+    const { runBytes } = inner;
+    if (runBytes) {
+      this.runBytes = (input, dims) => {
+        this.byteCalls++;
+        this.observe(input, dims);
+        return runBytes.call(inner, input, dims);
+      };
+    }
   }
   run(input: Float32Array, dims: readonly number[]): Promise<TensorOut> {
+    this.observe(input, dims);
+    return this.inner.run(input, dims);
+  }
+  private observe(input: Float32Array, dims: readonly number[]) {
     this.calls.push([...dims]);
     if (this.keepInputs) this.inputs.push(Float32Array.from(input));
-    return this.inner.run(input, dims);
   }
 }

@@ -20,6 +20,28 @@ export function modelChannels(order: ColorOrder): 1 | 3 {
 
 const rangeMax = (r: ValueRange) => (r === "0-255" ? 255 : 1);
 
+/**
+ * What one step of an 8-bit pixel is in a model's output range, as a float32 (the scale of the
+ * graph's own 8-bit output, pipeline/byte-output.ts).
+ */
+export const BYTE_SCALE: Readonly<Record<ValueRange, number>> = {
+  "0-1": Math.fround(1 / 255),
+  "0-255": 1,
+};
+
+const clampedByte = new Uint8ClampedArray(1);
+
+/**
+ * A model output value as an 8-bit sample, computed as onnxruntime's QuantizeLinear does on the
+ * CPU: a float32 division by BYTE_SCALE, rounded half to even (what a clamped byte store does),
+ * saturated, NaN to 0. Hot loops store `Math.fround(v / scale)` into a Uint8ClampedArray
+ * themselves, which is the same.
+ */
+export function quantiseByte(v: number, range: ValueRange): number {
+  clampedByte[0] = Math.fround(v / BYTE_SCALE[range]);
+  return clampedByte[0] as number;
+}
+
 /** Folds value range, mean and std into one multiply-add per sample. */
 export function inputAffine(norm: Normalization, order: ColorOrder, depth: 8 | 16): Affine {
   const c = modelChannels(order);
@@ -132,7 +154,8 @@ export function imageToTensor(img: RawImage, order: ColorOrder, norm: Normalizat
 
 /**
  * Planar [C, H, W] model output -> interleaved pixels (`dest`, which may have an extra alpha
- * slot that is left alone). Values: range 0..1 or 0..255 mapped to 0..max, rounded, clamped.
+ * slot that is left alone). Values: range 0..1 or 0..255 mapped to 0..max, rounded, clamped
+ * (8-bit samples by quantiseByte).
  */
 export function tensorToPixels(
   tensor: Float32Array,
@@ -144,6 +167,10 @@ export function tensorToPixels(
 ): RawImage {
   const max = maxValue(dest.depth);
   const k = max / rangeMax(outputRange);
+  const toSample =
+    dest.depth === 8
+      ? (v: number) => quantiseByte(v, outputRange)
+      : (v: number) => quantise(v * k, max);
   const plane = width * height;
   const dc = dest.channels;
   const out = dest.data;
@@ -151,7 +178,7 @@ export function tensorToPixels(
   const colourOut = dc >= 3;
   for (let i = 0, d = 0; i < plane; i++, d += dc) {
     if (mc === 1) {
-      const v = quantise((tensor[i] as number) * k, max);
+      const v = toSample(tensor[i] as number);
       out[d] = v;
       if (colourOut) {
         out[d + 1] = v;
@@ -159,9 +186,9 @@ export function tensorToPixels(
       }
       continue;
     }
-    const a = quantise((tensor[i] as number) * k, max);
-    const g = quantise((tensor[plane + i] as number) * k, max);
-    const c = quantise((tensor[2 * plane + i] as number) * k, max);
+    const a = toSample(tensor[i] as number);
+    const g = toSample(tensor[plane + i] as number);
+    const c = toSample(tensor[2 * plane + i] as number);
     const r = order === "bgr" ? c : a;
     const b = order === "bgr" ? a : c;
     if (colourOut) {

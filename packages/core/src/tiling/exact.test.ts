@@ -4,6 +4,7 @@ import { decodeImage } from "../image/decode";
 import type { RawImage } from "../image/types";
 import { convertNcnnFiles } from "../ncnn/convert";
 import { cropImage } from "../pipeline/alpha";
+import { byteOutputAgrees } from "../pipeline/byte-output";
 import type { PreparedModel } from "../pipeline/model";
 import { runSuperResolution } from "../pipeline/super-resolution";
 import { CountingRunner, prepareFromBytes } from "../pipeline/testing";
@@ -143,6 +144,8 @@ describe("exact tiling", () => {
       });
       expect(r.tiling.exact).toBe(true);
       if (tile === "off") expect(counting.calls).toEqual([[1, 3, photo.height, photo.width]]);
+      // One tile takes the graph's 8-bit output, several tiles the floats: the same pixels.
+      expect(counting.byteCalls).toBe(tile === "off" && (await byteOutputAgrees()) ? 1 : 0);
       expect(samePixels(r.image, bare)).toBe(true);
     }
   }, 60_000);

@@ -56,6 +56,12 @@ export interface TiledRunOptions {
   convert?: (out: TensorOut, dest: Float32Array, plane: number) => void;
   /** Receives finished output rows [y, y + rowCount) of the region. */
   sink: (rows: RowBlock, y: number, rowCount: number) => void;
+  /**
+   * Takes the rows instead of `sink` when one tile covers the image and the runner has an 8-bit
+   * output (`runBytes`): the model's samples already quantised and interleaved (`pixelStride`
+   * samples a pixel, of which the first `channels` count), so `convert` must be absent.
+   */
+  byteSink?: (rows: RowBlock<Uint8Array>, y: number, rowCount: number) => void;
   onProgress?: (p: TileProgress) => void;
   signal?: AbortSignal;
 }
@@ -65,8 +71,8 @@ export interface TiledRunOptions {
  * `data[offset + r * rowStride + x * pixelStride + c * planeStride]`. Blended rows come
  * interleaved; a single tile is handed over in the model's planar layout without a copy.
  */
-export interface RowBlock {
-  data: Float32Array;
+export interface RowBlock<Data extends Float32Array | Uint8Array = Float32Array> {
+  data: Data;
   offset: number;
   rowStride: number;
   pixelStride: number;
@@ -209,6 +215,12 @@ async function runGrid(
   // A band of output rows as tall as one tile row: rows above the next tile row are final.
   // One tile for the whole image has weight 1 everywhere: its output is final as it comes.
   const singleTile = grid.x.starts.length === 1 && grid.y.starts.length === 1;
+  const { runner } = opts;
+  const bytes =
+    singleTile && opts.byteSink && runner.runBytes && !opts.convert
+      ? { run: runner.runBytes.bind(runner), sink: opts.byteSink }
+      : undefined;
+  const tileSide = tile === "off" ? Math.max(image.width, image.height) : tile;
   const bandH = singleTile ? 0 : Math.min(oh, tileOutH);
   const band = new Float32Array(bandH * ow * C);
   let bandTop = oy0;
@@ -253,16 +265,37 @@ async function runGrid(
       const input = fillTileInput(image, rx, ry, pixel, tileIn);
       let t1 = performance.now();
       preMs += t1 - t0;
-      const out = await opts.runner.run(input, [1, mc, ry.size, rx.size]);
+      const inDims = [1, mc, ry.size, rx.size];
+      if (bytes) {
+        const out = await bytes.run(input, inDims);
+        t0 = performance.now();
+        runMs += t0 - t1;
+        // [1, H, W, C]: interleaved.
+        const [, outH = 0, outW = 0, outC = 0] = out.dims;
+        checkOutputSize(out.dims, outH, outW, inDims, scale);
+        if (outC < C) throw new Error(`model output has ${outC} channels, expected ${C}`);
+        bytes.sink(
+          {
+            data: out.data,
+            offset: ((oy0 - ry.from * scale) * outW + ox0 - rx.from * scale) * outC,
+            rowStride: outW * outC,
+            pixelStride: outC,
+            planeStride: 1,
+          },
+          0,
+          oh,
+        );
+        bandTop = oy0 + oh;
+        postMs += performance.now() - t0;
+        done++;
+        opts.onProgress?.({ done, total, tile: tileSide });
+        continue;
+      }
+      const out = await opts.runner.run(input, inDims);
       t0 = performance.now();
       runMs += t0 - t1;
-      const outH = out.dims[2] ?? 0;
-      const outW = out.dims[3] ?? 0;
-      if (out.dims.length !== 4 || outH !== ry.size * scale || outW !== rx.size * scale) {
-        throw new Error(
-          `model output [${out.dims.join(",")}] for input [1,${mc},${ry.size},${rx.size}] is not ${scale}x the input size`,
-        );
-      }
+      const [, , outH = 0, outW = 0] = out.dims;
+      checkOutputSize(out.dims, outH, outW, inDims, scale);
       const plane = outH * outW;
       let planes: Float32Array = out.data;
       if (opts.convert) {
@@ -311,11 +344,7 @@ async function runGrid(
       t1 = performance.now();
       postMs += t1 - t0;
       done++;
-      opts.onProgress?.({
-        done,
-        total,
-        tile: tile === "off" ? Math.max(image.width, image.height) : tile,
-      });
+      opts.onProgress?.({ done, total, tile: tileSide });
     }
   }
   flushUntil(oy0 + oh);
@@ -328,6 +357,24 @@ async function runGrid(
     preMs,
     postMs,
   };
+}
+
+function checkOutputSize(
+  dims: readonly number[],
+  outH: number,
+  outW: number,
+  inDims: readonly number[],
+  scale: number,
+) {
+  if (
+    dims.length !== 4 ||
+    outH !== (inDims[2] as number) * scale ||
+    outW !== (inDims[3] as number) * scale
+  ) {
+    throw new Error(
+      `model output [${dims.join(",")}] for input [${inDims.join(",")}] is not ${scale}x the input size`,
+    );
+  }
 }
 
 export function tilesCovering(axis: AxisTiles, from: number, length: number): number[] {
