@@ -8,7 +8,7 @@ import { ModelSpec, OCTA_SEGMENTATION_SPEC, type SuperResolutionSpec } from "../
 import { imageToTensor, tensorToPixels } from "../tensor/index";
 import { cropImage } from "./alpha";
 import { byteOutputAgrees, withByteOutput } from "./byte-output";
-import { runSuperResolution, takeByteRows } from "./super-resolution";
+import { runSuperResolution, takeByteRect } from "./super-resolution";
 import { CountingRunner, prepareFromBytes } from "./testing";
 
 const srSpec = (extra: Record<string, unknown> = {}) =>
@@ -96,26 +96,28 @@ describe("the graph's 8-bit output", () => {
     }
   });
 
-  it("takes whole-image rows as the image's pixels and copies a crop's, or a 4-channel output's, pixels", () => {
+  it("takes a whole-image rect as the image's pixels and copies others, or a 4-channel output's, pixel by pixel", () => {
     const dest = { width: 2, height: 2, channels: 3, depth: 8, data: new Uint8Array(12) } as const;
     const whole = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
     const rows = { data: whole, offset: 0, rowStride: 6, pixelStride: 3, planeStride: 1 };
-    expect(takeByteRows(rows, 0, 2, dest).data).toBe(whole);
-    // A 2x2 crop at (1, 1) of a 3x3 output.
+    const all = { x: 0, y: 0, width: 2, height: 2 };
+    expect(takeByteRect(rows, all, dest).data).toBe(whole);
+    // The 2x2 block at (1, 1) of a 3x3 output, then a 1x2 column of it into the right column.
     const out3 = Uint8Array.from({ length: 27 }, (_, i) => i);
-    const cut = takeByteRows(
-      { data: out3, offset: (3 + 1) * 3, rowStride: 9, pixelStride: 3, planeStride: 1 },
-      0,
-      2,
+    const block = { data: out3, offset: (3 + 1) * 3, rowStride: 9, pixelStride: 3, planeStride: 1 };
+    const cut = takeByteRect(block, all, { ...dest, data: new Uint8Array(12) });
+    expect([...cut.data]).toEqual([12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26]);
+    const column = takeByteRect(
+      block,
+      { x: 1, y: 0, width: 1, height: 2 },
       { ...dest, data: new Uint8Array(12) },
     );
-    expect([...cut.data]).toEqual([12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26]);
+    expect([...column.data]).toEqual([0, 0, 0, 12, 13, 14, 0, 0, 0, 21, 22, 23]);
     // A model with a fourth channel: its first three are the pixel.
     const rgba = Uint8Array.from({ length: 16 }, (_, i) => i);
-    const four = takeByteRows(
+    const four = takeByteRect(
       { data: rgba, offset: 0, rowStride: 8, pixelStride: 4, planeStride: 1 },
-      0,
-      2,
+      all,
       { ...dest, data: new Uint8Array(12) },
     );
     expect([...four.data]).toEqual([0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]);

@@ -279,8 +279,8 @@ export async function runSuperResolution(
     sink: (rows, y, count) => writeRows(rows, y, count, color, mc, spec.colorOrder === "bgr", k),
     ...(byteRows
       ? {
-          byteSink: (rows: RowBlock<Uint8Array>, y: number, count: number) => {
-            color = takeByteRows(rows, y, count, color);
+          byteSink: (rows: RowBlock<Uint8Array>, rect: Rect) => {
+            color = takeByteRect(rows, rect, color);
           },
         }
       : {}),
@@ -458,37 +458,34 @@ function quantiseRow8(
 }
 
 /**
- * 8-bit interleaved rows from the graph (RowBlock of its [1, H, W, C] output) into `dest` (RGB).
- * Rows that are the whole image become its pixels as they are; others are copied row by row
- * (pixel by pixel from a model that gives more than 3 channels).
+ * A rect of 8-bit interleaved pixels from the graph (a RowBlock of its [1, H, W, C] output,
+ * starting at the rect's first pixel) into `dest` (RGB). A rect that is the whole image, given
+ * as the whole output, becomes its pixels as they are; others are copied row by row (pixel by
+ * pixel from a model that gives more than 3 channels).
  */
-export function takeByteRows(
-  rows: RowBlock<Uint8Array>,
-  y: number,
-  count: number,
-  dest: RawImage,
-): RawImage {
-  const rowBytes = dest.width * 3;
+export function takeByteRect(rows: RowBlock<Uint8Array>, rect: Rect, dest: RawImage): RawImage {
   const { data, offset, rowStride, pixelStride } = rows;
+  const destRow = dest.width * 3;
   if (
-    y === 0 &&
-    count === dest.height &&
+    rect.width === dest.width &&
+    rect.height === dest.height &&
     offset === 0 &&
     pixelStride === 3 &&
-    rowStride === rowBytes &&
+    rowStride === destRow &&
     data.length === dest.data.length
   ) {
     return { ...dest, data };
   }
   const d = dest.data as Uint8Array;
-  for (let r = 0; r < count; r++) {
+  const rectBytes = rect.width * 3;
+  for (let r = 0; r < rect.height; r++) {
     const from = offset + r * rowStride;
-    const to = (y + r) * rowBytes;
+    const to = (rect.y + r) * destRow + rect.x * 3;
     if (pixelStride === 3) {
-      d.set(data.subarray(from, from + rowBytes), to);
+      d.set(data.subarray(from, from + rectBytes), to);
       continue;
     }
-    for (let x = 0; x < dest.width; x++) {
+    for (let x = 0; x < rect.width; x++) {
       for (let c = 0; c < 3; c++) d[to + 3 * x + c] = data[from + x * pixelStride + c] as number;
     }
   }

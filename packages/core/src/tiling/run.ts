@@ -57,11 +57,13 @@ export interface TiledRunOptions {
   /** Receives finished output rows [y, y + rowCount) of the region. */
   sink: (rows: RowBlock, y: number, rowCount: number) => void;
   /**
-   * Takes the rows instead of `sink` when one tile covers the image and the runner has an 8-bit
-   * output (`runBytes`): the model's samples already quantised and interleaved (`pixelStride`
-   * samples a pixel, of which the first `channels` count), so `convert` must be absent.
+   * Takes the output instead of `sink` where no tile is blended (one tile, or exact tiling) and
+   * the runner has an 8-bit output (`runBytes`): each tile's finished rect, x and y relative to
+   * the region's output, with the model's samples already quantised and interleaved
+   * (`pixelStride` samples a pixel, of which the first `channels` count; `rows` starts at the
+   * rect's first pixel). Rects come in no particular order; `convert` must be absent.
    */
-  byteSink?: (rows: RowBlock<Uint8Array>, y: number, rowCount: number) => void;
+  byteSink?: (rows: RowBlock<Uint8Array>, rect: Rect) => void;
   onProgress?: (p: TileProgress) => void;
   signal?: AbortSignal;
 }
@@ -216,12 +218,16 @@ async function runGrid(
   // One tile for the whole image has weight 1 everywhere: its output is final as it comes.
   const singleTile = grid.x.starts.length === 1 && grid.y.starts.length === 1;
   const { runner } = opts;
+  // Exact tiles are cut, not blended (weights 0 or 1): their 8-bit output is final as it comes.
   const bytes =
-    singleTile && opts.byteSink && runner.runBytes && !opts.convert
+    (singleTile || opts.exactReceptiveField !== undefined) &&
+    opts.byteSink &&
+    runner.runBytes &&
+    !opts.convert
       ? { run: runner.runBytes.bind(runner), sink: opts.byteSink }
       : undefined;
   const tileSide = tile === "off" ? Math.max(image.width, image.height) : tile;
-  const bandH = singleTile ? 0 : Math.min(oh, tileOutH);
+  const bandH = singleTile || bytes ? 0 : Math.min(oh, tileOutH);
   const band = new Float32Array(bandH * ow * C);
   let bandTop = oy0;
   const mc = modelChannels(opts.order);
@@ -253,7 +259,7 @@ async function runGrid(
   for (const j of rows) {
     const ty = extent.y + (grid.y.starts[j] as number);
     const th = grid.y.sizes[j] as number;
-    flushUntil(ty * scale);
+    if (!bytes) flushUntil(ty * scale);
     const ry = inputRect(ty, th, image.height, borderPad, multipleOf, minSize);
     const wRow = wy[j] as Float32Array;
     for (const i of cols) {
@@ -274,18 +280,21 @@ async function runGrid(
         const [, outH = 0, outW = 0, outC = 0] = out.dims;
         checkOutputSize(out.dims, outH, outW, inDims, scale);
         if (outC < C) throw new Error(`model output has ${outC} channels, expected ${C}`);
-        bytes.sink(
-          {
-            data: out.data,
-            offset: ((oy0 - ry.from * scale) * outW + ox0 - rx.from * scale) * outC,
-            rowStride: outW * outC,
-            pixelStride: outC,
-            planeStride: 1,
-          },
-          0,
-          oh,
-        );
-        bandTop = oy0 + oh;
+        // The output pixels this tile has weight in, within the region (output coordinates).
+        const [x0, x1] = ownedSpan(wx[i] as Float32Array, tx * scale, ox0, ow);
+        const [y0, y1] = ownedSpan(wRow, ty * scale, oy0, oh);
+        if (x0 < x1 && y0 < y1) {
+          bytes.sink(
+            {
+              data: out.data,
+              offset: ((y0 - ry.from * scale) * outW + x0 - rx.from * scale) * outC,
+              rowStride: outW * outC,
+              pixelStride: outC,
+              planeStride: 1,
+            },
+            { x: x0 - ox0, y: y0 - oy0, width: x1 - x0, height: y1 - y0 },
+          );
+        }
         postMs += performance.now() - t0;
         done++;
         opts.onProgress?.({ done, total, tile: tileSide });
@@ -347,7 +356,7 @@ async function runGrid(
       opts.onProgress?.({ done, total, tile: tileSide });
     }
   }
-  flushUntil(oy0 + oh);
+  if (!bytes) flushUntil(oy0 + oh);
   return {
     tile,
     tilesX: grid.x.starts.length,
@@ -357,6 +366,28 @@ async function runGrid(
     preMs,
     postMs,
   };
+}
+
+/**
+ * The output span [from, to) where a cut tile has weight (`weights`, its core from
+ * `coreStart`), within [regionStart, regionStart + regionLength). Where two exact tiles both
+ * have some (the last tile of an axis may overlap its neighbour by more), both give the
+ * untiled value: either may write it.
+ */
+function ownedSpan(
+  weights: Float32Array,
+  coreStart: number,
+  regionStart: number,
+  regionLength: number,
+): [number, number] {
+  let lo = 0;
+  while (lo < weights.length && weights[lo] === 0) lo++;
+  let hi = weights.length;
+  while (hi > lo && weights[hi - 1] === 0) hi--;
+  return [
+    Math.max(coreStart + lo, regionStart),
+    Math.min(coreStart + hi, regionStart + regionLength),
+  ];
 }
 
 function checkOutputSize(
