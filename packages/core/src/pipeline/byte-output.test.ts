@@ -15,7 +15,7 @@ const srSpec = (extra: Record<string, unknown> = {}) =>
   ModelSpec.parse({ kind: "super_resolution", scale: 2, receptiveField: 7, ...extra });
 
 describe("the graph's 8-bit output", () => {
-  it("is added to colour super-resolution graphs only, and to none too old for QuantizeLinear", () => {
+  it("is added to colour super-resolution graphs with a 4-D float output only, and to none too old for QuantizeLinear", () => {
     const tiny = buildTinySrModel({ scale: 2, layers: 3, seed: 3 });
     expect(withByteOutput(tiny.bytes, srSpec())).not.toBe(tiny.bytes);
     for (const spec of [
@@ -29,6 +29,23 @@ describe("the graph's 8-bit output", () => {
     old.output(old.node("Relu", [old.input("x", "float32", [1, 3, 2, 2])]), "float32");
     const opset9 = old.toModel({ opsetImports: [{ domain: "", version: 9 }] });
     expect(withByteOutput(opset9, srSpec())).toBe(opset9);
+    // Outputs that are not a declared 4-D float32 keep their floats.
+    for (const [dtype, shape] of [
+      ["float16", [1, 3, 2, 2]],
+      ["float32", [3, 2, 2]],
+      ["float32", undefined],
+    ] as const) {
+      const g = new GraphBuilder("other");
+      const x = g.input("x", dtype, [1, 3, 2, 2]);
+      g.output(g.node("Identity", [x]), dtype, shape);
+      const other = g.toModel();
+      expect(withByteOutput(other, srSpec())).toBe(other);
+    }
+    const declared = new GraphBuilder("declared");
+    const y = declared.node("Identity", [declared.input("x", "float32", [1, 3, 2, 2])]);
+    declared.output(y, "float32", [1, 3, 2, 2]);
+    const ok = declared.toModel();
+    expect(withByteOutput(ok, srSpec())).not.toBe(ok);
   });
 
   it("onnxruntime's quantisation agrees with ours at every rounding edge (x64 kernels)", async () => {

@@ -29,7 +29,8 @@ export function takesByteOutput(spec: ModelSpec): spec is SuperResolutionSpec {
 /**
  * The model's bytes with BYTE_OUTPUT ([1, H, W, C] uint8, the image output quantised as
  * quantiseByte does) added after its image output, for specs that take it
- * (takesByteOutput); other models, and graphs too old for QuantizeLinear, come back unchanged.
+ * (takesByteOutput); other models, graphs too old for QuantizeLinear, and outputs that are not
+ * a declared 4-D float32 come back unchanged.
  */
 export function withByteOutput(bytes: Uint8Array, spec: ModelSpec): Uint8Array {
   if (!takesByteOutput(spec)) return bytes;
@@ -37,7 +38,19 @@ export function withByteOutput(bytes: Uint8Array, spec: ModelSpec): Uint8Array {
   const graph = model.graph;
   const opset = model.opsetImport.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx");
   if (!graph || !opset || toNumber(opset.version) < MIN_OPSET) return bytes;
-  const source = spec.outputName ?? graph.output?.[0]?.name;
+  const output = spec.outputName
+    ? graph.output?.find((o) => o.name === spec.outputName)
+    : graph.output?.[0];
+  const source = output?.name;
+  // QuantizeLinear takes float32 here, and the Transpose a declared [N, C, H, W]: anything else
+  // keeps its floats (and the pipeline's own checks and messages).
+  const tensorType = output?.type?.tensorType;
+  if (
+    tensorType?.elemType !== onnx.TensorProto.DataType.FLOAT ||
+    tensorType.shape?.dim?.length !== 4
+  ) {
+    return bytes;
+  }
   const taken = new Set([
     ...(graph.node ?? []).flatMap((n) => [...(n.output ?? []), n.name ?? ""]),
     ...(graph.input ?? []).map((i) => i.name),
