@@ -46,6 +46,7 @@ export function withByteOutput(bytes: Uint8Array, spec: ModelSpec): Uint8Array {
   // keeps its floats (and the pipeline's own checks and messages).
   const tensorType = output?.type?.tensorType;
   if (
+    !source ||
     tensorType?.elemType !== onnx.TensorProto.DataType.FLOAT ||
     tensorType.shape?.dim?.length !== 4
   ) {
@@ -56,7 +57,7 @@ export function withByteOutput(bytes: Uint8Array, spec: ModelSpec): Uint8Array {
     ...(graph.input ?? []).map((i) => i.name),
     ...(graph.initializer ?? []).map((i) => i.name),
   ]);
-  if (!source || taken.has(BYTE_OUTPUT)) return bytes;
+  if (taken.has(BYTE_OUTPUT)) return bytes;
   const name = (what: string) => {
     let candidate = `${BYTE_OUTPUT}_${what}`;
     while (taken.has(candidate)) candidate = `_${candidate}`;

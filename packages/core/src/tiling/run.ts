@@ -71,7 +71,8 @@ export interface TiledRunOptions {
 /**
  * Finished output rows: channel c of pixel x in row r is
  * `data[offset + r * rowStride + x * pixelStride + c * planeStride]`. Blended rows come
- * interleaved; a single tile is handed over in the model's planar layout without a copy.
+ * interleaved; a single tile is handed over in the model's planar layout without a copy, and the
+ * graph's 8-bit output (`byteSink`) in its interleaved layout.
  */
 export interface RowBlock<Data extends Float32Array | Uint8Array = Float32Array> {
   data: Data;
