@@ -3,20 +3,8 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "./decode";
 import { encodePng, PngWriter } from "./png";
+import { noise } from "./testing-noise";
 import type { RawImage } from "./types";
-
-/** Deterministic pseudo-random samples (full range, so every filter byte wraps somewhere). */
-function noise(width: number, height: number, channels: RawImage["channels"], depth: 8 | 16) {
-  const n = width * height * channels;
-  const max = depth === 16 ? 65535 : 255;
-  const data = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  let state = 12345;
-  for (let i = 0; i < n; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    data[i] = (state >>> 8) % (max + 1);
-  }
-  return { width, height, channels, depth, data } satisfies RawImage;
-}
 
 function bytesOf(img: RawImage): Buffer {
   return Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
@@ -183,12 +171,20 @@ describe("PngWriter", () => {
     expect(chunks(png).idat.length).toBeLessThanOrEqual(runLength.length * 1.01);
   });
 
-  it("compresses on the calling thread past its queue bound, with the very same bytes", async () => {
-    const img = noise(400, 300, 3, 8); // 360 KB: two strips
-    const queued = await encodePng(img);
-    const inline = await encodePng(img, { maxQueuedBytes: 1024 });
-    expect(inline.equals(queued)).toBe(true);
-    expect(bytesOf(await decodeImage(inline)).equals(bytesOf(img))).toBe(true);
+  it("gives the very same file from the compression threads, past their queue bound and on the calling thread", async () => {
+    // 360 KB (two strips) with every other row repeated: runs, so zlib compresses the strips;
+    // a noisy upscale (Huffman coding alone) and a 16-bit image beside it.
+    const runs = noise(400, 300, 3, 8);
+    const row = 400 * 3;
+    for (let y = 1; y < 300; y += 2) runs.data.copyWithin(y * row, (y - 1) * row, y * row);
+    for (const img of [runs, noise(300, 700, 3, 8), noise(200, 300, 4, 16)]) {
+      const threaded = await encodePng(img, { thread: true });
+      const here = await encodePng(img, { thread: false });
+      const bounded = await encodePng(img, { thread: true, maxQueuedBytes: 200_000 });
+      expect(here.equals(threaded), `${img.width}x${img.height}x${img.depth}`).toBe(true);
+      expect(bounded.equals(threaded)).toBe(true);
+      expect(bytesOf(await decodeImage(threaded)).equals(bytesOf(img))).toBe(true);
+    }
   });
 
   it("rejects rows out of order and an unfinished image", async () => {

@@ -1,5 +1,6 @@
 import type { RawImage } from "../image/types";
 import { maxValue } from "../image/types";
+import { Kernels } from "../kernels/index";
 import type { TuningValues } from "../spec/index";
 import { LUMA_B, LUMA_G, LUMA_R, quantise } from "../tensor/index";
 
@@ -36,13 +37,15 @@ export function gaussianKernel(sigma: number): Float32Array {
  * costs one luma, its blur and three multiply-adds. The blur runs here on a float luma plane
  * of the strip (edges replicated): sharp would blur all three channels of an 8-bit copy, twice
  * the work and a rounding more. `onRows` hears of each strip once its rows are final, and the
- * next strip waits for what it returns.
+ * next strip waits for what it returns. `portable` keeps the default case in JavaScript too (the
+ * reference its WebAssembly kernel is tested against).
  */
 export async function tuneStrips(
   src: RawImage,
   v: TuningValues,
   out: RawImage,
   onRows: (y0: number, y1: number) => void | Promise<void>,
+  options: { portable?: boolean } = {},
 ): Promise<void> {
   const { width: w, height: h, channels } = src;
   const mid = src.depth === 16 ? 32768 : 128;
@@ -54,6 +57,11 @@ export async function tuneStrips(
   const kc = gray ? 0 : gain * v.saturation;
   const ky = gray ? gain * (1 + amount) : gain * (1 + amount - v.saturation);
   const kb = gain * amount;
+  // The default presets' case (a 3-tap blur of 8-bit colour) runs as WebAssembly with SIMD:
+  // the same float operations in the same order, so the same pixels, in under half the time.
+  if (kernel?.length === 3 && channels === 3 && out.depth === 8 && !options.portable) {
+    return sharpen3Strips(src, out, kernel, { kc, ky, kb, offset }, onRows);
+  }
 
   const r = kernel ? (kernel.length - 1) / 2 : 0;
   const strip = Math.max(STRIP_ROWS, 2 * r);
@@ -70,10 +78,6 @@ export async function tuneStrips(
   const max = maxValue(out.depth);
   const s = src.data;
   const rowLen = w * channels;
-  // The default presets' case (a 3-tap blur of 8-bit colour) fuses luma with the horizontal
-  // blur and the vertical blur with the output row: the same float operations in the same
-  // order, so the same pixels, in fewer passes over the rows.
-  const fused = kernel?.length === 3 && channels === 3 && clamped ? kernel : null;
 
   // Row `row` of the window holds image row y0 - r + row. Rows carried from the previous strip
   // were computed before any pixel of theirs was written, so in-place tuning reads originals.
@@ -83,10 +87,6 @@ export async function tuneStrips(
     const rows = y1 - y0 + 2 * r;
     for (let row = carried; row < rows; row++) {
       const y = Math.min(h - 1, Math.max(0, y0 - r + row));
-      if (fused) {
-        lumaAcross3(s, y * rowLen, w, luma, row * paddedW + r, fused, across, row * w);
-        continue;
-      }
       lumaRow(s, y * rowLen, channels, w, luma, row * paddedW + r);
       const base = row * paddedW;
       const first = luma[base + r] as number;
@@ -99,13 +99,6 @@ export async function tuneStrips(
     }
     for (let y = y0; y < y1; y++) {
       const row = y - y0 + r;
-      if (fused) {
-        const o = y * rowLen;
-        const lumaAt = row * paddedW + r;
-        const target = clamped as Uint8ClampedArray;
-        sharpenRow3(s, o, luma, lumaAt, across, row * w, fused, target, w, kc, ky, kb, offset);
-        continue;
-      }
       if (kernel) blurDown(across, row, kernel, w, blurred);
       const o = y * rowLen;
       // 8-bit rows are written straight into the output (clamped stores round once); 16-bit
@@ -123,6 +116,54 @@ export async function tuneStrips(
       luma.copyWithin(0, (rows - carried) * paddedW, rows * paddedW);
       across.copyWithin(0, (rows - carried) * w, rows * w);
     }
+  }
+}
+
+/**
+ * tuneStrips' default case in the WebAssembly kernel, strip by strip: each strip's window of
+ * source rows (one above, one below, clamped at the image's edges) is copied in before any of
+ * its rows is written, so `out` may be `src`; the luma and blur of the window's last two rows
+ * stay in the kernel's memory for the next strip.
+ */
+async function sharpen3Strips(
+  src: RawImage,
+  out: RawImage,
+  kernel: Float32Array,
+  k: { kc: number; ky: number; kb: number; offset: number },
+  onRows: (y0: number, y1: number) => void | Promise<void>,
+): Promise<void> {
+  const { width: w, height: h } = src;
+  const rowLen = w * 3;
+  const windowRows = STRIP_ROWS + 2;
+  const blur = { side: kernel[0] as number, centre: kernel[1] as number };
+  const kernels = Kernels.acquire();
+  try {
+    const [srcAt, lumaAt, acrossAt, outAt, wideAt] = kernels.reserve([
+      windowRows * rowLen,
+      windowRows * w * 4,
+      windowRows * w * 4,
+      STRIP_ROWS * rowLen,
+      rowLen * 8,
+    ]) as [number, number, number, number, number];
+    const at = { src: srcAt, luma: lumaAt, across: acrossAt, out: outAt, wide: wideAt };
+    let carried = 0;
+    for (let y0 = 0; y0 < h; y0 += STRIP_ROWS) {
+      const y1 = Math.min(h, y0 + STRIP_ROWS);
+      const rows = y1 - y0 + 2;
+      const memory = kernels.bytes;
+      // Window row i is image row y0 - 1 + i, clamped; row 0 of a later strip is carried (its
+      // pixels may already be tuned in place and are not read).
+      for (let row = carried > 0 ? 1 : 0; row < rows; row++) {
+        const y = Math.min(h - 1, Math.max(0, y0 - 1 + row));
+        memory.set(src.data.subarray(y * rowLen, (y + 1) * rowLen), srcAt + row * rowLen);
+      }
+      kernels.sharpen3Strip(at, w, rows, carried, y1 - y0, blur, k);
+      out.data.set(memory.subarray(outAt, outAt + (y1 - y0) * rowLen), y0 * rowLen);
+      carried = 2;
+      await onRows(y0, y1);
+    }
+  } finally {
+    kernels.release();
   }
 }
 
@@ -163,76 +204,6 @@ function colourRow(
     target[t0 + i] = kc * (s[o + i] as number) + common;
     target[t0 + i + 1] = kc * (s[o + i + 1] as number) + common;
     target[t0 + i + 2] = kc * (s[o + i + 2] as number) + common;
-  }
-}
-
-/**
- * colourRow after blurDown for a 3-tap kernel, in one loop: the blurred luma is rounded to
- * float32 where blurDown would have stored it.
- */
-function sharpenRow3(
-  s: RawImage["data"],
-  o: number,
-  luma: Float32Array,
-  lumaAt: number,
-  across: Float32Array,
-  centre: number,
-  kernel: Float32Array,
-  target: Uint8ClampedArray,
-  w: number,
-  kc: number,
-  ky: number,
-  kb: number,
-  offset: number,
-): void {
-  const k0 = kernel[1] as number;
-  const k1 = kernel[2] as number;
-  const up = centre - w;
-  const down = centre + w;
-  for (let x = 0, i = o; x < w; x++, i += 3) {
-    const blurred = Math.fround(
-      k0 * (across[centre + x] as number) +
-        k1 * ((across[up + x] as number) + (across[down + x] as number)),
-    );
-    const common = ky * (luma[lumaAt + x] as number) - kb * blurred + offset;
-    target[i] = kc * (s[i] as number) + common;
-    target[i + 1] = kc * (s[i + 1] as number) + common;
-    target[i + 2] = kc * (s[i + 2] as number) + common;
-  }
-}
-
-/**
- * lumaRow and blurAcross of a colour row for a 3-tap kernel, in one loop (edges replicated):
- * each luma is rounded to float32 where lumaRow would have stored it.
- */
-function lumaAcross3(
-  s: RawImage["data"],
-  from: number,
-  w: number,
-  luma: Float32Array,
-  to: number,
-  kernel: Float32Array,
-  across: Float32Array,
-  at: number,
-): void {
-  const k0 = kernel[0] as number;
-  const k1 = kernel[1] as number;
-  const lr = LUMA_R;
-  const lg = LUMA_G;
-  const lb = LUMA_B;
-  let current = Math.fround(
-    lr * (s[from] as number) + lg * (s[from + 1] as number) + lb * (s[from + 2] as number),
-  );
-  let previous = current;
-  for (let x = 0, i = from + 3; x < w; x++, i += 3) {
-    const next =
-      x + 1 < w
-        ? Math.fround(lr * (s[i] as number) + lg * (s[i + 1] as number) + lb * (s[i + 2] as number))
-        : current;
-    luma[to + x] = current;
-    across[at + x] = k0 * (previous + next) + k1 * current;
-    previous = current;
-    current = next;
   }
 }
 
