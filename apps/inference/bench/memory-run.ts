@@ -2,7 +2,8 @@
 // gentle tuning, PNG) of a SIDE px image, in a process that loads the model as the worker does;
 // prints idle, peak and after-task resident memory and the time as one JSON line. With the
 // arena, also what the worker does once it is idle (worker/main.ts, SESSION_IDLE_RELEASE_MS):
-// the session released (resident memory after that) and loaded again (its time).
+// the session released and loaded again at once without its arena (ModelStore.renew): resident
+// memory after that, and its time.
 // SIDE 0: what a release costs the next task instead: a 256 px default task on the warm
 // session, then the session released, loaded again and the same task on it (cold), 3 times.
 import { readFileSync } from "node:fs";
@@ -54,14 +55,15 @@ async function task(prepared: PreparedModel<SuperResolutionSpec>, side: number) 
   });
 }
 
-/** Releases the session as an idle worker does, then loads it again (no new measurement). */
+/** Releases the session and loads it again as an idle worker does (no new measurement). */
 async function releaseAndReload() {
-  await cache.clear();
+  const t = performance.now();
+  await cache.renew(Number.POSITIVE_INFINITY);
+  const reloadMs = performance.now() - t;
   await settle();
   const released = process.memoryUsage().rss;
-  const t = performance.now();
   const reloaded = await cache.get(source);
-  return { released, reloadMs: performance.now() - t, reloaded };
+  return { released, reloadMs, reloaded };
 }
 
 const loaded = await cache.get(source);

@@ -4,8 +4,9 @@
 // the model as the worker does: idle (model loaded and warmed up), peak during the task (the
 // kernel's high-water mark, VmHWM), and after the task. Side by side: onnxruntime's CPU arena
 // off (ORT_MEMORY_ARENA=false) and on (the default, runtime/session.ts), with the arena also
-// after the idle worker released the session (worker/main.ts, SESSION_IDLE_RELEASE_MS) and what
-// loading it again took; the time each took (issue #16: after a task the worker must be back
+// after the idle worker released the session and loaded it again without its arena
+// (worker/main.ts, SESSION_IDLE_RELEASE_MS; ModelStore.renew) and what that took; the time each
+// took (issue #16: after a task the worker must be back
 // within 300 MB of its idle baseline). Then, per official model, what a release costs the next
 // task: first load (with its measuring warm-up), the load after a release, and a 256 px task on
 // the warm and on the reloaded session. The processes get the worker's malloc settings
@@ -129,9 +130,9 @@ table(
     "idle MB",
     "arena: peak +MB",
     "after task +MB",
-    "after idle release +MB",
+    "after idle release and renewal +MB",
     "time s",
-    "reload ms",
+    "renewal ms",
     "no arena: peak +MB",
     "after task +MB",
     "time s",

@@ -205,6 +205,12 @@ async function readWeight(sha256: string, openWeight: WeightOpener | undefined):
   return bytes;
 }
 
+/**
+ * Model files an idle worker loads again after releasing its sessions (ModelStore.renew): the
+ * official super-resolution weights are 1-17 MB, and a new session holds about twice its file.
+ */
+const RENEW_MAX_WEIGHT_BYTES = 32 * 1024 * 1024;
+
 export class ModelStore {
   readonly cache: SessionCache;
   /**
@@ -239,6 +245,17 @@ export class ModelStore {
    */
   async release(): Promise<void> {
     await Promise.all([this.cache.clear(), this.squeezeCache.clear()]);
+  }
+
+  /**
+   * release(), then the most recently used weights' sessions (up to RENEW_MAX_WEIGHT_BYTES of
+   * model files) loaded again at once, without their arenas: an idle worker then holds a few MB
+   * per weight instead of what its runs needed, and its next task does not wait for the weight
+   * to load. Returns the session keys loaded again.
+   */
+  async renew(): Promise<string[]> {
+    await this.squeezeCache.clear();
+    return this.cache.renew(RENEW_MAX_WEIGHT_BYTES);
   }
 
   /**

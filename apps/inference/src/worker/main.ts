@@ -60,7 +60,8 @@ let stopping = false;
  * shrink it. Between tasks the arena saves every tile its allocations (no arena: 1.1-2x the
  * time); once no task has come for SESSION_IDLE_RELEASE_MS the sessions are released, which
  * frees their arenas (the malloc settings of this process hand the blocks back to the system),
- * and the next task loads its weight again.
+ * and the recent small weights are loaded again at once (ModelStore.renew: a new session has no
+ * arena yet), so the next task does not wait for its weight either.
  */
 const idleRelease = {
   timer: undefined as NodeJS.Timeout | undefined,
@@ -75,9 +76,9 @@ const idleRelease = {
     const weights = models.cache.keys();
     if (worker.runningCount > 0 || stopping || weights.length === 0) return;
     const rssBefore = process.memoryUsage().rss;
-    await models.release();
+    const renewed = await models.renew();
     logger.info(
-      { weights, rssBefore, rssAfter: process.memoryUsage().rss },
+      { weights, renewed, rssBefore, rssAfter: process.memoryUsage().rss },
       "idle: sessions released",
     );
     send({ type: "running", count: worker.runningCount, weights: models.cache.keys() });

@@ -54,6 +54,46 @@ describe("SessionCache", () => {
     await cache.clear();
   });
 
+  it("renews the most recent sessions within a byte bound: new sessions, no warm-up again", async () => {
+    const cache = new SessionCache({ maxModels: 10, intraOpThreads: 1 });
+    let warmups = 0;
+    let loadsOfB = 0;
+    let bAvailable = true;
+    // A warm-up that reports (as the products' do): the cache remembers it.
+    const warmup = async (s: Parameters<ReturnType<typeof warmupFor>>[0]) => {
+      warmups++;
+      await warmupFor({ kind: "super_resolution", scale: 2 })(s);
+      return { workingBytesPerPixel: 100 };
+    };
+    const sourceOfB = {
+      sha256: "b",
+      load: () => {
+        loadsOfB++;
+        if (!bAvailable) throw new Error("weight file gone");
+        return b.bytes;
+      },
+      warmup,
+    };
+    await cache.get({ sha256: "a", load: () => a.bytes, warmup });
+    const first = await cache.get(sourceOfB);
+    await cache.get({ sha256: "c", load: () => c.bytes });
+    await cache.get(sourceOfB); // now the most recent: b, then c, then a
+    expect(warmups).toBe(2);
+    // Room for two of the three: the most recent two (c and b, least recent first); a is only
+    // released.
+    expect(await cache.renew(b.bytes.length + c.bytes.length)).toEqual(["c", "b"]);
+    expect(cache.keys()).toEqual(["c", "b"]);
+    expect(warmups).toBe(2);
+    expect(loadsOfB).toBe(2);
+    const renewed = await cache.get(sourceOfB);
+    expect(renewed.session).not.toBe(first.session);
+    // A source that cannot load any more is left out.
+    bAvailable = false;
+    expect(await cache.renew(Number.POSITIVE_INFINITY)).toEqual(["c"]);
+    expect(cache.keys()).toEqual(["c"]);
+    await cache.clear();
+  });
+
   it("forgets failed loads so a later get can retry", async () => {
     const cache = new SessionCache();
     await expect(
