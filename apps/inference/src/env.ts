@@ -55,8 +55,9 @@ const shape = {
   ORT_MEMORY_ARENA: bool.default(true),
   /**
    * The task worker releases its sessions (and the memory onnxruntime's arena kept for its
-   * largest run) after this long without a task; the next task loads its weight again (tens of
-   * ms for the official models, no new warm-up). 0 keeps them loaded.
+   * largest run) after this long without a task, and loads the most recently used weights again
+   * at once, without an arena (ModelStore.renew), so the next task does not wait for them. 0
+   * keeps them loaded.
    */
   SESSION_IDLE_RELEASE_MS: int(0).default(2_000),
   WORKER_LEASE_MS: int(1000).default(30_000),
