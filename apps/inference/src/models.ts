@@ -207,7 +207,8 @@ async function readWeight(sha256: string, openWeight: WeightOpener | undefined):
 
 /**
  * Model files an idle worker loads again after releasing its sessions (ModelStore.renew): the
- * official super-resolution weights are 1-17 MB, and a new session holds about twice its file.
+ * official super-resolution weights are 1-17 MB, and a renewed session of the 2.4 MB AnimeVideo
+ * v3 left the process 6-24 MB above its resident memory before the first task (bench:memory).
  */
 const RENEW_MAX_WEIGHT_BYTES = 32 * 1024 * 1024;
 

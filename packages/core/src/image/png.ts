@@ -41,7 +41,7 @@ export interface PngOptions {
   /**
    * zlib level 0..9; lossless at every level. 1 (the default) uses run-length matching only, or
    * Huffman coding alone on strips without runs (see the top of this file): on filtered
-   * upscaler output as small as full deflate at level 1 and five to seven times faster.
+   * upscaler output as small as full deflate at level 1 and several times faster.
    */
   compressionLevel?: number;
   /**
@@ -134,13 +134,15 @@ export class PngWriter {
     const queued = this.queuedBytes + rows.byteLength;
     if (this.threaded && queued <= (this.options.maxQueuedBytes ?? MAX_QUEUED_BYTES)) {
       this.queuedBytes = queued;
-      this.pieces.push(
-        compressOnThread(job).then(({ result, rows: back }) => {
-          this.queuedBytes -= back.byteLength;
-          this.spare.push(back);
-          return result;
-        }),
-      );
+      const piece = compressOnThread(job).then(({ result, rows: back }) => {
+        this.queuedBytes -= back.byteLength;
+        this.spare.push(back);
+        return result;
+      });
+      // finish() reports a failure; a writer given up before it (its caller failed) must not
+      // leave an unhandled rejection behind, which would end the process.
+      piece.catch(() => undefined);
+      this.pieces.push(piece);
       return;
     }
     const kernels = Kernels.acquire();
