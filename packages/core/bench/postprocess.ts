@@ -100,7 +100,8 @@ for (const preset of presets) {
 
 // 1. The product's pipeline end to end. postMs holds taking the model's pixels (the graph's own
 // 8-bit output, pipeline/byte-output.ts, else quantising the floats in writeRows) and tuning,
-// encodeMs the wait for the PNG once tuning is done (strips deflate on the thread pool meanwhile).
+// encodeMs the wait for the PNG once tuning is done (strips compress on the PNG writer's threads
+// meanwhile).
 const pipelineRows: string[][] = [];
 let rawResult: RawImage | null = null;
 let modelMs = Number.POSITIVE_INFINITY;
@@ -202,9 +203,9 @@ for (const preset of presets) {
     const alone = ownPixels();
     const [t, tuned] = await time(() => applyTuning(alone, tuning, { inPlace: true }));
     const [p] = await time(() => encodePng(tuned, { compressionLevel: DEFAULT_PNG_LEVEL }));
-    // Tuning with each strip deflated on the thread pool as it is final, as `finish` does.
+    // Tuning with each strip compressed as it is final, as `finish` does.
     const streamedPixels = ownPixels();
-    // CPU time of every thread of the process (tuning here, filtering, the pool's deflate).
+    // CPU time of every thread of the process (tuning here, the compression threads' work).
     const cpu = process.cpuUsage();
     const [s] = await time(async () => {
       const writer = new PngWriter(streamedPixels, { compressionLevel: DEFAULT_PNG_LEVEL });

@@ -318,8 +318,8 @@ export async function runSuperResolution(
         }
       : undefined;
     // Without alpha to add back or resampling, the PNG is the tuned pixels as they are (a
-    // crop's cut out as its rows are final): compress each strip on the thread pool while the
-    // next one is tuned.
+    // crop's cut out as its rows are final): each strip is compressed (on the PNG writer's
+    // threads, for a large image) while the next one is tuned.
     const shown: RawImage | undefined =
       req.encode !== false && colorChannels === img.channels && !dims.resampled
         ? cut
