@@ -1,5 +1,5 @@
 // A PNG writer that takes an image in strips of rows and compresses each strip as soon as it
-// arrives, on a thread of its own for large images (strip-thread.ts), so compression runs on
+// arrives, on compression threads of their own for large images (strip-thread.ts), so it runs on
 // the other core while the caller is still producing the next rows (tuning). sharp's PNG save is
 // one thread, needs the finished image first and takes zlib's time.
 //
@@ -30,7 +30,7 @@ const STRIP_BYTES = 256 * 1024;
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 /**
  * Images with fewer bytes of rows compress on the calling thread: sending strips to the
- * compression thread and back costs more than it saves on a preview-sized image (3 MB).
+ * compression threads and back costs more than it saves on a preview-sized image (3 MB).
  */
 const THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -45,12 +45,12 @@ export interface PngOptions {
    */
   compressionLevel?: number;
   /**
-   * Rows waiting for the compression thread at most (default 32 MiB); past it, strips are
+   * Rows waiting for the compression threads at most (default 32 MiB); past it, strips are
    * compressed on the calling thread, so memory stays bounded on any image size.
    */
   maxQueuedBytes?: number;
   /**
-   * Compress on the compression thread (default: images of 4 MiB of rows and more) or on the
+   * Compress on the compression threads (default: images of 4 MiB of rows and more) or on the
    * calling thread. The file is the same either way.
    */
   thread?: boolean;
@@ -66,7 +66,7 @@ export class PngWriter {
   private nextRow = 0;
   /** First row not yet compressed. */
   private pendingFrom = 0;
-  /** Rows handed to the compression thread and not yet back. */
+  /** Rows handed to the compression threads and not yet back. */
   private queuedBytes = 0;
   /**
    * Strip buffers back from compression, for the next strips: fresh memory costs a page fault

@@ -81,7 +81,10 @@ export class SessionCache {
       await this.evictBeyondBounds(key);
       return model;
     } catch (err) {
-      if (this.entries.get(key) === loading) this.entries.delete(key);
+      if (this.entries.get(key) === loading) {
+        this.entries.delete(key);
+        this.sources.delete(key);
+      }
       throw err;
     }
   }

@@ -59,7 +59,13 @@ export async function tuneStrips(
   const kb = gain * amount;
   // The default presets' case (a 3-tap blur of 8-bit colour) runs as WebAssembly with SIMD:
   // the same float operations in the same order, so the same pixels, in under half the time.
-  if (kernel?.length === 3 && channels === 3 && out.depth === 8 && !options.portable) {
+  if (
+    kernel?.length === 3 &&
+    channels === 3 &&
+    src.depth === 8 &&
+    out.depth === 8 &&
+    !options.portable
+  ) {
     return sharpen3Strips(src, out, kernel, { kc, ky, kb, offset }, onRows);
   }
 
